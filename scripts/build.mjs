@@ -1,0 +1,26 @@
+// Bundles the CLI into dist/ (see ../shared/build.md for why each flag is here).
+// ESM + code splitting: every AWS SDK client is imported lazily inside its Live layer and lands in
+// its own chunk, so `aegea --help` loads no SDK and `aegea ls` loads only EC2.
+import { build } from "esbuild"
+import { rmSync, writeFileSync } from "node:fs"
+
+rmSync("dist", { recursive: true, force: true })
+const result = await build({
+  entryPoints: { aegea: "src/main.ts" },
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  splitting: true,
+  outdir: "dist",
+  entryNames: "[name]",
+  chunkNames: "chunks/[name]-[hash]",
+  mainFields: ["module", "main"], // required: with main first, @aws-sdk resolves to CJS and clients are undefined
+  target: "node20",
+  minify: true,
+  sourcemap: "linked",
+  metafile: true,
+  loader: { ".yml": "text" },
+  logLevel: "warning",
+  banner: { js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" }
+})
+writeFileSync("dist/meta.json", JSON.stringify(result.metafile))

@@ -1,0 +1,17 @@
+/** The root command: global flags and the list of subcommands. No logic here. */
+import { Command } from "effect/cli"
+import { configCommand } from "./commands/config.ts"
+import { globalFlags } from "./commands/global.ts"
+import { instanceCommands } from "./commands/instances.ts"
+import { lsCommand } from "./commands/ls.ts"
+import { resourceCommands } from "./commands/resources.ts"
+
+export const version = "0.1.0"
+
+export const cli = Command.make("aegea").pipe(
+  Command.withDescription(
+    "aegea: an AWS operator CLI. List and control EC2 resources; run with --help after any command for its flags."
+  ),
+  Command.withSubcommands([lsCommand, ...resourceCommands, ...instanceCommands, configCommand]),
+  Command.withGlobalFlags(globalFlags)
+)

@@ -1,0 +1,90 @@
+/**
+ * Global flags (accepted before or after any subcommand) and the layers built from them. Each
+ * command provides only the layers it needs; nothing here runs for `aegea --help`.
+ */
+import { Effect, Layer, Option } from "effect"
+import { Flag, GlobalFlag } from "effect/cli"
+import { AwsClients } from "../layers/AwsClients.ts"
+import { AegeaConfigLive } from "../layers/AegeaConfigLive.ts"
+import { Ec2Live } from "../layers/Ec2Live.ts"
+import { detectSettings, OutputLive } from "../layers/OutputLive.ts"
+import { AegeaConfig } from "../services/AegeaConfig.ts"
+import type { OutputFormat } from "../services/Output.ts"
+
+const optionalString = (name: string, description: string) =>
+  Flag.String(name).pipe(Flag.withDescription(description), Flag.optional)
+
+export const Profile = GlobalFlag.Setting("profile")({
+  flag: optionalString("profile", "Use this profile from ~/.aws/config (default: AWS_PROFILE, then \"default\").")
+})
+export const Region = GlobalFlag.Setting("region")({
+  flag: optionalString("region", "Use this AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region).")
+})
+export const EndpointUrl = GlobalFlag.Setting("endpoint-url")({
+  flag: optionalString("endpoint-url", "Send AWS requests to this URL, e.g. a local emulator (default: AWS_ENDPOINT_URL).")
+})
+export const OutputFormatFlag = GlobalFlag.Setting("output")({
+  flag: Flag.Literals("output", ["table", "json", "yaml", "csv", "tsv"]).pipe(
+    Flag.withAlias("o"),
+    Flag.withDescription("Print results as a table (the default), JSON, YAML, CSV or TSV."),
+    Flag.optional
+  )
+})
+export const Json = GlobalFlag.Setting("json")({
+  flag: Flag.Boolean("json").pipe(Flag.withDescription("Print results as JSON (same as --output json)."))
+})
+export const Columns = GlobalFlag.Setting("columns")({
+  flag: optionalString("columns", "Show these columns, comma-separated; dotted paths such as tags.Owner are allowed.")
+})
+export const SortBy = GlobalFlag.Setting("sort-by")({
+  flag: optionalString("sort-by", "Sort rows by this column; add :desc for descending order.")
+})
+export const NoColor = GlobalFlag.Setting("no-color")({
+  flag: Flag.Boolean("no-color").pipe(Flag.withDescription("Never colour the output (NO_COLOR does the same)."))
+})
+export const Debug = GlobalFlag.Setting("debug")({
+  flag: Flag.Boolean("debug").pipe(
+    Flag.withDescription("On error, also print the cause chain and AWS request ids.")
+  )
+})
+
+export const globalFlags = [Profile, Region, EndpointUrl, OutputFormatFlag, Json, Columns, SortBy, NoColor, Debug] as const
+
+/** AWS environment from --profile, --region, --endpoint-url and the process environment. */
+export const AwsLayer = Layer.unwrap(
+  Effect.gen(function*() {
+    const config = yield* AegeaConfig
+    const region = Option.orElse(yield* Region, () => Option.filter(config.get("region"), (r) => typeof r === "string"))
+    return AwsClients.layer({
+      region: Option.getOrUndefined(region) as string | undefined,
+      profile: Option.getOrUndefined(yield* Profile),
+      endpointUrl: Option.getOrUndefined(yield* EndpointUrl)
+    })
+  })
+)
+
+/** Output settings from the global flags, the config's `output` key and the terminal. */
+export const OutputLayer = Layer.unwrap(
+  Effect.gen(function*() {
+    const config = yield* AegeaConfig
+    const fromConfig = Option.getOrUndefined(config.get("output")) as OutputFormat | undefined
+    const output = Option.getOrUndefined(yield* OutputFormatFlag) ?? fromConfig
+    const settings = yield* detectSettings(
+      {
+        ...(output !== undefined ? { output } : {}),
+        json: yield* Json,
+        ...Option.match(yield* Columns, { onNone: () => ({}), onSome: (columns) => ({ columns }) }),
+        ...Option.match(yield* SortBy, { onNone: () => ({}), onSome: (sortBy) => ({ sortBy }) }),
+        noColor: yield* NoColor
+      },
+      process.env,
+      process.stdout
+    )
+    return OutputLive(settings)
+  })
+)
+
+/** Config + Output: what every command needs. */
+export const BaseLayer = OutputLayer.pipe(Layer.provideMerge(AegeaConfigLive))
+
+export const Ec2Layer = Ec2Live.pipe(Layer.provide(AwsLayer), Layer.provideMerge(BaseLayer))

@@ -1,0 +1,104 @@
+/** `aegea start|stop|reboot|terminate NAME_OR_ID...` and `aegea console NAME_OR_ID`. */
+import { Effect } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { Ec2, type StateAction, targetState, waitForState } from "../services/Ec2.ts"
+import { Output } from "../services/Output.ts"
+import { confirmOnTty } from "./confirm.ts"
+import { Ec2Layer } from "./global.ts"
+
+const targets = Argument.String("name-or-id").pipe(
+  Argument.withDescription("Instance names (the Name tag), ids or DNS names."),
+  Argument.atLeast(1)
+)
+const dryRun = Flag.Boolean("dry-run").pipe(
+  Flag.withDescription("Ask AWS whether the call would succeed (permissions included) without changing anything.")
+)
+const wait = Flag.Boolean("wait").pipe(Flag.withDescription("Wait until every instance reaches the target state."))
+const yes = Flag.Boolean("yes").pipe(Flag.withAlias("y"), Flag.withDescription("Do not ask for confirmation."))
+
+const descriptions: Record<StateAction, string> = {
+  start: "Start stopped instances.",
+  stop: "Stop running instances.",
+  reboot: "Reboot running instances.",
+  terminate: "Terminate instances (asks for confirmation on a terminal unless --yes)."
+}
+
+const stateCommand = (action: StateAction) =>
+  Command.make(
+    action,
+    { targets, dryRun, wait, yes },
+    Effect.fn(action)(function*(input) {
+      const ec2 = yield* Ec2
+      const output = yield* Output
+      const instances = yield* Effect.forEach(input.targets, ec2.resolveInstance)
+      const ids = [...new Set(instances.map((i) => i.id))]
+      const label = instances.map((i) => (i.name ? `${i.id} (${i.name})` : i.id)).join(", ")
+      if (action === "terminate" && !input.dryRun && !input.yes) {
+        yield* confirmOnTty(`Terminate ${label}?`)
+      }
+      const changes = yield* ec2.changeState(action, ids, { dryRun: input.dryRun })
+      if (input.dryRun) {
+        yield* output.info(`dry run: ${action} ${label} would succeed; nothing was changed`)
+        return
+      }
+      let rows = ids.map((id) => {
+        const instance = instances.find((i) => i.id === id)
+        const change = changes.find((c) => c.id === id)
+        return {
+          name: instance?.name,
+          id,
+          previousState: change?.previousState ?? instance?.state,
+          state: change?.currentState ?? instance?.state
+        }
+      })
+      if (input.wait && action !== "reboot") {
+        const target = targetState[action]
+        yield* output.info(`waiting for ${label} to be ${target}...`)
+        const final = yield* waitForState(ids, target)
+        rows = rows.map((r) => ({ ...r, state: final.find((i) => i.id === r.id)?.state ?? r.state }))
+      }
+      yield* output.table(rows, {
+        columns: [
+          { key: "name", kind: "name" },
+          { key: "id", kind: "id" },
+          { key: "previousState", header: "WAS", kind: "state" },
+          { key: "state", kind: "state" }
+        ]
+      })
+    })
+  ).pipe(
+    Command.withDescription(descriptions[action]),
+    Command.withExamples([
+      { command: `aegea ${action} web-1${action === "reboot" ? "" : " --wait"}`, description: `${action} the instance named web-1` },
+      { command: `aegea ${action} i-0123456789abcdef0 --dry-run`, description: "Check permissions without changing anything" }
+    ]),
+    Command.provide(Ec2Layer)
+  )
+
+export const consoleCommand = Command.make(
+  "console",
+  { target: Argument.String("name-or-id").pipe(Argument.withDescription("Instance name, id or DNS name.")) },
+  Effect.fn("console")(function*({ target }) {
+    const ec2 = yield* Ec2
+    const output = yield* Output
+    const instance = yield* ec2.resolveInstance(target)
+    const text = yield* ec2.consoleOutput(instance.id)
+    if (text === undefined) {
+      yield* output.info(`no console output yet for ${instance.id}; EC2 publishes it a few minutes after boot`)
+      return
+    }
+    for (const line of text.replace(/\r\n/g, "\n").replace(/\n$/, "").split("\n")) yield* output.text(line)
+  })
+).pipe(
+  Command.withDescription("Print an instance's console output (the boot log)."),
+  Command.withExamples([{ command: "aegea console web-1", description: "Show web-1's boot log" }]),
+  Command.provide(Ec2Layer)
+)
+
+export const instanceCommands = [
+  stateCommand("start"),
+  stateCommand("stop"),
+  stateCommand("reboot"),
+  stateCommand("terminate"),
+  consoleCommand
+] as const

@@ -1,0 +1,83 @@
+/** `aegea ls`: list EC2 instances. */
+import { Effect, Stream } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { Ec2, type InstanceFilter, InstanceState, isInstanceId } from "../services/Ec2.ts"
+import { UsageError } from "../services/Errors.ts"
+import { Output, type TableSpec } from "../services/Output.ts"
+import { Ec2Layer } from "./global.ts"
+import { commaList, keyValues } from "./parse.ts"
+
+export const instanceTable: TableSpec = {
+  columns: [
+    { key: "name", kind: "name" },
+    { key: "id", kind: "id" },
+    { key: "state", kind: "state" },
+    { key: "type" },
+    { key: "availabilityZone", header: "AZ" },
+    { key: "privateIp", header: "PRIVATE IP" },
+    { key: "publicDns", header: "PUBLIC DNS" },
+    { key: "publicIp", header: "PUBLIC IP" },
+    { key: "launchTime", header: "LAUNCHED", kind: "time" },
+    { key: "lifecycle" },
+    { key: "iamProfile", header: "IAM PROFILE" }
+  ],
+  kinds: { tags: "tags", imageId: "id", vpcId: "id", subnetId: "id" }
+}
+
+const states = InstanceState.literals
+
+const nameOrId = Argument.String("name-or-id").pipe(
+  Argument.withDescription("Instance names (the Name tag) or ids to list; all instances when none is given."),
+  Argument.variadic()
+)
+const tag = Flag.String("tag").pipe(
+  Flag.withDescription("Only instances with this tag, as KEY=VALUE; repeat to require several."),
+  Flag.atLeast(0)
+)
+const filter = Flag.String("filter").pipe(
+  Flag.withDescription("An EC2 DescribeInstances filter, as NAME=VALUE (e.g. instance-type=t3.micro); repeatable."),
+  Flag.atLeast(0)
+)
+const state = Flag.String("state").pipe(
+  Flag.withDescription(`Only instances in these states (comma-separated): ${states.join(", ")}.`),
+  Flag.atLeast(0)
+)
+
+export const lsCommand = Command.make(
+  "ls",
+  { nameOrId, tag, filter, state },
+  Effect.fn("ls")(function*(input) {
+    const ec2 = yield* Ec2
+    const output = yield* Output
+    const wanted = commaList(input.state)
+    const bad = wanted.filter((s) => !(states as ReadonlyArray<string>).includes(s))
+    if (bad.length > 0) {
+      return yield* new UsageError({
+        message: `invalid value for --state: ${bad.join(", ")}`,
+        hint: `Use one of ${states.join(", ")}`
+      })
+    }
+    const ids = input.nameOrId.filter(isInstanceId)
+    const names = input.nameOrId.filter((n) => !isInstanceId(n))
+    const query: InstanceFilter = {
+      tags: yield* keyValues("tag", input.tag),
+      filters: yield* keyValues("filter", input.filter),
+      states: wanted as ReadonlyArray<InstanceState>,
+      ...(ids.length > 0 && names.length === 0 ? { ids } : {}),
+      ...(names.length > 0 && ids.length === 0 ? { names } : {})
+    }
+    let rows = yield* Stream.runCollect(ec2.instances(query))
+    if (ids.length > 0 && names.length > 0) {
+      rows = rows.filter((i) => ids.includes(i.id) || (i.name !== undefined && names.includes(i.name)))
+    }
+    yield* output.table(rows, instanceTable)
+  })
+).pipe(
+  Command.withDescription("List EC2 instances (all states), one row each."),
+  Command.withExamples([
+    { command: "aegea ls", description: "All instances in the region" },
+    { command: "aegea ls --state running --tag env=prod --json", description: "Running prod instances as JSON" },
+    { command: "aegea ls web-1 --columns id,state,tags.Owner", description: "Chosen columns of one instance" }
+  ]),
+  Command.provide(Ec2Layer)
+)

@@ -1,0 +1,31 @@
+/**
+ * The built-in defaults: the lowest config layer, shown as source "defaults" by `aegea config show`.
+ * Kept as YAML text in a TS module (not a .yml file) so that tsc, vitest and the esbuild bundle all
+ * load it without loaders. Sections are keyed by command path ("batch submit" -> batch_submit) and
+ * flag name in snake_case. Keep it small: a default here is a promise every command must honour.
+ */
+export const defaultsSource = "defaults"
+
+export const defaultsText = `\
+# aegea built-in defaults. Override any key in ~/.config/aegea/config.yml (aegea config set KEY VALUE).
+output: table
+
+ls: {}
+
+launch:
+  instance_type: t3a.micro
+
+batch_submit:
+  image: ubuntu
+  queue: aegea_batch
+  vcpus: 1
+  memory: 1024
+
+ecs_run:
+  cluster: aegea_ecs
+  image: ubuntu
+  fargate_cpu: 256
+  fargate_memory: 512
+
+ssh: {}
+`

@@ -1,0 +1,252 @@
+/**
+ * The live `AegeaConfig`: reads the built-in defaults, /etc/aegea/config.yml, the user file and the
+ * files of AEGEA_CONFIG_FILE (missing files are skipped), merges them (src/lib/merge.ts) and
+ * validates the result (ConfigSchema.ts). Any problem becomes a ConfigError naming the file, the
+ * line and the key. The files are tiny, so they are read synchronously.
+ */
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as nodePath from "node:path"
+import { Effect, Layer, Result } from "effect"
+import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml"
+import { defaultsSource, defaultsText } from "../defaults.ts"
+import {
+  type ConfigMap,
+  dottedKey,
+  emptyMerged,
+  isConfigMap,
+  type MergedConfig,
+  mergeLayer,
+  sourceOf
+} from "../lib/merge.ts"
+import { AegeaConfig, makeAegeaConfig, splitKey } from "../services/AegeaConfig.ts"
+import { validateConfig } from "../services/ConfigSchema.ts"
+import { ConfigError } from "../services/Errors.ts"
+
+/** The environment variables the config depends on. */
+export interface ConfigEnvironment {
+  readonly HOME?: string | undefined
+  readonly XDG_CONFIG_HOME?: string | undefined
+  readonly AEGEA_CONFIG_FILE?: string | undefined
+}
+
+/** File access, replaceable in tests. */
+export interface ConfigFileAccess {
+  /** The text of a file, or undefined when it does not exist; throws on any other failure. */
+  readonly read: (path: string) => string | undefined
+  /** Replace a file atomically (temp file + rename), creating its directory; throws on failure. */
+  readonly writeAtomic: (path: string, text: string) => void
+}
+
+export const siteConfigFile = "/etc/aegea/config.yml"
+
+/** The user file and every config file in precedence order, lowest first (without the defaults). */
+export const configFilePaths = (env: ConfigEnvironment) => {
+  const configHome = env.XDG_CONFIG_HOME || nodePath.join(env.HOME || os.homedir(), ".config")
+  const userFile = nodePath.join(configHome, "aegea", "config.yml")
+  const extra = (env.AEGEA_CONFIG_FILE ?? "").split(":").filter((file) => file !== "").map((file) => nodePath.resolve(file))
+  return { userFile, files: [siteConfigFile, userFile, ...extra] }
+}
+
+export const nodeFileAccess: ConfigFileAccess = {
+  read: (path) => {
+    try {
+      return fs.readFileSync(path, "utf8")
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined
+      throw error
+    }
+  },
+  writeAtomic: (path, text) => {
+    const target = fs.existsSync(path) ? fs.realpathSync(path) : path // keep a symlinked dotfile a symlink
+    const directory = nodePath.dirname(target)
+    fs.mkdirSync(directory, { recursive: true })
+    const temp = nodePath.join(directory, `.${nodePath.basename(target)}.${process.pid}.${Date.now()}.tmp`)
+    try {
+      fs.writeFileSync(temp, text, { flag: "wx" })
+      fs.renameSync(temp, target)
+    } catch (error) {
+      fs.rmSync(temp, { force: true })
+      throw error
+    }
+  }
+}
+
+/** What is wrong, and where: becomes a ConfigError. */
+interface ConfigProblem {
+  readonly file: string
+  readonly line: number
+  /** The dotted key at fault, when there is one. */
+  readonly key?: string
+  /** A phrase that follows the key, or a whole sentence when there is no key. */
+  readonly problem: string
+}
+
+interface ParsedLayer {
+  readonly source: string
+  readonly document: Document
+  readonly lineCounter: LineCounter
+  readonly value: ConfigMap
+}
+
+const parseLayer = (source: string, text: string): Result.Result<ParsedLayer, ConfigProblem> => {
+  const lineCounter = new LineCounter()
+  const document = parseDocument(text, { lineCounter })
+  const [syntaxError] = document.errors
+  if (syntaxError !== undefined) {
+    const firstLine = syntaxError.message.split("\n")[0] ?? syntaxError.code
+    return Result.fail({
+      file: source,
+      line: syntaxError.linePos?.[0].line ?? 1,
+      problem: `YAML syntax error: ${firstLine.replace(/ at line \d+, column \d+:?$/, "")}`
+    })
+  }
+  const value: unknown = document.toJS({ maxAliasCount: 100 }) ?? {}
+  if (!isConfigMap(value)) {
+    const kind = Array.isArray(value) ? "a list" : JSON.stringify(value)
+    return Result.fail({ file: source, line: 1, problem: `the top level must be a mapping (key: value), got ${kind}` })
+  }
+  return Result.succeed({ source, document, lineCounter, value })
+}
+
+/** The line of the deepest node of `path` found in a layer's document (1 when none is). */
+const lineOf = (layer: ParsedLayer, path: ReadonlyArray<string>): number => {
+  let node: unknown = layer.document.contents
+  let offset = 0
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === key)
+      if (pair === undefined) break
+      offset = (isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? offset
+      node = pair.value
+    } else if (isSeq(node) && /^\d+$/.test(key)) {
+      const item: unknown = node.items[Number(key)]
+      if (item === undefined) break
+      offset = (isScalar(item) || isMap(item) || isSeq(item) ? item.range?.[0] : undefined) ?? offset
+      node = item
+    } else {
+      break
+    }
+  }
+  return layer.lineCounter.linePos(offset).line
+}
+
+/** Merge the layers in order and validate the result. */
+const mergeLayers = (layers: ReadonlyArray<ParsedLayer>): Result.Result<MergedConfig, ConfigProblem> => {
+  let merged = emptyMerged
+  for (const layer of layers) {
+    const next = mergeLayer(merged, layer.value, layer.source)
+    if (Result.isFailure(next)) {
+      const { path, message } = next.failure
+      return Result.fail({ file: layer.source, line: lineOf(layer, path), key: dottedKey(path), problem: message })
+    }
+    merged = next.success
+  }
+  const issue = validateConfig(merged.value)
+  if (issue === undefined) return Result.succeed(merged)
+  const source = sourceOf(merged, issue.path) ?? defaultsSource
+  const layer = layers.find((candidate) => candidate.source === source)
+  const line = layer === undefined ? 1 : lineOf(layer, issue.path)
+  return Result.fail({ file: source, line, key: dottedKey(issue.path), problem: issue.message })
+}
+
+const describeProblem = (problem: ConfigProblem) =>
+  problem.key === undefined || problem.key === "" ? problem.problem : `${problem.key} ${problem.problem}`
+
+const toConfigError = (problem: ConfigProblem) =>
+  new ConfigError({
+    message: `invalid config in ${problem.file} line ${problem.line}: ${describeProblem(problem)}`,
+    hint: problem.key === undefined ? "Fix the file" : "Fix the file or remove the key",
+    file: problem.file
+  })
+
+const readError = (file: string, error: unknown) =>
+  new ConfigError({
+    message: `could not read config file ${file}: ${(error as Error).message ?? String(error)}`,
+    hint: "Check that the file is readable, or remove it from AEGEA_CONFIG_FILE",
+    file,
+    cause: error
+  })
+
+/** Read and parse the defaults and every existing file, lowest precedence first. */
+const readLayers = (files: ReadonlyArray<string>, read: (path: string) => string | undefined) =>
+  Effect.gen(function*() {
+    const layers: Array<ParsedLayer> = []
+    for (const [source, text] of [[defaultsSource, defaultsText] as const, ...files.map((f) => [f, undefined] as const)]) {
+      const content = text ?? (yield* Effect.try({ try: () => read(source), catch: (error) => readError(source, error) }))
+      if (content === undefined) continue
+      const parsed = parseLayer(source, content)
+      if (Result.isFailure(parsed)) return yield* toConfigError(parsed.failure)
+      layers.push(parsed.success)
+    }
+    return layers
+  })
+
+/** Load the layered config of an environment: the function behind `AegeaConfigLive`. */
+export const loadConfig = (env: ConfigEnvironment, access: ConfigFileAccess = nodeFileAccess) =>
+  Effect.gen(function*() {
+    const { files, userFile } = configFilePaths(env)
+    const layers = yield* readLayers(files, access.read)
+    const merged = mergeLayers(layers)
+    if (Result.isFailure(merged)) return yield* toConfigError(merged.failure)
+    return makeAegeaConfig({
+      merged: merged.success,
+      files: layers.map((layer) => layer.source),
+      userFile,
+      set: (key, value) => setInUserFile({ files, userFile, access, key, value })
+    })
+  })
+
+const setInUserFile = Effect.fn("AegeaConfig.set")(function*(options: {
+  readonly files: ReadonlyArray<string>
+  readonly userFile: string
+  readonly access: ConfigFileAccess
+  readonly key: string
+  readonly value: unknown
+}) {
+  const { access, files, key, userFile } = options
+  const refuse = (problem: string, hint: string) =>
+    new ConfigError({ message: `cannot set ${key}: ${problem}`, hint, file: userFile })
+  const current = yield* Effect.try({ try: () => access.read(userFile) ?? "", catch: (e) => readError(userFile, e) })
+  const parsed = parseLayer(userFile, current)
+  if (Result.isFailure(parsed)) {
+    return yield* refuse(`${userFile} line ${parsed.failure.line}: ${describeProblem(parsed.failure)}`, "Fix the file first")
+  }
+  const document = parsed.success.document
+  try {
+    document.setIn(splitKey(key), document.createNode(options.value))
+  } catch {
+    return yield* refuse(`a parent of ${key} in ${userFile} is not a mapping`, "Set the parent key instead")
+  }
+  const updated = document.toString()
+  const reread = (path: string) => (path === userFile ? updated : access.read(path))
+  const layers = yield* readLayers(files, reread)
+  const merged = mergeLayers(layers)
+  if (Result.isFailure(merged)) {
+    const problem = merged.failure
+    const where = problem.file === userFile ? "" : ` (in ${problem.file} line ${problem.line})`
+    return yield* refuse(`${describeProblem(problem)}${where}`, `${userFile} was not changed`)
+  }
+  yield* Effect.try({
+    try: () => access.writeAtomic(userFile, updated),
+    catch: (error) =>
+      new ConfigError({
+        message: `could not write config file ${userFile}: ${(error as Error).message ?? String(error)}`,
+        hint: "Check the permissions of the directory",
+        file: userFile,
+        cause: error
+      })
+  })
+})
+
+/** The config of a given environment and file access (tests use temp directories). */
+export const layerFromEnvironment = (
+  env: ConfigEnvironment,
+  access: ConfigFileAccess = nodeFileAccess
+): Layer.Layer<AegeaConfig, ConfigError> => Layer.effect(AegeaConfig, loadConfig(env, access))
+
+/** The config of this process: files on disk, HOME / XDG_CONFIG_HOME / AEGEA_CONFIG_FILE. */
+export const AegeaConfigLive: Layer.Layer<AegeaConfig, ConfigError> = Layer.effect(
+  AegeaConfig,
+  Effect.suspend(() => loadConfig(process.env, nodeFileAccess))
+)

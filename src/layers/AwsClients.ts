@@ -1,0 +1,103 @@
+/**
+ * The AWS environment tier: region, profile, endpoint and retry policy, resolved once per process
+ * the way the AWS CLI resolves them. SDK clients are built from `clientConfig` by each Live layer,
+ * on first use (a Live layer is only built when a command needs it).
+ */
+import { Context, Effect, Layer, Option } from "effect"
+import { ConfigError } from "../services/Errors.ts"
+
+export interface AwsSettings {
+  /** `--region`; falls back to AWS_REGION, AWS_DEFAULT_REGION, then the profile's region. */
+  readonly region?: string | undefined
+  /** `--profile`; falls back to AWS_PROFILE (read by the SDK itself). */
+  readonly profile?: string | undefined
+  /** `--endpoint-url`; AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> are honoured by the SDK. */
+  readonly endpointUrl?: string | undefined
+  /** Total attempts per call, first included (AWS_MAX_ATTEMPTS, as in the AWS CLI). Default 5. */
+  readonly maxAttempts?: number | undefined
+}
+
+export interface AwsEnvironment {
+  readonly region: string
+  readonly profile: string | undefined
+  readonly endpointUrl: string | undefined
+  readonly maxAttempts: number
+  /** The constructor options for any SDK v3 client: SDK retries off (aws.ts owns retries). */
+  readonly clientConfig: {
+    readonly region: string
+    readonly maxAttempts: 1
+    readonly profile?: string
+    readonly endpoint?: string
+  }
+}
+
+export class AwsClients extends Context.Service<AwsClients, AwsEnvironment>()("aegea/AwsClients") {
+  /** Resolve the environment from explicit settings, then the process environment and ~/.aws/config. */
+  static readonly layer = (settings: AwsSettings = {}): Layer.Layer<AwsClients, ConfigError> =>
+    Layer.effect(AwsClients, resolveAwsEnvironment(settings, process.env))
+
+  /** A fixed environment, for tests and for programs that already know their region. */
+  static readonly layerStatic = (environment: Omit<AwsEnvironment, "clientConfig">): Layer.Layer<AwsClients> =>
+    Layer.succeed(AwsClients, withClientConfig(environment))
+}
+
+const withClientConfig = (e: Omit<AwsEnvironment, "clientConfig">): AwsEnvironment => ({
+  ...e,
+  clientConfig: {
+    region: e.region,
+    maxAttempts: 1,
+    ...(e.profile !== undefined ? { profile: e.profile } : {}),
+    ...(e.endpointUrl !== undefined ? { endpoint: e.endpointUrl } : {})
+  }
+})
+
+const nonEmpty = (s: string | undefined) => (s === undefined || s.trim() === "" ? undefined : s.trim())
+
+export const resolveAwsEnvironment = Effect.fnUntraced(function*(
+  settings: AwsSettings,
+  env: Record<string, string | undefined>
+) {
+  const profile = nonEmpty(settings.profile) ?? nonEmpty(env.AWS_PROFILE) ?? nonEmpty(env.AWS_DEFAULT_PROFILE)
+  const endpointUrl = nonEmpty(settings.endpointUrl)
+  if (endpointUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(endpointUrl)) {
+    return yield* new ConfigError({
+      message: `invalid endpoint URL ${JSON.stringify(endpointUrl)}`,
+      hint: "Pass a URL such as http://127.0.0.1:5000 to --endpoint-url"
+    })
+  }
+  const attemptsText = settings.maxAttempts !== undefined ? String(settings.maxAttempts) : nonEmpty(env.AWS_MAX_ATTEMPTS)
+  const maxAttempts = attemptsText === undefined ? 5 : Number(attemptsText)
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 20) {
+    return yield* new ConfigError({
+      message: `invalid AWS_MAX_ATTEMPTS ${JSON.stringify(attemptsText)}`,
+      hint: "Set it to a whole number from 1 to 20"
+    })
+  }
+  const region = nonEmpty(settings.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ??
+    (yield* profileRegion(profile ?? "default"))
+  if (region === undefined) {
+    return yield* new ConfigError({
+      message: "no AWS region configured",
+      hint: `Pass --region or set AWS_REGION${profile ? ` (or set region for profile ${profile} in ~/.aws/config)` : ""}`
+    })
+  }
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    return yield* new ConfigError({
+      message: `invalid AWS region ${JSON.stringify(region)}`,
+      hint: "Pass a region name such as us-east-1 or eu-west-1 (aegea regions lists them)"
+    })
+  }
+  return withClientConfig({ region, profile, endpointUrl, maxAttempts })
+})
+
+/** The region of a profile in ~/.aws/config (or AWS_CONFIG_FILE), as the AWS CLI reads it. */
+const profileRegion = (profile: string) =>
+  Effect.tryPromise({
+    try: async () => {
+      const { loadSharedConfigFiles } = await import("@smithy/core/config")
+      const files = await loadSharedConfigFiles({ ignoreCache: true })
+      return nonEmpty(files.configFile?.[profile]?.region) ?? nonEmpty(files.credentialsFile?.[profile]?.region)
+    },
+    catch: (cause) =>
+      new ConfigError({ message: "could not read ~/.aws/config", hint: "Fix or remove the file, or pass --region", cause })
+  }).pipe(Effect.map((r) => Option.getOrUndefined(Option.fromUndefinedOr(r))))

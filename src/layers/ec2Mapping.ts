@@ -1,0 +1,181 @@
+/** SDK shapes -> aegea's EC2 domain types. The only place that knows the SDK's optional-everything shapes. */
+import type * as Sdk from "@aws-sdk/client-ec2"
+import type {
+  Image,
+  Instance,
+  InstanceState,
+  KeyPair,
+  Region,
+  SecurityGroupRule,
+  Snapshot,
+  Subnet,
+  Volume,
+  Vpc,
+  Zone
+} from "../services/Ec2.ts"
+
+export const tagsOf = (tags: ReadonlyArray<Sdk.Tag> | undefined): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const t of tags ?? []) if (t.Key !== undefined) out[t.Key] = t.Value ?? ""
+  return out
+}
+
+const opt = <K extends string, V>(key: K, value: V | undefined | null): { [P in K]?: V } =>
+  (value === undefined || value === null || value === "" ? {} : { [key]: value }) as { [P in K]?: V }
+
+export const toInstance = (i: Sdk.Instance): Instance => {
+  const tags = tagsOf(i.Tags)
+  return {
+    id: i.InstanceId ?? "",
+    ...opt("name", tags.Name),
+    state: (i.State?.Name ?? "pending") as InstanceState,
+    type: i.InstanceType ?? "",
+    ...opt("availabilityZone", i.Placement?.AvailabilityZone),
+    ...opt("privateIp", i.PrivateIpAddress),
+    ...opt("publicIp", i.PublicIpAddress),
+    ...opt("publicDns", i.PublicDnsName),
+    ...opt("privateDns", i.PrivateDnsName),
+    ...opt("launchTime", i.LaunchTime),
+    lifecycle: i.InstanceLifecycle ?? "on-demand",
+    ...opt("iamProfile", i.IamInstanceProfile?.Arn?.split("/").pop()),
+    ...opt("imageId", i.ImageId),
+    ...opt("vpcId", i.VpcId),
+    ...opt("subnetId", i.SubnetId),
+    ...opt("keyName", i.KeyName),
+    ...opt("architecture", i.Architecture),
+    securityGroups: (i.SecurityGroups ?? []).map((g) => g.GroupName ?? g.GroupId ?? ""),
+    tags
+  }
+}
+
+const date = (s: string | Date | undefined) => (s === undefined ? undefined : new Date(s))
+
+export const toImage = (i: Sdk.Image): Image => ({
+  id: i.ImageId ?? "",
+  ...opt("name", i.Name),
+  state: i.State ?? "",
+  ...opt("architecture", i.Architecture),
+  ...opt("created", date(i.CreationDate)),
+  public: i.Public ?? false,
+  ...opt("ownerId", i.OwnerId),
+  ...opt("description", i.Description),
+  ...opt("rootDevice", i.RootDeviceType),
+  tags: tagsOf(i.Tags)
+})
+
+export const toVolume = (v: Sdk.Volume): Volume => {
+  const tags = tagsOf(v.Tags)
+  const attachment = v.Attachments?.[0]
+  return {
+    id: v.VolumeId ?? "",
+    ...opt("name", tags.Name),
+    state: v.State ?? "",
+    sizeGiB: v.Size ?? 0,
+    ...opt("type", v.VolumeType),
+    ...opt("availabilityZone", v.AvailabilityZone),
+    encrypted: v.Encrypted ?? false,
+    ...opt("attachedTo", attachment?.InstanceId),
+    ...opt("device", attachment?.Device),
+    ...opt("created", v.CreateTime),
+    tags
+  }
+}
+
+export const toSnapshot = (s: Sdk.Snapshot): Snapshot => {
+  const tags = tagsOf(s.Tags)
+  return {
+    id: s.SnapshotId ?? "",
+    ...opt("name", tags.Name),
+    state: s.State ?? "",
+    ...opt("volumeId", s.VolumeId),
+    sizeGiB: s.VolumeSize ?? 0,
+    ...opt("progress", s.Progress),
+    ...opt("started", s.StartTime),
+    ...opt("description", s.Description),
+    encrypted: s.Encrypted ?? false,
+    tags
+  }
+}
+
+const portRange = (p: Sdk.IpPermission): string | undefined => {
+  if (p.IpProtocol === "-1") return "all"
+  if (p.FromPort === undefined) return undefined
+  return p.FromPort === p.ToPort ? String(p.FromPort) : `${p.FromPort}-${p.ToPort}`
+}
+
+const sourcesOf = (p: Sdk.IpPermission): ReadonlyArray<{ source: string; description?: string | undefined }> => [
+  ...(p.IpRanges ?? []).map((r) => ({ source: r.CidrIp ?? "", description: r.Description })),
+  ...(p.Ipv6Ranges ?? []).map((r) => ({ source: r.CidrIpv6 ?? "", description: r.Description })),
+  ...(p.UserIdGroupPairs ?? []).map((g) => ({ source: g.GroupName ?? g.GroupId ?? "", description: g.Description })),
+  ...(p.PrefixListIds ?? []).map((l) => ({ source: l.PrefixListId ?? "", description: l.Description }))
+]
+
+/** One row per rule and source; a group with no rules is one row. */
+export const toSecurityGroupRules = (g: Sdk.SecurityGroup): ReadonlyArray<SecurityGroupRule> => {
+  const base = { id: g.GroupId ?? "", name: g.GroupName ?? "", ...opt("vpcId", g.VpcId), tags: tagsOf(g.Tags) }
+  const rules = (["ingress", "egress"] as const).flatMap((direction) =>
+    ((direction === "ingress" ? g.IpPermissions : g.IpPermissionsEgress) ?? []).flatMap((p) => {
+      const sources = sourcesOf(p)
+      return (sources.length > 0 ? sources : [{ source: "" }]).map((s): SecurityGroupRule => ({
+        ...base,
+        direction,
+        protocol: p.IpProtocol === "-1" ? "all" : (p.IpProtocol ?? ""),
+        ...opt("ports", portRange(p)),
+        ...opt("source", s.source),
+        ...opt("description", s.description)
+      }))
+    })
+  )
+  return rules.length > 0 ? rules : [base]
+}
+
+export const toSubnet = (s: Sdk.Subnet): Subnet => {
+  const tags = tagsOf(s.Tags)
+  return {
+    id: s.SubnetId ?? "",
+    ...opt("name", tags.Name),
+    vpcId: s.VpcId ?? "",
+    cidr: s.CidrBlock ?? "",
+    ...opt("availabilityZone", s.AvailabilityZone),
+    availableIps: s.AvailableIpAddressCount ?? 0,
+    defaultForAz: s.DefaultForAz ?? false,
+    mapPublicIp: s.MapPublicIpOnLaunch ?? false,
+    state: s.State ?? "",
+    tags
+  }
+}
+
+export const toVpc = (v: Sdk.Vpc): Vpc => {
+  const tags = tagsOf(v.Tags)
+  return {
+    id: v.VpcId ?? "",
+    ...opt("name", tags.Name),
+    cidr: v.CidrBlock ?? "",
+    isDefault: v.IsDefault ?? false,
+    state: v.State ?? "",
+    tags
+  }
+}
+
+export const toKeyPair = (k: Sdk.KeyPairInfo): KeyPair => ({
+  ...opt("id", k.KeyPairId),
+  name: k.KeyName ?? "",
+  ...opt("type", k.KeyType),
+  ...opt("fingerprint", k.KeyFingerprint),
+  ...opt("created", k.CreateTime),
+  tags: tagsOf(k.Tags)
+})
+
+export const toRegion = (r: Sdk.Region): Region => ({
+  name: r.RegionName ?? "",
+  ...opt("endpoint", r.Endpoint),
+  ...opt("optIn", r.OptInStatus)
+})
+
+export const toZone = (z: Sdk.AvailabilityZone): Zone => ({
+  name: z.ZoneName ?? "",
+  ...opt("id", z.ZoneId),
+  region: z.RegionName ?? "",
+  state: z.State ?? "",
+  ...opt("type", z.ZoneType)
+})

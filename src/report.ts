@@ -1,0 +1,50 @@
+/** How a failed run is reported: one line and an exit code (the README's table). Used by bin.ts only. */
+import { Cause } from "effect"
+import { exitCodeOf, isAegeaError } from "./services/Errors.ts"
+
+export interface Report {
+  readonly message: string | undefined
+  readonly code: number
+}
+
+interface CliErrorLike {
+  readonly _tag: string
+  readonly commandPath?: ReadonlyArray<string>
+  readonly errors?: ReadonlyArray<{ readonly message: string }>
+  readonly message: string
+}
+
+const firstLine = (s: string) => (s.split("\n").find((l) => l.trim() !== "") ?? s).trim()
+
+const debugDetails = (error: unknown, cause: Cause.Cause<unknown>) => {
+  const lines: Array<string> = []
+  const e = error as { requestId?: string; code?: string; operation?: string; service?: string; cause?: unknown }
+  if (e.service && e.operation) lines.push(`  AWS call: ${e.service} ${e.operation}${e.code ? ` -> ${e.code}` : ""}`)
+  if (e.requestId) lines.push(`  request id: ${e.requestId}`)
+  if (e.cause instanceof Error) lines.push(`  caused by: ${e.cause.stack ?? e.cause.message}`)
+  lines.push(Cause.pretty(cause))
+  return lines.join("\n")
+}
+
+export const describeFailure = (
+  cause: Cause.Cause<unknown>,
+  options: { readonly debug: boolean; readonly isHelp: (u: unknown) => boolean }
+): Report => {
+  if (Cause.hasInterruptsOnly(cause)) return { message: "aegea: interrupted", code: 130 }
+  const error = Cause.squash(cause)
+  if (options.isHelp(error)) {
+    const cli = error as CliErrorLike
+    if (cli._tag !== "ShowHelp") return { message: `aegea: ${firstLine(cli.message)}`, code: 2 }
+    const first = cli.errors?.[0]
+    if (first === undefined) return { message: undefined, code: 0 }
+    const path = (cli.commandPath ?? ["aegea"]).join(" ")
+    return { message: `aegea: ${firstLine(first.message)}. Run '${path} --help' for usage`, code: 2 }
+  }
+  if (isAegeaError(error)) {
+    const line = `aegea: ${error.summary}`
+    return { message: options.debug ? `${line}\n${debugDetails(error, cause)}` : line, code: exitCodeOf(error) }
+  }
+  const text = error instanceof Error ? error.message : String(error)
+  const line = `aegea: internal error: ${firstLine(text)}. Run again with --debug and report it`
+  return { message: options.debug ? `${line}\n${debugDetails(error, cause)}` : line, code: 1 }
+}

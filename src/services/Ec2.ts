@@ -1,0 +1,275 @@
+/**
+ * EC2 as aegea sees it: instances, images, volumes, snapshots, security groups, subnets, VPCs, key
+ * pairs, regions and zones, and instance state changes. Listing methods are lazy Streams (one page at
+ * a time); domain types are Schemas, so a user's program can decode and encode them too.
+ */
+import { Context, type Duration, Effect, Schedule, Schema, Stream } from "effect"
+import { AmbiguousName, type AwsError, OperationFailed, ResourceNotFound } from "./Errors.ts"
+
+const Tags = Schema.Record(Schema.String, Schema.String)
+const optionalString = Schema.optional(Schema.String)
+
+export const InstanceState = Schema.Literals([
+  "pending",
+  "running",
+  "shutting-down",
+  "terminated",
+  "stopping",
+  "stopped"
+])
+export type InstanceState = typeof InstanceState.Type
+
+export const Instance = Schema.Struct({
+  id: Schema.String,
+  name: optionalString,
+  state: InstanceState,
+  type: Schema.String,
+  availabilityZone: optionalString,
+  privateIp: optionalString,
+  publicIp: optionalString,
+  publicDns: optionalString,
+  privateDns: optionalString,
+  launchTime: Schema.optional(Schema.Date),
+  lifecycle: Schema.String,
+  iamProfile: optionalString,
+  imageId: optionalString,
+  vpcId: optionalString,
+  subnetId: optionalString,
+  keyName: optionalString,
+  architecture: optionalString,
+  securityGroups: Schema.Array(Schema.String),
+  tags: Tags
+})
+export type Instance = typeof Instance.Type
+
+export const Image = Schema.Struct({
+  id: Schema.String,
+  name: optionalString,
+  state: Schema.String,
+  architecture: optionalString,
+  created: Schema.optional(Schema.Date),
+  public: Schema.Boolean,
+  ownerId: optionalString,
+  description: optionalString,
+  rootDevice: optionalString,
+  tags: Tags
+})
+export type Image = typeof Image.Type
+
+export const Volume = Schema.Struct({
+  id: Schema.String,
+  name: optionalString,
+  state: Schema.String,
+  sizeGiB: Schema.Number,
+  type: optionalString,
+  availabilityZone: optionalString,
+  encrypted: Schema.Boolean,
+  attachedTo: optionalString,
+  device: optionalString,
+  created: Schema.optional(Schema.Date),
+  tags: Tags
+})
+export type Volume = typeof Volume.Type
+
+export const Snapshot = Schema.Struct({
+  id: Schema.String,
+  name: optionalString,
+  state: Schema.String,
+  volumeId: optionalString,
+  sizeGiB: Schema.Number,
+  progress: optionalString,
+  started: Schema.optional(Schema.Date),
+  description: optionalString,
+  encrypted: Schema.Boolean,
+  tags: Tags
+})
+export type Snapshot = typeof Snapshot.Type
+
+/** One row per ingress or egress rule (a group without rules is one row with no rule). */
+export const SecurityGroupRule = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  vpcId: optionalString,
+  direction: Schema.optional(Schema.Literals(["ingress", "egress"])),
+  protocol: optionalString,
+  ports: optionalString,
+  source: optionalString,
+  description: optionalString,
+  tags: Tags
+})
+export type SecurityGroupRule = typeof SecurityGroupRule.Type
+
+export const Subnet = Schema.Struct({
+  id: Schema.String,
+  name: optionalString,
+  vpcId: Schema.String,
+  cidr: Schema.String,
+  availabilityZone: optionalString,
+  availableIps: Schema.Number,
+  defaultForAz: Schema.Boolean,
+  mapPublicIp: Schema.Boolean,
+  state: Schema.String,
+  tags: Tags
+})
+export type Subnet = typeof Subnet.Type
+
+export const Vpc = Schema.Struct({
+  id: Schema.String,
+  name: optionalString,
+  cidr: Schema.String,
+  isDefault: Schema.Boolean,
+  state: Schema.String,
+  tags: Tags
+})
+export type Vpc = typeof Vpc.Type
+
+export const KeyPair = Schema.Struct({
+  id: optionalString,
+  name: Schema.String,
+  type: optionalString,
+  fingerprint: optionalString,
+  created: Schema.optional(Schema.Date),
+  tags: Tags
+})
+export type KeyPair = typeof KeyPair.Type
+
+export const Region = Schema.Struct({ name: Schema.String, endpoint: optionalString, optIn: optionalString })
+export type Region = typeof Region.Type
+
+export const Zone = Schema.Struct({
+  name: Schema.String,
+  id: optionalString,
+  region: Schema.String,
+  state: Schema.String,
+  type: optionalString
+})
+export type Zone = typeof Zone.Type
+
+export interface InstanceFilter {
+  /** Instance ids to list (exact). */
+  readonly ids?: ReadonlyArray<string>
+  /** Values of the Name tag (exact). */
+  readonly names?: ReadonlyArray<string>
+  /** Tag filters: each key must have one of the values. */
+  readonly tags?: Readonly<Record<string, ReadonlyArray<string>>>
+  readonly states?: ReadonlyArray<InstanceState>
+  /** Raw EC2 filters (`--filter NAME=VALUE`). */
+  readonly filters?: Readonly<Record<string, ReadonlyArray<string>>>
+}
+
+export type StateAction = "start" | "stop" | "reboot" | "terminate"
+
+export interface StateChange {
+  readonly id: string
+  readonly previousState: InstanceState
+  readonly currentState: InstanceState
+}
+
+export type ResolveError = AwsError | ResourceNotFound | AmbiguousName
+
+export class Ec2 extends Context.Service<Ec2, {
+  readonly region: string
+  readonly instances: (filter?: InstanceFilter) => Stream.Stream<Instance, AwsError>
+  /** One instance by id, Name tag or DNS name; terminated instances are ignored unless given by id. */
+  readonly resolveInstance: (nameOrId: string) => Effect.Effect<Instance, ResolveError>
+  /**
+   * Change the state of instances. With `dryRun`, AWS checks permissions and nothing changes; the
+   * result is then empty.
+   */
+  readonly changeState: (
+    action: StateAction,
+    ids: ReadonlyArray<string>,
+    options?: { readonly dryRun?: boolean }
+  ) => Effect.Effect<ReadonlyArray<StateChange>, AwsError>
+  readonly consoleOutput: (id: string) => Effect.Effect<string | undefined, AwsError>
+  /** Images owned by `owners` (default: this account, "self"). */
+  readonly images: (options?: { readonly owners?: ReadonlyArray<string> }) => Stream.Stream<Image, AwsError>
+  readonly volumes: () => Stream.Stream<Volume, AwsError>
+  /** Snapshots owned by this account. */
+  readonly snapshots: () => Stream.Stream<Snapshot, AwsError>
+  readonly securityGroupRules: () => Stream.Stream<SecurityGroupRule, AwsError>
+  readonly subnets: () => Stream.Stream<Subnet, AwsError>
+  readonly vpcs: () => Stream.Stream<Vpc, AwsError>
+  readonly keyPairs: () => Stream.Stream<KeyPair, AwsError>
+  readonly regions: () => Stream.Stream<Region, AwsError>
+  readonly zones: () => Stream.Stream<Zone, AwsError>
+}>()("aegea/Ec2") {}
+
+/** The state an action leads to, for `--wait`. */
+export const targetState: Record<StateAction, InstanceState> = {
+  start: "running",
+  stop: "stopped",
+  reboot: "running",
+  terminate: "terminated"
+}
+
+const instanceIdPattern = /^i-[0-9a-f]{8,17}$/
+
+export const isInstanceId = (s: string) => instanceIdPattern.test(s)
+
+/**
+ * Resolve a name, id or DNS name against a listing, the same way for every layer: ids match
+ * exactly (terminated too); names and DNS names match live (not terminated) instances only.
+ */
+export const resolveInstanceWith = (
+  instances: (filter?: InstanceFilter) => Stream.Stream<Instance, AwsError>,
+  region: string
+) =>
+(nameOrId: string): Effect.Effect<Instance, ResolveError> =>
+  Effect.gen(function*() {
+    const live: ReadonlyArray<InstanceState> = ["pending", "running", "stopping", "stopped", "shutting-down"]
+    const filter: InstanceFilter = isInstanceId(nameOrId)
+      ? { ids: [nameOrId] }
+      : nameOrId.includes(".")
+      ? { states: live, filters: { [nameOrId.startsWith("ip-") ? "private-dns-name" : "dns-name"]: [nameOrId] } }
+      : { names: [nameOrId], states: live }
+    const found = yield* Stream.runCollect(instances(filter)).pipe(
+      Effect.catchTag("AwsNotFound", () => Effect.succeed([] as ReadonlyArray<Instance>))
+    )
+    const [first, ...rest] = found
+    if (first === undefined) {
+      return yield* new ResourceNotFound({
+        kind: "instance",
+        name: nameOrId,
+        region,
+        hint: "Run 'aegea ls' to see the instances, or pass --region"
+      })
+    }
+    if (rest.length > 0) {
+      return yield* new AmbiguousName({
+        kind: "instance",
+        name: nameOrId,
+        candidates: found.map((i) => `${i.id} (${i.state})`)
+      })
+    }
+    return first
+  })
+
+/**
+ * Poll until every instance is in `target` (or terminated, which ends any wait), printing nothing.
+ * `schedule` defaults to every 2 s with a 10 minute bound; the result is the last listing.
+ */
+export const waitForState = (
+  ids: ReadonlyArray<string>,
+  target: InstanceState,
+  options: { readonly every?: Duration.Input; readonly timeout?: Duration.Input } = {}
+): Effect.Effect<ReadonlyArray<Instance>, AwsError | OperationFailed, Ec2> =>
+  Effect.gen(function*() {
+    const ec2 = yield* Ec2
+    const done = (list: ReadonlyArray<Instance>) =>
+      list.length > 0 && list.every((i) => i.state === target || (i.state === "terminated" && target !== "running"))
+    const poll = Stream.runCollect(ec2.instances({ ids }))
+    return yield* poll.pipe(
+      Effect.repeat({ schedule: Schedule.spaced(options.every ?? "2 seconds"), until: done }),
+      Effect.timeoutOrElse({
+        duration: options.timeout ?? "10 minutes",
+        orElse: () =>
+          Effect.fail(
+            new OperationFailed({
+              message: `timed out waiting for ${ids.join(", ")} to be ${target}`,
+              hint: "Check the instances with 'aegea ls'"
+            })
+          )
+      })
+    )
+  })

@@ -1,0 +1,31 @@
+/**
+ * An in-memory `AegeaConfig` for tests: the given value is the whole effective config (no defaults
+ * are merged in unless you pass them), every entry's source is `source`. `set` fails: to test
+ * writing, use `layerFromEnvironment` from layers/AegeaConfigLive.ts with a temp directory.
+ */
+import { Effect, Layer, Result } from "effect"
+import { type ConfigMap, emptyMerged, mergeLayer } from "../lib/merge.ts"
+import { AegeaConfig, makeAegeaConfig } from "../services/AegeaConfig.ts"
+import { ConfigError } from "../services/Errors.ts"
+
+export const layerFromValue = (
+  value: ConfigMap,
+  options: { readonly source?: string; readonly userFile?: string } = {}
+): Layer.Layer<AegeaConfig> => {
+  const source = options.source ?? "test"
+  const userFile = options.userFile ?? "/nonexistent/aegea/config.yml"
+  const merged = mergeLayer(emptyMerged, value, source)
+  if (Result.isFailure(merged)) {
+    throw new Error(`layerFromValue: ${merged.failure.path.join(".")} ${merged.failure.message}`)
+  }
+  return Layer.succeed(
+    AegeaConfig,
+    makeAegeaConfig({
+      merged: merged.success,
+      files: [source],
+      userFile,
+      set: (key) =>
+        Effect.fail(new ConfigError({ message: `cannot set ${key}: the test config (layerFromValue) is read-only` }))
+    })
+  )
+}

@@ -1,0 +1,62 @@
+/**
+ * An in-memory Output for tests: renders with the same functions as the live layer and keeps what
+ * was written, readable through `OutputCapture`.
+ *
+ *   const out = yield* OutputCapture
+ *   JSON.parse(yield* out.stdoutText)
+ *
+ * Provide `OutputTest.layer({ format: "json" })`; settings default to a plain table with no colour
+ * and no width limit (like a pipe).
+ */
+import { Context, Effect, Layer, Option } from "effect"
+import { makeOutput } from "../layers/OutputLive.ts"
+import { Output, type OutputSettings } from "../services/Output.ts"
+
+export class OutputCapture extends Context.Service<OutputCapture, {
+  /** Everything written to stdout, as lines (without their "\n"). */
+  readonly stdout: Effect.Effect<ReadonlyArray<string>>
+  /** Everything written to stdout, as one string. */
+  readonly stdoutText: Effect.Effect<string>
+  /** Everything written to stderr, as lines. */
+  readonly stderr: Effect.Effect<ReadonlyArray<string>>
+  /** Forget what was written so far. */
+  readonly clear: Effect.Effect<void>
+}>()("aegea/testing/OutputCapture") {}
+
+const toLines = (text: string): ReadonlyArray<string> =>
+  text === "" ? [] : text.replace(/\n$/, "").split("\n")
+
+export const defaultTestSettings: OutputSettings = {
+  format: "table",
+  columns: Option.none(),
+  sortBy: Option.none(),
+  color: false,
+  width: undefined
+}
+
+export const OutputTest = {
+  /** `Output` writing into memory plus `OutputCapture` to read it back; fresh buffers per build. */
+  layer: (settings: Partial<OutputSettings> = {}): Layer.Layer<Output | OutputCapture> =>
+    Layer.syncContext(() => {
+      let stdout = ""
+      let stderr = ""
+      const output = makeOutput({ ...defaultTestSettings, ...settings }, {
+        stdout: (text) => {
+          stdout += text
+        },
+        stderr: (text) => {
+          stderr += text
+        }
+      })
+      const capture = OutputCapture.of({
+        stdout: Effect.sync(() => toLines(stdout)),
+        stdoutText: Effect.sync(() => stdout),
+        stderr: Effect.sync(() => toLines(stderr)),
+        clear: Effect.sync(() => {
+          stdout = ""
+          stderr = ""
+        })
+      })
+      return Context.make(Output, output).pipe(Context.add(OutputCapture, capture))
+    })
+}

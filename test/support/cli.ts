@@ -1,0 +1,111 @@
+// Runs the built CLI (dist/aegea.js) as a user would, against moto (see ./moto.ts awsTestEnv()).
+import { spawn } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { constants, tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { awsTestEnv } from "./moto.ts"
+
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url))
+export const CLI_PATH = join(REPO_ROOT, "dist", "aegea.js")
+
+export interface CliResult {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+export interface CliOptions {
+  /** Added on top of awsTestEnv() (wins over it). */
+  readonly env?: Record<string, string>
+  /** Written to stdin, then stdin is closed (it is always closed: the child never waits for input). */
+  readonly input?: string
+  /** Default 30 s; on expiry the child is killed and the promise rejects. */
+  readonly timeoutMs?: number
+  /** Shares one HOME between calls (see makeTestHome()); default: a fresh one per call. */
+  readonly home?: string
+}
+
+// Only these are taken from the test process: no AWS_*, AEGEA_*, HOME, XDG_* or NODE_OPTIONS leak in.
+const PASS_THROUGH = ["PATH", "TMPDIR", "LANG", "LC_ALL", "SYSTEMROOT"] as const
+
+export function cliEnv(opts: Pick<CliOptions, "env" | "home"> = {}): Record<string, string> {
+  const base: Record<string, string> = {}
+  for (const k of PASS_THROUGH) {
+    const v = process.env[k]
+    if (v !== undefined) base[k] = v
+  }
+  return { ...base, ...awsTestEnv(opts.home !== undefined ? { home: opts.home } : {}), ...opts.env }
+}
+
+function assertBuilt(): void {
+  if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run \`node scripts/build.mjs\` first`)
+}
+
+export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
+
+function run(file: string, args: ReadonlyArray<string>, opts: CliOptions, what: string): Promise<CliResult> {
+  const timeoutMs = opts.timeoutMs ?? 30_000
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd: REPO_ROOT, env: cliEnv(opts), stdio: ["pipe", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    child.stdin.on("error", () => {}) // EPIPE if the child exits without reading
+    child.stdin.end(opts.input ?? "")
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(
+        new Error(
+          `${what} did not finish within ${timeoutMs} ms (killed)\n--- stdout ---\n${stdout.slice(-4000)}\n--- stderr ---\n${stderr.slice(-4000)}`
+        )
+      )
+    }, timeoutMs)
+    child.once("error", (e) => {
+      clearTimeout(timer)
+      reject(e)
+    })
+    child.once("close", (code, signal) => {
+      clearTimeout(timer)
+      // a signal death is reported shell-style: 128 + signal number
+      resolve({ code: code ?? 128 + (signal ? constants.signals[signal] : 0), stdout, stderr })
+    })
+  })
+}
+
+/** `node dist/aegea.js ...args` with awsTestEnv(); resolves with the exit code and both streams. */
+export function runCli(args: ReadonlyArray<string>, opts: CliOptions = {}): Promise<CliResult> {
+  assertBuilt()
+  return run(process.execPath, [CLI_PATH, ...args], opts, `aegea ${args.join(" ")}`)
+}
+
+export interface PipedResult extends CliResult {
+  /** Exit code of the last command of the pipe. `code`/`stderr` are aegea's, `stdout` is the pipe's output. */
+  readonly pipeCode: number
+}
+
+/**
+ * `aegea ...args | pipeTo...` through `sh -c` (e.g. pipeTo = ["head", "-1"]): checks that aegea behaves when
+ * its reader goes away (no EPIPE stack trace, sensible exit code).
+ */
+export async function runCliPiped(
+  args: ReadonlyArray<string>,
+  pipeTo: ReadonlyArray<string>,
+  opts: CliOptions = {}
+): Promise<PipedResult> {
+  assertBuilt()
+  const dir = mkdtempSync(join(tmpdir(), "aegea-pipe-"))
+  try {
+    const errFile = join(dir, "stderr")
+    const codeFile = join(dir, "code")
+    const aegea = [process.execPath, CLI_PATH, ...args].map(shellQuote).join(" ")
+    const script =
+      `{ ${aegea} 2>${shellQuote(errFile)}; echo $? >${shellQuote(codeFile)}; } | ${pipeTo.map(shellQuote).join(" ")}`
+    const r = await run("/bin/sh", ["-c", script], opts, `aegea ${args.join(" ")} | ${pipeTo.join(" ")}`)
+    const code = Number(readFileSync(codeFile, "utf8").trim())
+    return { code, stdout: r.stdout, stderr: readFileSync(errFile, "utf8"), pipeCode: r.code }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,204 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Option, Result } from "effect"
+import YAML from "yaml"
+import { humanBytes, relativeTime } from "../../src/lib/relativeTime.ts"
+import { fitWidths, renderListing, visibleWidth } from "../../src/lib/table.ts"
+import type { OutputSettings, Row, TableSpec } from "../../src/services/Output.ts"
+
+const now = Date.parse("2024-06-01T12:00:00.000Z")
+const hoursAgo = (h: number) => new Date(now - h * 3_600_000)
+
+const spec: TableSpec = {
+  columns: [
+    { key: "id", kind: "id" },
+    { key: "name", kind: "name" },
+    { key: "state", kind: "state" },
+    { key: "launchTime", kind: "time" },
+    { key: "description" }
+  ],
+  kinds: { tags: "tags", size: "bytes", cpus: "number" }
+}
+
+const rows: ReadonlyArray<Row> = [
+  { id: "i-0aaaaaaaaaaaaaaaa", name: "web-10", state: "running", launchTime: hoursAgo(3), description: "front end", cpus: 4, size: 1.5 * 2 ** 30, tags: { Role: "web", Name: "web-10" }, placement: { availabilityZone: "eu-west-1a" } },
+  { id: "i-0bbbbbbbbbbbbbbbb", name: "web-9", state: "stopped", launchTime: hoursAgo(30), description: "back end, with a comma", cpus: 16, size: 512, tags: { Name: "web-9" }, placement: { availabilityZone: "eu-west-1b" } },
+  { id: "i-0cccccccccccccccc", name: "db", state: "pending", launchTime: undefined, cpus: undefined, tags: {} }
+]
+
+const settings = (overrides: Partial<OutputSettings> = {}): OutputSettings => ({
+  format: "table", columns: Option.none(), sortBy: Option.none(), color: false, width: undefined, ...overrides
+})
+
+const render = (overrides: Partial<OutputSettings> = {}, input: ReadonlyArray<Row> = rows, tableSpec = spec) =>
+  Result.getOrThrow(renderListing(input, tableSpec, settings(overrides), now, (v) => YAML.stringify(v)))
+
+const json = (overrides: Partial<OutputSettings> = {}, input: ReadonlyArray<Row> = rows) =>
+  JSON.parse(render({ ...overrides, format: "json" }, input)) as Array<Record<string, unknown>>
+
+const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, "")
+
+/** Cells of an aligned table, cut at the columns where the header's words start. */
+const parseAligned = (text: string) => {
+  const [header = "", ...lines] = stripAnsi(text).replace(/\n$/, "").split("\n")
+  const starts = [...header.matchAll(/\S+/g)].map((m) => m.index)
+  const cut = (line: string) => starts.map((s, i) => line.slice(s, starts[i + 1]).trim())
+  return { header: cut(header), rows: lines.map(cut) }
+}
+
+/** A small RFC 4180 parser, to check that what we write parses back. */
+const parseCsv = (text: string): Array<Array<string>> => {
+  const records: Array<Array<string>> = []
+  let field = ""
+  let record: Array<string> = []
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"', i++)
+      else if (c === '"') quoted = false
+      else field += c
+    } else if (c === '"') quoted = true
+    else if (c === ",") (record.push(field), (field = ""))
+    else if (c === "\n") (record.push(field), records.push(record), (record = []), (field = ""))
+    else field += c
+  }
+  return records
+}
+
+describe("relativeTime and humanBytes", () => {
+  it("reads times relative to now", () => {
+    assert.strictEqual(relativeTime(new Date(now - 10_000), now), "just now")
+    assert.strictEqual(relativeTime(new Date(now + 10_000), now), "just now")
+    assert.strictEqual(relativeTime(hoursAgo(3), now), "3 hours ago")
+    assert.strictEqual(relativeTime(new Date(now - 90 * 60_000), now), "1 hour ago")
+    assert.strictEqual(relativeTime(new Date(now + 5 * 60_000), now), "in 5 minutes")
+    assert.strictEqual(relativeTime(hoursAgo(30), now), "1 day ago")
+    assert.strictEqual(relativeTime(hoursAgo(24 * 400), now), "1 year ago")
+  })
+  it("prints binary sizes", () => {
+    assert.strictEqual(humanBytes(512), "512 B")
+    assert.strictEqual(humanBytes(1024), "1 KiB")
+    assert.strictEqual(humanBytes(1.5 * 2 ** 30), "1.5 GiB")
+    assert.strictEqual(humanBytes(200 * 2 ** 20), "200 MiB")
+  })
+})
+
+describe("aligned tables", () => {
+  it("upper-cases headers and shows relative times, empty cells for missing values", () => {
+    const table = parseAligned(render())
+    assert.deepStrictEqual(table.header, ["ID", "NAME", "STATE", "LAUNCH_TIME", "DESCRIPTION"])
+    assert.deepStrictEqual(table.rows[0], ["i-0aaaaaaaaaaaaaaaa", "web-10", "running", "3 hours ago", "front end"])
+    assert.deepStrictEqual(table.rows[2], ["i-0cccccccccccccccc", "db", "pending", "", ""])
+  })
+
+  it("fits the width by truncating other columns, never ids or names", () => {
+    const long = [{ id: "i-0123456789abcdef0", name: "a-very-long-instance-name-that-stays-whole", state: "running", description: "x".repeat(200) }]
+    const text = render({ width: 80 }, long)
+    for (const line of text.trimEnd().split("\n")) assert.isAtMost(visibleWidth(line), 80)
+    const row = parseAligned(text).rows[0]!
+    assert.strictEqual(row[0], "i-0123456789abcdef0")
+    assert.strictEqual(row[1], "a-very-long-instance-name-that-stays-whole")
+    assert.isTrue(row[4]!.endsWith("…"))
+    assert.notInclude(render({ width: undefined }, long), "…")
+  })
+
+  it("shrinks the widest truncatable column first", () => {
+    assert.deepStrictEqual(fitWidths([10, 40, 20], [false, true, true], 10 + 30 + 20 + 4), [10, 30, 20])
+    assert.deepStrictEqual(fitWidths([10, 40, 20], [false, true, true], 10 + 15 + 15 + 4), [10, 15, 15])
+    assert.deepStrictEqual(fitWidths([30, 40], [false, false], 20), [30, 40])
+  })
+
+  it("colours states only when color is on, without breaking alignment", () => {
+    const plain = render({ color: false })
+    const coloured = render({ color: true })
+    assert.notInclude(plain, "\u001b[")
+    assert.include(coloured, "\u001b[32mrunning\u001b[39m")
+    assert.include(coloured, "\u001b[31mstopped\u001b[39m")
+    assert.include(coloured, "\u001b[33mpending\u001b[39m")
+    assert.strictEqual(stripAnsi(coloured), plain)
+  })
+
+  it("replaces control characters so data cannot break lines or inject escapes", () => {
+    const text = render({}, [{ id: "i-1", name: "n", state: "ok", description: "two\nlines\u001b[31m" }])
+    assert.strictEqual(text.trimEnd().split("\n").length, 2)
+    assert.notInclude(text, "\u001b")
+  })
+})
+
+describe("columns", () => {
+  it("takes --columns with dotted paths; machine formats keep every requested key", () => {
+    const columns = Option.some(["id", "placement.availabilityZone", "tags.Name", "nope"])
+    const records = json({ columns })
+    assert.deepStrictEqual(records[0], { id: "i-0aaaaaaaaaaaaaaaa", "placement.availabilityZone": "eu-west-1a", "tags.Name": "web-10", nope: null })
+    assert.deepStrictEqual(records[2], { id: "i-0cccccccccccccccc", "placement.availabilityZone": null, "tags.Name": null, nope: null })
+    const table = parseAligned(render({ columns }))
+    assert.deepStrictEqual(table.header, ["ID", "PLACEMENT.AVAILABILITY_ZONE", "TAGS.NAME", "NOPE"])
+    assert.deepStrictEqual(table.rows[1], ["i-0bbbbbbbbbbbbbbbb", "eu-west-1b", "web-9", ""])
+  })
+
+  it("renders tags, bytes and times by kind in each format", () => {
+    const columns = Option.some(["id", "tags", "size", "launchTime"])
+    assert.deepStrictEqual(parseAligned(render({ columns })).rows[0], ["i-0aaaaaaaaaaaaaaaa", "Name=web-10, Role=web", "1.5 GiB", "3 hours ago"])
+    assert.deepStrictEqual(json({ columns })[0], { id: "i-0aaaaaaaaaaaaaaaa", tags: { Name: "web-10", Role: "web" }, size: 1610612736, launchTime: hoursAgo(3).toISOString() })
+    const csv = parseCsv(render({ columns, format: "csv" }))
+    assert.deepStrictEqual(JSON.parse(csv[1]![1]!), { Name: "web-10", Role: "web" })
+    assert.deepStrictEqual(csv[1]!.slice(2), ["1610612736", hoursAgo(3).toISOString()])
+  })
+})
+
+describe("sorting", () => {
+  const ids = (records: Array<Record<string, unknown>>) => records.map((r) => r["name"])
+  const by = (key: string, descending = false) => Option.some({ key, descending })
+
+  it("sorts strings naturally, numbers numerically, dates by time, missing last", () => {
+    assert.deepStrictEqual(ids(json({ sortBy: by("name") })), ["db", "web-9", "web-10"])
+    assert.deepStrictEqual(ids(json({ sortBy: by("name", true) })), ["web-10", "web-9", "db"])
+    assert.deepStrictEqual(ids(json({ sortBy: by("cpus") })), ["web-10", "web-9", "db"])
+    assert.deepStrictEqual(ids(json({ sortBy: by("cpus", true) })), ["web-9", "web-10", "db"])
+    assert.deepStrictEqual(ids(json({ sortBy: by("launchTime") })), ["web-9", "web-10", "db"])
+    assert.deepStrictEqual(ids(json({ sortBy: by("launchTime", true) })), ["web-10", "web-9", "db"])
+  })
+
+  it("sorts ISO strings of time columns and dotted paths not shown", () => {
+    const isoRows = rows.map((r) => ({ ...r, launchTime: (r["launchTime"] as Date | undefined)?.toISOString() }))
+    assert.deepStrictEqual(ids(json({ sortBy: by("launchTime") }, isoRows)), ["web-9", "web-10", "db"])
+    assert.deepStrictEqual(ids(json({ sortBy: by("placement.availabilityZone", true) })), ["web-9", "web-10", "db"])
+  })
+
+  it("fails with a UsageError listing the columns for an unknown key", () => {
+    const result = renderListing(rows, spec, settings({ sortBy: by("colour") }), now, YAML.stringify)
+    assert.isTrue(Result.isFailure(result))
+    if (Result.isFailure(result)) {
+      assert.strictEqual(result.failure._tag, "UsageError")
+      assert.include(result.failure.message, "colour")
+      assert.include(result.failure.hint ?? "", "launchTime")
+    }
+  })
+})
+
+describe("machine formats", () => {
+  it("writes an empty JSON list as []", () => {
+    assert.strictEqual(render({ format: "json" }, []), "[]\n")
+    assert.strictEqual(render({ format: "csv" }, []), "id,name,state,launchTime,description\n")
+  })
+
+  it("round-trips CSV with commas, quotes and newlines", () => {
+    const tricky = [{ id: "i-1", name: 'say "hi", then\nleave', state: "running", description: "a,b\r\nc" }]
+    const csv = parseCsv(render({ format: "csv" }, tricky))
+    assert.deepStrictEqual(csv, [
+      ["id", "name", "state", "launchTime", "description"],
+      ["i-1", 'say "hi", then\nleave', "running", "", "a,b\r\nc"]
+    ])
+  })
+
+  it("writes TSV with tabs and newlines in values replaced by spaces", () => {
+    const tsv = render({ format: "tsv" }, [{ id: "i-1", name: "a\tb", state: "x\ny", description: "plain" }])
+    const lines = tsv.replace(/\n$/, "").split("\n").map((l) => l.split("\t"))
+    assert.deepStrictEqual(lines, [["id", "name", "state", "launchTime", "description"], ["i-1", "a b", "x y", "", "plain"]])
+  })
+
+  it("writes YAML that parses back to the JSON records", () => {
+    assert.deepStrictEqual(YAML.parse(render({ format: "yaml" })), json())
+    assert.deepStrictEqual(YAML.parse(render({ format: "yaml" }, [])), [])
+  })
+})

@@ -1,0 +1,47 @@
+// Two projects (see docs/testing.md):
+// - unit: test/unit, in-memory layers only, files in parallel.
+// - aws:  test/integration + test/cli against ONE moto_server started by test/support/globalSetup.ts;
+//         moto state is global to the server, so these files run one at a time.
+import { defineConfig } from "vitest/config"
+
+// The SDK's Node 20 deprecation notice (9 lines per process) would drown test output; workers inherit this.
+// Children spawned by test/support/cli.ts do NOT (the CLI's launcher must silence it by itself).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
+
+export default defineConfig({
+  plugins: [
+    {
+      // `import text from "./x.yml"` yields the file's text (esbuild does the same with loader .yml: text)
+      name: "yml-text",
+      enforce: "pre",
+      transform(code: string, id: string) {
+        if (id.endsWith(".yml")) return { code: "export default " + JSON.stringify(code), map: null }
+        return undefined
+      }
+    }
+  ],
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          testTimeout: 10_000
+        }
+      },
+      {
+        extends: true,
+        test: {
+          name: "aws",
+          include: ["test/integration/**/*.test.ts", "test/cli/**/*.test.ts"],
+          globalSetup: ["test/support/globalSetup.ts"],
+          fileParallelism: false,
+          maxWorkers: 1,
+          testTimeout: 60_000,
+          hookTimeout: 60_000
+        }
+      }
+    ]
+  }
+})
