@@ -31,7 +31,7 @@ export const OutputFormatFlag = GlobalFlag.Setting("output")({
   )
 })
 export const Json = GlobalFlag.Setting("json")({
-  flag: Flag.Boolean("json").pipe(Flag.withDescription("Print results as JSON (same as --output json)."))
+  flag: Flag.Boolean("json").pipe(Flag.withDescription("Print results as JSON (same as --output json)."), Flag.withDefault(false))
 })
 export const Columns = GlobalFlag.Setting("columns")({
   flag: optionalString("columns", "Show these columns, comma-separated; dotted paths such as tags.Owner are allowed.")
@@ -40,11 +40,12 @@ export const SortBy = GlobalFlag.Setting("sort-by")({
   flag: optionalString("sort-by", "Sort rows by this column; add :desc for descending order.")
 })
 export const NoColor = GlobalFlag.Setting("no-color")({
-  flag: Flag.Boolean("no-color").pipe(Flag.withDescription("Never colour the output (NO_COLOR does the same)."))
+  flag: Flag.Boolean("no-color").pipe(Flag.withDescription("Never colour the output (NO_COLOR does the same)."), Flag.withDefault(false))
 })
 export const Debug = GlobalFlag.Setting("debug")({
   flag: Flag.Boolean("debug").pipe(
-    Flag.withDescription("On error, also print the cause chain and AWS request ids.")
+    Flag.withDescription("On error, also print the cause chain and AWS request ids."),
+    Flag.withDefault(false)
   )
 })
 
@@ -68,11 +69,13 @@ export const OutputLayer = Layer.unwrap(
   Effect.gen(function*() {
     const config = yield* AegeaConfig
     const fromConfig = Option.getOrUndefined(config.get("output")) as OutputFormat | undefined
-    const output = Option.getOrUndefined(yield* OutputFormatFlag) ?? fromConfig
+    const json = yield* Json
+    // --json wins over the config file's `output`; only --output and --json together conflict.
+    const output = Option.getOrUndefined(yield* OutputFormatFlag) ?? (json ? undefined : fromConfig)
     const settings = yield* detectSettings(
       {
         ...(output !== undefined ? { output } : {}),
-        json: yield* Json,
+        json,
         ...Option.match(yield* Columns, { onNone: () => ({}), onSome: (columns) => ({ columns }) }),
         ...Option.match(yield* SortBy, { onNone: () => ({}), onSome: (sortBy) => ({ sortBy }) }),
         noColor: yield* NoColor

@@ -11,10 +11,11 @@ const targets = Argument.String("name-or-id").pipe(
   Argument.atLeast(1)
 )
 const dryRun = Flag.Boolean("dry-run").pipe(
-  Flag.withDescription("Ask AWS whether the call would succeed (permissions included) without changing anything.")
+  Flag.withDescription("Ask AWS whether the call would succeed (permissions included) without changing anything."),
+  Flag.withDefault(false)
 )
-const wait = Flag.Boolean("wait").pipe(Flag.withDescription("Wait until every instance reaches the target state."))
-const yes = Flag.Boolean("yes").pipe(Flag.withAlias("y"), Flag.withDescription("Do not ask for confirmation."))
+const wait = Flag.Boolean("wait").pipe(Flag.withDescription("Wait until every instance reaches the target state."), Flag.withDefault(false))
+const yes = Flag.Boolean("yes").pipe(Flag.withAlias("y"), Flag.withDescription("Do not ask for confirmation."), Flag.withDefault(false))
 
 const descriptions: Record<StateAction, string> = {
   start: "Start stopped instances.",

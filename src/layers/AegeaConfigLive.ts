@@ -156,7 +156,7 @@ const describeProblem = (problem: ConfigProblem) =>
 const toConfigError = (problem: ConfigProblem) =>
   new ConfigError({
     message: `invalid config in ${problem.file} line ${problem.line}: ${describeProblem(problem)}`,
-    hint: problem.key === undefined ? "Fix the file" : "Fix the file or remove the key",
+    hint: problem.key === undefined ? "Fix the file: it must be a YAML (or JSON) mapping" : "Fix the file or remove the key",
     file: problem.file
   })
 

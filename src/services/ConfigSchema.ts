@@ -8,7 +8,7 @@ import { Result, Schema, SchemaIssue } from "effect"
 import { type ConfigValue, describeValue, isConfigMap, valueAt } from "../lib/merge.ts"
 
 const Text = Schema.String.annotate({ message: "a string" })
-const Count = Schema.Finite.annotate({ message: "a number" })
+const Count = Schema.Number.annotate({ message: "a number" }).pipe(Schema.check(Schema.isFinite({ message: "a finite number" })))
 const Switch = Schema.Boolean.annotate({ message: "true or false" })
 const TextOrCount = Schema.Union([Schema.Finite, Schema.String]).annotate({ message: "a number or a string" })
 const Texts = Schema.Array(Text).annotate({ message: "a list of strings" })
@@ -117,6 +117,8 @@ const firstIssue = (root: unknown, prefix: ReadonlyArray<string>, issue: SchemaI
 }
 
 const showValue = (value: unknown): string =>
-  typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+  typeof value === "string"
     ? JSON.stringify(value)
+    : typeof value === "number" || typeof value === "boolean"
+    ? String(value)
     : describeValue(value)

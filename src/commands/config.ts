@@ -1,0 +1,99 @@
+/** `aegea config show | get KEY | set KEY VALUE`: read and change the layered configuration. */
+import { Effect, Option } from "effect"
+import { Argument, Command } from "effect/cli"
+import { parseDocument } from "yaml"
+import { AegeaConfig } from "../services/AegeaConfig.ts"
+import { ResourceNotFound, UsageError } from "../services/Errors.ts"
+import { Output } from "../services/Output.ts"
+import { BaseLayer } from "./global.ts"
+
+const keyArgument = Argument.String("key").pipe(
+  Argument.withDescription("A dotted config key: the section (the command path with _ for spaces) and the flag, e.g. batch_submit.memory.")
+)
+const valueArgument = Argument.String("value").pipe(
+  Argument.withDescription("The value, read as YAML: 4096 is a number, true a boolean, \"[id, state]\" a list, anything else a string.")
+)
+
+/** A dotted key with no empty part, or a UsageError. */
+const checkKey = (key: string) =>
+  key.split(".").some((part) => part.trim() === "")
+    ? Effect.fail(
+      new UsageError({ message: `invalid config key ${JSON.stringify(key)}`, hint: "Write it as section.key, e.g. ls.columns" })
+    )
+    : Effect.succeed(key)
+
+/** The command-line text of a value read as YAML; text that is not valid YAML stays a string. */
+export const parseValue = (text: string): unknown => {
+  const document = parseDocument(text)
+  return document.errors.length > 0 ? text : document.toJS()
+}
+
+const show = Command.make(
+  "show",
+  {},
+  Effect.fn("config.show")(function*() {
+    const config = yield* AegeaConfig
+    const output = yield* Output
+    const rows = config.entries.map((entry) => ({ key: entry.key, value: entry.value, source: entry.source }))
+    yield* output.table(rows, {
+      columns: [{ key: "key", kind: "name" }, { key: "value" }, { key: "source" }]
+    })
+  })
+).pipe(
+  Command.withDescription("Show the effective configuration: every key, its value and the file it came from."),
+  Command.withExamples([
+    { command: "aegea config show", description: "All keys with their sources" },
+    { command: "aegea config show --json", description: "The same as JSON" }
+  ])
+)
+
+const get = Command.make(
+  "get",
+  { key: keyArgument },
+  Effect.fn("config.get")(function*({ key }) {
+    const config = yield* AegeaConfig
+    const output = yield* Output
+    const value = config.get(yield* checkKey(key))
+    if (Option.isNone(value)) {
+      return yield* new ResourceNotFound({
+        kind: "config key",
+        name: key,
+        hint: "Run 'aegea config show' to see the keys that are set"
+      })
+    }
+    const found = value.value
+    yield* typeof found === "object" && found !== null ? output.document(found) : output.text(String(found))
+  })
+).pipe(
+  Command.withDescription("Print the effective value of one config key."),
+  Command.withExamples([{ command: "aegea config get batch_submit.memory", description: "Default memory of batch jobs" }])
+)
+
+const set = Command.make(
+  "set",
+  { key: keyArgument, value: valueArgument },
+  Effect.fn("config.set")(function*(input) {
+    const config = yield* AegeaConfig
+    const output = yield* Output
+    const key = yield* checkKey(input.key)
+    const value = parseValue(input.value)
+    yield* config.set(key, value)
+    yield* output.info(`set ${key} to ${JSON.stringify(value)} in ${config.userFile}`)
+  })
+).pipe(
+  Command.withDescription(
+    "Set a key in your config file ($XDG_CONFIG_HOME/aegea/config.yml), keeping its comments; refuses invalid values."
+  ),
+  Command.withExamples([
+    { command: "aegea config set batch_submit.memory 4096", description: "Give batch jobs 4 GiB by default" },
+    { command: "aegea config set ls.columns \"[name, id, state]\"", description: "Choose the columns of aegea ls" }
+  ])
+)
+
+/** The `config` command needing `AegeaConfig` and `Output` (tests provide them). */
+export const configCommandWithoutLayers = Command.make("config").pipe(
+  Command.withDescription("Show, read and change aegea's configuration (defaults < /etc < user file < AEGEA_CONFIG_FILE)."),
+  Command.withSubcommands([show, get, set])
+)
+
+export const configCommand = configCommandWithoutLayers.pipe(Command.provide(BaseLayer))

@@ -1,0 +1,63 @@
+/** SDK shapes -> aegea's CloudWatch Logs domain types. The only place that knows the SDK's optional-everything shapes. */
+import type * as Sdk from "@aws-sdk/client-cloudwatch-logs"
+import type { ExportStatus, ExportTask, LogEvent, LogGroup, LogStream, QueryResults, QueryStatus } from "../services/Logs.ts"
+
+const date = (ms: number | undefined): { created?: Date } | Record<never, never> => (ms === undefined ? {} : { created: new Date(ms) })
+const opt = <K extends string, V>(key: K, value: V | undefined | null): { [P in K]?: V } =>
+  (value === undefined || value === null ? {} : { [key]: value }) as { [P in K]?: V }
+
+export const toLogGroup = (g: Sdk.LogGroup): LogGroup => ({
+  name: g.logGroupName ?? "",
+  storedBytes: g.storedBytes ?? 0,
+  ...opt("retentionDays", g.retentionInDays),
+  ...date(g.creationTime),
+  ...opt("arn", g.arn)
+})
+
+export const toLogStream = (s: Sdk.LogStream): LogStream => ({
+  name: s.logStreamName ?? "",
+  ...date(s.creationTime),
+  ...opt("firstEvent", s.firstEventTimestamp === undefined ? undefined : new Date(s.firstEventTimestamp)),
+  ...opt("lastEvent", s.lastEventTimestamp === undefined ? undefined : new Date(s.lastEventTimestamp)),
+  ...opt("storedBytes", s.storedBytes)
+})
+
+export const fromFiltered = (group: string) => (e: Sdk.FilteredLogEvent): LogEvent => ({
+  id: e.eventId ?? `${e.logStreamName ?? ""}/${e.timestamp ?? 0}/${e.ingestionTime ?? 0}`,
+  group,
+  stream: e.logStreamName ?? "",
+  timestamp: new Date(e.timestamp ?? 0),
+  ...opt("ingested", e.ingestionTime === undefined ? undefined : new Date(e.ingestionTime)),
+  message: e.message ?? ""
+})
+
+/** GetLogEvents has no event ids: a stream/timestamp/ingestion/position id is unique within a stream read. */
+export const fromOutput = (group: string, stream: string, token: string | undefined) =>
+(e: Sdk.OutputLogEvent, index: number): LogEvent => ({
+  id: `${stream}/${e.timestamp ?? 0}/${e.ingestionTime ?? 0}/${token ?? "head"}/${index}`,
+  group,
+  stream,
+  timestamp: new Date(e.timestamp ?? 0),
+  ...opt("ingested", e.ingestionTime === undefined ? undefined : new Date(e.ingestionTime)),
+  message: e.message ?? ""
+})
+
+const queryStatuses = new Set<QueryStatus>(["Scheduled", "Running", "Complete", "Failed", "Cancelled", "Timeout", "Unknown"])
+
+export const toQueryResults = (r: Sdk.GetQueryResultsResponse): QueryResults => ({
+  status: queryStatuses.has(r.status as QueryStatus) ? (r.status as QueryStatus) : "Unknown",
+  rows: (r.results ?? []).map((fields) => {
+    const row: Record<string, string> = {}
+    for (const f of fields) if (f.field !== undefined) row[f.field] = f.value ?? ""
+    return row
+  })
+})
+
+export const toExportTask = (t: Sdk.ExportTask): ExportTask => ({
+  id: t.taskId ?? "",
+  group: t.logGroupName ?? "",
+  status: (t.status?.code ?? "PENDING") as ExportStatus,
+  statusMessage: t.status?.message,
+  bucket: t.destination ?? "",
+  prefix: t.destinationPrefix ?? ""
+})

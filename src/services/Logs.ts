@@ -1,0 +1,131 @@
+/**
+ * CloudWatch Logs as aegea sees it: groups, streams, events (read, filter, follow), Logs Insights
+ * queries and S3 exports. Shared by `aegea logs`/`grep` and by `batch`/`ecs` watch (job logs).
+ */
+import { Context, Schema, type Effect, type Stream } from "effect"
+import type { AwsError } from "./Errors.ts"
+
+const optionalString = Schema.optional(Schema.String)
+
+export const LogGroup = Schema.Struct({
+  name: Schema.String,
+  storedBytes: Schema.Number,
+  retentionDays: Schema.optional(Schema.Number),
+  created: Schema.optional(Schema.Date),
+  arn: optionalString
+})
+export type LogGroup = typeof LogGroup.Type
+
+export const LogStream = Schema.Struct({
+  name: Schema.String,
+  created: Schema.optional(Schema.Date),
+  firstEvent: Schema.optional(Schema.Date),
+  lastEvent: Schema.optional(Schema.Date),
+  storedBytes: Schema.optional(Schema.Number)
+})
+export type LogStream = typeof LogStream.Type
+
+export const LogEvent = Schema.Struct({
+  /** Unique per event (FilterLogEvents eventId; for GetLogEvents a synthetic stream/timestamp/index id). */
+  id: Schema.String,
+  group: Schema.String,
+  stream: Schema.String,
+  timestamp: Schema.Date,
+  ingested: Schema.optional(Schema.Date),
+  message: Schema.String
+})
+export type LogEvent = typeof LogEvent.Type
+
+export interface EventQuery {
+  readonly group: string
+  /** Exact stream names; all streams when empty. */
+  readonly streams?: ReadonlyArray<string>
+  readonly streamPrefix?: string
+  readonly start?: Date
+  readonly end?: Date
+  /** CloudWatch filter pattern syntax. */
+  readonly filterPattern?: string
+}
+
+export type QueryStatus = "Scheduled" | "Running" | "Complete" | "Failed" | "Cancelled" | "Timeout" | "Unknown"
+
+export interface InsightsQuery {
+  readonly groups: ReadonlyArray<string>
+  /** Logs Insights query language, e.g. `fields @timestamp, @message | filter @message like /ERROR/`. */
+  readonly query: string
+  readonly start: Date
+  readonly end: Date
+  readonly limit?: number
+}
+
+/** One result row: field name -> value, as Insights returns them (e.g. "@timestamp", "@logStream", "@message", "@ptr"). */
+export type QueryRow = Readonly<Record<string, string>>
+
+export interface QueryResults {
+  readonly status: QueryStatus
+  readonly rows: ReadonlyArray<QueryRow>
+}
+
+export type ExportStatus = "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED" | "PENDING_CANCEL"
+
+export interface ExportRequest {
+  readonly group: string
+  readonly start: Date
+  readonly end: Date
+  readonly bucket: string
+  /** Key prefix; AWS writes objects under `<prefix>/<taskId>/<stream>/NNNNNN.gz`. */
+  readonly prefix: string
+  readonly streamPrefix?: string
+  readonly taskName?: string
+}
+
+export interface ExportTask {
+  readonly id: string
+  readonly group: string
+  readonly status: ExportStatus
+  /** Why the task is in its status (set for FAILED/CANCELLED). */
+  readonly statusMessage: string | undefined
+  readonly bucket: string
+  readonly prefix: string
+}
+
+export interface EventContext {
+  readonly before: ReadonlyArray<LogEvent>
+  readonly after: ReadonlyArray<LogEvent>
+}
+
+/** One page of a single stream read forward with GetLogEvents; pass `nextToken` back to continue. */
+export interface StreamPage {
+  readonly events: ReadonlyArray<LogEvent>
+  readonly nextToken: string | undefined
+}
+
+export class Logs extends Context.Service<Logs, {
+  readonly groups: (options?: { readonly prefix?: string }) => Stream.Stream<LogGroup, AwsError>
+  /** Streams of a group, most recent event first. */
+  readonly streams: (group: string, options?: { readonly prefix?: string }) => Stream.Stream<LogStream, AwsError>
+  /** Events across streams (FilterLogEvents), all pages, in time order. */
+  readonly events: (query: EventQuery) => Stream.Stream<LogEvent, AwsError>
+  /**
+   * Read one stream forward from `token` (or from the head / `start` when undefined). Re-reading with
+   * the returned token yields only new events; AWS returns the same token when there are none.
+   */
+  readonly readStream: (
+    group: string,
+    stream: string,
+    options?: { readonly token?: string | undefined; readonly start?: Date }
+  ) => Effect.Effect<StreamPage, AwsError>
+  /** Create the group if it does not exist (idempotent); optional retention in days. */
+  readonly ensureGroup: (group: string, options?: { readonly retentionDays?: number }) => Effect.Effect<void, AwsError>
+  /** Up to `count` events of a stream just before and just after an event (for `grep -C`). */
+  readonly around: (event: LogEvent, count: number) => Effect.Effect<EventContext, AwsError>
+  /** Start a Logs Insights query; returns its id. Malformed queries fail with AwsInvalidRequest. */
+  readonly startQuery: (query: InsightsQuery) => Effect.Effect<string, AwsError>
+  /** The query's status and the rows found so far. */
+  readonly queryResults: (queryId: string) => Effect.Effect<QueryResults, AwsError>
+  /** Stop a running query (no error if it already finished). */
+  readonly stopQuery: (queryId: string) => Effect.Effect<void, AwsError>
+  /** CreateExportTask: copy a group's events in a time range to S3; returns the task id. */
+  readonly createExportTask: (request: ExportRequest) => Effect.Effect<string, AwsError>
+  readonly describeExportTask: (taskId: string) => Effect.Effect<ExportTask, AwsError>
+}>()("aegea/Logs") {}

@@ -1,0 +1,164 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Option } from "effect"
+import { TestClock } from "effect/testing"
+import { spawn } from "node:child_process"
+import { EventEmitter } from "node:events"
+import YAML from "yaml"
+import { detectSettings, safeWriter, type OutputFlags } from "../../src/layers/OutputLive.ts"
+import { Output, type TableSpec } from "../../src/services/Output.ts"
+import { OutputCapture, OutputTest } from "../../src/testing/OutputTest.ts"
+
+const spec: TableSpec = { columns: [{ key: "id", kind: "id" }, { key: "state", kind: "state" }, { key: "launched", kind: "time" }] }
+const start = Date.parse("2024-06-01T00:00:00.000Z")
+const rows = [
+  { id: "i-1", state: "running", launched: new Date(start) },
+  { id: "i-2", state: "stopped", launched: new Date(start - 86_400_000) }
+]
+
+describe("Output service (test layer)", () => {
+  it.effect("renders relative times against the Clock", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(start + 3 * 3_600_000)
+      const output = yield* Output
+      yield* output.table(rows, spec)
+      const lines = yield* (yield* OutputCapture).stdout
+      assert.strictEqual(lines.length, 3)
+      assert.match(lines[1]!, /^i-1\s+running\s+3 hours ago$/)
+      assert.match(lines[2]!, /^i-2\s+stopped\s+1 day ago$/)
+    }).pipe(Effect.provide(OutputTest.layer())))
+
+  it.effect("writes JSON with ISO times whatever the clock", () =>
+    Effect.gen(function*() {
+      yield* (yield* Output).table(rows, spec)
+      const parsed = JSON.parse(yield* (yield* OutputCapture).stdoutText)
+      assert.deepStrictEqual(parsed, [
+        { id: "i-1", state: "running", launched: "2024-06-01T00:00:00.000Z" },
+        { id: "i-2", state: "stopped", launched: "2024-05-31T00:00:00.000Z" }
+      ])
+    }).pipe(Effect.provide(OutputTest.layer({ format: "json" }))))
+
+  it.effect("writes YAML, loading the yaml package lazily", () =>
+    Effect.gen(function*() {
+      yield* (yield* Output).table(rows, spec)
+      const parsed = YAML.parse(yield* (yield* OutputCapture).stdoutText)
+      assert.deepStrictEqual(parsed[1], { id: "i-2", state: "stopped", launched: "2024-05-31T00:00:00.000Z" })
+    }).pipe(Effect.provide(OutputTest.layer({ format: "yaml" }))))
+
+  it.effect("fails with a UsageError on an unknown --sort-by column and prints nothing", () =>
+    Effect.gen(function*() {
+      const error = yield* (yield* Output).table(rows, spec).pipe(Effect.flip)
+      assert.strictEqual(error._tag, "UsageError")
+      assert.include(error.hint ?? "", "id, state, launched")
+      assert.deepStrictEqual(yield* (yield* OutputCapture).stdout, [])
+    }).pipe(Effect.provide(OutputTest.layer({ sortBy: Option.some({ key: "zone", descending: false }) }))))
+
+  it.effect("prints documents as YAML in table format and JSON in json format", () =>
+    Effect.gen(function*() {
+      const doc = { id: "i-1", launched: new Date(start), nested: { list: [1, 2] }, gone: undefined }
+      const output = yield* Output
+      yield* output.document(doc)
+      const capture = yield* OutputCapture
+      assert.deepStrictEqual(YAML.parse(yield* capture.stdoutText), { id: "i-1", launched: "2024-06-01T00:00:00.000Z", nested: { list: [1, 2] } })
+    }).pipe(Effect.provide(OutputTest.layer())))
+
+  it.effect("document in json format", () =>
+    Effect.gen(function*() {
+      yield* (yield* Output).document({ when: new Date(start) })
+      const text = yield* (yield* OutputCapture).stdoutText
+      assert.strictEqual(text, '{\n  "when": "2024-06-01T00:00:00.000Z"\n}\n')
+    }).pipe(Effect.provide(OutputTest.layer({ format: "json" }))))
+
+  it.effect("keeps data on stdout and messages on stderr", () =>
+    Effect.gen(function*() {
+      const output = yield* Output
+      yield* output.text("a line")
+      yield* output.info("launching")
+      yield* output.warn("no key pair")
+      const capture = yield* OutputCapture
+      assert.deepStrictEqual(yield* capture.stdout, ["a line"])
+      assert.deepStrictEqual(yield* capture.stderr, ["launching", "warning: no key pair"])
+    }).pipe(Effect.provide(OutputTest.layer())))
+})
+
+describe("detectSettings", () => {
+  const flags = (overrides: Partial<OutputFlags> = {}): OutputFlags => ({ json: false, noColor: false, ...overrides })
+  const tty = { isTTY: true, columns: 120 }
+
+  it.effect("colours and fits only on a TTY, honouring NO_COLOR and --no-color", () =>
+    Effect.gen(function*() {
+      const onTty = yield* detectSettings(flags(), {}, tty)
+      assert.deepStrictEqual([onTty.format, onTty.color, onTty.width], ["table", true, 120])
+      const piped = yield* detectSettings(flags(), {}, {})
+      assert.deepStrictEqual([piped.color, piped.width], [false, undefined])
+      assert.isFalse((yield* detectSettings(flags(), { NO_COLOR: "1" }, tty)).color)
+      assert.isTrue((yield* detectSettings(flags(), { NO_COLOR: "" }, tty)).color)
+      assert.isFalse((yield* detectSettings(flags({ noColor: true }), {}, tty)).color)
+    }))
+
+  it.effect("parses --json, --columns and --sort-by", () =>
+    Effect.gen(function*() {
+      const settings = yield* detectSettings(flags({ json: true, columns: "id, tags.Name,,id", sortBy: "launchTime:desc" }), {}, {})
+      assert.strictEqual(settings.format, "json")
+      assert.deepStrictEqual(settings.columns, Option.some(["id", "tags.Name"]))
+      assert.deepStrictEqual(settings.sortBy, Option.some({ key: "launchTime", descending: true }))
+      const asc = yield* detectSettings(flags({ output: "csv", sortBy: "name:ASC" }), {}, {})
+      assert.deepStrictEqual([asc.format, asc.sortBy], ["csv", Option.some({ key: "name", descending: false })])
+    }))
+
+  it.effect("rejects a bad --sort-by suffix, empty --columns and --json with another --output", () =>
+    Effect.gen(function*() {
+      for (const bad of [flags({ sortBy: "name:down" }), flags({ sortBy: ":desc" }), flags({ columns: " , " }), flags({ json: true, output: "yaml" })]) {
+        const error = yield* detectSettings(bad, {}, {}).pipe(Effect.flip)
+        assert.strictEqual(error._tag, "UsageError")
+      }
+    }))
+})
+
+describe("safeWriter", () => {
+  class FakeStream extends EventEmitter {
+    readonly written: Array<string> = []
+    write(chunk: string) {
+      this.written.push(chunk)
+      return true
+    }
+  }
+
+  it("stops writing silently after EPIPE", () => {
+    const stream = new FakeStream()
+    const others: Array<Error> = []
+    const write = safeWriter(stream, (e) => others.push(e))
+    write("first\n")
+    stream.emit("error", Object.assign(new Error("write EPIPE"), { code: "EPIPE" }))
+    write("second\n")
+    assert.deepStrictEqual(stream.written, ["first\n"])
+    assert.deepStrictEqual(others, [])
+    assert.strictEqual(safeWriter(stream), write)
+    assert.strictEqual(stream.listenerCount("error"), 1)
+  })
+
+  it("reports other stream errors once and stops writing", () => {
+    const stream = new FakeStream()
+    const others: Array<string> = []
+    const write = safeWriter(stream, (e) => others.push(e.message))
+    stream.emit("error", Object.assign(new Error("no space"), { code: "ENOSPC" }))
+    write("lost\n")
+    assert.deepStrictEqual([stream.written, others], [[], ["no space"]])
+  })
+
+  it("survives a real pipe whose reader has closed it (EPIPE)", async () => {
+    const child = spawn("sh", ["-c", "exec 0<&-; sleep 5"], { stdio: ["pipe", "ignore", "ignore"] })
+    try {
+      const codes: Array<string | undefined> = []
+      child.stdin.on("error", (e: Error & { code?: string }) => codes.push(e.code))
+      const others: Array<Error> = []
+      const write = safeWriter(child.stdin, (e) => others.push(e))
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      for (let i = 0; i < 20; i++) write("x".repeat(65_536) + "\n")
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      write("after\n")
+      assert.deepStrictEqual([codes, others], [["EPIPE"], []])
+    } finally {
+      child.kill()
+    }
+  })
+})
