@@ -4,6 +4,29 @@
 //         moto state is global to the server, so these files run one at a time.
 import { defineConfig } from "vitest/config"
 
+// Node 20 lacks Map.groupBy, which vitest 5's reporter calls when it prints failures (Node >= 21 has it).
+const MapWithGroupBy = Map as unknown as { groupBy?: unknown }
+if (typeof MapWithGroupBy.groupBy !== "function") {
+  Object.defineProperty(Map, "groupBy", {
+    configurable: true,
+    writable: true,
+    value: <K, T>(items: Iterable<T>, key: (item: T, index: number) => K) => {
+      const groups = new Map<K, Array<T>>()
+      let index = 0
+      for (const item of items) {
+        const k = key(item, index++)
+        const group = groups.get(k)
+        if (group) group.push(item)
+        else groups.set(k, [item])
+      }
+      return groups
+    }
+  })
+}
+
+// Tests never see the developer's AWS environment (AWS_PROFILE, AWS_ENDPOINT_URL, keys...): it would leak into
+// SDK clients and into moto_server itself (moto fails every request when AWS_PROFILE names an unknown profile).
+for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete process.env[k]
 // The SDK's Node 20 deprecation notice (9 lines per process) would drown test output; workers inherit this.
 // Children spawned by test/support/cli.ts do NOT (the CLI's launcher must silence it by itself).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"

@@ -53,7 +53,8 @@ export async function startMoto({ port, logFile, timeoutMs = 20_000 } = {}) {
   if (await fetchOk(`${endpoint}/moto-api/`)) throw new Error(`port ${p} is already serving something`)
   const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(p)], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PYTHONUNBUFFERED: "1" }
+    // moto (botocore) reads AWS_* too: AWS_PROFILE=unknown makes every request fail
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_"))), PYTHONUNBUFFERED: "1" }
   })
   let tail = ""
   const log = logFile ? createWriteStream(logFile, { flags: "a" }) : undefined

@@ -2,14 +2,15 @@
  * Global flags (accepted before or after any subcommand) and the layers built from them. Each
  * command provides only the layers it needs; nothing here runs for `aegea --help`.
  */
-import { Effect, Layer, Option } from "effect"
+import { type Context, Effect, Layer, Option } from "effect"
 import { Flag, GlobalFlag } from "effect/cli"
 import { AwsClients } from "../layers/AwsClients.ts"
 import { AegeaConfigLive } from "../layers/AegeaConfigLive.ts"
 import { Ec2Live } from "../layers/Ec2Live.ts"
 import { detectSettings, OutputLive } from "../layers/OutputLive.ts"
 import { AegeaConfig } from "../services/AegeaConfig.ts"
-import type { OutputFormat } from "../services/Output.ts"
+import { Ec2 } from "../services/Ec2.ts"
+import { Output, type OutputFormat } from "../services/Output.ts"
 
 const optionalString = (name: string, description: string) =>
   Flag.String(name).pipe(Flag.withDescription(description), Flag.optional)
@@ -87,7 +88,22 @@ export const OutputLayer = Layer.unwrap(
   })
 )
 
-/** Config + Output: what every command needs. */
-export const BaseLayer = OutputLayer.pipe(Layer.provideMerge(AegeaConfigLive))
+/**
+ * Use the service already in context when there is one (a test, or a program embedding the CLI,
+ * provided its own layer), else build `live`. This is what lets command tests run the real parser
+ * and handlers against the in-memory layers of `aegea/testing`.
+ */
+export const preferProvided = <I, S, E, R>(tag: Context.Key<I, S>, live: Layer.Layer<I, E, R>): Layer.Layer<I, E, R> =>
+  Layer.unwrap(
+    Effect.map(Effect.serviceOption(tag), (provided) =>
+      Option.isSome(provided) ? Layer.succeed(tag, provided.value) as Layer.Layer<I, E, R> : live)
+  )
 
-export const Ec2Layer = Ec2Live.pipe(Layer.provide(AwsLayer), Layer.provideMerge(BaseLayer))
+const ConfigLayer = preferProvided(AegeaConfig, AegeaConfigLive)
+
+/** Config + Output: what every command needs. */
+export const BaseLayer = Layer.mergeAll(preferProvided(Output, OutputLayer), ConfigLayer).pipe(
+  Layer.provideMerge(ConfigLayer)
+)
+
+export const Ec2Layer = preferProvided(Ec2, Ec2Live.pipe(Layer.provide(AwsLayer))).pipe(Layer.provideMerge(BaseLayer))

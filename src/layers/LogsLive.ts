@@ -3,7 +3,8 @@ import { Effect, Layer } from "effect"
 import { AwsClients } from "./AwsClients.ts"
 import { call, client, paginate } from "./aws.ts"
 import * as map from "./logsMapping.ts"
-import { type EventQuery, Logs } from "../services/Logs.ts"
+import { AwsNotFound } from "../services/Errors.ts"
+import { afterMatch, type EventQuery, Logs } from "../services/Logs.ts"
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000)
 const next = (token: string | undefined) => (token ? { nextToken: token } : {})
@@ -100,6 +101,24 @@ export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
               nextToken: r.nextForwardToken
             }))
           ),
+      around: (event, count) => {
+        const read = (direction: "before" | "after") =>
+          send("GetLogEvents", `read the context of an event in ${event.stream}`, (abortSignal) =>
+            logs.send(
+              new sdk.GetLogEventsCommand({
+                logGroupName: event.group,
+                logStreamName: event.stream,
+                limit: direction === "before" ? count : count + 20,
+                ...(direction === "before"
+                  ? { endTime: event.timestamp.getTime(), startFromHead: false }
+                  : { startTime: event.timestamp.getTime(), startFromHead: true })
+              }),
+              { abortSignal }
+            )).pipe(Effect.map((r) => (r.events ?? []).map(map.fromOutput(event.group, event.stream, direction))))
+        return Effect.all([read("before"), read("after")]).pipe(
+          Effect.map(([before, after]) => ({ before: before.slice(-count), after: afterMatch(event, after, count) }))
+        )
+      },
       ensureGroup: (group, options = {}) =>
         send("CreateLogGroup", `create log group ${group}`, (abortSignal) =>
           ignoring(
@@ -159,7 +178,16 @@ export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
               const task = r.exportTasks?.[0]
               return task
                 ? Effect.succeed(map.toExportTask(task))
-                : Effect.die(new Error(`DescribeExportTasks returned no task ${taskId}`))
+                : Effect.fail(
+                  new AwsNotFound({
+                    action: `describe export task ${taskId}`,
+                    service: "CloudWatch Logs",
+                    operation: "DescribeExportTasks",
+                    code: "ResourceNotFoundException",
+                    awsMessage: `no export task ${taskId}`,
+                    region: env.region
+                  })
+                )
             })
           )
     })

@@ -129,3 +129,12 @@ export class Logs extends Context.Service<Logs, {
   readonly createExportTask: (request: ExportRequest) => Effect.Effect<string, AwsError>
   readonly describeExportTask: (taskId: string) => Effect.Effect<ExportTask, AwsError>
 }>()("aegea/Logs") {}
+
+/**
+ * The `count` events after `event`, given the events of its stream read forward from its timestamp:
+ * skips events up to and including the match itself (same timestamp and message).
+ */
+export const afterMatch = (event: LogEvent, fromTimestamp: ReadonlyArray<LogEvent>, count: number): ReadonlyArray<LogEvent> => {
+  const index = fromTimestamp.findIndex((e) => e.timestamp.getTime() === event.timestamp.getTime() && e.message === event.message)
+  return fromTimestamp.slice(index + 1).slice(0, count)
+}

@@ -64,6 +64,7 @@ let counter = 0
 const nextId = () => `i-${(0x0a000000 + ++counter).toString(16).padStart(17, "0")}`
 
 export const makeInstance = (seed: Partial<Instance>): Instance => ({
+  ...seed,
   id: seed.id ?? nextId(),
   state: seed.state ?? "running",
   type: seed.type ?? "t3a.micro",
@@ -71,8 +72,7 @@ export const makeInstance = (seed: Partial<Instance>): Instance => ({
   lifecycle: seed.lifecycle ?? "on-demand",
   securityGroups: seed.securityGroups ?? [],
   tags: { ...(seed.name !== undefined ? { Name: seed.name } : {}), ...seed.tags },
-  launchTime: seed.launchTime ?? new Date(0),
-  ...seed
+  launchTime: seed.launchTime ?? new Date(0)
 })
 
 const matches = (i: Instance, f: InstanceFilter): Effect.Effect<boolean, AwsInvalidRequest> =>

@@ -29,6 +29,12 @@ const freePort = (): Promise<number> =>
     })
   })
 
+/** moto (botocore) reads AWS_* too: AWS_PROFILE=unknown makes every request fail, so none are passed. */
+const motoEnv = (): NodeJS.ProcessEnv => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_"))),
+  PYTHONUNBUFFERED: "1"
+})
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 const motoOnPath = (): boolean => spawnSync("sh", ["-c", "command -v moto_server"], { stdio: "ignore" }).status === 0
@@ -51,7 +57,7 @@ async function startMoto(): Promise<{ endpoint: string; child: ChildProcess; std
   // same process group as vitest: a terminal Ctrl-C reaches moto too
   const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PYTHONUNBUFFERED: "1" }
+    env: motoEnv()
   })
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString("utf8")).slice(-STDERR_KEEP) // always drained: moto logs every request

@@ -1,0 +1,107 @@
+/**
+ * The live Cost Explorer layer. Cost Explorer has one endpoint, in us-east-1, whatever region the
+ * user works in: the client always uses us-east-1 (an --endpoint-url is kept, for emulators).
+ */
+import { Effect, Layer } from "effect"
+import { AwsClients } from "./AwsClients.ts"
+import { call, client } from "./aws.ts"
+import {
+  type CostAmount,
+  CostExplorer,
+  type CostPeriod,
+  type CostQuery,
+  forecastMetric,
+  type ForecastQuery,
+  mergePeriods
+} from "../services/CostExplorer.ts"
+
+/** The one region Cost Explorer answers in. */
+export const costExplorerRegion = "us-east-1"
+
+/** Bound on GetCostAndUsage pages (a year of daily costs by two dimensions fits in far fewer). */
+const maxPages = 200
+
+interface SdkMetricValue {
+  readonly Amount?: string | undefined
+  readonly Unit?: string | undefined
+}
+
+const toAmount = (value: SdkMetricValue | undefined): CostAmount => ({
+  amount: value?.Amount ?? "0",
+  unit: value?.Unit ?? ""
+})
+
+export const CostExplorerLive: Layer.Layer<CostExplorer, never, AwsClients> = Layer.effect(
+  CostExplorer,
+  Effect.gen(function*() {
+    const base = yield* AwsClients
+    const env = { ...base, region: costExplorerRegion }
+    const sdk = yield* Effect.promise(() => import("@aws-sdk/client-cost-explorer"))
+    const ce = yield* client(() => new sdk.CostExplorerClient({ ...base.clientConfig, region: costExplorerRegion }))
+    const send = <A>(operation: string, action: string, run: (signal: AbortSignal) => Promise<A>) =>
+      call(env, { service: "Cost Explorer", operation, action }, run)
+
+    const costAndUsage = (query: CostQuery) =>
+      Effect.gen(function*() {
+        const pages: Array<ReadonlyArray<CostPeriod>> = []
+        let token: string | undefined
+        for (let page = 0; page < maxPages; page++) {
+          const r = yield* send(
+            "GetCostAndUsage",
+            `get the costs from ${query.start} to ${query.end}`,
+            (abortSignal) =>
+              ce.send(
+                new sdk.GetCostAndUsageCommand({
+                  TimePeriod: { Start: query.start, End: query.end },
+                  Granularity: query.granularity,
+                  Metrics: [query.metric],
+                  ...(query.groupBy.length > 0
+                    ? { GroupBy: query.groupBy.map((g) => ({ Type: g.type, Key: g.key })) }
+                    : {}),
+                  ...(token ? { NextPageToken: token } : {})
+                }),
+                { abortSignal }
+              )
+          )
+          pages.push((r.ResultsByTime ?? []).map((result): CostPeriod => {
+            const total = result.Total?.[query.metric]
+            return {
+              start: result.TimePeriod?.Start ?? "",
+              end: result.TimePeriod?.End ?? "",
+              estimated: result.Estimated ?? false,
+              ...(total !== undefined ? { total: toAmount(total) } : {}),
+              groups: (result.Groups ?? []).map((g) => ({ keys: g.Keys ?? [], amount: toAmount(g.Metrics?.[query.metric]) }))
+            }
+          }))
+          token = r.NextPageToken
+          if (!token) break
+        }
+        return mergePeriods(pages)
+      })
+
+    const forecast = (query: ForecastQuery) =>
+      send("GetCostForecast", `forecast the costs from ${query.start} to ${query.end}`, (abortSignal) =>
+        ce.send(
+          new sdk.GetCostForecastCommand({
+            TimePeriod: { Start: query.start, End: query.end },
+            Granularity: query.granularity,
+            Metric: forecastMetric[query.metric] as "UNBLENDED_COST",
+            PredictionIntervalLevel: query.predictionIntervalLevel
+          }),
+          { abortSignal }
+        )).pipe(
+          Effect.map((r) => ({
+            total: toAmount(r.Total),
+            periods: (r.ForecastResultsByTime ?? []).map((p) => ({
+              start: p.TimePeriod?.Start ?? "",
+              end: p.TimePeriod?.End ?? "",
+              mean: p.MeanValue ?? "0",
+              ...(p.PredictionIntervalLowerBound !== undefined ? { lower: p.PredictionIntervalLowerBound } : {}),
+              ...(p.PredictionIntervalUpperBound !== undefined ? { upper: p.PredictionIntervalUpperBound } : {})
+            }))
+          }))
+        )
+
+    return CostExplorer.of({ costAndUsage, forecast })
+  })
+)

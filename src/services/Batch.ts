@@ -1,0 +1,190 @@
+/**
+ * AWS Batch as aegea sees it: jobs (submit, describe, list, terminate), job queues, compute
+ * environments and job definitions. Requests are built by the pure functions in batchRequests.ts,
+ * so `--dry-run` prints exactly what the live layer sends.
+ */
+import { Context, type Effect, Schema, type Stream } from "effect"
+import type { AwsError, ResourceNotFound } from "./Errors.ts"
+import type { RegisterJobDefinitionRequest, SubmitJobRequest } from "./batchRequests.ts"
+
+const optionalString = Schema.optional(Schema.String)
+const optionalNumber = Schema.optional(Schema.Number)
+
+export const jobStatuses = ["SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED"] as const
+export const JobStatus = Schema.Literals(jobStatuses)
+export type JobStatus = typeof JobStatus.Type
+
+export const isFinished = (status: JobStatus) => status === "SUCCEEDED" || status === "FAILED"
+
+export const Job = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  status: JobStatus,
+  statusReason: optionalString,
+  queue: Schema.String,
+  jobDefinition: Schema.String,
+  createdAt: Schema.optional(Schema.Date),
+  startedAt: Schema.optional(Schema.Date),
+  stoppedAt: Schema.optional(Schema.Date),
+  /** The container's exit code, once it has stopped. */
+  exitCode: optionalNumber,
+  /** Why the container stopped (e.g. "Essential container in task exited"). */
+  containerReason: optionalString,
+  logGroup: optionalString,
+  logStream: optionalString,
+  image: optionalString,
+  vcpus: optionalNumber,
+  memory: optionalNumber,
+  command: Schema.Array(Schema.String),
+  environment: Schema.Record(Schema.String, Schema.String),
+  parameters: Schema.Record(Schema.String, Schema.String),
+  dependsOn: Schema.Array(Schema.String),
+  arraySize: optionalNumber
+})
+export type Job = typeof Job.Type
+
+/** One row of ListJobs. */
+export const JobSummary = Schema.Struct({
+  id: Schema.String,
+  name: Schema.String,
+  status: JobStatus,
+  statusReason: optionalString,
+  queue: Schema.String,
+  createdAt: Schema.optional(Schema.Date),
+  startedAt: Schema.optional(Schema.Date),
+  stoppedAt: Schema.optional(Schema.Date),
+  exitCode: optionalNumber,
+  jobDefinition: optionalString
+})
+export type JobSummary = typeof JobSummary.Type
+
+export const JobQueue = Schema.Struct({
+  name: Schema.String,
+  arn: Schema.String,
+  state: Schema.String,
+  status: Schema.String,
+  statusReason: optionalString,
+  priority: Schema.Number,
+  computeEnvironments: Schema.Array(Schema.String)
+})
+export type JobQueue = typeof JobQueue.Type
+
+export const computeTypes = ["FARGATE", "FARGATE_SPOT", "EC2", "SPOT"] as const
+export type ComputeType = (typeof computeTypes)[number]
+
+export const ComputeEnvironment = Schema.Struct({
+  name: Schema.String,
+  arn: Schema.String,
+  type: Schema.String,
+  state: Schema.String,
+  status: Schema.String,
+  statusReason: optionalString,
+  computeType: optionalString,
+  minVcpus: optionalNumber,
+  desiredVcpus: optionalNumber,
+  maxVcpus: optionalNumber,
+  instanceTypes: Schema.Array(Schema.String),
+  subnets: Schema.Array(Schema.String),
+  securityGroups: Schema.Array(Schema.String)
+})
+export type ComputeEnvironment = typeof ComputeEnvironment.Type
+
+export const JobDefinition = Schema.Struct({
+  name: Schema.String,
+  arn: Schema.String,
+  revision: Schema.Number,
+  status: Schema.String,
+  platform: optionalString,
+  image: optionalString,
+  vcpus: optionalNumber,
+  memory: optionalNumber,
+  jobRoleArn: optionalString,
+  executionRoleArn: optionalString
+})
+export type JobDefinition = typeof JobDefinition.Type
+
+export interface ComputeEnvironmentSpec {
+  readonly name: string
+  readonly computeType: ComputeType
+  readonly maxVcpus: number
+  readonly minVcpus?: number
+  readonly desiredVcpus?: number
+  readonly subnets: ReadonlyArray<string>
+  readonly securityGroups: ReadonlyArray<string>
+  /** EC2/SPOT only: instance types (default "optimal") and the instance profile ARN. */
+  readonly instanceTypes?: ReadonlyArray<string>
+  readonly instanceRole?: string
+  readonly tags?: Readonly<Record<string, string>>
+}
+
+export interface ComputeEnvironmentUpdate {
+  readonly state?: "ENABLED" | "DISABLED"
+  readonly minVcpus?: number
+  readonly maxVcpus?: number
+  readonly desiredVcpus?: number
+}
+
+export interface JobQueueSpec {
+  readonly name: string
+  readonly priority: number
+  /** Compute environment names or ARNs, in order of preference. */
+  readonly computeEnvironments: ReadonlyArray<string>
+  readonly tags?: Readonly<Record<string, string>>
+}
+
+export interface JobQueueUpdate {
+  readonly state?: "ENABLED" | "DISABLED"
+  readonly priority?: number
+}
+
+export interface JobFilter {
+  /** Queue name or ARN. */
+  readonly queue: string
+  /** Statuses to list (default: all seven). */
+  readonly statuses?: ReadonlyArray<JobStatus>
+}
+
+/** The result of an idempotent create: `created` is false when it already existed. */
+export interface Ensured<A> {
+  readonly value: A
+  readonly created: boolean
+}
+
+export interface SubmittedJob {
+  readonly id: string
+  readonly name: string
+  readonly arn: string | undefined
+}
+
+export class Batch extends Context.Service<Batch, {
+  readonly region: string
+  readonly describeJob: (jobId: string) => Effect.Effect<Job, AwsError | ResourceNotFound>
+  /** Jobs of a queue in the given statuses, all pages. */
+  readonly jobs: (filter: JobFilter) => Stream.Stream<JobSummary, AwsError>
+  readonly submitJob: (request: SubmitJobRequest) => Effect.Effect<SubmittedJob, AwsError>
+  readonly terminateJob: (jobId: string, reason: string) => Effect.Effect<void, AwsError>
+  readonly cancelJob: (jobId: string, reason: string) => Effect.Effect<void, AwsError>
+  /** Job queues (all when `names` is empty). */
+  readonly queues: (names?: ReadonlyArray<string>) => Stream.Stream<JobQueue, AwsError>
+  /** Create a queue; an existing queue of that name is returned with `created: false`. */
+  readonly createQueue: (spec: JobQueueSpec) => Effect.Effect<Ensured<JobQueue>, AwsError>
+  readonly updateQueue: (name: string, update: JobQueueUpdate) => Effect.Effect<void, AwsError>
+  readonly deleteQueue: (name: string) => Effect.Effect<void, AwsError>
+  readonly computeEnvironments: (names?: ReadonlyArray<string>) => Stream.Stream<ComputeEnvironment, AwsError>
+  /** Create a compute environment; an existing one of that name is returned with `created: false`. */
+  readonly createComputeEnvironment: (
+    spec: ComputeEnvironmentSpec
+  ) => Effect.Effect<Ensured<ComputeEnvironment>, AwsError>
+  readonly updateComputeEnvironment: (name: string, update: ComputeEnvironmentUpdate) => Effect.Effect<void, AwsError>
+  readonly deleteComputeEnvironment: (name: string) => Effect.Effect<void, AwsError>
+  /** Job definitions, optionally of one name and status (ACTIVE or INACTIVE). */
+  readonly jobDefinitions: (
+    filter?: { readonly name?: string; readonly status?: "ACTIVE" | "INACTIVE" }
+  ) => Stream.Stream<JobDefinition, AwsError>
+  readonly registerJobDefinition: (request: RegisterJobDefinitionRequest) => Effect.Effect<JobDefinition, AwsError>
+}>()("aegea/Batch") {}
+
+/** The default queue (and compute environment) created on demand. */
+export const defaultQueueName = "aegea_batch"
+/** CloudWatch Logs group of Batch jobs unless a job definition names another. */
+export const defaultJobLogGroup = "/aws/batch/job"

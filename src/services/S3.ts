@@ -1,0 +1,54 @@
+/**
+ * S3 as `aegea logs export` needs it: a bucket CloudWatch Logs may write to, the objects under a
+ * prefix, and their bytes. Nothing more.
+ */
+import { Context, type Effect, type Stream } from "effect"
+import type { AwsError } from "./Errors.ts"
+
+export interface S3Object {
+  readonly key: string
+  readonly size: number
+  readonly lastModified: Date | undefined
+}
+
+export class S3 extends Context.Service<S3, {
+  readonly region: string
+  /** The account of the caller (STS GetCallerIdentity). */
+  readonly accountId: Effect.Effect<string, AwsError>
+  /**
+   * Create the bucket if it does not exist, with default encryption (SSE-S3) and a policy letting
+   * CloudWatch Logs (logs.<region>.amazonaws.com) call GetBucketAcl and PutObject. Idempotent.
+   */
+  readonly ensureLogExportBucket: (bucket: string) => Effect.Effect<void, AwsError>
+  /** Objects whose keys start with `prefix`, all pages. */
+  readonly objects: (bucket: string, prefix: string) => Stream.Stream<S3Object, AwsError>
+  readonly getObject: (bucket: string, key: string) => Effect.Effect<Uint8Array, AwsError>
+}>()("aegea/S3") {}
+
+/** The bucket policy CloudWatch Logs needs to export into `bucket` from `region` for `accountId`. */
+export const logExportBucketPolicy = (bucket: string, region: string, accountId: string) => ({
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "AegeaLogsExportAcl",
+      Effect: "Allow",
+      Principal: { Service: `logs.${region}.amazonaws.com` },
+      Action: "s3:GetBucketAcl",
+      Resource: `arn:aws:s3:::${bucket}`,
+      Condition: { StringEquals: { "aws:SourceAccount": [accountId] } }
+    },
+    {
+      Sid: "AegeaLogsExportWrite",
+      Effect: "Allow",
+      Principal: { Service: `logs.${region}.amazonaws.com` },
+      Action: "s3:PutObject",
+      Resource: `arn:aws:s3:::${bucket}/*`,
+      Condition: {
+        StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": [accountId] }
+      }
+    }
+  ]
+})
+
+/** The default export bucket of an account and region. */
+export const defaultExportBucket = (accountId: string, region: string) => `aegea-logs-${accountId}-${region}`
