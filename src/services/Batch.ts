@@ -5,6 +5,9 @@
  */
 import { Context, type Effect, Schema, type Stream } from "effect"
 import type { AwsError, ResourceNotFound } from "./Errors.ts"
+import type { Ensured } from "./Iam.ts"
+
+export type { Ensured } from "./Iam.ts"
 import type { RegisterJobDefinitionRequest, SubmitJobRequest } from "./batchRequests.ts"
 
 const optionalString = Schema.optional(Schema.String)
@@ -142,12 +145,6 @@ export interface JobFilter {
   readonly queue: string
   /** Statuses to list (default: all seven). */
   readonly statuses?: ReadonlyArray<JobStatus>
-}
-
-/** The result of an idempotent create: `created` is false when it already existed. */
-export interface Ensured<A> {
-  readonly value: A
-  readonly created: boolean
 }
 
 export interface SubmittedJob {

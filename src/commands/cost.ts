@@ -1,0 +1,186 @@
+/** `aegea cost` (a pivot of GetCostAndUsage) and `aegea cost forecast` (GetCostForecast). */
+import { Effect, Layer, Option, Schema } from "effect"
+import { Command, Flag } from "effect/cli"
+import { CostExplorerLive } from "../layers/CostExplorerLive.ts"
+import { type Pivot, pivot, roundDecimal, sumDecimals, totalGroup } from "../lib/costPivot.ts"
+import { AegeaConfig } from "../services/AegeaConfig.ts"
+import { CostExplorer, CostMetric, type GroupBy, Granularity } from "../services/CostExplorer.ts"
+import { UsageError } from "../services/Errors.ts"
+import { Output, type Row } from "../services/Output.ts"
+import { dayRange, flagOrConfig, parseGroupBy } from "./costOptions.ts"
+import { AwsLayer, BaseLayer } from "./global.ts"
+
+export const CostLayer = CostExplorerLive.pipe(Layer.provide(AwsLayer), Layer.provideMerge(BaseLayer))
+
+const metrics = CostMetric.literals
+const days = Flag.Int("days").pipe(
+  Flag.withDescription("Cover this many days, ending yesterday for costs and starting today for forecasts (default 7)."),
+  Flag.optional
+)
+const start = Flag.String("start").pipe(
+  Flag.withDescription("First day to cover, as YYYY-MM-DD or relative to today such as -30d."),
+  Flag.optional
+)
+const end = Flag.String("end").pipe(
+  Flag.withDescription("Day after the last day to cover (excluded), as YYYY-MM-DD or relative such as -0d; default today."),
+  Flag.optional
+)
+const granularity = Flag.Literals("granularity", Granularity.literals).pipe(
+  Flag.withDescription("One column per day (DAILY, the default) or per month (MONTHLY)."),
+  Flag.optional
+)
+const metric = Flag.Literals("metric", metrics).pipe(
+  Flag.withDescription(`The cost metric to report: ${metrics.join(", ")} (default AmortizedCost).`),
+  Flag.optional
+)
+
+/** The effective granularity and metric: flags, then the config section, then the defaults. */
+const common = (section: string, input: { granularity: Option.Option<Granularity>; metric: Option.Option<CostMetric> }) =>
+  Effect.gen(function*() {
+    const config = (yield* AegeaConfig).section(section)
+    const name = section.replace(/ /g, "_")
+    return {
+      config,
+      granularity: yield* flagOrConfig(input.granularity, config, name, "granularity", Granularity, "DAILY", "DAILY or MONTHLY"),
+      metric: yield* flagOrConfig(input.metric, config, name, "metric", CostMetric, "AmortizedCost", metrics.join(", "))
+    }
+  })
+
+const groupHeader = (groupBy: ReadonlyArray<GroupBy>) =>
+  groupBy.map((g) => (g.type === "TAG" ? `TAG:${g.key}` : g.key)).join(" / ") || "GROUP"
+
+/** Rows for printing: exact strings in machine formats (one per group), cents and a total row in tables. */
+export const pivotRows = (result: Pivot, format: string): ReadonlyArray<Row> => {
+  if (format !== "table") {
+    return result.rows.map((r) => ({ group: r.group, keys: r.keys, ...r.amounts, total: r.total, unit: r.unit }))
+  }
+  const rows = result.totals === undefined ? result.rows : [...result.rows, result.totals]
+  return rows.map((r) => ({
+    group: r.group,
+    ...Object.fromEntries(Object.entries(r.amounts).map(([period, amount]) => [period, roundDecimal(amount)])),
+    total: roundDecimal(r.total),
+    unit: r.unit
+  }))
+}
+
+const report = Command.make(
+  "cost",
+  {
+    days,
+    start,
+    end,
+    granularity,
+    metric,
+    groupBy: Flag.String("group-by").pipe(
+      Flag.withDescription("Group rows by SERVICE (the default), USAGE_TYPE, REGION, LINKED_ACCOUNT, ... or TAG:key; at most two."),
+      Flag.atLeast(0)
+    ),
+    top: Flag.Int("top").pipe(
+      Flag.withDescription("Show the N most expensive groups and fold the others into one \"other\" row."),
+      Flag.optional
+    )
+  },
+  Effect.fn("cost")(function*(input) {
+    const costs = yield* CostExplorer
+    const output = yield* Output
+    const { config, granularity, metric } = yield* common("cost", input)
+    const defaultDays = yield* flagOrConfig(Option.none(), config, "cost", "days", Schema.Int, 7, "a whole number of days")
+    const range = yield* dayRange(input, { defaultDays, forward: false })
+    const groupBy = yield* parseGroupBy(input.groupBy.length > 0 ? input.groupBy : ["SERVICE"])
+    const top = Option.getOrUndefined(input.top)
+    if (top !== undefined && top < 1) {
+      return yield* new UsageError({ message: `invalid --top ${top}`, hint: "Use a whole number of groups, 1 or more" })
+    }
+    const periods = yield* costs.costAndUsage({ ...range, granularity, metric, groupBy })
+    const result = pivot(periods, { top })
+    if (result.rows.length === 0) yield* output.info(`no ${metric} from ${range.start} to ${range.end} (end excluded)`)
+    if (result.totals === undefined && result.rows.length > 0) {
+      yield* output.warn("the groups are in different units, so there is no total row")
+    }
+    const periodColumns = result.periods.map((p) => ({ key: p, header: granularity === "MONTHLY" ? p.slice(0, 7) : p }))
+    yield* output.table(pivotRows(result, output.settings.format), {
+      columns: [
+        { key: "group", header: groupHeader(groupBy), kind: "name" },
+        ...(output.settings.format === "table" ? [] : [{ key: "keys" }]),
+        ...periodColumns.map((c) => ({ ...c, kind: "text" as const })),
+        { key: "total", kind: "text" },
+        { key: "unit" }
+      ]
+    })
+  })
+).pipe(
+  Command.withDescription(
+    "Report AWS costs per group and period (Cost Explorer): a pivot table with totals, most expensive first."
+  ),
+  Command.withExamples([
+    { command: "aegea cost", description: "Costs of the last 7 days by service" },
+    { command: "aegea cost --days 90 --granularity MONTHLY --top 10", description: "Monthly costs, the 10 biggest services" },
+    { command: "aegea cost --group-by SERVICE --group-by TAG:team --json", description: "By service and team, exact amounts as JSON" }
+  ])
+)
+
+const forecast = Command.make(
+  "forecast",
+  {
+    days,
+    start,
+    end,
+    granularity,
+    metric,
+    interval: Flag.Int("prediction-interval").pipe(
+      Flag.withDescription("Width of the prediction interval in percent, 51 to 99 (default 75)."),
+      Flag.withDefault(75)
+    )
+  },
+  Effect.fn("cost.forecast")(function*(input) {
+    const costs = yield* CostExplorer
+    const output = yield* Output
+    const { config, granularity, metric } = yield* common("cost forecast", input)
+    const defaultDays = yield* flagOrConfig(Option.none(), config, "cost_forecast", "days", Schema.Int, 7, "a whole number of days")
+    const range = yield* dayRange(input, { defaultDays, forward: true })
+    if (!Number.isInteger(input.interval) || input.interval < 51 || input.interval > 99) {
+      return yield* new UsageError({ message: `invalid --prediction-interval ${input.interval}`, hint: "Use a percentage from 51 to 99" })
+    }
+    const result = yield* costs.forecast({ ...range, granularity, metric, predictionIntervalLevel: input.interval })
+    const unit = result.total.unit
+    const table = output.settings.format === "table"
+    const shown = (amount: string | undefined) => (amount === undefined ? undefined : table ? roundDecimal(amount) : amount)
+    const rows: Array<Row> = result.periods.map((p) => ({
+      start: p.start,
+      end: p.end,
+      mean: shown(p.mean),
+      lower: shown(p.lower),
+      upper: shown(p.upper),
+      unit
+    }))
+    rows.push({
+      start: totalGroup,
+      end: range.end,
+      mean: shown(result.total.amount),
+      lower: shown(result.periods.every((p) => p.lower !== undefined) ? sumDecimals(result.periods.map((p) => p.lower ?? "0")) : undefined),
+      upper: shown(result.periods.every((p) => p.upper !== undefined) ? sumDecimals(result.periods.map((p) => p.upper ?? "0")) : undefined),
+      unit
+    })
+    yield* output.table(rows, {
+      columns: [
+        { key: "start", kind: "name" },
+        { key: "end" },
+        { key: "mean", kind: "text" },
+        { key: "lower", kind: "text" },
+        { key: "upper", kind: "text" },
+        { key: "unit" }
+      ]
+    })
+  })
+).pipe(
+  Command.withDescription("Forecast AWS costs (Cost Explorer GetCostForecast) per period, with a prediction interval."),
+  Command.withExamples([
+    { command: "aegea cost forecast", description: "The next 7 days, day by day" },
+    { command: "aegea cost forecast --days 90 --granularity MONTHLY --json", description: "The next three months as JSON" }
+  ])
+)
+
+/** The command tree without its layers (unit tests provide CostExplorerMemory, OutputTest, AegeaConfig). */
+export const costCommandWithoutLayers = report.pipe(Command.withSubcommands([forecast]))
+
+export const costCommand = costCommandWithoutLayers.pipe(Command.provide(CostLayer))

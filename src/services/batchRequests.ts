@@ -1,0 +1,178 @@
+/**
+ * The RegisterJobDefinition and SubmitJob requests of `batch submit`, built from a plain spec by
+ * pure functions. The live layer sends exactly these objects (they have the AWS API's field
+ * names), and `--dry-run` prints them.
+ */
+import { Effect } from "effect"
+import { definitionName } from "../lib/definitionHash.ts"
+import { fargateSizeProblem } from "../lib/fargateSizes.ts"
+import { containerCommand } from "../lib/shellCommand.ts"
+import { UsageError } from "./Errors.ts"
+
+export type Platform = "FARGATE" | "EC2"
+
+/** What goes into a job definition (and so into its content hash). */
+export interface ContainerShape {
+  readonly image: string
+  readonly vcpus: number
+  readonly memoryMiB: number
+  readonly gpus: number
+  readonly platform: Platform
+  readonly jobRoleArn?: string | undefined
+  /** Required on Fargate: the role ECS uses to pull the image and write logs. */
+  readonly executionRoleArn?: string | undefined
+  readonly retryAttempts?: number | undefined
+  readonly timeoutSeconds?: number | undefined
+  readonly logGroup: string
+}
+
+/** What goes into SubmitJob. */
+export interface JobRun {
+  readonly name: string
+  readonly queue: string
+  readonly commandLines: ReadonlyArray<string>
+  readonly environment: Readonly<Record<string, string>>
+  readonly parameters: Readonly<Record<string, string>>
+  readonly dependsOn: ReadonlyArray<string>
+  readonly arraySize?: number | undefined
+}
+
+interface KeyValue {
+  readonly name: string
+  readonly value: string
+}
+
+export interface RegisterJobDefinitionRequest {
+  readonly jobDefinitionName: string
+  readonly type: "container"
+  readonly platformCapabilities: ReadonlyArray<Platform>
+  readonly containerProperties: {
+    readonly image: string
+    readonly resourceRequirements: ReadonlyArray<{ readonly type: "VCPU" | "MEMORY" | "GPU"; readonly value: string }>
+    readonly jobRoleArn?: string
+    readonly executionRoleArn?: string
+    readonly networkConfiguration?: { readonly assignPublicIp: "ENABLED" }
+    readonly fargatePlatformConfiguration?: { readonly platformVersion: "LATEST" }
+    readonly logConfiguration: { readonly logDriver: "awslogs"; readonly options: Readonly<Record<string, string>> }
+  }
+  readonly retryStrategy?: { readonly attempts: number }
+  readonly timeout?: { readonly attemptDurationSeconds: number }
+  readonly tags: Readonly<Record<string, string>>
+}
+
+export interface SubmitJobRequest {
+  readonly jobName: string
+  readonly jobQueue: string
+  /** The definition's name: Batch uses its latest ACTIVE revision (all revisions of a hashed name are identical). */
+  readonly jobDefinition: string
+  readonly containerOverrides: {
+    readonly command: ReadonlyArray<string>
+    readonly environment: ReadonlyArray<KeyValue>
+  }
+  readonly parameters?: Readonly<Record<string, string>>
+  readonly dependsOn?: ReadonlyArray<{ readonly jobId: string }>
+  readonly arrayProperties?: { readonly size: number }
+}
+
+/** SubmitJob requests may be at most 30 KiB (AWS Batch service quotas). */
+export const submitJobRequestLimit = 30 * 1024
+
+/** Check a container shape against what Batch accepts, before any AWS call. */
+export const checkContainerShape = (shape: ContainerShape): Effect.Effect<void, UsageError> =>
+  Effect.gen(function*() {
+    const usage = (message: string, hint?: string) =>
+      new UsageError({ message, ...(hint !== undefined ? { hint } : {}) })
+    if (!Number.isInteger(shape.memoryMiB) || shape.memoryMiB < 4) {
+      return yield* usage(`invalid --memory ${shape.memoryMiB}: give the memory in MiB, at least 4`, "e.g. --memory 4096")
+    }
+    if (!(shape.vcpus > 0)) return yield* usage(`invalid --vcpus ${shape.vcpus}: it must be more than 0`)
+    if (!Number.isInteger(shape.gpus) || shape.gpus < 0) {
+      return yield* usage(`invalid --gpus ${shape.gpus}: give a whole number, 0 or more`)
+    }
+    if (shape.platform === "FARGATE") {
+      const problem = fargateSizeProblem(shape.vcpus, shape.memoryMiB)
+      if (problem !== undefined) {
+        return yield* usage(`invalid --memory/--vcpus for Fargate: ${problem}`, "Or pass --platform EC2 with an EC2 queue")
+      }
+      if (shape.gpus > 0) return yield* usage("Fargate has no GPUs", "Pass --platform EC2 and a GPU queue for --gpus")
+    } else if (!Number.isInteger(shape.vcpus)) {
+      return yield* usage(`invalid --vcpus ${shape.vcpus}: EC2 jobs take a whole number of vCPUs`)
+    }
+    if (shape.retryAttempts !== undefined && (shape.retryAttempts < 1 || shape.retryAttempts > 10)) {
+      return yield* usage(`invalid --retry-attempts ${shape.retryAttempts}: Batch accepts 1 to 10`)
+    }
+    if (shape.timeoutSeconds !== undefined && shape.timeoutSeconds < 60) {
+      return yield* usage(`invalid --timeout ${shape.timeoutSeconds}: Batch needs at least 60 seconds`)
+    }
+  })
+
+const definitionBody = (shape: ContainerShape) => {
+  const fargate = shape.platform === "FARGATE"
+  return {
+    type: "container" as const,
+    platformCapabilities: [shape.platform],
+    containerProperties: {
+      image: shape.image,
+      resourceRequirements: [
+        { type: "VCPU" as const, value: String(shape.vcpus) },
+        { type: "MEMORY" as const, value: String(shape.memoryMiB) },
+        ...(shape.gpus > 0 ? [{ type: "GPU" as const, value: String(shape.gpus) }] : [])
+      ],
+      ...(shape.jobRoleArn !== undefined ? { jobRoleArn: shape.jobRoleArn } : {}),
+      ...(shape.executionRoleArn !== undefined ? { executionRoleArn: shape.executionRoleArn } : {}),
+      ...(fargate
+        ? {
+          networkConfiguration: { assignPublicIp: "ENABLED" as const },
+          fargatePlatformConfiguration: { platformVersion: "LATEST" as const }
+        }
+        : {}),
+      logConfiguration: { logDriver: "awslogs" as const, options: { "awslogs-group": shape.logGroup } }
+    },
+    ...(shape.retryAttempts !== undefined ? { retryStrategy: { attempts: shape.retryAttempts } } : {}),
+    ...(shape.timeoutSeconds !== undefined ? { timeout: { attemptDurationSeconds: shape.timeoutSeconds } } : {})
+  }
+}
+
+/** The job definition for a container shape; its name carries the hash of its content. */
+export const registerJobDefinitionRequest = (shape: ContainerShape): RegisterJobDefinitionRequest => {
+  const body = definitionBody(shape)
+  const name = definitionName("aegea_batch", body)
+  return { jobDefinitionName: name, ...body, tags: { "aegea:definition": name } }
+}
+
+export const submitJobRequest = (run: JobRun, jobDefinition: string): SubmitJobRequest => ({
+  jobName: run.name,
+  jobQueue: run.queue,
+  jobDefinition,
+  containerOverrides: {
+    command: containerCommand(run.commandLines),
+    environment: Object.entries(run.environment).map(([name, value]) => ({ name, value }))
+  },
+  ...(Object.keys(run.parameters).length > 0 ? { parameters: run.parameters } : {}),
+  ...(run.dependsOn.length > 0 ? { dependsOn: run.dependsOn.map((jobId) => ({ jobId })) } : {}),
+  ...(run.arraySize !== undefined ? { arrayProperties: { size: run.arraySize } } : {})
+})
+
+/** Fail with a UsageError when the request is larger than SubmitJob accepts. */
+export const checkSubmitSize = (request: SubmitJobRequest): Effect.Effect<void, UsageError> => {
+  const bytes = Buffer.byteLength(JSON.stringify(request), "utf8")
+  return bytes <= submitJobRequestLimit
+    ? Effect.void
+    : Effect.fail(
+      new UsageError({
+        message: `the SubmitJob request would be ${bytes} bytes; AWS Batch accepts at most ${submitJobRequestLimit}`,
+        hint: "Shorten the --command lines and --environment values, or ship large inputs in the image or on S3"
+      })
+    )
+}
+
+/** Job names: up to 128 letters, digits, hyphens and underscores, starting with a letter or digit. */
+export const checkJobName = (name: string): Effect.Effect<void, UsageError> =>
+  /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(name)
+    ? Effect.void
+    : Effect.fail(
+      new UsageError({
+        message: `invalid job name ${JSON.stringify(name)}`,
+        hint: "Use up to 128 letters, digits, hyphens and underscores, starting with a letter or digit"
+      })
+    )

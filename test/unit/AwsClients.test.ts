@@ -1,0 +1,70 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll } from "vitest"
+import { resolveAwsEnvironment } from "../../src/layers/AwsClients.ts"
+
+const dir = mkdtempSync(join(tmpdir(), "aegea-awsclients-"))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const configFile = join(dir, "config")
+writeFileSync(configFile, "[default]\nregion = ap-south-1\n\n[profile work]\nregion = eu-central-1\n")
+const none = join(dir, "missing")
+
+// The SDK's shared-file loader reads these variables; each test sets them explicitly.
+const withFiles = (config: string) => {
+  process.env.AWS_CONFIG_FILE = config
+  process.env.AWS_SHARED_CREDENTIALS_FILE = none
+}
+
+describe("resolveAwsEnvironment", () => {
+  it.effect("uses --region before AWS_REGION before AWS_DEFAULT_REGION before the profile", () =>
+    Effect.gen(function*() {
+      withFiles(configFile)
+      const env = { AWS_REGION: "us-west-2", AWS_DEFAULT_REGION: "us-east-2" }
+      assert.strictEqual((yield* resolveAwsEnvironment({ region: "eu-west-1" }, env)).region, "eu-west-1")
+      assert.strictEqual((yield* resolveAwsEnvironment({}, env)).region, "us-west-2")
+      assert.strictEqual((yield* resolveAwsEnvironment({}, { AWS_DEFAULT_REGION: "us-east-2" })).region, "us-east-2")
+      assert.strictEqual((yield* resolveAwsEnvironment({}, {})).region, "ap-south-1")
+      assert.strictEqual((yield* resolveAwsEnvironment({ profile: "work" }, {})).region, "eu-central-1")
+      assert.strictEqual((yield* resolveAwsEnvironment({}, { AWS_PROFILE: "work" })).region, "eu-central-1")
+    }))
+
+  it.effect("sets profile and endpoint on clients only when given, and turns SDK retries off", () =>
+    Effect.gen(function*() {
+      withFiles(configFile)
+      const plain = yield* resolveAwsEnvironment({ region: "us-east-1" }, {})
+      assert.deepStrictEqual(plain.clientConfig, { region: "us-east-1", maxAttempts: 1 })
+      const full = yield* resolveAwsEnvironment(
+        { region: "us-east-1", profile: "work", endpointUrl: "http://127.0.0.1:5000" },
+        { AWS_MAX_ATTEMPTS: "3" }
+      )
+      assert.deepStrictEqual(full.clientConfig, {
+        region: "us-east-1",
+        maxAttempts: 1,
+        profile: "work",
+        endpoint: "http://127.0.0.1:5000"
+      })
+      assert.strictEqual(full.maxAttempts, 3)
+    }))
+
+  it.effect("fails with a ConfigError naming the fix when no region is configured", () =>
+    Effect.gen(function*() {
+      withFiles(none)
+      const error = yield* Effect.flip(resolveAwsEnvironment({}, {}))
+      assert.strictEqual(error._tag, "ConfigError")
+      assert.strictEqual(error.summary, "no AWS region configured. Pass --region or set AWS_REGION")
+    }))
+
+  it.effect("rejects a malformed region, endpoint or AWS_MAX_ATTEMPTS", () =>
+    Effect.gen(function*() {
+      withFiles(none)
+      const region = yield* Effect.flip(resolveAwsEnvironment({ region: "mars" }, {}))
+      assert.include(region.summary, 'invalid AWS region "mars"')
+      const endpoint = yield* Effect.flip(resolveAwsEnvironment({ region: "us-east-1", endpointUrl: "localhost:5" }, {}))
+      assert.include(endpoint.summary, "invalid endpoint URL")
+      const attempts = yield* Effect.flip(resolveAwsEnvironment({ region: "us-east-1" }, { AWS_MAX_ATTEMPTS: "0" }))
+      assert.include(attempts.summary, "AWS_MAX_ATTEMPTS")
+    }))
+})
