@@ -48,8 +48,13 @@ export interface OutputStreams {
   readonly stderr: (text: string) => void
 }
 
+// `yaml` is a CommonJS package: a dynamic import() of it in the ESM bundle yields its exports under
+// `default`, so read both shapes.
 const loadYaml = Effect.promise(() => import("yaml")).pipe(
-  Effect.map((yaml) => (value: unknown) => yaml.stringify(value, { lineWidth: 0 }))
+  Effect.map((mod) => {
+    const yaml = (mod as { default?: typeof mod }).default ?? mod
+    return (value: unknown) => yaml.stringify(value, { lineWidth: 0 })
+  })
 )
 
 const yamlUnused = (): string => {

@@ -45,7 +45,9 @@ export const S3Live: Layer.Layer<S3, never, AwsClients> = Layer.effect(
 
     const ensureLogExportBucket = (bucket: string) =>
       Effect.gen(function*() {
-        if (!(yield* bucketExists(bucket))) yield* createBucket(bucket)
+        // An existing bucket is the owner's: its policy and encryption are left as they are.
+        if (yield* bucketExists(bucket)) return
+        yield* createBucket(bucket)
         yield* send("PutBucketEncryption", `turn on encryption of bucket ${bucket}`, (abortSignal) =>
           s3.send(
             new sdk.PutBucketEncryptionCommand({

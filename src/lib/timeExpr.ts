@@ -32,9 +32,10 @@ export const parseTimeExpression = (text: string, nowMillis: number): Date | und
   if (!iso) return undefined
   const [, y, mo, d, h = "00", mi = "00", s = "00", frac = "", zone = "Z"] = iso
   const normalizedZone = zone.toUpperCase() === "Z" ? "Z" : zone.includes(":") ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`
-  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${frac.padEnd(4, "0").slice(0, 4) || ".000"}${normalizedZone}`)
-  if (Number.isNaN(date.getTime()) || date.getUTCDate() !== Number(d) && normalizedZone === "Z") return undefined
-  return date
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)))
+  if (day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d)) return undefined
+  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${frac === "" ? ".000" : frac.padEnd(4, "0")}${normalizedZone}`)
+  return Number.isNaN(date.getTime()) ? undefined : date
 }
 
 /** Parse the value of `--<flag>`; a UsageError (exit 2) naming the flag and showing examples otherwise. */

@@ -17,7 +17,8 @@ export class S3 extends Context.Service<S3, {
   readonly accountId: Effect.Effect<string, AwsError>
   /**
    * Create the bucket if it does not exist, with default encryption (SSE-S3) and a policy letting
-   * CloudWatch Logs (logs.<region>.amazonaws.com) call GetBucketAcl and PutObject. Idempotent.
+   * CloudWatch Logs (logs.<region>.amazonaws.com) call GetBucketAcl and PutObject. An existing
+   * bucket is left untouched (its owner decides its policy).
    */
   readonly ensureLogExportBucket: (bucket: string) => Effect.Effect<void, AwsError>
   /** Objects whose keys start with `prefix`, all pages. */

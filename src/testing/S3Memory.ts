@@ -65,7 +65,10 @@ export const S3Memory = {
           region,
           accountId: Effect.succeed(accountId),
           ensureLogExportBucket: (bucket) =>
-            update(bucket, (b) => ({ ...b, encrypted: true, policy: logExportBucketPolicy(bucket, region, accountId) })),
+            Effect.flatMap(Ref.get(store), (all) =>
+              all.has(bucket)
+                ? Effect.void
+                : update(bucket, (b) => ({ ...b, encrypted: true, policy: logExportBucketPolicy(bucket, region, accountId) }))),
           objects: (bucket, prefix) =>
             Stream.unwrap(
               Effect.map(existing(bucket, "ListObjectsV2"), (b) => {

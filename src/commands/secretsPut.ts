@@ -1,0 +1,124 @@
+/**
+ * `aegea secrets put NAME`: the value comes from stdin, `--from-file` or `--generate-ssh-key`,
+ * never from an argument (arguments end up in shell history and `ps`). It is wrapped in `Redacted`
+ * as soon as it is read; no message, dry-run line or error ever contains it.
+ */
+import { Effect, FileSystem, Option, Redacted, Stdio, Stream } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { generateEd25519KeyPair, openSshFingerprint } from "../lib/sshKey.ts"
+import { UsageError } from "../services/Errors.ts"
+import { Output } from "../services/Output.ts"
+import { Secrets } from "../services/Secrets.ts"
+
+/** Secrets Manager's limit on a secret value. */
+export const maxSecretBytes = 65_536
+
+export const secretName = Argument.String("name").pipe(
+  Argument.withDescription("The secret's name (or ARN), e.g. prod/db-password.")
+)
+export const dryRun = Flag.Boolean("dry-run").pipe(
+  Flag.withDescription("Say what would be done without changing anything (secret values are never shown).")
+)
+
+const tooLarge = new UsageError({
+  message: `the secret value is larger than ${maxSecretBytes} bytes`,
+  hint: "Secrets Manager stores at most 64 KiB per secret"
+})
+
+/** All of stdin as text (at most maxSecretBytes); a terminal on stdin is a UsageError, not a prompt. */
+export const readStdin = Effect.gen(function*() {
+  const stdio = yield* Stdio.Stdio
+  if (yield* stdio.stdinIsTerminal) {
+    return yield* new UsageError({
+      message: "no secret value: stdin is a terminal",
+      hint: "Pipe the value in (e.g. printf %s \"$VALUE\" | aegea secrets put NAME) or pass --from-file PATH"
+    })
+  }
+  let total = 0
+  const chunks = yield* stdio.stdin.pipe(
+    Stream.mapEffect((chunk) => {
+      total += chunk.length
+      return total > maxSecretBytes ? Effect.fail(tooLarge) : Effect.succeed(chunk)
+    }),
+    Stream.runCollect,
+    Effect.catchTag("PlatformError", () =>
+      Effect.fail(new UsageError({ message: "could not read the secret value from stdin", hint: "Pass --from-file PATH instead" })))
+  )
+  return Redacted.make(Buffer.concat(chunks).toString("utf8"))
+})
+
+const readFile = (path: string) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const info = yield* fs.stat(path)
+    if (info.type !== "File") {
+      return yield* new UsageError({ message: `--from-file ${path} is not a file`, hint: "Pass the path of a file" })
+    }
+    if (Number(info.size) > maxSecretBytes) return yield* tooLarge
+    return Redacted.make(yield* fs.readFileString(path))
+  }).pipe(
+    Effect.catchTag("PlatformError", (e) =>
+      Effect.fail(new UsageError({ message: `could not read --from-file ${path}: ${e.message.split("\n")[0]}`, hint: "Check the path and its permissions" })))
+  )
+
+export const putCommand = Command.make(
+  "put",
+  {
+    name: secretName,
+    fromFile: Flag.String("from-file").pipe(
+      Flag.withDescription("Read the value from this file instead of stdin."),
+      Flag.optional
+    ),
+    generateSshKey: Flag.Boolean("generate-ssh-key").pipe(
+      Flag.withDescription("Generate an ed25519 SSH key pair, store the private key and print the public key.")
+    ),
+    description: Flag.String("description").pipe(
+      Flag.withDescription("The description of a new secret (ignored when the secret exists)."),
+      Flag.optional
+    ),
+    dryRun
+  },
+  Effect.fn("secrets.put")(function*(input) {
+    const secrets = yield* Secrets
+    const output = yield* Output
+    if (input.generateSshKey && Option.isSome(input.fromFile)) {
+      return yield* new UsageError({ message: "--generate-ssh-key conflicts with --from-file", hint: "Give only one of them" })
+    }
+    const exists = yield* secrets.describe(input.name).pipe(
+      Effect.as(true),
+      Effect.catchTag("ResourceNotFound", () => Effect.succeed(false))
+    )
+    const what = exists ? `add a new version to secret ${input.name}` : `create secret ${input.name}`
+    const keyPair = input.generateSshKey ? generateEd25519KeyPair(input.name) : undefined
+    const value = keyPair !== undefined
+      ? Redacted.make(keyPair.privateKeyPem)
+      : Option.isSome(input.fromFile)
+      ? yield* readFile(input.fromFile.value)
+      : yield* readStdin
+    if (Redacted.value(value) === "") {
+      return yield* new UsageError({ message: "the secret value is empty", hint: "Pipe a non-empty value in, or pass --from-file PATH" })
+    }
+    if (input.dryRun) {
+      yield* output.info(`dry run: would ${what}${keyPair ? " with a new ed25519 private key" : ""}; nothing was changed`)
+      return
+    }
+    const result = yield* secrets.put(input.name, value, { description: Option.getOrUndefined(input.description) })
+    if (keyPair !== undefined) {
+      yield* output.info(`stored the private key in ${result.name} (version ${result.versionId}); public key ${openSshFingerprint(keyPair.publicKey)}:`)
+      yield* output.text(keyPair.publicKey)
+      return
+    }
+    yield* output.table([{ ...result, action: result.created ? "created" : "new version" }], {
+      columns: [{ key: "name", kind: "name" }, { key: "action" }, { key: "versionId", header: "VERSION", kind: "id" }, { key: "arn", kind: "id" }]
+    })
+  })
+).pipe(
+  Command.withDescription(
+    "Store a secret value read from stdin or --from-file (never from an argument): creates the secret or adds a new current version."
+  ),
+  Command.withExamples([
+    { command: "printf %s \"$DB_PASSWORD\" | aegea secrets put prod/db-password", description: "Store a value from a variable" },
+    { command: "aegea secrets put prod/tls-key --from-file key.pem", description: "Store a file" },
+    { command: "aegea secrets put deploy-key --generate-ssh-key >> ~/.ssh/authorized_keys", description: "New SSH key; public part printed" }
+  ])
+)

@@ -1,0 +1,105 @@
+/**
+ * ECS as aegea sees it: clusters, task definitions and one-shot Fargate tasks (`aegea ecs run`).
+ * Requests are built by the pure functions in ecsRequests.ts, so `--dry-run` prints exactly what
+ * the live layer sends.
+ */
+import { Context, type Effect, type Option, Schema, type Stream } from "effect"
+import type { AwsError, ResourceNotFound } from "./Errors.ts"
+import type { Ensured } from "./Iam.ts"
+import type { RegisterTaskDefinitionRequest, RunTaskRequest } from "./ecsRequests.ts"
+
+const optionalString = Schema.optional(Schema.String)
+
+/** ECS task lifecycle, in order. */
+export const taskStatuses = [
+  "PROVISIONING",
+  "PENDING",
+  "ACTIVATING",
+  "RUNNING",
+  "DEACTIVATING",
+  "STOPPING",
+  "DEPROVISIONING",
+  "STOPPED"
+] as const
+
+export const TaskContainer = Schema.Struct({
+  name: Schema.String,
+  lastStatus: optionalString,
+  exitCode: Schema.optional(Schema.Number),
+  reason: optionalString
+})
+export type TaskContainer = typeof TaskContainer.Type
+
+export const Task = Schema.Struct({
+  id: Schema.String,
+  arn: Schema.String,
+  cluster: Schema.String,
+  taskDefinition: Schema.String,
+  lastStatus: Schema.String,
+  desiredStatus: Schema.String,
+  stoppedReason: optionalString,
+  stopCode: optionalString,
+  createdAt: Schema.optional(Schema.Date),
+  startedAt: Schema.optional(Schema.Date),
+  stoppedAt: Schema.optional(Schema.Date),
+  launchType: optionalString,
+  containers: Schema.Array(TaskContainer),
+  tags: Schema.Record(Schema.String, Schema.String)
+})
+export type Task = typeof Task.Type
+
+export const Cluster = Schema.Struct({
+  name: Schema.String,
+  arn: Schema.String,
+  status: Schema.String,
+  runningTasks: Schema.Number,
+  pendingTasks: Schema.Number,
+  activeServices: Schema.Number
+})
+export type Cluster = typeof Cluster.Type
+
+export const TaskDefinitionRef = Schema.Struct({
+  arn: Schema.String,
+  family: Schema.String,
+  revision: Schema.Number
+})
+export type TaskDefinitionRef = typeof TaskDefinitionRef.Type
+
+export type DesiredStatus = "RUNNING" | "STOPPED"
+
+export class Ecs extends Context.Service<Ecs, {
+  readonly region: string
+  readonly clusters: () => Stream.Stream<Cluster, AwsError>
+  /** Create the cluster if it does not exist (an INACTIVE one is created again). */
+  readonly ensureCluster: (name: string) => Effect.Effect<Ensured<Cluster>, AwsError>
+  /** Task definitions (ACTIVE by default), optionally of families starting with `familyPrefix`. */
+  readonly taskDefinitions: (
+    filter?: { readonly familyPrefix?: string; readonly status?: "ACTIVE" | "INACTIVE" }
+  ) => Stream.Stream<TaskDefinitionRef, AwsError>
+  /** The latest ACTIVE revision of a family, or none. */
+  readonly latestTaskDefinition: (family: string) => Effect.Effect<Option.Option<TaskDefinitionRef>, AwsError>
+  readonly registerTaskDefinition: (request: RegisterTaskDefinitionRequest) => Effect.Effect<TaskDefinitionRef, AwsError>
+  readonly runTask: (request: RunTaskRequest) => Effect.Effect<Task, AwsError>
+  /** One task by id or ARN; ResourceNotFound when the cluster does not know it. */
+  readonly describeTask: (cluster: string, task: string) => Effect.Effect<Task, AwsError | ResourceNotFound>
+  /** Tasks of a cluster with the given desired status, all pages. */
+  readonly tasks: (cluster: string, desiredStatus: DesiredStatus) => Stream.Stream<Task, AwsError>
+  readonly stopTask: (cluster: string, task: string, reason: string) => Effect.Effect<void, AwsError>
+}>()("aegea/Ecs") {}
+
+export const defaultClusterName = "aegea_ecs"
+/** The name of the container in aegea's task definitions (and so in log stream names). */
+export const containerName = "aegea"
+export const logStreamPrefix = "aegea"
+/** The log group of `aegea ecs run` tasks. */
+export const defaultTaskLogGroup = "/aegea/ecs"
+
+/** The CloudWatch log stream of a task's container: `<prefix>/<container>/<task id>`. */
+export const taskLogStream = (taskId: string) => `${logStreamPrefix}/${containerName}/${taskId}`
+
+/** The task id from an id or ARN (arn:aws:ecs:region:acct:task/cluster/ID). */
+export const taskIdOf = (task: string) => task.split("/").pop() ?? task
+
+/** The exit code of the task's aegea container (or its first container). */
+export const taskExitCode = (task: Task): number | undefined =>
+  (task.containers.find((c) => c.name === containerName) ?? task.containers[0])?.exitCode

@@ -1,0 +1,95 @@
+/**
+ * `batch watch` and `batch submit --watch`: follow a job to SUCCEEDED or FAILED with its log lines
+ * (watchLoop.ts), explain a job stuck in RUNNABLE, and turn the end into an exit code.
+ */
+import { Duration, Effect, Stream } from "effect"
+import { Batch, defaultJobLogGroup, isFinished, type Job } from "./Batch.ts"
+import { type AwsError, OperationFailed, type ResourceNotFound } from "./Errors.ts"
+import type { Logs } from "./Logs.ts"
+import type { Output } from "./Output.ts"
+import { type Snapshot, watchLoop, type WatchPacing } from "./watchLoop.ts"
+
+export const jobLabel = (job: Pick<Job, "id" | "name">) => `job ${job.id} (${job.name})`
+
+/** Where a job's log lines are, once Batch has named its stream. */
+export const jobLogs = (job: Job): Snapshot["logs"] =>
+  job.logStream !== undefined ? { group: job.logGroup ?? defaultJobLogGroup, stream: job.logStream } : undefined
+
+export interface WatchJobOptions {
+  /** Explain a job that stays RUNNABLE this long (default 1 minute). */
+  readonly runnableHintAfter?: Duration.Input
+  readonly pacing?: Partial<WatchPacing>
+}
+
+/** Follow a job until it SUCCEEDED or FAILED; returns its last description. */
+export const watchJob = (
+  jobId: string,
+  options: WatchJobOptions = {}
+): Effect.Effect<Job, AwsError | ResourceNotFound | OperationFailed, Batch | Logs | Output> =>
+  Effect.gen(function*() {
+    const batch = yield* Batch
+    const first = yield* batch.describeJob(jobId)
+    const poll = batch.describeJob(jobId).pipe(
+      Effect.map((job) => ({
+        job,
+        status: job.status,
+        reason: job.statusReason,
+        done: isFinished(job.status),
+        logs: jobLogs(job)
+      }))
+    )
+    const last = yield* watchLoop({
+      label: jobLabel(first),
+      poll,
+      stuck: {
+        status: "RUNNABLE",
+        after: options.runnableHintAfter ?? "1 minute",
+        explain: (s) => explainRunnable(batch, s.job)
+      },
+      ...(options.pacing !== undefined ? { pacing: options.pacing } : {})
+    })
+    return last.job
+  })
+
+/**
+ * Why a job may be stuck in RUNNABLE: the queue or a compute environment disabled or invalid, or
+ * more vCPUs asked for than the environments allow. Never fails (a hint is best effort).
+ */
+export const explainRunnable = (batch: Batch["Service"], job: Job): Effect.Effect<string | undefined> =>
+  Effect.gen(function*() {
+    const [queue] = yield* Stream.runCollect(batch.queues([job.queue]))
+    const head = `${jobLabel(job)} has been RUNNABLE for a while`
+    if (queue === undefined) return `${head}: its queue ${job.queue} no longer exists`
+    if (queue.state !== "ENABLED") return `${head}: its queue ${queue.name} is ${queue.state}`
+    const environments = yield* Stream.runCollect(batch.computeEnvironments(queue.computeEnvironments))
+    const problems = environments.flatMap((ce) => {
+      if (ce.state !== "ENABLED") return [`compute environment ${ce.name} is ${ce.state}`]
+      if (ce.status === "INVALID") return [`compute environment ${ce.name} is INVALID (${ce.statusReason ?? "no reason given"})`]
+      if (job.vcpus !== undefined && ce.maxVcpus !== undefined && job.vcpus > ce.maxVcpus) {
+        return [`it needs ${job.vcpus} vCPUs but ${ce.name} allows at most ${ce.maxVcpus}`]
+      }
+      return []
+    })
+    if (problems.length > 0) return `${head}: ${problems.join("; ")}`
+    const names = environments.map((ce) =>
+      `${ce.name} (${ce.computeType ?? ce.type}, max ${ce.maxVcpus ?? "?"} vCPUs${ce.instanceTypes.length > 0 ? `, ${ce.instanceTypes.join(" ")}` : ""})`
+    )
+    return `${head}: Batch is waiting for capacity in ${names.join(", ") || "no compute environment"}. ` +
+      "Check that the memory and vCPUs fit the instance types, and your EC2 or Fargate vCPU quotas"
+  }).pipe(Effect.catch(() => Effect.succeed(undefined)))
+
+/** Succeed for SUCCEEDED; fail with the container's exit code (1 without one) otherwise. */
+export const jobOutcome = (job: Job): Effect.Effect<void, OperationFailed> => {
+  if (job.status === "SUCCEEDED") return Effect.void
+  const reason = job.containerReason ?? job.statusReason ?? `it ended ${job.status}`
+  const code = job.exitCode !== undefined && job.exitCode !== 0 ? job.exitCode : undefined
+  return Effect.fail(
+    new OperationFailed({
+      message: `${jobLabel(job)} failed: ${reason}${code !== undefined ? ` (exit code ${code})` : ""}`,
+      hint: `See its logs with 'aegea batch logs ${job.id}'`,
+      exitCode: code ?? 1
+    })
+  )
+}
+
+export const millis = (d: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(d))

@@ -1,0 +1,167 @@
+/**
+ * Following a unit of work (a Batch job, an ECS task) to its end: poll its status about every
+ * second, print each status change once (with its reason) on stderr, stream its CloudWatch log
+ * lines on stdout as they arrive (a GetLogEvents token per stream: no gaps, no duplicates), back off
+ * when nothing happens and when AWS throttles, and drain the last lines after it stops.
+ */
+import { Clock, Duration, Effect } from "effect"
+import { type AwsError, OperationFailed } from "./Errors.ts"
+import { Logs } from "./Logs.ts"
+import { Output } from "./Output.ts"
+
+export interface Snapshot {
+  readonly status: string
+  readonly reason: string | undefined
+  readonly done: boolean
+  /** Where the log lines are, once known. */
+  readonly logs: { readonly group: string; readonly stream: string } | undefined
+}
+
+export interface WatchPacing {
+  /** Delay after a poll that saw something new (default 1 s). */
+  readonly every: Duration.Input
+  /** Longest delay while nothing happens (default 10 s); the delay grows 1.5x per idle poll. */
+  readonly maxIdle: Duration.Input
+  /** Longest delay after throttling (default 60 s); the delay doubles per throttled poll. */
+  readonly maxThrottled: Duration.Input
+  /** Give up after this many throttled polls in a row (default 20). */
+  readonly throttleLimit: number
+  /** Wait before the last read of the logs after the work stopped (default 1 s). */
+  readonly drainAfter: Duration.Input
+  /** Upper bound on polls (default 1,000,000: about 11 days at 1 s). */
+  readonly maxPolls: number
+}
+
+export const defaultPacing: WatchPacing = {
+  every: "1 second",
+  maxIdle: "10 seconds",
+  maxThrottled: "60 seconds",
+  throttleLimit: 20,
+  drainAfter: "1 second",
+  maxPolls: 1_000_000
+}
+
+export interface WatchOptions<S extends Snapshot, E> {
+  /** How to name the work in messages, e.g. "job 1234 (aegea_echo)". */
+  readonly label: string
+  readonly poll: Effect.Effect<S, E>
+  /** A hint printed once when the work stays in `status` for `after`. */
+  readonly stuck?: {
+    readonly status: string
+    readonly after: Duration.Input
+    readonly explain: (snapshot: S) => Effect.Effect<string | undefined>
+  }
+  readonly pacing?: Partial<WatchPacing>
+}
+
+const ms = (d: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(d))
+
+/** The next polling delay (ms): back to `every` on activity, slower when idle, much slower when throttled. */
+export const nextDelay = (
+  current: number,
+  outcome: "activity" | "idle" | "throttled",
+  pacing: WatchPacing = defaultPacing
+): number => {
+  switch (outcome) {
+    case "activity":
+      return ms(pacing.every)
+    case "idle":
+      return Math.min(Math.round(current * 1.5), Math.max(ms(pacing.maxIdle), ms(pacing.every)))
+    case "throttled":
+      return Math.min(current * 2, Math.max(ms(pacing.maxThrottled), ms(pacing.every)))
+  }
+}
+
+/** Longest run of pages read per poll, so one chatty stream cannot starve the status poll. */
+const maxPagesPerRead = 100
+
+/** Follow the work until `done`; returns the last snapshot. */
+export const watchLoop = <S extends Snapshot, E>(
+  options: WatchOptions<S, E>
+): Effect.Effect<S, E | AwsError | OperationFailed, Logs | Output> =>
+  Effect.gen(function*() {
+    const logs = yield* Logs
+    const output = yield* Output
+    const pacing = { ...defaultPacing, ...options.pacing }
+    let token: string | undefined
+    let lastShown: string | undefined
+    let status: { readonly name: string; readonly since: number } | undefined
+    let hinted = false
+    let delay = ms(pacing.every)
+    let throttledInARow = 0
+
+    /** Print the lines that arrived since the last read; true when there were any. */
+    const readLogs = (where: Snapshot["logs"]) =>
+      Effect.gen(function*() {
+        if (where === undefined) return false
+        let printed = false
+        for (let page = 0; page < maxPagesPerRead; page++) {
+          const result = yield* logs.readStream(where.group, where.stream, { token }).pipe(
+            Effect.map((p) => p as typeof p | undefined),
+            Effect.catchTag("AwsNotFound", () => Effect.succeed(undefined)) // the stream appears with the first line
+          )
+          if (result === undefined) return printed
+          for (const event of result.events) yield* output.text(event.message)
+          const moved = result.nextToken !== undefined && result.nextToken !== token
+          if (result.nextToken !== undefined) token = result.nextToken
+          printed = printed || result.events.length > 0
+          if (result.events.length === 0 || !moved) return printed
+        }
+        return printed
+      })
+
+    const throttled = (e: AwsError) =>
+      Effect.gen(function*() {
+        throttledInARow++
+        if (throttledInARow > pacing.throttleLimit) return yield* Effect.fail(e)
+        delay = nextDelay(delay, "throttled", pacing)
+        return undefined
+      })
+
+    for (let polls = 0; polls < pacing.maxPolls; polls++) {
+      const snapshot = yield* options.poll.pipe(
+        Effect.map((s): S | undefined => s),
+        Effect.catchIf((e): e is E & AwsError => isThrottled(e), (e) => throttled(e))
+      )
+      if (snapshot !== undefined) {
+        const now = yield* Clock.currentTimeMillis
+        let activity = false
+        const shown = `${snapshot.status}\u0000${snapshot.reason ?? ""}`
+        if (shown !== lastShown) {
+          lastShown = shown
+          activity = true
+          yield* output.info(`${options.label}: ${snapshot.status}${snapshot.reason ? ` (${snapshot.reason})` : ""}`)
+        }
+        if (status?.name !== snapshot.status) status = { name: snapshot.status, since: now }
+        if (options.stuck && !hinted && status.name === options.stuck.status && now - status.since >= ms(options.stuck.after)) {
+          hinted = true
+          const hint = yield* options.stuck.explain(snapshot)
+          if (hint !== undefined) yield* output.warn(hint)
+        }
+        let logsThrottled = false
+        const printed = yield* readLogs(snapshot.logs).pipe(
+          Effect.catchTag("AwsThrottled", (e) =>
+            Effect.suspend(() => {
+              logsThrottled = true
+              return Effect.as(throttled(e), false)
+            }))
+        )
+        if (snapshot.done) {
+          yield* Effect.sleep(pacing.drainAfter)
+          yield* readLogs(snapshot.logs)
+          return snapshot
+        }
+        if (!logsThrottled) {
+          throttledInARow = 0
+          delay = nextDelay(delay, activity || printed ? "activity" : "idle", pacing)
+        }
+      }
+      yield* Effect.sleep(Duration.millis(delay))
+    }
+    return yield* new OperationFailed({
+      message: `stopped watching ${options.label} after ${pacing.maxPolls} polls`,
+      hint: "It is still running: watch it again, or terminate it"
+    })
+  })
+
+const isThrottled = (e: unknown): boolean => (e as { _tag?: string } | undefined)?._tag === "AwsThrottled"

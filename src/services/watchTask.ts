@@ -1,0 +1,55 @@
+/** `ecs watch` and `ecs run --watch`: follow a Fargate task to STOPPED with its log lines, then its exit code. */
+import { Effect } from "effect"
+import { defaultTaskLogGroup, Ecs, type Task, taskExitCode, taskIdOf, taskLogStream } from "./Ecs.ts"
+import { type AwsError, OperationFailed, type ResourceNotFound } from "./Errors.ts"
+import type { Logs } from "./Logs.ts"
+import type { Output } from "./Output.ts"
+import { watchLoop, type WatchPacing } from "./watchLoop.ts"
+
+export const taskLabel = (task: Pick<Task, "id" | "cluster">) => `task ${task.id} (cluster ${task.cluster})`
+
+export interface WatchTaskOptions {
+  readonly logGroup?: string
+  readonly pacing?: Partial<WatchPacing>
+}
+
+/** Follow a task until STOPPED; returns its last description. */
+export const watchTask = (
+  cluster: string,
+  task: string,
+  options: WatchTaskOptions = {}
+): Effect.Effect<Task, AwsError | ResourceNotFound | OperationFailed, Ecs | Logs | Output> =>
+  Effect.gen(function*() {
+    const ecs = yield* Ecs
+    const id = taskIdOf(task)
+    const logs = { group: options.logGroup ?? defaultTaskLogGroup, stream: taskLogStream(id) }
+    const last = yield* watchLoop({
+      label: taskLabel({ id, cluster }),
+      poll: ecs.describeTask(cluster, id).pipe(
+        Effect.map((t) => ({
+          task: t,
+          status: t.lastStatus,
+          reason: t.lastStatus === "STOPPED" ? t.stoppedReason : undefined,
+          done: t.lastStatus === "STOPPED",
+          logs
+        }))
+      ),
+      ...(options.pacing !== undefined ? { pacing: options.pacing } : {})
+    })
+    return last.task
+  })
+
+/** Succeed when the container exited 0; fail with its exit code (1 without one) otherwise. */
+export const taskOutcome = (task: Task): Effect.Effect<void, OperationFailed> => {
+  const code = taskExitCode(task)
+  if (code === 0) return Effect.void
+  const container = task.containers[0]
+  const reason = container?.reason ?? task.stoppedReason ?? "it stopped without an exit code"
+  return Effect.fail(
+    new OperationFailed({
+      message: `${taskLabel(task)} failed: ${reason}${code !== undefined ? ` (exit code ${code})` : ""}`,
+      hint: `See its logs with 'aegea ecs logs ${task.id} --cluster ${task.cluster}'`,
+      exitCode: code ?? 1
+    })
+  )
+}
