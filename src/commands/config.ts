@@ -1,7 +1,6 @@
 /** `aegea config show | get KEY | set KEY VALUE`: read and change the layered configuration. */
 import { Effect, Option } from "effect"
 import { Argument, Command } from "effect/cli"
-import { parseDocument } from "yaml"
 import { AegeaConfig } from "../services/AegeaConfig.ts"
 import { ResourceNotFound, UsageError } from "../services/Errors.ts"
 import { Output } from "../services/Output.ts"
@@ -22,11 +21,8 @@ const checkKey = (key: string) =>
     )
     : Effect.succeed(key)
 
-/** The command-line text of a value read as YAML; text that is not valid YAML stays a string. */
-export const parseValue = (text: string): unknown => {
-  const document = parseDocument(text)
-  return document.errors.length > 0 ? text : document.toJS()
-}
+// The YAML parser is loaded only when a value is set, so that `aegea --help` does not pay for it.
+const loadParseValue = Effect.promise(() => import("../lib/configValue.ts")).pipe(Effect.map((m) => m.parseValue))
 
 const show = Command.make(
   "show",
@@ -76,7 +72,7 @@ const set = Command.make(
     const config = yield* AegeaConfig
     const output = yield* Output
     const key = yield* checkKey(input.key)
-    const value = parseValue(input.value)
+    const value = (yield* loadParseValue)(input.value)
     yield* config.set(key, value)
     yield* output.info(`set ${key} to ${JSON.stringify(value)} in ${config.userFile}`)
   })

@@ -5,7 +5,6 @@
 import { type Context, Effect, Layer, Option } from "effect"
 import { Flag, GlobalFlag } from "effect/cli"
 import { AwsClients } from "../layers/AwsClients.ts"
-import { AegeaConfigLive } from "../layers/AegeaConfigLive.ts"
 import { Ec2Live } from "../layers/Ec2Live.ts"
 import { detectSettings, OutputLive } from "../layers/OutputLive.ts"
 import { AegeaConfig } from "../services/AegeaConfig.ts"
@@ -99,7 +98,11 @@ export const preferProvided = <I, S, E, R>(tag: Context.Key<I, S>, live: Layer.L
       Option.isSome(provided) ? Layer.succeed(tag, provided.value) as Layer.Layer<I, E, R> : live)
   )
 
-const ConfigLayer = preferProvided(AegeaConfig, AegeaConfigLive)
+// Loaded on first use: the YAML parser and the file reading stay out of `aegea --help`.
+const AegeaConfigLazy = Layer.unwrap(
+  Effect.promise(() => import("../layers/AegeaConfigLive.ts")).pipe(Effect.map((m) => m.AegeaConfigLive))
+)
+const ConfigLayer = preferProvided(AegeaConfig, AegeaConfigLazy)
 
 /** Config + Output: what every command needs. */
 export const BaseLayer = Layer.mergeAll(preferProvided(Output, OutputLayer), ConfigLayer).pipe(

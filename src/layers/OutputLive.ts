@@ -52,7 +52,7 @@ export interface OutputStreams {
 // `default`, so read both shapes.
 const loadYaml = Effect.promise(() => import("yaml")).pipe(
   Effect.map((mod) => {
-    const yaml = (mod as { default?: typeof mod }).default ?? mod
+    const yaml = (mod as unknown as { default?: typeof mod }).default ?? mod
     return (value: unknown) => yaml.stringify(value, { lineWidth: 0 })
   })
 )

@@ -1,0 +1,148 @@
+/**
+ * `aegea logs`: list log groups, list a group's streams, print or follow events. `aegea logs export`
+ * is in ./logsExport.ts.
+ */
+import { Clock, Effect, Layer, Option, Stream } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { LogsLive } from "../layers/LogsLive.ts"
+import { followEvents } from "../lib/followEvents.ts"
+import { checkTimeRange, parseTimeFlag } from "../lib/timeExpr.ts"
+import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
+import { Logs } from "../services/Logs.ts"
+import { Output, type TableSpec } from "../services/Output.ts"
+import { AwsLayer, BaseLayer } from "./global.ts"
+import { eventLine, eventTable, missingGroup, resolveGroups } from "./logGroups.ts"
+import { LogsExportLayer, logsExportCommandWithoutLayers } from "./logsExport.ts"
+
+export const LogsLayer = LogsLive.pipe(Layer.provide(AwsLayer), Layer.provideMerge(BaseLayer))
+
+const groupTable: TableSpec = {
+  columns: [
+    { key: "name", kind: "name" },
+    { key: "storedBytes", header: "STORED", kind: "bytes" },
+    { key: "retentionDays", header: "RETENTION (DAYS)", kind: "number" },
+    { key: "created", kind: "time" }
+  ],
+  kinds: { arn: "id" }
+}
+
+const streamTable: TableSpec = {
+  columns: [
+    { key: "name", kind: "name" },
+    { key: "lastEvent", header: "LAST EVENT", kind: "time" },
+    { key: "firstEvent", header: "FIRST EVENT", kind: "time" },
+    { key: "created", kind: "time" }
+  ],
+  kinds: { storedBytes: "bytes" }
+}
+
+export const startTimeFlag = (defaultText: string) =>
+  Flag.String("start-time").pipe(
+    Flag.withDescription(
+      `Only events at or after this time: relative (-15m, -2h, -3d, -1w), now, or an ISO-8601 date or date-time (default ${defaultText}).`
+    ),
+    Flag.optional
+  )
+export const endTimeFlag = Flag.String("end-time").pipe(
+  Flag.withDescription("Only events at or before this time, in the same forms as --start-time (default: now)."),
+  Flag.optional
+)
+
+const group = Argument.String("group").pipe(
+  Argument.withDescription(
+    "A log group name; several separated by commas, or a name prefix ending in * (quote it). Without it, list the log groups."
+  ),
+  Argument.optional
+)
+const stream = Argument.String("stream").pipe(
+  Argument.withDescription("Print the events of these streams only (all streams when none is given)."),
+  Argument.variadic()
+)
+const follow = Flag.Boolean("follow").pipe(
+  Flag.withAlias("f"),
+  Flag.withDescription("Keep printing new events as they arrive, until Ctrl-C (or until --end-time passes).")
+)
+const filter = Flag.String("filter").pipe(
+  Flag.withDescription("Only events matching this CloudWatch filter pattern, e.g. ERROR, \"exact phrase\", ?ERROR ?WARN, or { $.level = \"error\" }."),
+  Flag.optional
+)
+
+const logsBase = Command.make(
+  "logs",
+  { group, stream, startTime: startTimeFlag("-24h; -1m with --follow"), endTime: endTimeFlag, follow, filter },
+  Effect.fn("logs")(function*(raw) {
+    const logs = yield* Logs
+    const output = yield* Output
+    const config = yield* AegeaConfig
+    if (Option.isNone(raw.group)) return yield* output.table(yield* Stream.runCollect(logs.groups()), groupTable)
+    const wantsEvents = raw.stream.length > 0 || raw.follow || Option.isSome(raw.startTime) || Option.isSome(raw.endTime) ||
+      Option.isSome(raw.filter)
+    const groupSpec = raw.group.value
+    if (!wantsEvents) {
+      // A prefix lists the matching groups; a single group lists its streams, newest first.
+      if (groupSpec.endsWith("*") && !groupSpec.includes(",")) {
+        return yield* output.table(yield* Stream.runCollect(logs.groups({ prefix: groupSpec.slice(0, -1) })), groupTable)
+      }
+      if (!groupSpec.includes(",")) {
+        const streams = yield* Stream.runCollect(logs.streams(groupSpec)).pipe(
+          Effect.catchTag("AwsNotFound", () => Effect.flatMap(missingGroup([groupSpec]), Effect.fail))
+        )
+        return yield* output.table(streams, streamTable)
+      }
+    }
+    const input = withConfigDefaults(config.section("logs"), raw)
+    const groups = yield* resolveGroups(groupSpec)
+    const now = yield* Clock.currentTimeMillis
+    const start = yield* parseTimeFlag("start-time", Option.getOrElse(input.startTime, () => (input.follow ? "-1m" : "-24h")), now)
+    const end = Option.isSome(input.endTime) ? yield* parseTimeFlag("end-time", input.endTime.value, now) : undefined
+    yield* checkTimeRange(start, end ?? new Date(Math.max(now, start.getTime())))
+    const query = (g: string, from: Date) => ({
+      group: g,
+      ...(input.stream.length > 0 ? { streams: input.stream } : {}),
+      start: from,
+      ...(end ? { end } : {}),
+      ...(Option.isSome(input.filter) ? { filterPattern: input.filter.value } : {})
+    })
+    const readAll = (from: Date) =>
+      groups.length === 1
+        ? logs.events(query(groups[0]!, from))
+        : Stream.fromIterableEffect(
+          Stream.runCollect(Stream.mergeAll(groups.map((g) => logs.events(query(g, from))), { concurrency: 4 })).pipe(
+            Effect.map((all) => [...all].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()))
+          )
+        )
+    const showGroup = groups.length > 1
+    const table = output.settings.format === "table"
+    const print = input.follow
+      ? followEvents(readAll, { start, end }).pipe(
+        Stream.runForEach((e) => output.text(table ? eventLine(e, showGroup) : JSON.stringify(e)))
+      )
+      : table
+      ? readAll(start).pipe(Stream.runForEach((e) => output.text(eventLine(e, showGroup))))
+      : Effect.flatMap(Stream.runCollect(readAll(start)), (events) => output.table(events, eventTable))
+    yield* print.pipe(Effect.catchTag("AwsNotFound", () => Effect.flatMap(missingGroup(groups), Effect.fail)))
+  })
+).pipe(
+  Command.withDescription(
+    "CloudWatch Logs. Without GROUP, list the log groups. With GROUP alone, list its streams, newest first (a PREFIX* " +
+      "lists matching groups). With STREAMs, or any of --start-time, --end-time, --filter or --follow, print events as " +
+      "'timestamp stream message' lines across streams in time order (objects with --output json; one JSON object per " +
+      "line when following). Unlike the Python aegea, events are read with FilterLogEvents, never through an S3 " +
+      "export: use 'aegea logs export' for bulk."
+  ),
+  Command.withExamples([
+    { command: "aegea logs", description: "All log groups with their size and retention" },
+    { command: "aegea logs /aws/batch/job", description: "The group's streams, most recent first" },
+    { command: "aegea logs /aws/batch/job --start-time -2h --filter ERROR", description: "Errors of the last two hours" },
+    { command: "aegea logs /aws/batch/job my-job/default/0123 --start-time 2024-05-01", description: "One stream since a date" },
+    { command: "aegea logs '/aws/lambda/*' --follow", description: "Follow every Lambda function's logs" }
+  ])
+)
+
+/** The command tree without layers: unit tests provide LogsMemory, S3Memory, OutputTest and AegeaConfig. */
+export const logsCommandWithoutLayers = logsBase.pipe(Command.withSubcommands([logsExportCommandWithoutLayers]))
+
+export const logsCommand = logsBase.pipe(
+  Command.provide(LogsLayer),
+  Command.withSubcommands([logsExportCommandWithoutLayers.pipe(Command.provide(LogsExportLayer))])
+)

@@ -1,0 +1,147 @@
+/**
+ * `aegea logs export`: the bulk path. CreateExportTask copies a group's events to S3 (gzipped, one
+ * folder per stream); aegea waits for it on a Schedule, then downloads and decompresses every object.
+ */
+import { mkdir, writeFile } from "node:fs/promises"
+import { dirname, join, resolve } from "node:path"
+import { gunzipSync } from "node:zlib"
+import { Clock, Duration, Effect, Layer, Option, Schedule, Stream } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { LogsLive } from "../layers/LogsLive.ts"
+import { S3Live } from "../layers/S3Live.ts"
+import { checkTimeRange, parseTimeFlag } from "../lib/timeExpr.ts"
+import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
+import { OperationFailed, ResourceNotFound } from "../services/Errors.ts"
+import { type ExportTask, Logs } from "../services/Logs.ts"
+import { Output } from "../services/Output.ts"
+import { defaultExportBucket, S3 } from "../services/S3.ts"
+import { AwsLayer, BaseLayer } from "./global.ts"
+import { unknownGroupHint } from "./logGroups.ts"
+
+export const LogsExportLayer = Layer.mergeAll(LogsLive, S3Live).pipe(Layer.provide(AwsLayer), Layer.provideMerge(BaseLayer))
+
+const finished = new Set(["COMPLETED", "FAILED", "CANCELLED"])
+
+/** Check every 2 s (an export takes seconds to hours); give up waiting after 6 hours. */
+export const exportPolling = Schedule.max([Schedule.spaced(Duration.seconds(2)), Schedule.during(Duration.hours(6))])
+
+/** Local path of an exported object: `<dir>/<stream path>/<file without .gz>`, never outside `dir`. */
+export const localPath = (dir: string, taskPrefix: string, key: string) => {
+  const relative = key.slice(taskPrefix.length).replace(/\.gz$/, "").split("/")
+    .filter((part) => part !== "" && part !== "." && part !== "..")
+  return join(dir, ...relative)
+}
+
+const group = Argument.String("group").pipe(Argument.withDescription("The log group to export."))
+const startTime = Flag.String("start-time").pipe(
+  Flag.withDescription("Export events at or after this time: relative (-2h, -3d, -1w), now, or an ISO-8601 date or date-time."),
+  Flag.optional
+)
+const endTime = Flag.String("end-time").pipe(
+  Flag.withDescription("Export events before this time, in the same forms as --start-time (default: now)."),
+  Flag.optional
+)
+const bucket = Flag.String("bucket").pipe(
+  Flag.withDescription(
+    "Export to this S3 bucket (default aegea-logs-ACCOUNT-REGION). A missing bucket is created, encrypted, with the policy CloudWatch Logs needs; an existing one must already allow it."
+  ),
+  Flag.optional
+)
+const prefix = Flag.String("prefix").pipe(
+  Flag.withDescription("Write the objects under this key prefix (default aegea-logs-export)."),
+  Flag.optional
+)
+const streamPrefix = Flag.String("stream-prefix").pipe(
+  Flag.withDescription("Export only the streams whose names start with this prefix."),
+  Flag.optional
+)
+const outputDir = Flag.String("output-dir").pipe(
+  Flag.withDescription("Download and decompress the exported files into this directory (default: ./TASK_ID)."),
+  Flag.optional
+)
+
+export const logsExportCommandWithoutLayers = Command.make(
+  "export",
+  { group, startTime, endTime, bucket, prefix, streamPrefix, outputDir },
+  Effect.fn("logs export")(function*(raw) {
+    const logs = yield* Logs
+    const s3 = yield* S3
+    const output = yield* Output
+    const input = withConfigDefaults((yield* AegeaConfig).section("logs export"), raw)
+    const now = yield* Clock.currentTimeMillis
+    const start = yield* parseTimeFlag("start-time", Option.getOrElse(input.startTime, () => "-24h"), now)
+    const end = Option.isSome(input.endTime) ? yield* parseTimeFlag("end-time", input.endTime.value, now) : new Date(now)
+    yield* checkTimeRange(start, end)
+    const bucketName = Option.isSome(input.bucket) ? input.bucket.value : defaultExportBucket(yield* s3.accountId, s3.region)
+    const keyPrefix = Option.getOrElse(input.prefix, () => "aegea-logs-export").replace(/^\/+|\/+$/g, "")
+    const interactive = output.settings.width !== undefined
+
+    yield* s3.ensureLogExportBucket(bucketName)
+    const taskId = yield* logs.createExportTask({
+      group: input.group,
+      start,
+      end,
+      bucket: bucketName,
+      prefix: keyPrefix,
+      ...(Option.isSome(input.streamPrefix) ? { streamPrefix: input.streamPrefix.value } : {}),
+      taskName: `aegea-${input.group.replace(/[^\w.-]+/g, "-")}-${now}`
+    }).pipe(
+      Effect.catchTag("AwsNotFound", () =>
+        Effect.fail(new ResourceNotFound({ kind: "log group", name: input.group, hint: unknownGroupHint })))
+    )
+    yield* output.info(`exporting ${input.group} to s3://${bucketName}/${keyPrefix}/${taskId}/ (task ${taskId})`)
+    const task: ExportTask = yield* logs.describeExportTask(taskId).pipe(
+      Effect.tap((t) => (interactive && !finished.has(t.status) ? output.info(`export ${taskId}: ${t.status}`) : Effect.void)),
+      Effect.repeat({ schedule: exportPolling, until: (t) => finished.has(t.status) })
+    )
+    if (task.status !== "COMPLETED") {
+      return yield* new OperationFailed({
+        message: finished.has(task.status)
+          ? `export task ${taskId} of ${input.group} ended ${task.status}: ${task.statusMessage ?? "no reason given"}`
+          : `export task ${taskId} of ${input.group} was still ${task.status} after 6 hours`,
+        hint: `aws logs describe-export-tasks --task-id ${taskId} shows its details`
+      })
+    }
+
+    const taskPrefix = `${keyPrefix}/${taskId}/`
+    const objects = (yield* Stream.runCollect(s3.objects(bucketName, taskPrefix))).filter((o) => o.key.endsWith(".gz"))
+    const dir = resolve(Option.getOrElse(input.outputDir, () => taskId))
+    const written: Array<{ file: string; bytes: number; source: string }> = []
+    for (const [index, object] of objects.entries()) {
+      const file = localPath(dir, taskPrefix, object.key)
+      const text = yield* gunzip(yield* s3.getObject(bucketName, object.key), object.key)
+      yield* Effect.tryPromise({
+        try: async () => {
+          await mkdir(dirname(file), { recursive: true })
+          await writeFile(file, text)
+        },
+        catch: (cause) => new OperationFailed({ message: `could not write ${file}`, hint: "Check --output-dir", cause })
+      })
+      yield* output.info(`[${index + 1}/${objects.length}] ${file} (${text.length} bytes)`)
+      written.push({ file, bytes: text.length, source: `s3://${bucketName}/${object.key}` })
+    }
+    yield* output.table(written, {
+      columns: [{ key: "file", kind: "name" }, { key: "bytes", kind: "bytes" }, { key: "source", kind: "text" }]
+    })
+  })
+).pipe(
+  Command.withDescription(
+    "Export a log group's events to S3 with CreateExportTask (the bulk path for large groups), wait until the export " +
+      "completes, then download and decompress every file into a directory, one sub-directory per stream. Prints the " +
+      "files written. A failed or cancelled export is an error with its reason."
+  ),
+  Command.withExamples([
+    { command: "aegea logs export /aws/batch/job --start-time -3d", description: "The last three days into ./TASK_ID" },
+    {
+      command: "aegea logs export /aws/batch/job --start-time 2024-05-01 --end-time 2024-05-02 --output-dir may1",
+      description: "One day into ./may1"
+    },
+    { command: "aegea logs export app --start-time -1w --bucket my-logs --prefix app", description: "Into a chosen bucket" }
+  ])
+)
+
+const gunzip = (bytes: Uint8Array, key: string) =>
+  Effect.try({
+    try: () => gunzipSync(bytes),
+    catch: (cause) => new OperationFailed({ message: `could not decompress s3 object ${key}`, cause })
+  })
