@@ -24,3 +24,19 @@ const result = await build({
   banner: { js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" }
 })
 writeFileSync("dist/meta.json", JSON.stringify(result.metafile))
+
+// The library (`import ... from "aegea"` and "aegea/testing"): ESM with dependencies left as imports,
+// so a program that embeds aegea shares one copy of effect and the SDK with it. Types: `npm run build:types`.
+await build({
+  entryPoints: { index: "src/index.ts", testing: "src/testing/index.ts" },
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  splitting: true,
+  outdir: "dist/lib",
+  chunkNames: "chunks/[name]-[hash]",
+  packages: "external",
+  target: "node20",
+  sourcemap: "linked",
+  logLevel: "warning"
+})

@@ -49,7 +49,7 @@ const query = Flag.String("query").pipe(
   Flag.withDescription("Run this Logs Insights query as it is instead of searching for a pattern, e.g. 'filter @message like /ERROR/ | stats count() by bin(1h)'."),
   Flag.optional
 )
-const ignoreCase = Flag.Boolean("ignore-case").pipe(Flag.withAlias("i"), Flag.withDescription("Match the pattern regardless of case."))
+const ignoreCase = Flag.Boolean("ignore-case").pipe(Flag.withAlias("i"), Flag.withDefault(false), Flag.withDescription("Match the pattern regardless of case."))
 const limit = Flag.Int("limit").pipe(Flag.withDescription("Show at most this many matches, the newest (default 1000; at most 10000)."), Flag.optional)
 const contextFlag = (name: string, alias: string, what: string) =>
   Flag.Int(name).pipe(Flag.withAlias(alias), Flag.withDescription(`Also print this many events ${what} each match, from its stream.`), Flag.optional)
@@ -129,7 +129,7 @@ export const grepCommandWithoutLayers = Command.make(
   ),
   Command.withExamples([
     { command: "aegea grep ERROR /aws/batch/job", description: "Errors of the last 7 days" },
-    { command: "aegea grep -i 'timed out' /aws/lambda/api --start-time -2h -C 3", description: "With 3 events of context" },
+    { command: "aegea grep -i 'timed out' /aws/lambda/api --start-time=-2h -C 3", description: "With 3 events of context" },
     { command: "aegea grep --query 'filter @message like /5\\d\\d/ | stats count() by bin(1h)' web", description: "A raw Insights query" },
     { command: "aegea grep OOM '/aws/batch/*' --output json", description: "Several groups, as JSON" }
   ])

@@ -60,6 +60,7 @@ const stream = Argument.String("stream").pipe(
 )
 const follow = Flag.Boolean("follow").pipe(
   Flag.withAlias("f"),
+  Flag.withDefault(false),
   Flag.withDescription("Keep printing new events as they arrive, until Ctrl-C (or until --end-time passes).")
 )
 const filter = Flag.String("filter").pipe(
@@ -133,7 +134,7 @@ const logsBase = Command.make(
   Command.withExamples([
     { command: "aegea logs", description: "All log groups with their size and retention" },
     { command: "aegea logs /aws/batch/job", description: "The group's streams, most recent first" },
-    { command: "aegea logs /aws/batch/job --start-time -2h --filter ERROR", description: "Errors of the last two hours" },
+    { command: "aegea logs /aws/batch/job --start-time=-2h --filter ERROR", description: "Errors of the last two hours" },
     { command: "aegea logs /aws/batch/job my-job/default/0123 --start-time 2024-05-01", description: "One stream since a date" },
     { command: "aegea logs '/aws/lambda/*' --follow", description: "Follow every Lambda function's logs" }
   ])

@@ -131,12 +131,12 @@ export const logsExportCommandWithoutLayers = Command.make(
       "files written. A failed or cancelled export is an error with its reason."
   ),
   Command.withExamples([
-    { command: "aegea logs export /aws/batch/job --start-time -3d", description: "The last three days into ./TASK_ID" },
+    { command: "aegea logs export /aws/batch/job --start-time=-3d", description: "The last three days into ./TASK_ID" },
     {
       command: "aegea logs export /aws/batch/job --start-time 2024-05-01 --end-time 2024-05-02 --output-dir may1",
       description: "One day into ./may1"
     },
-    { command: "aegea logs export app --start-time -1w --bucket my-logs --prefix app", description: "Into a chosen bucket" }
+    { command: "aegea logs export app --start-time=-1w --bucket my-logs --prefix app", description: "Into a chosen bucket" }
   ])
 )
 

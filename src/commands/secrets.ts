@@ -126,8 +126,8 @@ const del = Command.make(
       Flag.withDescription("Days during which the deletion can be undone (7 to 30, default 30)."),
       Flag.optional
     ),
-    force: Flag.Boolean("force").pipe(Flag.withDescription("Delete at once, with no recovery window.")),
-    yes: Flag.Boolean("yes").pipe(Flag.withAlias("y"), Flag.withDescription("Do not ask for confirmation.")),
+    force: Flag.Boolean("force").pipe(Flag.withDescription("Delete at once, with no recovery window."), Flag.withDefault(false)),
+    yes: Flag.Boolean("yes").pipe(Flag.withAlias("y"), Flag.withDescription("Do not ask for confirmation."), Flag.withDefault(false)),
     dryRun
   },
   Effect.fn("secrets.delete")(function*(input) {

@@ -17,7 +17,8 @@ export const secretName = Argument.String("name").pipe(
   Argument.withDescription("The secret's name (or ARN), e.g. prod/db-password.")
 )
 export const dryRun = Flag.Boolean("dry-run").pipe(
-  Flag.withDescription("Say what would be done without changing anything (secret values are never shown).")
+  Flag.withDescription("Say what would be done without changing anything (secret values are never shown)."),
+  Flag.withDefault(false)
 )
 
 const tooLarge = new UsageError({
@@ -70,7 +71,8 @@ export const putCommand = Command.make(
       Flag.optional
     ),
     generateSshKey: Flag.Boolean("generate-ssh-key").pipe(
-      Flag.withDescription("Generate an ed25519 SSH key pair, store the private key and print the public key.")
+      Flag.withDescription("Generate an ed25519 SSH key pair, store the private key and print the public key."),
+      Flag.withDefault(false)
     ),
     description: Flag.String("description").pipe(
       Flag.withDescription("The description of a new secret (ignored when the secret exists)."),

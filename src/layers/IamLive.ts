@@ -1,8 +1,11 @@
-/** The live IAM layer (IAM is global: the region only picks the endpoint). SDK imported lazily. */
-import { Effect, Layer } from "effect"
+/**
+ * The live IAM layer (IAM is global: the region only picks the endpoint). SDKs imported lazily;
+ * the account id comes from STS GetCallerIdentity (works for every kind of credentials).
+ */
+import { Effect, Layer, Option } from "effect"
 import { AwsClients } from "./AwsClients.ts"
 import { call, client } from "./aws.ts"
-import { Iam, type PolicyDocument, type Principal } from "../services/Iam.ts"
+import { type Ensured, Iam, type PolicyDocument, type Principal, type Role, type RoleSpec, trustPolicy } from "../services/Iam.ts"
 
 export const IamLive: Layer.Layer<Iam, never, AwsClients> = Layer.effect(
   Iam,
@@ -33,6 +36,93 @@ export const IamLive: Layer.Layer<Iam, never, AwsClients> = Layer.effect(
       }
     }
 
-    return Iam.of({ putInlinePolicy })
+    const send = <A>(operation: string, action: string, run: (signal: AbortSignal) => Promise<A>) =>
+      call(env, { service: "IAM", operation, action }, run)
+    const alreadyExists = (e: { readonly _tag: string; readonly code?: string }) =>
+      e._tag === "AwsInvalidRequest" && e.code === "EntityAlreadyExists"
+
+    const getRole = (name: string) =>
+      send("GetRole", `look up IAM role ${name}`, (abortSignal) =>
+        iam.send(new sdk.GetRoleCommand({ RoleName: name }), { abortSignal })).pipe(
+          Effect.map((r) => Option.fromUndefinedOr(r.Role?.Arn)),
+          Effect.catchTag("AwsNotFound", () => Effect.succeed(Option.none<string>()))
+        )
+
+    const ensureRole = (spec: RoleSpec): Effect.Effect<Ensured<Role>, import("../services/Errors.ts").AwsError> =>
+      Effect.gen(function*() {
+        let arn = Option.getOrUndefined(yield* getRole(spec.name))
+        let created = false
+        if (arn === undefined) {
+          arn = yield* send("CreateRole", `create IAM role ${spec.name}`, (abortSignal) =>
+            iam.send(
+              new sdk.CreateRoleCommand({
+                RoleName: spec.name,
+                AssumeRolePolicyDocument: JSON.stringify(trustPolicy(spec.trustedService)),
+                ...(spec.description !== undefined ? { Description: spec.description } : {})
+              }),
+              { abortSignal }
+            )).pipe(
+              Effect.map((r) => r.Role?.Arn),
+              Effect.catchIf(alreadyExists, () => Effect.succeed(undefined))
+            )
+          created = arn !== undefined
+          if (arn === undefined) arn = Option.getOrUndefined(yield* getRole(spec.name)) ?? ""
+        }
+        for (const policyArn of spec.managedPolicyArns ?? []) {
+          yield* send("AttachRolePolicy", `attach ${policyArn} to IAM role ${spec.name}`, (abortSignal) =>
+            iam.send(new sdk.AttachRolePolicyCommand({ RoleName: spec.name, PolicyArn: policyArn }), { abortSignal }))
+        }
+        for (const [policyName, document] of Object.entries(spec.inlinePolicies ?? {})) {
+          yield* putInlinePolicy({ kind: "role", name: spec.name }, policyName, document)
+        }
+        return { value: { name: spec.name, arn }, created }
+      })
+
+    const ensureInstanceProfile = (name: string, roleName: string) =>
+      Effect.gen(function*() {
+        const existing = yield* send("GetInstanceProfile", `look up instance profile ${name}`, (abortSignal) =>
+          iam.send(new sdk.GetInstanceProfileCommand({ InstanceProfileName: name }), { abortSignal })).pipe(
+            Effect.map((r) => r.InstanceProfile),
+            Effect.catchTag("AwsNotFound", () => Effect.succeed(undefined))
+          )
+        let profile = existing
+        if (profile === undefined) {
+          profile = yield* send("CreateInstanceProfile", `create instance profile ${name}`, (abortSignal) =>
+            iam.send(new sdk.CreateInstanceProfileCommand({ InstanceProfileName: name }), { abortSignal })).pipe(
+              Effect.map((r) => r.InstanceProfile),
+              Effect.catchIf(alreadyExists, () => Effect.succeed(undefined))
+            )
+        }
+        if (!(profile?.Roles ?? []).some((r) => r.RoleName === roleName)) {
+          yield* send("AddRoleToInstanceProfile", `add role ${roleName} to instance profile ${name}`, (abortSignal) =>
+            iam.send(new sdk.AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: roleName }), { abortSignal })).pipe(
+              Effect.catchIf((e) => e._tag === "AwsInvalidRequest" && e.code === "LimitExceeded", () => Effect.void)
+            )
+        }
+        return {
+          value: { name, arn: profile?.Arn ?? "" },
+          created: existing === undefined
+        }
+      })
+
+    const accountId = Effect.gen(function*() {
+      const sts = yield* Effect.promise(() => import("@aws-sdk/client-sts"))
+      const identity = yield* Effect.acquireUseRelease(
+        Effect.sync(() => new sts.STSClient(env.clientConfig)),
+        (c) =>
+          call(env, { service: "STS", operation: "GetCallerIdentity", action: "find the AWS account id" }, (abortSignal) =>
+            c.send(new sts.GetCallerIdentityCommand({}), { abortSignal })),
+        (c) => Effect.sync(() => c.destroy())
+      )
+      return identity.Account ?? ""
+    })
+
+    return Iam.of({
+      accountId: yield* Effect.cached(accountId),
+      roleArn: getRole,
+      ensureRole,
+      putInlinePolicy,
+      ensureInstanceProfile
+    })
   })
 )

@@ -151,6 +151,6 @@ export const pivot = (input: ReadonlyArray<PeriodInput>, options: { readonly top
     ? [...rows.slice(0, top), { ...sumRows(otherGroup, rows.slice(top), periods), keys: [otherGroup] }]
     : rows
   const units = new Set(rows.map((r) => r.unit))
-  const totals = units.size <= 1 ? { ...sumRows(totalGroup, rows, periods), unit: [...units][0] ?? "" } : undefined
+  const totals = rows.length > 0 && units.size === 1 ? { ...sumRows(totalGroup, rows, periods), unit: [...units][0] ?? "" } : undefined
   return { periods, rows: folded, totals }
 }

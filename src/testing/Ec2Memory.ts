@@ -20,7 +20,8 @@ import {
   type Vpc,
   type Zone
 } from "../services/Ec2.ts"
-import { AwsInvalidRequest, AwsNotFound } from "../services/Errors.ts"
+import { AwsInvalidRequest, AwsNotFound, ResourceNotFound } from "../services/Errors.ts"
+import { type DefaultNetwork, Ec2Network } from "../services/Ec2.ts"
 
 export interface Ec2Seed {
   readonly region?: string
@@ -241,6 +242,35 @@ export const Ec2Memory = {
           calls: Ref.get(calls)
         })
         return Context.make(Ec2, ec2).pipe(Context.add(Ec2MemoryState, state))
+      })
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ec2Network in memory (default VPC and security groups for batch/ecs default infrastructure).
+
+export const Ec2NetworkMemory = {
+  /** A default VPC `vpc-default` with subnets `subnet-a`..`subnet-c` unless `network` is given (null: no default VPC). */
+  layer: (network: DefaultNetwork | null = { vpcId: "vpc-default", subnetIds: ["subnet-a", "subnet-b", "subnet-c"] }) =>
+    Layer.effect(
+      Ec2Network,
+      Effect.gen(function*() {
+        const groups = yield* Ref.make<ReadonlyMap<string, string>>(new Map())
+        let next = 0
+        const key = (name: string, vpcId: string) => `${vpcId}/${name}`
+        return Ec2Network.of({
+          defaultNetwork: network === null
+            ? Effect.fail(new ResourceNotFound({ kind: "VPC", name: "default", hint: "Create one with 'aws ec2 create-default-vpc'" }))
+            : Effect.succeed(network),
+          securityGroupId: (name, vpcId) => Effect.map(Ref.get(groups), (g) => g.get(key(name, vpcId))),
+          ensureSecurityGroup: (name, vpcId) =>
+            Ref.modify(groups, (g): readonly [{ readonly id: string; readonly created: boolean }, ReadonlyMap<string, string>] => {
+              const existing = g.get(key(name, vpcId))
+              if (existing !== undefined) return [{ id: existing, created: false }, g] as const
+              const id = `sg-${(++next).toString(16).padStart(17, "0")}`
+              return [{ id, created: true }, new Map([...g, [key(name, vpcId), id]])] as const
+            })
+        })
       })
     )
 }

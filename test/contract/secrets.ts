@@ -111,12 +111,13 @@ export const secretsContract = (label: string, harness: SecretsHarness) =>
     it("a missing secret or version is ResourceNotFound (exit 5) everywhere", async () => {
       const layer = await harness.make()
       const name = fresh("missing")
-      for (const attempt of [
+      const attempts: ReadonlyArray<(s: Secrets["Service"]) => Effect.Effect<unknown, unknown>> = [
         (s: Secrets["Service"]) => s.getValue(name),
         (s: Secrets["Service"]) => s.describe(name),
         (s: Secrets["Service"]) => s.delete(name),
         (s: Secrets["Service"]) => s.delete(name, { force: true })
-      ]) {
+      ]
+      for (const attempt of attempts) {
         const error = await failureOf(layer, attempt)
         assert.strictEqual(error._tag, "ResourceNotFound")
         assert.strictEqual(error.kind, "secret")

@@ -108,7 +108,7 @@ describe("aegea cost", () => {
   it.effect("--start/--end, --granularity, --metric and two --group-by are passed on", () =>
     Effect.gen(function*() {
       const { queries } = yield* run([
-        "--start", "2024-01-01", "--end", "-0d", "--granularity", "MONTHLY", "--metric", "UnblendedCost",
+        "--start", "2024-01-01", "--end=-0d", "--granularity", "MONTHLY", "--metric", "UnblendedCost",
         "--group-by", "service", "--group-by", "TAG:team"
       ])
       assert.deepStrictEqual(queries[0], {

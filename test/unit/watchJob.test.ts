@@ -191,7 +191,7 @@ describe("watchLoop", () => {
       assert.deepStrictEqual(yield* out.stderr, ["work: STOPPED (done)"])
     }).pipe(Effect.provide(Layer.mergeAll(
       Layer.succeed(Logs, Logs.of({
-        readStream: (_g, _s, o) =>
+        readStream: (_g: string, _s: string, o?: { readonly token?: string | undefined }) =>
           Effect.succeed(o?.token === undefined
             ? { events: [{ id: "1", group: "g", stream: "s", timestamp: new Date(0), message: "only" }], nextToken: "t1" }
             : { events: [], nextToken: "t1" })

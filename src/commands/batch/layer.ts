@@ -1,0 +1,21 @@
+/** The layers of `aegea batch` commands (each prefers a layer already provided, e.g. by a test). */
+import { Layer } from "effect"
+import { BatchLive } from "../../layers/BatchLive.ts"
+import { Ec2NetworkLive } from "../../layers/Ec2Live.ts"
+import { IamLive } from "../../layers/IamLive.ts"
+import { LogsLive } from "../../layers/LogsLive.ts"
+import { Batch } from "../../services/Batch.ts"
+import { Ec2Network } from "../../services/Ec2.ts"
+import { Iam } from "../../services/Iam.ts"
+import { Logs } from "../../services/Logs.ts"
+import { AwsLayer, BaseLayer, preferProvided } from "../global.ts"
+
+const live = <I, S>(tag: import("effect").Context.Key<I, S>, layer: Layer.Layer<I, never, import("../../layers/AwsClients.ts").AwsClients>) =>
+  preferProvided(tag, layer.pipe(Layer.provide(AwsLayer)))
+
+export const BatchLayer = Layer.mergeAll(
+  live(Batch, BatchLive),
+  live(Iam, IamLive),
+  live(Logs, LogsLive),
+  live(Ec2Network, Ec2NetworkLive)
+).pipe(Layer.provideMerge(BaseLayer))

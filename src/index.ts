@@ -1,0 +1,42 @@
+/**
+ * aegea as a library: compose its services in your own Effect programs.
+ *
+ *   import { Effect, Layer, Stream } from "effect"
+ *   import { AwsClients, Ec2, Ec2Live } from "aegea"
+ *
+ *   const running = Effect.gen(function*() {
+ *     const ec2 = yield* Ec2
+ *     return yield* Stream.runCollect(ec2.instances({ states: ["running"] }))
+ *   }).pipe(Effect.provide(Ec2Live.pipe(Layer.provide(AwsClients.layer({ region: "eu-west-1" })))))
+ *
+ * Tests swap the live layers for the in-memory ones of `aegea/testing`.
+ */
+
+// Errors (one closed union; each carries its exit code and a one-line summary)
+export * from "./services/Errors.ts"
+
+// Environment tier and the SDK boundary
+export { AwsClients, type AwsEnvironment, type AwsSettings, resolveAwsEnvironment } from "./layers/AwsClients.ts"
+export { type CallContext, type Category, call, classify, paginate, retryPolicy, toAwsError } from "./layers/aws.ts"
+
+// Configuration and output
+export { AegeaConfig, type ConfigEntry, withConfigDefaults } from "./services/AegeaConfig.ts"
+export { AegeaConfigLive, loadConfig } from "./layers/AegeaConfigLive.ts"
+export { mergeLayer } from "./lib/merge.ts"
+export {
+  type ColumnKind,
+  type ColumnSpec,
+  Output,
+  type OutputFormat,
+  type OutputSettings,
+  type Row,
+  type TableSpec
+} from "./services/Output.ts"
+export { detectSettings, OutputLive } from "./layers/OutputLive.ts"
+
+// EC2
+export * from "./services/Ec2.ts"
+export { Ec2Live } from "./layers/Ec2Live.ts"
+
+// The CLI itself, for programs that embed or extend it
+export { cli, version } from "./cli.ts"

@@ -1,0 +1,52 @@
+/**
+ * AWS Systems Manager as aegea uses it: public parameters (AMI ids), the agent's presence on an
+ * instance, Session Manager sessions (the control plane; the data channel is `SsmSession`) and
+ * Run Command.
+ */
+import { Context, Schema, type Effect, type Option } from "effect"
+import type { AwsError } from "./Errors.ts"
+
+export const AgentInfo = Schema.Struct({
+  instanceId: Schema.String,
+  /** "Online", "ConnectionLost", "Inactive". */
+  pingStatus: Schema.String,
+  agentVersion: Schema.optional(Schema.String),
+  platform: Schema.optional(Schema.String),
+  lastPing: Schema.optional(Schema.Date)
+})
+export type AgentInfo = typeof AgentInfo.Type
+
+/** What StartSession returns: the data channel is opened with `streamUrl` and the one-time `token`. */
+export interface SessionTicket {
+  readonly sessionId: string
+  readonly streamUrl: string
+  readonly token: import("effect").Redacted.Redacted<string>
+}
+
+export type SessionDocument =
+  | { readonly kind: "ssh"; readonly port: number }
+  | { readonly kind: "port-forwarding"; readonly remotePort: number; readonly localPort: number; readonly host?: string }
+
+export const CommandInvocation = Schema.Struct({
+  commandId: Schema.String,
+  instanceId: Schema.String,
+  /** Pending, InProgress, Delayed, Success, Cancelled, TimedOut, Failed, Cancelling. */
+  status: Schema.String,
+  exitCode: Schema.optional(Schema.Number),
+  stdout: Schema.String,
+  stderr: Schema.String
+})
+export type CommandInvocation = typeof CommandInvocation.Type
+
+export class Ssm extends Context.Service<Ssm, {
+  /** A parameter's value (public ones such as /aws/service/...), or none when it does not exist. */
+  readonly getParameter: (name: string) => Effect.Effect<Option.Option<string>, AwsError>
+  /** The SSM agent's registration for an instance, or none when the agent never registered. */
+  readonly agentInfo: (instanceId: string) => Effect.Effect<Option.Option<AgentInfo>, AwsError>
+  readonly startSession: (instanceId: string, document: SessionDocument) => Effect.Effect<SessionTicket, AwsError>
+  readonly terminateSession: (sessionId: string) => Effect.Effect<void, AwsError>
+  /** Run a shell script with AWS-RunShellScript; returns the command id. */
+  readonly sendCommand: (instanceId: string, commands: ReadonlyArray<string>) => Effect.Effect<string, AwsError>
+  readonly commandInvocation: (commandId: string, instanceId: string) => Effect.Effect<CommandInvocation, AwsError>
+  readonly cancelCommand: (commandId: string, instanceId: string) => Effect.Effect<void, AwsError>
+}>()("aegea/Ssm") {}

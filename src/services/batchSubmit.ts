@@ -1,0 +1,142 @@
+/**
+ * `batch submit` as a program: check the input, make sure the queue (and, for the default queue,
+ * the whole default infrastructure), the Fargate execution role and the log group exist, reuse or
+ * register the job definition of this container shape, and submit. With `dryRun`, only read: print
+ * the exact RegisterJobDefinition and SubmitJob requests and change nothing.
+ */
+import { Effect, Option, Schedule, Stream } from "effect"
+import { Batch, type ComputeEnvironment, defaultQueueName, type JobQueue, type SubmittedJob } from "./Batch.ts"
+import {
+  checkContainerShape,
+  checkJobName,
+  checkSubmitSize,
+  type ContainerShape,
+  type JobRun,
+  registerJobDefinitionRequest,
+  submitJobRequest
+} from "./batchRequests.ts"
+import { Ec2Network } from "./Ec2.ts"
+import { type AwsError, OperationFailed, ResourceNotFound, type UsageError } from "./Errors.ts"
+import { fargateExecutionRole, Iam } from "./Iam.ts"
+import { Logs } from "./Logs.ts"
+import { Output } from "./Output.ts"
+
+export interface SubmitInput {
+  readonly shape: Omit<ContainerShape, "executionRoleArn">
+  readonly run: JobRun
+  readonly dryRun: boolean
+}
+
+export type SubmitError = AwsError | UsageError | ResourceNotFound | OperationFailed
+
+/** The ARN a role has (or will have) in this account, without creating it. */
+const predictedRoleArn = (name: string) =>
+  Effect.gen(function*() {
+    const iam = yield* Iam
+    const existing = yield* iam.roleArn(name)
+    if (Option.isSome(existing)) return existing.value
+    return `arn:aws:iam::${yield* iam.accountId}:role/${name}`
+  })
+
+const waitValid = <A extends { readonly status: string; readonly statusReason?: string | undefined }>(
+  what: string,
+  describe: Effect.Effect<A | undefined, AwsError>
+) =>
+  describe.pipe(
+    Effect.repeat({ schedule: Schedule.spaced("2 seconds"), until: (x) => x === undefined || x.status === "VALID" || x.status === "INVALID" }),
+    Effect.timeoutOrElse({
+      duration: "5 minutes",
+      orElse: () => Effect.fail(new OperationFailed({ message: `timed out waiting for ${what} to be VALID` }))
+    }),
+    Effect.flatMap((x) =>
+      x?.status === "INVALID"
+        ? Effect.fail(new OperationFailed({ message: `${what} is INVALID: ${x.statusReason ?? "no reason given"}` }))
+        : Effect.void
+    )
+  )
+
+/**
+ * The default Fargate compute environment and job queue `aegea_batch`, in the default VPC's subnets
+ * with the security group `aegea_batch`; each created only if missing, safe to run twice at once.
+ */
+export const ensureDefaultQueue = Effect.gen(function*() {
+  const batch = yield* Batch
+  const network = yield* Ec2Network
+  const output = yield* Output
+  const { vpcId, subnetIds } = yield* network.defaultNetwork
+  const group = yield* network.ensureSecurityGroup(defaultQueueName, vpcId, "aegea batch jobs (outbound only)")
+  if (group.created) yield* output.info(`created security group ${defaultQueueName} (${group.id}) in ${vpcId}`)
+  const ce = yield* batch.createComputeEnvironment({
+    name: defaultQueueName,
+    computeType: "FARGATE",
+    maxVcpus: 64,
+    subnets: subnetIds,
+    securityGroups: [group.id],
+    tags: { "aegea:created-by": "aegea batch submit" }
+  })
+  if (ce.created) yield* output.info(`created Fargate compute environment ${defaultQueueName} (max 64 vCPUs)`)
+  const describeCe = Effect.map(Stream.runCollect(batch.computeEnvironments([defaultQueueName])), (all): ComputeEnvironment | undefined => all[0])
+  yield* waitValid(`compute environment ${defaultQueueName}`, describeCe)
+  const queue = yield* batch.createQueue({ name: defaultQueueName, priority: 1, computeEnvironments: [defaultQueueName] })
+  if (queue.created) yield* output.info(`created job queue ${defaultQueueName}`)
+  const describeQueue = Effect.map(Stream.runCollect(batch.queues([defaultQueueName])), (all): JobQueue | undefined => all[0])
+  yield* waitValid(`job queue ${defaultQueueName}`, describeQueue)
+  return queue.value
+})
+
+/** The queue, created on demand when it is the default one; ResourceNotFound for any other missing queue. */
+export const resolveQueue = (name: string, options: { readonly create: boolean }) =>
+  Effect.gen(function*() {
+    const batch = yield* Batch
+    const [queue] = yield* Stream.runCollect(batch.queues([name]))
+    if (queue !== undefined) return Option.some(queue)
+    if (name !== defaultQueueName) {
+      return yield* new ResourceNotFound({
+        kind: "job queue",
+        name,
+        region: batch.region,
+        hint: `Run 'aegea batch queues' to see the queues; only ${defaultQueueName} is created on demand`
+      })
+    }
+    if (!options.create) return Option.none<JobQueue>()
+    return Option.some(yield* ensureDefaultQueue)
+  })
+
+/** Submit a job (or, with dryRun, print what would be sent); returns the job, or none for a dry run. */
+export const submitBatchJob = (input: SubmitInput) =>
+  Effect.gen(function*() {
+    const batch = yield* Batch
+    const iam = yield* Iam
+    const logs = yield* Logs
+    const output = yield* Output
+    const fargate = input.shape.platform === "FARGATE"
+    yield* checkContainerShape({ ...input.shape, executionRoleArn: "placeholder" })
+    yield* checkJobName(input.run.name)
+    const executionRoleArn = !fargate
+      ? undefined
+      : input.dryRun
+      ? yield* predictedRoleArn(fargateExecutionRole.name)
+      : yield* iam.ensureRole(fargateExecutionRole).pipe(
+        Effect.tap((role) => (role.created ? output.info(`created IAM role ${role.value.name} (Fargate execution role)`) : Effect.void)),
+        Effect.map((role) => role.value.arn)
+      )
+    const register = registerJobDefinitionRequest({ ...input.shape, executionRoleArn })
+    const submit = submitJobRequest(input.run, register.jobDefinitionName)
+    yield* checkSubmitSize(submit)
+    const queue = yield* resolveQueue(input.run.queue, { create: !input.dryRun })
+    if (input.dryRun) {
+      if (Option.isNone(queue)) yield* output.info(`dry run: queue ${input.run.queue} does not exist yet and would be created`)
+      yield* output.document({ RegisterJobDefinition: register, SubmitJob: submit })
+      yield* output.info("dry run: nothing was created or submitted")
+      return Option.none<SubmittedJob>()
+    }
+    yield* logs.ensureGroup(input.shape.logGroup)
+    const active = yield* Stream.runCollect(batch.jobDefinitions({ name: register.jobDefinitionName, status: "ACTIVE" }))
+    if (active.length === 0) {
+      const definition = yield* batch.registerJobDefinition(register)
+      yield* output.info(`registered job definition ${definition.name}:${definition.revision}`)
+    }
+    const job = yield* batch.submitJob(submit)
+    yield* output.info(`submitted job ${job.id} (${job.name}) to queue ${input.run.queue}`)
+    return Option.some(job)
+  })

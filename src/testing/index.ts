@@ -1,0 +1,7 @@
+/**
+ * `aegea/testing`: deterministic in-memory layers for every aegea service. Seed them, run your
+ * program, drive time with TestClock, and inspect what happened through the `*State` services.
+ */
+export { layerFromValue as AegeaConfigTest } from "./AegeaConfigTest.ts"
+export { type Ec2Seed, Ec2Memory, Ec2MemoryState, makeInstance } from "./Ec2Memory.ts"
+export { defaultTestSettings, OutputCapture, OutputTest } from "./OutputTest.ts"
