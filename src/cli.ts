@@ -6,7 +6,9 @@ import { instanceCommands } from "./commands/instances.ts"
 import { lsCommand } from "./commands/ls.ts"
 import { resourceCommands } from "./commands/resources.ts"
 
-export const version = "0.1.0"
+import packageJson from "../package.json" with { type: "json" }
+
+export const version: string = packageJson.version
 
 export const cli = Command.make("aegea").pipe(
   Command.withDescription(

@@ -25,12 +25,21 @@ const finished = new Set(["COMPLETED", "FAILED", "CANCELLED"])
 /** Check every 2 s (an export takes seconds to hours); give up waiting after 6 hours. */
 export const exportPolling = Schedule.max([Schedule.spaced(Duration.seconds(2)), Schedule.during(Duration.hours(6))])
 
-/** Local path of an exported object: `<dir>/<stream path>/<file without .gz>`, never outside `dir`. */
-export const localPath = (dir: string, taskPrefix: string, key: string) => {
-  const relative = key.slice(taskPrefix.length).replace(/\.gz$/, "").split("/")
+/**
+ * Local path of an exported object `<exportPrefix><task folder>/<stream path>/<file>.gz`:
+ * `<dir>/<stream path>/<file>`, never outside `dir`.
+ */
+export const localPath = (dir: string, exportPrefix: string, key: string) => {
+  const relative = key.slice(exportPrefix.length).replace(/\.gz$/, "").split("/").slice(1)
     .filter((part) => part !== "" && part !== "." && part !== "..")
   return join(dir, ...relative)
 }
+
+/** A key prefix of its own for every export: `<prefix>/<group>/<UTC time>`, so its objects are only this export's. */
+export const exportPrefixFor = (prefix: string, group: string, nowMillis: number) =>
+  `${prefix.replace(/^\/+|\/+$/g, "")}/${group.replace(/^\/+/, "").replace(/[^\w.\-/]+/g, "-")}/${
+    new Date(nowMillis).toISOString().replace(/[:.]/g, "-")
+  }`
 
 const group = Argument.String("group").pipe(Argument.withDescription("The log group to export."))
 const startTime = Flag.String("start-time").pipe(
@@ -48,7 +57,7 @@ const bucket = Flag.String("bucket").pipe(
   Flag.optional
 )
 const prefix = Flag.String("prefix").pipe(
-  Flag.withDescription("Write the objects under this key prefix (default aegea-logs-export)."),
+  Flag.withDescription("Write the objects under this key prefix, in a folder of their own: PREFIX/GROUP/TIME/ (default aegea-logs-export)."),
   Flag.optional
 )
 const streamPrefix = Flag.String("stream-prefix").pipe(
@@ -73,7 +82,7 @@ export const logsExportCommandWithoutLayers = Command.make(
     const end = Option.isSome(input.endTime) ? yield* parseTimeFlag("end-time", input.endTime.value, now) : new Date(now)
     yield* checkTimeRange(start, end)
     const bucketName = Option.isSome(input.bucket) ? input.bucket.value : defaultExportBucket(yield* s3.accountId, s3.region)
-    const keyPrefix = Option.getOrElse(input.prefix, () => "aegea-logs-export").replace(/^\/+|\/+$/g, "")
+    const keyPrefix = exportPrefixFor(Option.getOrElse(input.prefix, () => "aegea-logs-export"), input.group, now)
     const interactive = output.settings.width !== undefined
 
     yield* s3.ensureLogExportBucket(bucketName)
@@ -89,7 +98,7 @@ export const logsExportCommandWithoutLayers = Command.make(
       Effect.catchTag("AwsNotFound", () =>
         Effect.fail(new ResourceNotFound({ kind: "log group", name: input.group, hint: unknownGroupHint })))
     )
-    yield* output.info(`exporting ${input.group} to s3://${bucketName}/${keyPrefix}/${taskId}/ (task ${taskId})`)
+    yield* output.info(`exporting ${input.group} to s3://${bucketName}/${keyPrefix}/ (task ${taskId})`)
     const task: ExportTask = yield* logs.describeExportTask(taskId).pipe(
       Effect.tap((t) => (interactive && !finished.has(t.status) ? output.info(`export ${taskId}: ${t.status}`) : Effect.void)),
       Effect.repeat({ schedule: exportPolling, until: (t) => finished.has(t.status) })
@@ -103,12 +112,13 @@ export const logsExportCommandWithoutLayers = Command.make(
       })
     }
 
-    const taskPrefix = `${keyPrefix}/${taskId}/`
-    const objects = (yield* Stream.runCollect(s3.objects(bucketName, taskPrefix))).filter((o) => o.key.endsWith(".gz"))
+    // AWS writes under <prefix>/<taskId>/; some emulators use another folder name: take the whole prefix.
+    const exportPrefix = `${keyPrefix}/`
+    const objects = (yield* Stream.runCollect(s3.objects(bucketName, exportPrefix))).filter((o) => o.key.endsWith(".gz"))
     const dir = resolve(Option.getOrElse(input.outputDir, () => taskId))
     const written: Array<{ file: string; bytes: number; source: string }> = []
     for (const [index, object] of objects.entries()) {
-      const file = localPath(dir, taskPrefix, object.key)
+      const file = localPath(dir, exportPrefix, object.key)
       const text = yield* gunzip(yield* s3.getObject(bucketName, object.key), object.key)
       yield* Effect.tryPromise({
         try: async () => {

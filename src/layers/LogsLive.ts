@@ -49,7 +49,9 @@ export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
           )).pipe(
             Effect.map((r) =>
               [
-                (r.events ?? []).map(map.fromFiltered(q.group)).filter((e) => wanted === undefined || wanted.has(e.stream)),
+                // AWS interleaves streams within a page; emulators may not: order each page by time.
+                (r.events ?? []).map(map.fromFiltered(q.group)).filter((e) => wanted === undefined || wanted.has(e.stream))
+                  .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()),
                 r.nextToken
               ] as const
             )

@@ -34,7 +34,7 @@ export const followJob = (jobId: string, options: { readonly terminateOnInterrup
             Effect.andThen(output.info(`terminated job ${jobId}`)),
             Effect.catch((e) => output.warn(`could not terminate job ${jobId}: ${e.summary}`))
           )
-        }).pipe(Effect.provideService(Prompt.Terminal as never, undefined as never))
+        })
       )
     )
     yield* jobOutcome(job)

@@ -1,0 +1,139 @@
+/** `aegea batch submit`: run shell lines (or a file) in a container on AWS Batch, optionally watching it. */
+import { readFile } from "node:fs/promises"
+import { Effect, Option } from "effect"
+import { Command, Flag } from "effect/cli"
+import { batchPayloadLimit, executePayload } from "../../lib/executePayload.ts"
+import { jobNameFor } from "../../lib/shellCommand.ts"
+import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"
+import { Batch, defaultJobLogGroup, defaultQueueName } from "../../services/Batch.ts"
+import { submitBatchJob } from "../../services/batchSubmit.ts"
+import { UsageError } from "../../services/Errors.ts"
+import { Iam } from "../../services/Iam.ts"
+import { Output } from "../../services/Output.ts"
+import { followJob } from "./follow.ts"
+import { BatchLayer } from "./layer.ts"
+import { singleValues } from "./parseFlags.ts"
+
+const optionalString = (name: string, description: string) =>
+  Flag.String(name).pipe(Flag.withDescription(description), Flag.optional)
+const repeated = (name: string, description: string) => Flag.String(name).pipe(Flag.withDescription(description), Flag.atLeast(0))
+const optionalInt = (name: string, description: string) => Flag.Int(name).pipe(Flag.withDescription(description), Flag.optional)
+
+export const commonRunFlags = {
+  command: repeated("command", "A shell line to run in the container; repeat for several lines, run in order under set -euo pipefail."),
+  execute: optionalString("execute", "Run this local script or binary in the container (shipped compressed in the job's environment, up to about 24 KiB)."),
+  image: optionalString("image", "The container image (default from config: ubuntu)."),
+  ecrImage: optionalString("ecr-image", "An image in this account's ECR registry, as REPO[:TAG]; overrides --image."),
+  environment: repeated("environment", "An environment variable for the container, as NAME=VALUE; repeatable."),
+  dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("Print the exact AWS requests as JSON and change nothing.")),
+  watch: Flag.Boolean("watch").pipe(Flag.withDescription("Follow the job: print its status changes and log lines, then exit with its exit code.")),
+  terminateOnInterrupt: Flag.Boolean("terminate-on-interrupt").pipe(
+    Flag.withDescription("With --watch: on Ctrl-C, terminate the job before exiting (at a terminal you are asked otherwise).")
+  )
+}
+
+const submitFlags = {
+  ...commonRunFlags,
+  vcpus: Flag.Finite("vcpus").pipe(Flag.withDescription("vCPUs for the container (Fargate: 0.25, 0.5, 1, 2, 4, 8 or 16)."), Flag.optional),
+  memory: optionalInt("memory", "Memory for the container in MiB (Fargate accepts set sizes per vCPU count, e.g. 2048 to 8192 for 1 vCPU)."),
+  gpus: optionalInt("gpus", "GPUs for the container (EC2 queues only)."),
+  parameters: repeated("parameters", "A job parameter, as NAME=VALUE, substituted for Ref::NAME; repeatable."),
+  queue: optionalString("queue", `The job queue (default ${defaultQueueName}, created with a Fargate compute environment when missing).`),
+  name: optionalString("name", "The job's name (default: aegea_ and the first word of the first command line)."),
+  dependsOn: repeated("depends-on", "A job id this job waits for; repeatable."),
+  arraySize: optionalInt("array-size", "Run an array job of this many children (2 to 10000)."),
+  timeout: optionalInt("timeout", "Terminate the job after this many seconds (at least 60)."),
+  retryAttempts: optionalInt("retry-attempts", "Attempts before the job fails (1 to 10)."),
+  jobRole: optionalString("job-role", "The IAM role (name or ARN) the container's AWS calls use."),
+  platform: Flag.Literals("platform", ["FARGATE", "EC2"]).pipe(
+    Flag.withDescription("Run on Fargate (the default) or on EC2 instances of an EC2 queue."),
+    Flag.optional
+  )
+}
+
+/** The lines to run: `--command` lines, or those that unpack and run `--execute FILE`. */
+export const commandLines = (command: ReadonlyArray<string>, execute: Option.Option<string>, limit: number) =>
+  Effect.gen(function*() {
+    if (Option.isNone(execute)) {
+      if (command.length === 0) {
+        return yield* new UsageError({ message: "nothing to run", hint: "Pass --command 'LINE' (repeatable) or --execute FILE" })
+      }
+      return { lines: command, environment: {} }
+    }
+    const file = execute.value
+    const content = yield* Effect.tryPromise({
+      try: () => readFile(file),
+      catch: (e) =>
+        new UsageError({
+          message: `cannot read --execute file ${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`,
+          hint: "Give the path of a local script or binary"
+        })
+    })
+    const payload = yield* executePayload(file, content, limit)
+    return { lines: [...payload.lines, ...command], environment: payload.environment }
+  })
+
+/** REPO[:TAG] -> ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO[:TAG]. */
+export const ecrImage = (repo: string, region: string) =>
+  Effect.gen(function*() {
+    const account = yield* (yield* Iam).accountId
+    return `${account}.dkr.ecr.${region}.amazonaws.com/${repo}`
+  })
+
+export const submitCommand = Command.make(
+  "submit",
+  submitFlags,
+  Effect.fn("batch submit")(function*(flags) {
+    const config = yield* AegeaConfig
+    const input = withConfigDefaults(config.section("batch submit"), flags)
+    const output = yield* Output
+    const run = yield* commandLines(input.command, input.execute, batchPayloadLimit)
+    const environment = { ...(yield* singleValues("environment", input.environment)), ...run.environment }
+    const region = (yield* Batch).region
+    const image = Option.isSome(input.ecrImage) ? yield* ecrImage(input.ecrImage.value, region) : Option.getOrElse(input.image, () => "ubuntu")
+    const jobRole = Option.getOrUndefined(input.jobRole)
+    const jobRoleArn = jobRole === undefined || jobRole.startsWith("arn:")
+      ? jobRole
+      : `arn:aws:iam::${yield* (yield* Iam).accountId}:role/${jobRole}`
+    const job = yield* submitBatchJob({
+      dryRun: input.dryRun,
+      shape: {
+        image,
+        vcpus: Option.getOrElse(input.vcpus, () => 1),
+        memoryMiB: Option.getOrElse(input.memory, () => 2048),
+        gpus: Option.getOrElse(input.gpus, () => 0),
+        platform: Option.getOrElse(input.platform, () => "FARGATE" as const),
+        jobRoleArn,
+        retryAttempts: Option.getOrUndefined(input.retryAttempts),
+        timeoutSeconds: Option.getOrUndefined(input.timeout),
+        logGroup: defaultJobLogGroup
+      },
+      run: {
+        name: Option.getOrElse(input.name, () =>
+          jobNameFor(Option.isSome(input.execute) ? [input.execute.value] : input.command)),
+        queue: Option.getOrElse(input.queue, () => defaultQueueName),
+        commandLines: run.lines,
+        environment,
+        parameters: yield* singleValues("parameters", input.parameters),
+        dependsOn: input.dependsOn,
+        arraySize: Option.getOrUndefined(input.arraySize)
+      }
+    })
+    if (Option.isNone(job)) return
+    if (!input.watch) {
+      yield* output.document({ jobId: job.value.id, jobName: job.value.name, jobArn: job.value.arn })
+      return
+    }
+    yield* followJob(job.value.id, { terminateOnInterrupt: input.terminateOnInterrupt })
+  })
+).pipe(
+  Command.withDescription(
+    "Run shell lines (or a local file) in a container on AWS Batch. Creates the default Fargate queue aegea_batch on first use."
+  ),
+  Command.withExamples([
+    { command: "aegea batch submit --command \"echo hello\" --memory 4096 --vcpus 2 --watch", description: "Run a line on Fargate and follow it to its exit code" },
+    { command: "aegea batch submit --execute ./job.sh --environment STAGE=prod", description: "Ship and run a local script" },
+    { command: "aegea batch submit --command \"make test\" --image my/repo:1 --dry-run", description: "Print the requests without submitting" }
+  ]),
+  Command.provide(BatchLayer)
+)

@@ -1,0 +1,137 @@
+/**
+ * The JSON and flag payloads of the data channel: the OpenDataChannel text frame, acknowledgements,
+ * the handshake, channel_closed, and the 4-byte flags. Pure functions; parsers never throw.
+ */
+
+/** The version aegea reports. Below 1.1.70, so port-forwarding agents use the raw single-connection mode (no smux). */
+export const CLIENT_VERSION = "1.1.61.0"
+
+/** The first (text) WebSocket frame: authenticates with the one-time token of StartSession. */
+export const openDataChannelJson = (token: string, requestId: string, clientId: string): string =>
+  JSON.stringify({
+    MessageSchemaVersion: "1.0",
+    RequestId: requestId,
+    TokenValue: token,
+    ClientId: clientId,
+    ClientVersion: CLIENT_VERSION
+  })
+
+export interface Acknowledgement {
+  readonly messageType: string
+  readonly messageId: string
+  readonly sequenceNumber: number
+}
+
+/** Key order and spelling as the plugin's Go struct serializes them. */
+export const ackJson = (ack: Acknowledgement): string =>
+  JSON.stringify({
+    AcknowledgedMessageType: ack.messageType,
+    AcknowledgedMessageId: ack.messageId,
+    AcknowledgedMessageSequenceNumber: ack.sequenceNumber,
+    IsSequentialMessage: true
+  })
+
+const parseObject = (bytes: Uint8Array): Record<string, unknown> | undefined => {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(bytes).toString("utf8"))
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? value as Record<string, unknown> : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export const parseAck = (bytes: Uint8Array): Acknowledgement | undefined => {
+  const o = parseObject(bytes)
+  const seq = o?.AcknowledgedMessageSequenceNumber
+  if (o === undefined || typeof seq !== "number" || !Number.isSafeInteger(seq)) return undefined
+  return {
+    messageType: typeof o.AcknowledgedMessageType === "string" ? o.AcknowledgedMessageType : "",
+    messageId: typeof o.AcknowledgedMessageId === "string" ? o.AcknowledgedMessageId : "",
+    sequenceNumber: seq
+  }
+}
+
+export interface RequestedAction {
+  readonly actionType: string
+  readonly parameters: unknown
+}
+
+export interface HandshakeRequest {
+  readonly agentVersion: string
+  readonly actions: ReadonlyArray<RequestedAction>
+}
+
+export const parseHandshakeRequest = (bytes: Uint8Array): HandshakeRequest | undefined => {
+  const o = parseObject(bytes)
+  if (o === undefined || !Array.isArray(o.RequestedClientActions)) return undefined
+  const actions: Array<RequestedAction> = []
+  for (const a of o.RequestedClientActions as ReadonlyArray<unknown>) {
+    if (typeof a !== "object" || a === null || typeof (a as { ActionType?: unknown }).ActionType !== "string") return undefined
+    actions.push({ actionType: (a as { ActionType: string }).ActionType, parameters: (a as { ActionParameters?: unknown }).ActionParameters })
+  }
+  return { agentVersion: typeof o.AgentVersion === "string" ? o.AgentVersion : "", actions }
+}
+
+/** The SessionType an agent asks for ("Port" for SSH and port forwarding), if any. */
+export const requestedSessionType = (request: HandshakeRequest): string | undefined => {
+  const action = request.actions.find((a) => a.actionType === "SessionType")
+  const type = (action?.parameters as { SessionType?: unknown } | undefined)?.SessionType
+  return typeof type === "string" ? type : undefined
+}
+
+export const ActionStatus = { success: 1, failed: 2, unsupported: 3 } as const
+
+/**
+ * The answer to a HandshakeRequest: one processed action per requested action. aegea accepts the
+ * `Port` session type and declines everything else (KMS encryption included) with an error the
+ * agent shows to the user.
+ */
+export const handshakeResponseJson = (request: HandshakeRequest): string => {
+  const errors: Array<string> = []
+  const processed = request.actions.map((action) => {
+    if (action.actionType === "SessionType") {
+      const type = (action.parameters as { SessionType?: unknown } | undefined)?.SessionType
+      if (type === "Port") return { ActionType: action.actionType, ActionStatus: ActionStatus.success, ActionResult: null, Error: "" }
+      const error = `aegea supports only the Port session type, not ${JSON.stringify(type)}`
+      errors.push(error)
+      return { ActionType: action.actionType, ActionStatus: ActionStatus.failed, ActionResult: null, Error: error }
+    }
+    const error = action.actionType === "KMSEncryption"
+      ? "aegea does not support KMS encryption of Session Manager sessions"
+      : `aegea does not support the action ${action.actionType}`
+    errors.push(error)
+    return { ActionType: action.actionType, ActionStatus: ActionStatus.unsupported, ActionResult: null, Error: error }
+  })
+  return JSON.stringify({ ClientVersion: CLIENT_VERSION, ProcessedClientActions: processed, Errors: errors.length > 0 ? errors : null })
+}
+
+export interface HandshakeComplete {
+  readonly timeToCompleteNanos: number
+  readonly customerMessage: string
+}
+
+export const parseHandshakeComplete = (bytes: Uint8Array): HandshakeComplete | undefined => {
+  const o = parseObject(bytes)
+  if (o === undefined) return undefined
+  return {
+    timeToCompleteNanos: typeof o.HandshakeTimeToComplete === "number" ? o.HandshakeTimeToComplete : 0,
+    customerMessage: typeof o.CustomerMessage === "string" ? o.CustomerMessage : ""
+  }
+}
+
+/** The reason in a channel_closed payload ("" when the agent gave none or the payload is unreadable). */
+export const channelClosedReason = (bytes: Uint8Array): string => {
+  const output = parseObject(bytes)?.Output
+  return typeof output === "string" ? output : ""
+}
+
+export const Flag = { disconnectToPort: 1, terminateSession: 2, connectToPortError: 3 } as const
+
+export const flagPayload = (flag: number): Uint8Array => {
+  const bytes = Buffer.alloc(4)
+  bytes.writeUInt32BE(flag)
+  return bytes
+}
+
+export const parseFlag = (bytes: Uint8Array): number | undefined =>
+  bytes.length === 4 ? Buffer.from(bytes).readUInt32BE(0) : undefined
