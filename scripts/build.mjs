@@ -2,7 +2,8 @@
 // ESM + code splitting: every AWS SDK client is imported lazily inside its Live layer and lands in
 // its own chunk, so `aegea --help` loads no SDK and `aegea ls` loads only EC2.
 import { build } from "esbuild"
-import { rmSync, writeFileSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 
 rmSync("dist", { recursive: true, force: true })
 const result = await build({
@@ -40,3 +41,16 @@ await build({
   sourcemap: "linked",
   logLevel: "warning"
 })
+
+// `aegea --help` and `aegea --version` print text that only changes with the build, so render it now
+// (plain and coloured, exactly as the CLI would) and let the launcher print it without loading the CLI.
+mkdirSync("dist/static", { recursive: true })
+const render = (args, env) =>
+  execFileSync(process.execPath, ["dist/aegea.js", ...args], {
+    env: { PATH: process.env.PATH ?? "", AEGEA_NO_STATIC: "1", ...env },
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+writeFileSync("dist/static/help.txt", render(["--help"], { NO_COLOR: "1" }))
+writeFileSync("dist/static/help.color.txt", render(["--help"], { FORCE_COLOR: "1" }))
+writeFileSync("dist/static/version.txt", render(["--version"], { NO_COLOR: "1" }))
+writeFileSync("dist/static/version.color.txt", render(["--version"], { FORCE_COLOR: "1" }))

@@ -6,9 +6,10 @@ import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer } from "effect"
 import { CliConfig, CliError, CliOutput, Command, GlobalFlag } from "effect/cli"
 import { cli, version } from "./cli.ts"
+import { joinRelativeTimeValues } from "./lib/argv.ts"
 import { describeFailure } from "./report.ts"
 
-const argv = process.argv.slice(2)
+const argv = joinRelativeTimeValues(process.argv.slice(2))
 
 /** Help and version go to stdout; parse errors are reported below, as one line. */
 const presenter = CliOutput.layerPresenter({

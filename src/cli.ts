@@ -1,6 +1,10 @@
 /** The root command: global flags and the list of subcommands. No logic here. */
 import { Command } from "effect/cli"
 import { configCommand } from "./commands/config.ts"
+import { costCommand } from "./commands/cost.ts"
+import { grepCommand } from "./commands/grep.ts"
+import { logsCommand } from "./commands/logs.ts"
+import { secretsCommand } from "./commands/secrets.ts"
 import { globalFlags } from "./commands/global.ts"
 import { instanceCommands } from "./commands/instances.ts"
 import { lsCommand } from "./commands/ls.ts"
@@ -14,6 +18,6 @@ export const cli = Command.make("aegea").pipe(
   Command.withDescription(
     "aegea: an AWS operator CLI. List and control EC2 resources; run with --help after any command for its flags."
   ),
-  Command.withSubcommands([lsCommand, ...resourceCommands, ...instanceCommands, configCommand]),
+  Command.withSubcommands([lsCommand, ...resourceCommands, ...instanceCommands, logsCommand, grepCommand, costCommand, secretsCommand, configCommand]),
   Command.withGlobalFlags(globalFlags)
 )

@@ -14,12 +14,17 @@ ls: {}
 
 launch:
   instance_type: t3a.micro
+  iam_role: aegea.launch
+  ubuntu_release: "24.04"
+  amazon_linux_release: "2023"
+  ubuntu_ssm_parameter_prefix: /aws/service/canonical/ubuntu/server
+  amazon_linux_ssm_parameter_prefix: /aws/service/ami-amazon-linux-latest
 
 batch_submit:
   image: ubuntu
   queue: aegea_batch
   vcpus: 1
-  memory: 1024
+  memory: 2048
 
 ecs_run:
   cluster: aegea_ecs

@@ -38,5 +38,22 @@ export { detectSettings, OutputLive } from "./layers/OutputLive.ts"
 export * from "./services/Ec2.ts"
 export { Ec2Live } from "./layers/Ec2Live.ts"
 
+// CloudWatch Logs (and the S3 side of log exports)
+export * from "./services/Logs.ts"
+export { LogsLive } from "./layers/LogsLive.ts"
+export * from "./services/S3.ts"
+export { S3Live } from "./layers/S3Live.ts"
+export { followEvents } from "./lib/followEvents.ts"
+export { runInsightsQuery } from "./lib/insightsQuery.ts"
+export { parseTimeFlag } from "./lib/timeExpr.ts"
+
+// Cost Explorer
+export * from "./services/CostExplorer.ts"
+export { CostExplorerLive } from "./layers/CostExplorerLive.ts"
+
+// Secrets Manager
+export * from "./services/Secrets.ts"
+export { SecretsLive } from "./layers/SecretsLive.ts"
+
 // The CLI itself, for programs that embed or extend it
 export { cli, version } from "./cli.ts"

@@ -22,8 +22,17 @@ export const patternQuery = (pattern: string, options: { readonly ignoreCase: bo
     escapeRegex(pattern)
   }/ | sort @timestamp desc | limit ${options.limit}`
 
-/** "2024-05-01 12:00:00.000" (Insights, UTC) -> Date. */
-const insightsDate = (text: string | undefined) => new Date(text ? `${text.replace(" ", "T")}Z` : 0)
+/**
+ * "2024-05-01 12:00:00.000" (Insights, UTC) -> Date. Epoch milliseconds (as moto returns them) and
+ * ISO strings are accepted too; anything unreadable becomes the epoch rather than an invalid date.
+ */
+export const insightsDate = (text: string | undefined): Date => {
+  if (text === undefined || text === "") return new Date(0)
+  const date = /^\d+$/.test(text)
+    ? new Date(Number(text))
+    : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text.replace(" ", "T") : `${text.replace(" ", "T")}Z`)
+  return Number.isNaN(date.getTime()) ? new Date(0) : date
+}
 
 /** A result row as an event, when it has the fields to be one. */
 export const rowEvent = (row: QueryRow, groups: ReadonlyArray<string>): LogEvent | undefined => {

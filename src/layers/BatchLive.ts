@@ -99,6 +99,7 @@ export const BatchLive: Layer.Layer<Batch, never, AwsClients> = Layer.effect(
               computeEnvironmentName: spec.name,
               type: "MANAGED",
               state: "ENABLED",
+              ...(spec.serviceRole !== undefined ? { serviceRole: spec.serviceRole } : {}),
               computeResources: {
                 type: spec.computeType,
                 maxvCpus: spec.maxVcpus,

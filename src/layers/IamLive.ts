@@ -105,6 +105,20 @@ export const IamLive: Layer.Layer<Iam, never, AwsClients> = Layer.effect(
         }
       })
 
+    const ensureServiceLinkedRole = (service: string, roleName: string) =>
+      Effect.gen(function*() {
+        const existing = Option.getOrUndefined(yield* getRole(roleName))
+        if (existing !== undefined) return { value: { name: roleName, arn: existing }, created: false }
+        const arn = yield* send("CreateServiceLinkedRole", `create the service-linked role of ${service}`, (abortSignal) =>
+          iam.send(new sdk.CreateServiceLinkedRoleCommand({ AWSServiceName: service }), { abortSignal })).pipe(
+            Effect.map((r) => r.Role?.Arn),
+            // a concurrent create: "Service role name ... has been taken in this account"
+            Effect.catchIf((e) => e._tag === "AwsInvalidRequest" && /taken|exists/i.test(e.awsMessage), () => Effect.succeed(undefined))
+          )
+        if (arn !== undefined) return { value: { name: roleName, arn }, created: true }
+        return { value: { name: roleName, arn: Option.getOrUndefined(yield* getRole(roleName)) ?? "" }, created: false }
+      })
+
     const accountId = Effect.gen(function*() {
       const sts = yield* Effect.promise(() => import("@aws-sdk/client-sts"))
       const identity = yield* Effect.acquireUseRelease(
@@ -121,8 +135,34 @@ export const IamLive: Layer.Layer<Iam, never, AwsClients> = Layer.effect(
       accountId: yield* Effect.cached(accountId),
       roleArn: getRole,
       ensureRole,
+      ensureServiceLinkedRole,
       putInlinePolicy,
       ensureInstanceProfile
     })
+  })
+)
+
+// --- launch (issue 5) ---
+// (Imports are hoisted; they sit here to keep this block separate from the code above.)
+import { callerName, IamIdentity } from "../services/Iam.ts"
+
+/** The caller's identity from STS GetCallerIdentity (works for users, roles and SSO alike), cached. */
+export const IamIdentityLive: Layer.Layer<IamIdentity, never, AwsClients> = Layer.effect(
+  IamIdentity,
+  Effect.gen(function*() {
+    const env = yield* AwsClients
+    const caller = Effect.gen(function*() {
+      const sts = yield* Effect.promise(() => import("@aws-sdk/client-sts"))
+      const identity = yield* Effect.acquireUseRelease(
+        Effect.sync(() => new sts.STSClient(env.clientConfig)),
+        (c) =>
+          call(env, { service: "STS", operation: "GetCallerIdentity", action: "find out who is calling" }, (abortSignal) =>
+            c.send(new sts.GetCallerIdentityCommand({}), { abortSignal })),
+        (c) => Effect.sync(() => c.destroy())
+      )
+      const arn = identity.Arn ?? ""
+      return { accountId: identity.Account ?? "", arn, name: callerName(arn) }
+    })
+    return IamIdentity.of({ caller: yield* Effect.cached(caller) })
   })
 )

@@ -1,9 +1,9 @@
 /**
- * A new ed25519 key pair in the formats OpenSSH reads: the private key as PKCS#8 PEM
- * ("-----BEGIN PRIVATE KEY-----", accepted by ssh and ssh-keygen) and the public key as an
- * authorized_keys line, "ssh-ed25519 BASE64 comment" (RFC 8709: string "ssh-ed25519", string key).
+ * A new ed25519 key pair in the formats OpenSSH reads: the private key in OpenSSH's own format
+ * ("-----BEGIN OPENSSH PRIVATE KEY-----", unencrypted; OpenSSH 9.2 cannot load PKCS#8 ed25519 keys)
+ * and the public key as an authorized_keys line, "ssh-ed25519 BASE64 comment" (RFC 8709).
  */
-import { createHash, generateKeyPairSync } from "node:crypto"
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto"
 
 /** An SSH wire-format string: a 4-byte big-endian length, then the bytes. */
 const sshString = (bytes: Uint8Array): Buffer => {
@@ -15,8 +15,7 @@ const sshString = (bytes: Uint8Array): Buffer => {
 /** The authorized_keys line of a raw 32-byte ed25519 public key. */
 export const openSshPublicKey = (raw: Uint8Array, comment?: string): string => {
   if (raw.length !== 32) throw new Error(`an ed25519 public key has 32 bytes, got ${raw.length}`)
-  const blob = Buffer.concat([sshString(Buffer.from("ssh-ed25519")), sshString(raw)])
-  return `ssh-ed25519 ${blob.toString("base64")}${comment ? ` ${comment}` : ""}`
+  return `ssh-ed25519 ${sshBlob(raw).toString("base64")}${comment ? ` ${comment}` : ""}`
 }
 
 /** "SHA256:..." as `ssh-keygen -l` prints it (base64 of the blob's SHA-256, no padding). */
@@ -25,8 +24,38 @@ export const openSshFingerprint = (publicKeyLine: string): string => {
   return `SHA256:${createHash("sha256").update(blob).digest("base64").replace(/=+$/, "")}`
 }
 
+const sshBlob = (raw: Uint8Array) => Buffer.concat([sshString(Buffer.from("ssh-ed25519")), sshString(raw)])
+
+/** The unencrypted "openssh-key-v1" private key file of a 32-byte seed and its public key. */
+export const openSshPrivateKey = (seed: Uint8Array, publicKey: Uint8Array, comment = ""): string => {
+  const check = randomBytes(4)
+  const section = Buffer.concat([
+    check,
+    check,
+    sshString(Buffer.from("ssh-ed25519")),
+    sshString(publicKey),
+    sshString(Buffer.concat([seed, publicKey])),
+    sshString(Buffer.from(comment))
+  ])
+  const padding = Buffer.from(Array.from({ length: (8 - (section.length % 8)) % 8 }, (_, i) => i + 1))
+  const none = sshString(Buffer.from("none"))
+  const count = Buffer.alloc(4)
+  count.writeUInt32BE(1)
+  const body = Buffer.concat([
+    Buffer.from("openssh-key-v1\0", "binary"),
+    none,
+    none,
+    sshString(Buffer.alloc(0)),
+    count,
+    sshString(sshBlob(publicKey)),
+    sshString(Buffer.concat([section, padding]))
+  ])
+  const lines = body.toString("base64").match(/.{1,70}/g) ?? []
+  return ["-----BEGIN OPENSSH PRIVATE KEY-----", ...lines, "-----END OPENSSH PRIVATE KEY-----", ""].join("\n")
+}
+
 export interface SshKeyPair {
-  /** PKCS#8 PEM: the secret. */
+  /** The OpenSSH private key file: the secret. */
   readonly privateKeyPem: string
   /** "ssh-ed25519 AAAA... comment". */
   readonly publicKey: string
@@ -34,10 +63,12 @@ export interface SshKeyPair {
 
 export const generateEd25519KeyPair = (comment?: string): SshKeyPair => {
   const { privateKey, publicKey } = generateKeyPairSync("ed25519")
+  // the DER encodings of an ed25519 key end with the 32 raw bytes (SPKI: public key; PKCS#8: seed)
   const spki = publicKey.export({ type: "spki", format: "der" })
+  const pkcs8 = privateKey.export({ type: "pkcs8", format: "der" })
+  const raw = spki.subarray(spki.length - 32)
   return {
-    privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-    // the SPKI DER of an ed25519 key ends with the 32 raw key bytes
-    publicKey: openSshPublicKey(spki.subarray(spki.length - 32), comment)
+    privateKeyPem: openSshPrivateKey(pkcs8.subarray(pkcs8.length - 32), raw, comment ?? ""),
+    publicKey: openSshPublicKey(raw, comment)
   }
 }

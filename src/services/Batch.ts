@@ -117,6 +117,8 @@ export interface ComputeEnvironmentSpec {
   /** EC2/SPOT only: instance types (default "optimal") and the instance profile ARN. */
   readonly instanceTypes?: ReadonlyArray<string>
   readonly instanceRole?: string
+  /** The role Batch uses to manage the environment (default: its service-linked role). */
+  readonly serviceRole?: string
   readonly tags?: Readonly<Record<string, string>>
 }
 

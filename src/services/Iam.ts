@@ -54,6 +54,11 @@ export class Iam extends Context.Service<Iam, {
     policyName: string,
     document: PolicyDocument
   ) => Effect.Effect<void, AwsError>
+  /**
+   * The service-linked role of an AWS service (e.g. "batch.amazonaws.com" -> AWSServiceRoleForBatch),
+   * created if it does not exist yet.
+   */
+  readonly ensureServiceLinkedRole: (service: string, roleName: string) => Effect.Effect<Ensured<Role>, AwsError>
   /** Create the instance profile if needed and make sure it holds `roleName`. */
   readonly ensureInstanceProfile: (name: string, roleName: string) => Effect.Effect<Ensured<Role>, AwsError>
 }>()("aegea/Iam") {}
@@ -93,3 +98,81 @@ export const fargateExecutionRole: RoleSpec = {
     }
   }
 }
+
+// --- launch (issue 5) ---
+// Who is calling (for the Owner tag and for preferring one's own AMIs), and the role of launched
+// instances. A separate service so that Iam's members are unchanged.
+export interface CallerIdentity {
+  readonly accountId: string
+  readonly arn: string
+  /** The IAM user name, or the session name of an assumed role ("root" for the root user). */
+  readonly name: string
+}
+
+/** "alice" from arn:aws:iam::1:user/alice and from arn:aws:sts::1:assumed-role/Role/alice. */
+export const callerName = (arn: string): string => {
+  const resource = arn.split(":").slice(5).join(":")
+  return resource === "root" ? "root" : resource.split("/").pop() ?? resource
+}
+
+export class IamIdentity extends Context.Service<IamIdentity, {
+  readonly caller: Effect.Effect<CallerIdentity, AwsError>
+}>()("aegea/IamIdentity") {}
+
+/**
+ * The permissions of AWS's managed policy AmazonSSMManagedInstanceCore (what the SSM agent needs
+ * to register and to carry sessions), copied into an inline policy as the Python aegea's
+ * compose_managed_policies does: no dependency on AWS-managed policies (absent from emulators)
+ * and no use of the 10-managed-policies-per-role quota.
+ */
+export const ssmManagedInstanceCore: PolicyDocument = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Effect: "Allow",
+      Action: [
+        "ssm:DescribeAssociation",
+        "ssm:GetDeployablePatchSnapshotForInstance",
+        "ssm:GetDocument",
+        "ssm:DescribeDocument",
+        "ssm:GetManifest",
+        "ssm:GetParameter",
+        "ssm:GetParameters",
+        "ssm:ListAssociations",
+        "ssm:ListInstanceAssociations",
+        "ssm:PutInventory",
+        "ssm:PutComplianceItems",
+        "ssm:PutConfigurePackageResult",
+        "ssm:UpdateAssociationStatus",
+        "ssm:UpdateInstanceAssociationStatus",
+        "ssm:UpdateInstanceInformation"
+      ],
+      Resource: "*"
+    },
+    {
+      Effect: "Allow",
+      Action: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+      Resource: "*"
+    },
+    {
+      Effect: "Allow",
+      Action: [
+        "ec2messages:AcknowledgeMessage",
+        "ec2messages:DeleteMessage",
+        "ec2messages:FailMessage",
+        "ec2messages:GetEndpoint",
+        "ec2messages:GetMessages",
+        "ec2messages:SendReply"
+      ],
+      Resource: "*"
+    }
+  ]
+}
+
+/** The role of instances `aegea launch` starts (name: --iam-role, default aegea.launch). */
+export const launchRole = (name: string): RoleSpec => ({
+  name,
+  trustedService: "ec2.amazonaws.com",
+  description: "Lets instances launched by aegea register with Systems Manager (ssh over SSM)",
+  inlinePolicies: { "aegea.launch.ssm": ssmManagedInstanceCore }
+})

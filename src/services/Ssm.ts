@@ -3,7 +3,7 @@
  * instance, Session Manager sessions (the control plane; the data channel is `SsmSession`) and
  * Run Command.
  */
-import { Context, Schema, type Effect, type Option } from "effect"
+import { Context, type Effect, type Option, type Redacted, Schema } from "effect"
 import type { AwsError } from "./Errors.ts"
 
 export const AgentInfo = Schema.Struct({
@@ -20,7 +20,7 @@ export type AgentInfo = typeof AgentInfo.Type
 export interface SessionTicket {
   readonly sessionId: string
   readonly streamUrl: string
-  readonly token: import("effect").Redacted.Redacted<string>
+  readonly token: Redacted.Redacted<string>
 }
 
 export type SessionDocument =
@@ -38,6 +38,27 @@ export const CommandInvocation = Schema.Struct({
 })
 export type CommandInvocation = typeof CommandInvocation.Type
 
+export interface SendCommandOptions {
+  /** Seconds the command may run on the instance (AWS-RunShellScript's executionTimeout; default 3600). */
+  readonly executionTimeoutSeconds?: number
+  readonly comment?: string
+}
+
+/** Statuses after which a command invocation changes no more. */
+export const finalCommandStatuses: ReadonlySet<string> = new Set(["Success", "Cancelled", "TimedOut", "Failed"])
+
+/** The Session Manager document and parameters of a session (what StartSession is called with). */
+export const sessionRequest = (document: SessionDocument): {
+  readonly documentName: string
+  readonly parameters: Readonly<Record<string, ReadonlyArray<string>>>
+} => {
+  if (document.kind === "ssh") return { documentName: "AWS-StartSSHSession", parameters: { portNumber: [String(document.port)] } }
+  const base = { portNumber: [String(document.remotePort)], localPortNumber: [String(document.localPort)] }
+  return document.host === undefined
+    ? { documentName: "AWS-StartPortForwardingSession", parameters: base }
+    : { documentName: "AWS-StartPortForwardingSessionToRemoteHost", parameters: { ...base, host: [document.host] } }
+}
+
 export class Ssm extends Context.Service<Ssm, {
   /** A parameter's value (public ones such as /aws/service/...), or none when it does not exist. */
   readonly getParameter: (name: string) => Effect.Effect<Option.Option<string>, AwsError>
@@ -46,7 +67,11 @@ export class Ssm extends Context.Service<Ssm, {
   readonly startSession: (instanceId: string, document: SessionDocument) => Effect.Effect<SessionTicket, AwsError>
   readonly terminateSession: (sessionId: string) => Effect.Effect<void, AwsError>
   /** Run a shell script with AWS-RunShellScript; returns the command id. */
-  readonly sendCommand: (instanceId: string, commands: ReadonlyArray<string>) => Effect.Effect<string, AwsError>
+  readonly sendCommand: (
+    instanceId: string,
+    commands: ReadonlyArray<string>,
+    options?: SendCommandOptions
+  ) => Effect.Effect<string, AwsError>
   readonly commandInvocation: (commandId: string, instanceId: string) => Effect.Effect<CommandInvocation, AwsError>
   readonly cancelCommand: (commandId: string, instanceId: string) => Effect.Effect<void, AwsError>
 }>()("aegea/Ssm") {}

@@ -66,8 +66,11 @@ export const ensureDefaultQueue = Effect.gen(function*() {
   const { vpcId, subnetIds } = yield* network.defaultNetwork
   const group = yield* network.ensureSecurityGroup(defaultQueueName, vpcId, "aegea batch jobs (outbound only)")
   if (group.created) yield* output.info(`created security group ${defaultQueueName} (${group.id}) in ${vpcId}`)
+  const serviceRole = yield* (yield* Iam).ensureServiceLinkedRole("batch.amazonaws.com", "AWSServiceRoleForBatch")
+  if (serviceRole.created) yield* output.info("created the AWS Batch service-linked role AWSServiceRoleForBatch")
   const ce = yield* batch.createComputeEnvironment({
     name: defaultQueueName,
+    serviceRole: serviceRole.value.arn,
     computeType: "FARGATE",
     maxVcpus: 64,
     subnets: subnetIds,

@@ -2,7 +2,7 @@
  * `batch watch` and `batch submit --watch`: follow a job to SUCCEEDED or FAILED with its log lines
  * (watchLoop.ts), explain a job stuck in RUNNABLE, and turn the end into an exit code.
  */
-import { Duration, Effect, Stream } from "effect"
+import { type Duration, Effect, Stream } from "effect"
 import { Batch, defaultJobLogGroup, isFinished, type Job } from "./Batch.ts"
 import { type AwsError, OperationFailed, type ResourceNotFound } from "./Errors.ts"
 import type { Logs } from "./Logs.ts"
@@ -92,4 +92,3 @@ export const jobOutcome = (job: Job): Effect.Effect<void, OperationFailed> => {
   )
 }
 
-export const millis = (d: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(d))

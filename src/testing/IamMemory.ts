@@ -78,6 +78,12 @@ export const IamMemory = {
               }
               return { value: { name: spec.name, arn: roleArn(spec.name) }, created: !exists }
             }),
+          ensureServiceLinkedRole: (service, roleName) =>
+            Effect.gen(function*() {
+              const exists = (yield* Ref.get(known)).role.includes(roleName)
+              if (!exists) yield* Ref.update(known, (k) => ({ ...k, role: [...k.role, roleName] }))
+              return { value: { name: roleName, arn: `arn:aws:iam::${account}:role/aws-service-role/${service}/${roleName}` }, created: !exists }
+            }),
           putInlinePolicy,
           ensureInstanceProfile: (name, roleName) =>
             Effect.gen(function*() {
@@ -93,5 +99,18 @@ export const IamMemory = {
         })
         return Context.make(Iam, iam).pipe(Context.add(IamMemoryState, state))
       })
+    )
+}
+
+// --- launch (issue 5) ---
+// (Imports are hoisted; they sit here to keep this block separate from the code above.)
+import { callerName, IamIdentity } from "../services/Iam.ts"
+
+export const IamIdentityMemory = {
+  /** A fixed caller (default arn:aws:iam::123456789012:user/alice). */
+  layer: (arn = "arn:aws:iam::123456789012:user/alice"): Layer.Layer<IamIdentity> =>
+    Layer.succeed(
+      IamIdentity,
+      IamIdentity.of({ caller: Effect.succeed({ accountId: arn.split(":")[4] ?? "", arn, name: callerName(arn) }) })
     )
 }

@@ -5,3 +5,7 @@
 export { layerFromValue as AegeaConfigTest } from "./AegeaConfigTest.ts"
 export { type Ec2Seed, Ec2Memory, Ec2MemoryState, makeInstance } from "./Ec2Memory.ts"
 export { defaultTestSettings, OutputCapture, OutputTest } from "./OutputTest.ts"
+export { LogsMemory, LogsMemoryState, type LogsSeed } from "./LogsMemory.ts"
+export { S3Memory, S3MemoryState } from "./S3Memory.ts"
+export { CostExplorerMemory, CostExplorerMemoryState } from "./CostExplorerMemory.ts"
+export { SecretsMemory, SecretsMemoryState } from "./SecretsMemory.ts"

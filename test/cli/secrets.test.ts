@@ -28,7 +28,7 @@ describe("aegea secrets (CLI)", () => {
     expect(key.code, key.stderr).toBe(0)
     expect(key.stdout).toMatch(/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]+=* cli\/ssh\n$/)
     const pem = await runCli(["secrets", "get", "cli/ssh"])
-    expect(pem.stdout).toContain("-----BEGIN PRIVATE KEY-----")
+    expect(pem.stdout).toContain("-----BEGIN OPENSSH PRIVATE KEY-----")
   })
 
   it("missing secret -> exit 5 with a hint; unknown flag -> exit 2; no stdin value -> exit 2", async () => {

@@ -1,10 +1,4 @@
 /** LogsLive + S3Live against moto: the shared contract, plus what moto does differently from AWS. */
-import {
-  CloudWatchLogsClient,
-  CreateLogGroupCommand,
-  CreateLogStreamCommand,
-  PutLogEventsCommand
-} from "@aws-sdk/client-cloudwatch-logs"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { AwsClients } from "../../src/layers/AwsClients.ts"
@@ -12,7 +6,8 @@ import { LogsLive } from "../../src/layers/LogsLive.ts"
 import { S3Live } from "../../src/layers/S3Live.ts"
 import { Logs } from "../../src/services/Logs.ts"
 import { logsContract } from "../contract/logs.ts"
-import { motoEndpoint, resetMoto, sdkConfig, TEST_REGION } from "../support/moto.ts"
+import { putEvents, seedLogs } from "../support/logs.ts"
+import { motoEndpoint, resetMoto, TEST_REGION } from "../support/moto.ts"
 
 process.env.AWS_ACCESS_KEY_ID = "testing"
 process.env.AWS_SECRET_ACCESS_KEY = "testing"
@@ -21,30 +16,6 @@ const liveLayer = () =>
   Layer.mergeAll(LogsLive, S3Live).pipe(
     Layer.provide(AwsClients.layerStatic({ region: TEST_REGION, profile: undefined, endpointUrl: motoEndpoint(), maxAttempts: 1 }))
   )
-
-export const putEvents = async (group: string, stream: string, events: ReadonlyArray<{ timestamp: number; message: string }>) => {
-  const client = new CloudWatchLogsClient(sdkConfig())
-  try {
-    await client.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents: [...events] }))
-  } finally {
-    client.destroy()
-  }
-}
-
-export const seedLogs = async (seed: Record<string, Record<string, ReadonlyArray<{ timestamp: number; message: string }>>>) => {
-  const client = new CloudWatchLogsClient(sdkConfig())
-  try {
-    for (const [group, streams] of Object.entries(seed)) {
-      await client.send(new CreateLogGroupCommand({ logGroupName: group }))
-      for (const [stream, events] of Object.entries(streams)) {
-        await client.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }))
-        if (events.length > 0) await client.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents: [...events] }))
-      }
-    }
-  } finally {
-    client.destroy()
-  }
-}
 
 logsContract("live on moto", {
   make: async (seed) => {
@@ -72,5 +43,14 @@ describe("LogsLive on moto: known moto gaps", () => {
     assert.strictEqual(result.status, "Complete")
     // Real AWS would return only "ERROR one"; moto returns both.
     assert.deepStrictEqual(result.rows.map((r) => r["@message"]).sort(), ["ERROR one", "fine"])
+  })
+
+  it("StartQuery on an unknown group is AwsNotFound", async () => {
+    await resetMoto()
+    const error = await Effect.runPromise(Effect.gen(function*() {
+      const logs = yield* Logs
+      return yield* Effect.flip(logs.startQuery({ groups: ["/nope"], query: "fields @message", start: new Date(0), end: new Date() }))
+    }).pipe(Effect.provide(liveLayer())))
+    assert.strictEqual(error._tag, "AwsNotFound")
   })
 })

@@ -146,3 +146,13 @@ describe("runInsightsQuery", () => {
       assert.include(error.message, "Failed")
     }).pipe(Effect.provide(LogsMemory.layer({ ...seed, queryOutcome: "Failed" }))))
 })
+
+describe("insightsDate", () => {
+  it("reads Insights timestamps, epoch milliseconds and ISO strings", async () => {
+    const { insightsDate } = await import("../../src/commands/grep.ts")
+    assert.strictEqual(insightsDate("2024-05-01 12:00:00.000").toISOString(), "2024-05-01T12:00:00.000Z")
+    assert.strictEqual(insightsDate("1714564800000").toISOString(), "2024-05-01T12:00:00.000Z")
+    assert.strictEqual(insightsDate("2024-05-01T12:00:00Z").toISOString(), "2024-05-01T12:00:00.000Z")
+    assert.strictEqual(insightsDate("garbage").getTime(), 0)
+  })
+})

@@ -15,7 +15,7 @@ const seed = {
     { id: "i-00000000000000002", name: "web-2", tags: { env: "dev" } },
     { id: "i-00000000000000003", name: "db-1", state: "stopped" as const, tags: { env: "prod" } }
   ],
-  settleAfter: "5 seconds",
+  settleAfter: "5 seconds" as const,
   pageSize: 2
 }
 

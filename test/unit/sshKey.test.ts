@@ -19,9 +19,9 @@ describe("ed25519 SSH keys", () => {
     expect(() => openSshPublicKey(new Uint8Array(31))).toThrow()
   })
 
-  it("generates a PKCS#8 private key whose public half ssh-keygen derives identically", () => {
+  it("generates an OpenSSH private key whose public half ssh-keygen derives identically", () => {
     const pair = generateEd25519KeyPair("test")
-    expect(pair.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/)
+    expect(pair.privateKeyPem).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n/)
     const dir = mkdtempSync(join(tmpdir(), "aegea-sshkey-"))
     try {
       const file = join(dir, "id")

@@ -25,11 +25,11 @@ export const commonRunFlags = {
   image: optionalString("image", "The container image (default from config: ubuntu)."),
   ecrImage: optionalString("ecr-image", "An image in this account's ECR registry, as REPO[:TAG]; overrides --image."),
   environment: repeated("environment", "An environment variable for the container, as NAME=VALUE; repeatable."),
-  dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("Print the exact AWS requests as JSON and change nothing.")),
-  watch: Flag.Boolean("watch").pipe(Flag.withDescription("Follow the job: print its status changes and log lines, then exit with its exit code.")),
+  dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("Print the exact AWS requests as JSON and change nothing."), Flag.withDefault(false)),
+  watch: Flag.Boolean("watch").pipe(Flag.withDescription("Follow the job: print its status changes and log lines, then exit with its exit code."), Flag.withDefault(false)),
   terminateOnInterrupt: Flag.Boolean("terminate-on-interrupt").pipe(
     Flag.withDescription("With --watch: on Ctrl-C, terminate the job before exiting (at a terminal you are asked otherwise).")
-  )
+  , Flag.withDefault(false))
 }
 
 const submitFlags = {

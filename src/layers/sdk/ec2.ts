@@ -19,3 +19,6 @@ export {
   StopInstancesCommand,
   TerminateInstancesCommand
 } from "@aws-sdk/client-ec2"
+
+// --- launch (issue 5) ---
+export { DescribeSpotPriceHistoryCommand, RunInstancesCommand } from "@aws-sdk/client-ec2"

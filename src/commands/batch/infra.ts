@@ -1,0 +1,219 @@
+/** `aegea batch queues|compute-environments|job-definitions` and creating, updating and deleting queues and compute environments. */
+import { Effect, Option, Schedule, Stream } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { Batch, computeTypes } from "../../services/Batch.ts"
+import { Ec2Network } from "../../services/Ec2.ts"
+import { OperationFailed, ResourceNotFound } from "../../services/Errors.ts"
+import { Iam } from "../../services/Iam.ts"
+import { Output } from "../../services/Output.ts"
+import { BatchLayer } from "./layer.ts"
+
+const name = (what: string) => Argument.String("name").pipe(Argument.withDescription(`The ${what}'s name.`))
+const optionalInt = (flag: string, description: string) => Flag.Int(flag).pipe(Flag.withDescription(description), Flag.optional)
+
+export const queuesCommand = Command.make("queues", {}, () =>
+  Effect.gen(function*() {
+    const rows = yield* Stream.runCollect((yield* Batch).queues())
+    yield* (yield* Output).table(rows, {
+      columns: [
+        { key: "name", kind: "name" },
+        { key: "state", kind: "state" },
+        { key: "status", kind: "state" },
+        { key: "statusReason", header: "REASON" },
+        { key: "priority", kind: "number" },
+        { key: "computeEnvironments", header: "COMPUTE ENVIRONMENTS" }
+      ],
+      kinds: { arn: "id" }
+    })
+  })).pipe(
+    Command.withDescription("List job queues."),
+    Command.withExamples([{ command: "aegea batch queues", description: "Every job queue in the region" }]),
+    Command.provide(BatchLayer)
+  )
+
+export const computeEnvironmentsCommand = Command.make("compute-environments", {}, () =>
+  Effect.gen(function*() {
+    const rows = yield* Stream.runCollect((yield* Batch).computeEnvironments())
+    yield* (yield* Output).table(rows, {
+      columns: [
+        { key: "name", kind: "name" },
+        { key: "computeType", header: "TYPE" },
+        { key: "state", kind: "state" },
+        { key: "status", kind: "state" },
+        { key: "statusReason", header: "REASON" },
+        { key: "minVcpus", header: "MIN", kind: "number" },
+        { key: "desiredVcpus", header: "DESIRED", kind: "number" },
+        { key: "maxVcpus", header: "MAX", kind: "number" },
+        { key: "instanceTypes", header: "INSTANCE TYPES" }
+      ],
+      kinds: { arn: "id" }
+    })
+  })).pipe(
+    Command.withDescription("List compute environments with their vCPU limits."),
+    Command.withExamples([{ command: "aegea batch compute-environments", description: "Every compute environment" }]),
+    Command.provide(BatchLayer)
+  )
+
+export const jobDefinitionsCommand = Command.make(
+  "job-definitions",
+  { all: Flag.Boolean("all").pipe(Flag.withDescription("Include INACTIVE (deregistered) definitions."), Flag.withDefault(false)) },
+  (input) =>
+    Effect.gen(function*() {
+      const rows = yield* Stream.runCollect((yield* Batch).jobDefinitions(input.all ? {} : { status: "ACTIVE" }))
+      yield* (yield* Output).table(rows, {
+        columns: [
+          { key: "name", kind: "name" },
+          { key: "revision", kind: "number" },
+          { key: "status", kind: "state" },
+          { key: "platform" },
+          { key: "image" },
+          { key: "vcpus", kind: "number" },
+          { key: "memory", kind: "number" }
+        ],
+        kinds: { arn: "id" }
+      })
+    })
+).pipe(
+  Command.withDescription("List job definitions (aegea's are named aegea_batch_<content hash>)."),
+  Command.withExamples([{ command: "aegea batch job-definitions --all", description: "Including deregistered ones" }]),
+  Command.provide(BatchLayer)
+)
+
+const waitUntil = <A>(what: string, check: Effect.Effect<A, never>, done: (a: A) => boolean) =>
+  check.pipe(
+    Effect.repeat({ schedule: Schedule.spaced("2 seconds"), until: done }),
+    Effect.timeoutOrElse({ duration: "5 minutes", orElse: () => Effect.fail(new OperationFailed({ message: `timed out waiting for ${what}` })) })
+  )
+
+export const createComputeEnvironmentCommand = Command.make(
+  "create-compute-environment",
+  {
+    name: name("compute environment"),
+    computeType: Flag.Literals("compute-type", computeTypes).pipe(Flag.withDescription("Fargate, Fargate Spot, EC2 or EC2 Spot capacity."), Flag.withDefault("FARGATE")),
+    maxVcpus: Flag.Int("max-vcpus").pipe(Flag.withDescription("The most vCPUs it may run at once."), Flag.withDefault(64)),
+    minVcpus: optionalInt("min-vcpus", "EC2/SPOT: vCPUs kept running even when idle (default 0)."),
+    desiredVcpus: optionalInt("desired-vcpus", "EC2/SPOT: vCPUs to start with (default 0)."),
+    instanceTypes: Flag.String("instance-types").pipe(Flag.withDescription("EC2/SPOT: instance types or families (default optimal); repeatable."), Flag.atLeast(0)),
+    instanceRole: Flag.String("instance-role").pipe(Flag.withDescription("EC2/SPOT: the instance profile (name or ARN) of the container instances."), Flag.optional)
+  },
+  Effect.fn("batch create-compute-environment")(function*(input) {
+    const batch = yield* Batch
+    const network = yield* Ec2Network
+    const output = yield* Output
+    const { vpcId, subnetIds } = yield* network.defaultNetwork
+    const group = yield* network.ensureSecurityGroup(input.name, vpcId, `aegea batch compute environment ${input.name}`)
+    const role = Option.getOrUndefined(input.instanceRole)
+    const instanceRole = role === undefined || role.startsWith("arn:")
+      ? role
+      : `arn:aws:iam::${yield* (yield* Iam).accountId}:instance-profile/${role}`
+    const serviceRole = yield* (yield* Iam).ensureServiceLinkedRole("batch.amazonaws.com", "AWSServiceRoleForBatch")
+    const result = yield* batch.createComputeEnvironment({
+      name: input.name,
+      serviceRole: serviceRole.value.arn,
+      computeType: input.computeType,
+      maxVcpus: input.maxVcpus,
+      ...(Option.isSome(input.minVcpus) ? { minVcpus: input.minVcpus.value } : {}),
+      ...(Option.isSome(input.desiredVcpus) ? { desiredVcpus: input.desiredVcpus.value } : {}),
+      ...(input.instanceTypes.length > 0 ? { instanceTypes: input.instanceTypes } : {}),
+      ...(instanceRole !== undefined ? { instanceRole } : {}),
+      subnets: subnetIds,
+      securityGroups: [group.id]
+    })
+    yield* output.info(result.created ? `created compute environment ${input.name}` : `compute environment ${input.name} already exists`)
+    yield* output.document(result.value)
+  })
+).pipe(
+  Command.withDescription("Create a managed compute environment in the default VPC's subnets (nothing happens when it exists)."),
+  Command.withExamples([{ command: "aegea batch create-compute-environment spot --compute-type FARGATE_SPOT --max-vcpus 256", description: "A Fargate Spot environment" }]),
+  Command.provide(BatchLayer)
+)
+
+export const updateComputeEnvironmentCommand = Command.make(
+  "update-compute-environment",
+  {
+    name: name("compute environment"),
+    minVcpus: optionalInt("min-vcpus", "New minimum vCPUs."),
+    desiredVcpus: optionalInt("desired-vcpus", "New desired vCPUs."),
+    maxVcpus: optionalInt("max-vcpus", "New maximum vCPUs.")
+  },
+  Effect.fn("batch update-compute-environment")(function*(input) {
+    const batch = yield* Batch
+    const [existing] = yield* Stream.runCollect(batch.computeEnvironments([input.name]))
+    if (existing === undefined) return yield* new ResourceNotFound({ kind: "compute environment", name: input.name, region: batch.region })
+    yield* batch.updateComputeEnvironment(input.name, {
+      ...(Option.isSome(input.minVcpus) ? { minVcpus: input.minVcpus.value } : {}),
+      ...(Option.isSome(input.desiredVcpus) ? { desiredVcpus: input.desiredVcpus.value } : {}),
+      ...(Option.isSome(input.maxVcpus) ? { maxVcpus: input.maxVcpus.value } : {})
+    })
+    yield* (yield* Output).info(`updated compute environment ${input.name}`)
+  })
+).pipe(
+  Command.withDescription("Change a compute environment's vCPU limits."),
+  Command.withExamples([{ command: "aegea batch update-compute-environment aegea_batch --max-vcpus 128", description: "Allow more vCPUs" }]),
+  Command.provide(BatchLayer)
+)
+
+export const deleteComputeEnvironmentCommand = Command.make(
+  "delete-compute-environment",
+  { name: name("compute environment") },
+  Effect.fn("batch delete-compute-environment")(function*(input) {
+    const batch = yield* Batch
+    const output = yield* Output
+    const describe = Effect.map(Stream.runCollect(batch.computeEnvironments([input.name])), (all) => all[0])
+    if ((yield* describe) === undefined) return yield* new ResourceNotFound({ kind: "compute environment", name: input.name, region: batch.region })
+    yield* batch.updateComputeEnvironment(input.name, { state: "DISABLED" })
+    yield* output.info(`disabled compute environment ${input.name}; waiting for it to settle`)
+    yield* waitUntil(`compute environment ${input.name} to be disabled`, describe.pipe(Effect.orDie), (c) => c === undefined || c.status !== "UPDATING")
+    yield* batch.deleteComputeEnvironment(input.name)
+    yield* output.info(`deleted compute environment ${input.name}`)
+  })
+).pipe(
+  Command.withDescription("Disable a compute environment, wait for it, and delete it."),
+  Command.withExamples([{ command: "aegea batch delete-compute-environment spot", description: "Delete the environment named spot" }]),
+  Command.provide(BatchLayer)
+)
+
+export const createQueueCommand = Command.make(
+  "create-queue",
+  {
+    name: name("job queue"),
+    priority: Flag.Int("priority").pipe(Flag.withDescription("Higher priority queues are scheduled first."), Flag.withDefault(5)),
+    computeEnvironments: Flag.String("compute-environments").pipe(
+      Flag.withDescription("Compute environments in order of preference (comma-separated or repeated)."),
+      Flag.atLeast(1)
+    )
+  },
+  Effect.fn("batch create-queue")(function*(input) {
+    const batch = yield* Batch
+    const environments = input.computeEnvironments.flatMap((c) => c.split(",")).map((c) => c.trim()).filter((c) => c !== "")
+    const found = yield* Stream.runCollect(batch.computeEnvironments(environments))
+    const missing = environments.filter((e) => !found.some((f) => f.name === e || f.arn === e))
+    if (missing.length > 0) return yield* new ResourceNotFound({ kind: "compute environment", name: missing[0] ?? "", region: batch.region, hint: "Run 'aegea batch compute-environments'" })
+    const result = yield* batch.createQueue({ name: input.name, priority: input.priority, computeEnvironments: environments })
+    yield* (yield* Output).info(result.created ? `created job queue ${input.name}` : `job queue ${input.name} already exists`)
+    yield* (yield* Output).document(result.value)
+  })
+).pipe(
+  Command.withDescription("Create a job queue over compute environments (nothing happens when it exists)."),
+  Command.withExamples([{ command: "aegea batch create-queue urgent --priority 10 --compute-environments spot,aegea_batch", description: "A queue preferring spot" }]),
+  Command.provide(BatchLayer)
+)
+
+export const deleteQueueCommand = Command.make(
+  "delete-queue",
+  { name: name("job queue") },
+  Effect.fn("batch delete-queue")(function*(input) {
+    const batch = yield* Batch
+    const output = yield* Output
+    const describe = Effect.map(Stream.runCollect(batch.queues([input.name])), (all) => all[0])
+    if ((yield* describe) === undefined) return yield* new ResourceNotFound({ kind: "job queue", name: input.name, region: batch.region, hint: "Run 'aegea batch queues'" })
+    yield* batch.updateQueue(input.name, { state: "DISABLED" })
+    yield* waitUntil(`job queue ${input.name} to be disabled`, describe.pipe(Effect.orDie), (q) => q === undefined || q.status !== "UPDATING")
+    yield* batch.deleteQueue(input.name)
+    yield* output.info(`deleted job queue ${input.name}`)
+  })
+).pipe(
+  Command.withDescription("Disable a job queue, wait for it, and delete it."),
+  Command.withExamples([{ command: "aegea batch delete-queue urgent", description: "Delete the queue named urgent" }]),
+  Command.provide(BatchLayer)
+)

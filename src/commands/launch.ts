@@ -1,0 +1,119 @@
+/** `aegea launch NAME`: start an instance reachable with `aegea ssh NAME`, its host key known before first use. */
+import { Effect, Layer } from "effect"
+import { Command } from "effect/cli"
+import { renderCloudConfig } from "../lib/cloudInit.ts"
+import { Ec2LaunchLive, Ec2Live, Ec2NetworkLive, runInstancesInput } from "../layers/Ec2Live.ts"
+import { IamIdentityLive, IamLive } from "../layers/IamLive.ts"
+import { SsmLive } from "../layers/SsmLive.ts"
+import { AegeaConfig } from "../services/AegeaConfig.ts"
+import { Ec2, Ec2Launch, Ec2Network, type Instance } from "../services/Ec2.ts"
+import { Iam, IamIdentity } from "../services/Iam.ts"
+import { executeLaunch, type LaunchPlan, planLaunch, waitForLaunch } from "../services/Launch.ts"
+import { Output, type TableSpec } from "../services/Output.ts"
+import { Ssm } from "../services/Ssm.ts"
+import { AwsLayer, BaseLayer, preferProvided } from "./global.ts"
+import { launchFlags, launchSpec } from "./launchFlags.ts"
+
+/** Every service launch uses; each one taken from the context when a test or program provides it. */
+export const LaunchLayer = Layer.mergeAll(
+  preferProvided(Ec2, Ec2Live),
+  preferProvided(Ec2Launch, Ec2LaunchLive),
+  preferProvided(Ec2Network, Ec2NetworkLive),
+  preferProvided(Iam, IamLive),
+  preferProvided(IamIdentity, IamIdentityLive),
+  preferProvided(Ssm, SsmLive)
+).pipe(Layer.provide(AwsLayer), Layer.provideMerge(BaseLayer))
+
+export const launchedTable: TableSpec = {
+  columns: [
+    { key: "name", kind: "name" },
+    { key: "id", kind: "id" },
+    { key: "state", kind: "state" },
+    { key: "type" },
+    { key: "availabilityZone", header: "AZ" },
+    { key: "privateIp", header: "PRIVATE IP" },
+    { key: "publicDns", header: "PUBLIC DNS" },
+    { key: "lifecycle" },
+    { key: "imageId", header: "IMAGE", kind: "id" },
+    { key: "hostKeyFingerprint", header: "HOST KEY" }
+  ],
+  kinds: { tags: "tags" }
+}
+
+const launchedRow = (instance: Instance, plan: LaunchPlan) => ({
+  name: instance.name ?? plan.name,
+  id: instance.id,
+  state: instance.state,
+  type: instance.type,
+  availabilityZone: instance.availabilityZone,
+  privateIp: instance.privateIp,
+  publicDns: instance.publicDns,
+  lifecycle: instance.lifecycle,
+  imageId: instance.imageId ?? plan.image.id,
+  hostKeyFingerprint: plan.hostKey.fingerprint,
+  tags: instance.tags
+})
+
+/** What --dry-run prints: the ensures and the RunInstances input, user data decoded, private key redacted. */
+const dryRunDocument = (plan: LaunchPlan) =>
+  Effect.map(renderCloudConfig(plan.cloudConfig), (userData) => ({
+    dryRun: true,
+    image: { id: plan.image.id, name: plan.image.name, architecture: plan.image.architecture },
+    zone: { availabilityZone: plan.request.availabilityZone, reason: plan.zoneReason },
+    ensure: [
+      ...(plan.ensureSecurityGroup && !plan.ensureSecurityGroup.exists
+        ? [{ CreateSecurityGroup: { GroupName: plan.ensureSecurityGroup.name, VpcId: plan.ensureSecurityGroup.vpcId, ingress: [] } }]
+        : []),
+      ...(plan.ensureRole
+        ? [{ EnsureRole: { RoleName: plan.ensureRole.name, trustedService: "ec2.amazonaws.com", inlinePolicy: "aegea.launch.ssm" } }, {
+          EnsureInstanceProfile: { InstanceProfileName: plan.ensureRole.name, RoleName: plan.ensureRole.name }
+        }]
+        : [])
+    ],
+    hostKey: { publicKey: plan.hostKey.publicKey, fingerprint: plan.hostKey.fingerprint },
+    RunInstances: {
+      ...runInstancesInput(plan.request),
+      ...(plan.ensureSecurityGroup && !plan.ensureSecurityGroup.exists
+        ? { SecurityGroupIds: [...plan.request.securityGroupIds, `<id of ${plan.ensureSecurityGroup.name}, created on launch>`] }
+        : {}),
+      UserData: userData
+    }
+  }))
+
+export const launchCommand = Command.make(
+  "launch",
+  launchFlags,
+  Effect.fn("launch")(function*(input) {
+    const output = yield* Output
+    const config = yield* AegeaConfig
+    const { spec, dryRun, wait } = yield* launchSpec(input, config.section("launch"))
+    const plan = yield* planLaunch(spec)
+    if (dryRun) {
+      yield* output.document(yield* dryRunDocument(plan))
+      yield* output.info(`dry run: nothing was created; ${plan.name} would boot ${plan.image.id} in ${plan.request.availabilityZone ?? "the default zone"}`)
+      return
+    }
+    const { instance, ensured } = yield* executeLaunch(plan)
+    for (const created of ensured) yield* output.info(`created ${created}`)
+    yield* output.info(`launched ${plan.name} (${instance.id}) from ${plan.image.id} in ${plan.request.availabilityZone ?? "?"} (${plan.zoneReason})`)
+    let final = instance
+    if (wait) {
+      const agent = spec.iamRole !== undefined
+      yield* output.info(`waiting for ${instance.id} to be running${agent ? " and its SSM agent online" : ""}...`)
+      if (!agent) yield* output.warn("the instance has no IAM role, so its SSM agent cannot register: aegea ssh will need --no-ssm")
+      final = yield* waitForLaunch(instance, { agent })
+    }
+    yield* output.table([launchedRow({ ...final, tags: { ...plan.request.tags, ...final.tags } }, plan)], launchedTable)
+  })
+).pipe(
+  Command.withDescription(
+    "Launch an instance by name, with no inbound ports: ssh goes through SSM, and its host key (made here, stored in its tags) is verified on first use."
+  ),
+  Command.withExamples([
+    { command: "aegea launch box --amazon-linux-ami", description: "Launch the latest Amazon Linux 2023 as t3a.micro and wait for SSM" },
+    { command: "aegea launch gpu1 --ubuntu-linux-ami -t g5.xlarge --spot --storage /=100 --storage /data=500", description: "A spot GPU box with a larger root and a data volume" },
+    { command: "aegea launch arm1 -t t4g.small --amazon-linux-ami --cloud-config-data '{\"packages\": [\"git\"]}'", description: "A Graviton box with git installed by cloud-init" },
+    { command: "aegea launch box --ami my-image-* --dry-run", description: "Show the requests for the newest own image named my-image-*, change nothing" }
+  ]),
+  Command.provide(LaunchLayer)
+)

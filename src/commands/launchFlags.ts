@@ -1,0 +1,156 @@
+/**
+ * The flags of `aegea launch` and their translation into a `LaunchSpec`. Flags the user did not
+ * give come from the config section `launch` (e.g. launch.instance_type, launch.iam_role,
+ * launch.cloud_config), then from the built-in defaults.
+ */
+import { Effect, FileSystem, Option } from "effect"
+import { Argument, Flag } from "effect/cli"
+import { type CloudConfig, parseCloudConfig, userDataFileConfig } from "../lib/cloudInit.ts"
+import { isSpotPrice } from "../lib/spotPrice.ts"
+import { withConfigDefaults } from "../services/AegeaConfig.ts"
+import { UsageError } from "../services/Errors.ts"
+import { defaultLaunchRole, type LaunchSpec, type StorageRequest } from "../services/Launch.ts"
+import { type AmiSource, defaultAmiParameterPrefixes } from "../services/launchImage.ts"
+import { commaList, keyValues } from "./parse.ts"
+
+const text = (name: string, description: string) => Flag.String(name).pipe(Flag.withDescription(description), Flag.optional)
+const switchOff = (name: string, description: string) =>
+  Flag.Boolean(name).pipe(Flag.withDescription(description), Flag.withDefault(false))
+const repeated = (name: string, description: string) => Flag.String(name).pipe(Flag.withDescription(description), Flag.atLeast(0))
+
+export const launchFlags = {
+  name: Argument.String("name").pipe(
+    Argument.withDescription("The instance's name: its Name tag and host name (letters, digits, hyphens), unique among live instances.")
+  ),
+  ami: text("ami", "Boot this image: an id (ami-...), or the name (wildcards allowed) of one of this account's images."),
+  amiTags: repeated("ami-tags", "Boot the newest of this account's images with this tag, as KEY=VALUE; repeatable."),
+  ubuntuLinuxAmi: switchOff("ubuntu-linux-ami", "Boot the latest Ubuntu server image, found through AWS's public SSM parameters."),
+  ubuntuRelease: text("ubuntu-release", "The Ubuntu release for --ubuntu-linux-ami (default 24.04)."),
+  amazonLinuxAmi: switchOff("amazon-linux-ami", "Boot the latest Amazon Linux image, found through AWS's public SSM parameters."),
+  amazonLinuxRelease: text("amazon-linux-release", "The Amazon Linux release for --amazon-linux-ami: 2023 (the default), 2022 or 2."),
+  instanceType: Flag.String("instance-type").pipe(
+    Flag.withAlias("t"),
+    Flag.withDescription("The instance type (default from config launch.instance_type: t3a.micro); Graviton types boot arm64 images."),
+    Flag.optional
+  ),
+  spot: Flag.Boolean("spot").pipe(
+    Flag.withDescription("Launch a one-time spot instance, in the zone with the lowest recent spot price unless a zone or subnet is given."),
+    Flag.optional
+  ),
+  spotPrice: text("spot-price", "The most to pay per hour for a spot instance, in USD (implies --spot; default: the on-demand price)."),
+  subnet: text("subnet", "Launch into this subnet (id or Name tag) instead of the default VPC's."),
+  availabilityZone: text("availability-zone", "Launch into this availability zone, e.g. us-east-1b."),
+  securityGroups: repeated("security-groups", "Attach these security groups (names or ids, comma-separated or repeated) instead of aegea.launch."),
+  iamRole: text("iam-role", "The IAM role and instance profile of the instance (default aegea.launch); \"\" for none."),
+  manageIam: Flag.Boolean("manage-iam").pipe(
+    Flag.withDescription("Create or update the role and instance profile with the permissions the SSM agent needs; --no-manage-iam uses them as they are."),
+    Flag.withDefault(true)
+  ),
+  storage: repeated("storage", "Volumes as MOUNT=SIZE_GB: /=30 resizes the root volume, /data=100 adds an encrypted gp3 volume mounted at /data; repeatable."),
+  tags: repeated("tags", "Tag the instance (and its volumes) with KEY=VALUE; repeatable."),
+  sshKeyName: text("ssh-key-name", "Install this EC2 key pair's public key for the default user (not needed for aegea ssh)."),
+  userData: text("user-data", "Merge this file into the instance's cloud-init config: a #cloud-config document, or a #! script to run at first boot."),
+  cloudConfigData: text("cloud-config-data", "Merge this cloud-init config (JSON or YAML), e.g. '{\"packages\": [\"jq\"]}'."),
+  dryRun: switchOff("dry-run", "Print the requests launch would make (user data decoded, host private key redacted) and change nothing."),
+  clientToken: text("client-token", "The RunInstances idempotency token: repeating a launch with the same token starts no second instance."),
+  wait: Flag.Boolean("wait").pipe(
+    Flag.withDescription("Wait until the instance is running and its SSM agent is online (the default); --no-wait returns at once."),
+    Flag.optional
+  )
+}
+
+export type LaunchInput = {
+  readonly [K in keyof typeof launchFlags]: (typeof launchFlags)[K] extends Flag.Flag<infer A> ? A
+    : (typeof launchFlags)[K] extends Argument.Argument<infer A> ? A
+    : never
+}
+
+/** "/data=100", "/=30GB" -> { mountPoint, sizeGiB }. */
+export const parseStorage = (values: ReadonlyArray<string>) =>
+  Effect.forEach(commaList(values), (item) => {
+    const match = /^(\/[^=]*)=(\d+)\s*(G|GB|GiB)?$/i.exec(item.trim())
+    const size = Number(match?.[2])
+    return match && size >= 1 && size <= 65536
+      ? Effect.succeed<StorageRequest>({ mountPoint: match[1]!.replace(/(.)\/+$/, "$1"), sizeGiB: size })
+      : Effect.fail(
+        new UsageError({
+          message: `invalid value for --storage: ${JSON.stringify(item)}`,
+          hint: "Write it as MOUNT=SIZE_GB with an absolute mount point, e.g. --storage /=30 --storage /data=100"
+        })
+      )
+  })
+
+const isMapping = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const amiSource = (input: LaunchInput, config: Readonly<Record<string, unknown>>, tags: Record<string, Array<string>>) =>
+  Effect.gen(function*() {
+    const given = [input.ubuntuLinuxAmi, input.amazonLinuxAmi, Option.isSome(input.ami) || Object.keys(tags).length > 0]
+    if (given.filter(Boolean).length > 1) {
+      return yield* new UsageError({ message: "choose one of --ami/--ami-tags, --ubuntu-linux-ami and --amazon-linux-ami" })
+    }
+    const release = (flag: Option.Option<string>, key: string, fallback: string) =>
+      Option.getOrElse(flag, () => String(config[key] ?? fallback))
+    if (input.ubuntuLinuxAmi) return { kind: "ubuntu", release: release(input.ubuntuRelease, "ubuntu_release", "24.04") } satisfies AmiSource
+    if (input.amazonLinuxAmi) {
+      return { kind: "amazon-linux", release: release(input.amazonLinuxRelease, "amazon_linux_release", "2023") } satisfies AmiSource
+    }
+    if (Option.isSome(input.ami) || Object.keys(tags).length > 0) {
+      return { kind: "given", ...Option.match(input.ami, { onNone: () => ({}), onSome: (ami) => ({ ami }) }), tags } satisfies AmiSource
+    }
+    return { kind: "own" } satisfies AmiSource
+  })
+
+/** Flags (+ the config section `launch`) -> a LaunchSpec; bad values are UsageErrors. */
+export const launchSpec = (raw: LaunchInput, config: Readonly<Record<string, unknown>>) =>
+  Effect.gen(function*() {
+    const input = withConfigDefaults(config, raw)
+    const amiTags = yield* keyValues("ami-tags", input.amiTags)
+    const tagLists = yield* keyValues("tags", input.tags)
+    const tags = Object.fromEntries(Object.entries(tagLists).map(([k, v]) => [k, v[v.length - 1] ?? ""]))
+    const configStorage = isMapping(config.storage) ? Object.entries(config.storage).map(([m, s]) => `${m}=${s}`) : []
+    const storage = yield* parseStorage(input.storage.length > 0 ? input.storage : configStorage)
+    if (new Set(storage.map((s) => s.mountPoint)).size !== storage.length) {
+      return yield* new UsageError({ message: "--storage names a mount point twice" })
+    }
+    const spotPrice = Option.getOrUndefined(input.spotPrice)
+    if (spotPrice !== undefined && !isSpotPrice(spotPrice)) {
+      return yield* new UsageError({ message: `invalid value for --spot-price: ${JSON.stringify(spotPrice)}`, hint: "Give USD per hour, e.g. 0.05" })
+    }
+    const spot = spotPrice !== undefined || Option.getOrElse(input.spot, () => false)
+    const configGroups = Array.isArray(config.security_groups) ? config.security_groups.map(String) : []
+    const iamRole = Option.getOrElse(input.iamRole, () => defaultLaunchRole)
+    const userConfigs: Array<CloudConfig> = []
+    if (isMapping(config.cloud_config)) userConfigs.push(config.cloud_config)
+    if (Option.isSome(input.userData)) {
+      const fs = yield* FileSystem.FileSystem
+      const path = input.userData.value
+      const content = yield* fs.readFileString(path).pipe(
+        Effect.mapError((e) => new UsageError({ message: `cannot read --user-data ${path}: ${e.message}` }))
+      )
+      userConfigs.push(yield* userDataFileConfig(content, path))
+    }
+    if (Option.isSome(input.cloudConfigData)) userConfigs.push(yield* parseCloudConfig(input.cloudConfigData.value, "--cloud-config-data"))
+    const optional = <K extends string, V>(key: K, value: Option.Option<V>) =>
+      Option.match(value, { onNone: () => ({}), onSome: (v) => ({ [key]: v }) }) as { [P in K]?: V }
+    const spec: LaunchSpec = {
+      name: input.name,
+      ami: yield* amiSource(input, config, amiTags),
+      amiParameterPrefixes: {
+        ubuntu: String(config.ubuntu_ssm_parameter_prefix ?? defaultAmiParameterPrefixes.ubuntu),
+        amazonLinux: String(config.amazon_linux_ssm_parameter_prefix ?? defaultAmiParameterPrefixes.amazonLinux)
+      },
+      instanceType: Option.getOrElse(input.instanceType, () => "t3a.micro"),
+      ...(spot ? { spot: spotPrice !== undefined ? { maxPrice: spotPrice } : {} } : {}),
+      ...optional("subnet", input.subnet),
+      ...optional("availabilityZone", input.availabilityZone),
+      securityGroups: commaList(input.securityGroups.length > 0 ? input.securityGroups : configGroups),
+      iamRole: iamRole === "" || iamRole === "none" ? undefined : iamRole,
+      manageIam: input.manageIam,
+      storage,
+      tags,
+      ...optional("sshKeyName", input.sshKeyName),
+      userConfigs,
+      ...optional("clientToken", input.clientToken)
+    }
+    return { spec, dryRun: input.dryRun, wait: Option.getOrElse(input.wait, () => true) }
+  })

@@ -1,0 +1,328 @@
+/**
+ * `aegea launch` as data and effects: a `LaunchSpec` (what the user asked for) becomes a
+ * `LaunchPlan` (the exact requests: the security group and IAM role to ensure, the RunInstances
+ * request with its cloud-init user data) without changing anything, which is all --dry-run does;
+ * `executeLaunch` then ensures, launches, and `waitForLaunch` waits for running and for the SSM agent.
+ */
+import { Clock, Config, Effect, Option, Redacted, Schedule, Stream } from "effect"
+import {
+  type CloudConfig,
+  credentialLeaks,
+  encodeUserData,
+  extraVolumeDevice,
+  launchCloudConfig,
+  redactCloudConfig,
+  renderCloudConfig
+} from "../lib/cloudInit.ts"
+import { generateHostKey, type HostKey, hostKeyTagNames, hostKeyTags } from "../lib/hostKey.ts"
+import { type Architecture, architectureOf } from "../lib/instanceTypes.ts"
+import { cheapestZone } from "../lib/spotPrice.ts"
+import { type BlockDevice, Ec2, Ec2Launch, Ec2Network, type Instance, type LaunchImage, type RunInstanceRequest } from "./Ec2.ts"
+import { type AwsError, OperationFailed, ResourceNotFound, UsageError } from "./Errors.ts"
+import { Iam, IamIdentity, launchRole } from "./Iam.ts"
+import { type AmiParameterPrefixes, type AmiSource, resolveImage } from "./launchImage.ts"
+import { Ssm } from "./Ssm.ts"
+
+export { type AmiSource } from "./launchImage.ts"
+
+/** The default security group (no ingress rules) and role/instance profile, named as the Python aegea names them. */
+export const launchSecurityGroup = "aegea.launch"
+export const defaultLaunchRole = "aegea.launch"
+
+export interface StorageRequest {
+  /** "/" resizes the root volume; any other path is a new encrypted gp3 volume mounted there. */
+  readonly mountPoint: string
+  readonly sizeGiB: number
+}
+
+export interface LaunchSpec {
+  readonly name: string
+  readonly ami: AmiSource
+  readonly amiParameterPrefixes: AmiParameterPrefixes
+  readonly instanceType: string
+  /** A one-time spot instance; `maxPrice` absent = AWS's cap, the on-demand price. */
+  readonly spot?: { readonly maxPrice?: string }
+  readonly subnet?: string
+  readonly availabilityZone?: string
+  /** Names or sg- ids; empty = the `aegea.launch` group (created without ingress rules if missing). */
+  readonly securityGroups: ReadonlyArray<string>
+  /** Role and instance profile name; undefined = launch without an instance profile. */
+  readonly iamRole: string | undefined
+  /** Create/update the role and profile (false: they must exist). */
+  readonly manageIam: boolean
+  readonly storage: ReadonlyArray<StorageRequest>
+  readonly tags: Readonly<Record<string, string>>
+  readonly sshKeyName?: string
+  /** Merged in order after aegea's own parts: config launch.cloud_config, --user-data, --cloud-config-data. */
+  readonly userConfigs: ReadonlyArray<CloudConfig>
+  readonly clientToken?: string
+}
+
+export interface LaunchPlan {
+  readonly name: string
+  readonly architecture: Architecture
+  readonly image: LaunchImage
+  readonly vpcId: string
+  /** Ensured before launching (idempotent); its id is added to the request's groups. */
+  readonly ensureSecurityGroup?: { readonly name: string; readonly vpcId: string; readonly exists: boolean }
+  /** The role and instance profile ensured before launching. */
+  readonly ensureRole?: { readonly name: string }
+  readonly hostKey: HostKey
+  /** The user data as a document, the host private key redacted (for showing). */
+  readonly cloudConfig: CloudConfig
+  /** The exact request (its user data holds the host private key: never print it as is). */
+  readonly request: RunInstanceRequest
+  /** Why this zone: a spot price, a flag, or the first subnet. */
+  readonly zoneReason: string
+}
+
+const liveStates = ["pending", "running", "stopping", "stopped"] as const
+const reservedTags = new Set<string>(["Name", ...hostKeyTagNames])
+
+/** Instance names are host names (the instance sets its hostname to it): letters, digits, hyphens. */
+const checkName = (name: string) =>
+  /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(name) && !/^i-[0-9a-f]+$/.test(name)
+    ? Effect.void
+    : Effect.fail(
+      new UsageError({
+        message: `invalid instance name ${JSON.stringify(name)}`,
+        hint: "Use a host name: letters, digits and hyphens, at most 63 characters, not an instance id"
+      })
+    )
+
+/** Fail when a live instance already has this name (exit 1: the launch is refused, nothing is missing). */
+export const checkNameIsFree = (name: string) =>
+  Effect.gen(function*() {
+    const ec2 = yield* Ec2
+    const existing = yield* Stream.runCollect(ec2.instances({ names: [name], states: [...liveStates] }))
+    if (existing.length > 0) {
+      return yield* new OperationFailed({
+        message: `an instance named ${name} already exists (${existing.map((i) => `${i.id}, ${i.state}`).join("; ")})`,
+        hint: `Choose another name, or terminate it first with 'aegea terminate ${name}'`
+      })
+    }
+  })
+
+const blockDevices = (storage: ReadonlyArray<StorageRequest>, image: LaunchImage) =>
+  Effect.gen(function*() {
+    const devices: Array<BlockDevice> = []
+    const volumes: Array<{ mountPoint: string; device: string }> = []
+    for (const s of storage) {
+      if (s.mountPoint === "/") {
+        if (image.rootDeviceName === undefined) {
+          return yield* new UsageError({ message: `cannot resize the root volume: image ${image.id} does not name its root device` })
+        }
+        devices.push({ deviceName: image.rootDeviceName, sizeGiB: s.sizeGiB, volumeType: "gp3", deleteOnTermination: true })
+      } else {
+        const device = extraVolumeDevice(volumes.length)
+        volumes.push({ mountPoint: s.mountPoint, device })
+        devices.push({ deviceName: device, sizeGiB: s.sizeGiB, volumeType: "gp3", encrypted: true, deleteOnTermination: true })
+      }
+    }
+    return { devices, volumes }
+  })
+
+/** The subnet (and so VPC and zone): --subnet, else the default VPC's subnet in the chosen zone. */
+const chooseSubnet = (spec: LaunchSpec) =>
+  Effect.gen(function*() {
+    const ec2 = yield* Ec2
+    const subnets = yield* Stream.runCollect(ec2.subnets())
+    if (spec.subnet !== undefined) {
+      const subnet = subnets.find((s) => s.id === spec.subnet || s.name === spec.subnet)
+      if (subnet === undefined) return yield* new ResourceNotFound({ kind: "subnet", name: spec.subnet, region: ec2.region })
+      if (spec.availabilityZone !== undefined && subnet.availabilityZone !== spec.availabilityZone) {
+        return yield* new UsageError({ message: `subnet ${subnet.id} is in ${subnet.availabilityZone}, not ${spec.availabilityZone}` })
+      }
+      return { subnet, reason: "--subnet" }
+    }
+    const network = yield* (yield* Ec2Network).defaultNetwork
+    const candidates = subnets
+      .filter((s) => network.subnetIds.includes(s.id))
+      .sort((a, b) => (a.availabilityZone ?? "").localeCompare(b.availabilityZone ?? ""))
+    let zone = spec.availabilityZone
+    let reason = zone === undefined ? "the default VPC's first subnet" : "--availability-zone"
+    if (zone === undefined && spec.spot !== undefined) {
+      const now = yield* Clock.currentTimeMillis
+      const prices = yield* (yield* Ec2Launch).spotPrices(spec.instanceType, new Date(now - 3_600_000))
+      const cheapest = cheapestZone(prices, candidates.flatMap((s) => (s.availabilityZone ? [s.availabilityZone] : [])))
+      if (cheapest !== undefined) {
+        zone = cheapest.availabilityZone
+        reason = `the cheapest spot price of ${spec.instanceType} ($${cheapest.price}/h)`
+      }
+    }
+    const subnet = candidates.find((s) => zone === undefined || s.availabilityZone === zone)
+    if (subnet === undefined) {
+      return yield* new ResourceNotFound({
+        kind: "default subnet",
+        name: zone ?? network.vpcId,
+        region: ec2.region,
+        hint: "Pass --subnet, or another --availability-zone"
+      })
+    }
+    return { subnet, reason }
+  })
+
+const securityGroupIds = (spec: LaunchSpec, vpcId: string) =>
+  Effect.gen(function*() {
+    const network = yield* Ec2Network
+    if (spec.securityGroups.length === 0) {
+      const id = yield* network.securityGroupId(launchSecurityGroup, vpcId)
+      return { ids: id === undefined ? [] : [id], ensure: { name: launchSecurityGroup, vpcId, exists: id !== undefined } }
+    }
+    const ids = yield* Effect.forEach(spec.securityGroups, (group) =>
+      group.startsWith("sg-")
+        ? Effect.succeed(group)
+        : Effect.flatMap(network.securityGroupId(group, vpcId), (id) =>
+          id === undefined
+            ? Effect.fail(new ResourceNotFound({ kind: "security group", name: group, hint: `It must exist in ${vpcId}, the instance's VPC` }))
+            : Effect.succeed(id)))
+    return { ids, ensure: undefined }
+  })
+
+/** The secrets a user data must never contain (the caller's own, from the environment). */
+const callerSecrets = Effect.gen(function*() {
+  const read = (name: string) => Config.option(Config.Redacted(name))
+  const values = yield* Effect.all([read("AWS_SECRET_ACCESS_KEY"), read("AWS_SESSION_TOKEN")])
+  return values.flatMap((v) => (Option.isSome(v) ? [v.value] : []))
+}).pipe(Effect.orElseSucceed(() => [] as ReadonlyArray<Redacted.Redacted<string>>))
+
+/** Everything a launch will do, decided without changing anything. */
+export const planLaunch = (spec: LaunchSpec) =>
+  Effect.gen(function*() {
+    yield* checkName(spec.name)
+    const clash = Object.keys(spec.tags).filter((k) => reservedTags.has(k))
+    if (clash.length > 0) {
+      return yield* new UsageError({ message: `--tags cannot set ${clash.join(", ")}: aegea sets them (the name and the host key)` })
+    }
+    yield* checkNameIsFree(spec.name)
+    const ec2 = yield* Ec2
+    const architecture = architectureOf(spec.instanceType)
+    const image = yield* resolveImage(spec.ami, {
+      instanceType: spec.instanceType,
+      architecture,
+      prefixes: spec.amiParameterPrefixes,
+      region: ec2.region
+    })
+    const { subnet, reason } = yield* chooseSubnet(spec)
+    const groups = yield* securityGroupIds(spec, subnet.vpcId)
+    const { devices, volumes } = yield* blockDevices(spec.storage, image)
+    const hostKey = generateHostKey(`root@${spec.name}`)
+    const cloudConfig = launchCloudConfig({ hostname: spec.name, hostKey, volumes, userConfigs: spec.userConfigs })
+    const text = yield* renderCloudConfig(cloudConfig)
+    const leaks = credentialLeaks(text, yield* callerSecrets)
+    if (leaks.length > 0) {
+      return yield* new UsageError({
+        message: `the user data would contain ${leaks.join(" and ")}; aegea never sends AWS credentials to an instance`,
+        hint: "Remove them from the cloud config; the instance gets its permissions from its IAM role (--iam-role)"
+      })
+    }
+    const userData = yield* encodeUserData(text)
+    const owner = (yield* (yield* IamIdentity).caller).name
+    const now = yield* Clock.currentTimeMillis
+    const request: RunInstanceRequest = {
+      imageId: image.id,
+      instanceType: spec.instanceType,
+      subnetId: subnet.id,
+      ...(subnet.availabilityZone !== undefined ? { availabilityZone: subnet.availabilityZone } : {}),
+      securityGroupIds: groups.ids,
+      ...(spec.iamRole !== undefined ? { iamInstanceProfile: spec.iamRole } : {}),
+      ...(spec.sshKeyName !== undefined ? { keyName: spec.sshKeyName } : {}),
+      userData: userData.base64,
+      blockDevices: devices,
+      tags: {
+        Owner: owner,
+        ...spec.tags,
+        Name: spec.name,
+        ...hostKeyTags(hostKey.publicKey),
+        ...(spec.sshKeyName !== undefined ? { OwnerSSHKeyName: spec.sshKeyName } : {})
+      },
+      ...(spec.spot !== undefined ? { spot: spec.spot } : {}),
+      clientToken: spec.clientToken ?? `${now}.aegea.launch.${spec.name}`.slice(0, 64)
+    }
+    return {
+      name: spec.name,
+      architecture,
+      image,
+      vpcId: subnet.vpcId,
+      ...(groups.ensure !== undefined ? { ensureSecurityGroup: groups.ensure } : {}),
+      ...(spec.iamRole !== undefined && spec.manageIam ? { ensureRole: { name: spec.iamRole } } : {}),
+      hostKey,
+      cloudConfig: redactCloudConfig(cloudConfig),
+      request,
+      zoneReason: reason
+    } satisfies LaunchPlan
+  })
+
+/** IAM takes seconds to make a new instance profile usable by EC2: retry that one rejection, boundedly. */
+const isProfileNotYetVisible = (e: AwsError) =>
+  e._tag === "AwsInvalidRequest" && /iamInstanceProfile|Invalid IAM Instance Profile/i.test(e.awsMessage)
+
+export const instanceProfileRetry = Schedule.min([Schedule.exponential("1 second"), Schedule.spaced("8 seconds")]).pipe(
+  Schedule.setInputType<AwsError>(),
+  Schedule.while(({ input, attempt }) => isProfileNotYetVisible(input) && attempt <= 10)
+)
+
+/** Ensure the security group and IAM role/profile, then launch. */
+export const executeLaunch = (plan: LaunchPlan) =>
+  Effect.gen(function*() {
+    const ensured: Array<string> = []
+    if (plan.ensureSecurityGroup !== undefined) {
+      const { name, vpcId } = plan.ensureSecurityGroup
+      const group = yield* (yield* Ec2Network).ensureSecurityGroup(name, vpcId, "Instances launched by aegea: no inbound traffic (ssh goes through SSM)")
+      if (group.created) ensured.push(`security group ${name} (${group.id})`)
+      if (!plan.request.securityGroupIds.includes(group.id)) {
+        plan = { ...plan, request: { ...plan.request, securityGroupIds: [...plan.request.securityGroupIds, group.id] } }
+      }
+    }
+    if (plan.ensureRole !== undefined) {
+      const iam = yield* Iam
+      const role = yield* iam.ensureRole(launchRole(plan.ensureRole.name))
+      const profile = yield* iam.ensureInstanceProfile(plan.ensureRole.name, plan.ensureRole.name)
+      if (role.created) ensured.push(`IAM role ${role.value.name}`)
+      if (profile.created) ensured.push(`instance profile ${profile.value.name}`)
+    }
+    const instance = yield* (yield* Ec2Launch).runInstance(plan.request).pipe(Effect.retry(instanceProfileRetry))
+    return { instance, ensured }
+  })
+
+const stillStarting = (i: Instance | undefined) => i === undefined || i.state === "pending"
+
+/**
+ * Wait until the instance runs (every 2 s, at most 10 minutes), then, with `agent`, until its SSM
+ * agent reports Online (every 5 s, at most 15 minutes): what `aegea ssh` needs. An instance that
+ * stops or terminates while starting (spot capacity, a bad image) fails the wait at once.
+ */
+export const waitForLaunch = (instance: Instance, options: { readonly agent: boolean }) =>
+  Effect.gen(function*() {
+    const ec2 = yield* Ec2
+    const describe = Effect.map(Stream.runCollect(ec2.instances({ ids: [instance.id] })), (list) => list[0])
+    const latest = yield* describe.pipe(
+      Effect.repeat({ schedule: Schedule.spaced("2 seconds"), while: stillStarting }),
+      Effect.timeoutOrElse({
+        duration: "10 minutes",
+        orElse: () => Effect.fail(new OperationFailed({ message: `${instance.id} was still pending after 10 minutes`, hint: `Check it with 'aegea console ${instance.id}'` }))
+      })
+    )
+    if (latest === undefined || latest.state !== "running") {
+      return yield* new OperationFailed({
+        message: `${instance.id} did not start: it is ${latest?.state ?? "gone"}`,
+        hint: `Its boot log may say why: 'aegea console ${instance.id}'`
+      })
+    }
+    if (!options.agent) return latest
+    const ssm = yield* Ssm
+    yield* ssm.agentInfo(instance.id).pipe(
+      Effect.repeat({ schedule: Schedule.spaced("5 seconds"), until: (info) => Option.isSome(info) && info.value.pingStatus === "Online" }),
+      Effect.timeoutOrElse({
+        duration: "15 minutes",
+        orElse: () =>
+          Effect.fail(
+            new OperationFailed({
+              message: `${instance.id} is running, but its SSM agent did not come online within 15 minutes`,
+              hint: "The image needs the SSM agent (Ubuntu and Amazon Linux have it) and the instance a route to SSM; launch with --no-wait to skip this check"
+            })
+          )
+      })
+    )
+    return latest
+  })

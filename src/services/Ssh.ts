@@ -1,0 +1,40 @@
+/**
+ * OpenSSH on the local machine: finding `ssh`/`scp`, running them as scoped child processes that
+ * own the terminal, the keys ssh-agent holds, aegea's own key, and private temporary files
+ * (known_hosts, session tickets) that disappear when the scope closes.
+ */
+import { Context, type Effect, type Option, type Scope } from "effect"
+import type { OperationFailed } from "./Errors.ts"
+
+export interface RunOptions {
+  /** Extra environment variables for the child (the rest is inherited). */
+  readonly env?: Readonly<Record<string, string>>
+}
+
+export interface KeyFile {
+  readonly privateKeyPath: string
+  /** "ssh-ed25519 AAAA... comment". */
+  readonly publicKey: string
+}
+
+export class Ssh extends Context.Service<Ssh, {
+  /** The absolute path of `program` on PATH, or none. */
+  readonly which: (program: string) => Effect.Effect<Option.Option<string>>
+  /**
+   * Run `program` with stdin, stdout and stderr inherited (it owns the terminal) and return its exit
+   * code. Interruption (Ctrl-C) or closing the scope terminates it.
+   */
+  readonly run: (program: string, args: ReadonlyArray<string>, options?: RunOptions) => Effect.Effect<number, OperationFailed>
+  /** The public keys ssh-agent holds (`ssh-add -L`); empty without an agent or keys. */
+  readonly agentPublicKeys: Effect.Effect<ReadonlyArray<string>>
+  /** The key at `privateKeyPath`, created with ssh-keygen (ed25519, no passphrase) when missing. */
+  readonly ensureKey: (privateKeyPath: string) => Effect.Effect<KeyFile, OperationFailed>
+  /** A new directory only the current user can read, removed with its files when the scope closes. */
+  readonly privateDirectory: Effect.Effect<string, OperationFailed, Scope.Scope>
+}>()("aegea/Ssh") {}
+
+/**
+ * The OS user name the Python aegea derives from an IAM user name: the part before "@"
+ * ("jane.doe@example.com" -> "jane.doe").
+ */
+export const linuxUserName = (iamUserName: string): string => iamUserName.split("@")[0] ?? iamUserName

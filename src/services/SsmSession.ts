@@ -1,0 +1,33 @@
+/**
+ * The Session Manager data channel: the byte stream of a session (SSH or port forwarding) between
+ * aegea and the SSM agent on an instance, spoken natively over WebSocket (no session-manager-plugin).
+ * A channel lives in a Scope: closing the scope sends the TerminateSession flag, closes the WebSocket
+ * and calls ssm:TerminateSession.
+ */
+import { Context, type Effect, type Scope, type Stream } from "effect"
+import type { AwsError, OperationFailed } from "./Errors.ts"
+import type { SessionDocument, SessionTicket } from "./Ssm.ts"
+
+export interface DataChannel {
+  readonly sessionId: string
+  readonly instanceId: string
+  /** The agent's version, from its handshake. */
+  readonly agentVersion: string
+  /** Send bytes to the remote port; waits while too much is unacknowledged (flow control). */
+  readonly write: (bytes: Uint8Array) => Effect.Effect<void, OperationFailed>
+  /**
+   * Bytes from the remote port, in order. Ends when the agent closes the channel (e.g. the remote
+   * port closed the connection); fails when the connection is lost. Consume it once.
+   */
+  readonly output: Stream.Stream<Uint8Array, OperationFailed>
+}
+
+export class SsmSession extends Context.Service<SsmSession, {
+  /** StartSession on the instance, then open its data channel. */
+  readonly open: (
+    instanceId: string,
+    document: SessionDocument
+  ) => Effect.Effect<DataChannel, AwsError | OperationFailed, Scope.Scope>
+  /** Open the data channel of a session already started (StartSession's ticket is single-use). */
+  readonly attach: (instanceId: string, ticket: SessionTicket) => Effect.Effect<DataChannel, OperationFailed, Scope.Scope>
+}>()("aegea/SsmSession") {}

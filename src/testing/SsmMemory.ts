@@ -1,0 +1,172 @@
+/**
+ * An in-memory SSM for tests: seeded parameters (the public /aws/service/... AMI parameters by
+ * default), agents, Session Manager sessions (recorded, never connected) and Run Command invocations
+ * whose output appears step by step on Effect's Clock (so polling is tested with TestClock).
+ */
+import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Ref } from "effect"
+import { AwsAccessDenied, AwsInvalidRequest } from "../services/Errors.ts"
+import { type AgentInfo, type CommandInvocation, type SessionDocument, Ssm } from "../services/Ssm.ts"
+
+/** What a command prints, step by step, and how it ends. */
+export interface CommandScript {
+  readonly steps?: ReadonlyArray<{ readonly after: Duration.Input; readonly stdout?: string; readonly stderr?: string }>
+  readonly exitCode?: number
+  /** Time from the last step to the end (default 0). */
+  readonly endAfter?: Duration.Input
+}
+
+export interface SsmSeed {
+  /** Parameters by name; the default public AMI parameters are added unless given. */
+  readonly parameters?: Readonly<Record<string, string>>
+  /** Registered agents by instance id; ping status "Online" unless given. */
+  readonly agents?: ReadonlyArray<Partial<AgentInfo> & { readonly instanceId: string }>
+  /** Instance ids StartSession is refused for (AccessDeniedException), e.g. to test the pre-flight check. */
+  readonly deniedSessions?: ReadonlyArray<string>
+  /** The program each SendCommand runs (default: succeeds at once with no output). */
+  readonly commandScript?: (instanceId: string, commands: ReadonlyArray<string>) => CommandScript
+}
+
+export interface RecordedSession {
+  readonly sessionId: string
+  readonly instanceId: string
+  readonly document: SessionDocument
+  readonly terminated: boolean
+}
+
+export interface RecordedCommand {
+  readonly commandId: string
+  readonly instanceId: string
+  readonly commands: ReadonlyArray<string>
+  readonly cancelled: boolean
+}
+
+export class SsmMemoryState extends Context.Service<SsmMemoryState, {
+  readonly sessions: Effect.Effect<ReadonlyArray<RecordedSession>>
+  readonly commands: Effect.Effect<ReadonlyArray<RecordedCommand>>
+  /** Every API-like call made, e.g. "StartSession", "GetCommandInvocation". */
+  readonly calls: Effect.Effect<ReadonlyArray<string>>
+}>()("aegea/testing/SsmMemoryState") {}
+
+/** The public parameters aegea launch reads, with ids of moto's built-in images. */
+export const publicAmiParameters: Readonly<Record<string, string>> = {
+  "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64": "ami-0ed094fb1304fd857",
+  "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64": "ami-0c5b9c2d5b2a5e3f1",
+  "/aws/service/ami-amazon-linux-latest/amzn2-ami-hvm-x86_64-gp2": "ami-0b5eea76982371e91",
+  "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id": "ami-0a0e5d9c7acc336f1",
+  "/aws/service/canonical/ubuntu/server/24.04/stable/current/arm64/hvm/ebs-gp3/ami-id": "ami-0c4e709339fa8521a",
+  "/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id": "ami-0e86e20dae9224db8",
+  "/aws/service/canonical/ubuntu/server/22.04/stable/current/arm64/hvm/ebs-gp2/ami-id": "ami-0a7a4e87939439934"
+}
+
+interface StoredCommand extends RecordedCommand {
+  readonly startedAt: number
+  readonly script: CommandScript
+}
+
+const invocationAt = (c: StoredCommand, now: number): CommandInvocation => {
+  let at = c.startedAt
+  let stdout = ""
+  let stderr = ""
+  let finished = true
+  for (const step of c.script.steps ?? []) {
+    at += Duration.toMillis(Duration.fromInputUnsafe(step.after))
+    if (now < at) {
+      finished = false
+      break
+    }
+    stdout += step.stdout ?? ""
+    stderr += step.stderr ?? ""
+  }
+  if (finished) at += Duration.toMillis(Duration.fromInputUnsafe(c.script.endAfter ?? 0))
+  const base = { commandId: c.commandId, instanceId: c.instanceId, stdout, stderr }
+  if (c.cancelled) return { ...base, status: "Cancelled" }
+  if (!finished || now < at) return { ...base, status: "InProgress" }
+  const exitCode = c.script.exitCode ?? 0
+  return { ...base, status: exitCode === 0 ? "Success" : "Failed", exitCode }
+}
+
+export const SsmMemory = {
+  layer: (seed: SsmSeed = {}): Layer.Layer<Ssm | SsmMemoryState> =>
+    Layer.effectContext(
+      Effect.gen(function*() {
+        const parameters = { ...publicAmiParameters, ...seed.parameters }
+        const sessions = yield* Ref.make<ReadonlyArray<RecordedSession>>([])
+        const commands = yield* Ref.make<ReadonlyArray<StoredCommand>>([])
+        const calls = yield* Ref.make<ReadonlyArray<string>>([])
+        const record = (call: string) => Ref.update(calls, (c) => [...c, call])
+        let counter = 0
+        const findCommand = (commandId: string, instanceId: string) =>
+          Effect.gen(function*() {
+            const found = (yield* Ref.get(commands)).find((c) => c.commandId === commandId && c.instanceId === instanceId)
+            if (found === undefined) {
+              return yield* new AwsInvalidRequest({
+                action: `read the result of command ${commandId} on ${instanceId}`,
+                service: "SSM",
+                operation: "GetCommandInvocation",
+                code: "InvocationDoesNotExist",
+                awsMessage: "An error occurred (InvocationDoesNotExist)"
+              })
+            }
+            return found
+          })
+        const ssm = Ssm.of({
+          getParameter: (name) => record("GetParameter").pipe(Effect.as(Option.fromUndefinedOr(parameters[name]))),
+          agentInfo: (instanceId) =>
+            record("DescribeInstanceInformation").pipe(
+              Effect.as(Option.map(Option.fromUndefinedOr(seed.agents?.find((a) => a.instanceId === instanceId)), (a) => ({
+                pingStatus: "Online",
+                agentVersion: "3.3.1957.0",
+                ...a
+              })))
+            ),
+          startSession: (instanceId, document) =>
+            Effect.gen(function*() {
+              yield* record("StartSession")
+              if (seed.deniedSessions?.includes(instanceId)) {
+                return yield* new AwsAccessDenied({
+                  action: `start a Session Manager session on ${instanceId}`,
+                  service: "SSM",
+                  operation: "StartSession",
+                  code: "AccessDeniedException",
+                  awsMessage: `User is not authorized to perform: ssm:StartSession on resource: ${instanceId}`
+                })
+              }
+              const sessionId = `aegea-test-${(++counter).toString().padStart(17, "0")}`
+              yield* Ref.update(sessions, (s) => [...s, { sessionId, instanceId, document, terminated: false }])
+              return { sessionId, streamUrl: `wss://ssmmessages.invalid/v1/data-channel/${sessionId}`, token: Redacted.make(`token-${sessionId}`) }
+            }),
+          terminateSession: (sessionId) =>
+            record("TerminateSession").pipe(
+              Effect.andThen(Ref.update(sessions, (s) => s.map((x) => (x.sessionId === sessionId ? { ...x, terminated: true } : x))))
+            ),
+          sendCommand: (instanceId, list) =>
+            Effect.gen(function*() {
+              yield* record("SendCommand")
+              const commandId = `00000000-0000-4000-8000-${(++counter).toString().padStart(12, "0")}`
+              const script = seed.commandScript?.(instanceId, list) ?? {}
+              const startedAt = yield* Clock.currentTimeMillis
+              yield* Ref.update(commands, (c) => [...c, { commandId, instanceId, commands: list, cancelled: false, startedAt, script }])
+              return commandId
+            }),
+          commandInvocation: (commandId, instanceId) =>
+            Effect.gen(function*() {
+              yield* record("GetCommandInvocation")
+              const found = yield* findCommand(commandId, instanceId)
+              return invocationAt(found, yield* Clock.currentTimeMillis)
+            }),
+          cancelCommand: (commandId, instanceId) =>
+            Effect.gen(function*() {
+              yield* record("CancelCommand")
+              yield* findCommand(commandId, instanceId)
+              yield* Ref.update(commands, (c) => c.map((x) => (x.commandId === commandId ? { ...x, cancelled: true } : x)))
+            })
+        })
+        const state = SsmMemoryState.of({
+          sessions: Ref.get(sessions),
+          commands: Effect.map(Ref.get(commands), (c) => c.map(({ commandId, instanceId, commands: list, cancelled }) => ({ commandId, instanceId, commands: list, cancelled }))),
+          calls: Ref.get(calls)
+        })
+        return Context.make(Ssm, ssm).pipe(Context.add(SsmMemoryState, state))
+      })
+    )
+}

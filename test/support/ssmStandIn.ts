@@ -1,0 +1,229 @@
+// A local stand-in for the parts of SSM that moto lacks: StartSession, TerminateSession and
+// DescribeInstanceInformation (JSON protocol, `X-Amz-Target: AmazonSSM.<Operation>`), reached through
+// AWS_ENDPOINT_URL_SSM; every other SSM operation is forwarded to moto. StartSession's StreamUrl
+// points at this server's WebSocket endpoint, which speaks the AGENT side of the data channel
+// (handshake, acks, output_stream_data, flags, channel_closed) and relays the bytes to a local TCP
+// port. Listens on 127.0.0.1 only.
+import { randomUUID } from "node:crypto"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { connect, type AddressInfo, type Socket } from "node:net"
+import { WebSocketServer, type WebSocket } from "ws"
+import { ACK_FLAGS, decodeMessage, encodeMessage, MessageType, PayloadType } from "../../src/lib/ssm/frame.ts"
+
+export interface StandInOptions {
+  /** moto's URL, for the operations the stand-in does not implement. */
+  readonly motoEndpoint: string
+  /** Instances whose SSM agent is online. */
+  readonly onlineInstances: ReadonlyArray<string>
+  /** Where the "instance" connects for a given remote port: port 22 -> the test's sshd, etc. Default: same port on 127.0.0.1. */
+  readonly portMap?: Readonly<Record<number, number>>
+  /** Instances for which StartSession is refused with AccessDeniedException. */
+  readonly deniedSessions?: ReadonlyArray<string>
+}
+
+export interface StandInSession {
+  readonly sessionId: string
+  readonly target: string
+  readonly documentName: string
+  readonly parameters: Record<string, ReadonlyArray<string>>
+  terminatedByApi: boolean
+  terminatedByFlag: boolean
+  /** Data channels opened with this session's token. */
+  channels: number
+  /** TCP connections from the "agent" to the destination that are still open. */
+  openSockets: number
+}
+
+export interface SsmStandIn {
+  readonly endpoint: string
+  readonly sessions: ReadonlyArray<StandInSession>
+  /** Every operation received, e.g. "StartSession". */
+  readonly operations: ReadonlyArray<string>
+  readonly close: () => Promise<void>
+}
+
+const AGENT_VERSION = "3.3.1957.0"
+
+const readBody = (req: IncomingMessage) =>
+  new Promise<Buffer>((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (c: Buffer) => chunks.push(c))
+    req.on("end", () => resolve(Buffer.concat(chunks)))
+    req.on("error", reject)
+  })
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": randomUUID() })
+  res.end(JSON.stringify(body))
+}
+
+export async function startSsmStandIn(options: StandInOptions): Promise<SsmStandIn> {
+  const sessions = new Map<string, StandInSession & { token: string }>()
+  const operations: Array<string> = []
+  const sockets = new Set<Socket>()
+  let endpoint = ""
+
+  const forward = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const headers: Record<string, string> = {}
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "content-length") headers[k] = v
+    const upstream = await fetch(options.motoEndpoint + (req.url ?? "/"), { method: req.method ?? "POST", headers, body })
+    res.writeHead(upstream.status, Object.fromEntries(upstream.headers))
+    res.end(Buffer.from(await upstream.arrayBuffer()))
+  }
+
+  const http: Server = createServer((req, res) => {
+    readBody(req).then(async (body) => {
+      const target = String(req.headers["x-amz-target"] ?? "")
+      const operation = target.startsWith("AmazonSSM.") ? target.slice("AmazonSSM.".length) : ""
+      operations.push(operation || `${req.method} ${req.url}`)
+      const input = body.length > 0 ? JSON.parse(body.toString()) as Record<string, unknown> : {}
+      switch (operation) {
+        case "StartSession": {
+          const target = String(input.Target)
+          if (options.deniedSessions?.includes(target)) {
+            return json(res, 400, {
+              __type: "AccessDeniedException",
+              message: `User: arn:aws:iam::123456789012:user/default_user is not authorized to perform: ssm:StartSession on resource: arn:aws:ec2:us-east-1:123456789012:instance/${target}`
+            })
+          }
+          const sessionId = `default_user-${randomUUID().slice(0, 17)}`
+          const token = randomUUID()
+          sessions.set(sessionId, {
+            sessionId,
+            target,
+            documentName: String(input.DocumentName ?? "SSM-SessionManagerRunShell"),
+            parameters: (input.Parameters ?? {}) as Record<string, ReadonlyArray<string>>,
+            terminatedByApi: false,
+            terminatedByFlag: false,
+            channels: 0,
+            openSockets: 0,
+            token
+          })
+          const streamUrl = `${endpoint.replace(/^http/, "ws")}/v1/data-channel/${sessionId}?role=publish_subscribe`
+          return json(res, 200, { SessionId: sessionId, TokenValue: token, StreamUrl: streamUrl })
+        }
+        case "TerminateSession": {
+          const s = sessions.get(String(input.SessionId))
+          if (s) s.terminatedByApi = true
+          return json(res, 200, { SessionId: input.SessionId })
+        }
+        case "DescribeInstanceInformation": {
+          const filters = (input.Filters ?? []) as Array<{ Key: string; Values: Array<string> }>
+          const wanted = filters.find((f) => f.Key === "InstanceIds")?.Values
+          const list = options.onlineInstances
+            .filter((id) => wanted === undefined || wanted.includes(id))
+            .map((id) => ({ InstanceId: id, PingStatus: "Online", AgentVersion: AGENT_VERSION, PlatformName: "Debian", LastPingDateTime: Date.now() / 1000 }))
+          return json(res, 200, { InstanceInformationList: list })
+        }
+        default:
+          return forward(req, res, body)
+      }
+    }).catch((e: unknown) => json(res, 500, { __type: "InternalServerError", message: String(e) }))
+  })
+
+  const wss = new WebSocketServer({ noServer: true })
+  http.on("upgrade", (req, socket, head) => {
+    const match = /^\/v1\/data-channel\/([^?]+)/.exec(req.url ?? "")
+    const session = match ? sessions.get(match[1]!) : undefined
+    if (session === undefined) return socket.destroy()
+    wss.handleUpgrade(req, socket, head, (ws) => agent(ws, session))
+  })
+
+  /** The agent side of one data channel. */
+  const agent = (ws: WebSocket, session: StandInSession & { token: string }) => {
+    let outSeq = 0n
+    let expectedIn = 0n
+    let tcp: Socket | undefined
+    let closed = false
+    const send = (messageType: string, sequenceNumber: bigint, payloadType: number, payload: Uint8Array, flags = 0n) => {
+      if (ws.readyState !== ws.OPEN) return
+      ws.send(encodeMessage({ messageType, schemaVersion: 1, createdDate: Date.now(), sequenceNumber, flags, messageId: randomUUID(), payloadType, payload }))
+    }
+    const output = (payloadType: number, payload: Uint8Array) => send(MessageType.output, outSeq++, payloadType, payload)
+    const closeChannel = (reason: string) => {
+      if (closed) return
+      closed = true
+      tcp?.destroy()
+      send(MessageType.channelClosed, 0n, 0, Buffer.from(JSON.stringify({ MessageType: "channel_closed", SessionId: session.sessionId, Output: reason, SchemaVersion: 1 })))
+      ws.close(1000)
+    }
+    const openTcp = () => {
+      const remotePort = Number(session.parameters.portNumber?.[0] ?? 22)
+      const port = options.portMap?.[remotePort] ?? remotePort
+      const socket = connect({ host: "127.0.0.1", port })
+      tcp = socket
+      sockets.add(socket)
+      session.openSockets++
+      socket.on("data", (chunk: Buffer) => {
+        for (let i = 0; i < chunk.length; i += 1024) output(PayloadType.output, chunk.subarray(i, i + 1024))
+      })
+      socket.on("error", () => {
+        if (!closed) output(PayloadType.flag, Buffer.from([0, 0, 0, 3]))
+      })
+      socket.on("close", () => {
+        sockets.delete(socket)
+        session.openSockets--
+        closeChannel("")
+      })
+    }
+    ws.on("close", () => {
+      closed = true
+      tcp?.destroy()
+    })
+    ws.once("message", (first, isBinary) => {
+      const open = isBinary ? undefined : JSON.parse(first.toString()) as { TokenValue?: string }
+      if (open?.TokenValue !== session.token) return ws.close(1003, "request to open data channel does not contain token")
+      session.channels++
+      const requestedProperties = { portNumber: session.parameters.portNumber?.[0] ?? "22" }
+      output(PayloadType.handshakeRequest, Buffer.from(JSON.stringify({
+        AgentVersion: AGENT_VERSION,
+        RequestedClientActions: [{ ActionType: "SessionType", ActionParameters: { SessionType: "Port", Properties: requestedProperties } }]
+      })))
+      ws.on("message", (data: Buffer, binary: boolean) => {
+        if (!binary) return
+        const decoded = decodeMessage(data)
+        if (decoded._tag !== "Decoded" || decoded.message.messageType !== MessageType.input) return
+        const m = decoded.message
+        send(MessageType.acknowledge, 0n, 0, Buffer.from(JSON.stringify({
+          AcknowledgedMessageType: m.messageType,
+          AcknowledgedMessageId: m.messageId,
+          AcknowledgedMessageSequenceNumber: Number(m.sequenceNumber),
+          IsSequentialMessage: true
+        })), ACK_FLAGS)
+        if (m.sequenceNumber !== expectedIn) return // a resend of something already handled
+        expectedIn++
+        if (m.payloadType === PayloadType.handshakeResponse) {
+          const response = JSON.parse(Buffer.from(m.payload).toString()) as { ProcessedClientActions?: Array<{ ActionStatus: number }> }
+          if (response.ProcessedClientActions?.[0]?.ActionStatus !== 1) return closeChannel("handshake failed")
+          output(PayloadType.handshakeComplete, Buffer.from(JSON.stringify({ HandshakeTimeToComplete: 1_000_000, CustomerMessage: "" })))
+          openTcp()
+        } else if (m.payloadType === PayloadType.output) {
+          tcp?.write(m.payload)
+        } else if (m.payloadType === PayloadType.flag) {
+          const flag = Buffer.from(m.payload).readUInt32BE(0)
+          if (flag === 2) {
+            session.terminatedByFlag = true
+            closeChannel("")
+          } else if (flag === 1) tcp?.destroy()
+        }
+      })
+    })
+  }
+
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve))
+  endpoint = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+  return {
+    endpoint,
+    get sessions() {
+      return [...sessions.values()]
+    },
+    operations,
+    close: async () => {
+      for (const s of sockets) s.destroy()
+      for (const client of wss.clients) client.terminate()
+      wss.close()
+      http.closeAllConnections()
+      await new Promise<void>((resolve) => http.close(() => resolve()))
+    }
+  }
+}
