@@ -1,5 +1,6 @@
 /** The root command: global flags and the list of subcommands. No logic here. */
 import { Command } from "effect/cli"
+import { batchCommand } from "./commands/batch/index.ts"
 import { configCommand } from "./commands/config.ts"
 import { costCommand } from "./commands/cost.ts"
 import { grepCommand } from "./commands/grep.ts"
@@ -18,6 +19,6 @@ export const cli = Command.make("aegea").pipe(
   Command.withDescription(
     "aegea: an AWS operator CLI. List and control EC2 resources; run with --help after any command for its flags."
   ),
-  Command.withSubcommands([lsCommand, ...resourceCommands, ...instanceCommands, logsCommand, grepCommand, costCommand, secretsCommand, configCommand]),
+  Command.withSubcommands([lsCommand, ...resourceCommands, ...instanceCommands, batchCommand, logsCommand, grepCommand, costCommand, secretsCommand, configCommand]),
   Command.withGlobalFlags(globalFlags)
 )

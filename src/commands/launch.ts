@@ -16,13 +16,13 @@ import { launchFlags, launchSpec } from "./launchFlags.ts"
 
 /** Every service launch uses; each one taken from the context when a test or program provides it. */
 export const LaunchLayer = Layer.mergeAll(
-  preferProvided(Ec2, Ec2Live),
-  preferProvided(Ec2Launch, Ec2LaunchLive),
-  preferProvided(Ec2Network, Ec2NetworkLive),
-  preferProvided(Iam, IamLive),
-  preferProvided(IamIdentity, IamIdentityLive),
-  preferProvided(Ssm, SsmLive)
-).pipe(Layer.provide(AwsLayer), Layer.provideMerge(BaseLayer))
+  preferProvided(Ec2, Ec2Live.pipe(Layer.provide(AwsLayer))),
+  preferProvided(Ec2Launch, Ec2LaunchLive.pipe(Layer.provide(AwsLayer))),
+  preferProvided(Ec2Network, Ec2NetworkLive.pipe(Layer.provide(AwsLayer))),
+  preferProvided(Iam, IamLive.pipe(Layer.provide(AwsLayer))),
+  preferProvided(IamIdentity, IamIdentityLive.pipe(Layer.provide(AwsLayer))),
+  preferProvided(Ssm, SsmLive.pipe(Layer.provide(AwsLayer)))
+).pipe(Layer.provideMerge(BaseLayer))
 
 export const launchedTable: TableSpec = {
   columns: [

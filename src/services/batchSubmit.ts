@@ -115,6 +115,8 @@ export const submitBatchJob = (input: SubmitInput) =>
     const fargate = input.shape.platform === "FARGATE"
     yield* checkContainerShape({ ...input.shape, executionRoleArn: "placeholder" })
     yield* checkJobName(input.run.name)
+    // An unknown queue fails here, before anything (role, log group, definition) is created.
+    const existingQueue = yield* resolveQueue(input.run.queue, { create: false })
     const executionRoleArn = !fargate
       ? undefined
       : input.dryRun
@@ -126,7 +128,9 @@ export const submitBatchJob = (input: SubmitInput) =>
     const register = registerJobDefinitionRequest({ ...input.shape, executionRoleArn })
     const submit = submitJobRequest(input.run, register.jobDefinitionName)
     yield* checkSubmitSize(submit)
-    const queue = yield* resolveQueue(input.run.queue, { create: !input.dryRun })
+    const queue = Option.isSome(existingQueue) || input.dryRun
+      ? existingQueue
+      : yield* resolveQueue(input.run.queue, { create: true })
     if (input.dryRun) {
       if (Option.isNone(queue)) yield* output.info(`dry run: queue ${input.run.queue} does not exist yet and would be created`)
       yield* output.document({ RegisterJobDefinition: register, SubmitJob: submit })

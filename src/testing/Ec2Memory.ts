@@ -351,6 +351,7 @@ export const Ec2LaunchMemory = {
               const existing = (yield* memory.instances).find((i) => i.id === earlier)
               if (existing !== undefined) return existing
               const instance = yield* memory.addInstance({
+                ...(request.tags.Name !== undefined ? { name: request.tags.Name } : {}),
                 state: "running",
                 type: request.instanceType,
                 imageId: request.imageId,

@@ -45,7 +45,7 @@ describe("AegeaConfig layers", () => {
       const home = directory({})
       const config = yield* load({ HOME: home })
       assert.strictEqual(config.value.output, "table")
-      assert.deepStrictEqual(config.section("batch submit"), { image: "ubuntu", queue: "aegea_batch", vcpus: 1, memory: 1024 })
+      assert.deepStrictEqual(config.section("batch submit"), { image: "ubuntu", queue: "aegea_batch", vcpus: 1, memory: 2048 })
       assert.deepStrictEqual(config.files, ["defaults"])
       assert.strictEqual(config.userFile, path.join(home, ".config", "aegea", "config.yml"))
       assert.strictEqual(sourceOf(config, "launch.instance_type"), "defaults")

@@ -72,7 +72,7 @@ describe("aegea config", () => {
   it.effect("get prints a scalar as text and a section as a document", () =>
     Effect.gen(function*() {
       const scalar = yield* run(["get", "batch_submit.memory"])
-      assert.deepStrictEqual(scalar.calls, [{ method: "text", args: ["1024"] }])
+      assert.deepStrictEqual(scalar.calls, [{ method: "text", args: ["2048"] }])
       const section = yield* run(["get", "ecs_run"])
       assert.strictEqual(section.calls[0]?.method, "document")
       assert.deepStrictEqual(section.calls[0]?.args[0], { cluster: "aegea_ecs", image: "ubuntu", fargate_cpu: 256, fargate_memory: 512 })

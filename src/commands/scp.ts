@@ -1,0 +1,44 @@
+/** `aegea scp [-- SCP_OPTIONS] SOURCE... TARGET`: copy files to and from instances named as [USER@]NAME:PATH. */
+import { Effect } from "effect"
+import { Argument, Command } from "effect/cli"
+import { remotePaths, rewriteScpArgs } from "../lib/sshArgs.ts"
+import { connectionOptions } from "../lib/sshArgs.ts"
+import { UsageError } from "../services/Errors.ts"
+import { SshCommandLayer, transportFlags, transportOf } from "./ssh.ts"
+import { prepareConnection, runProgram } from "./sshConnect.ts"
+
+export const scpCommand = Command.make(
+  "scp",
+  {
+    args: Argument.String("scp-args").pipe(
+      Argument.withDescription("scp's arguments (after --): options, then sources and target; [USER@]NAME:PATH names a file on an instance."),
+      Argument.variadic()
+    ),
+    ...transportFlags
+  },
+  Effect.fn("scp")(function*(input) {
+    const remotes = remotePaths(input.args)
+    if (remotes.length === 0) {
+      return yield* new UsageError({ message: "no remote path among the arguments", hint: "Name instance files as NAME:PATH, e.g. aegea scp -- box:/etc/hostname ." })
+    }
+    const prepared = yield* prepareConnection({
+      program: "scp",
+      targets: remotes.map((r) => ({ user: r.user, name: r.name })),
+      transport: transportOf(input),
+      privateAddress: input.privateAddress,
+      instanceConnect: !input.noInstanceConnect
+    })
+    const rewritten = rewriteScpArgs(input.args, (remote) => {
+      const host = prepared.hosts.get(remote.name)!
+      return { user: remote.user ?? host.user, host: host.host }
+    })
+    yield* runProgram(prepared.program, "scp", [...connectionOptions(prepared.connection), ...rewritten], prepared.env)
+  }, Effect.scoped)
+).pipe(
+  Command.withDescription("Copy files to or from instances with OpenSSH's scp, through Session Manager and with host keys from the instances' tags."),
+  Command.withExamples([
+    { command: "aegea scp -- notes.txt box:/tmp/", description: "Copy a file to the instance named box" },
+    { command: "aegea scp -- -r ubuntu@box:/var/log/app ./logs", description: "Copy a directory from it, as the user ubuntu" }
+  ]),
+  Command.provide(SshCommandLayer)
+)

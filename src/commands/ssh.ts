@@ -1,0 +1,85 @@
+/** `aegea ssh [USER@]NAME [-- SSH_ARGS...]`: OpenSSH to an instance over SSM, with its host key known in advance. */
+import { Effect, Layer } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { Ec2InstanceConnectLive } from "../layers/Ec2InstanceConnectLive.ts"
+import { Ec2Live } from "../layers/Ec2Live.ts"
+import { SshLive } from "../layers/SshLive.ts"
+import { SsmLive } from "../layers/SsmLive.ts"
+import { SsmSessionLive } from "../layers/SsmSessionLive.ts"
+import { parseTarget, sshCommandLine } from "../lib/sshArgs.ts"
+import { Ec2 } from "../services/Ec2.ts"
+import { Ec2InstanceConnect } from "../services/Ec2InstanceConnect.ts"
+import { Ssh } from "../services/Ssh.ts"
+import { Ssm } from "../services/Ssm.ts"
+import { SsmSession } from "../services/SsmSession.ts"
+import { AwsLayer, BaseLayer, preferProvided } from "./global.ts"
+import { prepareConnection, runProgram, type Transport } from "./sshConnect.ts"
+
+const SsmLayer = preferProvided(Ssm, SsmLive)
+
+/** Everything ssh, scp, tunnel, run and ssm-proxy use; in tests, layers already provided win. */
+export const SshCommandLayer = Layer.mergeAll(
+  preferProvided(Ec2, Ec2Live),
+  SsmLayer,
+  preferProvided(SsmSession, SsmSessionLive.pipe(Layer.provide(SsmLayer))),
+  preferProvided(Ec2InstanceConnect, Ec2InstanceConnectLive),
+  preferProvided(Ssh, SshLive)
+).pipe(Layer.provideMerge(AwsLayer), Layer.provideMerge(BaseLayer))
+
+export const transportFlags = {
+  noSsm: Flag.Boolean("no-ssm").pipe(
+    Flag.withDescription("Connect directly to the instance's public address (or private, with --private) instead of through Session Manager."),
+    Flag.withDefault(false)
+  ),
+  ssmPlugin: Flag.Boolean("ssm-plugin").pipe(
+    Flag.withDescription("Use AWS's session-manager-plugin (which must be on PATH) instead of aegea's own Session Manager client."),
+    Flag.withDefault(false)
+  ),
+  privateAddress: Flag.Boolean("private").pipe(
+    Flag.withDescription("With --no-ssm, connect to the private IP address (from inside the VPC)."),
+    Flag.withDefault(false)
+  ),
+  noInstanceConnect: Flag.Boolean("no-ec2-instance-connect").pipe(
+    Flag.withDescription("Do not push your public key with EC2 Instance Connect; rely on keys the instance already trusts."),
+    Flag.withDefault(false)
+  )
+}
+
+export const transportOf = (input: { readonly noSsm: boolean; readonly ssmPlugin: boolean }): Transport =>
+  input.noSsm ? "direct" : input.ssmPlugin ? "ssm-plugin" : "ssm"
+
+export const sshCommand = Command.make(
+  "ssh",
+  {
+    target: Argument.String("user@name").pipe(Argument.withDescription("The instance (Name tag, id or DNS name), optionally preceded by the OS user and @.")),
+    sshArgs: Argument.String("ssh-args").pipe(
+      Argument.withDescription("After --: ssh options (-L 8080:localhost:80, -v, ...) and then the remote command."),
+      Argument.variadic()
+    ),
+    ...transportFlags
+  },
+  Effect.fn("ssh")(function*(input) {
+    const target = parseTarget(input.target)
+    const prepared = yield* prepareConnection({
+      program: "ssh",
+      targets: [target],
+      transport: transportOf(input),
+      privateAddress: input.privateAddress,
+      instanceConnect: !input.noInstanceConnect
+    })
+    const host = prepared.hosts.get(target.name)!
+    const args = sshCommandLine(prepared.connection, { user: host.user, host: host.host }, input.sshArgs)
+    yield* runProgram(prepared.program, "ssh", args, prepared.env)
+  }, Effect.scoped)
+).pipe(
+  Command.withDescription(
+    "Open a shell on an instance, or run a command there, with OpenSSH through Session Manager: no inbound port, and the host key comes from the instance's tags (no trust-on-first-use prompt). The exit status is the remote command's."
+  ),
+  Command.withExamples([
+    { command: "aegea ssh box", description: "A shell on the instance named box" },
+    { command: "aegea ssh ubuntu@box -- uname -a", description: "Run a command as the user ubuntu" },
+    { command: "aegea ssh box -- -L 8888:localhost:8888", description: "Pass options to ssh (here a port forward)" },
+    { command: "aegea ssh box --no-ssm --no-ec2-instance-connect", description: "Connect to the public address with your own keys" }
+  ]),
+  Command.provide(SshCommandLayer)
+)

@@ -1,0 +1,229 @@
+/**
+ * What `aegea ssh` and `aegea scp` do before OpenSSH runs, in the order that reports each failure as
+ * itself: the program is installed, every name resolves to one running instance, its SSM agent is
+ * online (or it has an address), then the OS user, the EC2 Instance Connect key push, the host key
+ * file, and StartSession (which proves the caller may open a session before ssh starts).
+ */
+import { Effect, Option, Redacted } from "effect"
+import { writeFileSync } from "node:fs"
+import { homedir } from "node:os"
+import { join } from "node:path"
+import { AwsClients } from "../layers/AwsClients.ts"
+import { hostKeyFromTags, knownHostsLine } from "../lib/hostKeys.ts"
+import { type ConnectionOptions, pluginProxyCommand, proxyCommand, type Target } from "../lib/sshArgs.ts"
+import { AegeaConfig } from "../services/AegeaConfig.ts"
+import { Ec2, type Instance } from "../services/Ec2.ts"
+import { Ec2InstanceConnect } from "../services/Ec2InstanceConnect.ts"
+import { OperationFailed, UsageError } from "../services/Errors.ts"
+import { Output } from "../services/Output.ts"
+import { Ssh, linuxUserName } from "../services/Ssh.ts"
+import { Ssm } from "../services/Ssm.ts"
+
+export type Transport = "ssm" | "ssm-plugin" | "direct"
+
+export interface ConnectRequest {
+  readonly program: "ssh" | "scp"
+  readonly targets: ReadonlyArray<Target>
+  readonly transport: Transport
+  /** With the direct transport: the private address instead of the public one. */
+  readonly privateAddress: boolean
+  readonly instanceConnect: boolean
+}
+
+export interface PreparedHost {
+  readonly instance: Instance
+  readonly user: string
+  /** What ssh connects to: the instance id through SSM, else its address. */
+  readonly host: string
+}
+
+export interface Prepared {
+  readonly program: string
+  readonly hosts: ReadonlyMap<string, PreparedHost>
+  readonly connection: ConnectionOptions
+  readonly env: Readonly<Record<string, string>>
+}
+
+/** The aegea that ssh should run as its ProxyCommand: this very script under this very Node. */
+export const currentAegea = () => ({ node: process.execPath, script: process.argv[1] ?? "aegea" })
+
+/** The key aegea creates when ssh-agent has none to push. */
+export const aegeaKeyPath = () => join(homedir(), ".ssh", "aegea.ed25519")
+
+const label = (i: Instance) => (i.name !== undefined ? `${i.id} (${i.name})` : i.id)
+
+const checkInstance = (instance: Instance, request: ConnectRequest) =>
+  Effect.gen(function*() {
+    if (instance.state !== "running") {
+      return yield* new OperationFailed({
+        message: `instance ${label(instance)} is ${instance.state}, not running`,
+        ...(instance.state === "stopped" ? { hint: `Start it with 'aegea start ${instance.name ?? instance.id}'` } : {})
+      })
+    }
+    if (request.transport === "direct") {
+      const address = request.privateAddress ? instance.privateIp : instance.publicIp ?? instance.publicDns
+      if (address === undefined || address === "") {
+        return yield* new OperationFailed({
+          message: `instance ${label(instance)} has no ${request.privateAddress ? "private" : "public"} address`,
+          hint: request.privateAddress ? "Connect through SSM (drop --no-ssm)" : "Connect through SSM (drop --no-ssm), or use --private from inside its VPC"
+        })
+      }
+      return address
+    }
+    const ssm = yield* Ssm
+    const agent = yield* ssm.agentInfo(instance.id)
+    if (Option.isNone(agent)) {
+      return yield* new OperationFailed({
+        message: `instance ${label(instance)} has no SSM agent registered with Systems Manager`,
+        hint: "Give it an instance profile with AmazonSSMManagedInstanceCore (aegea launch does), wait for the agent, or use --no-ssm"
+      })
+    }
+    if (agent.value.pingStatus !== "Online") {
+      return yield* new OperationFailed({
+        message: `the SSM agent of ${label(instance)} is ${agent.value.pingStatus}, not Online`,
+        hint: "Wait a minute for the agent to reconnect, or use --no-ssm"
+      })
+    }
+    return instance.id
+  })
+
+/** The checks before any Session Manager session: running, and its SSM agent online. */
+export const checkSsmTarget = (instance: Instance) =>
+  checkInstance(instance, { program: "ssh", targets: [], transport: "ssm", privateAddress: false, instanceConnect: false })
+
+export const prepareConnection = (request: ConnectRequest) =>
+  Effect.gen(function*() {
+    const ssh = yield* Ssh
+    const ec2 = yield* Ec2
+    const output = yield* Output
+    const config = yield* AegeaConfig
+    const program = yield* Effect.flatMap(ssh.which(request.program), Option.match({
+      onSome: Effect.succeed,
+      onNone: () =>
+        Effect.fail(new OperationFailed({ message: `${request.program} is not installed (not found on PATH)`, hint: "Install OpenSSH's client, e.g. apt-get install openssh-client" }))
+    }))
+    const plugin = request.transport === "ssm-plugin" ? yield* ssh.which("session-manager-plugin") : Option.none<string>()
+    if (request.transport === "ssm-plugin" && Option.isNone(plugin)) {
+      return yield* new OperationFailed({
+        message: "--ssm-plugin needs session-manager-plugin on PATH, and it is not there",
+        hint: "Install it (https://docs.aws.amazon.com/systems-manager/latest/userguide/session-manager-working-with-install-plugin.html) or drop --ssm-plugin to use aegea's own client"
+      })
+    }
+
+    const names = [...new Set(request.targets.map((t) => t.name))]
+    if (request.transport === "ssm-plugin" && names.length > 1) {
+      return yield* new UsageError({ message: "--ssm-plugin connects to one instance at a time", hint: "Copy between instances in two steps" })
+    }
+    const resolved = new Map<string, { readonly instance: Instance; readonly host: string }>()
+    for (const name of names) {
+      const instance = yield* ec2.resolveInstance(name)
+      resolved.set(name, { instance, host: yield* checkInstance(instance, request) })
+    }
+
+    const configuredUser = Option.filter(config.get("ssh.user"), (u): u is string => typeof u === "string" && u !== "")
+    const needsDerivedUser = request.targets.some((t) => t.user === undefined) && Option.isNone(configuredUser)
+    const derivedUser = needsDerivedUser
+      ? linuxUserName(yield* (yield* Ec2InstanceConnect).callerName)
+      : Option.getOrElse(configuredUser, () => "")
+    const userFor = (t: Target) => t.user ?? derivedUser
+
+    const hosts = new Map<string, PreparedHost>()
+    for (const t of request.targets) {
+      const r = resolved.get(t.name)!
+      hosts.set(t.name, { instance: r.instance, host: r.host, user: userFor(t) })
+    }
+
+    let identityFile: string | undefined
+    if (request.instanceConnect) {
+      const agentKey = (yield* ssh.agentPublicKeys)[0]
+      const publicKey = agentKey ?? (yield* Effect.map(ssh.ensureKey(aegeaKeyPath()), (k) => {
+        identityFile = k.privateKeyPath
+        return k.publicKey
+      }))
+      const eic = yield* Ec2InstanceConnect
+      const pushed = new Set<string>()
+      for (const h of hosts.values()) {
+        const key = `${h.instance.id}/${h.user}`
+        if (pushed.has(key)) continue
+        pushed.add(key)
+        yield* eic.sendPublicKey({
+          instanceId: h.instance.id,
+          osUser: h.user,
+          publicKey,
+          ...(h.instance.availabilityZone !== undefined ? { availabilityZone: h.instance.availabilityZone } : {})
+        })
+      }
+    }
+
+    const dir = yield* ssh.privateDirectory
+    const lines: Array<string> = []
+    for (const { instance, host } of resolved.values()) {
+      const key = hostKeyFromTags(instance.tags)
+      if (key._tag === "Invalid") {
+        return yield* new OperationFailed({
+          message: `the host key in the tags of ${label(instance)} is unreadable: ${key.reason}`,
+          hint: "Fix or remove the tags SSHHostPublicKeyPart1/SSHHostPublicKeyPart2"
+        })
+      }
+      if (key._tag === "Missing") {
+        yield* output.warn(
+          `${label(instance)} has no host key in its tags (SSHHostPublicKeyPart1/2): OpenSSH will verify it with ~/.ssh/known_hosts and may ask you to trust it`
+        )
+        continue
+      }
+      lines.push(knownHostsLine([...new Set([instance.id, host])], key.key))
+    }
+    const knownHostsFile = lines.length === resolved.size ? join(dir, "known_hosts") : undefined
+    if (knownHostsFile !== undefined) {
+      yield* Effect.try({
+        try: () => writeFileSync(knownHostsFile, lines.join("\n") + "\n", { mode: 0o600 }),
+        catch: (cause) => new OperationFailed({ message: `could not write ${knownHostsFile}`, cause })
+      })
+    }
+
+    const aws = yield* AwsClients
+    const env: Record<string, string> = {}
+    let proxy: string | undefined
+    if (request.transport !== "direct") {
+      const ssm = yield* Ssm
+      for (const { instance } of resolved.values()) {
+        const ticket = yield* ssm.startSession(instance.id, { kind: "ssh", port: 22 })
+        // ends the session if ssh never gets to use it; harmless after the proxy has ended it
+        yield* Effect.addFinalizer(() => ssm.terminateSession(ticket.sessionId).pipe(Effect.ignore))
+        const response = JSON.stringify({ SessionId: ticket.sessionId, TokenValue: Redacted.value(ticket.token), StreamUrl: ticket.streamUrl })
+        if (request.transport === "ssm-plugin") env.AWS_SSM_START_SESSION_RESPONSE = response
+        else {
+          yield* Effect.try({
+            try: () => writeFileSync(join(dir, `ticket-${instance.id}.json`), response, { mode: 0o600 }),
+            catch: (cause) => new OperationFailed({ message: "could not write the session ticket", cause })
+          })
+        }
+      }
+      const settings = { region: aws.region, profile: aws.profile, endpointUrl: aws.endpointUrl }
+      proxy = request.transport === "ssm-plugin"
+        ? pluginProxyCommand(Option.getOrThrow(plugin), {
+          ...settings,
+          ssmEndpoint: process.env.AWS_ENDPOINT_URL_SSM ?? aws.endpointUrl ?? `https://ssm.${aws.region}.amazonaws.com`
+        }, [...resolved.values()][0]!.instance.id)
+        : proxyCommand(currentAegea(), settings, dir)
+    }
+
+    const section = config.section("ssh")
+    const number = (v: unknown) => (typeof v === "number" ? v : undefined)
+    const connection: ConnectionOptions = {
+      knownHostsFile,
+      hostKeyAlias: resolved.size === 1 && knownHostsFile !== undefined ? [...resolved.values()][0]!.instance.id : undefined,
+      proxyCommand: proxy,
+      identityFile,
+      serverAliveInterval: number(section.server_alive_interval) ?? 15,
+      serverAliveCountMax: number(section.server_alive_count_max) ?? 20
+    }
+    return { program, hosts, connection, env } satisfies Prepared
+  })
+
+/** Run the program; a non-zero exit becomes an OperationFailed carrying that exit code. */
+export const runProgram = (program: string, name: string, args: ReadonlyArray<string>, env: Readonly<Record<string, string>>) =>
+  Effect.gen(function*() {
+    const code = yield* (yield* Ssh).run(program, args, { env })
+    if (code !== 0) return yield* new OperationFailed({ message: `${name} exited with status ${code}`, exitCode: code })
+  })

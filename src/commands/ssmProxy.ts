@@ -1,0 +1,81 @@
+/**
+ * `aegea ssm-proxy INSTANCE_ID PORT`: the ProxyCommand `aegea ssh` gives OpenSSH. It pipes stdin and
+ * stdout through a Session Manager data channel (AWS-StartSSHSession) to the instance's port. It
+ * uses the session `aegea ssh` already started when its ticket is in --ticket-directory (claimed
+ * once: a second invocation starts its own session).
+ */
+import { Effect, Layer, Option, Redacted } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { readFileSync, renameSync, rmSync } from "node:fs"
+import { join } from "node:path"
+import { SsmLive } from "../layers/SsmLive.ts"
+import { SsmSessionLive } from "../layers/SsmSessionLive.ts"
+import { relay } from "../lib/ssm/relay.ts"
+import { OperationFailed } from "../services/Errors.ts"
+import { Ssm, type SessionTicket } from "../services/Ssm.ts"
+import { SsmSession } from "../services/SsmSession.ts"
+import { AwsLayer, BaseLayer, preferProvided } from "./global.ts"
+
+const SsmLayer = preferProvided(Ssm, SsmLive)
+const ProxyLayer = Layer.mergeAll(SsmLayer, preferProvided(SsmSession, SsmSessionLive.pipe(Layer.provide(SsmLayer)))).pipe(
+  Layer.provide(AwsLayer),
+  Layer.provideMerge(BaseLayer)
+)
+
+/** Take the ticket `aegea ssh` left for this instance, if it is still there (atomic rename: one taker). */
+export const claimTicket = (directory: string, instanceId: string): SessionTicket | undefined => {
+  const file = join(directory, `ticket-${instanceId}.json`)
+  const claimed = `${file}.claimed-${process.pid}`
+  try {
+    renameSync(file, claimed)
+  } catch {
+    return undefined
+  }
+  try {
+    const parsed = JSON.parse(readFileSync(claimed, "utf8")) as { SessionId?: string; StreamUrl?: string; TokenValue?: string }
+    if (!parsed.SessionId || !parsed.StreamUrl || !parsed.TokenValue) return undefined
+    return { sessionId: parsed.SessionId, streamUrl: parsed.StreamUrl, token: Redacted.make(parsed.TokenValue) }
+  } catch {
+    return undefined
+  } finally {
+    rmSync(claimed, { force: true })
+  }
+}
+
+/** Completes when ssh hangs up on its ProxyCommand (SIGHUP), so the session is closed properly. */
+const hangup = Effect.callback<void>((resume) => {
+  const onHangup = () => resume(Effect.void)
+  process.once("SIGHUP", onHangup)
+  return Effect.sync(() => {
+    process.off("SIGHUP", onHangup)
+  })
+})
+
+export const ssmProxyCommand = Command.make(
+  "ssm-proxy",
+  {
+    instanceId: Argument.String("instance-id").pipe(Argument.withDescription("The instance to connect to (ssh passes %h).")),
+    port: Argument.Int("port").pipe(Argument.withDescription("The port on the instance (ssh passes %p).")),
+    ticketDirectory: Flag.String("ticket-directory").pipe(
+      Flag.withDescription("A private directory where aegea ssh left an already started session for this instance."),
+      Flag.optional
+    )
+  },
+  Effect.fn("ssm-proxy")(function*(input) {
+    if (!/^(i|mi)-[0-9a-f]+$/.test(input.instanceId)) {
+      return yield* new OperationFailed({ message: `ssm-proxy needs an instance id, not ${JSON.stringify(input.instanceId)}`, hint: "Use aegea ssh NAME, which resolves names" })
+    }
+    const sessions = yield* SsmSession
+    const ticket = Option.flatMap(input.ticketDirectory, (dir) => Option.fromUndefinedOr(claimTicket(dir, input.instanceId)))
+    const channel = Option.isSome(ticket)
+      ? yield* sessions.attach(input.instanceId, ticket.value)
+      : yield* sessions.open(input.instanceId, { kind: "ssh", port: input.port })
+    yield* Effect.raceFirst(relay(channel, { input: process.stdin, output: process.stdout, onInputEnd: "keep-reading" }), hangup)
+  }, Effect.scoped)
+).pipe(
+  Command.withDescription("Internal: the ProxyCommand that aegea ssh and scp give OpenSSH. Pipes stdin and stdout to a port of an instance through Session Manager."),
+  Command.withExamples([
+    { command: "ssh -o ProxyCommand='aegea ssm-proxy %h %p' ec2-user@i-0123456789abcdef0", description: "Use aegea's Session Manager client from plain ssh" }
+  ]),
+  Command.provide(ProxyLayer)
+)

@@ -1,0 +1,118 @@
+/**
+ * `aegea tunnel NAME LOCAL_PORT:[REMOTE_HOST:]REMOTE_PORT`: forward a local port to a port of the
+ * instance (or of a host it can reach) through Session Manager. One session per local connection
+ * (the raw single-connection mode of the port-forwarding documents, no smux). Everything is scoped:
+ * on Ctrl-C, error or exit the listener closes and every session ends.
+ */
+import { Effect, Queue, Stream } from "effect"
+import { Argument, Command } from "effect/cli"
+import { createServer, type AddressInfo, type Server, type Socket } from "node:net"
+import { relay } from "../lib/ssm/relay.ts"
+import { Ec2 } from "../services/Ec2.ts"
+import { OperationFailed, UsageError } from "../services/Errors.ts"
+import { Output } from "../services/Output.ts"
+import type { SessionDocument } from "../services/Ssm.ts"
+import { SsmSession } from "../services/SsmSession.ts"
+import { SshCommandLayer } from "./ssh.ts"
+import { checkSsmTarget } from "./sshConnect.ts"
+
+export interface ForwardSpec {
+  readonly localPort: number
+  readonly remoteHost: string | undefined
+  readonly remotePort: number
+}
+
+const port = (text: string, allowZero: boolean) => {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN
+  return Number.isInteger(n) && n >= (allowZero ? 0 : 1) && n <= 65535 ? n : undefined
+}
+
+/** "8080:5432" or "8080:db.internal:5432"; LOCAL_PORT 0 picks a free port. */
+export const parseForwardSpec = (spec: string): ForwardSpec | undefined => {
+  const parts = spec.split(":")
+  if (parts.length !== 2 && parts.length !== 3) return undefined
+  const localPort = port(parts[0]!, true)
+  const remotePort = port(parts[parts.length - 1]!, false)
+  const remoteHost = parts.length === 3 ? parts[1]! : undefined
+  if (localPort === undefined || remotePort === undefined || remoteHost === "") return undefined
+  return { localPort, remoteHost, remotePort }
+}
+
+/** A listening server on 127.0.0.1 for the life of the scope; its connections as a Stream. */
+const listen = (localPort: number) =>
+  Effect.gen(function*() {
+    const sockets = new Set<Socket>()
+    const connections = yield* Queue.unbounded<Socket>()
+    const server = yield* Effect.acquireRelease(
+      Effect.callback<Server, OperationFailed>((resume) => {
+        const server = createServer((socket) => {
+          sockets.add(socket)
+          socket.on("close", () => sockets.delete(socket))
+          Queue.offerUnsafe(connections, socket)
+        })
+        server.once("error", (cause) =>
+          resume(Effect.fail(new OperationFailed({ message: `could not listen on 127.0.0.1:${localPort}: ${cause.message}`, cause }))))
+        server.listen(localPort, "127.0.0.1", () => resume(Effect.succeed(server)))
+      }),
+      (server) =>
+        Effect.callback<void>((resume) => {
+          for (const s of sockets) s.destroy()
+          server.close(() => resume(Effect.void))
+        })
+    )
+    return { port: (server.address() as AddressInfo).port, connections: Stream.fromQueue(connections) }
+  })
+
+export const tunnelCommand = Command.make(
+  "tunnel",
+  {
+    target: Argument.String("name").pipe(Argument.withDescription("The instance (Name tag, id or DNS name) the tunnel goes through.")),
+    spec: Argument.String("local-port:[remote-host:]remote-port").pipe(
+      Argument.withDescription("The local port (0 for any free port), then the port on the instance, or a host and port the instance can reach.")
+    )
+  },
+  Effect.fn("tunnel")(function*(input) {
+    const spec = parseForwardSpec(input.spec)
+    if (spec === undefined) {
+      return yield* new UsageError({ message: `invalid forward ${JSON.stringify(input.spec)}`, hint: "Write LOCAL_PORT:REMOTE_PORT or LOCAL_PORT:REMOTE_HOST:REMOTE_PORT, e.g. 5432:db.internal:5432" })
+    }
+    const output = yield* Output
+    const sessions = yield* SsmSession
+    const instance = yield* (yield* Ec2).resolveInstance(input.target)
+    yield* checkSsmTarget(instance)
+    const document = (localPort: number): SessionDocument => ({
+      kind: "port-forwarding",
+      remotePort: spec.remotePort,
+      localPort,
+      ...(spec.remoteHost !== undefined ? { host: spec.remoteHost } : {})
+    })
+    // Pre-flight: a first session proves that StartSession is allowed and the agent answers.
+    yield* Effect.scoped(sessions.open(instance.id, document(spec.localPort)))
+    const listener = yield* listen(spec.localPort)
+    const remote = `${spec.remoteHost ?? "localhost"}:${spec.remotePort}`
+    yield* output.info(`tunnel: 127.0.0.1:${listener.port} -> ${remote} through ${instance.id}${instance.name ? ` (${instance.name})` : ""}; press Ctrl-C to close it`)
+    yield* listener.connections.pipe(
+      Stream.mapEffect(
+        (socket) =>
+          Effect.scoped(
+            Effect.flatMap(sessions.open(instance.id, document(listener.port)), (channel) =>
+              relay(channel, { input: socket, output: socket, onInputEnd: "finish" }))
+          ).pipe(
+            Effect.catch((e) => output.warn(`tunnel connection closed: ${e._tag === "OperationFailed" ? e.message : e.summary}`)),
+            Effect.ensuring(Effect.sync(() => socket.destroy()))
+          ),
+        { concurrency: "unbounded" }
+      ),
+      Stream.runDrain
+    )
+  }, Effect.scoped)
+).pipe(
+  Command.withDescription(
+    "Forward a local port to a port of an instance, or of a host the instance can reach (a database), through Session Manager. Runs until Ctrl-C, then closes the listener and every session."
+  ),
+  Command.withExamples([
+    { command: "aegea tunnel box 8888:8888", description: "Reach the instance's port 8888 at 127.0.0.1:8888" },
+    { command: "aegea tunnel box 5432:db.internal:5432", description: "Reach a database the instance can reach" }
+  ]),
+  Command.provide(SshCommandLayer)
+)
