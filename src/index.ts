@@ -38,6 +38,16 @@ export { detectSettings, OutputLive } from "./layers/OutputLive.ts"
 export * from "./services/Ec2.ts"
 export { Ec2Live } from "./layers/Ec2Live.ts"
 
+// Batch (and the IAM roles and network pieces it creates on demand)
+export * from "./services/Batch.ts"
+export { BatchLive } from "./layers/BatchLive.ts"
+export { ensureDefaultQueue, resolveQueue, submitBatchJob, type SubmitInput } from "./services/batchSubmit.ts"
+export { jobOutcome, watchJob, type WatchJobOptions } from "./services/watchJob.ts"
+export { defaultPacing, watchLoop, type WatchPacing } from "./services/watchLoop.ts"
+export { fargateExecutionRole, Iam, IamIdentity, type PolicyDocument, type Principal, type Role, type RoleSpec } from "./services/Iam.ts"
+export { IamIdentityLive, IamLive } from "./layers/IamLive.ts"
+export { Ec2NetworkLive } from "./layers/Ec2Live.ts"
+
 // CloudWatch Logs (and the S3 side of log exports)
 export * from "./services/Logs.ts"
 export { LogsLive } from "./layers/LogsLive.ts"

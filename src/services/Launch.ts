@@ -25,8 +25,9 @@ import { Ssm } from "./Ssm.ts"
 
 export { type AmiSource } from "./launchImage.ts"
 
-/** The default security group (no ingress rules) and role/instance profile, named as the Python aegea names them. */
-export const launchSecurityGroup = "aegea.launch"
+export { launchSecurityGroup } from "./launchNetwork.ts"
+
+/** The default role and instance profile, named as the Python aegea names them. */
 export const defaultLaunchRole = "aegea.launch"
 
 export interface StorageRequest {

@@ -8,7 +8,10 @@ import { Clock, Effect, Stream } from "effect"
 import { cheapestZone } from "../lib/spotPrice.ts"
 import { Ec2, Ec2Launch, Ec2Network } from "./Ec2.ts"
 import { ResourceNotFound, UsageError } from "./Errors.ts"
-import { type LaunchSpec, launchSecurityGroup } from "./Launch.ts"
+import type { LaunchSpec } from "./Launch.ts"
+
+/** The default security group (no ingress rules), named as the Python aegea names it. */
+export const launchSecurityGroup = "aegea.launch"
 
 /** The subnet (and so VPC and zone): --subnet, else the default VPC's subnet in the chosen zone. */
 export const chooseSubnet = (spec: LaunchSpec) =>

@@ -9,6 +9,7 @@ import { globalFlags } from "../../src/commands/global.ts"
 import { launchCommand } from "../../src/commands/launch.ts"
 import { lsCommand } from "../../src/commands/ls.ts"
 import { decodeUserData } from "../../src/lib/cloudInit.ts"
+import { architectureOf } from "../../src/lib/instanceTypes.ts"
 import { openSshFingerprint } from "../../src/lib/sshKey.ts"
 import { Ec2Network, type Image, type Subnet } from "../../src/services/Ec2.ts"
 import { Ssm } from "../../src/services/Ssm.ts"
@@ -80,6 +81,17 @@ const requests = Effect.gen(function*() {
 })
 const lastRequest = Effect.map(requests, (r) => r[r.length - 1]!)
 const userDataOf = Effect.map(lastRequest, (r) => decodeUserData(r.userData))
+
+describe("architecture from the instance type", () => {
+  it("Graviton families are arm64, everything else x86_64 (GPU g5/g4dn included)", () => {
+    for (const t of ["a1.large", "t4g.micro", "m6g.large", "m6gd.xlarge", "c6gn.large", "c7g.large", "m8g.large", "r8gd.large", "x2gd.large", "im4gn.large", "is4gen.large", "g5g.xlarge", "hpc7g.4xlarge"]) {
+      assert.strictEqual(architectureOf(t), "arm64", t)
+    }
+    for (const t of ["t3a.micro", "m5.large", "g5.xlarge", "g4dn.xlarge", "p4d.24xlarge", "c7i-flex.large", "inf2.xlarge", "x2iedn.xlarge", "mac2.metal"]) {
+      assert.strictEqual(architectureOf(t), "x86_64", t)
+    }
+  })
+})
 
 describe("aegea launch: images", () => {
   it.effect("--amazon-linux-ami reads AWS's public SSM parameter for the instance's architecture", () =>

@@ -1,0 +1,56 @@
+// Bundles the CLI into dist/ (see ../shared/build.md for why each flag is here).
+// ESM + code splitting: every AWS SDK client is imported lazily inside its Live layer and lands in
+// its own chunk, so `aegea --help` loads no SDK and `aegea ls` loads only EC2.
+import { build } from "esbuild"
+import { execFileSync } from "node:child_process"
+import { mkdirSync, rmSync, writeFileSync } from "node:fs"
+
+rmSync("dist", { recursive: true, force: true })
+const result = await build({
+  entryPoints: { aegea: ".scratch-ssh/main.ts" },
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  splitting: true,
+  outdir: "dist",
+  entryNames: "[name]",
+  chunkNames: "chunks/[name]-[hash]",
+  mainFields: ["module", "main"], // required: with main first, @aws-sdk resolves to CJS and clients are undefined
+  target: "node20",
+  minify: true,
+  sourcemap: "linked",
+  metafile: true,
+  loader: { ".yml": "text" },
+  logLevel: "warning",
+  banner: { js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" }
+})
+writeFileSync("dist/meta.json", JSON.stringify(result.metafile))
+
+// The library (`import ... from "aegea"` and "aegea/testing"): ESM with dependencies left as imports,
+// so a program that embeds aegea shares one copy of effect and the SDK with it. Types: `npm run build:types`.
+await build({
+  entryPoints: { index: "src/index.ts", testing: "src/testing/index.ts" },
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  splitting: true,
+  outdir: "dist/lib",
+  chunkNames: "chunks/[name]-[hash]",
+  packages: "external",
+  target: "node20",
+  sourcemap: "linked",
+  logLevel: "warning"
+})
+
+// `aegea --help` and `aegea --version` print text that only changes with the build, so render it now
+// (plain and coloured, exactly as the CLI would) and let the launcher print it without loading the CLI.
+mkdirSync("dist/static", { recursive: true })
+const render = (args, env) =>
+  execFileSync(process.execPath, ["dist/aegea.js", ...args], {
+    env: { PATH: process.env.PATH ?? "", AEGEA_NO_STATIC: "1", ...env },
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+writeFileSync("dist/static/help.txt", render(["--help"], { NO_COLOR: "1" }))
+writeFileSync("dist/static/help.color.txt", render(["--help"], { FORCE_COLOR: "1" }))
+writeFileSync("dist/static/version.txt", render(["--version"], { NO_COLOR: "1" }))
+writeFileSync("dist/static/version.color.txt", render(["--version"], { FORCE_COLOR: "1" }))

@@ -1,0 +1,36 @@
+/**
+ * Process entry: argv -> root command -> exit code. The only place that prints an error: one line
+ * on stderr (what went wrong and what to do), the cause chain only with --debug.
+ */
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import { Cause, Effect, Exit, Layer } from "effect"
+import { CliConfig, CliError, CliOutput, Command, GlobalFlag } from "effect/cli"
+import { cli, version } from "./cli.ts"
+import { joinRelativeTimeValues } from "../src/lib/argv.ts"
+import { describeFailure } from "../src/report.ts"
+
+const argv = joinRelativeTimeValues(process.argv.slice(2))
+
+/** Help and version go to stdout; parse errors are reported below, as one line. */
+const presenter = CliOutput.layerPresenter({
+  present: (event) =>
+    event._tag === "InvalidInvocation" ? Effect.void : CliOutput.defaultPresenter.present(event)
+})
+const builtIns = CliConfig.layer({ builtIns: [GlobalFlag.Help, GlobalFlag.Version, GlobalFlag.Completions] })
+
+const program = Command.runWith(cli, { version })(argv).pipe(
+  Effect.provide(Layer.mergeAll(NodeServices.layer, presenter, builtIns)),
+  Effect.exit,
+  Effect.flatMap((exit) =>
+    Effect.sync(() => {
+      if (Exit.isSuccess(exit)) return 0
+      const report = describeFailure(exit.cause, { debug: argv.includes("--debug"), isHelp: CliError.isCliError })
+      if (report.message !== undefined) process.stderr.write(report.message + "\n")
+      return report.code
+    })
+  )
+)
+
+NodeRuntime.runMain(program.pipe(Effect.flatMap((code) => Effect.sync(() => {
+  process.exitCode = code
+}))), { disableErrorReporting: true })

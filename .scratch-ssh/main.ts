@@ -1,0 +1,33 @@
+// Launcher: its static imports are Node built-ins only, so the compile cache (Node >= 22.1) covers
+// every chunk the CLI loads afterwards. On Node 20 enableCompileCache does not exist (a no-op).
+import { readFileSync } from "node:fs"
+import module from "node:module"
+
+/**
+ * `aegea --help` / `aegea --version` (nothing else on the line): print the text the build rendered
+ * from this very CLI (scripts/build.mjs), in colour exactly when the CLI would colour it. Any other
+ * command line, or a missing file, takes the normal path.
+ */
+const printStatic = (): boolean => {
+  const args = process.argv.slice(2)
+  if (args.length !== 1 || process.env.AEGEA_NO_STATIC) return false
+  const name = args[0] === "--help" || args[0] === "-h" ? "help" : args[0] === "--version" || args[0] === "-v" ? "version" : undefined
+  if (name === undefined) return false
+  // The same rule as effect/cli's TerminalCapabilities.
+  const { FORCE_COLOR = "", NO_COLOR = "", TERM } = process.env
+  const forced = FORCE_COLOR !== "" && FORCE_COLOR !== "0" && FORCE_COLOR.toLowerCase() !== "false"
+  const color = TERM !== "dumb" && NO_COLOR === "" && (forced || process.stdout.isTTY === true)
+  try {
+    process.stdout.write(readFileSync(new URL(`./static/${name}${color ? ".color" : ""}.txt`, import.meta.url)))
+    return true
+  } catch {
+    return false
+  }
+}
+
+if (!printStatic()) {
+  ;(module as { enableCompileCache?: (dir?: string) => unknown }).enableCompileCache?.()
+  // The SDK prints a 9-line notice on Node < 22 when the first client is built; operators do not need it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
+  await import("./bin.ts")
+}
