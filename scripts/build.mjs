@@ -3,16 +3,19 @@
 // its own chunk, so `aegea --help` loads no SDK and `aegea ls` loads only EC2.
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
-import { mkdirSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
 
-rmSync("dist", { recursive: true, force: true })
+// Build into a fresh directory and swap it in at the end, so a running `aegea` (or a test) never sees
+// a half-written dist/.
+const out = `dist.tmp-${process.pid}`
+rmSync(out, { recursive: true, force: true })
 const result = await build({
   entryPoints: { aegea: "src/main.ts" },
   bundle: true,
   platform: "node",
   format: "esm",
   splitting: true,
-  outdir: "dist",
+  outdir: out,
   entryNames: "[name]",
   chunkNames: "chunks/[name]-[hash]",
   mainFields: ["module", "main"], // required: with main first, @aws-sdk resolves to CJS and clients are undefined
@@ -24,7 +27,7 @@ const result = await build({
   logLevel: "warning",
   banner: { js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" }
 })
-writeFileSync("dist/meta.json", JSON.stringify(result.metafile))
+writeFileSync(`${out}/meta.json`, JSON.stringify(result.metafile))
 
 // The library (`import ... from "aegea"` and "aegea/testing"): ESM with dependencies left as imports,
 // so a program that embeds aegea shares one copy of effect and the SDK with it. Types: `npm run build:types`.
@@ -34,7 +37,7 @@ await build({
   platform: "node",
   format: "esm",
   splitting: true,
-  outdir: "dist/lib",
+  outdir: `${out}/lib`,
   chunkNames: "chunks/[name]-[hash]",
   packages: "external",
   target: "node20",
@@ -44,13 +47,20 @@ await build({
 
 // `aegea --help` and `aegea --version` print text that only changes with the build, so render it now
 // (plain and coloured, exactly as the CLI would) and let the launcher print it without loading the CLI.
-mkdirSync("dist/static", { recursive: true })
+mkdirSync(`${out}/static`, { recursive: true })
 const render = (args, env) =>
-  execFileSync(process.execPath, ["dist/aegea.js", ...args], {
+  execFileSync(process.execPath, [`${out}/aegea.js`, ...args], {
     env: { PATH: process.env.PATH ?? "", AEGEA_NO_STATIC: "1", ...env },
     stdio: ["ignore", "pipe", "inherit"]
   })
-writeFileSync("dist/static/help.txt", render(["--help"], { NO_COLOR: "1" }))
-writeFileSync("dist/static/help.color.txt", render(["--help"], { FORCE_COLOR: "1" }))
-writeFileSync("dist/static/version.txt", render(["--version"], { NO_COLOR: "1" }))
-writeFileSync("dist/static/version.color.txt", render(["--version"], { FORCE_COLOR: "1" }))
+writeFileSync(`${out}/static/help.txt`, render(["--help"], { NO_COLOR: "1" }))
+writeFileSync(`${out}/static/help.color.txt`, render(["--help"], { FORCE_COLOR: "1" }))
+writeFileSync(`${out}/static/version.txt`, render(["--version"], { NO_COLOR: "1" }))
+writeFileSync(`${out}/static/version.color.txt`, render(["--version"], { FORCE_COLOR: "1" }))
+
+// Keep the types of a previous `npm run build:types`, then swap.
+if (existsSync("dist/types")) renameSync("dist/types", `${out}/types`)
+const old = `dist.old-${process.pid}`
+if (existsSync("dist")) renameSync("dist", old)
+renameSync(out, "dist")
+rmSync(old, { recursive: true, force: true })

@@ -32,5 +32,7 @@ ecs_run:
   fargate_cpu: 256
   fargate_memory: 512
 
-ssh: {}
+ssh:
+  server_alive_interval: 15
+  server_alive_count_max: 20
 `

@@ -113,7 +113,7 @@ export const launchCommand = Command.make(
     { command: "aegea launch box --amazon-linux-ami", description: "Launch the latest Amazon Linux 2023 as t3a.micro and wait for SSM" },
     { command: "aegea launch gpu1 --ubuntu-linux-ami -t g5.xlarge --spot --storage /=100 --storage /data=500", description: "A spot GPU box with a larger root and a data volume" },
     { command: "aegea launch arm1 -t t4g.small --amazon-linux-ami --cloud-config-data '{\"packages\": [\"git\"]}'", description: "A Graviton box with git installed by cloud-init" },
-    { command: "aegea launch box --ami my-image-* --dry-run", description: "Show the requests for the newest own image named my-image-*, change nothing" }
+    { command: "aegea launch box --ami 'my-image-*' --dry-run", description: "Show the requests for the newest own image named my-image-*, change nothing" }
   ]),
   Command.provide(LaunchLayer)
 )

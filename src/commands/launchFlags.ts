@@ -82,20 +82,22 @@ export const parseStorage = (values: ReadonlyArray<string>) =>
 
 const isMapping = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
-const amiSource = (input: LaunchInput, config: Readonly<Record<string, unknown>>, tags: Record<string, Array<string>>) =>
+/** The image source; a config launch.ami applies only when no image flag is given. */
+const amiSource = (raw: LaunchInput, config: Readonly<Record<string, unknown>>, tags: Record<string, Array<string>>) =>
   Effect.gen(function*() {
-    const given = [input.ubuntuLinuxAmi, input.amazonLinuxAmi, Option.isSome(input.ami) || Object.keys(tags).length > 0]
+    const given = [raw.ubuntuLinuxAmi, raw.amazonLinuxAmi, Option.isSome(raw.ami) || Object.keys(tags).length > 0]
     if (given.filter(Boolean).length > 1) {
       return yield* new UsageError({ message: "choose one of --ami/--ami-tags, --ubuntu-linux-ami and --amazon-linux-ami" })
     }
     const release = (flag: Option.Option<string>, key: string, fallback: string) =>
       Option.getOrElse(flag, () => String(config[key] ?? fallback))
-    if (input.ubuntuLinuxAmi) return { kind: "ubuntu", release: release(input.ubuntuRelease, "ubuntu_release", "24.04") } satisfies AmiSource
-    if (input.amazonLinuxAmi) {
-      return { kind: "amazon-linux", release: release(input.amazonLinuxRelease, "amazon_linux_release", "2023") } satisfies AmiSource
+    if (raw.ubuntuLinuxAmi) return { kind: "ubuntu", release: release(raw.ubuntuRelease, "ubuntu_release", "24.04") } satisfies AmiSource
+    if (raw.amazonLinuxAmi) {
+      return { kind: "amazon-linux", release: release(raw.amazonLinuxRelease, "amazon_linux_release", "2023") } satisfies AmiSource
     }
-    if (Option.isSome(input.ami) || Object.keys(tags).length > 0) {
-      return { kind: "given", ...Option.match(input.ami, { onNone: () => ({}), onSome: (ami) => ({ ami }) }), tags } satisfies AmiSource
+    const ami = Option.orElse(raw.ami, () => (typeof config.ami === "string" && config.ami !== "" ? Option.some(config.ami) : Option.none()))
+    if (Option.isSome(ami) || Object.keys(tags).length > 0) {
+      return { kind: "given", ...Option.match(ami, { onNone: () => ({}), onSome: (value) => ({ ami: value }) }), tags } satisfies AmiSource
     }
     return { kind: "own" } satisfies AmiSource
   })
@@ -134,7 +136,7 @@ export const launchSpec = (raw: LaunchInput, config: Readonly<Record<string, unk
       Option.match(value, { onNone: () => ({}), onSome: (v) => ({ [key]: v }) }) as { [P in K]?: V }
     const spec: LaunchSpec = {
       name: input.name,
-      ami: yield* amiSource(input, config, amiTags),
+      ami: yield* amiSource(raw, config, amiTags),
       amiParameterPrefixes: {
         ubuntu: String(config.ubuntu_ssm_parameter_prefix ?? defaultAmiParameterPrefixes.ubuntu),
         amazonLinux: String(config.amazon_linux_ssm_parameter_prefix ?? defaultAmiParameterPrefixes.amazonLinux)

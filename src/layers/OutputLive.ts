@@ -4,6 +4,7 @@
  * into `OutputSettings`. The `yaml` package is imported only when YAML is printed.
  */
 import { Clock, Effect, Layer, Option, Result } from "effect"
+import { loadYaml } from "../lib/yamlModule.ts"
 import { renderDocument, renderListing, type SortBy } from "../lib/table.ts"
 import { UsageError } from "../services/Errors.ts"
 import { Output, type OutputFormat, type OutputSettings, type Row, type TableSpec } from "../services/Output.ts"
@@ -48,13 +49,8 @@ export interface OutputStreams {
   readonly stderr: (text: string) => void
 }
 
-// `yaml` is a CommonJS package: a dynamic import() of it in the ESM bundle yields its exports under
-// `default`, so read both shapes.
-const loadYaml = Effect.promise(() => import("yaml")).pipe(
-  Effect.map((mod) => {
-    const yaml = (mod as unknown as { default?: typeof mod }).default ?? mod
-    return (value: unknown) => yaml.stringify(value, { lineWidth: 0 })
-  })
+const loadStringify = loadYaml.pipe(
+  Effect.map((yaml) => (value: unknown) => yaml.stringify(value, { lineWidth: 0 }))
 )
 
 const yamlUnused = (): string => {
@@ -63,7 +59,7 @@ const yamlUnused = (): string => {
 
 /** The Output service over two write functions; shared by the live and the test layers. */
 export const makeOutput = (settings: OutputSettings, streams: OutputStreams): Output["Service"] => {
-  const stringifyYamlFor = (needed: boolean) => (needed ? loadYaml : Effect.succeed(yamlUnused))
+  const stringifyYamlFor = (needed: boolean) => (needed ? loadStringify : Effect.succeed(yamlUnused))
   return Output.of({
     settings,
     table: Effect.fn("Output.table")(function*(rows: ReadonlyArray<Row>, spec: TableSpec) {

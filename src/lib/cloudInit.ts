@@ -7,6 +7,7 @@
  * presents. Rendered as YAML, gzip-compressed when over EC2's 16 KiB user-data limit.
  */
 import { gunzipSync, gzipSync } from "node:zlib"
+import { loadYaml } from "./yamlModule.ts"
 import { Effect, Redacted } from "effect"
 import { UsageError } from "../services/Errors.ts"
 import type { HostKey } from "./hostKey.ts"
@@ -109,7 +110,6 @@ export const redactCloudConfig = (config: CloudConfig): CloudConfig =>
     ? { ...config, ssh_keys: { ...config.ssh_keys, ed25519_private: redactedMarker } }
     : config
 
-const loadYaml = Effect.promise(() => import("yaml"))
 
 /** "#cloud-config" + YAML. */
 export const renderCloudConfig = (config: CloudConfig): Effect.Effect<string> =>

@@ -70,11 +70,13 @@ export type DesiredStatus = "RUNNING" | "STOPPED"
 export class Ecs extends Context.Service<Ecs, {
   readonly region: string
   readonly clusters: () => Stream.Stream<Cluster, AwsError>
+  /** One cluster by name or ARN (ACTIVE or INACTIVE), or none when ECS does not know it. */
+  readonly describeCluster: (name: string) => Effect.Effect<Option.Option<Cluster>, AwsError>
   /** Create the cluster if it does not exist (an INACTIVE one is created again). */
   readonly ensureCluster: (name: string) => Effect.Effect<Ensured<Cluster>, AwsError>
-  /** Task definitions (ACTIVE by default), optionally of families starting with `familyPrefix`. */
+  /** Task definitions (ACTIVE by default), optionally of one family (ECS matches the whole family name). */
   readonly taskDefinitions: (
-    filter?: { readonly familyPrefix?: string; readonly status?: "ACTIVE" | "INACTIVE" }
+    filter?: { readonly family?: string; readonly status?: "ACTIVE" | "INACTIVE" }
   ) => Stream.Stream<TaskDefinitionRef, AwsError>
   /** The latest ACTIVE revision of a family, or none. */
   readonly latestTaskDefinition: (family: string) => Effect.Effect<Option.Option<TaskDefinitionRef>, AwsError>

@@ -1,6 +1,6 @@
 /** `ecs watch` and `ecs run --watch`: follow a Fargate task to STOPPED with its log lines, then its exit code. */
 import { Effect } from "effect"
-import { defaultTaskLogGroup, Ecs, type Task, taskExitCode, taskIdOf, taskLogStream } from "./Ecs.ts"
+import { containerName, defaultTaskLogGroup, Ecs, type Task, taskExitCode, taskIdOf, taskLogStream } from "./Ecs.ts"
 import { type AwsError, OperationFailed, type ResourceNotFound } from "./Errors.ts"
 import type { Logs } from "./Logs.ts"
 import type { Output } from "./Output.ts"
@@ -43,8 +43,9 @@ export const watchTask = (
 export const taskOutcome = (task: Task): Effect.Effect<void, OperationFailed> => {
   const code = taskExitCode(task)
   if (code === 0) return Effect.void
-  const container = task.containers[0]
-  const reason = container?.reason ?? task.stoppedReason ?? "it stopped without an exit code"
+  const container = task.containers.find((c) => c.name === containerName) ?? task.containers[0]
+  const reasons = [task.stoppedReason, container?.reason].filter((r): r is string => r !== undefined && r !== "")
+  const reason = [...new Set(reasons)].join(": ") || "it stopped without an exit code"
   return Effect.fail(
     new OperationFailed({
       message: `${taskLabel(task)} failed: ${reason}${code !== undefined ? ` (exit code ${code})` : ""}`,

@@ -34,6 +34,80 @@ export interface StandInSession {
   openSockets: number
 }
 
+export interface Sshd {
+  readonly port: number
+  /** The host's public key, "ssh-ed25519 AAAA... comment". */
+  readonly hostPublicKey: string
+  /** A private key sshd accepts for the current user. */
+  readonly clientKey: string
+  /** Add a public key to the accepted keys. */
+  readonly authorize: (publicKey: string) => void
+  readonly stop: () => Promise<void>
+}
+
+/**
+ * A real OpenSSH sshd on 127.0.0.1:<free port> as the current user, with a generated host key and
+ * client key in a temporary directory, logging to stderr (-D -e).
+ */
+export async function startSshd(): Promise<Sshd> {
+  const { execFileSync, spawn } = await import("node:child_process")
+  const { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = await import("node:fs")
+  const { tmpdir } = await import("node:os")
+  const { join } = await import("node:path")
+  const dir = mkdtempSync(join(tmpdir(), "aegea-sshd-"))
+  const keygen = (file: string) => execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f", join(dir, file)])
+  keygen("host_key")
+  keygen("client_key")
+  const authorizedKeys = join(dir, "authorized_keys")
+  writeFileSync(authorizedKeys, readFileSync(join(dir, "client_key.pub")))
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve))
+  const port = (probe.address() as AddressInfo).port
+  await new Promise<void>((resolve) => probe.close(() => resolve()))
+  writeFileSync(join(dir, "sshd_config"), [
+    `Port ${port}`,
+    "ListenAddress 127.0.0.1",
+    `HostKey ${join(dir, "host_key")}`,
+    `AuthorizedKeysFile ${authorizedKeys}`,
+    `PidFile ${join(dir, "sshd.pid")}`,
+    "StrictModes no",
+    "UsePAM no",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "PermitRootLogin prohibit-password",
+    "Subsystem sftp internal-sftp",
+    ""
+  ].join("\n"))
+  // As root, sshd needs its privilege separation directory (Debian's service creates it at boot).
+  if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true, mode: 0o755 })
+  const child = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", join(dir, "sshd_config")], { stdio: ["ignore", "ignore", "pipe"] })
+  let log = ""
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (log += d))
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: "127.0.0.1", port }, () => {
+        s.destroy()
+        resolve(true)
+      })
+      s.on("error", () => resolve(false))
+    })
+    if (up) break
+    if (child.exitCode !== null || i === 99) throw new Error(`sshd did not start: ${log}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return {
+    port,
+    hostPublicKey: readFileSync(join(dir, "host_key.pub"), "utf8").trim(),
+    clientKey: join(dir, "client_key"),
+    authorize: (publicKey) => appendFileSync(authorizedKeys, publicKey.trim() + "\n"),
+    stop: async () => {
+      child.kill("SIGTERM")
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once("exit", resolve)))
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
 export interface SsmStandIn {
   readonly endpoint: string
   readonly sessions: ReadonlyArray<StandInSession>
@@ -75,7 +149,7 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
     readBody(req).then(async (body) => {
       const target = String(req.headers["x-amz-target"] ?? "")
       const operation = target.startsWith("AmazonSSM.") ? target.slice("AmazonSSM.".length) : ""
-      operations.push(operation || `${req.method} ${req.url}`)
+      operations.push(operation || target || `${req.method} ${req.url}`)
       const input = body.length > 0 ? JSON.parse(body.toString()) as Record<string, unknown> : {}
       switch (operation) {
         case "StartSession": {

@@ -87,7 +87,7 @@ describe("architecture from the instance type", () => {
     for (const t of ["a1.large", "t4g.micro", "m6g.large", "m6gd.xlarge", "c6gn.large", "c7g.large", "m8g.large", "r8gd.large", "x2gd.large", "im4gn.large", "is4gen.large", "g5g.xlarge", "hpc7g.4xlarge"]) {
       assert.strictEqual(architectureOf(t), "arm64", t)
     }
-    for (const t of ["t3a.micro", "m5.large", "g5.xlarge", "g4dn.xlarge", "p4d.24xlarge", "c7i-flex.large", "inf2.xlarge", "x2iedn.xlarge", "mac2.metal"]) {
+    for (const t of ["t3a.micro", "m5.large", "g5.xlarge", "g4dn.xlarge", "p4d.24xlarge", "c7i-flex.large", "inf2.xlarge", "x2iedn.xlarge"]) {
       assert.strictEqual(architectureOf(t), "x86_64", t)
     }
   })
@@ -130,6 +130,16 @@ describe("aegea launch: images", () => {
       const missing = yield* Effect.flip(aegea("launch", "a4", "--ami", "ami-0123456789abcdef0", "--no-wait"))
       assert.strictEqual(missing._tag, "ResourceNotFound")
     }).pipe(Effect.provide(layers())))
+
+  it.effect("a config launch.ami is the default image, and an image flag overrides it", () =>
+    Effect.gen(function*() {
+      yield* aegea("launch", "c1", "--no-wait")
+      assert.strictEqual((yield* lastRequest).imageId, "ami-000000000000c0de1")
+      yield* aegea("launch", "c2", "--amazon-linux-ami", "--no-wait")
+      assert.strictEqual((yield* lastRequest).imageId, "ami-0ed094fb1304fd857")
+      const both = yield* Effect.flip(aegea("launch", "c3", "--amazon-linux-ami", "--ubuntu-linux-ami", "--no-wait"))
+      assert.strictEqual(both._tag, "UsageError")
+    }).pipe(Effect.provide(layers({ config: { ami: "ami-000000000000c0de1" } }))))
 
   it.effect("by default the newest image built by aegea, the caller's own (Owner tag) first, of the right architecture", () =>
     Effect.gen(function*() {

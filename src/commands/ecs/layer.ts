@@ -1,0 +1,26 @@
+/** The layers of `aegea ecs` commands (each prefers a layer already provided, e.g. by a test). */
+import { type Context, Layer } from "effect"
+import type { AwsClients } from "../../layers/AwsClients.ts"
+import { Ec2NetworkLive } from "../../layers/Ec2Live.ts"
+import { EcsLive } from "../../layers/EcsLive.ts"
+import { IamLive } from "../../layers/IamLive.ts"
+import { LogsLive } from "../../layers/LogsLive.ts"
+import { Ec2Network } from "../../services/Ec2.ts"
+import { Ecs } from "../../services/Ecs.ts"
+import { Iam } from "../../services/Iam.ts"
+import { Logs } from "../../services/Logs.ts"
+import { AwsLayer, BaseLayer, preferProvided } from "../global.ts"
+
+const live = <I, S>(tag: Context.Key<I, S>, layer: Layer.Layer<I, never, AwsClients>) =>
+  preferProvided(tag, layer.pipe(Layer.provide(AwsLayer)))
+
+/** ECS and CloudWatch Logs: listing, watching, reading logs, stopping. */
+export const EcsLayer = Layer.mergeAll(live(Ecs, EcsLive), live(Logs, LogsLive)).pipe(Layer.provideMerge(BaseLayer))
+
+/** Everything `ecs run` may create: also IAM (roles) and EC2 (default VPC, security group). */
+export const EcsRunLayer = Layer.mergeAll(
+  live(Ecs, EcsLive),
+  live(Logs, LogsLive),
+  live(Iam, IamLive),
+  live(Ec2Network, Ec2NetworkLive)
+).pipe(Layer.provideMerge(BaseLayer))

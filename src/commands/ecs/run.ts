@@ -1,0 +1,89 @@
+/** `aegea ecs run`: run shell lines (or a file) as a one-shot Fargate task, optionally watching it. */
+import { Effect, Option } from "effect"
+import { Command, Flag } from "effect/cli"
+import { ecsPayloadLimit } from "../../lib/executePayload.ts"
+import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"
+import { defaultClusterName, defaultTaskLogGroup, Ecs } from "../../services/Ecs.ts"
+import { defaultSecurityGroupName, runEcsTask } from "../../services/ecsRun.ts"
+import { Output } from "../../services/Output.ts"
+import { singleValues } from "../batch/parseFlags.ts"
+import { commandLines, ecrImage } from "../batch/submit.ts"
+import { parseFargateCpu, parseFargateMemory } from "./fargateFlags.ts"
+import { followTask } from "./follow.ts"
+import { EcsRunLayer } from "./layer.ts"
+
+const optionalString = (name: string, description: string) =>
+  Flag.String(name).pipe(Flag.withDescription(description), Flag.optional)
+const repeated = (name: string, description: string) => Flag.String(name).pipe(Flag.withDescription(description), Flag.atLeast(0))
+
+export const stopOnInterruptFlag = Flag.Boolean("stop-on-interrupt").pipe(
+  Flag.withDescription("With --watch: on Ctrl-C, stop the task before exiting (at a terminal you are asked otherwise)."),
+  Flag.withDefault(false)
+)
+
+const runFlags = {
+  command: repeated("command", "A shell line to run in the container; repeat for several lines, run in order under set -euo pipefail."),
+  execute: optionalString("execute", "Run this local script or binary in the container (shipped compressed in the task's environment, up to about 6 KiB)."),
+  image: optionalString("image", "The container image (default from config: ubuntu)."),
+  ecrImage: optionalString("ecr-image", "An image in this account's ECR registry, as REPO[:TAG]; overrides --image."),
+  environment: repeated("environment", "An environment variable for the container, as NAME=VALUE; repeatable."),
+  fargateCpu: optionalString("fargate-cpu", "CPU for the task: units (256 = 0.25 vCPU, 1024 = 1 vCPU) or vCPUs such as 0.5 or \"2 vCPU\" (default 256)."),
+  fargateMemory: optionalString("fargate-memory", "Memory for the task in MiB, or with a unit such as 2GB (default 512; Fargate accepts set sizes per CPU)."),
+  cluster: optionalString("cluster", `The ECS cluster (default ${defaultClusterName}, created when missing; other clusters must exist).`),
+  taskRole: optionalString("task-role", "The IAM role (name or ARN) the container's AWS calls use."),
+  executionRole: optionalString("execution-role", "The IAM role (name or ARN) ECS uses to pull the image and write logs (default aegea.fargate_execution, created when missing)."),
+  securityGroup: optionalString("security-group", `The security group (id or name in the default VPC; default ${defaultSecurityGroupName}, created when missing).`),
+  tags: repeated("tags", "A tag for the task, as KEY=VALUE; repeatable."),
+  dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("Print the exact AWS requests as JSON and change nothing."), Flag.withDefault(false)),
+  watch: Flag.Boolean("watch").pipe(
+    Flag.withDescription("Follow the task: print its status changes and log lines, then exit with its container's exit code."),
+    Flag.withDefault(false)
+  ),
+  stopOnInterrupt: stopOnInterruptFlag
+}
+
+export const runCommand = Command.make(
+  "run",
+  runFlags,
+  Effect.fn("ecs run")(function*(flags) {
+    const config = yield* AegeaConfig
+    const input = withConfigDefaults(config.section("ecs run"), flags)
+    const output = yield* Output
+    const lines = yield* commandLines(input.command, input.execute, ecsPayloadLimit)
+    const environment = { ...(yield* singleValues("environment", input.environment)), ...lines.environment }
+    const tags = yield* singleValues("tags", input.tags)
+    const region = (yield* Ecs).region
+    const image = Option.isSome(input.ecrImage) ? yield* ecrImage(input.ecrImage.value, region) : Option.getOrElse(input.image, () => "ubuntu")
+    const cpu = yield* parseFargateCpu(Option.getOrElse(input.fargateCpu, () => "256"))
+    const memoryMiB = yield* parseFargateMemory(Option.getOrElse(input.fargateMemory, () => "512"))
+    const task = yield* runEcsTask({
+      dryRun: input.dryRun,
+      shape: { image, cpu, memoryMiB, logGroup: defaultTaskLogGroup },
+      executionRole: Option.getOrUndefined(input.executionRole),
+      taskRole: Option.getOrUndefined(input.taskRole),
+      securityGroup: Option.getOrUndefined(input.securityGroup),
+      run: {
+        cluster: Option.getOrElse(input.cluster, () => defaultClusterName),
+        commandLines: lines.lines,
+        environment,
+        tags
+      }
+    })
+    if (Option.isNone(task)) return
+    if (!input.watch) {
+      yield* output.document({ taskId: task.value.id, taskArn: task.value.arn, cluster: task.value.cluster, taskDefinition: task.value.taskDefinition })
+      return
+    }
+    yield* followTask(task.value.cluster, task.value.id, { stopOnInterrupt: input.stopOnInterrupt })
+  })
+).pipe(
+  Command.withDescription(
+    `Run shell lines (or a local file) as a one-shot Fargate task. Creates the cluster ${defaultClusterName}, the log group ${defaultTaskLogGroup}, the execution role and the task definition on first use.`
+  ),
+  Command.withExamples([
+    { command: "aegea ecs run --command \"echo hello\" --watch", description: "Run a line on Fargate and follow it to its exit code" },
+    { command: "aegea ecs run --execute ./job.sh --fargate-cpu 1024 --fargate-memory 4096", description: "Ship and run a local script on 1 vCPU and 4 GiB" },
+    { command: "aegea ecs run --command \"make test\" --image my/repo:1 --dry-run", description: "Print the requests without running anything" }
+  ]),
+  Command.provide(EcsRunLayer)
+)

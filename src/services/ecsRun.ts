@@ -1,0 +1,134 @@
+/**
+ * `ecs run` as a program: check the input, make sure the cluster (only the default one is created
+ * on demand), the log group, the Fargate execution role and the security group exist, reuse or
+ * register the task definition of this shape (its family carries the hash of its content), and run
+ * one Fargate task in the default VPC's subnets. With `dryRun`, only read: print the exact
+ * RegisterTaskDefinition and RunTask requests and change nothing.
+ */
+import { Effect, Option, Stream } from "effect"
+import { Ec2Network } from "./Ec2.ts"
+import { defaultClusterName, Ecs, type Task } from "./Ecs.ts"
+import {
+  checkOverridesSize,
+  checkTaskShape,
+  registerTaskDefinitionRequest,
+  runTaskRequest,
+  type TaskRun,
+  type TaskShape
+} from "./ecsRequests.ts"
+import { type AwsError, ResourceNotFound, type UsageError } from "./Errors.ts"
+import { fargateExecutionRole, Iam } from "./Iam.ts"
+import { Logs } from "./Logs.ts"
+import { Output } from "./Output.ts"
+
+/** The security group of `ecs run` tasks unless --security-group names another. */
+export const defaultSecurityGroupName = "aegea_ecs"
+
+export interface RunInput {
+  readonly shape: Omit<TaskShape, "executionRoleArn" | "taskRoleArn" | "region">
+  /** Role names or ARNs; the execution role defaults to aegea.fargate_execution (created on demand). */
+  readonly executionRole?: string | undefined
+  readonly taskRole?: string | undefined
+  /** A security group id (sg-...) or name in the default VPC; default aegea_ecs (created on demand). */
+  readonly securityGroup?: string | undefined
+  readonly run: Omit<TaskRun, "subnets" | "securityGroups">
+  readonly dryRun: boolean
+}
+
+export type RunError = AwsError | UsageError | ResourceNotFound
+
+/** A role's ARN from its name or ARN, without creating it (the ARN it will have if it does not exist yet). */
+export const roleArnOf = (nameOrArn: string) =>
+  Effect.gen(function*() {
+    if (nameOrArn.startsWith("arn:")) return nameOrArn
+    const iam = yield* Iam
+    const existing = yield* iam.roleArn(nameOrArn)
+    if (Option.isSome(existing)) return existing.value
+    return `arn:aws:iam::${yield* iam.accountId}:role/${nameOrArn}`
+  })
+
+/** The cluster, when it exists and is ACTIVE; ResourceNotFound unless it is the default one (then none). */
+export const resolveCluster = (name: string, options: { readonly missingIsDefault: boolean }) =>
+  Effect.gen(function*() {
+    const ecs = yield* Ecs
+    const cluster = yield* ecs.describeCluster(name)
+    if (Option.isSome(cluster) && cluster.value.status === "ACTIVE") return cluster
+    if (options.missingIsDefault && name === defaultClusterName) return Option.none()
+    return yield* new ResourceNotFound({
+      kind: "ECS cluster",
+      name,
+      region: ecs.region,
+      hint: `Run 'aegea ecs clusters' to see the clusters; only ${defaultClusterName} is created on demand (by 'aegea ecs run')`
+    })
+  })
+
+/** The security group id for the tasks (looked up, or for the default group created unless dryRun). */
+const securityGroupFor = (requested: string | undefined, vpcId: string, dryRun: boolean) =>
+  Effect.gen(function*() {
+    const network = yield* Ec2Network
+    const output = yield* Output
+    if (requested?.startsWith("sg-")) return requested
+    if (requested !== undefined) {
+      const id = yield* network.securityGroupId(requested, vpcId)
+      if (id !== undefined) return id
+      return yield* new ResourceNotFound({ kind: "security group", name: requested, hint: `Give a group id (sg-...) or the name of a group in ${vpcId}` })
+    }
+    if (dryRun) {
+      const id = yield* network.securityGroupId(defaultSecurityGroupName, vpcId)
+      if (id !== undefined) return id
+      yield* output.info(`dry run: security group ${defaultSecurityGroupName} does not exist yet and would be created in ${vpcId}`)
+      return `<${defaultSecurityGroupName}>`
+    }
+    const group = yield* network.ensureSecurityGroup(defaultSecurityGroupName, vpcId, "aegea ecs tasks (outbound only)")
+    if (group.created) yield* output.info(`created security group ${defaultSecurityGroupName} (${group.id}) in ${vpcId}`)
+    return group.id
+  })
+
+/** Run a task (or, with dryRun, print what would be sent); returns the task, or none for a dry run. */
+export const runEcsTask = (input: RunInput) =>
+  Effect.gen(function*() {
+    const ecs = yield* Ecs
+    const iam = yield* Iam
+    const logs = yield* Logs
+    const output = yield* Output
+    const network = yield* Ec2Network
+    yield* checkTaskShape(input.shape)
+    // An unknown cluster fails here, before anything is created.
+    const cluster = yield* resolveCluster(input.run.cluster, { missingIsDefault: true })
+    const executionRoleArn = input.executionRole !== undefined
+      ? yield* roleArnOf(input.executionRole)
+      : input.dryRun
+      ? yield* roleArnOf(fargateExecutionRole.name)
+      : yield* iam.ensureRole(fargateExecutionRole).pipe(
+        Effect.tap((role) => (role.created ? output.info(`created IAM role ${role.value.name} (Fargate execution role)`) : Effect.void)),
+        Effect.map((role) => role.value.arn)
+      )
+    const taskRoleArn = input.taskRole !== undefined ? yield* roleArnOf(input.taskRole) : undefined
+    const register = registerTaskDefinitionRequest({ ...input.shape, executionRoleArn, taskRoleArn, region: ecs.region })
+    const { vpcId, subnetIds } = yield* network.defaultNetwork
+    const securityGroup = yield* securityGroupFor(input.securityGroup, vpcId, input.dryRun)
+    const run = runTaskRequest({ ...input.run, subnets: subnetIds, securityGroups: [securityGroup] }, register.family)
+    yield* checkOverridesSize(run)
+    if (input.dryRun) {
+      if (Option.isNone(cluster)) yield* output.info(`dry run: cluster ${input.run.cluster} does not exist yet and would be created`)
+      yield* output.document({ RegisterTaskDefinition: register, RunTask: run })
+      yield* output.info("dry run: nothing was created or started")
+      return Option.none<Task>()
+    }
+    if (Option.isNone(cluster)) {
+      const created = yield* ecs.ensureCluster(input.run.cluster)
+      if (created.created) yield* output.info(`created ECS cluster ${input.run.cluster}`)
+    }
+    const groupExists = (yield* Stream.runCollect(logs.groups({ prefix: input.shape.logGroup }))).some((g) => g.name === input.shape.logGroup)
+    if (!groupExists) {
+      yield* logs.ensureGroup(input.shape.logGroup)
+      yield* output.info(`created log group ${input.shape.logGroup}`)
+    }
+    const existing = yield* ecs.latestTaskDefinition(register.family)
+    const definition = Option.isSome(existing) ? existing.value : yield* ecs.registerTaskDefinition(register)
+    if (Option.isNone(existing)) yield* output.info(`registered task definition ${definition.family}:${definition.revision}`)
+    // RunTask names the family: ECS takes its latest ACTIVE revision (all revisions of a hashed family are identical).
+    const task = yield* ecs.runTask(run)
+    yield* output.info(`started task ${task.id} (${definition.family}:${definition.revision}) in cluster ${task.cluster}`)
+    return Option.some(task)
+  })

@@ -1,0 +1,193 @@
+// End to end on loopback: the built aegea runs a real OpenSSH client against a real sshd on
+// 127.0.0.1, through aegea's own Session Manager client and the local SSM stand-in (which relays the
+// data channel to that sshd), with the host key taken from the instance's tags on moto.
+import { CreateTagsCommand } from "@aws-sdk/client-ec2"
+import { execFileSync, spawn } from "node:child_process"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { connect, createServer, type AddressInfo, type Server } from "node:net"
+import { tmpdir, userInfo } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { hostKeyTags } from "../../src/lib/hostKeys.ts"
+import { CLI_PATH, cliEnv, runCli } from "../support/cli.ts"
+import { ec2Client, makeTestHome, motoEndpoint, seedInstances, useMoto } from "../support/moto.ts"
+import { type Sshd, type SsmStandIn, startSshd, startSsmStandIn } from "../support/ssmStandIn.ts"
+
+useMoto()
+
+const USER = userInfo().username
+let sshd: Sshd
+let standIn: SsmStandIn
+let echo: Server
+let box = ""
+let wrongKeyBox = ""
+let noAgentBox = ""
+let deniedBox = ""
+const work = mkdtempSync(join(tmpdir(), "aegea-ssh-cli-"))
+
+const tag = async (id: string, tags: Record<string, string>) => {
+  const ec2 = ec2Client()
+  try {
+    await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }))
+  } finally {
+    ec2.destroy()
+  }
+}
+
+beforeAll(async () => {
+  sshd = await startSshd()
+  echo = createServer((s) => {
+    s.on("error", () => {})
+    s.pipe(s)
+  })
+  await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve))
+  const ids = await seedInstances(4, { names: ["box", "wrong-key", "no-agent", "denied"] })
+  const id = (i: number) => ids[i] ?? ""
+  box = id(0)
+  wrongKeyBox = id(1)
+  noAgentBox = id(2)
+  deniedBox = id(3)
+  expect(noAgentBox).toMatch(/^i-/)
+  await tag(box, hostKeyTags(sshd.hostPublicKey))
+  const otherKey = join(work, "other")
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", otherKey])
+  await tag(wrongKeyBox, hostKeyTags(readFileSync(`${otherKey}.pub`, "utf8")))
+  standIn = await startSsmStandIn({
+    motoEndpoint: motoEndpoint(),
+    onlineInstances: [box, wrongKeyBox, deniedBox],
+    deniedSessions: [deniedBox],
+    portMap: { 22: sshd.port, 7: (echo.address() as AddressInfo).port }
+  })
+})
+
+afterAll(async () => {
+  await standIn?.close()
+  await sshd?.stop()
+  await new Promise<void>((resolve) => (echo ? echo.close(() => resolve()) : resolve()))
+  rmSync(work, { recursive: true, force: true })
+})
+
+const env = () => ({ AWS_ENDPOINT_URL_SSM: standIn.endpoint, AWS_ENDPOINT_URL_EC2_INSTANCE_CONNECT: standIn.endpoint })
+const ownKey = () => ["-i", sshd.clientKey, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"]
+
+describe("aegea ssh over Session Manager", () => {
+  it("runs a remote command with strict host-key checking from the tags, and ends its session", async () => {
+    const before = standIn.sessions.length
+    const r = await runCli(["ssh", `${USER}@box`, "--no-ec2-instance-connect", "--", ...ownKey(), "echo", "ok"], { env: env() })
+    expect(r.stderr).not.toMatch(/Permanently added|authenticity/)
+    expect(r.stdout).toBe("ok\n")
+    expect(r.code).toBe(0)
+    const session = standIn.sessions[before]!
+    expect(session.documentName).toBe("AWS-StartSSHSession")
+    expect(session.channels).toBe(1)
+    expect(session.terminatedByApi).toBe(true)
+  })
+
+  it("exits with the remote command's status", async () => {
+    const r = await runCli(["ssh", `${USER}@box`, "--no-ec2-instance-connect", "--", ...ownKey(), "exit", "3"], { env: env() })
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain("ssh exited with status 3")
+  })
+
+  it("refuses a host whose key differs from the one in its tags", async () => {
+    const r = await runCli(["ssh", `${USER}@wrong-key`, "--no-ec2-instance-connect", "--", ...ownKey(), "echo", "ok"], { env: env() })
+    expect(r.code).toBe(255)
+    expect(r.stdout).toBe("")
+    expect(r.stderr).toMatch(/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/)
+  })
+
+  it("pushes the key with EC2 Instance Connect before connecting, creating ~/.ssh/aegea.ed25519", async () => {
+    const home = makeTestHome()
+    mkdirSync(join(home, ".ssh"), { mode: 0o700 })
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(home, ".ssh", "aegea.ed25519")])
+    sshd.authorize(readFileSync(join(home, ".ssh", "aegea.ed25519.pub"), "utf8"))
+    const pushes = standIn.operations.filter((o) => o.endsWith("SendSSHPublicKey")).length
+    const r = await runCli(["ssh", `${USER}@box`, "--", "-o", "BatchMode=yes", "echo", "eic"], { env: env(), home })
+    expect(r.stderr).toBe("")
+    expect(r.stdout).toBe("eic\n")
+    expect(standIn.operations.filter((o) => o.endsWith("SendSSHPublicKey")).length).toBe(pushes + 1)
+  })
+
+  it("reports what fails before connecting as itself: no agent, not authorized, unknown name", async () => {
+    const noAgent = await runCli(["ssh", `${USER}@no-agent`, "--no-ec2-instance-connect"], { env: env() })
+    expect(noAgent.code).toBe(1)
+    expect(noAgent.stderr).toContain("no SSM agent registered")
+    const denied = await runCli(["ssh", `${USER}@denied`, "--no-ec2-instance-connect"], { env: env() })
+    expect(denied.code).toBe(4)
+    expect(denied.stderr).toContain("ssm:StartSession")
+    const unknown = await runCli(["ssh", "nonesuch", "--no-ec2-instance-connect"], { env: env() })
+    expect(unknown.code).toBe(5)
+  })
+})
+
+describe("aegea scp", () => {
+  it("copies a file to the instance and back", async () => {
+    const local = join(work, "up.txt")
+    const remote = join(work, "remote.txt")
+    const back = join(work, "down.txt")
+    writeFileSync(local, "payload\n".repeat(1000))
+    const up = await runCli(["scp", "--no-ec2-instance-connect", "--", ...ownKey(), local, `${USER}@box:${remote}`], { env: env() })
+    expect(up.stderr).toBe("")
+    expect(up.code).toBe(0)
+    expect(readFileSync(remote, "utf8")).toBe(readFileSync(local, "utf8"))
+    const down = await runCli(["scp", "--no-ec2-instance-connect", "--", ...ownKey(), `${USER}@box:${remote}`, back], { env: env() })
+    expect(down.code).toBe(0)
+    expect(readFileSync(back, "utf8")).toBe(readFileSync(local, "utf8"))
+  })
+})
+
+describe("aegea tunnel", () => {
+  it("carries bytes, and after SIGINT leaves no listener, no session and no process", async () => {
+    const child = spawn(process.execPath, [CLI_PATH, "tunnel", "box", "0:7"], { env: cliEnv({ env: env() }), stdio: ["ignore", "pipe", "pipe"] })
+    let stderr = ""
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no tunnel line: ${stderr}`)), 20_000)
+      child.stderr.on("data", () => {
+        const m = /127\.0\.0\.1:(\d+) ->/.exec(stderr)
+        if (m) {
+          clearTimeout(timer)
+          resolve(Number(m[1]))
+        }
+      })
+    })
+    const reply = await new Promise<string>((resolve, reject) => {
+      const s = connect({ host: "127.0.0.1", port }, () => s.write("hello through ssm"))
+      let got = ""
+      s.setEncoding("utf8").on("data", (d: string) => {
+        got += d
+        if (got.length >= "hello through ssm".length) {
+          s.end()
+          resolve(got)
+        }
+      })
+      s.on("error", reject)
+    })
+    expect(reply).toBe("hello through ssm")
+    const tunnelSessions = () => standIn.sessions.filter((s) => s.documentName === "AWS-StartPortForwardingSession")
+    child.kill("SIGINT")
+    const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)))
+    expect(code).toBe(130)
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: "127.0.0.1", port }, () => {
+        s.destroy()
+        resolve(false)
+      })
+      s.on("error", () => resolve(true))
+    })
+    expect(refused).toBe(true)
+    expect(() => process.kill(child.pid!, 0)).toThrow()
+    expect(tunnelSessions().length).toBeGreaterThanOrEqual(2)
+    expect(tunnelSessions().every((s) => s.openSockets === 0 && s.terminatedByApi)).toBe(true)
+  })
+})
+
+describe("aegea run", () => {
+  it("sends the command with AWS-RunShellScript and exits with its status (moto runs nothing)", async () => {
+    const r = await runCli(["run", "box", "--", "echo", "hi"], { env: env() })
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    expect(standIn.operations).toContain("SendCommand")
+    expect(standIn.operations).toContain("GetCommandInvocation")
+  })
+})

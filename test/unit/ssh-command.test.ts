@@ -1,0 +1,183 @@
+/** Argument building for ssh/scp/tunnel, and the ssh and run commands through the real parser against in-memory layers. */
+import { NodeServices } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Exit, Fiber, Layer, Option } from "effect"
+import { Command } from "effect/cli"
+import { TestClock } from "effect/testing"
+import { globalFlags } from "../../src/commands/global.ts"
+import { lineTracker } from "../../src/commands/run.ts"
+import { sshCommands } from "../../src/commands/sshFamily.ts"
+import { parseForwardSpec } from "../../src/commands/tunnel.ts"
+import { hostKeyTags } from "../../src/lib/hostKeys.ts"
+import { parseTarget, proxyCommand, remotePaths, rewriteScpArgs, splitSshArgs, sshCommandLine } from "../../src/lib/sshArgs.ts"
+import { generateEd25519KeyPair } from "../../src/lib/sshKey.ts"
+import { Ssh } from "../../src/services/Ssh.ts"
+import { layerFromValue } from "../../src/testing/AegeaConfigTest.ts"
+import { Ec2InstanceConnectMemory, Ec2InstanceConnectMemoryState } from "../../src/testing/Ec2InstanceConnectMemory.ts"
+import { Ec2Memory } from "../../src/testing/Ec2Memory.ts"
+import { OutputCapture, OutputTest } from "../../src/testing/OutputTest.ts"
+import { SsmMemory, SsmMemoryState } from "../../src/testing/SsmMemory.ts"
+
+describe("ssh arguments", () => {
+  it("splits user@name at the last @", () => {
+    assert.deepStrictEqual(parseTarget("box"), { user: undefined, name: "box" })
+    assert.deepStrictEqual(parseTarget("ubuntu@box"), { user: "ubuntu", name: "box" })
+    assert.deepStrictEqual(parseTarget("jane@example.com@box"), { user: "jane@example.com", name: "box" })
+  })
+
+  it("separates pass-through ssh options (with their values) from the remote command", () => {
+    assert.deepStrictEqual(splitSshArgs(["-v", "-L", "8080:localhost:80", "-oBatchMode=yes", "ls", "-la"]), {
+      options: ["-v", "-L", "8080:localhost:80", "-oBatchMode=yes"],
+      command: ["ls", "-la"]
+    })
+    assert.deepStrictEqual(splitSshArgs(["-vi", "key", "--", "-x"]), { options: ["-vi", "key"], command: ["-x"] })
+    assert.deepStrictEqual(splitSshArgs(["echo", "-v"]), { options: [], command: ["echo", "-v"] })
+  })
+
+  it("puts aegea's options, then the user's, then user@host, then the command", () => {
+    const args = sshCommandLine(
+      { knownHostsFile: "/tmp/d/known_hosts", hostKeyAlias: "i-0abc", proxyCommand: "node aegea.js ssm-proxy %h %p", serverAliveInterval: 15 },
+      { user: "ubuntu", host: "i-0abc" },
+      ["-v", "uname", "-a"]
+    )
+    assert.deepStrictEqual(args, [
+      "-o", "UserKnownHostsFile=/tmp/d/known_hosts", "-o", "StrictHostKeyChecking=yes", "-o", "GlobalKnownHostsFile=/dev/null",
+      "-o", "HostKeyAlias=i-0abc", "-o", "ProxyCommand=node aegea.js ssm-proxy %h %p", "-o", "ServerAliveInterval=15",
+      "-v", "ubuntu@i-0abc", "uname", "-a"
+    ])
+  })
+
+  it("quotes the ProxyCommand for the shell and passes the AWS settings on", () => {
+    const line = proxyCommand({ node: "/opt/my node/bin/node", script: "/x/dist/aegea.js" }, { region: "eu-west-1", profile: "dev's", endpointUrl: undefined }, "/tmp/aegea-ssh-1")
+    assert.strictEqual(line, `'/opt/my node/bin/node' /x/dist/aegea.js ssm-proxy %h %p --region eu-west-1 --profile 'dev'\\''s' --ticket-directory /tmp/aegea-ssh-1`)
+  })
+
+  it("finds scp's remote paths and rewrites them, leaving options and local paths alone", () => {
+    const args = ["-P", "22", "-r", "box:/var/log", "./a:b", "/abs:c", "ubuntu@web-1:x y", "local"]
+    assert.deepStrictEqual(remotePaths(args).map((r) => [r.index, r.user, r.name, r.path]), [
+      [3, undefined, "box", "/var/log"],
+      [6, "ubuntu", "web-1", "x y"]
+    ])
+    const rewritten = rewriteScpArgs(args, (r) => ({ user: r.user ?? "jane", host: r.name === "box" ? "i-01" : "i-02" }))
+    assert.deepStrictEqual(rewritten, ["-P", "22", "-r", "jane@i-01:/var/log", "./a:b", "/abs:c", "ubuntu@i-02:x y", "local"])
+  })
+
+  it("parses tunnel forwards", () => {
+    assert.deepStrictEqual(parseForwardSpec("8080:80"), { localPort: 8080, remoteHost: undefined, remotePort: 80 })
+    assert.deepStrictEqual(parseForwardSpec("0:db.internal:5432"), { localPort: 0, remoteHost: "db.internal", remotePort: 5432 })
+    for (const bad of ["80", "a:80", "1:2:3:4", "8080:0", "8080::80", "70000:80"]) assert.isUndefined(parseForwardSpec(bad), bad)
+  })
+})
+
+const BOX = "i-0000000000000b0c5"
+const hostKey = generateEd25519KeyPair().publicKey
+
+/** An Ssh that records what it would run instead of running it. */
+const recordingSsh = (ran: Array<{ program: string; args: ReadonlyArray<string> }>, exitCode = 0) =>
+  Layer.succeed(Ssh, Ssh.of({
+    which: (p) => Effect.succeed(p === "session-manager-plugin" ? Option.none() : Option.some(`/usr/bin/${p}`)),
+    run: (program, args) => Effect.sync(() => ran.push({ program, args })).pipe(Effect.as(exitCode)),
+    agentPublicKeys: Effect.succeed(["ssh-ed25519 AAAAagentkey me@laptop"]),
+    ensureKey: (path) => Effect.succeed({ privateKeyPath: path, publicKey: "ssh-ed25519 AAAAnew aegea" }),
+    privateDirectory: Effect.acquireRelease(
+      Effect.sync(() => mkdtempSync(join(tmpdir(), "aegea-ssh-unit-"))),
+      (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+    )
+  }))
+
+const root = Command.make("aegea").pipe(Command.withSubcommands(sshCommands), Command.withGlobalFlags(globalFlags))
+const aegea = (...argv: Array<string>) => Command.runWith(root, { version: "test" })(["--region", "us-east-1", ...argv])
+
+const layers = (ssh: Layer.Layer<Ssh>, ssmSeed: Parameters<typeof SsmMemory.layer>[0] = { agents: [{ instanceId: BOX }] }) =>
+  Layer.mergeAll(
+    NodeServices.layer,
+    Ec2Memory.layer({ instances: [{ id: BOX, name: "box", tags: hostKeyTags(hostKey) }, { id: "i-0000000000000057f", name: "off", state: "stopped" }] }),
+    SsmMemory.layer(ssmSeed),
+    Ec2InstanceConnectMemory.layer({ callerName: "jane.doe@example.com" }),
+    OutputTest.layer(),
+    layerFromValue({}),
+    ssh
+  )
+
+describe("aegea ssh (in memory)", () => {
+  it.effect("derives the user from the IAM name, pushes the agent's key, starts the session, runs ssh through the proxy", () => {
+    const ran: Array<{ program: string; args: ReadonlyArray<string> }> = []
+    return Effect.gen(function*() {
+      yield* aegea("ssh", "box", "--", "uname", "-a")
+      const grants = yield* (yield* Ec2InstanceConnectMemoryState).grants
+      assert.deepStrictEqual(grants, [{ instanceId: BOX, osUser: "jane.doe", publicKey: "ssh-ed25519 AAAAagentkey me@laptop", availabilityZone: "us-east-1a" }])
+      const sessions = yield* (yield* SsmMemoryState).sessions
+      assert.strictEqual(sessions.length, 1)
+      assert.isTrue(sessions[0]!.terminated)
+      assert.strictEqual(ran[0]!.program, "/usr/bin/ssh")
+      const args = ran[0]!.args
+      assert.include(args, "StrictHostKeyChecking=yes")
+      assert.include(args, `HostKeyAlias=${BOX}`)
+      assert.isTrue(args.some((a) => a.startsWith("ProxyCommand=") && a.includes(" ssm-proxy %h %p --region us-east-1 ")))
+      assert.deepStrictEqual(args.slice(-3), [`jane.doe@${BOX}`, "uname", "-a"])
+    }).pipe(Effect.provide(layers(recordingSsh(ran))))
+  })
+
+  it.effect("turns ssh's exit status into the command's, and checks before connecting", () =>
+    Effect.gen(function*() {
+      const failed = yield* aegea("ssh", "root@box", "--no-ec2-instance-connect", "--", "false").pipe(Effect.flip)
+      assert.strictEqual(failed._tag === "OperationFailed" && failed.exitCode, 7)
+      const stopped = yield* aegea("ssh", "off").pipe(Effect.flip)
+      assert.match(stopped._tag === "OperationFailed" ? stopped.message : "", /is stopped, not running/)
+      const calls = yield* (yield* SsmMemoryState).calls
+      assert.deepStrictEqual(calls.filter((c) => c === "StartSession").length, 1)
+    }).pipe(Effect.provide(layers(recordingSsh([], 7)))))
+
+  it.effect("refuses an instance whose agent is not registered before starting any session", () =>
+    Effect.gen(function*() {
+      const error = yield* aegea("ssh", "root@box").pipe(Effect.flip)
+      assert.match(error._tag === "OperationFailed" ? error.message : "", /no SSM agent registered/)
+      assert.deepStrictEqual(yield* (yield* SsmMemoryState).calls, ["DescribeInstanceInformation"])
+    }).pipe(Effect.provide(layers(recordingSsh([]), {}))))
+})
+
+describe("aegea run (in memory, TestClock)", () => {
+  it("prints complete lines once, and the last partial line at the end", async () => {
+    const printed: Array<string> = []
+    const t = lineTracker((l) => Effect.sync(() => printed.push(l)))
+    await Effect.runPromise(Effect.gen(function*() {
+      yield* t.update("a\nb")
+      yield* t.update("a\nb\nc\n")
+      yield* t.flush("a\nb\nc\nd")
+    }))
+    assert.deepStrictEqual(printed, ["a", "b", "c", "d"])
+  })
+
+  it.effect("streams output as it grows and exits with the command's status", () =>
+    Effect.gen(function*() {
+      const fiber = yield* aegea("run", "box", "--", "make", "test").pipe(Effect.exit, Effect.forkChild)
+      yield* TestClock.adjust("1 second")
+      const out = yield* OutputCapture
+      assert.deepStrictEqual(yield* out.stdout, ["building"])
+      yield* TestClock.adjust("5 seconds")
+      const exit = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(yield* out.stdout, ["building", "testing"])
+      assert.deepStrictEqual(yield* out.stderr, ["1 test failed"])
+      assert.isTrue(Exit.isFailure(exit))
+      const commands = yield* (yield* SsmMemoryState).commands
+      assert.deepStrictEqual(commands[0]!.commands, ["make test"])
+    }).pipe(Effect.provide(layers(recordingSsh([]), {
+      agents: [{ instanceId: BOX }],
+      commandScript: () => ({ steps: [{ after: "500 millis", stdout: "building\n" }, { after: "2 seconds", stdout: "testing\n", stderr: "1 test failed\n" }], exitCode: 2 })
+    }))))
+
+  it.effect("cancels the command when interrupted", () =>
+    Effect.gen(function*() {
+      const fiber = yield* aegea("run", "box", "--", "sleep", "100").pipe(Effect.forkChild)
+      yield* TestClock.adjust("3 seconds")
+      yield* Fiber.interrupt(fiber)
+      const commands = yield* (yield* SsmMemoryState).commands
+      assert.isTrue(commands[0]!.cancelled)
+    }).pipe(Effect.provide(layers(recordingSsh([]), {
+      agents: [{ instanceId: BOX }],
+      commandScript: () => ({ steps: [{ after: "100 seconds", stdout: "done\n" }] })
+    }))))
+})
