@@ -26,9 +26,16 @@ export const openSshFingerprint = (publicKeyLine: string): string => {
 
 const sshBlob = (raw: Uint8Array) => Buffer.concat([sshString(Buffer.from("ssh-ed25519")), sshString(raw)])
 
-/** The unencrypted "openssh-key-v1" private key file of a 32-byte seed and its public key. */
-export const openSshPrivateKey = (seed: Uint8Array, publicKey: Uint8Array, comment = ""): string => {
-  const check = randomBytes(4)
+/**
+ * The unencrypted "openssh-key-v1" private key file (PROTOCOL.key in OpenSSH) of a 32-byte seed and
+ * its public key: magic, cipher and kdf "none", one public key, then the private section (two equal
+ * check ints, key type, public key, seed || public key, comment) padded with 1, 2, 3... to a
+ * multiple of 8 bytes, base64 in 70-column lines. `checkInt` is random unless a test fixes it.
+ */
+export const openSshPrivateKey = (seed: Uint8Array, publicKey: Uint8Array, comment = "", checkInt?: number): string => {
+  if (seed.length !== 32 || publicKey.length !== 32) throw new Error("an ed25519 seed and public key have 32 bytes each")
+  const check = checkInt === undefined ? randomBytes(4) : Buffer.alloc(4)
+  if (checkInt !== undefined) check.writeUInt32BE(checkInt >>> 0)
   const section = Buffer.concat([
     check,
     check,

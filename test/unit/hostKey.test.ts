@@ -5,7 +5,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Redacted } from "effect"
-import { encodeOpenSshEd25519PrivateKey, generateHostKey, hostKeyFromTags, hostKeyTags } from "../../src/lib/hostKey.ts"
+import { generateHostKey, hostKeyTags } from "../../src/lib/hostKey.ts"
+import { hostKeyFromTags } from "../../src/lib/hostKeys.ts"
+import { openSshPrivateKey } from "../../src/lib/sshKey.ts"
 
 const withKeyFile = <A>(contents: string, f: (path: string) => A): A => {
   const dir = mkdtempSync(join(tmpdir(), "aegea-hostkey-"))
@@ -34,12 +36,7 @@ describe("host key", () => {
   })
 
   it("encodes a deterministic file: magic, cipher none, padding 1, 2, 3...", () => {
-    const pem = encodeOpenSshEd25519PrivateKey({
-      seed: new Uint8Array(32).fill(7),
-      publicKey: new Uint8Array(32).fill(9),
-      comment: "c",
-      checkInt: 0x01020304
-    })
+    const pem = openSshPrivateKey(new Uint8Array(32).fill(7), new Uint8Array(32).fill(9), "c", 0x01020304)
     const body = Buffer.from(pem.split("\n").filter((l) => !l.startsWith("-----")).join(""), "base64")
     assert.strictEqual(body.subarray(0, 15).toString("binary"), "openssh-key-v1\0")
     assert.include(body.toString("binary"), "none")
@@ -61,12 +58,20 @@ describe("host key", () => {
     const tags = hostKeyTags(key.publicKey)
     assert.strictEqual(tags.SSHHostPublicKeyPart1, key.publicKey)
     assert.strictEqual(tags.SSHHostPublicKeyPart2, "")
-    const long = `ssh-rsa ${"A".repeat(450)}`
-    const split = hostKeyTags(long)
-    assert.strictEqual(split.SSHHostPublicKeyPart1.length, 255)
-    assert.strictEqual(split.SSHHostPublicKeyPart2.length, long.length - 255)
-    assert.isAtMost(split.SSHHostPublicKeyPart2.length, 256)
-    assert.strictEqual(hostKeyFromTags(split), long)
-    assert.strictEqual(hostKeyFromTags({ Name: "x" }), undefined)
+    // an RSA key is longer than one tag value: a real one, from ssh-keygen
+    const dir = mkdtempSync(join(tmpdir(), "aegea-rsa-"))
+    try {
+      sshKeygen("-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", "", "-f", join(dir, "k"))
+      const long = execFileSync("cat", [join(dir, "k.pub")], { encoding: "utf8" }).trim()
+      const split = hostKeyTags(long)
+      assert.strictEqual(split.SSHHostPublicKeyPart1?.length, 255)
+      assert.strictEqual(split.SSHHostPublicKeyPart2?.length, long.length - 255)
+      assert.isAtMost(split.SSHHostPublicKeyPart2?.length ?? 0, 256)
+      const back = hostKeyFromTags(split)
+      assert.strictEqual(back._tag === "Found" ? `${back.key.type} ${back.key.base64}` : back._tag, long)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+    assert.strictEqual(hostKeyFromTags({ Name: "x" })._tag, "Missing")
   })
 })
