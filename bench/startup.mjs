@@ -17,7 +17,8 @@ import { seedManyInstances, startMoto, stopMoto } from "../scripts/sandbox.mjs"
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..")
 const CLI = join(ROOT, "dist", "aegea.js")
-const NODE22 = join(ROOT, "node_modules", "node", "bin", "node")
+// Node 22 for the second table: AEGEA_BENCH_NODE22=/path/to/node, else node_modules/node (npm i --no-save node@22).
+const NODE22 = process.env.AEGEA_BENCH_NODE22 || join(ROOT, "node_modules", "node", "bin", "node")
 const RUN_TIMEOUT_MS = 60_000
 
 const arg = (name, dflt) => {

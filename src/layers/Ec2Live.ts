@@ -184,7 +184,7 @@ export const Ec2NetworkLive: Layer.Layer<Ec2Network, never, AwsClients> = Layer.
   Ec2Network,
   Effect.gen(function*() {
     const env = yield* AwsClients
-    const sdk = yield* Effect.promise(() => import("@aws-sdk/client-ec2"))
+    const sdk = yield* Effect.promise(() => import("./sdk/ec2.ts"))
     const ec2 = yield* client(() => new sdk.EC2Client(env.clientConfig))
     const send = <A>(operation: string, action: string, run: (signal: AbortSignal) => Promise<A>) =>
       call(env, { service: "EC2", operation, action }, run)

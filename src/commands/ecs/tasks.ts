@@ -153,7 +153,7 @@ export const logsCommand = Command.make(
       if (result.events.length === 0 || result.nextToken === token || (limit !== undefined && lines.length >= limit)) break
       token = result.nextToken
     }
-    if (missing) yield* output.info(`task ${task.id} (cluster ${cluster}) is ${task.lastStatus} and has no log lines yet`)
+    if (missing) yield* output.info(`task ${task.id} (cluster ${cluster}) is ${task.lastStatus} and has no log lines${task.lastStatus === "STOPPED" ? "" : " yet"}`)
     const tail = Option.getOrUndefined(input.tail)
     const shown = limit !== undefined ? lines.slice(0, limit) : tail !== undefined ? lines.slice(-tail) : lines
     for (const line of shown) yield* output.text(line)

@@ -2,6 +2,7 @@
 // package barrel lets esbuild drop the other ~700 commands and their schemas from the chunk, which
 // is most of the parse and compile time of `aegea ls` (see bench/startup.mjs).
 export {
+  CreateSecurityGroupCommand,
   DescribeAvailabilityZonesCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
