@@ -36,7 +36,20 @@ export { detectSettings, OutputLive } from "./layers/OutputLive.ts"
 
 // EC2
 export * from "./services/Ec2.ts"
-export { Ec2Live } from "./layers/Ec2Live.ts"
+export { Ec2LaunchLive, Ec2Live } from "./layers/Ec2Live.ts"
+
+// launch, ssh, scp, tunnel, run (Systems Manager, the Session Manager data channel, OpenSSH)
+export { executeLaunch, type LaunchPlan, type LaunchSpec, planLaunch, waitForLaunch } from "./services/Launch.ts"
+export { generateHostKey, type HostKey } from "./lib/hostKey.ts"
+export { hostKeyFromTags, hostKeyTags, knownHostsLine } from "./lib/hostKeys.ts"
+export * from "./services/Ssm.ts"
+export { SsmLive } from "./layers/SsmLive.ts"
+export { type DataChannel, SsmSession } from "./services/SsmSession.ts"
+export { SsmSessionLive } from "./layers/SsmSessionLive.ts"
+export { linuxUserName, Ssh } from "./services/Ssh.ts"
+export { SshLive } from "./layers/SshLive.ts"
+export { Ec2InstanceConnect, type PublicKeyGrant } from "./services/Ec2InstanceConnect.ts"
+export { Ec2InstanceConnectLive } from "./layers/Ec2InstanceConnectLive.ts"
 
 // Batch (and the IAM roles and network pieces it creates on demand)
 export * from "./services/Batch.ts"

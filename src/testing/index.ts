@@ -11,4 +11,6 @@ export { CostExplorerMemory, CostExplorerMemoryState } from "./CostExplorerMemor
 export { SecretsMemory, SecretsMemoryState } from "./SecretsMemory.ts"
 export { type BatchSeed, BatchMemory, BatchMemoryState, type JobScript } from "./BatchMemory.ts"
 export { IamIdentityMemory, IamMemory, IamMemoryState, type IamSeed } from "./IamMemory.ts"
-export { Ec2NetworkMemory } from "./Ec2Memory.ts"
+export { Ec2LaunchMemory, Ec2LaunchMemoryState, type Ec2LaunchSeed, Ec2NetworkMemory } from "./Ec2Memory.ts"
+export { publicAmiParameters, SsmMemory, SsmMemoryState, type SsmSeed } from "./SsmMemory.ts"
+export { Ec2InstanceConnectMemory, Ec2InstanceConnectMemoryState } from "./Ec2InstanceConnectMemory.ts"
