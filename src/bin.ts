@@ -31,6 +31,15 @@ const program = Command.runWith(cli, { version })(argv).pipe(
   )
 )
 
-NodeRuntime.runMain(program.pipe(Effect.flatMap((code) => Effect.sync(() => {
-  process.exitCode = code
-}))), { disableErrorReporting: true })
+NodeRuntime.runMain(
+  program.pipe(
+    Effect.flatMap((code) =>
+      Effect.sync(() => {
+        process.exitCode = code
+      })
+    ),
+    // Ctrl-C: inner scopes (tunnels, child processes, running queries) are released first; then one line.
+    Effect.onInterrupt(() => Effect.sync(() => process.stderr.write("aegea: interrupted\n")))
+  ),
+  { disableErrorReporting: true }
+)

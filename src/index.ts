@@ -61,6 +61,13 @@ export { fargateExecutionRole, Iam, IamIdentity, type PolicyDocument, type Princ
 export { IamIdentityLive, IamLive } from "./layers/IamLive.ts"
 export { Ec2NetworkLive } from "./layers/Ec2Live.ts"
 
+// ECS
+export * from "./services/Ecs.ts"
+export { EcsLive } from "./layers/EcsLive.ts"
+export { defaultSecurityGroupName, resolveCluster, roleArnOf, runEcsTask, type RunInput } from "./services/ecsRun.ts"
+export { taskLabel, taskOutcome, watchTask, type WatchTaskOptions } from "./services/watchTask.ts"
+export * from "./services/ecsRequests.ts"
+
 // CloudWatch Logs (and the S3 side of log exports)
 export * from "./services/Logs.ts"
 export { LogsLive } from "./layers/LogsLive.ts"

@@ -14,3 +14,4 @@ export { IamIdentityMemory, IamMemory, IamMemoryState, type IamSeed } from "./Ia
 export { Ec2LaunchMemory, Ec2LaunchMemoryState, type Ec2LaunchSeed, Ec2NetworkMemory } from "./Ec2Memory.ts"
 export { publicAmiParameters, SsmMemory, SsmMemoryState, type SsmSeed } from "./SsmMemory.ts"
 export { Ec2InstanceConnectMemory, Ec2InstanceConnectMemoryState } from "./Ec2InstanceConnectMemory.ts"
+export { EcsMemory, EcsMemoryState, type EcsSeed, type TaskScript } from "./EcsMemory.ts"
