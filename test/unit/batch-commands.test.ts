@@ -20,7 +20,7 @@ import { parse } from "yaml"
 const root = Command.make("aegea").pipe(Command.withSubcommands([batchCommand]), Command.withGlobalFlags(globalFlags))
 const aegea = (...argv: Array<string>) => Command.runWith(root, { version: "test" })(argv)
 
-const layers = (script: (lines: ReadonlyArray<string>) => JobScript = () => ({})) =>
+const layers = (script: (lines: ReadonlyArray<string>) => JobScript = () => ({}), config: Record<string, unknown> = {}) =>
   Layer.mergeAll(
     NodeServices.layer,
     BatchMemory.layer({ script: (r) => script(linesOf(r.containerOverrides.command) ?? []) }).pipe(
@@ -29,7 +29,7 @@ const layers = (script: (lines: ReadonlyArray<string>) => JobScript = () => ({})
     IamMemory.layer(),
     Ec2NetworkMemory.layer(),
     OutputTest.layer({ format: "json" }),
-    layerFromValue(parse(defaultsText))
+    layerFromValue({ ...parse(defaultsText), ...config })
   )
 
 /** Run a command to its end on the TestClock; returns the failure, if any. */
@@ -41,6 +41,16 @@ const run = (...argv: Array<string>) =>
   })
 
 describe("aegea batch submit", () => {
+  it.effect("batch_submit.watch: true in config watches by default; --no-watch turns it off", () =>
+    Effect.gen(function*() {
+      const out = yield* OutputCapture
+      yield* run("batch", "submit", "--command", "echo hi")
+      assert.isTrue((yield* out.stderr).some((l) => /: SUCCEEDED$/.test(l)), "watched because of the config")
+      yield* out.clear
+      yield* run("batch", "submit", "--command", "echo hi", "--no-watch")
+      assert.isFalse((yield* out.stderr).some((l) => /: SUCCEEDED$/.test(l)), "--no-watch wins over the config")
+    }).pipe(Effect.provide(layers(() => ({}), { batch_submit: { ...parse(defaultsText).batch_submit, watch: true } }))))
+
   it.effect("creates the default infrastructure once, runs the job, prints its logs and succeeds", () =>
     Effect.gen(function*() {
       const error = yield* run("batch", "submit", "--command", "echo hello", "--memory", "4096", "--vcpus", "2", "--watch")

@@ -26,10 +26,15 @@ export const commonRunFlags = {
   ecrImage: optionalString("ecr-image", "An image in this account's ECR registry, as REPO[:TAG]; overrides --image."),
   environment: repeated("environment", "An environment variable for the container, as NAME=VALUE; repeatable."),
   dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("Print the exact AWS requests as JSON and change nothing."), Flag.withDefault(false)),
-  watch: Flag.Boolean("watch").pipe(Flag.withDescription("Follow the job: print its status changes and log lines, then exit with its exit code."), Flag.withDefault(false)),
+  // Optional, so that config (batch_submit.watch: true) can turn them on and --no-watch off again.
+  watch: Flag.Boolean("watch").pipe(
+    Flag.withDescription("Follow the job: print its status changes and log lines, then exit with its exit code (--no-watch: don't)."),
+    Flag.optional
+  ),
   terminateOnInterrupt: Flag.Boolean("terminate-on-interrupt").pipe(
-    Flag.withDescription("With --watch: on Ctrl-C, terminate the job before exiting (at a terminal you are asked otherwise).")
-  , Flag.withDefault(false))
+    Flag.withDescription("With --watch: on Ctrl-C, terminate the job before exiting (at a terminal you are asked otherwise)."),
+    Flag.optional
+  )
 }
 
 const submitFlags = {
@@ -120,11 +125,11 @@ export const submitCommand = Command.make(
       }
     })
     if (Option.isNone(job)) return
-    if (!input.watch) {
+    if (!Option.getOrElse(input.watch, () => false)) {
       yield* output.document({ jobId: job.value.id, jobName: job.value.name, jobArn: job.value.arn })
       return
     }
-    yield* followJob(job.value.id, { terminateOnInterrupt: input.terminateOnInterrupt })
+    yield* followJob(job.value.id, { terminateOnInterrupt: Option.getOrElse(input.terminateOnInterrupt, () => false) })
   })
 ).pipe(
   Command.withDescription(

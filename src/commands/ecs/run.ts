@@ -20,6 +20,10 @@ export const stopOnInterruptFlag = Flag.Boolean("stop-on-interrupt").pipe(
   Flag.withDescription("With --watch: on Ctrl-C, stop the task before exiting (at a terminal you are asked otherwise)."),
   Flag.withDefault(false)
 )
+const stopOnInterruptConfigurable = Flag.Boolean("stop-on-interrupt").pipe(
+  Flag.withDescription("With --watch: on Ctrl-C, stop the task before exiting (at a terminal you are asked otherwise)."),
+  Flag.optional
+)
 
 const runFlags = {
   command: repeated("command", "A shell line to run in the container; repeat for several lines, run in order under set -euo pipefail."),
@@ -35,11 +39,12 @@ const runFlags = {
   securityGroup: optionalString("security-group", `The security group (id or name in the default VPC; default ${defaultSecurityGroupName}, created when missing).`),
   tags: repeated("tags", "A tag for the task, as KEY=VALUE; repeatable."),
   dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("Print the exact AWS requests as JSON and change nothing."), Flag.withDefault(false)),
+  // Optional, so that config (ecs_run.watch: true) can turn them on and --no-watch off again.
   watch: Flag.Boolean("watch").pipe(
-    Flag.withDescription("Follow the task: print its status changes and log lines, then exit with its container's exit code."),
-    Flag.withDefault(false)
+    Flag.withDescription("Follow the task: print its status changes and log lines, then exit with its container's exit code (--no-watch: don't)."),
+    Flag.optional
   ),
-  stopOnInterrupt: stopOnInterruptFlag
+  stopOnInterrupt: stopOnInterruptConfigurable
 }
 
 export const runCommand = Command.make(
@@ -70,11 +75,11 @@ export const runCommand = Command.make(
       }
     })
     if (Option.isNone(task)) return
-    if (!input.watch) {
+    if (!Option.getOrElse(input.watch, () => false)) {
       yield* output.document({ taskId: task.value.id, taskArn: task.value.arn, cluster: task.value.cluster, taskDefinition: task.value.taskDefinition })
       return
     }
-    yield* followTask(task.value.cluster, task.value.id, { stopOnInterrupt: input.stopOnInterrupt })
+    yield* followTask(task.value.cluster, task.value.id, { stopOnInterrupt: Option.getOrElse(input.stopOnInterrupt, () => false) })
   })
 ).pipe(
   Command.withDescription(
