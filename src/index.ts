@@ -36,7 +36,10 @@ export { detectSettings, OutputLive } from "./layers/OutputLive.ts"
 
 // EC2
 export * from "./services/Ec2.ts"
-export { Ec2LaunchLive, Ec2Live } from "./layers/Ec2Live.ts"
+export * from "./services/Ec2Network.ts"
+export * from "./services/Ec2Launch.ts"
+export { Ec2Live } from "./layers/Ec2Live.ts"
+export { Ec2LaunchLive } from "./layers/Ec2LaunchLive.ts"
 
 // launch, ssh, scp, tunnel, run (Systems Manager, the Session Manager data channel, OpenSSH)
 export { executeLaunch, type LaunchPlan, type LaunchSpec, planLaunch, waitForLaunch } from "./services/Launch.ts"
@@ -59,7 +62,7 @@ export { jobOutcome, watchJob, type WatchJobOptions } from "./services/watchJob.
 export { defaultPacing, watchLoop, type WatchPacing } from "./services/watchLoop.ts"
 export { fargateExecutionRole, Iam, IamIdentity, type PolicyDocument, type Principal, type Role, type RoleSpec } from "./services/Iam.ts"
 export { IamIdentityLive, IamLive } from "./layers/IamLive.ts"
-export { Ec2NetworkLive } from "./layers/Ec2Live.ts"
+export { Ec2NetworkLive } from "./layers/Ec2NetworkLive.ts"
 
 // ECS
 export * from "./services/Ecs.ts"

@@ -73,7 +73,7 @@ export const ssmProxyCommand = Command.make(
     yield* Effect.raceFirst(relay(channel, { input: process.stdin, output: process.stdout, onInputEnd: "keep-reading" }), hangup)
   }, Effect.scoped)
 ).pipe(
-  Command.withDescription("Internal: the ProxyCommand that aegea ssh and scp give OpenSSH. Pipes stdin and stdout to a port of an instance through Session Manager."),
+  Command.withDescription("Pipe stdin and stdout to a port of an instance through Session Manager: the ProxyCommand aegea ssh and scp give OpenSSH, usable from plain ssh too."),
   Command.withExamples([
     { command: "ssh -o ProxyCommand='aegea ssm-proxy %h %p' ec2-user@i-0123456789abcdef0", description: "Use aegea's Session Manager client from plain ssh" }
   ]),

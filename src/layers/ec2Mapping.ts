@@ -1,18 +1,6 @@
 /** SDK shapes -> aegea's EC2 domain types. The only place that knows the SDK's optional-everything shapes. */
 import type * as Sdk from "@aws-sdk/client-ec2"
-import type {
-  Image,
-  Instance,
-  InstanceState,
-  KeyPair,
-  Region,
-  SecurityGroupRule,
-  Snapshot,
-  Subnet,
-  Volume,
-  Vpc,
-  Zone
-} from "../services/Ec2.ts"
+import type { Image, Instance, InstanceState, KeyPair, Region, SecurityGroupRule, Snapshot, Subnet, Volume, Vpc, Zone } from "../services/Ec2.ts"
 
 export const tagsOf = (tags: ReadonlyArray<Sdk.Tag> | undefined): Record<string, string> => {
   const out: Record<string, string> = {}

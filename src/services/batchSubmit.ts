@@ -15,7 +15,7 @@ import {
   registerJobDefinitionRequest,
   submitJobRequest
 } from "./batchRequests.ts"
-import { Ec2Network } from "./Ec2.ts"
+import { Ec2Network } from "./Ec2Network.ts"
 import { type AwsError, OperationFailed, ResourceNotFound, type UsageError } from "./Errors.ts"
 import { fargateExecutionRole, Iam } from "./Iam.ts"
 import { Logs } from "./Logs.ts"

@@ -6,7 +6,7 @@
  * RegisterTaskDefinition and RunTask requests and change nothing.
  */
 import { Effect, Option, Stream } from "effect"
-import { Ec2Network } from "./Ec2.ts"
+import { Ec2Network } from "./Ec2Network.ts"
 import { defaultClusterName, Ecs, type Task } from "./Ecs.ts"
 import {
   checkOverridesSize,

@@ -6,7 +6,7 @@
  */
 import { Effect, Option } from "effect"
 import { type Architecture, debianArchitecture } from "../lib/instanceTypes.ts"
-import { Ec2Launch, type LaunchImage } from "./Ec2.ts"
+import { Ec2Launch, type LaunchImage } from "./Ec2Launch.ts"
 import { type AwsError, ResourceNotFound, UsageError } from "./Errors.ts"
 import { IamIdentity } from "./Iam.ts"
 import { Ssm } from "./Ssm.ts"

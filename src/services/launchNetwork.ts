@@ -6,7 +6,9 @@
  */
 import { Clock, Effect, Stream } from "effect"
 import { cheapestZone } from "../lib/spotPrice.ts"
-import { Ec2, Ec2Launch, Ec2Network } from "./Ec2.ts"
+import { Ec2 } from "./Ec2.ts"
+import { Ec2Network } from "./Ec2Network.ts"
+import { Ec2Launch } from "./Ec2Launch.ts"
 import { ResourceNotFound, UsageError } from "./Errors.ts"
 import type { LaunchSpec } from "./Launch.ts"
 

@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, type Layer, Option, Stream } from "effect"
-import type { Ec2Network } from "../../src/services/Ec2.ts"
+import type { Ec2Network } from "../../src/services/Ec2Network.ts"
 import { defaultClusterName, defaultTaskLogGroup, Ecs } from "../../src/services/Ecs.ts"
 import { runEcsTask, type RunInput } from "../../src/services/ecsRun.ts"
 import type { Iam } from "../../src/services/Iam.ts"

@@ -1,7 +1,7 @@
 import { Layer } from "effect"
 import { AwsClients } from "../../src/layers/AwsClients.ts"
 import { BatchLive } from "../../src/layers/BatchLive.ts"
-import { Ec2NetworkLive } from "../../src/layers/Ec2Live.ts"
+import { Ec2NetworkLive } from "../../src/layers/Ec2NetworkLive.ts"
 import { IamLive } from "../../src/layers/IamLive.ts"
 import { LogsLive } from "../../src/layers/LogsLive.ts"
 import { OutputTest } from "../../src/testing/OutputTest.ts"

@@ -1,6 +1,6 @@
 import { Layer } from "effect"
 import { AwsClients } from "../../src/layers/AwsClients.ts"
-import { Ec2NetworkLive } from "../../src/layers/Ec2Live.ts"
+import { Ec2NetworkLive } from "../../src/layers/Ec2NetworkLive.ts"
 import { EcsLive } from "../../src/layers/EcsLive.ts"
 import { IamLive } from "../../src/layers/IamLive.ts"
 import { LogsLive } from "../../src/layers/LogsLive.ts"

@@ -1,6 +1,6 @@
 import { Layer } from "effect"
 import { BatchMemory } from "../../src/testing/BatchMemory.ts"
-import { Ec2NetworkMemory } from "../../src/testing/Ec2Memory.ts"
+import { Ec2NetworkMemory } from "../../src/testing/Ec2NetworkMemory.ts"
 import { IamMemory } from "../../src/testing/IamMemory.ts"
 import { LogsMemory } from "../../src/testing/LogsMemory.ts"
 import { OutputTest } from "../../src/testing/OutputTest.ts"

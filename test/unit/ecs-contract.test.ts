@@ -1,5 +1,5 @@
 import { Layer } from "effect"
-import { Ec2NetworkMemory } from "../../src/testing/Ec2Memory.ts"
+import { Ec2NetworkMemory } from "../../src/testing/Ec2NetworkMemory.ts"
 import { EcsMemory } from "../../src/testing/EcsMemory.ts"
 import { IamMemory } from "../../src/testing/IamMemory.ts"
 import { LogsMemory } from "../../src/testing/LogsMemory.ts"

@@ -2,7 +2,7 @@
 import { Effect, Option, Schedule, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { Batch, computeTypes } from "../../services/Batch.ts"
-import { Ec2Network } from "../../services/Ec2.ts"
+import { Ec2Network } from "../../services/Ec2Network.ts"
 import { OperationFailed, ResourceNotFound } from "../../services/Errors.ts"
 import { Iam } from "../../services/Iam.ts"
 import { Output } from "../../services/Output.ts"

@@ -1,11 +1,11 @@
 /** The layers of `aegea batch` commands (each prefers a layer already provided, e.g. by a test). */
 import { Layer } from "effect"
 import { BatchLive } from "../../layers/BatchLive.ts"
-import { Ec2NetworkLive } from "../../layers/Ec2Live.ts"
+import { Ec2NetworkLive } from "../../layers/Ec2NetworkLive.ts"
 import { IamLive } from "../../layers/IamLive.ts"
 import { LogsLive } from "../../layers/LogsLive.ts"
 import { Batch } from "../../services/Batch.ts"
-import { Ec2Network } from "../../services/Ec2.ts"
+import { Ec2Network } from "../../services/Ec2Network.ts"
 import { Iam } from "../../services/Iam.ts"
 import { Logs } from "../../services/Logs.ts"
 import { AwsLayer, BaseLayer, preferProvided } from "../global.ts"

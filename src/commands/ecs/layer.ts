@@ -1,11 +1,11 @@
 /** The layers of `aegea ecs` commands (each prefers a layer already provided, e.g. by a test). */
 import { type Context, Layer } from "effect"
 import type { AwsClients } from "../../layers/AwsClients.ts"
-import { Ec2NetworkLive } from "../../layers/Ec2Live.ts"
+import { Ec2NetworkLive } from "../../layers/Ec2NetworkLive.ts"
 import { EcsLive } from "../../layers/EcsLive.ts"
 import { IamLive } from "../../layers/IamLive.ts"
 import { LogsLive } from "../../layers/LogsLive.ts"
-import { Ec2Network } from "../../services/Ec2.ts"
+import { Ec2Network } from "../../services/Ec2Network.ts"
 import { Ecs } from "../../services/Ecs.ts"
 import { Iam } from "../../services/Iam.ts"
 import { Logs } from "../../services/Logs.ts"

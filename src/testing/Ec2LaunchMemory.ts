@@ -1,0 +1,102 @@
+/** Ec2Launch in memory, over Ec2Memory: image lookup, RunInstances (idempotent by client token), spot prices. */
+import { Clock, Context, Effect, Layer, Ref, Stream } from "effect"
+import { Ec2, type Image } from "../services/Ec2.ts"
+import { AwsInvalidRequest } from "../services/Errors.ts"
+import { Ec2Launch, type LaunchImage, type RunInstanceRequest, type SpotPrice } from "../services/Ec2Launch.ts"
+import { Ec2MemoryState, makeInstance } from "./Ec2Memory.ts"
+
+export interface Ec2LaunchSeed {
+  /** Spot price history (default: none, so the first zone with a subnet is used). */
+  readonly spotPrices?: ReadonlyArray<SpotPrice>
+  /** The first N RunInstances calls with an instance profile fail as IAM's eventual consistency makes them fail. */
+  readonly rejectInstanceProfileTimes?: number
+  /** This account's id, which "self" means for image owners (default 123456789012). */
+  readonly accountId?: string
+}
+
+/** What launches asked for, from a test. */
+export class Ec2LaunchMemoryState extends Context.Service<Ec2LaunchMemoryState, {
+  /** Every RunInstances request, in order (including rejected ones). */
+  readonly requests: Effect.Effect<ReadonlyArray<RunInstanceRequest>>
+}>()("aegea/testing/Ec2LaunchMemoryState") {}
+
+const imageMatches = (image: Image, name: string, values: ReadonlyArray<string>): boolean => {
+  const glob = (pattern: string, s: string | undefined) =>
+    s !== undefined && new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(s)
+  if (name.startsWith("tag:")) return values.some((v) => glob(v, image.tags[name.slice(4)]))
+  const field: Record<string, string | undefined> = {
+    name: image.name,
+    architecture: image.architecture,
+    state: image.state,
+    "image-id": image.id,
+    "owner-id": image.ownerId
+  }
+  if (name === "tag-key") return values.some((v) => v in image.tags)
+  return values.some((v) => glob(v, field[name]))
+}
+
+/**
+ * Ec2Launch over Ec2Memory: images are Ec2Memory's seeded images (root device /dev/xvda),
+ * launched instances are added to Ec2Memory (running at once, as moto does), and a repeated
+ * client token returns the instance it launched first, as EC2 does.
+ */
+export const Ec2LaunchMemory = {
+  layer: (seed: Ec2LaunchSeed = {}): Layer.Layer<Ec2Launch | Ec2LaunchMemoryState, never, Ec2 | Ec2MemoryState> =>
+    Layer.effectContext(
+      Effect.gen(function*() {
+        const ec2 = yield* Ec2
+        const memory = yield* Ec2MemoryState
+        const account = seed.accountId ?? "123456789012"
+        const requests = yield* Ref.make<ReadonlyArray<RunInstanceRequest>>([])
+        const byToken = yield* Ref.make<ReadonlyMap<string, string>>(new Map())
+        let rejections = seed.rejectInstanceProfileTimes ?? 0
+        const owner = (o: string) => (o === "self" ? account : o === "amazon" ? "137112412989" : o)
+
+        const launch = Ec2Launch.of({
+          findImages: (query) =>
+            Effect.map(Stream.runCollect(ec2.images({ owners: query.owners ?? [] })), (all): ReadonlyArray<LaunchImage> =>
+              all
+                .filter((i) => !query.owners || query.owners.some((o) => owner(o) === (i.ownerId ?? account)))
+                .filter((i) => !query.ids || query.ids.includes(i.id))
+                .filter((i) => Object.entries(query.filters ?? {}).every(([name, values]) => imageMatches(i, name, values)))
+                .map((i) => ({ ...i, rootDeviceName: "/dev/xvda" }))),
+          runInstance: (request) =>
+            Effect.gen(function*() {
+              yield* Ref.update(requests, (r) => [...r, request])
+              if (request.iamInstanceProfile !== undefined && rejections > 0) {
+                rejections--
+                return yield* new AwsInvalidRequest({
+                  action: `launch an instance of ${request.imageId}`,
+                  service: "EC2",
+                  operation: "RunInstances",
+                  code: "InvalidParameterValue",
+                  awsMessage: `Value (${request.iamInstanceProfile}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`
+                })
+              }
+              const earlier = (yield* Ref.get(byToken)).get(request.clientToken)
+              const existing = (yield* memory.instances).find((i) => i.id === earlier)
+              if (existing !== undefined) return existing
+              const instance = yield* memory.addInstance({
+                ...(request.tags.Name !== undefined ? { name: request.tags.Name } : {}),
+                state: "running",
+                type: request.instanceType,
+                imageId: request.imageId,
+                ...(request.subnetId !== undefined ? { subnetId: request.subnetId } : {}),
+                availabilityZone: request.availabilityZone ?? `${ec2.region}a`,
+                lifecycle: request.spot ? "spot" : "on-demand",
+                ...(request.iamInstanceProfile !== undefined ? { iamProfile: request.iamInstanceProfile } : {}),
+                ...(request.keyName !== undefined ? { keyName: request.keyName } : {}),
+                securityGroups: [...request.securityGroupIds],
+                privateIp: "172.31.0.10",
+                tags: { ...request.tags },
+                launchTime: new Date(yield* Clock.currentTimeMillis)
+              })
+              yield* Ref.update(byToken, (m) => new Map([...m, [request.clientToken, instance.id]]))
+              return instance
+            }),
+          spotPrices: () => Effect.succeed(seed.spotPrices ?? [])
+        })
+        return Context.make(Ec2Launch, launch).pipe(Context.add(Ec2LaunchMemoryState, Ec2LaunchMemoryState.of({ requests: Ref.get(requests) })))
+      })
+    )
+}
