@@ -1,5 +1,6 @@
 /** `aegea start|stop|reboot|terminate NAME_OR_ID...` and `aegea console NAME_OR_ID`. */
 import { Effect } from "effect"
+import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Argument, Command, Flag } from "effect/cli"
 import { Ec2, type StateAction, targetState, waitForState } from "../services/Ec2.ts"
 import { Output } from "../services/Output.ts"
@@ -28,7 +29,8 @@ const stateCommand = (action: StateAction) =>
   Command.make(
     action,
     { targets, dryRun, wait, yes },
-    Effect.fn(action)(function*(input) {
+    Effect.fn(action)(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section(action), raw)
       const ec2 = yield* Ec2
       const output = yield* Output
       const instances = yield* Effect.forEach(input.targets, ec2.resolveInstance)

@@ -1,6 +1,7 @@
 /** `aegea ls`: list EC2 instances. */
 import { Effect, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Ec2, type InstanceFilter, InstanceState, isInstanceId } from "../services/Ec2.ts"
 import { UsageError } from "../services/Errors.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
@@ -46,7 +47,8 @@ const state = Flag.String("state").pipe(
 export const lsCommand = Command.make(
   "ls",
   { nameOrId, tag, filter, state },
-  Effect.fn("ls")(function*(input) {
+  Effect.fn("ls")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("ls"), raw)
     const ec2 = yield* Ec2
     const output = yield* Output
     const wanted = commaList(input.state)

@@ -5,6 +5,7 @@
  * 24,000 characters of stdout and 8,000 of stderr.
  */
 import { Duration, Effect, Schedule } from "effect"
+import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Argument, Command, Flag } from "effect/cli"
 import { Ec2 } from "../services/Ec2.ts"
 import { OperationFailed, UsageError } from "../services/Errors.ts"
@@ -41,7 +42,8 @@ export const runCommand = Command.make(
       Flag.withDefault(3600)
     )
   },
-  Effect.fn("run")(function*(input) {
+  Effect.fn("run")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("run"), raw)
     if (input.timeout < 1) return yield* new UsageError({ message: "--timeout must be at least 1 second" })
     const ssm = yield* Ssm
     const output = yield* Output

@@ -1,5 +1,6 @@
 /** `aegea scp [-- SCP_OPTIONS] SOURCE... TARGET`: copy files to and from instances named as [USER@]NAME:PATH. */
 import { Effect } from "effect"
+import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Argument, Command } from "effect/cli"
 import { remotePaths, rewriteScpArgs } from "../lib/sshArgs.ts"
 import { connectionOptions } from "../lib/sshArgs.ts"
@@ -16,7 +17,8 @@ export const scpCommand = Command.make(
     ),
     ...transportFlags
   },
-  Effect.fn("scp")(function*(input) {
+  Effect.fn("scp")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("scp"), raw)
     const remotes = remotePaths(input.args)
     if (remotes.length === 0) {
       return yield* new UsageError({ message: "no remote path among the arguments", hint: "Name instance files as NAME:PATH, e.g. aegea scp -- box:/etc/hostname ." })

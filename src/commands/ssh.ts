@@ -1,5 +1,6 @@
 /** `aegea ssh [USER@]NAME [-- SSH_ARGS...]`: OpenSSH to an instance over SSM, with its host key known in advance. */
 import { Effect, Layer } from "effect"
+import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Argument, Command, Flag } from "effect/cli"
 import { Ec2InstanceConnectLive } from "../layers/Ec2InstanceConnectLive.ts"
 import { Ec2Live } from "../layers/Ec2Live.ts"
@@ -58,7 +59,8 @@ export const sshCommand = Command.make(
     ),
     ...transportFlags
   },
-  Effect.fn("ssh")(function*(input) {
+  Effect.fn("ssh")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("ssh"), raw)
     const target = parseTarget(input.target)
     const prepared = yield* prepareConnection({
       program: "ssh",

@@ -5,6 +5,7 @@
  * on Ctrl-C, error or exit the listener closes and every session ends.
  */
 import { Effect, Queue, Stream } from "effect"
+import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Argument, Command } from "effect/cli"
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net"
 import { relay } from "../lib/ssm/relay.ts"
@@ -71,7 +72,8 @@ export const tunnelCommand = Command.make(
       Argument.withDescription("The local port (0 for any free port), then the port on the instance, or a host and port the instance can reach.")
     )
   },
-  Effect.fn("tunnel")(function*(input) {
+  Effect.fn("tunnel")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("tunnel"), raw)
     const spec = parseForwardSpec(input.spec)
     if (spec === undefined) {
       return yield* new UsageError({ message: `invalid forward ${JSON.stringify(input.spec)}`, hint: "Write LOCAL_PORT:REMOTE_PORT or LOCAL_PORT:REMOTE_HOST:REMOTE_PORT, e.g. 5432:db.internal:5432" })

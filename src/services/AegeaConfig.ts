@@ -73,8 +73,10 @@ export const makeAegeaConfig = (options: {
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/-/g, "_")
 
 /**
- * Fill the flags the user did not give (`Option.none()`) from a config section. Keys are matched in
- * snake_case: the flag `--instance-type` (input key `instanceType`) reads `instance_type`.
+ * Fill the flags the user did not give from a config section: optional values (`Option.none()`),
+ * switches that are off (`false`, switched on by `true`), and repeatable flags given no times (`[]`,
+ * from a list). Keys are matched in snake_case: `--instance-type` (input key `instanceType`) reads
+ * `instance_type`.
  * The section was validated when the config was loaded, so values have the flag's type.
  */
 export const withConfigDefaults = <I extends Record<string, unknown>>(
@@ -83,10 +85,13 @@ export const withConfigDefaults = <I extends Record<string, unknown>>(
 ): I => {
   const out: Record<string, unknown> = { ...input }
   for (const [key, value] of Object.entries(input)) {
-    if (Option.isOption(value) && Option.isNone(value)) {
-      const fromConfig = section[snake(key)]
-      if (fromConfig !== undefined && fromConfig !== null) out[key] = Option.some(fromConfig)
-    }
+    const fromConfig = section[snake(key)]
+    if (fromConfig === undefined || fromConfig === null) continue
+    if (Option.isOption(value) && Option.isNone(value)) out[key] = Option.some(fromConfig)
+    // An on/off switch that is off by default (`--no-ssm`, `--wait`) can be switched on by config.
+    else if (value === false && fromConfig === true) out[key] = true
+    // A repeatable flag given no times takes the config's list (`ls.tag: [env=prod]`).
+    else if (Array.isArray(value) && value.length === 0 && Array.isArray(fromConfig)) out[key] = fromConfig.map(String)
   }
   return out as I
 }

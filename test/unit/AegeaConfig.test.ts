@@ -216,3 +216,13 @@ describe("layerFromValue and withConfigDefaults", () => {
       ])
     }).pipe(Effect.provide(layerFromValue({ launch: { instance_type: "t3.nano", ami: "ami-config" } }))))
 })
+
+describe("withConfigDefaults for on/off switches", () => {
+  it("config turns on a switch that is off by default; an explicit value or a false config changes nothing", () => {
+    const input = { wait: false, noSsm: false, dryRun: true, memory: Option.none<number>(), tag: [] as Array<string>, state: ["running"] }
+    assert.deepStrictEqual(
+      withConfigDefaults({ wait: true, no_ssm: false, dry_run: false, memory: 4096, tag: ["env=prod"], state: ["stopped"] }, input),
+      { wait: true, noSsm: false, dryRun: true, memory: Option.some(4096), tag: ["env=prod"], state: ["running"] }
+    )
+  })
+})

@@ -19,12 +19,12 @@ const seed = {
   pageSize: 2
 }
 
-const layers = (format: "table" | "json" = "json") =>
+const layers = (format: "table" | "json" = "json", config: Record<string, unknown> = {}) =>
   Layer.mergeAll(
     NodeServices.layer,
     Ec2Memory.layer(seed),
     OutputTest.layer({ format }),
-    layerFromValue({ output: "table" })
+    layerFromValue({ output: "table", ...config })
   )
 
 const aegea = (...argv: Array<string>) => Command.runWith(cli, { version: "test" })(argv)
@@ -57,6 +57,12 @@ describe("aegea ls", () => {
       assert.deepStrictEqual((yield* stdoutJson).map((r) => r.name), ["web-2", "db-1"])
     }).pipe(Effect.provide(layers())))
 
+  it.effect("ls.tag in config filters when no --tag is given", () =>
+    Effect.gen(function*() {
+      yield* aegea("ls")
+      assert.deepStrictEqual((yield* stdoutJson).map((r) => r.name), ["web-1", "db-1"])
+    }).pipe(Effect.provide(layers("json", { ls: { tag: ["env=prod"] } }))))
+
   it.effect("rejects a bad --state and a malformed --tag as usage errors", () =>
     Effect.gen(function*() {
       const state = yield* Effect.flip(aegea("ls", "--state", "sleeping"))
@@ -79,6 +85,16 @@ describe("aegea stop/start/terminate", () => {
       const calls = yield* (yield* Ec2MemoryState).calls
       assert.isAtLeast(calls.filter((c) => c === "DescribeInstances").length, 3)
     }).pipe(Effect.provide(layers())))
+
+  it.effect("stop.wait: true in config makes stop wait without --wait", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(aegea("stop", "web-1"))
+      yield* TestClock.adjust("4 seconds")
+      assert.isUndefined(fiber.pollUnsafe())
+      yield* TestClock.adjust("2 seconds")
+      yield* Fiber.join(fiber)
+      assert.strictEqual((yield* stdoutJson)[0]?.state, "stopped")
+    }).pipe(Effect.provide(layers("json", { stop: { wait: true } }))))
 
   it.effect("without --wait reports the transitional state", () =>
     Effect.gen(function*() {
