@@ -76,10 +76,14 @@ const BOX = "i-0000000000000b0c5"
 const hostKey = generateEd25519KeyPair().publicKey
 
 /** An Ssh that records what it would run instead of running it. */
-const recordingSsh = (ran: Array<{ program: string; args: ReadonlyArray<string> }>, exitCode = 0) =>
+const recordingSsh = (
+  ran: Array<{ program: string; args: ReadonlyArray<string>; env?: Readonly<Record<string, string>> | undefined }>,
+  exitCode = 0,
+  options: { readonly plugin?: boolean } = {}
+) =>
   Layer.succeed(Ssh, Ssh.of({
-    which: (p) => Effect.succeed(p === "session-manager-plugin" ? Option.none() : Option.some(`/usr/bin/${p}`)),
-    run: (program, args) => Effect.sync(() => ran.push({ program, args })).pipe(Effect.as(exitCode)),
+    which: (p) => Effect.succeed(p === "session-manager-plugin" && !options.plugin ? Option.none() : Option.some(`/usr/bin/${p}`)),
+    run: (program, args, runOptions) => Effect.sync(() => ran.push({ program, args, env: runOptions?.env })).pipe(Effect.as(exitCode)),
     agentPublicKeys: Effect.succeed(["ssh-ed25519 AAAAagentkey me@laptop"]),
     ensureKey: (path) => Effect.succeed({ privateKeyPath: path, publicKey: "ssh-ed25519 AAAAnew aegea" }),
     privateDirectory: Effect.acquireRelease(
@@ -130,6 +134,29 @@ describe("aegea ssh (in memory)", () => {
       const calls = yield* (yield* SsmMemoryState).calls
       assert.deepStrictEqual(calls.filter((c) => c === "StartSession").length, 1)
     }).pipe(Effect.provide(layers(recordingSsh([], 7)))))
+
+  it.effect("--ssm-plugin runs the official plugin as ProxyCommand with the session in its environment, never on the command line", () => {
+    const ran: Array<{ program: string; args: ReadonlyArray<string>; env?: Readonly<Record<string, string>> | undefined }> = []
+    return Effect.gen(function*() {
+      yield* aegea("ssh", "box", "--ssm-plugin", "--no-ec2-instance-connect", "--", "true")
+      const args = ran[0]!.args
+      const proxy = args.find((a) => a.startsWith("ProxyCommand="))!
+      assert.match(proxy, /^ProxyCommand='?\/usr\/bin\/session-manager-plugin'? AWS_SSM_START_SESSION_RESPONSE '?us-east-1'? StartSession /)
+      assert.include(proxy, "AWS-StartSSHSession")
+      const sessions = yield* (yield* SsmMemoryState).sessions
+      const response = JSON.parse(ran[0]!.env?.AWS_SSM_START_SESSION_RESPONSE ?? "{}") as { SessionId?: string; TokenValue?: string }
+      assert.strictEqual(response.SessionId, sessions[0]!.sessionId)
+      assert.isString(response.TokenValue)
+      assert.isFalse(args.some((a) => a.includes(response.TokenValue!)), "the token stays off the command line")
+    }).pipe(Effect.provide(layers(recordingSsh(ran, 0, { plugin: true }))))
+  })
+
+  it.effect("--ssm-plugin without the plugin on PATH fails before starting a session", () =>
+    Effect.gen(function*() {
+      const error = yield* aegea("ssh", "box", "--ssm-plugin").pipe(Effect.flip)
+      assert.include(error._tag === "OperationFailed" || error._tag === "UsageError" ? error.message : String(error), "session-manager-plugin")
+      assert.strictEqual((yield* (yield* SsmMemoryState).sessions).length, 0)
+    }).pipe(Effect.provide(layers(recordingSsh([])))))
 
   it.effect("refuses an instance whose agent is not registered before starting any session", () =>
     Effect.gen(function*() {
