@@ -3,7 +3,7 @@ import { Effect, Layer, Option } from "effect"
 import { AwsClients } from "./AwsClients.ts"
 import { call, client, paginate } from "./aws.ts"
 import * as map from "./ecsMapping.ts"
-import { Ecs, type Task } from "../services/Ecs.ts"
+import { Ecs, logLocationOf, type Task } from "../services/Ecs.ts"
 import { AwsInvalidRequest, ResourceNotFound } from "../services/Errors.ts"
 
 /** DescribeTasks takes at most 100 tasks per call. */
@@ -76,6 +76,11 @@ export const EcsLive: Layer.Layer<Ecs, never, AwsClients> = Layer.effect(
                 (r.taskDefinitionArns ?? []).map(map.toTaskDefinitionRef).filter((d) => d.family === family).sort((a, b) => b.revision - a.revision)[0]
               )
             )
+          ),
+      taskLogLocation: (task) =>
+        send("DescribeTaskDefinition", `read the task definition of task ${task.id}`, (abortSignal) =>
+          ecs.send(new sdk.DescribeTaskDefinitionCommand({ taskDefinition: task.taskDefinition }), { abortSignal })).pipe(
+            Effect.map((r) => logLocationOf(r.taskDefinition?.containerDefinitions ?? [], task.id))
           ),
       registerTaskDefinition: (request) =>
         send("RegisterTaskDefinition", `register task definition ${request.family}`, (abortSignal) =>

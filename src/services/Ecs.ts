@@ -3,7 +3,7 @@
  * Requests are built by the pure functions in ecsRequests.ts, so `--dry-run` prints exactly what
  * the live layer sends.
  */
-import { Context, type Effect, type Option, Schema, type Stream } from "effect"
+import { Context, type Effect, Option, Schema, type Stream } from "effect"
 import type { AwsError, ResourceNotFound } from "./Errors.ts"
 import type { Ensured } from "./Iam.ts"
 import type { RegisterTaskDefinitionRequest, RunTaskRequest } from "./ecsRequests.ts"
@@ -87,7 +87,31 @@ export class Ecs extends Context.Service<Ecs, {
   /** Tasks of a cluster with the given desired status, all pages. */
   readonly tasks: (cluster: string, desiredStatus: DesiredStatus) => Stream.Stream<Task, AwsError>
   readonly stopTask: (cluster: string, task: string, reason: string) => Effect.Effect<void, AwsError>
+  /**
+   * Where a task's container logs go, read from its task definition's awslogs configuration (the
+   * aegea container first, else the first container logging to CloudWatch); none when it has none.
+   */
+  readonly taskLogLocation: (task: Task) => Effect.Effect<Option.Option<TaskLogLocation>, AwsError>
 }>()("aegea/Ecs") {}
+
+export interface TaskLogLocation {
+  readonly group: string
+  readonly stream: string
+}
+
+/** The awslogs container definitions of a task definition -> the task's log stream (AWS's naming). */
+export const logLocationOf = (
+  containers: ReadonlyArray<{ readonly name?: string | undefined; readonly logConfiguration?: { readonly logDriver?: string | undefined; readonly options?: Readonly<Record<string, string>> | undefined } | undefined }>,
+  taskId: string
+): Option.Option<TaskLogLocation> => {
+  const logging = containers.filter((c) => c.logConfiguration?.logDriver === "awslogs")
+  const container = logging.find((c) => c.name === containerName) ?? logging[0]
+  const group = container?.logConfiguration?.options?.["awslogs-group"]
+  const prefix = container?.logConfiguration?.options?.["awslogs-stream-prefix"]
+  // Without a stream prefix ECS names streams after the container instance, not the task: not predictable.
+  if (container?.name === undefined || group === undefined || prefix === undefined) return Option.none()
+  return Option.some({ group, stream: `${prefix}/${container.name}/${taskId}` })
+}
 
 export const defaultClusterName = "aegea_ecs"
 /** The name of the container in aegea's task definitions (and so in log stream names). */

@@ -1,5 +1,5 @@
 /** `ecs watch` and `ecs run --watch`: follow a Fargate task to STOPPED with its log lines, then its exit code. */
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { containerName, defaultTaskLogGroup, Ecs, type Task, taskExitCode, taskIdOf, taskLogStream } from "./Ecs.ts"
 import { type AwsError, OperationFailed, type ResourceNotFound } from "./Errors.ts"
 import type { Logs } from "./Logs.ts"
@@ -22,7 +22,7 @@ export const watchTask = (
   Effect.gen(function*() {
     const ecs = yield* Ecs
     const id = taskIdOf(task)
-    const logs = { group: options.logGroup ?? defaultTaskLogGroup, stream: taskLogStream(id) }
+    const logs = yield* taskLogs(cluster, id, options.logGroup)
     const last = yield* watchLoop({
       label: taskLabel({ id, cluster }),
       poll: ecs.describeTask(cluster, id).pipe(
@@ -37,6 +37,18 @@ export const watchTask = (
       ...(options.pacing !== undefined ? { pacing: options.pacing } : {})
     })
     return last.task
+  })
+
+/**
+ * Where a task logs: `logGroup` when given (aegea's own naming), else its task definition's awslogs
+ * configuration, else aegea's default group and stream.
+ */
+export const taskLogs = (cluster: string, id: string, logGroup?: string) =>
+  Effect.gen(function*() {
+    if (logGroup !== undefined) return { group: logGroup, stream: taskLogStream(id) }
+    const ecs = yield* Ecs
+    const task = yield* ecs.describeTask(cluster, id)
+    return Option.getOrElse(yield* ecs.taskLogLocation(task), () => ({ group: defaultTaskLogGroup, stream: taskLogStream(id) }))
   })
 
 /** Succeed when the container exited 0; fail with its exit code (1 without one) otherwise. */

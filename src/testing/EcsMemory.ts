@@ -7,7 +7,7 @@
  * program sees them through `Logs.readStream`.
  */
 import { Clock, Context, Duration, Effect, Layer, Option, Ref, Stream } from "effect"
-import { type Cluster, Ecs, type Task, type TaskDefinitionRef } from "../services/Ecs.ts"
+import { type Cluster, Ecs, logLocationOf, type Task, type TaskDefinitionRef } from "../services/Ecs.ts"
 import type { RegisterTaskDefinitionRequest, RunTaskRequest } from "../services/ecsRequests.ts"
 import { AwsInvalidRequest, AwsNotFound, ResourceNotFound } from "../services/Errors.ts"
 import { LogsMemoryState } from "./LogsMemory.ts"
@@ -240,6 +240,12 @@ export const EcsMemory = {
               const active = (yield* Ref.get(definitions)).filter((d) => d.family === family && d.status === "ACTIVE")
               const latest = active[active.length - 1]
               return latest === undefined ? Option.none() : Option.some({ arn: latest.arn, family: latest.family, revision: latest.revision })
+            }),
+          taskLogLocation: (task) =>
+            Effect.gen(function*() {
+              yield* record("DescribeTaskDefinition")
+              const definition = (yield* Ref.get(definitions)).find((d) => d.arn === task.taskDefinition)
+              return logLocationOf(definition?.request.containerDefinitions ?? [], task.id)
             }),
           registerTaskDefinition: (request) =>
             Effect.gen(function*() {

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { type Duration, Effect, Exit, Fiber, Layer } from "effect"
+import { type Duration, Effect, Exit, Fiber, Layer, Option } from "effect"
 import { TestClock } from "effect/testing"
-import { defaultTaskLogGroup, Ecs } from "../../src/services/Ecs.ts"
+import { defaultTaskLogGroup, Ecs, logLocationOf } from "../../src/services/Ecs.ts"
 import { registerTaskDefinitionRequest, runTaskRequest } from "../../src/services/ecsRequests.ts"
 import { linesOf } from "../../src/lib/shellCommand.ts"
 import { taskOutcome, watchTask } from "../../src/services/watchTask.ts"
@@ -116,4 +116,21 @@ describe("watchTask", () => {
       const error = yield* Effect.flip(watchTask("c", "0".repeat(32)))
       assert.strictEqual(error._tag, "ResourceNotFound")
     }).pipe(Effect.provide(layer(() => ({})))))
+})
+
+describe("logLocationOf", () => {
+  it("reads the awslogs group and stream prefix of the aegea container, else the first logging container", () => {
+    const awslogs = (group: string, prefix?: string) => ({
+      logDriver: "awslogs",
+      options: { "awslogs-group": group, ...(prefix !== undefined ? { "awslogs-stream-prefix": prefix } : {}) }
+    })
+    assert.deepStrictEqual(logLocationOf([{ name: "web", logConfiguration: awslogs("/ecs/web", "ecs") }], "abc"),
+      Option.some({ group: "/ecs/web", stream: "ecs/web/abc" })
+    )
+    assert.deepStrictEqual(
+      logLocationOf([{ name: "side", logConfiguration: awslogs("/x", "p") }, { name: "aegea", logConfiguration: awslogs("/aegea/ecs", "aegea") }], "t1")
+    , Option.some({ group: "/aegea/ecs", stream: "aegea/aegea/t1" }))
+    assert.deepStrictEqual(logLocationOf([{ name: "web", logConfiguration: awslogs("/ecs/web") }], "abc"), Option.none())
+    assert.deepStrictEqual(logLocationOf([{ name: "web" }], "abc"), Option.none())
+  })
 })

@@ -2,8 +2,9 @@
 import { Effect, Option, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { AegeaConfig } from "../../services/AegeaConfig.ts"
-import { defaultClusterName, defaultTaskLogGroup, type DesiredStatus, Ecs, type Task, taskExitCode, taskIdOf, taskLogStream } from "../../services/Ecs.ts"
+import { defaultClusterName, type DesiredStatus, Ecs, type Task, taskExitCode, taskIdOf } from "../../services/Ecs.ts"
 import { resolveCluster } from "../../services/ecsRun.ts"
+import { taskLogs } from "../../services/watchTask.ts"
 import { Logs } from "../../services/Logs.ts"
 import { Output } from "../../services/Output.ts"
 import { followTask } from "./follow.ts"
@@ -139,6 +140,7 @@ export const logsCommand = Command.make(
     const cluster = yield* clusterOf(input.cluster)
     if (input.follow) return yield* followTask(cluster, taskIdOf(input.task), { stopOnInterrupt: false })
     const task = yield* (yield* Ecs).describeTask(cluster, taskIdOf(input.task))
+    const location = yield* taskLogs(cluster, task.id)
     const logs = yield* Logs
     const output = yield* Output
     const limit = Option.getOrUndefined(input.head)
@@ -146,7 +148,7 @@ export const logsCommand = Command.make(
     let token: string | undefined
     let missing = false
     for (let page = 0; page < 10_000; page++) {
-      const result = yield* logs.readStream(defaultTaskLogGroup, taskLogStream(task.id), { token }).pipe(
+      const result = yield* logs.readStream(location.group, location.stream, { token }).pipe(
         Effect.catchTag("AwsNotFound", () => Effect.sync(() => { missing = true; return { events: [], nextToken: token } }))
       )
       for (const e of result.events) lines.push(e.message)
@@ -159,7 +161,7 @@ export const logsCommand = Command.make(
     for (const line of shown) yield* output.text(line)
   })
 ).pipe(
-  Command.withDescription(`Print a task's log lines (CloudWatch Logs group ${defaultTaskLogGroup}, stream aegea/aegea/<task id>).`),
+  Command.withDescription("Print a task's log lines, from the CloudWatch Logs group and stream its task definition's awslogs configuration names."),
   Command.withExamples([
     { command: "aegea ecs logs TASK_ID --tail 20", description: "The last 20 lines" },
     { command: "aegea ecs logs TASK_ID --follow", description: "Keep printing until the task stops" }

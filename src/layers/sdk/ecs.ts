@@ -2,6 +2,7 @@
 export {
   CreateClusterCommand,
   DescribeClustersCommand,
+  DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
   ListClustersCommand,
