@@ -1,5 +1,6 @@
 /** `aegea launch NAME`: start an instance reachable with `aegea ssh NAME`, its host key known before first use. */
 import { Effect, Layer } from "effect"
+import { instanceTable } from "./ls.ts"
 import { Command } from "effect/cli"
 import { renderCloudConfig } from "../lib/cloudInit.ts"
 import { Ec2Live } from "../layers/Ec2Live.ts"
@@ -28,16 +29,12 @@ export const LaunchLayer = Layer.mergeAll(
   preferProvided(Ssm, SsmLive.pipe(Layer.provide(AwsLayer)))
 ).pipe(Layer.provideMerge(BaseLayer))
 
+const launchedColumns = new Set(["name", "id", "state", "type", "availabilityZone", "privateIp", "publicDns", "lifecycle"])
+
+/** The `aegea ls` columns that matter right after a launch, plus the image and the host key. */
 export const launchedTable: TableSpec = {
   columns: [
-    { key: "name", kind: "name" },
-    { key: "id", kind: "id" },
-    { key: "state", kind: "state" },
-    { key: "type" },
-    { key: "availabilityZone", header: "AZ" },
-    { key: "privateIp", header: "PRIVATE IP" },
-    { key: "publicDns", header: "PUBLIC DNS" },
-    { key: "lifecycle" },
+    ...instanceTable.columns.filter((c) => launchedColumns.has(c.key)),
     { key: "imageId", header: "IMAGE", kind: "id" },
     { key: "hostKeyFingerprint", header: "HOST KEY" }
   ],
