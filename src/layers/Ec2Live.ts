@@ -104,7 +104,7 @@ export const Ec2Live: Layer.Layer<Ec2, never, AwsClients> = Layer.effect(
       changeState,
       consoleOutput: (id) =>
         send("GetConsoleOutput", `get the console output of ${id}`, (abortSignal) =>
-          ec2.send(new sdk.GetConsoleOutputCommand({ InstanceId: id, Latest: true }), { abortSignal })).pipe(
+          ec2.send(new sdk.GetConsoleOutputCommand({ InstanceId: id }), { abortSignal })).pipe(
             Effect.map((r) => (r.Output ? Buffer.from(r.Output, "base64").toString("utf8") : undefined))
           ),
       images: (options = {}) =>

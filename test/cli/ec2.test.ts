@@ -6,7 +6,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parse as parseYaml } from "yaml"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { runCli, runCliPiped } from "../support/cli.ts"
+import { spawn } from "node:child_process"
+import { CLI_PATH, cliEnv, runCli, runCliPiped, shellQuote } from "../support/cli.ts"
 import { ec2Client, resetMoto, seedInstances } from "../support/moto.ts"
 
 const oneLine = (stderr: string) => {
@@ -214,5 +215,53 @@ describe("AWS failures (a stand-in endpoint)", () => {
     const r = await runCli(["ls", "--endpoint-url", "http://127.0.0.1:9"])
     expect(r.code).toBe(6)
     expect(oneLine(r.stderr)).toContain("AWS is unreachable or failing")
+  })
+})
+
+describe("terminate at a terminal", () => {
+  /** Run aegea under a pseudo-terminal (util-linux `script`), answer `answer` once the question shows. */
+  const atTerminal = (args: ReadonlyArray<string>, answer: string) =>
+    new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const command = [process.execPath, CLI_PATH, ...args].map(shellQuote).join(" ")
+      const child = spawn("script", ["-qec", command, "/dev/null"], { env: cliEnv(), stdio: ["pipe", "pipe", "pipe"] })
+      let output = ""
+      let answered = false
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL")
+        reject(new Error(`no answer within 20 s; output so far: ${output}`))
+      }, 20_000)
+      const onData = (d: Buffer) => {
+        output += d.toString()
+        if (!answered && output.includes("(y/N)")) {
+          answered = true
+          child.stdin.write(answer)
+        }
+      }
+      child.stdout.on("data", onData)
+      child.stderr.on("data", onData)
+      child.on("exit", (code) => {
+        clearTimeout(timer)
+        resolve({ code, output })
+      })
+    })
+
+  it("asks before terminating; no leaves the instance running and exits 1", async () => {
+    await resetMoto()
+    const [id] = await seedInstances(1, { names: ["keeper"] })
+    const r = await atTerminal(["terminate", "keeper"], "n\r")
+    expect(r.output).toContain(`Terminate ${id} (keeper)?`)
+    expect(r.output).toContain("cancelled: nothing was changed")
+    expect(r.code).toBe(1)
+    const after = await ec2Client().send(new DescribeInstancesCommand({ InstanceIds: [id!] }))
+    expect(after.Reservations?.[0]?.Instances?.[0]?.State?.Name).toBe("running")
+  })
+
+  it("yes terminates", async () => {
+    await resetMoto()
+    const [id] = await seedInstances(1, { names: ["goner"] })
+    const r = await atTerminal(["terminate", "goner"], "y\r")
+    expect(r.code).toBe(0)
+    const after = await ec2Client().send(new DescribeInstancesCommand({ InstanceIds: [id!] }))
+    expect(after.Reservations?.[0]?.Instances?.[0]?.State?.Name).toMatch(/shutting-down|terminated/)
   })
 })
