@@ -10,7 +10,7 @@ export interface Report {
 interface CliErrorLike {
   readonly _tag: string
   readonly commandPath?: ReadonlyArray<string>
-  readonly errors?: ReadonlyArray<{ readonly message: string }>
+  readonly errors?: ReadonlyArray<{ readonly message: string; readonly suggestions?: ReadonlyArray<string> }>
   readonly message: string
 }
 
@@ -38,7 +38,9 @@ export const describeFailure = (
     const first = cli.errors?.[0]
     if (first === undefined) return { message: undefined, code: 0 }
     const path = (cli.commandPath ?? ["aegea"]).join(" ")
-    return { message: `aegea: ${firstLine(first.message)}. Run '${path} --help' for usage`, code: 2 }
+    const suggestions = first.suggestions ?? []
+    const guess = suggestions.length > 0 ? ` (did you mean ${suggestions.join(" or ")}?)` : ""
+    return { message: `aegea: ${firstLine(first.message)}${guess}. Run '${path} --help' for usage`, code: 2 }
   }
   if (isAegeaError(error)) {
     const line = `aegea: ${error.summary}`

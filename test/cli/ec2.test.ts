@@ -119,6 +119,12 @@ describe("bad input", () => {
     expect(r.stdout).toBe("")
   })
 
+  it("a mistyped subcommand is exit 2 with a suggestion", async () => {
+    const r = await runCli(["lss"])
+    expect(r.code).toBe(2)
+    expect(oneLine(r.stderr)).toBe(`aegea: Unknown subcommand "lss" for "aegea" (did you mean ls?). Run 'aegea --help' for usage`)
+  })
+
   it("a bad flag value is exit 2", async () => {
     const r = await runCli(["ls", "--output", "xml"])
     expect(r.code).toBe(2)
