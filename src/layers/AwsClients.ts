@@ -3,7 +3,7 @@
  * the way the AWS CLI resolves them. SDK clients are built from `clientConfig` by each Live layer,
  * on first use (a Live layer is only built when a command needs it).
  */
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { ConfigError } from "../services/Errors.ts"
 
 export interface AwsSettings {
@@ -73,8 +73,19 @@ export const resolveAwsEnvironment = Effect.fnUntraced(function*(
       hint: "Set it to a whole number from 1 to 20"
     })
   }
+  // A named profile must exist (as the AWS CLI checks), or the SDK would report "no credentials".
+  const files = profile !== undefined ? yield* sharedConfigFiles : undefined
+  if (files !== undefined && profile !== undefined && files.configFile[profile] === undefined && files.credentialsFile[profile] === undefined) {
+    const known = [...new Set([...Object.keys(files.configFile), ...Object.keys(files.credentialsFile)])].sort()
+    return yield* new ConfigError({
+      message: `the AWS profile ${JSON.stringify(profile)} could not be found in ~/.aws/config or ~/.aws/credentials`,
+      hint: known.length > 0
+        ? `Use one of ${known.join(", ")}, or run 'aws configure --profile ${profile}'`
+        : `Run 'aws configure --profile ${profile}' (or 'aws configure sso'), or unset AWS_PROFILE`
+    })
+  }
   const region = nonEmpty(settings.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ??
-    (yield* profileRegion(profile ?? "default"))
+    profileRegion(files ?? (yield* sharedConfigFiles), profile ?? "default")
   if (region === undefined) {
     return yield* new ConfigError({
       message: "no AWS region configured",
@@ -90,14 +101,22 @@ export const resolveAwsEnvironment = Effect.fnUntraced(function*(
   return withClientConfig({ region, profile, endpointUrl, maxAttempts })
 })
 
-/** The region of a profile in ~/.aws/config (or AWS_CONFIG_FILE), as the AWS CLI reads it. */
-const profileRegion = (profile: string) =>
-  Effect.tryPromise({
-    try: async () => {
-      const { loadSharedConfigFiles } = await import("@smithy/core/config")
-      const files = await loadSharedConfigFiles({ ignoreCache: true })
-      return nonEmpty(files.configFile?.[profile]?.region) ?? nonEmpty(files.credentialsFile?.[profile]?.region)
-    },
-    catch: (cause) =>
-      new ConfigError({ message: "could not read ~/.aws/config", hint: "Fix or remove the file, or pass --region", cause })
-  }).pipe(Effect.map((r) => Option.getOrUndefined(Option.fromUndefinedOr(r))))
+interface SharedConfigFiles {
+  readonly configFile: Readonly<Record<string, Readonly<Record<string, string | undefined>> | undefined>>
+  readonly credentialsFile: Readonly<Record<string, Readonly<Record<string, string | undefined>> | undefined>>
+}
+
+/** ~/.aws/config and ~/.aws/credentials (or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE), as the SDK reads them. */
+const sharedConfigFiles: Effect.Effect<SharedConfigFiles, ConfigError> = Effect.tryPromise({
+  try: async () => {
+    const { loadSharedConfigFiles } = await import("@smithy/core/config")
+    const files = await loadSharedConfigFiles({ ignoreCache: true })
+    return { configFile: files.configFile ?? {}, credentialsFile: files.credentialsFile ?? {} }
+  },
+  catch: (cause) =>
+    new ConfigError({ message: "could not read ~/.aws/config", hint: "Fix or remove the file, or pass --region", cause })
+})
+
+/** The region of a profile, as the AWS CLI reads it. */
+const profileRegion = (files: SharedConfigFiles, profile: string) =>
+  nonEmpty(files.configFile[profile]?.region) ?? nonEmpty(files.credentialsFile[profile]?.region)

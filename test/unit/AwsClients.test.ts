@@ -57,6 +57,19 @@ describe("resolveAwsEnvironment", () => {
       assert.strictEqual(error.summary, "no AWS region configured. Pass --region or set AWS_REGION")
     }))
 
+  it.effect("a profile that exists in neither file is a ConfigError listing the known ones", () =>
+    Effect.gen(function*() {
+      withFiles(configFile)
+      const error = yield* Effect.flip(resolveAwsEnvironment({ profile: "nope", region: "us-east-1" }, {}))
+      assert.strictEqual(error._tag, "ConfigError")
+      assert.strictEqual(
+        error.summary,
+        `the AWS profile "nope" could not be found in ~/.aws/config or ~/.aws/credentials. Use one of default, work, or run 'aws configure --profile nope'`
+      )
+      const fromEnv = yield* Effect.flip(resolveAwsEnvironment({ region: "us-east-1" }, { AWS_PROFILE: "gone" }))
+      assert.include(fromEnv.summary, `"gone"`)
+    }))
+
   it.effect("rejects a malformed region, endpoint or AWS_MAX_ATTEMPTS", () =>
     Effect.gen(function*() {
       withFiles(none)
