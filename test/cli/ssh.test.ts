@@ -120,6 +120,35 @@ describe("aegea ssh over Session Manager", () => {
   })
 })
 
+describe("aegea ssh --ssm-plugin", () => {
+  it("runs session-manager-plugin as the ProxyCommand, handing it the session in its environment", async () => {
+    const bin = join(work, "plugin-bin")
+    mkdirSync(bin, { recursive: true })
+    const plugin = join(bin, "session-manager-plugin")
+    const fake = join(import.meta.dirname, "..", "support", "fake-session-manager-plugin.mjs")
+    writeFileSync(plugin, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(fake)} "$@"\n`, { mode: 0o755 })
+    const log = join(work, "plugin.log")
+    const before = standIn.sessions.length
+    const r = await runCli(["ssh", `${USER}@box`, "--ssm-plugin", "--no-ec2-instance-connect", "--", ...ownKey(), "echo", "plugin-ok"], {
+      env: { ...env(), PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_PLUGIN_LOG: log }
+    })
+    expect(r.stdout, r.stderr).toBe("plugin-ok\n")
+    expect(r.code).toBe(0)
+    const [call] = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, string>)
+    expect(call).toMatchObject({ responseVariable: "AWS_SSM_START_SESSION_RESPONSE", region: "us-east-1", operation: "StartSession" })
+    expect(JSON.parse(call!.parameters!)).toEqual({ Target: box, DocumentName: "AWS-StartSSHSession", Parameters: { portNumber: ["22"] } })
+    expect(call!.sessionId).toBe(standIn.sessions[before]!.sessionId)
+  })
+
+  it("without the plugin on PATH, fails before starting a session", async () => {
+    const before = standIn.sessions.length
+    const r = await runCli(["ssh", "box", "--ssm-plugin"], { env: { ...env(), PATH: "/usr/bin:/bin" } })
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toContain("session-manager-plugin")
+    expect(standIn.sessions.length).toBe(before)
+  })
+})
+
 describe("aegea scp", () => {
   it("copies a file to the instance and back", async () => {
     const local = join(work, "up.txt")
