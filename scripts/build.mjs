@@ -3,7 +3,27 @@
 // its own chunk, so `aegea --help` loads no SDK and `aegea ls` loads only EC2.
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+
+/**
+ * The SDK's generated schema modules (one per client; EC2's is 550 KB) key their objects with
+ * computed names of string constants (`{ [_xN]: _m }`), which esbuild must assume may have side
+ * effects, so it keeps every schema of the service. Writing those keys as the string literals they
+ * are makes the module tree-shakeable: only the schemas of the commands aegea imports remain
+ * (EC2: about 25 KB). Identifiers that are not string constants of the same file are left alone.
+ */
+const inlineSdkSchemaKeys = {
+  name: "inline-sdk-schema-keys",
+  setup(build) {
+    build.onLoad({ filter: /@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, (args) => {
+      const text = readFileSync(args.path, "utf8")
+      const constants = new Map()
+      for (const m of text.matchAll(/^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm)) constants.set(m[1], m[2])
+      const contents = text.replace(/\[(_\w+)\]:/g, (all, name) => (constants.has(name) ? `${constants.get(name)}:` : all))
+      return { contents, loader: "js" }
+    })
+  }
+}
 
 // Build into a fresh directory and swap it in at the end, so a running `aegea` (or a test) never sees
 // a half-written dist/.
@@ -24,6 +44,7 @@ const result = await build({
   sourcemap: "linked",
   metafile: true,
   loader: { ".yml": "text" },
+  plugins: [inlineSdkSchemaKeys],
   logLevel: "warning",
   banner: { js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" }
 })
