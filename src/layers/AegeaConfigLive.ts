@@ -8,17 +8,9 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as nodePath from "node:path"
 import { Effect, Layer, Result } from "effect"
-import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml"
-import { defaultsSource, defaultsText } from "../defaults.ts"
-import {
-  type ConfigMap,
-  dottedKey,
-  emptyMerged,
-  isConfigMap,
-  type MergedConfig,
-  mergeLayer,
-  sourceOf
-} from "../lib/merge.ts"
+import { defaults, defaultsSource } from "../defaults.ts"
+import { type ConfigMap, dottedKey, emptyMerged, type MergedConfig, mergeLayer, sourceOf } from "../lib/merge.ts"
+import type { ConfigProblem, ParsedLayer } from "./configFile.ts"
 import { AegeaConfig, makeAegeaConfig, splitKey } from "../services/AegeaConfig.ts"
 import { validateConfig } from "../services/ConfigSchema.ts"
 import { ConfigError } from "../services/Errors.ts"
@@ -72,64 +64,11 @@ export const nodeFileAccess: ConfigFileAccess = {
   }
 }
 
-/** What is wrong, and where: becomes a ConfigError. */
-interface ConfigProblem {
-  readonly file: string
-  readonly line: number
-  /** The dotted key at fault, when there is one. */
-  readonly key?: string
-  /** A phrase that follows the key, or a whole sentence when there is no key. */
-  readonly problem: string
-}
+/** The YAML half of the loader, imported on first use (see configFile.ts). */
+const configFile = Effect.promise(() => import("./configFile.ts"))
 
-interface ParsedLayer {
-  readonly source: string
-  readonly document: Document
-  readonly lineCounter: LineCounter
-  readonly value: ConfigMap
-}
-
-const parseLayer = (source: string, text: string): Result.Result<ParsedLayer, ConfigProblem> => {
-  const lineCounter = new LineCounter()
-  const document = parseDocument(text, { lineCounter })
-  const [syntaxError] = document.errors
-  if (syntaxError !== undefined) {
-    const firstLine = syntaxError.message.split("\n")[0] ?? syntaxError.code
-    return Result.fail({
-      file: source,
-      line: syntaxError.linePos?.[0].line ?? 1,
-      problem: `YAML syntax error: ${firstLine.replace(/ at line \d+, column \d+:?$/, "")}`
-    })
-  }
-  const value: unknown = document.toJS({ maxAliasCount: 100 }) ?? {}
-  if (!isConfigMap(value)) {
-    const kind = Array.isArray(value) ? "a list" : JSON.stringify(value)
-    return Result.fail({ file: source, line: 1, problem: `the top level must be a mapping (key: value), got ${kind}` })
-  }
-  return Result.succeed({ source, document, lineCounter, value })
-}
-
-/** The line of the deepest node of `path` found in a layer's document (1 when none is). */
-const lineOf = (layer: ParsedLayer, path: ReadonlyArray<string>): number => {
-  let node: unknown = layer.document.contents
-  let offset = 0
-  for (const key of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === key)
-      if (pair === undefined) break
-      offset = (isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? offset
-      node = pair.value
-    } else if (isSeq(node) && /^\d+$/.test(key)) {
-      const item: unknown = node.items[Number(key)]
-      if (item === undefined) break
-      offset = (isScalar(item) || isMap(item) || isSeq(item) ? item.range?.[0] : undefined) ?? offset
-      node = item
-    } else {
-      break
-    }
-  }
-  return layer.lineCounter.linePos(offset).line
-}
+/** The built-in defaults as a layer: already a value, nothing to parse. */
+const defaultsLayer: ParsedLayer = { source: defaultsSource, value: defaults as unknown as ConfigMap, lineOf: () => 1 }
 
 /** Merge the layers in order and validate the result. */
 const mergeLayers = (layers: ReadonlyArray<ParsedLayer>): Result.Result<MergedConfig, ConfigProblem> => {
@@ -138,7 +77,7 @@ const mergeLayers = (layers: ReadonlyArray<ParsedLayer>): Result.Result<MergedCo
     const next = mergeLayer(merged, layer.value, layer.source)
     if (Result.isFailure(next)) {
       const { path, message } = next.failure
-      return Result.fail({ file: layer.source, line: lineOf(layer, path), key: dottedKey(path), problem: message })
+      return Result.fail({ file: layer.source, line: layer.lineOf(path), key: dottedKey(path), problem: message })
     }
     merged = next.success
   }
@@ -146,7 +85,7 @@ const mergeLayers = (layers: ReadonlyArray<ParsedLayer>): Result.Result<MergedCo
   if (issue === undefined) return Result.succeed(merged)
   const source = sourceOf(merged, issue.path) ?? defaultsSource
   const layer = layers.find((candidate) => candidate.source === source)
-  const line = layer === undefined ? 1 : lineOf(layer, issue.path)
+  const line = layer === undefined ? 1 : layer.lineOf(issue.path)
   return Result.fail({ file: source, line, key: dottedKey(issue.path), problem: issue.message })
 }
 
@@ -171,11 +110,11 @@ const readError = (file: string, error: unknown) =>
 /** Read and parse the defaults and every existing file, lowest precedence first. */
 const readLayers = (files: ReadonlyArray<string>, read: (path: string) => string | undefined) =>
   Effect.gen(function*() {
-    const layers: Array<ParsedLayer> = []
-    for (const [source, text] of [[defaultsSource, defaultsText] as const, ...files.map((f) => [f, undefined] as const)]) {
-      const content = text ?? (yield* Effect.try({ try: () => read(source), catch: (error) => readError(source, error) }))
+    const layers: Array<ParsedLayer> = [defaultsLayer]
+    for (const source of files) {
+      const content = yield* Effect.try({ try: () => read(source), catch: (error) => readError(source, error) })
       if (content === undefined) continue
-      const parsed = parseLayer(source, content)
+      const parsed = (yield* configFile).parseLayer(source, content)
       if (Result.isFailure(parsed)) return yield* toConfigError(parsed.failure)
       layers.push(parsed.success)
     }
@@ -208,17 +147,9 @@ const setInUserFile = Effect.fn("AegeaConfig.set")(function*(options: {
   const refuse = (problem: string, hint: string) =>
     new ConfigError({ message: `cannot set ${key}: ${problem}`, hint, file: userFile })
   const current = yield* Effect.try({ try: () => access.read(userFile) ?? "", catch: (e) => readError(userFile, e) })
-  const parsed = parseLayer(userFile, current)
-  if (Result.isFailure(parsed)) {
-    return yield* refuse(`${userFile} line ${parsed.failure.line}: ${describeProblem(parsed.failure)}`, "Fix the file first")
-  }
-  const document = parsed.success.document
-  try {
-    document.setIn(splitKey(key), document.createNode(options.value))
-  } catch {
-    return yield* refuse(`a parent of ${key} in ${userFile} is not a mapping`, "Set the parent key instead")
-  }
-  const updated = document.toString()
+  const edited = (yield* configFile).setInText(userFile, current, splitKey(key), options.value)
+  if (Result.isFailure(edited)) return yield* refuse(edited.failure.problem, edited.failure.hint)
+  const updated = edited.success
   const reread = (path: string) => (path === userFile ? updated : access.read(path))
   const layers = yield* readLayers(files, reread)
   const merged = mergeLayers(layers)

@@ -14,8 +14,7 @@ import { Ec2NetworkMemory } from "../../src/testing/Ec2NetworkMemory.ts"
 import { IamMemory, IamMemoryState } from "../../src/testing/IamMemory.ts"
 import { LogsMemory } from "../../src/testing/LogsMemory.ts"
 import { OutputCapture, OutputTest } from "../../src/testing/OutputTest.ts"
-import { defaultsText } from "../../src/defaults.ts"
-import { parse } from "yaml"
+import { defaults } from "../../src/defaults.ts"
 
 const root = Command.make("aegea").pipe(Command.withSubcommands([batchCommand]), Command.withGlobalFlags(globalFlags))
 const aegea = (...argv: Array<string>) => Command.runWith(root, { version: "test" })(argv)
@@ -29,7 +28,7 @@ const layers = (script: (lines: ReadonlyArray<string>) => JobScript = () => ({})
     IamMemory.layer(),
     Ec2NetworkMemory.layer(),
     OutputTest.layer({ format: "json" }),
-    layerFromValue({ ...parse(defaultsText), ...config })
+    layerFromValue({ ...structuredClone(defaults), ...config })
   )
 
 /** Run a command to its end on the TestClock; returns the failure, if any. */
@@ -49,7 +48,7 @@ describe("aegea batch submit", () => {
       yield* out.clear
       yield* run("batch", "submit", "--command", "echo hi", "--no-watch")
       assert.isFalse((yield* out.stderr).some((l) => /: SUCCEEDED$/.test(l)), "--no-watch wins over the config")
-    }).pipe(Effect.provide(layers(() => ({}), { batch_submit: { ...parse(defaultsText).batch_submit, watch: true } }))))
+    }).pipe(Effect.provide(layers(() => ({}), { batch_submit: { ...structuredClone(defaults).batch_submit, watch: true } }))))
 
   it.effect("creates the default infrastructure once, runs the job, prints its logs and succeeds", () =>
     Effect.gen(function*() {

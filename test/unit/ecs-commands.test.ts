@@ -4,10 +4,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Stream } from "effect"
 import { Command } from "effect/cli"
 import { TestClock } from "effect/testing"
-import { parse } from "yaml"
 import { ecsCommand } from "../../src/commands/ecs.ts"
 import { globalFlags } from "../../src/commands/global.ts"
-import { defaultsText } from "../../src/defaults.ts"
+import { defaults } from "../../src/defaults.ts"
 import { linesOf } from "../../src/lib/shellCommand.ts"
 import { Ecs } from "../../src/services/Ecs.ts"
 import { Logs } from "../../src/services/Logs.ts"
@@ -30,7 +29,7 @@ const layers = (script: (lines: ReadonlyArray<string>) => TaskScript = () => ({}
     IamMemory.layer(),
     Ec2NetworkMemory.layer(),
     OutputTest.layer({ format: "json" }),
-    layerFromValue(parse(defaultsText))
+    layerFromValue(structuredClone(defaults))
   )
 
 type Failure = { _tag?: string; exitCode?: number; message?: string; summary?: string } | undefined
