@@ -1,5 +1,5 @@
 /**
- * The layered configuration: built-in defaults (src/defaults.yml) < /etc/aegea/config.yml <
+ * The layered configuration: built-in defaults (src/defaults.ts) < /etc/aegea/config.yml <
  * $XDG_CONFIG_HOME/aegea/config.yml < each file of AEGEA_CONFIG_FILE (colon-separated, in order)
  * < command-line options. Command flag defaults live under the command path ("batch submit" ->
  * `batch_submit`), keyed by the flag name in snake_case.
