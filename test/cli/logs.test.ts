@@ -80,7 +80,7 @@ describe("aegea grep", () => {
   it("exit 0 and the rows moto returns when there are matches", async () => {
     const r = await runCli(["grep", "ERROR", "/aegea/app", "--start-time=-2h"])
     expect(r.code, r.stderr).toBe(0)
-    // moto ignores the filter (see docs/logs.md): every event in range comes back
+    // moto ignores the filter (README, "Testing, and what moto lacks"): every event in range comes back
     expect(r.stdout).toContain("ERROR boom")
   })
 
