@@ -65,8 +65,12 @@ export const makeOutput = (settings: OutputSettings, streams: OutputStreams): Ou
     table: Effect.fn("Output.table")(function*(rows: ReadonlyArray<Row>, spec: TableSpec) {
       const now = yield* Clock.currentTimeMillis
       const stringifyYaml = yield* stringifyYamlFor(settings.format === "yaml")
-      const text = yield* Effect.fromResult(renderListing(rows, spec, settings, now, stringifyYaml))
+      const hidden: Array<string> = []
+      const text = yield* Effect.fromResult(renderListing(rows, spec, settings, now, stringifyYaml, hidden))
       streams.stdout(text)
+      if (hidden.length > 0) {
+        streams.stderr(`(${hidden.join(", ")} left out to fit the terminal; widen it, or choose with --columns)\n`)
+      }
     }),
     document: Effect.fn("Output.document")(function*(value: unknown) {
       const stringifyYaml = yield* stringifyYamlFor(settings.format === "yaml" || settings.format === "table")

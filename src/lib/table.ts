@@ -121,8 +121,10 @@ export const sortRows = (
 const ansiSequence = /\u001b\[[0-9;]*m/g
 const ellipsis = "…"
 const columnGap = "  "
-/** Truncatable columns are not shrunk below this (3 characters and the ellipsis). */
-const minTruncatedWidth = 4
+/** Truncatable columns are not shrunk below this (11 characters and the ellipsis). */
+const minTruncatedWidth = 12
+/** Only columns wider than this are cut; narrower ones (IPs, types, times) are left out instead. */
+const longColumn = 16
 
 /** Width on screen: code points, ANSI colour sequences excluded. */
 export const visibleWidth = (text: string): number => [...text.replace(ansiSequence, "")].length
@@ -161,22 +163,52 @@ export const colorState = (text: string): string => {
   return code === undefined ? text : `\u001b[${code}m${text}\u001b[39m`
 }
 
+const lineWidth = (widths: ReadonlyArray<number>) =>
+  widths.reduce((sum, w) => sum + w, 0) + columnGap.length * Math.max(0, widths.length - 1)
+
+/**
+ * The columns to show and their widths within `maxWidth`: long columns (DNS names, descriptions) are
+ * cut first, never id, name and state columns; when the line still does not fit, columns are left
+ * out from the right (the default columns are ordered by importance; id, name and state stay), as
+ * a cut IP address or time would be worse than none.
+ */
+export const fitColumns = (
+  natural: ReadonlyArray<number>,
+  kinds: ReadonlyArray<string | undefined>,
+  maxWidth: number
+): { readonly shown: ReadonlyArray<number>; readonly widths: ReadonlyArray<number> } => {
+  const essential = (i: number) => kinds[i] === "id" || kinds[i] === "name" || kinds[i] === "state"
+  let shown = natural.map((_, i) => i)
+  for (;;) {
+    const widths = fitWidths(shown.map((i) => natural[i]!), shown.map((i) => !essential(i) && natural[i]! > longColumn), maxWidth)
+    const droppable = [...shown].reverse().find((i) => !essential(i))
+    if (lineWidth(widths) <= maxWidth || droppable === undefined) return { shown, widths }
+    shown = shown.filter((i) => i !== droppable)
+  }
+}
+
 /**
  * An aligned table (no trailing newline): upper-case headers, two spaces between columns. When
- * `width` is set, long cells are cut with "…" to fit, except in `id` and `name` columns.
+ * `width` is set, the table fits it (see fitColumns); `hidden` receives the headers left out.
  */
 export const renderAlignedTable = (
   rows: ReadonlyArray<Row>,
-  columns: ReadonlyArray<Column>,
+  allColumns: ReadonlyArray<Column>,
   display: Pick<OutputSettings, "color" | "width">,
-  nowMillis: number
+  nowMillis: number,
+  hidden: Array<string> = []
 ): string => {
-  const header = columns.map((c) => c.header.replace(controlCharacters, " "))
-  const body = rows.map((row) => columns.map((c) => tableCell(valueAt(row, c.key), c.kind, nowMillis)))
-  const natural = header.map((h, i) => body.reduce((max, cells) => Math.max(max, visibleWidth(cells[i]!)), visibleWidth(h)))
-  const widths = display.width === undefined
-    ? natural
-    : fitWidths(natural, columns.map((c) => c.kind !== "id" && c.kind !== "name"), display.width)
+  const allHeaders = allColumns.map((c) => c.header.replace(controlCharacters, " "))
+  const allCells = rows.map((row) => allColumns.map((c) => tableCell(valueAt(row, c.key), c.kind, nowMillis)))
+  const natural = allHeaders.map((h, i) => allCells.reduce((max, cells) => Math.max(max, visibleWidth(cells[i]!)), visibleWidth(h)))
+  const fit = display.width === undefined
+    ? { shown: allColumns.map((_, i) => i), widths: natural }
+    : fitColumns(natural, allColumns.map((c) => c.kind), display.width)
+  hidden.push(...allHeaders.filter((_, i) => !fit.shown.includes(i)))
+  const columns = fit.shown.map((i) => allColumns[i]!)
+  const header = fit.shown.map((i) => allHeaders[i]!)
+  const body = allCells.map((cells) => fit.shown.map((i) => cells[i]!))
+  const widths = fit.widths
   const line = (cells: ReadonlyArray<string>, paint: boolean) =>
     cells.map((cell, i) => {
       const text = truncate(cell, widths[i]!)
@@ -201,7 +233,9 @@ export const renderListing = (
   spec: TableSpec,
   settings: OutputSettings,
   nowMillis: number,
-  stringifyYaml: (value: unknown) => string
+  stringifyYaml: (value: unknown) => string,
+  /** Receives the headers of columns a table left out to fit the terminal. */
+  hidden: Array<string> = []
 ): Result.Result<string, UsageError> => {
   const columns = resolveColumns(spec, settings.columns, rows)
   const sorted = Option.match(settings.sortBy, {
@@ -212,7 +246,7 @@ export const renderListing = (
     const fields = () => ordered.map((row) => columns.map((c) => flatField(valueAt(row, c.key), c.kind)))
     switch (settings.format) {
       case "table":
-        return renderAlignedTable(ordered, columns, settings, nowMillis) + "\n"
+        return renderAlignedTable(ordered, columns, settings, nowMillis, hidden) + "\n"
       case "json":
         return JSON.stringify(toRecords(ordered, columns), null, 2) + "\n"
       case "yaml":

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Option, Result } from "effect"
 import YAML from "yaml"
 import { humanBytes, relativeTime } from "../../src/lib/relativeTime.ts"
-import { fitWidths, renderListing, visibleWidth } from "../../src/lib/table.ts"
+import { fitColumns, fitWidths, renderAlignedTable, renderListing, visibleWidth } from "../../src/lib/table.ts"
 import type { OutputSettings, Row, TableSpec } from "../../src/services/Output.ts"
 
 const now = Date.parse("2024-06-01T12:00:00.000Z")
@@ -93,8 +93,9 @@ describe("aligned tables", () => {
 
   it("fits the width by truncating other columns, never ids or names", () => {
     const long = [{ id: "i-0123456789abcdef0", name: "a-long-instance-name-kept-whole", state: "running", description: "x".repeat(200) }]
-    const text = render({ width: 80 }, long)
-    for (const line of text.trimEnd().split("\n")) assert.isAtMost(visibleWidth(line), 80)
+    // 90 columns: the 200-character description is cut to what is left (at least 12 characters)
+    const text = render({ width: 90 }, long)
+    for (const line of text.trimEnd().split("\n")) assert.isAtMost(visibleWidth(line), 90)
     const row = parseAligned(text).rows[0]!
     assert.strictEqual(row[0], "i-0123456789abcdef0")
     assert.strictEqual(row[1], "a-long-instance-name-kept-whole")
@@ -106,6 +107,38 @@ describe("aligned tables", () => {
     assert.deepStrictEqual(fitWidths([10, 40, 20], [false, true, true], 10 + 30 + 20 + 4), [10, 30, 20])
     assert.deepStrictEqual(fitWidths([10, 40, 20], [false, true, true], 10 + 15 + 15 + 4), [10, 15, 15])
     assert.deepStrictEqual(fitWidths([30, 40], [false, false], 20), [30, 40])
+  })
+
+  it("when cutting is not enough, leaves out columns from the right, never id, name or state", () => {
+    // name 20, id 19, state 7, then six columns of 15: far wider than 60
+    const natural = [20, 19, 7, 15, 15, 15, 15, 15, 15]
+    const kinds = ["name", "id", "state", undefined, undefined, undefined, undefined, "time", undefined]
+    const fit = fitColumns(natural, kinds, 60)
+    assert.deepStrictEqual(fit.shown.slice(0, 3), [0, 1, 2])
+    assert.deepStrictEqual(fit.widths.slice(0, 3), [20, 19, 7])
+    assert.isAtMost(fit.widths.reduce((a, b) => a + b, 0) + 2 * (fit.widths.length - 1), 60)
+    assert.isTrue(fit.shown.length < natural.length)
+    assert.deepStrictEqual(fit.shown, [...fit.shown].sort((a, b) => a - b), "the leftmost columns are the ones kept")
+    // nothing to drop: id and name alone may overflow
+    assert.deepStrictEqual(fitColumns([30, 40], ["id", "name"], 20).shown, [0, 1])
+  })
+
+  it("tells which columns a narrow terminal left out", () => {
+    const hidden: Array<string> = []
+    const rows = [{ id: "i-0123456789abcdef0", name: "web-1", state: "running", a: "x".repeat(30), b: "y".repeat(30), c: "z".repeat(30) }]
+    const columns = [
+      { key: "name", header: "NAME", kind: "name" as const },
+      { key: "id", header: "ID", kind: "id" as const },
+      { key: "state", header: "STATE", kind: "state" as const },
+      { key: "a", header: "A", kind: "text" as const },
+      { key: "b", header: "B", kind: "text" as const },
+      { key: "c", header: "C", kind: "text" as const }
+    ]
+    const text = renderAlignedTable(rows, columns, { color: false, width: 50 }, 0, hidden)
+    for (const line of text.split("\n")) assert.isAtMost(visibleWidth(line), 50)
+    assert.include(text, "running")
+    assert.isTrue(hidden.length > 0)
+    assert.deepStrictEqual(hidden, ["A", "B", "C"].slice(3 - hidden.length))
   })
 
   it("colours states only when color is on, without breaking alignment", () => {
