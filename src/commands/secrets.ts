@@ -3,6 +3,7 @@
  * secret value, to stdout; everything else (tables, messages, dry runs, errors) shows names only.
  */
 import { Effect, Layer, Option, Redacted, Stream } from "effect"
+import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Command, Flag } from "effect/cli"
 import { IamLive } from "../layers/IamLive.ts"
 import { SecretsLive } from "../layers/SecretsLive.ts"
@@ -87,7 +88,8 @@ const get = Command.make(
       Flag.optional
     )
   },
-  Effect.fn("secrets.get")(function*(input) {
+  Effect.fn("secrets.get")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("secrets get"), raw)
     const secrets = yield* Secrets
     const output = yield* Output
     const secret = yield* secrets.getValue(input.name, {
@@ -130,7 +132,8 @@ const del = Command.make(
     yes: Flag.Boolean("yes").pipe(Flag.withAlias("y"), Flag.withDescription("Do not ask for confirmation."), Flag.withDefault(false)),
     dryRun
   },
-  Effect.fn("secrets.delete")(function*(input) {
+  Effect.fn("secrets.delete")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("secrets delete"), raw)
     const secrets = yield* Secrets
     const output = yield* Output
     const days = Option.getOrUndefined(input.recoveryDays)
@@ -176,7 +179,8 @@ const principalFlag = (kind: Principal["kind"]) =>
 const grant = Command.make(
   "grant",
   { name: secretName, role: principalFlag("role"), user: principalFlag("user"), group: principalFlag("group"), dryRun },
-  Effect.fn("secrets.grant")(function*(input) {
+  Effect.fn("secrets.grant")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("secrets grant"), raw)
     const secrets = yield* Secrets
     const iam = yield* Iam
     const output = yield* Output

@@ -4,6 +4,7 @@
  * as soon as it is read; no message, dry-run line or error ever contains it.
  */
 import { Effect, FileSystem, Option, Redacted, Stdio, Stream } from "effect"
+import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Argument, Command, Flag } from "effect/cli"
 import { generateEd25519KeyPair, openSshFingerprint } from "../lib/sshKey.ts"
 import { UsageError } from "../services/Errors.ts"
@@ -80,7 +81,8 @@ export const putCommand = Command.make(
     ),
     dryRun
   },
-  Effect.fn("secrets.put")(function*(input) {
+  Effect.fn("secrets.put")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("secrets put"), raw)
     const secrets = yield* Secrets
     const output = yield* Output
     if (input.generateSshKey && Option.isSome(input.fromFile)) {

@@ -1,5 +1,6 @@
 /** `aegea batch queues|compute-environments|job-definitions` and creating, updating and deleting queues and compute environments. */
 import { Effect, Option, Schedule, Stream } from "effect"
+import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"
 import { Argument, Command, Flag } from "effect/cli"
 import { Batch, computeTypes } from "../../services/Batch.ts"
 import { Ec2Network } from "../../services/Ec2Network.ts"
@@ -96,7 +97,8 @@ export const createComputeEnvironmentCommand = Command.make(
     instanceTypes: Flag.String("instance-types").pipe(Flag.withDescription("EC2/SPOT: instance types or families (default optimal); repeatable."), Flag.atLeast(0)),
     instanceRole: Flag.String("instance-role").pipe(Flag.withDescription("EC2/SPOT: the instance profile (name or ARN) of the container instances."), Flag.optional)
   },
-  Effect.fn("batch create-compute-environment")(function*(input) {
+  Effect.fn("batch create-compute-environment")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("batch create-compute-environment"), raw)
     const batch = yield* Batch
     const network = yield* Ec2Network
     const output = yield* Output
@@ -136,7 +138,8 @@ export const updateComputeEnvironmentCommand = Command.make(
     desiredVcpus: optionalInt("desired-vcpus", "New desired vCPUs."),
     maxVcpus: optionalInt("max-vcpus", "New maximum vCPUs.")
   },
-  Effect.fn("batch update-compute-environment")(function*(input) {
+  Effect.fn("batch update-compute-environment")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("batch update-compute-environment"), raw)
     const batch = yield* Batch
     const [existing] = yield* Stream.runCollect(batch.computeEnvironments([input.name]))
     if (existing === undefined) return yield* new ResourceNotFound({ kind: "compute environment", name: input.name, region: batch.region })
@@ -156,7 +159,8 @@ export const updateComputeEnvironmentCommand = Command.make(
 export const deleteComputeEnvironmentCommand = Command.make(
   "delete-compute-environment",
   { name: name("compute environment") },
-  Effect.fn("batch delete-compute-environment")(function*(input) {
+  Effect.fn("batch delete-compute-environment")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("batch delete-compute-environment"), raw)
     const batch = yield* Batch
     const output = yield* Output
     const describe = Effect.map(Stream.runCollect(batch.computeEnvironments([input.name])), (all) => all[0])
@@ -183,7 +187,8 @@ export const createQueueCommand = Command.make(
       Flag.atLeast(1)
     )
   },
-  Effect.fn("batch create-queue")(function*(input) {
+  Effect.fn("batch create-queue")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("batch create-queue"), raw)
     const batch = yield* Batch
     const environments = input.computeEnvironments.flatMap((c) => c.split(",")).map((c) => c.trim()).filter((c) => c !== "")
     const found = yield* Stream.runCollect(batch.computeEnvironments(environments))
@@ -202,7 +207,8 @@ export const createQueueCommand = Command.make(
 export const deleteQueueCommand = Command.make(
   "delete-queue",
   { name: name("job queue") },
-  Effect.fn("batch delete-queue")(function*(input) {
+  Effect.fn("batch delete-queue")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("batch delete-queue"), raw)
     const batch = yield* Batch
     const output = yield* Output
     const describe = Effect.map(Stream.runCollect(batch.queues([input.name])), (all) => all[0])

@@ -1,5 +1,6 @@
 /** `aegea batch watch|logs|ls|describe|terminate|cancel`: follow, read, list and stop jobs. */
 import { Effect, Option, Stream } from "effect"
+import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"
 import { Argument, Command, Flag } from "effect/cli"
 import { parseSince } from "./since.ts"
 import { Batch, defaultJobLogGroup, defaultQueueName, type JobStatus, jobStatuses, type JobSummary } from "../../services/Batch.ts"
@@ -23,7 +24,8 @@ export const watchCommand = Command.make(
       Flag.withDescription("On Ctrl-C, terminate the job before exiting (at a terminal you are asked otherwise).")
     , Flag.withDefault(false))
   },
-  Effect.fn("batch watch")(function*(input) {
+  Effect.fn("batch watch")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("batch watch"), raw)
     yield* followJob(input.jobId, { terminateOnInterrupt: input.terminateOnInterrupt })
   })
 ).pipe(
@@ -40,7 +42,8 @@ export const logsCommand = Command.make(
     tail: Flag.Int("tail").pipe(Flag.withDescription("Print only the last N lines."), Flag.optional),
     follow: Flag.Boolean("follow").pipe(Flag.withAlias("f"), Flag.withDescription("Keep printing new lines until the job ends."), Flag.withDefault(false))
   },
-  Effect.fn("batch logs")(function*(input) {
+  Effect.fn("batch logs")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("batch logs"), raw)
     const batch = yield* Batch
     const logs = yield* Logs
     const output = yield* Output
@@ -98,7 +101,8 @@ export const lsCommand = Command.make(
     ),
     since: Flag.String("since").pipe(Flag.withDescription("Only jobs created since this long ago (e.g. 30m, 2h, 7d) or this ISO time."), Flag.optional)
   },
-  Effect.fn("batch ls")(function*(input) {
+  Effect.fn("batch ls")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("batch ls"), raw)
     const batch = yield* Batch
     const output = yield* Output
     const statuses = commaList(input.status).map((s) => s.toUpperCase())
@@ -131,7 +135,8 @@ export const lsCommand = Command.make(
 export const describeCommand = Command.make(
   "describe",
   { jobId },
-  Effect.fn("batch describe")(function*(input) {
+  Effect.fn("batch describe")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("batch describe"), raw)
     const batch = yield* Batch
     yield* (yield* Output).document(yield* batch.describeJob(input.jobId))
   })

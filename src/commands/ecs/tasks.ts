@@ -1,7 +1,7 @@
 /** `aegea ecs clusters|tasks|task-definitions|watch|logs|stop`: list, follow, read and stop tasks. */
 import { Effect, Option, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { AegeaConfig } from "../../services/AegeaConfig.ts"
+import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"
 import { defaultClusterName, type DesiredStatus, Ecs, type Task, taskExitCode, taskIdOf } from "../../services/Ecs.ts"
 import { resolveCluster } from "../../services/ecsRun.ts"
 import { taskLogs } from "../../services/watchTask.ts"
@@ -60,7 +60,8 @@ export const tasksCommand = Command.make(
       Flag.optional
     )
   },
-  Effect.fn("ecs tasks")(function*(input) {
+  Effect.fn("ecs tasks")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("ecs tasks"), raw)
     const ecs = yield* Ecs
     if (Option.isSome(input.cluster)) yield* resolveCluster(input.cluster.value, { missingIsDefault: false })
     const clusters = Option.isSome(input.cluster) ? [input.cluster.value] : (yield* Stream.runCollect(ecs.clusters())).map((c) => c.name)
@@ -117,7 +118,8 @@ export const taskDefinitionsCommand = Command.make(
 export const watchCommand = Command.make(
   "watch",
   { task: taskArgument, cluster: clusterFlag, stopOnInterrupt: stopOnInterruptFlag },
-  Effect.fn("ecs watch")(function*(input) {
+  Effect.fn("ecs watch")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("ecs watch"), raw)
     const cluster = yield* clusterOf(input.cluster)
     yield* followTask(cluster, taskIdOf(input.task), { stopOnInterrupt: input.stopOnInterrupt })
   })
@@ -136,7 +138,8 @@ export const logsCommand = Command.make(
     tail: Flag.Int("tail").pipe(Flag.withDescription("Print only the last N lines."), Flag.optional),
     follow: Flag.Boolean("follow").pipe(Flag.withAlias("f"), Flag.withDescription("Keep printing new lines until the task stops."), Flag.withDefault(false))
   },
-  Effect.fn("ecs logs")(function*(input) {
+  Effect.fn("ecs logs")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("ecs logs"), raw)
     const cluster = yield* clusterOf(input.cluster)
     if (input.follow) return yield* followTask(cluster, taskIdOf(input.task), { stopOnInterrupt: false })
     const task = yield* (yield* Ecs).describeTask(cluster, taskIdOf(input.task))
@@ -176,7 +179,8 @@ export const stopCommand = Command.make(
     cluster: clusterFlag,
     reason: Flag.String("reason").pipe(Flag.withDescription("Why, as ECS records it (stoppedReason)."), Flag.withDefault("Stopped by aegea"))
   },
-  Effect.fn("ecs stop")(function*(input) {
+  Effect.fn("ecs stop")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("ecs stop"), raw)
     const ecs = yield* Ecs
     const output = yield* Output
     const cluster = yield* clusterOf(input.cluster)
