@@ -58,8 +58,9 @@ export const computeEnvironmentsCommand = Command.make("compute-environments", {
 export const jobDefinitionsCommand = Command.make(
   "job-definitions",
   { all: Flag.Boolean("all").pipe(Flag.withDescription("Include INACTIVE (deregistered) definitions."), Flag.withDefault(false)) },
-  (input) =>
+  (raw) =>
     Effect.gen(function*() {
+      const input = withConfigDefaults((yield* AegeaConfig).section("batch job-definitions"), raw)
       const rows = yield* Stream.runCollect((yield* Batch).jobDefinitions(input.all ? {} : { status: "ACTIVE" }))
       yield* (yield* Output).table(rows, {
         columns: [

@@ -100,8 +100,9 @@ export const taskDefinitionsCommand = Command.make(
     all: Flag.Boolean("all").pipe(Flag.withDescription("List INACTIVE (deregistered) task definitions instead of ACTIVE ones."), Flag.withDefault(false)),
     family: Flag.String("family-prefix").pipe(Flag.withDescription("Only families starting with this prefix (aegea's start with aegea_ecs_)."), Flag.optional)
   },
-  (input) =>
+  (raw) =>
     Effect.gen(function*() {
+      const input = withConfigDefaults((yield* AegeaConfig).section("ecs task-definitions"), raw)
       const prefix = Option.getOrElse(input.family, () => "")
       const all = yield* Stream.runCollect((yield* Ecs).taskDefinitions({ status: input.all ? "INACTIVE" : "ACTIVE" }))
       const rows = all.filter((d) => d.family.startsWith(prefix))
