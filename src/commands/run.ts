@@ -4,7 +4,7 @@
  * the command on the instance. Output comes from GetCommandInvocation, which AWS truncates at
  * 24,000 characters of stdout and 8,000 of stderr.
  */
-import { Duration, Effect, Schedule } from "effect"
+import { Duration, Effect, Option, Schedule } from "effect"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Argument, Command, Flag } from "effect/cli"
 import { Ec2 } from "../services/Ec2.ts"
@@ -38,12 +38,13 @@ export const runCommand = Command.make(
       Argument.atLeast(1)
     ),
     timeout: Flag.Int("timeout").pipe(
-      Flag.withDescription("Seconds the command may run on the instance before SSM stops it."),
-      Flag.withDefault(3600)
+      Flag.withDescription("Seconds the command may run on the instance before SSM stops it (default 3600, config run.timeout)."),
+      Flag.optional
     )
   },
   Effect.fn("run")(function*(raw) {
-    const input = withConfigDefaults((yield* AegeaConfig).section("run"), raw)
+    const configured = withConfigDefaults((yield* AegeaConfig).section("run"), raw)
+    const input = { ...configured, timeout: Option.getOrElse(configured.timeout, () => 3600) }
     if (input.timeout < 1) return yield* new UsageError({ message: "--timeout must be at least 1 second" })
     const ssm = yield* Ssm
     const output = yield* Output

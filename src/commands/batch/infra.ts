@@ -91,8 +91,8 @@ export const createComputeEnvironmentCommand = Command.make(
   "create-compute-environment",
   {
     name: name("compute environment"),
-    computeType: Flag.Literals("compute-type", computeTypes).pipe(Flag.withDescription("Fargate, Fargate Spot, EC2 or EC2 Spot capacity."), Flag.withDefault("FARGATE")),
-    maxVcpus: Flag.Int("max-vcpus").pipe(Flag.withDescription("The most vCPUs it may run at once."), Flag.withDefault(64)),
+    computeType: Flag.Literals("compute-type", computeTypes).pipe(Flag.withDescription("Fargate, Fargate Spot, EC2 or EC2 Spot capacity (default FARGATE)."), Flag.optional),
+    maxVcpus: Flag.Int("max-vcpus").pipe(Flag.withDescription("The most vCPUs it may run at once (default 64)."), Flag.optional),
     minVcpus: optionalInt("min-vcpus", "EC2/SPOT: vCPUs kept running even when idle (default 0)."),
     desiredVcpus: optionalInt("desired-vcpus", "EC2/SPOT: vCPUs to start with (default 0)."),
     instanceTypes: Flag.String("instance-types").pipe(Flag.withDescription("EC2/SPOT: instance types or families (default optimal); repeatable."), Flag.atLeast(0)),
@@ -113,8 +113,8 @@ export const createComputeEnvironmentCommand = Command.make(
     const result = yield* batch.createComputeEnvironment({
       name: input.name,
       serviceRole: serviceRole.value.arn,
-      computeType: input.computeType,
-      maxVcpus: input.maxVcpus,
+      computeType: Option.getOrElse(input.computeType, () => "FARGATE" as const),
+      maxVcpus: Option.getOrElse(input.maxVcpus, () => 64),
       ...(Option.isSome(input.minVcpus) ? { minVcpus: input.minVcpus.value } : {}),
       ...(Option.isSome(input.desiredVcpus) ? { desiredVcpus: input.desiredVcpus.value } : {}),
       ...(input.instanceTypes.length > 0 ? { instanceTypes: input.instanceTypes } : {}),
@@ -182,7 +182,7 @@ export const createQueueCommand = Command.make(
   "create-queue",
   {
     name: name("job queue"),
-    priority: Flag.Int("priority").pipe(Flag.withDescription("Higher priority queues are scheduled first."), Flag.withDefault(5)),
+    priority: Flag.Int("priority").pipe(Flag.withDescription("Higher priority queues are scheduled first (default 5)."), Flag.optional),
     computeEnvironments: Flag.String("compute-environments").pipe(
       Flag.withDescription("Compute environments in order of preference (comma-separated or repeated)."),
       Flag.atLeast(1)
@@ -195,7 +195,7 @@ export const createQueueCommand = Command.make(
     const found = yield* Stream.runCollect(batch.computeEnvironments(environments))
     const missing = environments.filter((e) => !found.some((f) => f.name === e || f.arn === e))
     if (missing.length > 0) return yield* new ResourceNotFound({ kind: "compute environment", name: missing[0] ?? "", region: batch.region, hint: "Run 'aegea batch compute-environments'" })
-    const result = yield* batch.createQueue({ name: input.name, priority: input.priority, computeEnvironments: environments })
+    const result = yield* batch.createQueue({ name: input.name, priority: Option.getOrElse(input.priority, () => 5), computeEnvironments: environments })
     yield* (yield* Output).info(result.created ? `created job queue ${input.name}` : `job queue ${input.name} already exists`)
     yield* (yield* Output).document(result.value)
   })
