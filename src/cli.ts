@@ -20,7 +20,7 @@ export const version: string = packageJson.version
 
 export const cli = Command.make("aegea").pipe(
   Command.withDescription(
-    "aegea: an AWS operator CLI. List and control EC2 resources, launch instances and reach them over Systems Manager, run containers on Batch and ECS, read CloudWatch Logs, and report costs and secrets. Run any command with --help for its flags."
+    "aegea: an AWS operator CLI. List and control EC2 resources, launch instances and reach them over Systems Manager, run containers on Batch and ECS, read CloudWatch Logs, report costs, and keep secrets. Run any command with --help for its flags."
   ),
   Command.withSubcommands([lsCommand, ...resourceCommands, ...instanceCommands, launchCommand, ...sshCommands, batchCommand, ecsCommand, logsCommand, grepCommand, costCommand, secretsCommand, configCommand]),
   Command.withGlobalFlags(globalFlags)
