@@ -70,7 +70,9 @@ export const resolveColumns = (
 
 // --- sorting ----------------------------------------------------------------------------------
 
-const collator = new Intl.Collator(undefined, { numeric: true })
+// Built on first sort, not at start-up (ICU set-up costs a few ms).
+let collator: Intl.Collator | undefined
+const compareText = (a: string, b: string): number => (collator ??= new Intl.Collator(undefined, { numeric: true })).compare(a, b)
 
 const sortKey = (value: unknown, kind: ColumnKind): number | string => {
   if (value instanceof Date) return value.getTime()
@@ -110,7 +112,7 @@ export const sortRows = (
     if (a.key === undefined || b.key === undefined) return (a.key === undefined ? 1 : 0) - (b.key === undefined ? 1 : 0)
     const order = typeof a.key === "number" && typeof b.key === "number"
       ? a.key - b.key
-      : collator.compare(String(a.key), String(b.key))
+      : compareText(String(a.key), String(b.key))
     return order * direction
   })
   return Result.succeed(keyed.map(({ row }) => row))
