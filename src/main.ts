@@ -2,6 +2,7 @@
 // every chunk the CLI loads afterwards. On Node 20 enableCompileCache does not exist (a no-op).
 import { readFileSync } from "node:fs"
 import module from "node:module"
+import v8 from "node:v8"
 
 /**
  * `aegea --help` / `aegea --version` (nothing else on the line): print the text the build rendered
@@ -29,5 +30,11 @@ if (!printStatic()) {
   ;(module as { enableCompileCache?: (dir?: string) => unknown }).enableCompileCache?.()
   // The SDK prints a 9-line notice on Node < 22 when the first client is built; operators do not need it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
+  // Most commands are done in well under a second, before code optimized by TurboFan would pay back
+  // the CPU its compiler burns on background threads (13% of `aegea ls`'s CPU; -0.06 s). So it starts
+  // off, and comes back after a second for the commands that keep running (follow, watch, tunnels).
+  // Both flags are read at each tiering decision; test/cli/startup.test.ts checks the switch back.
+  v8.setFlagsFromString("--no-opt")
+  setTimeout(() => v8.setFlagsFromString("--opt"), 1_000).unref()
   await import("./bin.ts")
 }

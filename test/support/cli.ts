@@ -24,6 +24,8 @@ export interface CliOptions {
   readonly timeoutMs?: number
   /** Shares one HOME between calls (see makeTestHome()); default: a fresh one per call. */
   readonly home?: string
+  /** Options for node itself, before the script (e.g. ["--import", probe]). */
+  readonly nodeArgs?: ReadonlyArray<string>
 }
 
 // Only these are taken from the test process: no AWS_*, AEGEA_*, HOME, XDG_* or NODE_OPTIONS leak in.
@@ -77,7 +79,7 @@ function run(file: string, args: ReadonlyArray<string>, opts: CliOptions, what: 
 /** `node dist/aegea.js ...args` with awsTestEnv(); resolves with the exit code and both streams. */
 export function runCli(args: ReadonlyArray<string>, opts: CliOptions = {}): Promise<CliResult> {
   assertBuilt()
-  return run(process.execPath, [CLI_PATH, ...args], opts, `aegea ${args.join(" ")}`)
+  return run(process.execPath, [...(opts.nodeArgs ?? []), CLI_PATH, ...args], opts, `aegea ${args.join(" ")}`)
 }
 
 export interface PipedResult extends CliResult {
