@@ -36,10 +36,10 @@ const GT = 62
 const LT = 60
 
 const isSpace = (c: number): boolean => c === SPACE || c === TAB || c === LF || c === CR
-/** A tag name: up to whitespace, `>` or `/` (the SDK's `" \t\r\n>/"`). */
-const TAG_NAME = /[^ \t\r\n>/]*/y
-/** An attribute name: also up to `=` or `?` (the SDK's `"= \t\r\n>/?"`). */
-const ATTR_NAME = /[^= \t\r\n>/?]*/y
+/** Ends a tag name: whitespace, `>` or `/` (the SDK's `" \t\r\n>/"`). */
+const TAG_NAME_END = /[ \t\r\n>/]/g
+/** Ends an attribute name: also `=` or `?` (the SDK's `"= \t\r\n>/?"`). */
+const ATTR_NAME_END = /[= \t\r\n>/?]/g
 
 /** Whitespace-only text with a line break is indentation, not content. */
 const isIndentation = (text: string): boolean => text.trim() === "" && text.includes("\n")
@@ -99,12 +99,13 @@ class Parser {
     this.i = i
   }
 
-  /** Reads what `name` (a sticky pattern that cannot fail) matches at the cursor. */
-  readName(name: RegExp): string {
-    name.lastIndex = this.i
-    const match = name.exec(this.x)![0]
-    this.i += match.length
-    return match
+  /** Reads up to the first character `end` (a global pattern of one character) matches, or to the end. */
+  readName(end: RegExp): string {
+    const start = this.i
+    end.lastIndex = start
+    // test() only moves lastIndex: no match array is made for each of the ~30,000 names of a big response.
+    this.i = end.test(this.x) ? end.lastIndex - 1 : this.z
+    return this.x.slice(start, this.i)
   }
 
   readAttrValue(): string {
@@ -130,13 +131,13 @@ class Parser {
   parseTag(): unknown {
     const { x, z } = this
     ++this.i
-    const tag = this.readName(TAG_NAME)
+    const tag = this.readName(TAG_NAME_END)
     let attrs: Record<string, string> | undefined
     while (this.i < z) {
       this.trim()
       const c = x.charCodeAt(this.i)
       if (c === GT || c === SLASH) break
-      const name = this.readName(ATTR_NAME)
+      const name = this.readName(ATTR_NAME_END)
       this.trim()
       if (x.charCodeAt(this.i) !== EQUALS) break
       ++this.i
