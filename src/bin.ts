@@ -1,15 +1,16 @@
 /**
  * Process entry: argv -> root command -> exit code. The only place that prints an error: one line
- * on stderr (what went wrong and what to do), the cause chain only with --debug.
+ * on stderr (what went wrong and what to do), the cause chain only with --debug. The launcher
+ * (src/main.ts) passes the root to run: the whole CLI, or the EC2 family's (src/cliEc2.ts).
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Cause, Effect, Exit, Layer } from "effect"
+import { Effect, Exit, Layer } from "effect"
 import { CliConfig, CliError, CliOutput, Command, GlobalFlag } from "effect/cli"
-import { cli, version } from "./cli.ts"
+import type { cli as ec2Cli } from "./cliEc2.ts"
+import type { cli as wholeCli } from "./cli.ts"
 import { joinRelativeTimeValues } from "./lib/argv.ts"
 import { describeFailure } from "./report.ts"
-
-const argv = joinRelativeTimeValues(process.argv.slice(2))
+import { version } from "./root.ts"
 
 /** Help and version go to stdout; parse errors are reported below, as one line. */
 const presenter = CliOutput.layerPresenter({
@@ -18,28 +19,31 @@ const presenter = CliOutput.layerPresenter({
 })
 const builtIns = CliConfig.layer({ builtIns: [GlobalFlag.Help, GlobalFlag.Version, GlobalFlag.Completions] })
 
-const program = Command.runWith(cli, { version })(argv).pipe(
-  Effect.provide(Layer.mergeAll(NodeServices.layer, presenter, builtIns)),
-  Effect.exit,
-  Effect.flatMap((exit) =>
-    Effect.sync(() => {
-      if (Exit.isSuccess(exit)) return 0
-      const report = describeFailure(exit.cause, { debug: argv.includes("--debug"), isHelp: CliError.isCliError })
-      if (report.message !== undefined) process.stderr.write(report.message + "\n")
-      return report.code
-    })
-  )
-)
-
-NodeRuntime.runMain(
-  program.pipe(
-    Effect.flatMap((code) =>
+export const run = (cli: typeof wholeCli | typeof ec2Cli): void => {
+  const argv = joinRelativeTimeValues(process.argv.slice(2))
+  const program = Command.runWith(cli as typeof wholeCli, { version })(argv).pipe(
+    Effect.provide(Layer.mergeAll(NodeServices.layer, presenter, builtIns)),
+    Effect.exit,
+    Effect.flatMap((exit) =>
       Effect.sync(() => {
-        process.exitCode = code
+        if (Exit.isSuccess(exit)) return 0
+        const report = describeFailure(exit.cause, { debug: argv.includes("--debug"), isHelp: CliError.isCliError })
+        if (report.message !== undefined) process.stderr.write(report.message + "\n")
+        return report.code
       })
+    )
+  )
+
+  NodeRuntime.runMain(
+    program.pipe(
+      Effect.flatMap((code) =>
+        Effect.sync(() => {
+          process.exitCode = code
+        })
+      ),
+      // Ctrl-C: inner scopes (tunnels, child processes, running queries) are released first; then one line.
+      Effect.onInterrupt(() => Effect.sync(() => process.stderr.write("aegea: interrupted\n")))
     ),
-    // Ctrl-C: inner scopes (tunnels, child processes, running queries) are released first; then one line.
-    Effect.onInterrupt(() => Effect.sync(() => process.stderr.write("aegea: interrupted\n")))
-  ),
-  { disableErrorReporting: true }
-)
+    { disableErrorReporting: true }
+  )
+}

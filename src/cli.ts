@@ -1,27 +1,31 @@
-/** The root command: global flags and the list of subcommands. No logic here. */
+/** The whole CLI: the root command (src/root.ts) with every command family. No logic here. */
 import { Command } from "effect/cli"
+import { ec2Commands } from "./cliEc2.ts"
 import { batchCommand } from "./commands/batch/index.ts"
 import { configCommand } from "./commands/config.ts"
-import { ecsCommand } from "./commands/ecs.ts"
 import { costCommand } from "./commands/cost.ts"
+import { ecsCommand } from "./commands/ecs.ts"
 import { grepCommand } from "./commands/grep.ts"
+import { launchCommand } from "./commands/launch.ts"
 import { logsCommand } from "./commands/logs.ts"
 import { secretsCommand } from "./commands/secrets.ts"
-import { globalFlags } from "./commands/global.ts"
-import { instanceCommands } from "./commands/instances.ts"
-import { launchCommand } from "./commands/launch.ts"
-import { lsCommand } from "./commands/ls.ts"
-import { resourceCommands } from "./commands/resources.ts"
 import { sshCommands } from "./commands/sshFamily.ts"
+import { globalFlags, rootCommand } from "./root.ts"
 
-import packageJson from "../package.json" with { type: "json" }
+export { version } from "./root.ts"
 
-export const version: string = packageJson.version
-
-export const cli = Command.make("aegea").pipe(
-  Command.withDescription(
-    "aegea: an AWS operator CLI. List and control EC2 resources, launch instances and reach them over Systems Manager, run containers on Batch and ECS, read CloudWatch Logs, report costs, and keep secrets. Run any command with --help for its flags."
-  ),
-  Command.withSubcommands([lsCommand, ...resourceCommands, ...instanceCommands, launchCommand, ...sshCommands, batchCommand, ecsCommand, logsCommand, grepCommand, costCommand, secretsCommand, configCommand]),
+export const cli = rootCommand.pipe(
+  Command.withSubcommands([
+    ...ec2Commands,
+    launchCommand,
+    ...sshCommands,
+    batchCommand,
+    ecsCommand,
+    logsCommand,
+    grepCommand,
+    costCommand,
+    secretsCommand,
+    configCommand
+  ]),
   Command.withGlobalFlags(globalFlags)
 )

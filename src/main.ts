@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs"
 import module from "node:module"
 import v8 from "node:v8"
+import { commandFamily } from "./lib/commandFamily.ts"
 
 /**
  * `aegea --help` / `aegea --version` (nothing else on the line): print the text the build rendered
@@ -36,5 +37,8 @@ if (!printStatic()) {
   // Both flags are read at each tiering decision; test/cli/startup.test.ts checks the switch back.
   v8.setFlagsFromString("--no-opt")
   setTimeout(() => v8.setFlagsFromString("--opt"), 1_000).unref()
-  await import("./bin.ts")
+  // The EC2 family (ls, listings, start/stop...) has a root of its own that loads a third less code.
+  const family = process.env.AEGEA_NO_STATIC ? "all" : commandFamily(process.argv.slice(2))
+  const [{ run }, { cli }] = await Promise.all([import("./bin.ts"), family === "ec2" ? import("./cliEc2.ts") : import("./cli.ts")])
+  run(cli)
 }

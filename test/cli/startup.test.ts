@@ -1,7 +1,10 @@
 /** What the launcher (src/main.ts) does before the CLI loads. */
 import { spawnSync } from "node:child_process"
-import { describe, expect, it } from "vitest"
+import { beforeAll, describe, expect, it } from "vitest"
 import { REPO_ROOT, runCli } from "../support/cli.ts"
+import { seedInstances, useMoto } from "../support/moto.ts"
+
+useMoto()
 
 describe("launcher", () => {
   it("keeps TurboFan off for the first second, then lets a long-running command optimize", async () => {
@@ -18,5 +21,35 @@ describe("launcher", () => {
       timeout: 20_000
     })
     expect(r.stderr).toContain("jit-probe 0.3s optimized=true")
+  })
+})
+
+describe("the EC2 family's own root (src/cliEc2.ts)", () => {
+  // AEGEA_NO_STATIC=1 makes the launcher load the whole CLI; both must behave the same, byte for byte.
+  beforeAll(async () => {
+    await seedInstances(2)
+  })
+  const cases: ReadonlyArray<ReadonlyArray<string>> = [
+    ["ls", "--help"],
+    ["stop", "--help"],
+    ["ls", "--bogus"],
+    ["ls", "--state", "sleeping"],
+    ["console"],
+    ["--region", "us-east-1", "ls", "--output", "json"],
+    ["-o", "csv", "ls", "--columns", "id,state"],
+    ["stop", "--dry-run", "web-1"],
+    ["key-pairs", "--output", "yaml"],
+    ["ls", "--completions", "bash"]
+  ]
+  it.each(cases.map((args) => [args.join(" "), args] as const))("aegea %s prints the same as the whole CLI", async (_, args) => {
+    const family = await runCli(args)
+    const whole = await runCli(args, { env: { AEGEA_NO_STATIC: "1" } })
+    expect(family).toStrictEqual(whole)
+  })
+
+  it("lists the seeded instances through the family root", async () => {
+    const r = await runCli(["ls", "--output", "json"])
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toHaveLength(2)
   })
 })

@@ -1,0 +1,54 @@
+/**
+ * Which CLI bundle the launcher loads for a command line, decided from argv alone (this runs before
+ * any of the CLI is loaded). The EC2 family has its own, smaller root (src/cliEc2.ts); everything
+ * else, and anything this cannot read with certainty, gets the whole CLI, which parses and reports
+ * exactly as before.
+ */
+
+/** The subcommands of src/cliEc2.ts (test/unit/commandFamily.test.ts checks the list). */
+export const EC2_FAMILY: ReadonlySet<string> = new Set([
+  "ls",
+  "images",
+  "volumes",
+  "snapshots",
+  "security-groups",
+  "subnets",
+  "vpcs",
+  "key-pairs",
+  "regions",
+  "zones",
+  "start",
+  "stop",
+  "reboot",
+  "terminate",
+  "console"
+])
+
+/** Global flags that take a value (src/commands/global.ts), and those that do not. */
+const GLOBAL_WITH_VALUE: ReadonlySet<string> = new Set(["--profile", "--region", "--endpoint-url", "--output", "-o", "--columns", "--sort-by"])
+const GLOBAL_SWITCHES: ReadonlySet<string> = new Set(["--json", "--no-color", "--debug"])
+
+/** The subcommand named on the command line, after any global flags; undefined if unsure. */
+export const subcommandOf = (args: ReadonlyArray<string>): string | undefined => {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (!arg.startsWith("-")) return arg
+    const eq = arg.indexOf("=")
+    const name = eq > 0 ? arg.slice(0, eq) : arg
+    if (GLOBAL_SWITCHES.has(name) && eq < 0) continue
+    if (GLOBAL_WITH_VALUE.has(name)) {
+      if (eq < 0) i++
+      continue
+    }
+    return undefined
+  }
+  return undefined
+}
+
+/** "ec2" when the EC2-only CLI gives the same result as the whole one, else "all". */
+export const commandFamily = (args: ReadonlyArray<string>): "ec2" | "all" => {
+  // Shell completions describe every command, so they need the whole tree.
+  if (args.some((a) => a === "--completions" || a.startsWith("--completions="))) return "all"
+  const command = subcommandOf(args)
+  return command !== undefined && EC2_FAMILY.has(command) ? "ec2" : "all"
+}

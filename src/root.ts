@@ -1,0 +1,20 @@
+/**
+ * The root command: description and version; global flags are added with the subcommands. src/cli.ts
+ * gives it every command; src/cliEc2.ts only the EC2 family, which the launcher loads for those
+ * commands (src/lib/commandFamily.ts) so that `aegea ls` does not load the code of batch, ecs, logs...
+ */
+import { Command } from "effect/cli"
+import { globalFlags } from "./commands/global.ts"
+
+import packageJson from "../package.json" with { type: "json" }
+
+export const version: string = packageJson.version
+
+/** The root without subcommands; src/cli.ts and src/cliEc2.ts add theirs, then `globalFlags`. */
+export const rootCommand = Command.make("aegea").pipe(
+  Command.withDescription(
+    "aegea: an AWS operator CLI. List and control EC2 resources, launch instances and reach them over Systems Manager, run containers on Batch and ECS, read CloudWatch Logs, report costs, and keep secrets. Run any command with --help for its flags."
+  )
+)
+
+export { globalFlags }

@@ -1,0 +1,43 @@
+// The launcher picks the EC2-only root (src/cliEc2.ts) from argv alone: its list of names must be the
+// root's subcommands, and anything it cannot read with certainty must go to the whole CLI.
+import { describe, expect, it } from "vitest"
+import { cli as ec2Cli } from "../../src/cliEc2.ts"
+import { cli as wholeCli } from "../../src/cli.ts"
+import { commandFamily, EC2_FAMILY, subcommandOf } from "../../src/lib/commandFamily.ts"
+
+const namesOf = (command: typeof wholeCli | typeof ec2Cli) => command.subcommands.flatMap((group) => group.commands.map((c) => c.name))
+
+describe("commandFamily", () => {
+  it("lists exactly the subcommands of the EC2 root, all of which the whole CLI has too", () => {
+    expect([...EC2_FAMILY].sort()).toEqual(namesOf(ec2Cli).sort())
+    const whole = namesOf(wholeCli)
+    for (const name of EC2_FAMILY) expect(whole).toContain(name)
+    expect(whole.length).toBeGreaterThan(EC2_FAMILY.size)
+  })
+
+  it.each([
+    [["ls"], "ec2"],
+    [["ls", "--state", "running", "web"], "ec2"],
+    [["--region", "eu-west-1", "ls"], "ec2"],
+    [["--region=eu-west-1", "-o", "json", "--debug", "security-groups"], "ec2"],
+    [["--json", "--no-color", "--columns", "id,name", "--sort-by", "name:desc", "--profile", "p", "--endpoint-url", "http://x", "terminate", "i-1"], "ec2"],
+    [["stop", "--completions", "bash"], "all"],
+    [["--completions=zsh"], "all"],
+    [["batch", "submit"], "all"],
+    [["config", "show"], "all"],
+    [[], "all"],
+    [["--help"], "all"],
+    [["--region"], "all"],
+    [["--unknown", "ls"], "all"],
+    [["--json=true", "ls"], "all"],
+    [["lss"], "all"]
+  ] as const)("%j -> %s", (args, family) => {
+    expect(commandFamily(args)).toBe(family)
+  })
+
+  it("finds the subcommand after global flags only", () => {
+    expect(subcommandOf(["-o", "yaml", "vpcs"])).toBe("vpcs")
+    expect(subcommandOf(["--output"])).toBeUndefined()
+    expect(subcommandOf(["--", "ls"])).toBeUndefined()
+  })
+})
