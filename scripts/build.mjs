@@ -28,8 +28,9 @@ const inlineSdkSchemaKeys = {
 
 /**
  * The SDK's XML parser (used for every EC2, IAM, S3... response) reads names and texts one character at
- * a time; src/lib/awsXml.ts is the same algorithm with indexOf and slices, three to five times faster
- * (`aegea ls` of 300 instances: ~100 ms less CPU). test/unit/awsXml.test.ts holds them equal.
+ * a time; src/lib/awsXml.ts is the same algorithm with indexOf and slices, about twice as fast from a
+ * cold start (`aegea ls` of 300 instances: ~0.05 s less CPU). test/unit/awsXml.test.ts and
+ * test/integration/awsXml.test.ts hold them equal.
  */
 const fastAwsXmlParser = {
   name: "fast-aws-xml-parser",

@@ -24,9 +24,9 @@ export const EC2_FAMILY: ReadonlySet<string> = new Set([
   "console"
 ])
 
-/** Global flags that take a value (src/commands/global.ts), and those that do not. */
-const GLOBAL_WITH_VALUE: ReadonlySet<string> = new Set(["--profile", "--region", "--endpoint-url", "--output", "-o", "--columns", "--sort-by"])
-const GLOBAL_SWITCHES: ReadonlySet<string> = new Set(["--json", "--no-color", "--debug"])
+/** Global flags that take a value (src/commands/global.ts), and those that do not (the test checks both). */
+export const GLOBAL_WITH_VALUE: ReadonlySet<string> = new Set(["--profile", "--region", "--endpoint-url", "--output", "-o", "--columns", "--sort-by"])
+export const GLOBAL_SWITCHES: ReadonlySet<string> = new Set(["--json", "--no-color", "--debug"])
 
 /** The subcommand named on the command line, after any global flags; undefined if unsure. */
 export const subcommandOf = (args: ReadonlyArray<string>): string | undefined => {

@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest"
 import { cli as ec2Cli } from "../../src/cliEc2.ts"
 import { cli as wholeCli } from "../../src/cli.ts"
-import { commandFamily, EC2_FAMILY, subcommandOf } from "../../src/lib/commandFamily.ts"
+import { globalFlags } from "../../src/commands/global.ts"
+import { commandFamily, EC2_FAMILY, GLOBAL_SWITCHES, GLOBAL_WITH_VALUE, subcommandOf } from "../../src/lib/commandFamily.ts"
 
 const namesOf = (command: typeof wholeCli | typeof ec2Cli) => command.subcommands.flatMap((group) => group.commands.map((c) => c.name))
 
@@ -13,6 +14,29 @@ describe("commandFamily", () => {
     const whole = namesOf(wholeCli)
     for (const name of EC2_FAMILY) expect(whole).toContain(name)
     expect(whole.length).toBeGreaterThan(EC2_FAMILY.size)
+  })
+
+  it("knows every global flag of src/commands/global.ts, and whether it takes a value", () => {
+    // The flag's parameter, read from effect/cli's structure (a Single param inside Optional/WithDefault).
+    const single = (node: unknown): { name: string; aliases: Array<string>; primitiveType: { _tag: string } } | undefined => {
+      if (node === null || typeof node !== "object") return undefined
+      const n = node as Record<string, unknown>
+      if (n._tag === "Single") return n as never
+      for (const v of Object.values(n)) {
+        const found = single(v)
+        if (found) return found
+      }
+      return undefined
+    }
+    const withValue = new Set<string>()
+    const switches = new Set<string>()
+    for (const g of globalFlags) {
+      const p = single((g as unknown as { flag: unknown }).flag)!
+      const names = [`--${p.name}`, ...p.aliases.map((a) => (a.length === 1 ? `-${a}` : `--${a}`))]
+      for (const n of names) (p.primitiveType._tag === "Boolean" ? switches : withValue).add(n)
+    }
+    expect([...withValue].sort()).toEqual([...GLOBAL_WITH_VALUE].sort())
+    expect([...switches].sort()).toEqual([...GLOBAL_SWITCHES].sort())
   })
 
   it.each([
