@@ -2,8 +2,8 @@
  * A faster drop-in for `parseXML` of `@aws-sdk/xml-builder`, which the CLI bundle uses in its place
  * (scripts/build.mjs). The SDK's parser builds every tag name, attribute and text node one character
  * at a time; on a 300-instance DescribeInstances response (~1 MB) that was a sixth of `aegea ls`'s
- * CPU. This one scans with `indexOf`, `RegExp.test` and `charCodeAt` and slices, and decodes entities only where there is an
- * `&`. Everything else is the SDK's algorithm, step for step: the same objects (repeated tags become
+ * CPU. This one scans with `indexOf`, `RegExp.test` and `charCodeAt`, slices, and decodes entities
+ * only where there is an `&`. Everything else is the SDK's algorithm, step for step: the same objects (repeated tags become
  * arrays, `#text`, attributes after children, `__proto__` written as an own key), the same whitespace
  * rules and the same error messages. test/unit/awsXml.test.ts compares the two on generated
  * documents, test/integration/awsXml.test.ts on moto's responses.
