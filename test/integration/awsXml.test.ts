@@ -1,10 +1,14 @@
-// The bundle's XML parser (src/lib/awsXml.ts) against the SDK's, on moto's real responses: listings of
-// seeded resources (with tags that need escaping), an AWS error document, and moto's HTML error page.
+// The bundle's XML parser (src/lib/awsXml.ts) and deserializer (src/lib/xmlReadSchema.ts) against the
+// SDK's, on moto's real responses: listings of seeded resources (with tags that need escaping), an AWS
+// error document, and moto's HTML error page.
+import * as ec2Schemas from "@aws-sdk/client-ec2"
 import { CreateSecurityGroupCommand, CreateTagsCommand, CreateVolumeCommand } from "@aws-sdk/client-ec2"
+import { XmlShapeDeserializer } from "@aws-sdk/core/protocols"
 import { parseXML as sdkParseXML } from "@aws-sdk/xml-builder"
 import { inspect } from "node:util"
 import { beforeAll, describe, expect, it } from "vitest"
 import { parseXML } from "../../src/lib/awsXml.ts"
+import { fastReadSchema } from "../../src/lib/xmlReadSchema.ts"
 import { ec2Client, motoEndpoint, seedInstances, TEST_REGION, useMoto } from "../support/moto.ts"
 
 useMoto()
@@ -60,6 +64,26 @@ describe("parseXML on moto's responses", () => {
     const xml = await ec2Raw(params)
     expect(xml.length).toBeGreaterThan(100)
     expect(outcome(parseXML, xml)).toStrictEqual(outcome(sdkParseXML, xml))
+  })
+
+  it.each([
+    ["DescribeInstances", { Action: "DescribeInstances" }, ec2Schemas.DescribeInstancesResult$],
+    ["DescribeSecurityGroups", { Action: "DescribeSecurityGroups" }, ec2Schemas.DescribeSecurityGroupsResult$],
+    ["DescribeVolumes", { Action: "DescribeVolumes" }, ec2Schemas.DescribeVolumesResult$],
+    ["DescribeImages", { Action: "DescribeImages", "Owner.1": "amazon" }, ec2Schemas.DescribeImagesResult$],
+    ["DescribeSubnets", { Action: "DescribeSubnets" }, ec2Schemas.DescribeSubnetsResult$],
+    ["DescribeTags", { Action: "DescribeTags" }, ec2Schemas.DescribeTagsResult$]
+  ])("%s reads to the SDK's value with the fast readSchema", async (_name, params, schema) => {
+    // The EC2 query protocol's settings (AwsQueryProtocol).
+    const settings = { timestampFormat: { useTrait: true, default: 5 as const }, httpBindings: false, xmlNamespace: "", serviceNamespace: "" }
+    const sdk = new XmlShapeDeserializer(settings)
+    const ours = Object.assign(new XmlShapeDeserializer(settings), {
+      readSchema: fastReadSchema(XmlShapeDeserializer.prototype.readSchema as never)
+    })
+    const bytes = new TextEncoder().encode(await ec2Raw(params))
+    const expected = inspect(sdk.read(schema, bytes), { depth: Infinity, breakLength: Infinity })
+    expect(expected.length).toBeGreaterThan(100)
+    expect(inspect(ours.read(schema, bytes), { depth: Infinity, breakLength: Infinity })).toBe(expected)
   })
 
   it("reads the escaped tag values back", async () => {
