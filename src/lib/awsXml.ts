@@ -44,15 +44,44 @@ const ATTR_NAME_END = /[= \t\r\n>/?]/g
 /** Whitespace-only text with a line break is indentation, not content. */
 const isIndentation = (text: string): boolean => text.trim() === "" && text.includes("\n")
 
+/** `isIndentation(x.slice(start, end))` without the slice (and with it for other spaces than XML's). */
+const isIndentationAt = (x: string, start: number, end: number): boolean => {
+  let newline = false
+  for (let i = start; i < end; i++) {
+    const c = x.charCodeAt(i)
+    if (c === LF) newline = true
+    else if (c !== SPACE && c !== TAB) return c > 127 || c === 11 || c === 12 ? isIndentation(x.slice(start, end)) : false
+  }
+  return newline
+}
+
+/** `getValueFromTextNode`'s step: an object with a `#text` stands for that text. */
+const textOf = (value: unknown): unknown => {
+  if (typeof value === "object" && value !== null) {
+    const text = (value as Record<string, unknown>)["#text"]
+    if (text !== undefined) return text
+  }
+  return value
+}
+
 class Parser {
   readonly x: string
   readonly z: number
   i = 0
   /** The name of the element parseTag() read last. */
   tag = ""
+  /** Whether an element had a child named `__proto__` or `#text` (see parseXMLResolvingText). */
+  unusual = false
 
-  constructor(xml: string) {
-    this.x = xml.replace(/\r\n?/g, "\n")
+  /**
+   * @param resolveText also do what the SDK's deserializer does next (`getValueFromTextNode`): below
+   * the root, an element whose object has a `#text` is its text.
+   */
+  constructor(
+    xml: string,
+    readonly resolveText: boolean
+  ) {
+    this.x = xml.includes("\r") ? xml.replace(/\r\n?/g, "\n") : xml
     this.z = this.x.length
   }
 
@@ -67,7 +96,8 @@ class Parser {
       } else if (this.isNext("<!--")) {
         this.readTo("-->")
         this.trim()
-      } else if (this.x.toLowerCase().startsWith("<!doctype", this.i)) {
+      } else if (this.x.slice(0, this.i + 9).toLowerCase().startsWith("<!doctype", this.i)) {
+        // (the SDK lowercases the whole document here; lowercasing can change lengths, so the prefix too)
         this.skipDoctype()
         this.trim()
       } else if (this.x[this.i] === "<") {
@@ -179,12 +209,24 @@ class Parser {
           continue
         } else {
           const value = this.parseTag()
-          ;(children ??= []).push(this.tag, value)
+          if (children === undefined) {
+            children = []
+            // The same for the indentation before the first child.
+            if (texts === undefined && text !== undefined && isIndentation(text)) text = undefined
+          }
+          if (this.tag === "__proto__" || this.tag === "#text") this.unusual = true
+          children.push(this.tag, this.resolveText ? textOf(value) : value)
           continue
         }
       } else {
         let end = x.indexOf("<", this.i)
         if (end === -1) end = z
+        // After a child element, the element becomes an object, which skips indentation: skip it now,
+        // without slicing the thousands of line breaks and spaces of an indented response.
+        if (children !== undefined && isIndentationAt(x, this.i, end)) {
+          this.i = end
+          continue
+        }
         part = decodeEntities(x.slice(this.i, end))
         this.i = end
       }
@@ -193,8 +235,12 @@ class Parser {
     }
     if (!this.isNext("</")) throw new Error(`@aws-sdk XML parse error: missing closing tag </${tag}>.`)
     this.i += 2
-    const closeTag = this.readTo(">").trim()
-    if (closeTag !== tag) throw new Error(`@aws-sdk XML parse error: mismatched tags <${tag}> and </${closeTag}>.`)
+    if (x.startsWith(tag, this.i) && x.charCodeAt(this.i + tag.length) === GT) {
+      this.i += tag.length + 1 // the usual `</tag>`, read without a slice
+    } else {
+      const closeTag = this.readTo(">").trim()
+      if (closeTag !== tag) throw new Error(`@aws-sdk XML parse error: mismatched tags <${tag}> and </${closeTag}>.`)
+    }
     this.tag = tag
 
     if (attrs === undefined && children === undefined) {
@@ -252,4 +298,17 @@ class Parser {
 }
 
 /** Parses an AWS XML response body exactly as `@aws-sdk/xml-builder`'s `parseXML` does. */
-export const parseXML = (xml: string): Record<string, unknown> => new Parser(xml).parse()
+export const parseXML = (xml: string): Record<string, unknown> => new Parser(xml, false).parse()
+
+/**
+ * `parseXML`, with the step of the SDK's `getValueFromTextNode` applied below the root as it parses:
+ * what `XmlShapeDeserializer.parseXml` needs (src/lib/xmlReadSchema.ts). Or `undefined` for a document
+ * where the two differ, which the caller then reads as the SDK does: one with an element named
+ * `__proto__` (the SDK's parser records it as `[undefined, value]`, on which its walk fails) or `#text`
+ * (whose element the walk replaces without looking inside). No AWS response has either.
+ */
+export const parseXMLResolvingText = (xml: string): Record<string, unknown> | undefined => {
+  const parser = new Parser(xml, true)
+  const parsed = parser.parse()
+  return parser.unusual ? undefined : parsed
+}

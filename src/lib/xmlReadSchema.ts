@@ -13,8 +13,13 @@
  * the SDK's own code, and so are timestamps and blobs (their format depends on the protocol settings).
  * test/unit/xmlReadSchema.test.ts compares the two on generated values for the output schemas of the
  * commands aegea calls; test/integration/awsXml.test.ts on moto's responses.
+ *
+ * `parseXml` replaces the deserializer's other step: it parses (src/lib/awsXml.ts) and resolves text
+ * nodes in one pass, where the SDK parses, then walks the whole tree again (`getValueFromTextNode`).
  */
+import { getValueFromTextNode } from "@smithy/core/client"
 import { NormalizedSchema } from "@smithy/core/schema"
+import { parseXML, parseXMLResolvingText } from "./awsXml.ts"
 
 /** What a reader needs of the deserializer: the SDK's readers of strings, timestamps and blobs. */
 interface Deserializer {
@@ -115,4 +120,33 @@ export const fastReadSchema = (sdk: SdkReadSchema): SdkReadSchema => {
   return function readSchema(this: Deserializer, schema: unknown, value: unknown): unknown {
     return readerOf(NormalizedSchema.of(schema as Parameters<typeof NormalizedSchema.of>[0]))(this, value)
   }
+}
+
+/**
+ * `XmlShapeDeserializer.prototype.parseXml`: the SDK's, step for step, except that the children of the
+ * root come out of the parser with their text nodes already resolved, so the SDK's second walk over
+ * the tree (`getValueFromTextNode`) would change nothing and is left out. For the documents where the
+ * one pass would differ (see parseXMLResolvingText), the SDK's two steps.
+ */
+export function parseXml(xml: string): unknown {
+  if (!xml.length) return {}
+  let resolved: Record<string, unknown> | undefined
+  try {
+    resolved = parseXMLResolvingText(xml)
+  } catch (e) {
+    if (e && typeof e === "object") Object.defineProperty(e, "$responseBodyText", { value: xml })
+    throw e
+  }
+  return resolved !== undefined ? rootOf(resolved) : getValueFromTextNode(rootOf(parseXML(xml)))
+}
+
+/** The root element's value, its own text (if any) moved under the root's name, as the SDK does. */
+const rootOf = (parsed: Record<string, unknown>): Record<string, unknown> => {
+  const key = Object.keys(parsed)[0]!
+  const root = parsed[key] as Record<string, unknown>
+  if (root["#text"]) {
+    root[key] = root["#text"]
+    delete root["#text"]
+  }
+  return root
 }
