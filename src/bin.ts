@@ -19,6 +19,17 @@ const presenter = CliOutput.layerPresenter({
 })
 const builtIns = CliConfig.layer({ builtIns: [GlobalFlag.Help, GlobalFlag.Version, GlobalFlag.Completions] })
 
+/**
+ * The command is done and its scopes are closed (clients, tunnels, child processes, temporary files):
+ * exit now if stdout and stderr hold nothing unwritten (writes to files, pipes and terminals are
+ * synchronous on Linux and macOS), else let them drain first. Waiting for the event loop to empty
+ * would only let V8 finish the garbage collection it started while the command ran (`aegea ls` of 300
+ * instances: ~20 ms of CPU).
+ */
+const exitOnceWritten = (code: number): void => {
+  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code)
+}
+
 export const run = (cli: typeof wholeCli | typeof ec2Cli): void => {
   const argv = joinRelativeTimeValues(process.argv.slice(2))
   const program = Command.runWith(cli as typeof wholeCli, { version })(argv).pipe(
@@ -39,6 +50,7 @@ export const run = (cli: typeof wholeCli | typeof ec2Cli): void => {
       Effect.flatMap((code) =>
         Effect.sync(() => {
           process.exitCode = code
+          exitOnceWritten(code)
         })
       ),
       // Ctrl-C: inner scopes (tunnels, child processes, running queries) are released first; then one line.
