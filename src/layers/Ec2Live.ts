@@ -3,6 +3,7 @@ import { Effect, Layer, Stream } from "effect"
 import { AwsClients } from "./AwsClients.ts"
 import { call, client, paginate } from "./aws.ts"
 import * as map from "./ec2Mapping.ts"
+import { projectOutput, withOperationSchema } from "./sdk/projection.ts"
 import { Ec2, type InstanceFilter, resolveInstanceWith, type StateAction, type StateChange } from "../services/Ec2.ts"
 import type { InstanceState } from "../services/Ec2.ts"
 
@@ -13,12 +14,17 @@ const toFilters = (f: InstanceFilter) => [
   ...Object.entries(f.filters ?? {}).map(([k, v]) => ({ Name: k, Values: [...v] }))
 ]
 
+/** DescribeInstances, decoding only what toInstance reads (see src/layers/sdk/projection.ts). */
+const describeInstancesOperation = (sdk: typeof import("./sdk/ec2.ts")) =>
+  projectOutput(sdk.DescribeInstances$, { Reservations: { Instances: map.instanceFields }, NextToken: true })
+
 export const Ec2Live: Layer.Layer<Ec2, never, AwsClients> = Layer.effect(
   Ec2,
   Effect.gen(function*() {
     const env = yield* AwsClients
     const sdk = yield* Effect.promise(() => import("./sdk/ec2.ts"))
     const ec2 = yield* client(() => new sdk.EC2Client(env.clientConfig))
+    const describeInstances = describeInstancesOperation(sdk)
     const send = <A>(operation: string, action: string, run: (signal: AbortSignal) => Promise<A>) =>
       call(env, { service: "EC2", operation, action }, run)
 
@@ -28,12 +34,15 @@ export const Ec2Live: Layer.Layer<Ec2, never, AwsClients> = Layer.effect(
       return paginate((token) =>
         send("DescribeInstances", "list instances", (abortSignal) =>
           ec2.send(
-            new sdk.DescribeInstancesCommand({
-              ...ids,
-              ...(Filters.length > 0 ? { Filters } : {}),
-              ...(ids.InstanceIds ? {} : { MaxResults: 1000 }),
-              ...(token ? { NextToken: token } : {})
-            }),
+            withOperationSchema(
+              new sdk.DescribeInstancesCommand({
+                ...ids,
+                ...(Filters.length > 0 ? { Filters } : {}),
+                ...(ids.InstanceIds ? {} : { MaxResults: 1000 }),
+                ...(token ? { NextToken: token } : {})
+              }),
+              describeInstances
+            ),
             { abortSignal }
           )).pipe(
             Effect.map((r) =>

@@ -11,6 +11,32 @@ export const tagsOf = (tags: ReadonlyArray<Sdk.Tag> | undefined): Record<string,
 const opt = <K extends string, V>(key: K, value: V | undefined | null): { [P in K]?: V } =>
   (value === undefined || value === null || value === "" ? {} : { [key]: value }) as { [P in K]?: V }
 
+/**
+ * The fields of `Sdk.Instance` that toInstance reads, and only those: Ec2Live has the SDK decode
+ * DescribeInstances with just these (src/layers/sdk/projection.ts). test/unit/ec2Mapping.test.ts
+ * checks that toInstance gives the same instance from these fields as from all of them.
+ */
+export const instanceFields = {
+  InstanceId: true,
+  Tags: { Key: true, Value: true },
+  State: { Name: true },
+  InstanceType: true,
+  Placement: { AvailabilityZone: true },
+  PrivateIpAddress: true,
+  PublicIpAddress: true,
+  PublicDnsName: true,
+  PrivateDnsName: true,
+  LaunchTime: true,
+  InstanceLifecycle: true,
+  IamInstanceProfile: { Arn: true },
+  ImageId: true,
+  VpcId: true,
+  SubnetId: true,
+  KeyName: true,
+  Architecture: true,
+  SecurityGroups: { GroupName: true, GroupId: true }
+} as const
+
 export const toInstance = (i: Sdk.Instance): Instance => {
   const tags = tagsOf(i.Tags)
   return {

@@ -64,6 +64,21 @@ const textOf = (value: unknown): unknown => {
   return value
 }
 
+/** Returned by `Guide.child` for an element no reader will look at. */
+export const SKIP: unique symbol = Symbol("skip")
+
+/**
+ * Which children of an element a reader will look at (src/lib/xmlReadSchema.ts derives guides from the
+ * output schema): for a child named `name`, its own guide, `undefined` to parse it whole, or SKIP to
+ * pass over it without building its value.
+ */
+export interface Guide {
+  child(name: string): Guide | typeof SKIP | undefined
+}
+
+/** Thrown inside the parser when a guided parse meets a document it will not skip through. */
+const BAIL: unique symbol = Symbol("bail")
+
 class Parser {
   readonly x: string
   readonly z: number
@@ -79,7 +94,9 @@ class Parser {
    */
   constructor(
     xml: string,
-    readonly resolveText: boolean
+    readonly resolveText: boolean,
+    /** The guide for the root element (see Guide); parseXMLResolvingText only. */
+    readonly guide?: Guide
   ) {
     this.x = xml.includes("\r") ? xml.replace(/\r\n?/g, "\n") : xml
     this.z = this.x.length
@@ -101,7 +118,11 @@ class Parser {
         this.skipDoctype()
         this.trim()
       } else if (this.x[this.i] === "<") {
-        const value = this.parseTag()
+        const { guide } = this
+        // Skipping passes over a child's content unread: only where no comment, CDATA section or
+        // processing instruction can hide a closing tag.
+        const skipping = guide !== undefined && this.x.indexOf("<!", this.i) === -1 && this.x.indexOf("<?", this.i) === -1
+        const value = this.parseTag(skipping ? { child: () => guide } : undefined)
         return { [this.tag]: value }
       } else {
         throw new Error("@aws-sdk XML parse error: unexpected content.")
@@ -158,12 +179,14 @@ class Parser {
    * what the result needs: a leaf is just its string, and the children of an element are kept as
    * name/value pairs in one flat array until its object is built.
    */
-  parseTag(): unknown {
+  parseTag(parent: Guide | undefined): unknown {
     const { x, z } = this
     ++this.i
     const tag = this.readName(TAG_NAME_END)
+    const guide = parent === undefined ? undefined : parent.child(tag)
     let attrs: Record<string, string> | undefined
-    while (this.i < z) {
+    // (`<name>`, the usual tag, skips the loop)
+    while (this.i < z && x.charCodeAt(this.i) !== GT) {
       this.trim()
       const c = x.charCodeAt(this.i)
       if (c === GT || c === SLASH) break
@@ -188,6 +211,7 @@ class Parser {
     }
     if (x.charCodeAt(this.i) !== GT) throw new Error("@aws-sdk XML parse error: expected > at the end of opening tag.")
     ++this.i
+    if (guide === SKIP) return this.skipElement(tag)
 
     // The text parts: the first in `text`, all of them in `texts` once there is a second.
     let text: string | undefined
@@ -197,7 +221,7 @@ class Parser {
     while (this.i < z) {
       let part: string
       if (x.charCodeAt(this.i) === LT) {
-        if (this.isNext("</")) break
+        if (x.charCodeAt(this.i + 1) === SLASH) break
         if (this.isNext("<!--")) {
           this.readTo("-->")
           continue
@@ -208,7 +232,7 @@ class Parser {
           this.readTo("?>")
           continue
         } else {
-          const value = this.parseTag()
+          const value = this.parseTag(guide)
           if (children === undefined) {
             children = []
             // The same for the indentation before the first child.
@@ -279,6 +303,22 @@ class Parser {
     return obj
   }
 
+  /**
+   * Passes over the content and closing tag of `tag`, whose opening tag was just read, and returns ""
+   * in place of its value, which no reader looks at. Gives up (BAIL: the caller parses the document
+   * unguided) on an element of the same name inside, or a closing tag with spaces before its `>`.
+   */
+  skipElement(tag: string): string {
+    const { x } = this
+    const close = x.indexOf(`</${tag}`, this.i)
+    if (close === -1 || x.charCodeAt(close + 2 + tag.length) !== GT) throw BAIL
+    const open = x.lastIndexOf(`<${tag}`, close)
+    if (open >= this.i) throw BAIL
+    this.i = close + 3 + tag.length
+    this.tag = tag
+    return ""
+  }
+
   skipDoctype(): void {
     const { x, z } = this
     this.i += 9
@@ -307,8 +347,14 @@ export const parseXML = (xml: string): Record<string, unknown> => new Parser(xml
  * `__proto__` (the SDK's parser records it as `[undefined, value]`, on which its walk fails) or `#text`
  * (whose element the walk replaces without looking inside). No AWS response has either.
  */
-export const parseXMLResolvingText = (xml: string): Record<string, unknown> | undefined => {
-  const parser = new Parser(xml, true)
-  const parsed = parser.parse()
+export const parseXMLResolvingText = (xml: string, guide?: Guide): Record<string, unknown> | undefined => {
+  const parser = new Parser(xml, true, guide)
+  let parsed: Record<string, unknown>
+  try {
+    parsed = parser.parse()
+  } catch (e) {
+    if (e === BAIL) return undefined
+    throw e
+  }
   return parser.unusual ? undefined : parsed
 }

@@ -19,7 +19,7 @@
  */
 import { getValueFromTextNode } from "@smithy/core/client"
 import { NormalizedSchema } from "@smithy/core/schema"
-import { parseXML, parseXMLResolvingText } from "./awsXml.ts"
+import { type Guide, parseXML, parseXMLResolvingText, SKIP } from "./awsXml.ts"
 
 /** What a reader needs of the deserializer: the SDK's readers of strings, timestamps and blobs. */
 interface Deserializer {
@@ -33,6 +33,14 @@ interface Member {
   readonly key: string
   readonly schema: NormalizedSchema
   read: Reader | undefined
+}
+
+/** The key under which the SDK looks for a structure's member in the parsed XML. */
+const memberKey = (name: string, schema: NormalizedSchema): string => {
+  const traits = schema.getMergedTraits()
+  return !traits.httpPayload
+    ? (schema.getMemberTraits().xmlName ?? name)
+    : (traits.xmlName ?? String(schema.getName())) // value[undefined] is value["undefined"]
 }
 
 const unit: Reader = () => undefined
@@ -81,13 +89,7 @@ export const fastReadSchema = (sdk: SdkReadSchema): SdkReadSchema => {
     return (d, value) => {
       if (value == null) return value
       if (typeof value !== "object") return {}
-      members ??= Array.from(ns.structIterator(), ([name, schema]): Member => {
-        const traits = schema.getMergedTraits()
-        const key: string = !traits.httpPayload
-          ? (schema.getMemberTraits().xmlName ?? name)
-          : (traits.xmlName ?? String(schema.getName())) // value[undefined] is value["undefined"]
-        return { name, key, schema, read: undefined }
-      })
+      members ??= Array.from(ns.structIterator(), ([name, schema]): Member => ({ name, key: memberKey(name, schema), schema, read: undefined }))
       const source = value as Record<string, unknown>
       const out: Record<string, unknown> = {}
       for (const m of members) {
@@ -123,16 +125,93 @@ export const fastReadSchema = (sdk: SdkReadSchema): SdkReadSchema => {
 }
 
 /**
+ * Guides for the parser (src/lib/awsXml.ts), from the schema the deserializer reads: of a structure's
+ * children only its members are read, of a list's only its items; the parser passes over the others
+ * without building them. With an output schema that names only what aegea uses (src/layers/Ec2Live.ts),
+ * that is most of a DescribeInstances response. Maps, unions, documents and flattened lists are parsed
+ * whole, as is everything when two members share an XML name.
+ */
+const guides = new WeakMap<NormalizedSchema, Guide | undefined>()
+const WHOLE = Symbol("whole")
+
+const guideOf = (ns: NormalizedSchema): Guide | undefined => {
+  if (guides.has(ns)) return guides.get(ns)
+  let guide: Guide | undefined
+  if (ns.isListSchema()) {
+    if (!ns.getMergedTraits().xmlFlattened) {
+      const item = ns.getValueSchema()
+      const itemKey: string = item.getMergedTraits().xmlName ?? "member"
+      guide = { child: (name) => (name === itemKey ? guideOf(item) : SKIP) }
+    }
+  } else if (ns.isStructSchema() && !ns.isUnionSchema()) {
+    let members: Map<string, NormalizedSchema> | undefined
+    let whole = false
+    const childGuide = (name: string): Guide | typeof SKIP | undefined => {
+      if (members === undefined) {
+        members = new Map()
+        for (const [memberName, schema] of ns.structIterator()) {
+          const key = memberKey(memberName, schema)
+          if (members.has(key)) whole = true
+          members.set(key, schema)
+        }
+      }
+      if (whole) return undefined
+      const member = members.get(name)
+      if (member === undefined) return SKIP
+      // A flattened list's items are the structure's children themselves.
+      return member.isListSchema() && member.getMergedTraits().xmlFlattened ? guideOf(member.getValueSchema()) : guideOf(member)
+    }
+    // Asked once per element: remember the answer for each name.
+    const answers = new Map<string, Guide | typeof SKIP | typeof WHOLE>()
+    guide = {
+      child: (name) => {
+        let answer = answers.get(name)
+        if (answer === undefined) {
+          answer = childGuide(name) ?? WHOLE
+          answers.set(name, answer)
+        }
+        return answer === WHOLE ? undefined : answer
+      }
+    }
+  }
+  guides.set(ns, guide)
+  return guide
+}
+
+const GUIDE = Symbol("aegea.xmlGuide")
+type Guided = { [GUIDE]?: Guide | undefined }
+type SdkRead = (this: unknown, schema: unknown, bytes: unknown, key?: string) => unknown
+
+/**
+ * Returns an `XmlShapeDeserializer.prototype.read` that runs the SDK's, with the guide for `schema`
+ * (and the result `key`, for the awsQuery protocol) left where `parseXml` below finds it.
+ */
+export const guidedRead = (sdk: SdkRead): SdkRead =>
+  function read(this: unknown, schema: unknown, bytes: unknown, key?: string): unknown {
+    const self = this as Guided
+    const ns = NormalizedSchema.of(schema as Parameters<typeof NormalizedSchema.of>[0])
+    const guide = guideOf(ns)
+    const previous = self[GUIDE]
+    self[GUIDE] = guide === undefined || key === undefined ? guide : { child: (name) => (name === key ? guide : SKIP) }
+    try {
+      return sdk.call(this, schema, bytes, key)
+    } finally {
+      self[GUIDE] = previous
+    }
+  }
+
+/**
  * `XmlShapeDeserializer.prototype.parseXml`: the SDK's, step for step, except that the children of the
  * root come out of the parser with their text nodes already resolved, so the SDK's second walk over
- * the tree (`getValueFromTextNode`) would change nothing and is left out. For the documents where the
- * one pass would differ (see parseXMLResolvingText), the SDK's two steps.
+ * the tree (`getValueFromTextNode`) would change nothing and is left out; and that, inside `read`, the
+ * parser passes over what the schema does not read (see guideOf). For the documents where the one
+ * pass would differ (see parseXMLResolvingText), the SDK's two steps.
  */
-export function parseXml(xml: string): unknown {
+export function parseXml(this: unknown, xml: string): unknown {
   if (!xml.length) return {}
   let resolved: Record<string, unknown> | undefined
   try {
-    resolved = parseXMLResolvingText(xml)
+    resolved = parseXMLResolvingText(xml, (this as Guided | undefined)?.[GUIDE])
   } catch (e) {
     if (e && typeof e === "object") Object.defineProperty(e, "$responseBodyText", { value: xml })
     throw e

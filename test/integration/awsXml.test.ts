@@ -2,13 +2,15 @@
 // SDK's, on moto's real responses: listings of seeded resources (with tags that need escaping), an AWS
 // error document, and moto's HTML error page.
 import * as ec2Schemas from "@aws-sdk/client-ec2"
-import { CreateSecurityGroupCommand, CreateTagsCommand, CreateVolumeCommand } from "@aws-sdk/client-ec2"
+import { CreateSecurityGroupCommand, CreateTagsCommand, CreateVolumeCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2"
 import { XmlShapeDeserializer } from "@aws-sdk/core/protocols"
 import { parseXML as sdkParseXML } from "@aws-sdk/xml-builder"
 import { inspect } from "node:util"
 import { beforeAll, describe, expect, it } from "vitest"
 import { parseXML } from "../../src/lib/awsXml.ts"
-import { fastReadSchema } from "../../src/lib/xmlReadSchema.ts"
+import { instanceFields, toInstance } from "../../src/layers/ec2Mapping.ts"
+import { projectOutput, withOperationSchema } from "../../src/layers/sdk/projection.ts"
+import { fastReadSchema, guidedRead, parseXml } from "../../src/lib/xmlReadSchema.ts"
 import { ec2Client, motoEndpoint, seedInstances, TEST_REGION, useMoto } from "../support/moto.ts"
 
 useMoto()
@@ -84,6 +86,30 @@ describe("parseXML on moto's responses", () => {
     const expected = inspect(sdk.read(schema, bytes), { depth: Infinity, breakLength: Infinity })
     expect(expected.length).toBeGreaterThan(100)
     expect(inspect(ours.read(schema, bytes), { depth: Infinity, breakLength: Infinity })).toBe(expected)
+  })
+
+  it("DescribeInstances decoded with only instanceFields maps to the same instances (Ec2Live's projection)", async () => {
+    const ec2 = ec2Client()
+    try {
+      const operation = projectOutput(ec2Schemas.DescribeInstances$ as never, { Reservations: { Instances: instanceFields }, NextToken: true })
+      const all = await ec2.send(new DescribeInstancesCommand({}))
+      const projected = await ec2.send(withOperationSchema(new DescribeInstancesCommand({}), operation))
+      const instances = (r: typeof all) => (r.Reservations ?? []).flatMap((res) => res.Instances ?? []).map(toInstance)
+      expect(instances(all).length).toBeGreaterThanOrEqual(5)
+      expect(instances(projected)).toStrictEqual(instances(all))
+      // Decoded with fewer fields: no network interfaces or block devices.
+      expect(projected.Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces).toBeUndefined()
+      expect(all.Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces?.length).toBeGreaterThan(0)
+      // The same response through the bundle's guided parse and fast readSchema.
+      const settings = { timestampFormat: { useTrait: true, default: 5 as const }, httpBindings: false, xmlNamespace: "", serviceNamespace: "" }
+      const proto = XmlShapeDeserializer.prototype as unknown as { read: never; readSchema: never }
+      const ours = Object.assign(new XmlShapeDeserializer(settings), { readSchema: fastReadSchema(proto.readSchema), read: guidedRead(proto.read), parseXml })
+      const bytes = new TextEncoder().encode(await ec2Raw({ Action: "DescribeInstances" }))
+      const sdk = new XmlShapeDeserializer(settings)
+      expect(inspect(ours.read(operation[5] as never, bytes), { depth: Infinity })).toBe(inspect(sdk.read(operation[5] as never, bytes), { depth: Infinity }))
+    } finally {
+      ec2.destroy()
+    }
   })
 
   it("reads the escaped tag values back", async () => {

@@ -5,6 +5,7 @@ export {
   CreateSecurityGroupCommand,
   DescribeAvailabilityZonesCommand,
   DescribeImagesCommand,
+  DescribeInstances$,
   DescribeInstancesCommand,
   DescribeKeyPairsCommand,
   DescribeRegionsCommand,
