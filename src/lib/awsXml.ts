@@ -3,10 +3,13 @@
  * (scripts/build.mjs). The SDK's parser builds every tag name, attribute and text node one character
  * at a time; on a 300-instance DescribeInstances response (~1 MB) that was a sixth of `aegea ls`'s
  * CPU. This one scans with `indexOf`, `RegExp.test` and `charCodeAt`, slices, and decodes entities
- * only where there is an `&`. Everything else is the SDK's algorithm, step for step: the same objects (repeated tags become
- * arrays, `#text`, attributes after children, `__proto__` written as an own key), the same whitespace
- * rules and the same error messages. test/unit/awsXml.test.ts compares the two on generated
- * documents, test/integration/awsXml.test.ts on moto's responses.
+ * only where there is an `&`. Everything else is the SDK's algorithm, step for step: the same objects
+ * (repeated tags become arrays, `#text`, attributes after children, `__proto__` written as an own key),
+ * the same whitespace rules and the same error messages. test/unit/awsXml.test.ts compares the two on
+ * generated documents, test/integration/awsXml.test.ts on moto's responses.
+ *
+ * parseXMLResolvingText is the variant the bundle's deserializer uses (src/lib/xmlReadSchema.ts): text
+ * nodes resolved as it goes, and, given a Guide, the elements no reader looks at passed over unread.
  */
 
 const writeKey = (obj: Record<string, unknown>): void => {
@@ -346,6 +349,11 @@ export const parseXML = (xml: string): Record<string, unknown> => new Parser(xml
  * where the two differ, which the caller then reads as the SDK does: one with an element named
  * `__proto__` (the SDK's parser records it as `[undefined, value]`, on which its walk fails) or `#text`
  * (whose element the walk replaces without looking inside). No AWS response has either.
+ *
+ * With a `guide`, the elements it answers SKIP for come out as "" without being read: their content is
+ * neither built nor checked. Where that could misread the document (a comment, CDATA section or
+ * processing instruction after the prolog; an element of the same name inside a skipped one) it
+ * returns `undefined` too.
  */
 export const parseXMLResolvingText = (xml: string, guide?: Guide): Record<string, unknown> | undefined => {
   const parser = new Parser(xml, true, guide)

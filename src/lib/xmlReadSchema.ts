@@ -16,6 +16,8 @@
  *
  * `parseXml` replaces the deserializer's other step: it parses (src/lib/awsXml.ts) and resolves text
  * nodes in one pass, where the SDK parses, then walks the whole tree again (`getValueFromTextNode`).
+ * And `guidedRead` wraps the SDK's `read` so that the parser is told, from the output schema, which
+ * elements no reader looks at, and passes over them (see guideOf).
  */
 import { getValueFromTextNode } from "@smithy/core/client"
 import { NormalizedSchema } from "@smithy/core/schema"
