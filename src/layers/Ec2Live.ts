@@ -14,9 +14,13 @@ const toFilters = (f: InstanceFilter) => [
   ...Object.entries(f.filters ?? {}).map(([k, v]) => ({ Name: k, Values: [...v] }))
 ]
 
-/** DescribeInstances, decoding only what toInstance reads (see src/layers/sdk/projection.ts). */
-const describeInstancesOperation = (sdk: typeof import("./sdk/ec2.ts")) =>
-  projectOutput(sdk.DescribeInstances$, { Reservations: { Instances: map.instanceFields }, NextToken: true })
+/** The listings' operations, decoding only what the mappings read (see src/layers/sdk/projection.ts). */
+const listingOperations = (sdk: typeof import("./sdk/ec2.ts")) => ({
+  describeInstances: projectOutput(sdk.DescribeInstances$, { Reservations: { Instances: map.instanceFields }, NextToken: true }),
+  describeImages: projectOutput(sdk.DescribeImages$, { Images: map.imageFields, NextToken: true }),
+  describeVolumes: projectOutput(sdk.DescribeVolumes$, { Volumes: map.volumeFields, NextToken: true }),
+  describeSnapshots: projectOutput(sdk.DescribeSnapshots$, { Snapshots: map.snapshotFields, NextToken: true })
+})
 
 export const Ec2Live: Layer.Layer<Ec2, never, AwsClients> = Layer.effect(
   Ec2,
@@ -24,7 +28,7 @@ export const Ec2Live: Layer.Layer<Ec2, never, AwsClients> = Layer.effect(
     const env = yield* AwsClients
     const sdk = yield* Effect.promise(() => import("./sdk/ec2.ts"))
     const ec2 = yield* client(() => new sdk.EC2Client(env.clientConfig))
-    const describeInstances = describeInstancesOperation(sdk)
+    const projected = listingOperations(sdk)
     const send = <A>(operation: string, action: string, run: (signal: AbortSignal) => Promise<A>) =>
       call(env, { service: "EC2", operation, action }, run)
 
@@ -41,7 +45,7 @@ export const Ec2Live: Layer.Layer<Ec2, never, AwsClients> = Layer.effect(
                 ...(ids.InstanceIds ? {} : { MaxResults: 1000 }),
                 ...(token ? { NextToken: token } : {})
               }),
-              describeInstances
+              projected.describeInstances
             ),
             { abortSignal }
           )).pipe(
@@ -120,21 +124,38 @@ export const Ec2Live: Layer.Layer<Ec2, never, AwsClients> = Layer.effect(
         list(
           "DescribeImages",
           "images",
-          (t, abortSignal) => ec2.send(new sdk.DescribeImagesCommand({ Owners: [...(options.owners ?? ["self"])], MaxResults: 1000, ...next(t) }), { abortSignal }),
+          (t, abortSignal) =>
+            ec2.send(
+              withOperationSchema(
+                new sdk.DescribeImagesCommand({ Owners: [...(options.owners ?? ["self"])], MaxResults: 1000, ...next(t) }),
+                projected.describeImages
+              ),
+              { abortSignal }
+            ),
           (r) => (r.Images ?? []).map(map.toImage)
         ),
       volumes: () =>
         list(
           "DescribeVolumes",
           "volumes",
-          (t, abortSignal) => ec2.send(new sdk.DescribeVolumesCommand({ MaxResults: 500, ...next(t) }), { abortSignal }),
+          (t, abortSignal) =>
+            ec2.send(withOperationSchema(new sdk.DescribeVolumesCommand({ MaxResults: 500, ...next(t) }), projected.describeVolumes), {
+              abortSignal
+            }),
           (r) => (r.Volumes ?? []).map(map.toVolume)
         ),
       snapshots: () =>
         list(
           "DescribeSnapshots",
           "snapshots",
-          (t, abortSignal) => ec2.send(new sdk.DescribeSnapshotsCommand({ OwnerIds: ["self"], MaxResults: 1000, ...next(t) }), { abortSignal }),
+          (t, abortSignal) =>
+            ec2.send(
+              withOperationSchema(
+                new sdk.DescribeSnapshotsCommand({ OwnerIds: ["self"], MaxResults: 1000, ...next(t) }),
+                projected.describeSnapshots
+              ),
+              { abortSignal }
+            ),
           (r) => (r.Snapshots ?? []).map(map.toSnapshot)
         ),
       securityGroupRules: () =>

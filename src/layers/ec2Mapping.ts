@@ -64,6 +64,20 @@ export const toInstance = (i: Sdk.Instance): Instance => {
 
 const date = (s: string | Date | undefined) => (s === undefined ? undefined : new Date(s))
 
+/** The fields of `Sdk.Image` that toImage reads (as instanceFields for toInstance). */
+export const imageFields = {
+  ImageId: true,
+  Name: true,
+  State: true,
+  Architecture: true,
+  CreationDate: true,
+  Public: true,
+  OwnerId: true,
+  Description: true,
+  RootDeviceType: true,
+  Tags: { Key: true, Value: true }
+} as const
+
 export const toImage = (i: Sdk.Image): Image => ({
   id: i.ImageId ?? "",
   ...opt("name", i.Name),
@@ -76,6 +90,19 @@ export const toImage = (i: Sdk.Image): Image => ({
   ...opt("rootDevice", i.RootDeviceType),
   tags: tagsOf(i.Tags)
 })
+
+/** The fields of `Sdk.Volume` that toVolume reads. */
+export const volumeFields = {
+  VolumeId: true,
+  Tags: { Key: true, Value: true },
+  State: true,
+  Size: true,
+  VolumeType: true,
+  AvailabilityZone: true,
+  Encrypted: true,
+  Attachments: { InstanceId: true, Device: true },
+  CreateTime: true
+} as const
 
 export const toVolume = (v: Sdk.Volume): Volume => {
   const tags = tagsOf(v.Tags)
@@ -94,6 +121,19 @@ export const toVolume = (v: Sdk.Volume): Volume => {
     tags
   }
 }
+
+/** The fields of `Sdk.Snapshot` that toSnapshot reads. */
+export const snapshotFields = {
+  SnapshotId: true,
+  Tags: { Key: true, Value: true },
+  State: true,
+  VolumeId: true,
+  VolumeSize: true,
+  Progress: true,
+  StartTime: true,
+  Description: true,
+  Encrypted: true
+} as const
 
 export const toSnapshot = (s: Sdk.Snapshot): Snapshot => {
   const tags = tagsOf(s.Tags)

@@ -2,13 +2,32 @@
 // SDK's, on moto's real responses: listings of seeded resources (with tags that need escaping), an AWS
 // error document, and moto's HTML error page.
 import * as ec2Schemas from "@aws-sdk/client-ec2"
-import { CreateSecurityGroupCommand, CreateTagsCommand, CreateVolumeCommand, DescribeInstancesCommand } from "@aws-sdk/client-ec2"
+import {
+  CreateImageCommand,
+  CreateSecurityGroupCommand,
+  CreateSnapshotCommand,
+  CreateTagsCommand,
+  CreateVolumeCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
+  DescribeVolumesCommand
+} from "@aws-sdk/client-ec2"
 import { XmlShapeDeserializer } from "@aws-sdk/core/protocols"
 import { parseXML as sdkParseXML } from "@aws-sdk/xml-builder"
 import { inspect } from "node:util"
 import { beforeAll, describe, expect, it } from "vitest"
 import { parseXML } from "../../src/lib/awsXml.ts"
-import { instanceFields, toInstance } from "../../src/layers/ec2Mapping.ts"
+import {
+  imageFields,
+  instanceFields,
+  snapshotFields,
+  toImage,
+  toInstance,
+  toSnapshot,
+  toVolume,
+  volumeFields
+} from "../../src/layers/ec2Mapping.ts"
 import { projectOutput, withOperationSchema } from "../../src/layers/sdk/projection.ts"
 import { fastReadSchema, guidedRead, parseXml } from "../../src/lib/xmlReadSchema.ts"
 import { ec2Client, motoEndpoint, seedInstances, TEST_REGION, useMoto } from "../support/moto.ts"
@@ -51,7 +70,9 @@ describe("parseXML on moto's responses", () => {
       })
     )
     await ec2.send(new CreateSecurityGroupCommand({ GroupName: "sg & co", Description: "a <b> c" }))
-    await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${TEST_REGION}a`, Size: 8 }))
+    const volume = await ec2.send(new CreateVolumeCommand({ AvailabilityZone: `${TEST_REGION}a`, Size: 8 }))
+    await ec2.send(new CreateSnapshotCommand({ VolumeId: volume.VolumeId!, Description: "nightly" }))
+    await ec2.send(new CreateImageCommand({ InstanceId: ids[0]!, Name: "web-image", Description: "an image of web-1" }))
   })
 
   it.each([
@@ -107,6 +128,22 @@ describe("parseXML on moto's responses", () => {
       const bytes = new TextEncoder().encode(await ec2Raw({ Action: "DescribeInstances" }))
       const sdk = new XmlShapeDeserializer(settings)
       expect(inspect(ours.read(operation[5] as never, bytes), { depth: Infinity })).toBe(inspect(sdk.read(operation[5] as never, bytes), { depth: Infinity }))
+    } finally {
+      ec2.destroy()
+    }
+  })
+
+  it.each([
+    ["DescribeImages", ec2Schemas.DescribeImages$, { Images: imageFields, NextToken: true }, () => new DescribeImagesCommand({ Owners: ["self"] }), (r: object) => ((r as ec2Schemas.DescribeImagesResult).Images ?? []).map(toImage)],
+    ["DescribeVolumes", ec2Schemas.DescribeVolumes$, { Volumes: volumeFields, NextToken: true }, () => new DescribeVolumesCommand({}), (r: object) => ((r as ec2Schemas.DescribeVolumesResult).Volumes ?? []).map(toVolume)],
+    ["DescribeSnapshots", ec2Schemas.DescribeSnapshots$, { Snapshots: snapshotFields, NextToken: true }, () => new DescribeSnapshotsCommand({ OwnerIds: ["self"] }), (r: object) => ((r as ec2Schemas.DescribeSnapshotsResult).Snapshots ?? []).map(toSnapshot)]
+  ] as const)("%s decoded with only the mapping's fields maps to the same rows", async (_, schema, fields, command, rows) => {
+    const ec2 = ec2Client()
+    try {
+      const all = rows(await ec2.send(command() as never))
+      expect(all.length).toBeGreaterThanOrEqual(1)
+      const projected = rows(await ec2.send(withOperationSchema(command(), projectOutput(schema as never, fields)) as never))
+      expect(projected).toStrictEqual(all)
     } finally {
       ec2.destroy()
     }

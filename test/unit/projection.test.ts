@@ -2,10 +2,19 @@
 // DescribeInstances with only the fields toInstance reads (instanceFields in src/layers/ec2Mapping.ts).
 // Here: the cut schema keeps exactly those members with their XML names, and toInstance gives the same
 // instance from those fields alone as from a full, generated SDK instance.
-import { DescribeInstances$, type Instance as SdkInstance, Instance$ } from "@aws-sdk/client-ec2"
+import { DescribeInstances$, Image$, type Instance as SdkInstance, Instance$, Snapshot$, Volume$ } from "@aws-sdk/client-ec2"
 import { NormalizedSchema } from "@smithy/core/schema"
 import { describe, expect, it } from "vitest"
-import { instanceFields, toInstance } from "../../src/layers/ec2Mapping.ts"
+import {
+  imageFields,
+  instanceFields,
+  snapshotFields,
+  toImage,
+  toInstance,
+  toSnapshot,
+  toVolume,
+  volumeFields
+} from "../../src/layers/ec2Mapping.ts"
 import { type Fields, project, projectOutput } from "../../src/layers/sdk/projection.ts"
 
 /** An SDK-shaped value for `ns` with every member set (bounded depth). */
@@ -47,6 +56,17 @@ describe("output schema projection", () => {
     expect(mapped.keyName).toBe("v.KeyName")
     expect(mapped.securityGroups).toHaveLength(2)
     expect(toInstance(pick(instance, instanceFields) as SdkInstance)).toStrictEqual(mapped)
+  })
+
+  it.each([
+    ["toImage", Image$, imageFields, toImage],
+    ["toVolume", Volume$, volumeFields, toVolume],
+    ["toSnapshot", Snapshot$, snapshotFields, toSnapshot]
+  ] as const)("%s reads nothing but its fields", (_, schema, fields, map) => {
+    const value = full(NormalizedSchema.of(schema), "", 0) as never
+    const mapped = (map as (v: never) => Record<string, unknown>)(value)
+    expect(Object.keys(mapped).length).toBeGreaterThan(5)
+    expect((map as (v: never) => unknown)(pick(value, fields) as never)).toStrictEqual(mapped)
   })
 
   it("keeps exactly the named members, with their XML names and list items", () => {
