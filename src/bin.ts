@@ -21,8 +21,8 @@ const builtIns = CliConfig.layer({ builtIns: [GlobalFlag.Help, GlobalFlag.Versio
 
 /**
  * The command is done and its scopes are closed (clients, tunnels, child processes, temporary files):
- * exit now if stdout and stderr hold nothing unwritten (writes to files, pipes and terminals are
- * synchronous on Linux and macOS), else let them drain first. Waiting for the event loop to empty
+ * exit now if stdout and stderr hold nothing unwritten (Node writes to files and terminals, and on
+ * Linux to pipes, synchronously), else let them drain first. Waiting for the event loop to empty
  * would only let V8 finish the garbage collection it started while the command ran (`aegea ls` of 300
  * instances: ~20 ms of CPU).
  */
