@@ -13,7 +13,6 @@ import {
   DescribeSnapshotsCommand,
   DescribeVolumesCommand
 } from "@aws-sdk/client-ec2"
-import { XmlShapeDeserializer } from "@aws-sdk/core/protocols"
 import { parseXML as sdkParseXML } from "@aws-sdk/xml-builder"
 import { inspect } from "node:util"
 import { beforeAll, describe, expect, it } from "vitest"
@@ -29,8 +28,8 @@ import {
   volumeFields
 } from "../../src/layers/ec2Mapping.ts"
 import { projectOutput, withOperationSchema } from "../../src/layers/sdk/projection.ts"
-import { fastReadSchema, guidedRead, parseXml } from "../../src/lib/xmlReadSchema.ts"
 import { ec2Client, motoEndpoint, seedInstances, TEST_REGION, useMoto } from "../support/moto.ts"
+import { bundleDeserializer, sdkDeserializer } from "../support/xmlDeserializer.ts"
 
 useMoto()
 
@@ -97,12 +96,8 @@ describe("parseXML on moto's responses", () => {
     ["DescribeSubnets", { Action: "DescribeSubnets" }, ec2Schemas.DescribeSubnetsResult$],
     ["DescribeTags", { Action: "DescribeTags" }, ec2Schemas.DescribeTagsResult$]
   ])("%s reads to the SDK's value with the fast readSchema", async (_name, params, schema) => {
-    // The EC2 query protocol's settings (AwsQueryProtocol).
-    const settings = { timestampFormat: { useTrait: true, default: 5 as const }, httpBindings: false, xmlNamespace: "", serviceNamespace: "" }
-    const sdk = new XmlShapeDeserializer(settings)
-    const ours = Object.assign(new XmlShapeDeserializer(settings), {
-      readSchema: fastReadSchema(XmlShapeDeserializer.prototype.readSchema as never)
-    })
+    const sdk = sdkDeserializer()
+    const ours = bundleDeserializer()
     const bytes = new TextEncoder().encode(await ec2Raw(params))
     const expected = inspect(sdk.read(schema, bytes), { depth: Infinity, breakLength: Infinity })
     expect(expected.length).toBeGreaterThan(100)
@@ -122,12 +117,10 @@ describe("parseXML on moto's responses", () => {
       expect(projected.Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces).toBeUndefined()
       expect(all.Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces?.length).toBeGreaterThan(0)
       // The same response through the bundle's guided parse and fast readSchema.
-      const settings = { timestampFormat: { useTrait: true, default: 5 as const }, httpBindings: false, xmlNamespace: "", serviceNamespace: "" }
-      const proto = XmlShapeDeserializer.prototype as unknown as { read: never; readSchema: never }
-      const ours = Object.assign(new XmlShapeDeserializer(settings), { readSchema: fastReadSchema(proto.readSchema), read: guidedRead(proto.read), parseXml })
       const bytes = new TextEncoder().encode(await ec2Raw({ Action: "DescribeInstances" }))
-      const sdk = new XmlShapeDeserializer(settings)
-      expect(inspect(ours.read(operation[5] as never, bytes), { depth: Infinity })).toBe(inspect(sdk.read(operation[5] as never, bytes), { depth: Infinity }))
+      expect(inspect(bundleDeserializer().read(operation[5], bytes), { depth: Infinity })).toBe(
+        inspect(sdkDeserializer().read(operation[5], bytes), { depth: Infinity })
+      )
     } finally {
       ec2.destroy()
     }

@@ -3,21 +3,16 @@
 // src/lib/xmlReadSchema.ts): both must give the same object, or the same error, for every input.
 // Here: hand-picked cases and generated documents (seeded, bounded); test/integration/awsXml.test.ts
 // does the same on moto's real responses.
-import { XmlShapeDeserializer } from "@aws-sdk/core/protocols"
 import { parseXML as sdkParseXML } from "@aws-sdk/xml-builder"
 import { inspect } from "node:util"
 import { describe, expect, it } from "vitest"
 import { parseXML, parseXMLResolvingText } from "../../src/lib/awsXml.ts"
 import { parseXml } from "../../src/lib/xmlReadSchema.ts"
+import { sdkDeserializer } from "../support/xmlDeserializer.ts"
 
-const sdkDeserializer = new XmlShapeDeserializer({
-  timestampFormat: { useTrait: true, default: 5 },
-  httpBindings: false,
-  xmlNamespace: "",
-  serviceNamespace: ""
-})
 /** The SDK's parse step: its parseXML, then getValueFromTextNode below the root. */
-const sdkParseXml = (xml: string): unknown => (sdkDeserializer as unknown as { parseXml(xml: string): unknown }).parseXml(xml)
+const sdk = sdkDeserializer()
+const sdkParseXml = (xml: string): unknown => sdk.parseXml(xml)
 
 // Compared as inspect() text: it shows key order, own `__proto__` keys, and the inherited functions that
 // the SDK's `in` check puts into arrays (`<constructor>` twice -> [Object, "..."]), which toStrictEqual

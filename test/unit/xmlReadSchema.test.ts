@@ -7,45 +7,31 @@ import * as ec2 from "@aws-sdk/client-ec2"
 import * as iam from "@aws-sdk/client-iam"
 import * as s3 from "@aws-sdk/client-s3"
 import * as sts from "@aws-sdk/client-sts"
-import { XmlShapeDeserializer } from "@aws-sdk/core/protocols"
 import { NormalizedSchema } from "@smithy/core/schema"
 import { inspect } from "node:util"
 import { describe, expect, it } from "vitest"
-import { fastReadSchema, guidedRead, parseXml } from "../../src/lib/xmlReadSchema.ts"
-
-// The settings of the SDK's query protocols (AwsQueryProtocol) and of rest-xml (XmlCodec).
-const querySettings = {
-  timestampFormat: { useTrait: true, default: 5 as const },
-  httpBindings: false,
-  xmlNamespace: "",
-  serviceNamespace: "",
-  serializeEmptyLists: true
-}
-const restXmlSettings = { ...querySettings, httpBindings: true }
+import {
+  bundleDeserializer,
+  QUERY_SETTINGS as querySettings,
+  REST_XML_SETTINGS as restXmlSettings,
+  sdkDeserializer,
+  type XmlSettings
+} from "../support/xmlDeserializer.ts"
 
 type Read = (schema: unknown, value: unknown) => unknown
-const deserializers = (settings: typeof querySettings) => {
-  const sdk = new XmlShapeDeserializer(settings)
-  const ours = new XmlShapeDeserializer(settings)
-  const readSchema = fastReadSchema(XmlShapeDeserializer.prototype.readSchema as never)
-  Object.assign(ours, { readSchema })
-  return {
-    sdk: (s: unknown, v: unknown) => sdk.readSchema(s as never, v),
-    ours: (s: unknown, v: unknown) => (ours as unknown as { readSchema: Read }).readSchema(s, v)
-  }
+/** The SDK's readSchema against the bundle's. */
+const deserializers = (settings: XmlSettings): { sdk: Read; ours: Read } => {
+  const sdk = sdkDeserializer(settings)
+  const ours = bundleDeserializer(settings)
+  return { sdk: (s, v) => sdk.readSchema(s, v), ours: (s, v) => ours.readSchema(s, v) }
 }
 
 type ReadXml = (schema: unknown, bytes: Uint8Array, key?: string) => unknown
 /** The SDK's read (parse, then readSchema) against the bundle's: guided parse and the fast readSchema. */
-const readers = (settings: typeof querySettings) => {
-  const sdk = new XmlShapeDeserializer(settings)
-  const ours = new XmlShapeDeserializer(settings)
-  const proto = XmlShapeDeserializer.prototype as unknown as { read: never; readSchema: never }
-  Object.assign(ours, { readSchema: fastReadSchema(proto.readSchema), read: guidedRead(proto.read), parseXml })
-  return {
-    sdk: ((s, b, k) => sdk.read(s as never, b, k)) as ReadXml,
-    ours: ((s, b, k) => (ours as unknown as { read: ReadXml }).read(s, b, k)) as ReadXml
-  }
+const readers = (settings: XmlSettings): { sdk: ReadXml; ours: ReadXml } => {
+  const sdk = sdkDeserializer(settings)
+  const ours = bundleDeserializer(settings)
+  return { sdk: (s, b, k) => sdk.read(s, b, k), ours: (s, b, k) => ours.read(s, b, k) }
 }
 
 type Outcome = { readonly ok: string } | { readonly error: string }
@@ -127,7 +113,7 @@ const toXml = (name: string, value: unknown, rnd: (n: number) => number): string
   return `<${name}>${separator}${parts.join(separator)}${separator}</${name}>`
 }
 
-const clients: ReadonlyArray<[string, Record<string, unknown>, typeof querySettings]> = [
+const clients: ReadonlyArray<[string, Record<string, unknown>, XmlSettings]> = [
   ["EC2", ec2, querySettings],
   ["IAM", iam, querySettings],
   ["STS", sts, querySettings],
