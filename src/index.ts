@@ -13,7 +13,7 @@
  */
 
 // Errors (one closed union; each carries its exit code and a one-line summary)
-export * from "./services/Errors.ts"
+export * from "./errors.ts"
 
 // Environment tier and the SDK boundary
 export { AwsClients, type AwsEnvironment, type AwsSettings, resolveAwsEnvironment } from "./layers/AwsClients.ts"
@@ -32,7 +32,8 @@ export {
   type Row,
   type TableSpec
 } from "./services/Output.ts"
-export { detectSettings, OutputLive } from "./layers/OutputLive.ts"
+export { OutputLive } from "./layers/OutputLive.ts"
+export { detectSettings } from "./commands/global.ts"
 
 // EC2
 export * from "./services/Ec2.ts"
@@ -42,14 +43,14 @@ export { Ec2Live } from "./layers/Ec2Live.ts"
 export { Ec2LaunchLive } from "./layers/Ec2LaunchLive.ts"
 
 // launch, ssh, scp, tunnel, run (Systems Manager, the Session Manager data channel, OpenSSH)
-export { executeLaunch, type LaunchPlan, type LaunchSpec, planLaunch, waitForLaunch } from "./services/Launch.ts"
+export { executeLaunch, type LaunchPlan, type LaunchSpec, planLaunch, waitForLaunch } from "./workflows/launch.ts"
 export { generateHostKey, type HostKey } from "./lib/hostKey.ts"
 export { hostKeyFromTags, hostKeyTags, knownHostsLine } from "./lib/hostKeys.ts"
 export * from "./services/Ssm.ts"
 export { SsmLive } from "./layers/SsmLive.ts"
 export { type DataChannel, SsmSession } from "./services/SsmSession.ts"
 export { SsmSessionLive } from "./layers/SsmSessionLive.ts"
-export { relay, type RelayStreams } from "./lib/ssm/relay.ts"
+export { relay, type RelayStreams } from "./workflows/relay.ts"
 export { linuxUserName, Ssh } from "./services/Ssh.ts"
 export { SshLive } from "./layers/SshLive.ts"
 export { Ec2InstanceConnect, type PublicKeyGrant } from "./services/Ec2InstanceConnect.ts"
@@ -58,9 +59,9 @@ export { Ec2InstanceConnectLive } from "./layers/Ec2InstanceConnectLive.ts"
 // Batch (and the IAM roles and network pieces it creates on demand)
 export * from "./services/Batch.ts"
 export { BatchLive } from "./layers/BatchLive.ts"
-export { ensureDefaultQueue, resolveQueue, submitBatchJob, type SubmitInput } from "./services/batchSubmit.ts"
-export { jobOutcome, watchJob, type WatchJobOptions } from "./services/watchJob.ts"
-export { defaultPacing, watchLoop, type WatchPacing } from "./services/watchLoop.ts"
+export { ensureDefaultQueue, resolveQueue, submitBatchJob, type SubmitInput } from "./workflows/batchSubmit.ts"
+export { jobOutcome, watchJob, type WatchJobOptions } from "./workflows/watchJob.ts"
+export { defaultPacing, watchLoop, type WatchPacing } from "./workflows/watchLoop.ts"
 export { fargateExecutionRole, Iam, IamIdentity, type PolicyDocument, type Principal, type Role, type RoleSpec } from "./services/Iam.ts"
 export { IamIdentityLive, IamLive } from "./layers/IamLive.ts"
 export { Ec2NetworkLive } from "./layers/Ec2NetworkLive.ts"
@@ -68,8 +69,8 @@ export { Ec2NetworkLive } from "./layers/Ec2NetworkLive.ts"
 // ECS
 export * from "./services/Ecs.ts"
 export { EcsLive } from "./layers/EcsLive.ts"
-export { defaultSecurityGroupName, resolveCluster, roleArnOf, runEcsTask, type RunInput } from "./services/ecsRun.ts"
-export { taskLabel, taskOutcome, watchTask, type WatchTaskOptions } from "./services/watchTask.ts"
+export { defaultSecurityGroupName, resolveCluster, roleArnOf, runEcsTask, type RunInput } from "./workflows/ecsRun.ts"
+export { taskLabel, taskOutcome, watchTask, type WatchTaskOptions } from "./workflows/watchTask.ts"
 export * from "./services/ecsRequests.ts"
 
 // CloudWatch Logs (and the S3 side of log exports)
@@ -77,8 +78,8 @@ export * from "./services/Logs.ts"
 export { LogsLive } from "./layers/LogsLive.ts"
 export * from "./services/S3.ts"
 export { S3Live } from "./layers/S3Live.ts"
-export { followEvents } from "./lib/followEvents.ts"
-export { runInsightsQuery } from "./lib/insightsQuery.ts"
+export { followEvents } from "./workflows/followEvents.ts"
+export { runInsightsQuery } from "./workflows/insightsQuery.ts"
 export { parseTimeFlag } from "./lib/timeExpr.ts"
 
 // Cost Explorer

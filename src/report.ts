@@ -1,6 +1,6 @@
 /** How a failed run is reported: one line and an exit code (the README's table). Used by bin.ts only. */
 import { Cause } from "effect"
-import { exitCodeOf, isAegeaError } from "./services/Errors.ts"
+import { exitCodeOf, isAegeaError } from "./errors.ts"
 
 export interface Report {
   readonly message: string | undefined

@@ -2,7 +2,7 @@
 import { Effect, Option } from "effect"
 import { Argument, Command } from "effect/cli"
 import { AegeaConfig } from "../services/AegeaConfig.ts"
-import { ResourceNotFound, UsageError } from "../services/Errors.ts"
+import { ResourceNotFound, UsageError } from "../errors.ts"
 import { Output } from "../services/Output.ts"
 import { BaseLayer } from "./global.ts"
 

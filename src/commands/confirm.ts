@@ -1,7 +1,7 @@
 /** Asking before destructive actions: only on an interactive terminal; scripts are never blocked. */
 import { Effect } from "effect"
 import { Prompt } from "effect/cli"
-import { OperationFailed } from "../services/Errors.ts"
+import { OperationFailed } from "../errors.ts"
 import { Output } from "../services/Output.ts"
 
 export const isInteractive = () => process.stdin.isTTY === true && process.stderr.isTTY === true

@@ -3,7 +3,7 @@
  * `--group-by` (dimensions and TAG:key) and config-section defaults checked against their types.
  */
 import { Clock, Effect, Option, Schema } from "effect"
-import { ConfigError, UsageError } from "../services/Errors.ts"
+import { ConfigError, UsageError } from "../errors.ts"
 import { type GroupBy, GroupDimension } from "../services/CostExplorer.ts"
 
 const dayMillis = 86_400_000

@@ -2,14 +2,16 @@
  * Global flags (accepted before or after any subcommand) and the layers built from them. Each
  * command provides only the layers it needs; nothing here runs for `aegea --help`.
  */
-import { type Context, Effect, Layer, Option } from "effect"
+import { type Context, Effect, Layer, Option, Result } from "effect"
 import { Flag, GlobalFlag } from "effect/cli"
 import { AwsClients } from "../layers/AwsClients.ts"
 import { Ec2Live } from "../layers/Ec2Live.ts"
-import { detectSettings, OutputLive } from "../layers/OutputLive.ts"
+import { OutputLive } from "../layers/OutputLive.ts"
+import { UsageError } from "../errors.ts"
+import type { SortBy as SortOrder } from "../lib/table.ts"
 import { AegeaConfig } from "../services/AegeaConfig.ts"
 import { Ec2 } from "../services/Ec2.ts"
-import { Output, type OutputFormat } from "../services/Output.ts"
+import { Output, type OutputFormat, type OutputSettings } from "../services/Output.ts"
 
 const optionalString = (name: string, description: string) =>
   Flag.String(name).pipe(Flag.withDescription(description), Flag.optional)
@@ -50,6 +52,67 @@ export const Debug = GlobalFlag.Setting("debug")({
 })
 
 export const globalFlags = [Profile, Region, EndpointUrl, OutputFormatFlag, Json, Columns, SortBy, NoColor, Debug] as const
+
+/** The global output flags as the CLI parsed them. */
+export interface OutputFlags {
+  readonly output?: OutputFormat | undefined
+  readonly json: boolean
+  readonly columns?: string | undefined
+  readonly sortBy?: string | undefined
+  readonly noColor: boolean
+}
+
+/** `--columns a,b.c` -> ["a", "b.c"] (blanks dropped, duplicates kept once). */
+export const parseColumns = (text: string): Result.Result<ReadonlyArray<string>, UsageError> => {
+  const keys = [...new Set(text.split(",").map((key) => key.trim()).filter((key) => key !== ""))]
+  return keys.length > 0
+    ? Result.succeed(keys)
+    : Result.fail(new UsageError({ message: "--columns needs at least one column", hint: "Use --columns id,name,state" }))
+}
+
+/** `--sort-by KEY`, `KEY:asc` or `KEY:desc`. */
+export const parseSortBy = (text: string): Result.Result<SortOrder, UsageError> => {
+  const colon = text.lastIndexOf(":")
+  const key = (colon < 0 ? text : text.slice(0, colon)).trim()
+  const direction = colon < 0 ? "asc" : text.slice(colon + 1).trim().toLowerCase()
+  if (key === "" || (direction !== "asc" && direction !== "desc")) {
+    return Result.fail(new UsageError({
+      message: `invalid --sort-by ${JSON.stringify(text)}`,
+      hint: "Use --sort-by COLUMN, COLUMN:asc or COLUMN:desc"
+    }))
+  }
+  return Result.succeed({ key, descending: direction === "desc" })
+}
+
+/**
+ * Settings from the flags, the environment and stdout: `--json` means `--output json`; colour only on
+ * a TTY without NO_COLOR (any non-empty value), TERM=dumb or --no-color; tables fit the terminal's
+ * width on a TTY and are never truncated otherwise.
+ */
+export const detectSettings = (
+  flags: OutputFlags,
+  env: Readonly<Record<string, string | undefined>>,
+  stdout: { readonly isTTY?: boolean | undefined; readonly columns?: number | undefined }
+): Effect.Effect<OutputSettings, UsageError> =>
+  Effect.gen(function*() {
+    if (flags.json && flags.output !== undefined && flags.output !== "json") {
+      return yield* new UsageError({
+        message: `--json conflicts with --output ${flags.output}`,
+        hint: "Give only one of them"
+      })
+    }
+    const format: OutputFormat = flags.json ? "json" : (flags.output ?? "table")
+    const columns = flags.columns === undefined
+      ? Option.none()
+      : Option.some(yield* Effect.fromResult(parseColumns(flags.columns)))
+    const sortBy = flags.sortBy === undefined
+      ? Option.none()
+      : Option.some(yield* Effect.fromResult(parseSortBy(flags.sortBy)))
+    const tty = stdout.isTTY === true
+    const color = tty && !flags.noColor && (env["NO_COLOR"] ?? "") === "" && env["TERM"] !== "dumb"
+    const width = tty ? (stdout.columns !== undefined && stdout.columns > 0 ? stdout.columns : 80) : undefined
+    return { format, columns, sortBy, color, width }
+  })
 
 /** AWS environment from --profile, --region, --endpoint-url and the process environment. */
 export const AwsLayer = Layer.unwrap(

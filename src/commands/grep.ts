@@ -4,10 +4,10 @@
  */
 import { Clock, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { runInsightsQuery } from "../lib/insightsQuery.ts"
+import { runInsightsQuery } from "../workflows/insightsQuery.ts"
 import { checkTimeRange, parseTimeFlag } from "../lib/timeExpr.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
-import { OperationFailed, UsageError } from "../services/Errors.ts"
+import { OperationFailed, UsageError } from "../errors.ts"
 import { type LogEvent, Logs, type QueryRow } from "../services/Logs.ts"
 import { Output } from "../services/Output.ts"
 import { eventLine, eventTable, missingGroup, resolveGroups } from "./logGroups.ts"

@@ -8,9 +8,9 @@ import { Argument, Flag } from "effect/cli"
 import { type CloudConfig, parseCloudConfig, userDataFileConfig } from "../lib/cloudInit.ts"
 import { isSpotPrice } from "../lib/spotPrice.ts"
 import { withConfigDefaults } from "../services/AegeaConfig.ts"
-import { UsageError } from "../services/Errors.ts"
-import { defaultLaunchRole, type LaunchSpec, type StorageRequest } from "../services/Launch.ts"
-import { type AmiSource, defaultAmiParameterPrefixes } from "../services/launchImage.ts"
+import { UsageError } from "../errors.ts"
+import { defaultLaunchRole, type LaunchSpec, type StorageRequest } from "../workflows/launch.ts"
+import { type AmiSource, defaultAmiParameterPrefixes } from "../workflows/launchImage.ts"
 import { commaList, keyValues } from "./parse.ts"
 
 const text = (name: string, description: string) => Flag.String(name).pipe(Flag.withDescription(description), Flag.optional)

@@ -5,7 +5,7 @@
 import { Clock, Effect, Layer, Option, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { LogsLive } from "../layers/LogsLive.ts"
-import { followEvents } from "../lib/followEvents.ts"
+import { followEvents } from "../workflows/followEvents.ts"
 import { checkTimeRange, parseTimeFlag } from "../lib/timeExpr.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Logs } from "../services/Logs.ts"

@@ -1,6 +1,6 @@
 /** Parsing of repeated `K=V` command-line values into filters; bad input is a UsageError (exit 2). */
 import { Effect } from "effect"
-import { UsageError } from "../services/Errors.ts"
+import { UsageError } from "../errors.ts"
 
 /** ["Owner=me", "Owner=you", "env=prod"] -> { Owner: ["me", "you"], env: ["prod"] } */
 export const keyValues = (flag: string, values: ReadonlyArray<string>) =>

@@ -2,7 +2,7 @@
 import { Effect, Stream } from "effect"
 import { Command } from "effect/cli"
 import { Ec2 } from "../services/Ec2.ts"
-import type { AwsError } from "../services/Errors.ts"
+import type { AwsError } from "../errors.ts"
 import { Output, type Row, type TableSpec } from "../services/Output.ts"
 import { Ec2Layer } from "./global.ts"
 

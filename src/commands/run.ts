@@ -8,11 +8,11 @@ import { Duration, Effect, Option, Schedule } from "effect"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Argument, Command, Flag } from "effect/cli"
 import { Ec2 } from "../services/Ec2.ts"
-import { OperationFailed, UsageError } from "../services/Errors.ts"
+import { OperationFailed, UsageError } from "../errors.ts"
 import { Output } from "../services/Output.ts"
 import { type CommandInvocation, finalCommandStatuses, Ssm } from "../services/Ssm.ts"
 import { SshCommandLayer } from "./ssh.ts"
-import { checkSsmTarget } from "./sshConnect.ts"
+import { checkSsmTarget } from "../workflows/sshConnection.ts"
 
 /** Prints the complete lines of a growing text once each; `flush` prints a last partial line. */
 export const lineTracker = (print: (line: string) => Effect.Effect<void>) => {

@@ -4,9 +4,9 @@ import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Argument, Command } from "effect/cli"
 import { remotePaths, rewriteScpArgs } from "../lib/sshArgs.ts"
 import { connectionOptions } from "../lib/sshArgs.ts"
-import { UsageError } from "../services/Errors.ts"
+import { UsageError } from "../errors.ts"
 import { SshCommandLayer, transportFlags, transportOf } from "./ssh.ts"
-import { prepareConnection, runProgram } from "./sshConnect.ts"
+import { prepareConnection, runProgram } from "../workflows/sshConnection.ts"
 
 export const scpCommand = Command.make(
   "scp",

@@ -7,7 +7,7 @@ import { Effect, FileSystem, Option, Redacted, Stdio, Stream } from "effect"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Argument, Command, Flag } from "effect/cli"
 import { generateEd25519KeyPair, openSshFingerprint } from "../lib/sshKey.ts"
-import { UsageError } from "../services/Errors.ts"
+import { UsageError } from "../errors.ts"
 import { Output } from "../services/Output.ts"
 import { Secrets } from "../services/Secrets.ts"
 

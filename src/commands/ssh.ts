@@ -14,7 +14,7 @@ import { Ssh } from "../services/Ssh.ts"
 import { Ssm } from "../services/Ssm.ts"
 import { SsmSession } from "../services/SsmSession.ts"
 import { AwsLayer, BaseLayer, preferProvided } from "./global.ts"
-import { prepareConnection, runProgram, type Transport } from "./sshConnect.ts"
+import { prepareConnection, runProgram, type Transport } from "../workflows/sshConnection.ts"
 
 const SsmLayer = preferProvided(Ssm, SsmLive)
 

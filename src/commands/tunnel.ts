@@ -8,14 +8,14 @@ import { Effect, Queue, Stream } from "effect"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Argument, Command } from "effect/cli"
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net"
-import { relay } from "../lib/ssm/relay.ts"
+import { relay } from "../workflows/relay.ts"
 import { Ec2 } from "../services/Ec2.ts"
-import { OperationFailed, UsageError } from "../services/Errors.ts"
+import { OperationFailed, UsageError } from "../errors.ts"
 import { Output } from "../services/Output.ts"
 import type { SessionDocument } from "../services/Ssm.ts"
 import { SsmSession } from "../services/SsmSession.ts"
 import { SshCommandLayer } from "./ssh.ts"
-import { checkSsmTarget } from "./sshConnect.ts"
+import { checkSsmTarget } from "../workflows/sshConnection.ts"
 
 export interface ForwardSpec {
   readonly localPort: number

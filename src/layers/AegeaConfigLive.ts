@@ -13,7 +13,7 @@ import { type ConfigMap, dottedKey, emptyMerged, type MergedConfig, mergeLayer, 
 import type { ConfigProblem, ParsedLayer } from "./configFile.ts"
 import { AegeaConfig, makeAegeaConfig, splitKey } from "../services/AegeaConfig.ts"
 import { validateConfig } from "../services/ConfigSchema.ts"
-import { ConfigError } from "../services/Errors.ts"
+import { ConfigError } from "../errors.ts"
 
 /** The environment variables the config depends on. */
 export interface ConfigEnvironment {

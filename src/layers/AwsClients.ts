@@ -4,7 +4,7 @@
  * on first use (a Live layer is only built when a command needs it).
  */
 import { Context, Effect, Layer } from "effect"
-import { ConfigError } from "../services/Errors.ts"
+import { ConfigError } from "../errors.ts"
 
 export interface AwsSettings {
   /** `--region`; falls back to AWS_REGION, AWS_DEFAULT_REGION, then the profile's region. */

@@ -4,7 +4,7 @@ import { AwsClients } from "./AwsClients.ts"
 import { call, client, paginate } from "./aws.ts"
 import * as map from "./batchMapping.ts"
 import { Batch, jobStatuses } from "../services/Batch.ts"
-import { type AwsError, ResourceNotFound } from "../services/Errors.ts"
+import { type AwsError, ResourceNotFound } from "../errors.ts"
 
 /** Batch reports a duplicate name as ClientException "... already exists". */
 const alreadyExists = (e: AwsError) => e._tag === "AwsInvalidRequest" && /already exists/i.test(e.awsMessage)

@@ -5,7 +5,7 @@ import { call } from "./aws.ts"
 import { Ec2InstanceConnect, type PublicKeyGrant } from "../services/Ec2InstanceConnect.ts"
 
 /** Build a client for one call and destroy it afterwards (each of these runs once per command). */
-const once = <C extends { destroy: () => void }, A>(make: () => C, use: (client: C) => Effect.Effect<A, import("../services/Errors.ts").AwsError>) =>
+const once = <C extends { destroy: () => void }, A>(make: () => C, use: (client: C) => Effect.Effect<A, import("../errors.ts").AwsError>) =>
   Effect.acquireUseRelease(Effect.sync(make), use, (c) => Effect.sync(() => c.destroy()))
 
 export const Ec2InstanceConnectLive: Layer.Layer<Ec2InstanceConnect, never, AwsClients> = Layer.effect(

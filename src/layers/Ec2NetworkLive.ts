@@ -3,7 +3,7 @@ import { Effect, Layer } from "effect"
 import { AwsClients } from "./AwsClients.ts"
 import { call, client } from "./aws.ts"
 import { Ec2Network } from "../services/Ec2Network.ts"
-import { ResourceNotFound } from "../services/Errors.ts"
+import { ResourceNotFound } from "../errors.ts"
 
 export const Ec2NetworkLive: Layer.Layer<Ec2Network, never, AwsClients> = Layer.effect(
   Ec2Network,

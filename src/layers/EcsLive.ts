@@ -4,7 +4,7 @@ import { AwsClients } from "./AwsClients.ts"
 import { call, client, paginate } from "./aws.ts"
 import * as map from "./ecsMapping.ts"
 import { Ecs, logLocationOf, type Task } from "../services/Ecs.ts"
-import { AwsInvalidRequest, ResourceNotFound } from "../services/Errors.ts"
+import { AwsInvalidRequest, ResourceNotFound } from "../errors.ts"
 
 /** DescribeTasks takes at most 100 tasks per call. */
 const describeChunk = 100

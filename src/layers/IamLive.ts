@@ -48,7 +48,7 @@ export const IamLive: Layer.Layer<Iam, never, AwsClients> = Layer.effect(
           Effect.catchTag("AwsNotFound", () => Effect.succeed(Option.none<string>()))
         )
 
-    const ensureRole = (spec: RoleSpec): Effect.Effect<Ensured<Role>, import("../services/Errors.ts").AwsError> =>
+    const ensureRole = (spec: RoleSpec): Effect.Effect<Ensured<Role>, import("../errors.ts").AwsError> =>
       Effect.gen(function*() {
         let arn = Option.getOrUndefined(yield* getRole(spec.name))
         let created = false

@@ -3,7 +3,7 @@ import { Effect, Layer } from "effect"
 import { AwsClients } from "./AwsClients.ts"
 import { call, client, paginate } from "./aws.ts"
 import * as map from "./logsMapping.ts"
-import { AwsNotFound } from "../services/Errors.ts"
+import { AwsNotFound } from "../errors.ts"
 import { afterMatch, type EventQuery, Logs } from "../services/Logs.ts"
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000)

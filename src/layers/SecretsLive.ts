@@ -8,7 +8,7 @@
 import { Effect, Layer, Redacted } from "effect"
 import { AwsClients } from "./AwsClients.ts"
 import { call, client, paginate } from "./aws.ts"
-import type { AwsError } from "../services/Errors.ts"
+import type { AwsError } from "../errors.ts"
 import {
   type DeleteOptions,
   type SecretDescription,

@@ -4,7 +4,7 @@ import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { delimiter, dirname, isAbsolute, join } from "node:path"
-import { OperationFailed } from "../services/Errors.ts"
+import { OperationFailed } from "../errors.ts"
 import { Ssh } from "../services/Ssh.ts"
 
 const findOnPath = (program: string): string | undefined => {

@@ -99,6 +99,12 @@ export const SsmLive: Layer.Layer<Ssm, never, AwsClients> = Layer.effect(
           Effect.asVoid
         )
 
-    return Ssm.of({ getParameter, agentInfo, startSession, terminateSession, sendCommand, commandInvocation, cancelCommand })
+    const endpoint = {
+      region: env.region,
+      profile: env.profile,
+      endpointUrl: env.endpointUrl,
+      ssmUrl: process.env.AWS_ENDPOINT_URL_SSM ?? env.endpointUrl ?? `https://ssm.${env.region}.amazonaws.com`
+    }
+    return Ssm.of({ endpoint, getParameter, agentInfo, startSession, terminateSession, sendCommand, commandInvocation, cancelCommand })
   })
 )

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto"
 import type WebSocketType from "ws"
 import { type ChannelEvent, ChannelProtocol } from "../lib/ssm/protocol.ts"
 import { Flag, openDataChannelJson } from "../lib/ssm/payloads.ts"
-import { OperationFailed } from "../services/Errors.ts"
+import { OperationFailed } from "../errors.ts"
 import { Ssm, type SessionTicket } from "../services/Ssm.ts"
 import { type DataChannel, SsmSession } from "../services/SsmSession.ts"
 

@@ -14,7 +14,7 @@ import {
   AwsNotFound,
   AwsThrottled,
   AwsUnavailable
-} from "../services/Errors.ts"
+} from "../errors.ts"
 
 export type Category = "credentials" | "access-denied" | "not-found" | "throttling" | "unavailable" | "invalid"
 

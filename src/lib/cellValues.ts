@@ -3,7 +3,7 @@
  * times, "k=v" tags, human byte sizes), as a JSON/YAML value, or as one CSV/TSV field. Pure.
  * The choices for each kind are listed at the top of `table.ts`.
  */
-import type { ColumnKind, Row } from "../services/Output.ts"
+import type { ColumnKind, Row } from "./columns.ts"
 import { humanBytes, relativeTime } from "./relativeTime.ts"
 
 /** The value at a key of the row, or at a dotted path into it ("placement.availabilityZone"). */

@@ -9,7 +9,7 @@
 import { gunzipSync, gzipSync } from "node:zlib"
 import { loadYaml } from "./yamlModule.ts"
 import { Effect, Redacted } from "effect"
-import { UsageError } from "../services/Errors.ts"
+import { UsageError } from "../errors.ts"
 import type { HostKey } from "./hostKey.ts"
 
 export type CloudConfig = { readonly [key: string]: unknown }

@@ -12,7 +12,7 @@
  */
 import { gzipSync } from "node:zlib"
 import { Effect } from "effect"
-import { UsageError } from "../services/Errors.ts"
+import { UsageError } from "../errors.ts"
 
 export const payloadVariable = "AEGEA_EXECUTE_PAYLOAD"
 export const batchPayloadLimit = 24 * 1024

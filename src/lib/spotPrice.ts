@@ -4,7 +4,13 @@
  * needs no Pricing API call; the Python aegea's 1.2x on-demand bid could never be charged anyway,
  * since spot instances never cost more than on-demand.
  */
-import type { SpotPrice } from "../services/Ec2Launch.ts"
+
+export interface SpotPrice {
+  readonly availabilityZone: string
+  /** USD per hour. */
+  readonly price: number
+  readonly timestamp: Date
+}
 
 /** The latest price of each zone. */
 export const latestPrices = (history: ReadonlyArray<SpotPrice>): ReadonlyMap<string, SpotPrice> => {

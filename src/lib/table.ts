@@ -13,8 +13,8 @@
  *   can neither break the alignment nor inject terminal escapes.
  */
 import { Option, Result } from "effect"
-import { UsageError } from "../services/Errors.ts"
-import type { ColumnKind, OutputSettings, Row, TableSpec } from "../services/Output.ts"
+import { UsageError } from "../errors.ts"
+import type { ColumnKind, OutputSettings, Row, TableSpec } from "./columns.ts"
 import { asDate, controlCharacters, flatField, isMissing, machineValue, plainText, tableCell, toPlain, valueAt } from "./cellValues.ts"
 import { csvLine, delimitedText, tsvLine } from "./csv.ts"
 

@@ -5,7 +5,7 @@
  * without a zone are UTC, like the timestamps aegea prints. Pure: "now" is passed in.
  */
 import { Effect } from "effect"
-import { UsageError } from "../services/Errors.ts"
+import { UsageError } from "../errors.ts"
 
 const unitMillis: Readonly<Record<string, number>> = {
   s: 1_000,

@@ -6,7 +6,7 @@
  */
 import { Context, type Effect, Option } from "effect"
 import { type ConfigMap, dottedKey, isConfigMap, leaves, type MergedConfig, sourceOf, valueAt } from "../lib/merge.ts"
-import type { ConfigError } from "./Errors.ts"
+import type { ConfigError } from "../errors.ts"
 
 export interface ConfigEntry {
   /** Dotted key, e.g. "ls.columns" or "batch_submit.memory". */

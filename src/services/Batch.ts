@@ -4,7 +4,7 @@
  * so `--dry-run` prints exactly what the live layer sends.
  */
 import { Context, type Effect, Schema, type Stream } from "effect"
-import type { AwsError, ResourceNotFound } from "./Errors.ts"
+import type { AwsError, ResourceNotFound } from "../errors.ts"
 import type { Ensured } from "./Iam.ts"
 
 export type { Ensured } from "./Iam.ts"

@@ -4,7 +4,7 @@
  * unit; rounding is for tables only (see lib/costPivot.ts). Dates are "YYYY-MM-DD", end exclusive.
  */
 import { Context, type Effect, Schema } from "effect"
-import type { AwsError } from "./Errors.ts"
+import type { AwsError } from "../errors.ts"
 
 export const CostMetric = Schema.Literals([
   "UnblendedCost",

@@ -4,7 +4,7 @@
  * a time); domain types are Schemas, so a user's program can decode and encode them too.
  */
 import { Context, type Duration, Effect, Schedule, Schema, Stream } from "effect"
-import { AmbiguousName, type AwsError, OperationFailed, ResourceNotFound } from "./Errors.ts"
+import { AmbiguousName, type AwsError, OperationFailed, ResourceNotFound } from "../errors.ts"
 
 const Tags = Schema.Record(Schema.String, Schema.String)
 const optionalString = Schema.optional(Schema.String)

@@ -3,7 +3,7 @@
  * seconds, and the caller's IAM name from which aegea derives the default OS user.
  */
 import { Context, type Effect } from "effect"
-import type { AwsError } from "./Errors.ts"
+import type { AwsError } from "../errors.ts"
 
 export interface PublicKeyGrant {
   readonly instanceId: string

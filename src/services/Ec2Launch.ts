@@ -2,9 +2,10 @@
  * What `aegea launch` needs from EC2 beyond listing: image lookup with filters, RunInstances, and
  * spot price history. Networking (default VPC, security groups) is Ec2Network's.
  */
+import type { SpotPrice } from "../lib/spotPrice.ts"
 import { Context, type Effect, Schema } from "effect"
 import { Image, type Instance } from "./Ec2.ts"
-import type { AwsError } from "./Errors.ts"
+import type { AwsError } from "../errors.ts"
 
 const optionalString = Schema.optional(Schema.String)
 
@@ -50,12 +51,7 @@ export interface RunInstanceRequest {
   readonly clientToken: string
 }
 
-export interface SpotPrice {
-  readonly availabilityZone: string
-  /** USD per hour. */
-  readonly price: number
-  readonly timestamp: Date
-}
+export type { SpotPrice }
 
 export class Ec2Launch extends Context.Service<Ec2Launch, {
   /** Images matching the query, in no particular order; unknown ids give an empty list. */

@@ -3,7 +3,7 @@
  * its subnets, and security groups created on demand.
  */
 import { Context, type Effect } from "effect"
-import type { AwsError, ResourceNotFound } from "./Errors.ts"
+import type { AwsError, ResourceNotFound } from "../errors.ts"
 
 export interface DefaultNetwork {
   readonly vpcId: string

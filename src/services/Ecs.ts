@@ -4,9 +4,11 @@
  * the live layer sends.
  */
 import { Context, type Effect, Option, Schema, type Stream } from "effect"
-import type { AwsError, ResourceNotFound } from "./Errors.ts"
+import type { AwsError, ResourceNotFound } from "../errors.ts"
 import type { Ensured } from "./Iam.ts"
-import type { RegisterTaskDefinitionRequest, RunTaskRequest } from "./ecsRequests.ts"
+import { containerName, logStreamPrefix, type RegisterTaskDefinitionRequest, type RunTaskRequest } from "./ecsRequests.ts"
+
+export { containerName, logStreamPrefix }
 
 const optionalString = Schema.optional(Schema.String)
 
@@ -115,8 +117,6 @@ export const logLocationOf = (
 
 export const defaultClusterName = "aegea_ecs"
 /** The name of the container in aegea's task definitions (and so in log stream names). */
-export const containerName = "aegea"
-export const logStreamPrefix = "aegea"
 /** The log group of `aegea ecs run` tasks. */
 export const defaultTaskLogGroup = "/aegea/ecs"
 

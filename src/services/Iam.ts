@@ -4,7 +4,7 @@
  * (`secrets grant`). Policies are JSON documents.
  */
 import { Context, type Effect, type Option } from "effect"
-import type { AwsError } from "./Errors.ts"
+import type { AwsError } from "../errors.ts"
 
 /** The result of an idempotent create: `created` is false when it already existed. */
 export interface Ensured<A> {

@@ -3,7 +3,7 @@
  * queries and S3 exports. Shared by `aegea logs`/`grep` and by `batch`/`ecs` watch (job logs).
  */
 import { Context, Schema, type Effect, type Stream } from "effect"
-import type { AwsError } from "./Errors.ts"
+import type { AwsError } from "../errors.ts"
 
 const optionalString = Schema.optional(Schema.String)
 

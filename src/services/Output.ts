@@ -3,42 +3,13 @@
  * `Date`, tags as `Record<string, string>`) and a spec of default columns to `Output.table`; the
  * format, `--columns`, `--sort-by` and colour come from the global flags. Nothing else writes stdout.
  */
-import { Context, type Effect, type Option } from "effect"
-import type { UsageError } from "./Errors.ts"
+import { Clock, Context, Effect } from "effect"
+import type { UsageError } from "../errors.ts"
+import type { OutputSettings, Row, TableSpec } from "../lib/columns.ts"
+import { renderDocument, renderListing } from "../lib/table.ts"
+import { loadYaml } from "../lib/yamlModule.ts"
 
-export type OutputFormat = "table" | "json" | "yaml" | "csv" | "tsv"
-
-/** How a column's values render: relative times and k=v tags in tables, ISO/objects in machine formats. */
-export type ColumnKind = "id" | "name" | "state" | "time" | "tags" | "bytes" | "number" | "text"
-
-export interface ColumnSpec {
-  /** A key of the row, or a dotted path into it ("placement.availabilityZone", "tags.Owner"). */
-  readonly key: string
-  /** Header shown in tables; defaults to the key. Machine formats always use the key. */
-  readonly header?: string
-  readonly kind?: ColumnKind
-}
-
-export interface TableSpec {
-  /** Columns shown when `--columns` is not given, in order. */
-  readonly columns: ReadonlyArray<ColumnSpec>
-  /** Kinds of other keys a user may ask for with `--columns` (by top-level key or dotted path). */
-  readonly kinds?: Readonly<Record<string, ColumnKind>>
-}
-
-export type Row = Readonly<Record<string, unknown>>
-
-export interface OutputSettings {
-  readonly format: OutputFormat
-  /** `--columns a,b.c`; replaces the default columns. */
-  readonly columns: Option.Option<ReadonlyArray<string>>
-  /** `--sort-by COL[:desc]`. */
-  readonly sortBy: Option.Option<{ readonly key: string; readonly descending: boolean }>
-  /** Colours for states: only on a TTY, never with NO_COLOR or --no-color. */
-  readonly color: boolean
-  /** Terminal width for fitting tables; undefined when stdout is not a TTY (no truncation). */
-  readonly width: number | undefined
-}
+export type { ColumnKind, ColumnSpec, OutputFormat, OutputSettings, Row, TableSpec } from "../lib/columns.ts"
 
 export class Output extends Context.Service<Output, {
   readonly settings: OutputSettings
@@ -53,3 +24,42 @@ export class Output extends Context.Service<Output, {
   /** Warn the user (stderr, prefixed "warning: "). */
   readonly warn: (message: string) => Effect.Effect<void>
 }>()("aegea/Output") {}
+
+/** Where an Output service writes: whole chunks of text, newlines included. */
+export interface OutputStreams {
+  readonly stdout: (text: string) => void
+  readonly stderr: (text: string) => void
+}
+
+const loadStringify = loadYaml.pipe(
+  Effect.map((yaml) => (value: unknown) => yaml.stringify(value, { lineWidth: 0 }))
+)
+
+const yamlUnused = (): string => {
+  throw new Error("YAML stringify called for a non-YAML format")
+}
+
+/** The Output service over two write functions; shared by the live and the test layers. */
+export const makeOutput = (settings: OutputSettings, streams: OutputStreams): Output["Service"] => {
+  const stringifyYamlFor = (needed: boolean) => (needed ? loadStringify : Effect.succeed(yamlUnused))
+  return Output.of({
+    settings,
+    table: Effect.fn("Output.table")(function*(rows: ReadonlyArray<Row>, spec: TableSpec) {
+      const now = yield* Clock.currentTimeMillis
+      const stringifyYaml = yield* stringifyYamlFor(settings.format === "yaml")
+      const hidden: Array<string> = []
+      const text = yield* Effect.fromResult(renderListing(rows, spec, settings, now, stringifyYaml, hidden))
+      streams.stdout(text)
+      if (hidden.length > 0) {
+        streams.stderr(`(${hidden.join(", ")} left out to fit the terminal; widen it, or choose with --columns)\n`)
+      }
+    }),
+    document: Effect.fn("Output.document")(function*(value: unknown) {
+      const stringifyYaml = yield* stringifyYamlFor(settings.format === "yaml" || settings.format === "table")
+      streams.stdout(renderDocument(value, settings.format, stringifyYaml))
+    }),
+    text: (line) => Effect.sync(() => streams.stdout(line + "\n")),
+    info: (message) => Effect.sync(() => streams.stderr(message + "\n")),
+    warn: (message) => Effect.sync(() => streams.stderr(`warning: ${message}\n`))
+  })
+}

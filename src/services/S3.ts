@@ -3,7 +3,7 @@
  * prefix, and their bytes. Nothing more.
  */
 import { Context, type Effect, type Stream } from "effect"
-import type { AwsError } from "./Errors.ts"
+import type { AwsError } from "../errors.ts"
 
 export interface S3Object {
   readonly key: string

@@ -4,7 +4,7 @@
  * Only `Redacted.value` at the single place that prints a value (`secrets get`) reveals it.
  */
 import { Context, type Effect, type Redacted, Schema, type Stream } from "effect"
-import { type AwsError, ResourceNotFound } from "./Errors.ts"
+import { type AwsError, ResourceNotFound } from "../errors.ts"
 
 const optionalString = Schema.optional(Schema.String)
 

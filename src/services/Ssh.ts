@@ -4,7 +4,7 @@
  * (known_hosts, session tickets) that disappear when the scope closes.
  */
 import { Context, type Effect, type Option, type Scope } from "effect"
-import type { OperationFailed } from "./Errors.ts"
+import type { OperationFailed } from "../errors.ts"
 
 export interface RunOptions {
   /** Extra environment variables for the child (the rest is inherited). */

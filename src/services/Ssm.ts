@@ -4,7 +4,7 @@
  * Run Command.
  */
 import { Context, type Effect, type Option, type Redacted, Schema } from "effect"
-import type { AwsError } from "./Errors.ts"
+import type { AwsError } from "../errors.ts"
 
 export const AgentInfo = Schema.Struct({
   instanceId: Schema.String,
@@ -59,7 +59,18 @@ export const sessionRequest = (document: SessionDocument): {
     : { documentName: "AWS-StartPortForwardingSessionToRemoteHost", parameters: { ...base, host: [document.host] } }
 }
 
+/** Where SSM requests go, as a child process (`aegea ssm-proxy`, the Session Manager plugin) must be told. */
+export interface SsmEndpoint {
+  readonly region: string
+  readonly profile: string | undefined
+  /** `--endpoint-url` (every service), when given. */
+  readonly endpointUrl: string | undefined
+  /** The URL of the SSM API itself. */
+  readonly ssmUrl: string
+}
+
 export class Ssm extends Context.Service<Ssm, {
+  readonly endpoint: SsmEndpoint
   /** A parameter's value (public ones such as /aws/service/...), or none when it does not exist. */
   readonly getParameter: (name: string) => Effect.Effect<Option.Option<string>, AwsError>
   /** The SSM agent's registration for an instance, or none when the agent never registered. */

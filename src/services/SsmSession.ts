@@ -5,7 +5,7 @@
  * and calls ssm:TerminateSession.
  */
 import { Context, type Effect, type Scope, type Stream } from "effect"
-import type { AwsError, OperationFailed } from "./Errors.ts"
+import type { AwsError, OperationFailed } from "../errors.ts"
 import type { SessionDocument, SessionTicket } from "./Ssm.ts"
 
 export interface DataChannel {

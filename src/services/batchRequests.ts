@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import { definitionName } from "../lib/definitionHash.ts"
 import { fargateSizeProblem } from "../lib/fargateSizes.ts"
 import { containerCommand } from "../lib/shellCommand.ts"
-import { UsageError } from "./Errors.ts"
+import { UsageError } from "../errors.ts"
 
 export type Platform = "FARGATE" | "EC2"
 

@@ -6,8 +6,11 @@ import { Effect } from "effect"
 import { definitionName } from "../lib/definitionHash.ts"
 import { fargateSizeProblem } from "../lib/fargateSizes.ts"
 import { containerCommand } from "../lib/shellCommand.ts"
-import { containerName, logStreamPrefix } from "./Ecs.ts"
-import { UsageError } from "./Errors.ts"
+import { UsageError } from "../errors.ts"
+
+/** The container aegea runs in its task definitions, and the awslogs stream prefix it sets. */
+export const containerName = "aegea"
+export const logStreamPrefix = "aegea"
 
 export interface TaskShape {
   readonly image: string

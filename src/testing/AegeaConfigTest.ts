@@ -6,7 +6,7 @@
 import { Effect, Layer, Result } from "effect"
 import { type ConfigMap, emptyMerged, mergeLayer } from "../lib/merge.ts"
 import { AegeaConfig, makeAegeaConfig } from "../services/AegeaConfig.ts"
-import { ConfigError } from "../services/Errors.ts"
+import { ConfigError } from "../errors.ts"
 
 export const layerFromValue = (
   value: ConfigMap,

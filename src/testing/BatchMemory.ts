@@ -20,7 +20,7 @@ import {
   jobStatuses
 } from "../services/Batch.ts"
 import type { RegisterJobDefinitionRequest, SubmitJobRequest } from "../services/batchRequests.ts"
-import { AwsInvalidRequest, ResourceNotFound } from "../services/Errors.ts"
+import { AwsInvalidRequest, ResourceNotFound } from "../errors.ts"
 import { LogsMemoryState } from "./LogsMemory.ts"
 
 /** How a submitted job behaves. */

@@ -5,7 +5,7 @@
  */
 import { Context, Effect, Layer, Ref } from "effect"
 import { CostExplorer, type CostPeriod, type CostQuery, type Forecast, type ForecastQuery } from "../services/CostExplorer.ts"
-import { AwsInvalidRequest } from "../services/Errors.ts"
+import { AwsInvalidRequest } from "../errors.ts"
 
 export interface CostExplorerSeed {
   /** Returned by costAndUsage (periods whose start lies in [start, end)). */

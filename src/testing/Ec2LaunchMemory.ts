@@ -1,7 +1,7 @@
 /** Ec2Launch in memory, over Ec2Memory: image lookup, RunInstances (idempotent by client token), spot prices. */
 import { Clock, Context, Effect, Layer, Ref, Stream } from "effect"
 import { Ec2, type Image } from "../services/Ec2.ts"
-import { AwsInvalidRequest } from "../services/Errors.ts"
+import { AwsInvalidRequest } from "../errors.ts"
 import { Ec2Launch, type LaunchImage, type RunInstanceRequest, type SpotPrice } from "../services/Ec2Launch.ts"
 import { Ec2MemoryState, makeInstance } from "./Ec2Memory.ts"
 

@@ -4,7 +4,7 @@
  */
 import { Clock, Context, Duration, Effect, Layer, Option, Ref, Stream } from "effect"
 import { Ec2, type Image, type Instance, type InstanceFilter, type InstanceState, type KeyPair, resolveInstanceWith, type SecurityGroupRule, type Snapshot, type StateAction, type Subnet, targetState, type Volume, type Vpc, type Zone } from "../services/Ec2.ts"
-import { AwsInvalidRequest, AwsNotFound, ResourceNotFound } from "../services/Errors.ts"
+import { AwsInvalidRequest, AwsNotFound, ResourceNotFound } from "../errors.ts"
 
 export interface Ec2Seed {
   readonly region?: string

@@ -1,7 +1,7 @@
 /** Ec2Network in memory: a default VPC (or none), and security groups created on demand. */
 import { Effect, Layer, Ref } from "effect"
 import { type DefaultNetwork, Ec2Network } from "../services/Ec2Network.ts"
-import { ResourceNotFound } from "../services/Errors.ts"
+import { ResourceNotFound } from "../errors.ts"
 
 export const Ec2NetworkMemory = {
   /** A default VPC `vpc-default` with subnets `subnet-a`..`subnet-c` unless `network` is given (null: no default VPC). */

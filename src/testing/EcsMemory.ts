@@ -9,7 +9,7 @@
 import { Clock, Context, Duration, Effect, Layer, Option, Ref, Stream } from "effect"
 import { type Cluster, Ecs, logLocationOf, type Task, type TaskDefinitionRef } from "../services/Ecs.ts"
 import type { RegisterTaskDefinitionRequest, RunTaskRequest } from "../services/ecsRequests.ts"
-import { AwsInvalidRequest, AwsNotFound, ResourceNotFound } from "../services/Errors.ts"
+import { AwsInvalidRequest, AwsNotFound, ResourceNotFound } from "../errors.ts"
 import { LogsMemoryState } from "./LogsMemory.ts"
 
 /** How a started task behaves. */

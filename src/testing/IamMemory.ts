@@ -4,7 +4,7 @@
  * through `IamMemoryState`. A missing principal fails with AwsNotFound (NoSuchEntity), as AWS does.
  */
 import { Context, Effect, Layer, Option, Ref } from "effect"
-import { AwsNotFound } from "../services/Errors.ts"
+import { AwsNotFound } from "../errors.ts"
 import { Iam, type PolicyDocument, type Principal, type PrincipalKind, type RoleSpec } from "../services/Iam.ts"
 
 export interface IamSeed {

@@ -6,7 +6,7 @@
  */
 import { gzipSync } from "node:zlib"
 import { Clock, Context, Duration, Effect, Layer, Option, Ref, Stream } from "effect"
-import { AwsInvalidRequest, AwsNotFound, AwsThrottled } from "../services/Errors.ts"
+import { AwsInvalidRequest, AwsNotFound, AwsThrottled } from "../errors.ts"
 import { afterMatch, type ExportStatus, type ExportTask, type LogEvent, Logs, type QueryRow, type QueryStatus } from "../services/Logs.ts"
 import { S3MemoryState } from "./S3Memory.ts"
 import { matchesFilterPattern, parseInsightsQuery, runInsightsQuery } from "./logsMemoryQuery.ts"

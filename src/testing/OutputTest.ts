@@ -9,8 +9,7 @@
  * and no width limit (like a pipe).
  */
 import { Context, Effect, Layer, Option } from "effect"
-import { makeOutput } from "../layers/OutputLive.ts"
-import { Output, type OutputSettings } from "../services/Output.ts"
+import { makeOutput, Output, type OutputSettings } from "../services/Output.ts"
 
 export class OutputCapture extends Context.Service<OutputCapture, {
   /** Everything written to stdout, as lines (without their "\n"). */

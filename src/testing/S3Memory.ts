@@ -1,6 +1,6 @@
 /** An in-memory S3 for tests: buckets with their policy, encryption flag and objects. */
 import { Context, Effect, Layer, Option, Ref, Stream } from "effect"
-import { AwsNotFound } from "../services/Errors.ts"
+import { AwsNotFound } from "../errors.ts"
 import { logExportBucketPolicy, S3 } from "../services/S3.ts"
 
 export interface MemoryBucket {

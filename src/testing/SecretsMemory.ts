@@ -5,7 +5,7 @@
  * `Redacted`. `SecretsMemoryState.values` reveals stored values to a test (never to the CLI).
  */
 import { Clock, Context, Effect, Layer, Redacted, Ref, Stream } from "effect"
-import { AwsInvalidRequest } from "../services/Errors.ts"
+import { AwsInvalidRequest } from "../errors.ts"
 import {
   type DeleteOptions,
   recoveryDaysRange,

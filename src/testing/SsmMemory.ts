@@ -4,7 +4,7 @@
  * whose output appears step by step on Effect's Clock (so polling is tested with TestClock).
  */
 import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Ref } from "effect"
-import { AwsAccessDenied, AwsInvalidRequest } from "../services/Errors.ts"
+import { AwsAccessDenied, AwsInvalidRequest } from "../errors.ts"
 import { type AgentInfo, type CommandInvocation, type SessionDocument, Ssm } from "../services/Ssm.ts"
 
 /** What a command prints, step by step, and how it ends. */
@@ -110,6 +110,7 @@ export const SsmMemory = {
             return found
           })
         const ssm = Ssm.of({
+          endpoint: { region: "us-east-1", profile: undefined, endpointUrl: undefined, ssmUrl: "https://ssm.us-east-1.amazonaws.com" },
           getParameter: (name) => record("GetParameter").pipe(Effect.as(Option.fromUndefinedOr(parameters[name]))),
           agentInfo: (instanceId) =>
             record("DescribeInstanceInformation").pipe(

@@ -6,12 +6,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, type Layer, Option, Stream } from "effect"
 import { Batch, defaultJobLogGroup, defaultQueueName } from "../../src/services/Batch.ts"
-import { submitBatchJob } from "../../src/services/batchSubmit.ts"
+import { submitBatchJob } from "../../src/workflows/batchSubmit.ts"
 import type { Ec2Network } from "../../src/services/Ec2Network.ts"
 import type { Iam } from "../../src/services/Iam.ts"
 import type { Logs } from "../../src/services/Logs.ts"
 import type { Output } from "../../src/services/Output.ts"
-import { jobOutcome, watchJob } from "../../src/services/watchJob.ts"
+import { jobOutcome, watchJob } from "../../src/workflows/watchJob.ts"
 import type { OutputCapture } from "../../src/testing/OutputTest.ts"
 
 export type BatchContractLayer = Layer.Layer<Batch | Iam | Logs | Ec2Network | Output | OutputCapture>

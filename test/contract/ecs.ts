@@ -7,11 +7,11 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, type Layer, Option, Stream } from "effect"
 import type { Ec2Network } from "../../src/services/Ec2Network.ts"
 import { defaultClusterName, defaultTaskLogGroup, Ecs } from "../../src/services/Ecs.ts"
-import { runEcsTask, type RunInput } from "../../src/services/ecsRun.ts"
+import { runEcsTask, type RunInput } from "../../src/workflows/ecsRun.ts"
 import type { Iam } from "../../src/services/Iam.ts"
 import { Logs } from "../../src/services/Logs.ts"
 import type { Output } from "../../src/services/Output.ts"
-import { taskOutcome, watchTask } from "../../src/services/watchTask.ts"
+import { taskOutcome, watchTask } from "../../src/workflows/watchTask.ts"
 import type { OutputCapture } from "../../src/testing/OutputTest.ts"
 
 type Services = Ecs | Iam | Logs | Ec2Network | Output | OutputCapture

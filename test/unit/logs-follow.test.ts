@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Ref, Stream } from "effect"
 import { TestClock } from "effect/testing"
-import { followDelay, followEvents } from "../../src/lib/followEvents.ts"
+import { followDelay, followEvents } from "../../src/workflows/followEvents.ts"
 import { type LogEvent, Logs } from "../../src/services/Logs.ts"
 import { LogsMemory, LogsMemoryState } from "../../src/testing/LogsMemory.ts"
 

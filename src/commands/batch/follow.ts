@@ -1,7 +1,7 @@
 /** Watching a job from a command: exit with its exit code; on Ctrl-C, terminate it when asked to. */
 import { Effect } from "effect"
 import { Batch } from "../../services/Batch.ts"
-import { jobOutcome, watchJob } from "../../services/watchJob.ts"
+import { jobOutcome, watchJob } from "../../workflows/watchJob.ts"
 import { watchStoppingOnInterrupt } from "../confirm.ts"
 
 export const interruptReason = "Terminated by aegea (watch interrupted)"

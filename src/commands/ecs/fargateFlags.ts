@@ -4,7 +4,7 @@
  * numbers or strings (the Python aegea wrote "1 vCPU" and "2 GB").
  */
 import { Effect } from "effect"
-import { UsageError } from "../../services/Errors.ts"
+import { UsageError } from "../../errors.ts"
 
 const numberWithUnit = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i
 

@@ -1,7 +1,7 @@
 /** Watching a task from a command: exit with its container's exit code; on Ctrl-C, stop it when asked to. */
 import { Effect } from "effect"
 import { Ecs } from "../../services/Ecs.ts"
-import { taskOutcome, watchTask } from "../../services/watchTask.ts"
+import { taskOutcome, watchTask } from "../../workflows/watchTask.ts"
 import { watchStoppingOnInterrupt } from "../confirm.ts"
 
 export const interruptReason = "Stopped by aegea (watch interrupted)"

@@ -3,10 +3,10 @@
  * (watchLoop.ts), explain a job stuck in RUNNABLE, and turn the end into an exit code.
  */
 import { type Duration, Effect, Stream } from "effect"
-import { Batch, defaultJobLogGroup, isFinished, type Job } from "./Batch.ts"
-import { type AwsError, OperationFailed, type ResourceNotFound } from "./Errors.ts"
-import type { Logs } from "./Logs.ts"
-import type { Output } from "./Output.ts"
+import { Batch, defaultJobLogGroup, isFinished, type Job } from "../services/Batch.ts"
+import { type AwsError, OperationFailed, type ResourceNotFound } from "../errors.ts"
+import type { Logs } from "../services/Logs.ts"
+import type { Output } from "../services/Output.ts"
 import { type Snapshot, watchLoop, type WatchPacing } from "./watchLoop.ts"
 
 export const jobLabel = (job: Pick<Job, "id" | "name">) => `job ${job.id} (${job.name})`

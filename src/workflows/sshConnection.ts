@@ -8,13 +8,12 @@ import { Effect, Option, Redacted } from "effect"
 import { writeFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"
-import { AwsClients } from "../layers/AwsClients.ts"
 import { hostKeyFromTags, knownHostsLine } from "../lib/hostKeys.ts"
 import { type ConnectionOptions, pluginProxyCommand, proxyCommand, type Target } from "../lib/sshArgs.ts"
 import { AegeaConfig } from "../services/AegeaConfig.ts"
 import { Ec2, type Instance } from "../services/Ec2.ts"
 import { Ec2InstanceConnect } from "../services/Ec2InstanceConnect.ts"
-import { OperationFailed, UsageError } from "../services/Errors.ts"
+import { OperationFailed, UsageError } from "../errors.ts"
 import { Output } from "../services/Output.ts"
 import { Ssh, linuxUserName } from "../services/Ssh.ts"
 import { Ssm } from "../services/Ssm.ts"
@@ -181,7 +180,6 @@ export const prepareConnection = (request: ConnectRequest) =>
       })
     }
 
-    const aws = yield* AwsClients
     const env: Record<string, string> = {}
     let proxy: string | undefined
     if (request.transport !== "direct") {
@@ -199,12 +197,10 @@ export const prepareConnection = (request: ConnectRequest) =>
           })
         }
       }
-      const settings = { region: aws.region, profile: aws.profile, endpointUrl: aws.endpointUrl }
+      const { region, profile, endpointUrl, ssmUrl } = ssm.endpoint
+      const settings = { region, profile, endpointUrl }
       proxy = request.transport === "ssm-plugin"
-        ? pluginProxyCommand(Option.getOrThrow(plugin), {
-          ...settings,
-          ssmEndpoint: process.env.AWS_ENDPOINT_URL_SSM ?? aws.endpointUrl ?? `https://ssm.${aws.region}.amazonaws.com`
-        }, [...resolved.values()][0]!.instance.id)
+        ? pluginProxyCommand(Option.getOrThrow(plugin), { ...settings, ssmEndpoint: ssmUrl }, [...resolved.values()][0]!.instance.id)
         : proxyCommand(currentAegea(), settings, dir)
     }
 

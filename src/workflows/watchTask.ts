@@ -1,9 +1,9 @@
 /** `ecs watch` and `ecs run --watch`: follow a Fargate task to STOPPED with its log lines, then its exit code. */
 import { Effect, Option } from "effect"
-import { containerName, defaultTaskLogGroup, Ecs, type Task, taskExitCode, taskIdOf, taskLogStream } from "./Ecs.ts"
-import { type AwsError, OperationFailed, type ResourceNotFound } from "./Errors.ts"
-import type { Logs } from "./Logs.ts"
-import type { Output } from "./Output.ts"
+import { containerName, defaultTaskLogGroup, Ecs, type Task, taskExitCode, taskIdOf, taskLogStream } from "../services/Ecs.ts"
+import { type AwsError, OperationFailed, type ResourceNotFound } from "../errors.ts"
+import type { Logs } from "../services/Logs.ts"
+import type { Output } from "../services/Output.ts"
 import { watchLoop, type WatchPacing } from "./watchLoop.ts"
 
 export const taskLabel = (task: Pick<Task, "id" | "cluster">) => `task ${task.id} (cluster ${task.cluster})`

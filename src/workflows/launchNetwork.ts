@@ -6,11 +6,11 @@
  */
 import { Clock, Effect, Stream } from "effect"
 import { cheapestZone } from "../lib/spotPrice.ts"
-import { Ec2 } from "./Ec2.ts"
-import { Ec2Network } from "./Ec2Network.ts"
-import { Ec2Launch } from "./Ec2Launch.ts"
-import { ResourceNotFound, UsageError } from "./Errors.ts"
-import type { LaunchSpec } from "./Launch.ts"
+import { Ec2 } from "../services/Ec2.ts"
+import { Ec2Network } from "../services/Ec2Network.ts"
+import { Ec2Launch } from "../services/Ec2Launch.ts"
+import { ResourceNotFound, UsageError } from "../errors.ts"
+import type { LaunchSpec } from "./launchSpec.ts"
 
 /** The default security group (no ingress rules), named as the Python aegea names it. */
 export const launchSecurityGroup = "aegea.launch"

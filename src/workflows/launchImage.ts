@@ -6,10 +6,10 @@
  */
 import { Effect, Option } from "effect"
 import { type Architecture, debianArchitecture } from "../lib/instanceTypes.ts"
-import { Ec2Launch, type LaunchImage } from "./Ec2Launch.ts"
-import { type AwsError, ResourceNotFound, UsageError } from "./Errors.ts"
-import { IamIdentity } from "./Iam.ts"
-import { Ssm } from "./Ssm.ts"
+import { Ec2Launch, type LaunchImage } from "../services/Ec2Launch.ts"
+import { type AwsError, ResourceNotFound, UsageError } from "../errors.ts"
+import { IamIdentity } from "../services/Iam.ts"
+import { Ssm } from "../services/Ssm.ts"
 
 export type AmiSource =
   /** --ami and/or --ami-tags: an id, or this account's images by name pattern and tags. */

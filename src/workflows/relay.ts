@@ -3,8 +3,8 @@
  * ProxyCommand, a TCP socket for a tunnel) until one side ends.
  */
 import { Effect, Stream } from "effect"
-import { OperationFailed } from "../../services/Errors.ts"
-import type { DataChannel } from "../../services/SsmSession.ts"
+import { OperationFailed } from "../errors.ts"
+import type { DataChannel } from "../services/SsmSession.ts"
 
 export interface RelayStreams {
   readonly input: NodeJS.ReadableStream

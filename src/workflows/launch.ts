@@ -16,50 +16,23 @@ import {
 } from "../lib/cloudInit.ts"
 import { generateHostKey, type HostKey, hostKeyTagNames, hostKeyTags } from "../lib/hostKey.ts"
 import { type Architecture, architectureOf } from "../lib/instanceTypes.ts"
-import { Ec2, type Instance } from "./Ec2.ts"
-import { Ec2Network } from "./Ec2Network.ts"
-import { type BlockDevice, Ec2Launch, type LaunchImage, type RunInstanceRequest } from "./Ec2Launch.ts"
+import { Ec2, type Instance } from "../services/Ec2.ts"
+import { Ec2Network } from "../services/Ec2Network.ts"
+import { type BlockDevice, Ec2Launch, type LaunchImage, type RunInstanceRequest } from "../services/Ec2Launch.ts"
 import { chooseSubnet, securityGroupIds } from "./launchNetwork.ts"
-import { type AwsError, OperationFailed, ResourceNotFound, UsageError } from "./Errors.ts"
-import { Iam, IamIdentity, launchRole } from "./Iam.ts"
-import { type AmiParameterPrefixes, type AmiSource, resolveImage } from "./launchImage.ts"
-import { Ssm } from "./Ssm.ts"
+import { type AwsError, OperationFailed, ResourceNotFound, UsageError } from "../errors.ts"
+import { Iam, IamIdentity, launchRole } from "../services/Iam.ts"
+import { resolveImage } from "./launchImage.ts"
+import { Ssm } from "../services/Ssm.ts"
+import type { LaunchSpec, StorageRequest } from "./launchSpec.ts"
 
 export { type AmiSource } from "./launchImage.ts"
 
 export { launchSecurityGroup } from "./launchNetwork.ts"
+export type { LaunchSpec, StorageRequest } from "./launchSpec.ts"
 
 /** The default role and instance profile, named as the Python aegea names them. */
 export const defaultLaunchRole = "aegea.launch"
-
-export interface StorageRequest {
-  /** "/" resizes the root volume; any other path is a new encrypted gp3 volume mounted there. */
-  readonly mountPoint: string
-  readonly sizeGiB: number
-}
-
-export interface LaunchSpec {
-  readonly name: string
-  readonly ami: AmiSource
-  readonly amiParameterPrefixes: AmiParameterPrefixes
-  readonly instanceType: string
-  /** A one-time spot instance; `maxPrice` absent = AWS's cap, the on-demand price. */
-  readonly spot?: { readonly maxPrice?: string }
-  readonly subnet?: string
-  readonly availabilityZone?: string
-  /** Names or sg- ids; empty = the `aegea.launch` group (created without ingress rules if missing). */
-  readonly securityGroups: ReadonlyArray<string>
-  /** Role and instance profile name; undefined = launch without an instance profile. */
-  readonly iamRole: string | undefined
-  /** Create/update the role and profile (false: they must exist). */
-  readonly manageIam: boolean
-  readonly storage: ReadonlyArray<StorageRequest>
-  readonly tags: Readonly<Record<string, string>>
-  readonly sshKeyName?: string
-  /** Merged in order after aegea's own parts: config launch.cloud_config, --user-data, --cloud-config-data. */
-  readonly userConfigs: ReadonlyArray<CloudConfig>
-  readonly clientToken?: string
-}
 
 export interface LaunchPlan {
   readonly name: string

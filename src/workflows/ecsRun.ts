@@ -6,8 +6,8 @@
  * RegisterTaskDefinition and RunTask requests and change nothing.
  */
 import { Effect, Option, Stream } from "effect"
-import { Ec2Network } from "./Ec2Network.ts"
-import { defaultClusterName, Ecs, type Task } from "./Ecs.ts"
+import { Ec2Network } from "../services/Ec2Network.ts"
+import { defaultClusterName, Ecs, type Task } from "../services/Ecs.ts"
 import {
   checkOverridesSize,
   checkTaskShape,
@@ -15,11 +15,11 @@ import {
   runTaskRequest,
   type TaskRun,
   type TaskShape
-} from "./ecsRequests.ts"
-import { type AwsError, ResourceNotFound, type UsageError } from "./Errors.ts"
-import { fargateExecutionRole, Iam } from "./Iam.ts"
-import { Logs } from "./Logs.ts"
-import { Output } from "./Output.ts"
+} from "../services/ecsRequests.ts"
+import { type AwsError, ResourceNotFound, type UsageError } from "../errors.ts"
+import { fargateExecutionRole, Iam } from "../services/Iam.ts"
+import { Logs } from "../services/Logs.ts"
+import { Output } from "../services/Output.ts"
 
 /** The security group of `ecs run` tasks unless --security-group names another. */
 export const defaultSecurityGroupName = "aegea_ecs"

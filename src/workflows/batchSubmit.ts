@@ -5,7 +5,7 @@
  * the exact RegisterJobDefinition and SubmitJob requests and change nothing.
  */
 import { Effect, Option, Schedule, Stream } from "effect"
-import { Batch, type ComputeEnvironment, defaultQueueName, type JobQueue, type SubmittedJob } from "./Batch.ts"
+import { Batch, type ComputeEnvironment, defaultQueueName, type JobQueue, type SubmittedJob } from "../services/Batch.ts"
 import {
   checkContainerShape,
   checkJobName,
@@ -14,12 +14,12 @@ import {
   type JobRun,
   registerJobDefinitionRequest,
   submitJobRequest
-} from "./batchRequests.ts"
-import { Ec2Network } from "./Ec2Network.ts"
-import { type AwsError, OperationFailed, ResourceNotFound, type UsageError } from "./Errors.ts"
-import { fargateExecutionRole, Iam } from "./Iam.ts"
-import { Logs } from "./Logs.ts"
-import { Output } from "./Output.ts"
+} from "../services/batchRequests.ts"
+import { Ec2Network } from "../services/Ec2Network.ts"
+import { type AwsError, OperationFailed, ResourceNotFound, type UsageError } from "../errors.ts"
+import { fargateExecutionRole, Iam } from "../services/Iam.ts"
+import { Logs } from "../services/Logs.ts"
+import { Output } from "../services/Output.ts"
 
 export interface SubmitInput {
   readonly shape: Omit<ContainerShape, "executionRoleArn">

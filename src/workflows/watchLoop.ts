@@ -5,9 +5,9 @@
  * when nothing happens and when AWS throttles, and drain the last lines after it stops.
  */
 import { Clock, Duration, Effect } from "effect"
-import { type AwsError, OperationFailed } from "./Errors.ts"
-import { Logs } from "./Logs.ts"
-import { Output } from "./Output.ts"
+import { type AwsError, OperationFailed } from "../errors.ts"
+import { Logs } from "../services/Logs.ts"
+import { Output } from "../services/Output.ts"
 
 export interface Snapshot {
   readonly status: string

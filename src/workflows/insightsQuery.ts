@@ -3,7 +3,7 @@
  * interruption or failure), GetQueryResults is polled on a Schedule until the status is final.
  */
 import { Duration, Effect, Exit, Schedule } from "effect"
-import { type AwsError, OperationFailed } from "../services/Errors.ts"
+import { type AwsError, OperationFailed } from "../errors.ts"
 import type { InsightsQuery, Logs, QueryResults, QueryRow, QueryStatus } from "../services/Logs.ts"
 
 type QueryApi = Pick<Logs["Service"], "startQuery" | "queryResults" | "stopQuery">

@@ -1,0 +1,39 @@
+/**
+ * The shapes of tabular output, shared by the renderer (table.ts), the cell formatting (cellValues.ts)
+ * and the Output service: rows, column specs and the settings the global flags choose.
+ */
+import type { Option } from "effect"
+
+export type OutputFormat = "table" | "json" | "yaml" | "csv" | "tsv"
+
+/** How a column's values render: relative times and k=v tags in tables, ISO/objects in machine formats. */
+export type ColumnKind = "id" | "name" | "state" | "time" | "tags" | "bytes" | "number" | "text"
+
+export interface ColumnSpec {
+  /** A key of the row, or a dotted path into it ("placement.availabilityZone", "tags.Owner"). */
+  readonly key: string
+  /** Header shown in tables; defaults to the key. Machine formats always use the key. */
+  readonly header?: string
+  readonly kind?: ColumnKind
+}
+
+export interface TableSpec {
+  /** Columns shown when `--columns` is not given, in order. */
+  readonly columns: ReadonlyArray<ColumnSpec>
+  /** Kinds of other keys a user may ask for with `--columns` (by top-level key or dotted path). */
+  readonly kinds?: Readonly<Record<string, ColumnKind>>
+}
+
+export type Row = Readonly<Record<string, unknown>>
+
+export interface OutputSettings {
+  readonly format: OutputFormat
+  /** `--columns a,b.c`; replaces the default columns. */
+  readonly columns: Option.Option<ReadonlyArray<string>>
+  /** `--sort-by COL[:desc]`. */
+  readonly sortBy: Option.Option<{ readonly key: string; readonly descending: boolean }>
+  /** Colours for states: only on a TTY, never with NO_COLOR or --no-color. */
+  readonly color: boolean
+  /** Terminal width for fitting tables; undefined when stdout is not a TTY (no truncation). */
+  readonly width: number | undefined
+}

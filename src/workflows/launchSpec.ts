@@ -1,0 +1,32 @@
+/** What `aegea launch` was asked for: the input of planLaunch (see launch.ts). */
+import type { CloudConfig } from "../lib/cloudInit.ts"
+import type { AmiParameterPrefixes, AmiSource } from "./launchImage.ts"
+
+export interface StorageRequest {
+  /** "/" resizes the root volume; any other path is a new encrypted gp3 volume mounted there. */
+  readonly mountPoint: string
+  readonly sizeGiB: number
+}
+
+export interface LaunchSpec {
+  readonly name: string
+  readonly ami: AmiSource
+  readonly amiParameterPrefixes: AmiParameterPrefixes
+  readonly instanceType: string
+  /** A one-time spot instance; `maxPrice` absent = AWS's cap, the on-demand price. */
+  readonly spot?: { readonly maxPrice?: string }
+  readonly subnet?: string
+  readonly availabilityZone?: string
+  /** Names or sg- ids; empty = the `aegea.launch` group (created without ingress rules if missing). */
+  readonly securityGroups: ReadonlyArray<string>
+  /** Role and instance profile name; undefined = launch without an instance profile. */
+  readonly iamRole: string | undefined
+  /** Create/update the role and profile (false: they must exist). */
+  readonly manageIam: boolean
+  readonly storage: ReadonlyArray<StorageRequest>
+  readonly tags: Readonly<Record<string, string>>
+  readonly sshKeyName?: string
+  /** Merged in order after aegea's own parts: config launch.cloud_config, --user-data, --cloud-config-data. */
+  readonly userConfigs: ReadonlyArray<CloudConfig>
+  readonly clientToken?: string
+}
