@@ -7,93 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-
-/**
- * The SDK's generated schema modules (one per client; EC2's is 550 KB) key their objects with
- * computed names of string constants (`{ [_xN]: _m }`), which esbuild must assume may have side
- * effects, so it keeps every schema of the service. Writing those keys as the string literals they
- * are makes the module tree-shakeable: only the schemas of the commands aegea imports remain
- * (EC2: about 25 KB). Identifiers that are not string constants of the same file are left alone.
- */
-const inlineSdkSchemaKeys = {
-  name: "inline-sdk-schema-keys",
-  setup(build) {
-    build.onLoad({ filter: /@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, (args) => {
-      const text = readFileSync(args.path, "utf8")
-      const constants = new Map()
-      for (const m of text.matchAll(/^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm)) constants.set(m[1], m[2])
-      const contents = text.replace(/\[(_\w+)\]:/g, (all, name) => (constants.has(name) ? `${constants.get(name)}:` : all))
-      return { contents, loader: "js" }
-    })
-  }
-}
-
-/**
- * The SDK's XML parser (used for every EC2, IAM, S3... response) reads names and texts one character at
- * a time; src/lib/awsXml.ts is the same algorithm with indexOf and slices, about twice as fast from a
- * cold start (`aegea ls` of 300 instances: ~0.05 s less CPU). test/unit/awsXml.test.ts and
- * test/integration/awsXml.test.ts hold them equal.
- */
-const fastAwsXmlParser = {
-  name: "fast-aws-xml-parser",
-  setup(build) {
-    build.onLoad({ filter: /@aws-sdk[\\/]xml-builder[\\/]dist-es[\\/]xml-parser\.js$/ }, () => ({
-      contents: `export { parseXML } from ${JSON.stringify(fileURLToPath(new URL("../src/lib/awsXml.ts", import.meta.url)))}`,
-      loader: "js"
-    }))
-  }
-}
-
-/**
- * The SDK's XML deserializer re-derives each schema's kind, members and XML names for every value it
- * reads, walks the parsed tree twice, and parses what its schema never reads; src/lib/xmlReadSchema.ts
- * derives them once per schema, resolves text nodes while parsing and has the parser pass over the
- * elements the schema does not name (`aegea ls` of 300 instances: about 0.05 s less CPU). test/unit/xmlReadSchema.test.ts and test/integration/awsXml.test.ts hold the two
- * equal. If a new SDK release renames the class, the build says so and keeps the SDK's method.
- */
-const fastXmlReadSchema = {
-  name: "fast-xml-read-schema",
-  setup(build) {
-    build.onLoad({ filter: /@aws-sdk[\\/]core[\\/]dist-es[\\/].*[\\/]xml[\\/]XmlShapeDeserializer\.js$/ }, (args) => {
-      const text = readFileSync(args.path, "utf8")
-      const methods = ["read", "readSchema", "parseXml"]
-      if (!/export class XmlShapeDeserializer\b/.test(text) || !methods.every((m) => new RegExp(`\\n {4}${m}\\(`).test(text))) {
-        console.warn(`fast-xml-read-schema: ${args.path} changed; the SDK's readSchema stays`)
-        return undefined
-      }
-      const module = JSON.stringify(fileURLToPath(new URL("../src/lib/xmlReadSchema.ts", import.meta.url)))
-      const install =
-        `\nimport { fastReadSchema as __fastReadSchema, guidedRead as __guidedRead, parseXml as __fastParseXml } from ${module};\n` +
-        "XmlShapeDeserializer.prototype.readSchema = __fastReadSchema(XmlShapeDeserializer.prototype.readSchema);\n" +
-        "XmlShapeDeserializer.prototype.read = __guidedRead(XmlShapeDeserializer.prototype.read);\n" +
-        "XmlShapeDeserializer.prototype.parseXml = __fastParseXml;\n"
-      return { contents: text + install, loader: "js" }
-    })
-  }
-}
-
-/**
- * effect/cli builds an `Intl.Segmenter` when its module loads (16 ms of CPU: ICU loads its break
- * rules), though only help rendering measures text with it. Build it on first use instead. If a new
- * effect release changes the line, the build says so and goes on without this.
- */
-const lazyCliSegmenter = {
-  name: "lazy-cli-segmenter",
-  setup(build) {
-    build.onLoad({ filter: /effect[\\/]dist[\\/]cli[\\/]CliOutput\.js$/ }, (args) => {
-      const text = readFileSync(args.path, "utf8")
-      const eager = /const graphemeSegmenter = \/\*#__PURE__\*\/new Intl\.Segmenter\(undefined, \{\s*granularity: "grapheme"\s*\}\);/
-      if (!eager.test(text)) {
-        console.warn(`lazy-cli-segmenter: ${args.path} changed; the segmenter stays eager`)
-        return undefined
-      }
-      const lazy =
-        "let graphemeSegmenterInstance; const graphemeSegmenter = { segment: (text) => " +
-        '(graphemeSegmenterInstance ??= new Intl.Segmenter(undefined, { granularity: "grapheme" })).segment(text) };'
-      return { contents: text.replace(eager, lazy), loader: "js" }
-    })
-  }
-}
+import { sdkPatches } from "./sdkPatches.mjs"
 
 /**
  * The source imports Effect the house way, `import { Effect, Schema } from "effect"` (and the same from
@@ -175,9 +89,14 @@ const result = await build({
   sourcemap: "linked",
   metafile: true,
   loader: { ".yml": "text" },
-  plugins: [directEffectImports, inlineSdkSchemaKeys, fastAwsXmlParser, fastXmlReadSchema, lazyCliSegmenter],
+  // sdkPatches: the bundle's patches to the AWS SDK and effect/cli (./sdkPatches.mjs, src/sdkPatches/install.ts)
+  plugins: [directEffectImports, ...sdkPatches],
   logLevel: "warning",
   banner: { js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" }
+}).catch((e) => {
+  // an SDK patch that no longer fits stops the build (./sdkPatches.mjs): leave dist/ as it was, and no dist.tmp-*
+  rmSync(out, { recursive: true, force: true })
+  throw e
 })
 writeFileSync(`${out}/meta.json`, JSON.stringify(result.metafile))
 

@@ -1,6 +1,6 @@
-// The bundle's XML parser (src/lib/awsXml.ts) and deserializer (src/lib/xmlReadSchema.ts) against the
-// SDK's, on moto's real responses: listings of seeded resources (with tags that need escaping), an AWS
-// error document, and moto's HTML error page.
+// The bundle's XML parser (src/sdkPatches/xmlParser.ts) and deserializer (src/sdkPatches/xmlReadSchema.ts,
+// installed by src/sdkPatches/install.ts) against the SDK's, on moto's real responses: listings of
+// seeded resources (with tags that need escaping), an AWS error document, and moto's HTML error page.
 import * as ec2Schemas from "@aws-sdk/client-ec2"
 import {
   CreateImageCommand,
@@ -16,7 +16,7 @@ import {
 import { parseXML as sdkParseXML } from "@aws-sdk/xml-builder"
 import { inspect } from "node:util"
 import { beforeAll, describe, expect, it } from "vitest"
-import { parseXML } from "../../src/lib/awsXml.ts"
+import { parseXML } from "../../src/sdkPatches/xmlParser.ts"
 import {
   imageFields,
   instanceFields,

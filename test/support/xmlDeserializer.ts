@@ -1,9 +1,11 @@
 /**
  * The SDK's `XmlShapeDeserializer` as the XML tests compare it: stock, and with the methods the CLI
- * bundle installs on it (scripts/build.mjs, plugin fast-xml-read-schema; src/lib/xmlReadSchema.ts).
+ * bundle installs on it, installed by the bundle's own installer (src/sdkPatches/install.ts, which
+ * scripts/sdkPatches.mjs's plugin fast-xml-read-schema calls on the SDK's class) on a subclass, so
+ * that the SDK's class itself stays stock.
  */
 import { XmlShapeDeserializer } from "@aws-sdk/core/protocols"
-import { fastReadSchema, guidedRead, parseXml } from "../../src/lib/xmlReadSchema.ts"
+import { installXmlShapeDeserializer } from "../../src/sdkPatches/install.ts"
 
 /** The settings of the SDK's query protocols (AwsQueryProtocol: EC2, IAM, STS). */
 export const QUERY_SETTINGS = {
@@ -27,12 +29,9 @@ export interface Deserializer {
 export const sdkDeserializer = (settings: XmlSettings = QUERY_SETTINGS): Deserializer =>
   new XmlShapeDeserializer(settings) as unknown as Deserializer
 
+class BundleXmlShapeDeserializer extends XmlShapeDeserializer {}
+installXmlShapeDeserializer(BundleXmlShapeDeserializer)
+
 /** A deserializer with the bundle's `read` (guided parse), `readSchema` and `parseXml`, as installed by the build. */
-export const bundleDeserializer = (settings: XmlSettings = QUERY_SETTINGS): Deserializer => {
-  const proto = XmlShapeDeserializer.prototype as unknown as { read: never; readSchema: never }
-  return Object.assign(new XmlShapeDeserializer(settings), {
-    readSchema: fastReadSchema(proto.readSchema),
-    read: guidedRead(proto.read),
-    parseXml
-  }) as unknown as Deserializer
-}
+export const bundleDeserializer = (settings: XmlSettings = QUERY_SETTINGS): Deserializer =>
+  new BundleXmlShapeDeserializer(settings) as unknown as Deserializer

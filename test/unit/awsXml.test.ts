@@ -1,13 +1,13 @@
-// src/lib/awsXml.ts replaces @aws-sdk/xml-builder's parseXML in the CLI bundle, and with text nodes
-// resolved as it parses, the parse step of the SDK's XmlShapeDeserializer (parseXml in
-// src/lib/xmlReadSchema.ts): both must give the same object, or the same error, for every input.
+// src/sdkPatches/xmlParser.ts replaces @aws-sdk/xml-builder's parseXML in the CLI bundle, and with text
+// nodes resolved as it parses, the parse step of the SDK's XmlShapeDeserializer (parseXml in
+// src/sdkPatches/xmlReadSchema.ts): both must give the same object, or the same error, for every input.
 // Here: hand-picked cases and generated documents (seeded, bounded); test/integration/awsXml.test.ts
 // does the same on moto's real responses.
 import { parseXML as sdkParseXML } from "@aws-sdk/xml-builder"
 import { inspect } from "node:util"
 import { describe, expect, it } from "vitest"
-import { parseXML, parseXMLResolvingText } from "../../src/lib/awsXml.ts"
-import { parseXml } from "../../src/lib/xmlReadSchema.ts"
+import { parseXML, parseXMLResolvingText } from "../../src/sdkPatches/xmlParser.ts"
+import { parseXml } from "../../src/sdkPatches/xmlReadSchema.ts"
 import { sdkDeserializer } from "../support/xmlDeserializer.ts"
 
 /** The SDK's parse step: its parseXML, then getValueFromTextNode below the root. */

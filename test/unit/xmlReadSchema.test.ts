@@ -1,13 +1,12 @@
-// src/lib/xmlReadSchema.ts replaces the SDK's XmlShapeDeserializer.readSchema in the CLI bundle: it must
-// give the same value, or the same error, for every schema and every parsed document. Here: generated
-// documents (seeded, bounded) for the output of every operation of the XML-protocol clients aegea uses
-// (EC2 and STS: query; IAM: query; S3: rest-xml), mostly well-formed, some with values of the wrong
-// shape; test/integration/awsXml.test.ts compares them on moto's real responses.
+// src/sdkPatches/xmlReadSchema.ts replaces the SDK's XmlShapeDeserializer.readSchema in the CLI bundle: it
+// must give the same value, or the same error, for every schema and every parsed document. Here:
+// generated documents (seeded, bounded) for the output of every operation of every XML-protocol client
+// in package.json (today EC2: ec2Query; IAM and STS: awsQuery; S3: rest-xml; a client added to
+// package.json is checked here without anyone listing it), mostly well-formed, some with values of the
+// wrong shape; test/integration/awsXml.test.ts compares them on moto's real responses.
 import * as ec2 from "@aws-sdk/client-ec2"
-import * as iam from "@aws-sdk/client-iam"
-import * as s3 from "@aws-sdk/client-s3"
-import * as sts from "@aws-sdk/client-sts"
 import { NormalizedSchema } from "@smithy/core/schema"
+import { readFileSync } from "node:fs"
 import { inspect } from "node:util"
 import { describe, expect, it } from "vitest"
 import {
@@ -17,6 +16,59 @@ import {
   sdkDeserializer,
   type XmlSettings
 } from "../support/xmlDeserializer.ts"
+
+/** The deserializer settings of each XML protocol (by its Smithy shape id), and whether it is awsQuery. */
+const XML_PROTOCOLS: Record<string, { readonly settings: XmlSettings; readonly awsQuery: boolean }> = {
+  "aws.protocols#awsQuery": { settings: querySettings, awsQuery: true },
+  "aws.protocols#ec2Query": { settings: querySettings, awsQuery: false },
+  "aws.protocols#restXml": { settings: restXmlSettings, awsQuery: false }
+}
+const OTHER_PROTOCOLS = new Set(["aws.protocols#awsJson1_0", "aws.protocols#awsJson1_1", "aws.protocols#restJson1", "smithy.protocols#rpcv2Cbor"])
+
+interface XmlClient {
+  /** The package, e.g. `@aws-sdk/client-ec2`. */
+  readonly name: string
+  /** The package's exports: its schemas (`DescribeInstances$`...) among them. */
+  readonly schemas: Record<string, unknown>
+  readonly settings: XmlSettings
+  /** awsQuery reads the result from under the root: `read(schema, bytes, "XResult")`. */
+  readonly awsQuery: boolean
+}
+
+/** The protocol a client package's client speaks (its Smithy shape id), as a client of it is configured. */
+const protocolOf = (name: string, exports: Record<string, unknown>): string => {
+  const classes = Object.entries(exports).filter(([k, v]) => k.endsWith("Client") && k !== "__Client" && typeof v === "function")
+  if (classes.length !== 1) throw new Error(`${name}: expected one client class, found ${classes.map(([k]) => k).join(", ") || "none"}`)
+  const Client = classes[0]![1] as new (config: object) => { config: { protocol?: { getShapeId?(): string } }; destroy(): void }
+  const client = new Client({ region: "us-east-1" })
+  try {
+    const id = client.config.protocol?.getShapeId?.()
+    if (id === undefined) throw new Error(`${name}: the client's config has no protocol with a shape id`)
+    return id
+  } finally {
+    client.destroy()
+  }
+}
+
+/** Every `@aws-sdk/client-*` of package.json that speaks an XML protocol. */
+const clientPackages = (() => {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as Record<string, Record<string, string> | undefined>
+  return Object.keys({ ...pkg["dependencies"], ...pkg["devDependencies"] }).filter((name) => name.startsWith("@aws-sdk/client-")).sort()
+})()
+const xmlClients: ReadonlyArray<XmlClient> = (
+  await Promise.all(
+    clientPackages.map(async (name): Promise<XmlClient | undefined> => {
+      const exports = (await import(name)) as Record<string, unknown>
+      const protocol = protocolOf(name, exports)
+      const xml = XML_PROTOCOLS[protocol]
+      if (xml !== undefined) return { name, schemas: exports, ...xml }
+      // A protocol this file does not know: say so, rather than skip a client that may read XML.
+      if (!OTHER_PROTOCOLS.has(protocol)) throw new Error(`${name}: unknown protocol ${protocol}; add it to XML_PROTOCOLS or OTHER_PROTOCOLS`)
+      return undefined
+    })
+  )
+).filter((c) => c !== undefined)
+const clients = xmlClients.map((c) => [c.name, c] as const)
 
 type Read = (schema: unknown, value: unknown) => unknown
 /** The SDK's readSchema against the bundle's. */
@@ -113,15 +165,17 @@ const toXml = (name: string, value: unknown, rnd: (n: number) => number): string
   return `<${name}>${separator}${parts.join(separator)}${separator}</${name}>`
 }
 
-const clients: ReadonlyArray<[string, Record<string, unknown>, XmlSettings]> = [
-  ["EC2", ec2, querySettings],
-  ["IAM", iam, querySettings],
-  ["STS", sts, querySettings],
-  ["S3", s3, restXmlSettings]
-]
-
 describe("readSchema (the bundle's fast XML deserializer) against the SDK's", () => {
-  it.each(clients)("%s: every operation's output, generated documents", (_, client, settings) => {
+  it("finds the XML-protocol clients of package.json", () => {
+    // At least the ones aegea has today; any @aws-sdk/client-* added to package.json joins by itself.
+    expect(xmlClients.map((c) => c.name)).toEqual(
+      expect.arrayContaining(["@aws-sdk/client-ec2", "@aws-sdk/client-iam", "@aws-sdk/client-s3", "@aws-sdk/client-sts"])
+    )
+    expect(clientPackages).toContain("@aws-sdk/client-ecs") // read, and left out: awsJson1_1
+    expect(xmlClients.map((c) => c.name)).not.toContain("@aws-sdk/client-ecs")
+  })
+
+  it.each(clients)("%s: every operation's output, generated documents", (_, { schemas: client, settings }) => {
     const { sdk, ours } = deserializers(settings)
     const rnd = makeRandom(20261125)
     const schemas = outputSchemas(client)
@@ -141,7 +195,7 @@ describe("readSchema (the bundle's fast XML deserializer) against the SDK's", ()
     expect(errors).toBeLessThan(compared / 2)
   })
 
-  it.each(clients)("%s: every operation's output, read from generated XML with elements to skip", (clientName, client, settings) => {
+  it.each(clients)("%s: every operation's output, read from generated XML with elements to skip", (_, { schemas: client, settings, awsQuery }) => {
     const { sdk, ours } = readers(settings)
     const rnd = makeRandom(20261126)
     const schemas = outputSchemas(client)
@@ -151,7 +205,7 @@ describe("readSchema (the bundle's fast XML deserializer) against the SDK's", ()
       for (let round = 0; round < 3; round++) {
         const value = generate(NormalizedSchema.of(schema as never), rnd, 0)
         // awsQuery (IAM, STS) reads the result from under the root: `read(schema, bytes, "XResult")`.
-        const key = clientName === "IAM" || clientName === "STS" ? `${name}Result` : undefined
+        const key = awsQuery ? `${name}Result` : undefined
         const body = key === undefined ? value : { [key]: value, ResponseMetadata: { RequestId: "r-1" } }
         const xml = `<?xml version="1.0" encoding="UTF-8"?>\n` + toXml(`${name}Response`, body, rnd).replace(/^<(\w+)>/, '<$1 xmlns="https://example.com/doc/">')
         const bytes = new TextEncoder().encode(xml)

@@ -1,6 +1,6 @@
 /**
  * A faster drop-in for `parseXML` of `@aws-sdk/xml-builder`, which the CLI bundle uses in its place
- * (scripts/build.mjs). The SDK's parser builds every tag name, attribute and text node one character
+ * (scripts/sdkPatches.mjs, plugin fast-aws-xml-parser; see ./install.ts). The SDK's parser builds every tag name, attribute and text node one character
  * at a time; on a 300-instance DescribeInstances response (~1 MB) that was a sixth of `aegea ls`'s
  * CPU. This one scans with `indexOf`, `RegExp.test` and `charCodeAt`, slices, and decodes entities
  * only where there is an `&`. Everything else is the SDK's algorithm, step for step: the same objects
@@ -8,8 +8,8 @@
  * the same whitespace rules and the same error messages. test/unit/awsXml.test.ts compares the two on
  * generated documents, test/integration/awsXml.test.ts on moto's responses.
  *
- * parseXMLResolvingText is the variant the bundle's deserializer uses (src/lib/xmlReadSchema.ts): text
- * nodes resolved as it goes, and, given a Guide, the elements no reader looks at passed over unread.
+ * parseXMLResolvingText is the variant the bundle's deserializer uses (./xmlReadSchema.ts): text nodes
+ * resolved as it goes, and, given a Guide, the elements no reader looks at passed over unread.
  */
 
 const writeKey = (obj: Record<string, unknown>): void => {
@@ -71,7 +71,7 @@ const textOf = (value: unknown): unknown => {
 export const SKIP: unique symbol = Symbol("skip")
 
 /**
- * Which children of an element a reader will look at (src/lib/xmlReadSchema.ts derives guides from the
+ * Which children of an element a reader will look at (./xmlReadSchema.ts derives guides from the
  * output schema): for a child named `name`, its own guide, `undefined` to parse it whole, or SKIP to
  * pass over it without building its value.
  */
@@ -345,7 +345,7 @@ export const parseXML = (xml: string): Record<string, unknown> => new Parser(xml
 
 /**
  * `parseXML`, with the step of the SDK's `getValueFromTextNode` applied below the root as it parses:
- * what `XmlShapeDeserializer.parseXml` needs (src/lib/xmlReadSchema.ts). Or `undefined` for a document
+ * what `XmlShapeDeserializer.parseXml` needs (./xmlReadSchema.ts). Or `undefined` for a document
  * where the two differ, which the caller then reads as the SDK does: one with an element named
  * `__proto__` (the SDK's parser records it as `[undefined, value]`, on which its walk fails) or `#text`
  * (whose element the walk replaces without looking inside). No AWS response has either.

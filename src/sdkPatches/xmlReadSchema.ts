@@ -1,6 +1,6 @@
 /**
  * A faster `readSchema` for the SDK's `XmlShapeDeserializer` (EC2, IAM, S3... responses), which the CLI
- * bundle installs in place of the SDK's (scripts/build.mjs). The SDK walks the parsed XML against the
+ * bundle installs in place of the SDK's (./install.ts, called by scripts/sdkPatches.mjs). The SDK walks the parsed XML against the
  * output schema and, for every value, normalizes the schema again, asks it what kind it is, iterates
  * the members of each structure through a generator and re-derives every member's XML name and every
  * string's HTTP binding. Over 300 instances that walk was a sixth of `aegea ls`'s CPU.
@@ -11,17 +11,18 @@
  * step, including its quirks (a list given one value reads it as a list of one; a structure given a
  * string reads as `{}`). Maps, unions and documents, which AWS XML responses rarely carry, are left to
  * the SDK's own code, and so are timestamps and blobs (their format depends on the protocol settings).
- * test/unit/xmlReadSchema.test.ts compares the two on generated values for the output schemas of the
- * commands aegea calls; test/integration/awsXml.test.ts on moto's responses.
+ * test/unit/xmlReadSchema.test.ts compares the two on generated values and generated XML for the output
+ * schema of every operation of every XML-protocol client in package.json; test/integration/awsXml.test.ts
+ * on moto's responses.
  *
- * `parseXml` replaces the deserializer's other step: it parses (src/lib/awsXml.ts) and resolves text
- * nodes in one pass, where the SDK parses, then walks the whole tree again (`getValueFromTextNode`).
+ * `parseXml` replaces the deserializer's other step: it parses (./xmlParser.ts) and resolves text nodes
+ * in one pass, where the SDK parses, then walks the whole tree again (`getValueFromTextNode`).
  * And `guidedRead` wraps the SDK's `read` so that the parser is told, from the output schema, which
  * elements no reader looks at, and passes over them (see guideOf).
  */
 import { getValueFromTextNode } from "@smithy/core/client"
 import { NormalizedSchema } from "@smithy/core/schema"
-import { type Guide, parseXML, parseXMLResolvingText, SKIP } from "./awsXml.ts"
+import { type Guide, parseXML, parseXMLResolvingText, SKIP } from "./xmlParser.ts"
 
 /** What a reader needs of the deserializer: the SDK's readers of strings, timestamps and blobs. */
 interface Deserializer {
@@ -127,7 +128,7 @@ export const fastReadSchema = (sdk: SdkReadSchema): SdkReadSchema => {
 }
 
 /**
- * Guides for the parser (src/lib/awsXml.ts), from the schema the deserializer reads: of a structure's
+ * Guides for the parser (./xmlParser.ts), from the schema the deserializer reads: of a structure's
  * children only its members are read, of a list's only its items; the parser passes over the others
  * without building them. With an output schema that names only what aegea uses (src/layers/Ec2Live.ts),
  * that is most of a DescribeInstances response. Maps, unions, documents and flattened lists are parsed

@@ -1,0 +1,66 @@
+/**
+ * The CLI bundle's patches to third-party code, in quarantine. This folder holds the code that the
+ * bundle (and only the bundle) puts in place of parts of the AWS SDK; scripts/sdkPatches.mjs holds the
+ * esbuild plugins that put it there, and two that rewrite a little of the SDK's and effect/cli's own
+ * text. Nothing in `src/` imports this folder: running from source, or embedding aegea as a library,
+ * uses the SDK as published. Each plugin stops the build when the file it patches no longer has the
+ * shape it expects (a new SDK or effect release), and the `@aws-sdk/*` and `@smithy/*` packages are
+ * pinned to exact versions in package.json, so a patch is only applied to the code it was checked
+ * against. test/cli/bundlePatches.test.ts checks in dist/ that each patch is there.
+ *
+ * What is patched, why, and what holds each equal to what it replaces:
+ *
+ * - `@aws-sdk/xml-builder`'s `parseXML` (dist-es/xml-parser.js) becomes ./xmlParser.ts (plugin
+ *   fast-aws-xml-parser): the same parser with indexOf and slices instead of one character at a time,
+ *   about twice as fast. test/unit/awsXml.test.ts (hand-picked, generated and damaged documents) and
+ *   test/integration/awsXml.test.ts (moto's responses) compare it with the SDK's.
+ * - `@aws-sdk/core`'s `XmlShapeDeserializer` gets `read`, `readSchema` and `parseXml` from
+ *   ./xmlReadSchema.ts, installed by installXmlShapeDeserializer below (plugin fast-xml-read-schema,
+ *   which appends a call to it to the SDK's module): a guided parse that passes over the elements the
+ *   output schema does not name, the schema walk compiled once per schema, text nodes resolved while
+ *   parsing (`aegea ls` of 300 instances: about 0.05 s less CPU each for this and the parser).
+ *   test/unit/xmlReadSchema.test.ts compares it with the SDK's on generated values and generated XML
+ *   for every operation of every XML-protocol client in package.json, test/unit/awsXml.test.ts on the
+ *   parse step, test/integration/awsXml.test.ts on moto's responses. The tests install it with this
+ *   same function (test/support/xmlDeserializer.ts).
+ * - The SDK's generated schema modules (`@aws-sdk/client-*` dist-es/schemas/schemas_N.js) have their
+ *   computed keys of string constants written as the literals they are (plugin
+ *   inline-sdk-schema-keys), so esbuild can drop the schemas aegea does not use (EC2's, bundled: 60 KB
+ *   instead of 550 KB). `{ [_a]: x }` with `const _a = "name"` is `{ "name": x }`, and the plugin
+ *   stops at any computed key whose name is not such a constant; the CLI tests of test/cli read every
+ *   response through the rewritten schemas.
+ * - effect's `CliOutput.js` builds its `Intl.Segmenter` on first use instead of at load (plugin
+ *   lazy-cli-segmenter; 16 ms of CPU at start). The same segmenter, later: the plugin checks that the
+ *   module uses it only through `.segment(`; every help test of test/cli renders through it.
+ */
+import { fastReadSchema, guidedRead, parseXml } from "./xmlReadSchema.ts"
+
+/** What installXmlShapeDeserializer needs of the class: its prototype, with the SDK's three methods. */
+export interface XmlShapeDeserializerClass {
+  readonly prototype: object
+}
+
+type Methods = {
+  read: Parameters<typeof guidedRead>[0]
+  readSchema: Parameters<typeof fastReadSchema>[0]
+  parseXml: typeof parseXml
+}
+
+/** Set on a prototype once its methods are installed (and the string the dist test looks for). */
+const INSTALLED = Symbol.for("aegea.sdkPatches.XmlShapeDeserializer")
+
+/**
+ * Puts the bundle's `read`, `readSchema` and `parseXml` on `cls.prototype` (the SDK's
+ * `XmlShapeDeserializer`, or in tests a subclass of it), each wrapping the SDK's method it finds
+ * there where it needs it. Once per prototype; throws if the SDK's methods are not there.
+ */
+export const installXmlShapeDeserializer = (cls: XmlShapeDeserializerClass): void => {
+  const proto = cls.prototype as Methods & { [INSTALLED]?: true }
+  if (Object.hasOwn(proto, INSTALLED)) return
+  for (const name of ["read", "readSchema", "parseXml"] as const)
+    if (typeof proto[name] !== "function") throw new Error(`aegea sdkPatches: XmlShapeDeserializer has no method ${name}`)
+  proto.readSchema = fastReadSchema(proto.readSchema)
+  proto.read = guidedRead(proto.read)
+  proto.parseXml = parseXml
+  Object.defineProperty(proto, INSTALLED, { value: true })
+}
