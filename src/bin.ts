@@ -4,7 +4,7 @@
  * (src/main.ts) passes the root to run: the whole CLI, or the EC2 family's (src/cliEc2.ts).
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Effect, Exit, Layer } from "effect"
+import { Effect, Exit, Layer, Logger } from "effect"
 import { CliConfig, CliError, CliOutput, Command, GlobalFlag } from "effect/cli"
 import type { cli as ec2Cli } from "./cliEc2.ts"
 import type { cli as wholeCli } from "./cli.ts"
@@ -17,6 +17,19 @@ const presenter = CliOutput.layerPresenter({
   present: (event) =>
     event._tag === "InvalidInvocation" ? Effect.void : CliOutput.defaultPresenter.present(event)
 })
+/**
+ * Effect log lines (a lost answer that aegea reconciled, for one) go to stderr as one line each:
+ * warnings and errors always, the rest only with --debug. Library users keep their own logger.
+ */
+const stderrLogger = (debug: boolean) =>
+  Logger.layer([
+    Logger.make(({ logLevel, message }) => {
+      if (!debug && logLevel !== "Warn" && logLevel !== "Error" && logLevel !== "Fatal") return
+      const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
+      process.stderr.write(`aegea: ${logLevel === "Warn" ? "warning" : logLevel.toLowerCase()}: ${text}\n`)
+    })
+  ])
+
 const builtIns = CliConfig.layer({ builtIns: [GlobalFlag.Help, GlobalFlag.Version, GlobalFlag.Completions] })
 
 /**
@@ -33,7 +46,7 @@ const exitOnceWritten = (code: number): void => {
 export const run = (cli: typeof wholeCli | typeof ec2Cli): void => {
   const argv = joinRelativeTimeValues(process.argv.slice(2))
   const program = Command.runWith(cli as typeof wholeCli, { version })(argv).pipe(
-    Effect.provide(Layer.mergeAll(NodeServices.layer, presenter, builtIns)),
+    Effect.provide(Layer.mergeAll(NodeServices.layer, presenter, builtIns, stderrLogger(argv.includes("--debug")))),
     Effect.exit,
     Effect.flatMap((exit) =>
       Effect.sync(() => {

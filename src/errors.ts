@@ -100,14 +100,35 @@ export class AwsThrottled extends Schema.TaggedError<AwsThrottled>()("AwsThrottl
   }
 }
 
-/** The network or the AWS endpoint is down or failing (5xx) after every retry. Exit 6. */
-export class AwsUnavailable extends Schema.TaggedError<AwsUnavailable>()("AwsUnavailable", awsFields) {
+/**
+ * The network or the AWS endpoint is down or failing (5xx), or the connection dropped, after every
+ * retry. `mayHaveTakenEffect`: the request may have reached AWS (a 5xx, a reset or time-out after
+ * sending), so a change may have been made. Exit 6.
+ */
+export class AwsUnavailable extends Schema.TaggedError<AwsUnavailable>()("AwsUnavailable", {
+  ...awsFields,
+  mayHaveTakenEffect: Schema.optional(Schema.Boolean)
+}) {
   override readonly [Runtime.errorExitCode] = 6
   get summary() {
+    const mutation = this.mayHaveTakenEffect === true && !/^(Describe|List|Get|Search|Lookup|Filter|Batch ?Get)/.test(this.operation)
     return line(
-      `could not ${this.action}${inRegion(this.region)}: AWS is unreachable or failing`,
+      `could not ${this.action}${inRegion(this.region)}: ` +
+        (mutation ? "the connection failed before AWS answered, so it may have been done" : "AWS is unreachable or failing"),
       this.awsMessage,
-      "Check your network and --endpoint-url, then try again"
+      mutation ? "Check whether it was done before trying again" : "Check your network and --endpoint-url, then try again"
+    )
+  }
+}
+
+/** An account quota or limit stopped the request (vCPUs, instances, addresses, log groups...). Exit 1. */
+export class AwsQuotaExceeded extends Schema.TaggedError<AwsQuotaExceeded>()("AwsQuotaExceeded", awsFields) {
+  override readonly [Runtime.errorExitCode] = 1
+  get summary() {
+    return line(
+      `could not ${this.action}${inRegion(this.region)}: an AWS limit was reached (${this.code})`,
+      this.awsMessage,
+      "Free some of that resource, or ask AWS for a higher quota in the Service Quotas console"
     )
   }
 }
@@ -162,6 +183,7 @@ export type AwsError =
   | AwsNotFound
   | AwsInvalidRequest
   | AwsThrottled
+  | AwsQuotaExceeded
   | AwsUnavailable
 
 export type AegeaError =
@@ -181,6 +203,7 @@ const aegeaTags = new Set([
   "AwsInvalidRequest",
   "AwsThrottled",
   "AwsUnavailable",
+  "AwsQuotaExceeded",
   "ResourceNotFound",
   "AmbiguousName",
   "OperationFailed"

@@ -17,7 +17,26 @@ export * from "./errors.ts"
 
 // Environment tier and the SDK boundary
 export { AwsClients, type AwsEnvironment, type AwsSettings, resolveAwsEnvironment } from "./layers/AwsClients.ts"
-export { type CallContext, type Category, call, classify, paginate, retryPolicy, toAwsError } from "./layers/aws.ts"
+export {
+  type Aws,
+  awsCalls,
+  type CallContext,
+  type CallerIdentity,
+  type CallPolicy,
+  callWith,
+  type Category,
+  classify,
+  idempotent,
+  makeAws,
+  mayRetry,
+  once,
+  paginate,
+  reconciled,
+  toAwsError,
+  tokenized
+} from "./layers/aws.ts"
+// Every retry and poll schedule, to pass your own where a workflow takes one
+export * as Schedules from "./lib/schedules.ts"
 
 // Configuration and output
 export { AegeaConfig, type ConfigEntry, withConfigDefaults } from "./services/AegeaConfig.ts"

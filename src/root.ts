@@ -5,10 +5,9 @@
  */
 import { Command } from "effect/cli"
 import { globalFlags } from "./commands/global.ts"
+import { version } from "./lib/version.ts"
 
-import packageJson from "../package.json" with { type: "json" }
-
-export const version: string = packageJson.version
+export { version }
 
 /** The root without subcommands; src/cli.ts and src/cliEc2.ts add theirs, then `globalFlags`. */
 export const rootCommand = Command.make("aegea").pipe(

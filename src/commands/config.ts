@@ -86,10 +86,10 @@ const set = Command.make(
   ])
 )
 
-/** The `config` command needing `AegeaConfig` and `Output` (tests provide them). */
-export const configCommandWithoutLayers = Command.make("config").pipe(
+/** `aegea config`: needs only `AegeaConfig` and `Output` (a test's, when it provides them). */
+export const configCommand = Command.make("config").pipe(
   Command.withDescription("Show, read and change aegea's configuration (defaults < /etc < user file < AEGEA_CONFIG_FILE)."),
-  Command.withSubcommands([show, get, set])
+  Command.withSubcommands([show, get, set]),
+  Command.provide(BaseLayer)
 )
 
-export const configCommand = configCommandWithoutLayers.pipe(Command.provide(BaseLayer))

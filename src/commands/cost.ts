@@ -8,9 +8,9 @@ import { CostExplorer, CostMetric, type GroupBy, Granularity } from "../services
 import { UsageError } from "../errors.ts"
 import { Output, type Row } from "../services/Output.ts"
 import { dayRange, flagOrConfig, parseGroupBy } from "./costOptions.ts"
-import { AwsLayer, BaseLayer } from "./global.ts"
+import { awsService, BaseLayer } from "./global.ts"
 
-export const CostLayer = CostExplorerLive.pipe(Layer.provide(AwsLayer), Layer.provideMerge(BaseLayer))
+export const CostLayer = awsService(CostExplorer, CostExplorerLive).pipe(Layer.provideMerge(BaseLayer))
 
 const metrics = CostMetric.literals
 const days = Flag.Int("days").pipe(
@@ -181,6 +181,4 @@ const forecast = Command.make(
 )
 
 /** The command tree without its layers (unit tests provide CostExplorerMemory, OutputTest, AegeaConfig). */
-export const costCommandWithoutLayers = report.pipe(Command.withSubcommands([forecast]))
-
-export const costCommand = costCommandWithoutLayers.pipe(Command.provide(CostLayer))
+export const costCommand = report.pipe(Command.withSubcommands([forecast]), Command.provide(CostLayer))

@@ -172,4 +172,12 @@ export const BaseLayer = Layer.mergeAll(preferProvided(Output, OutputLayer), Con
   Layer.provideMerge(ConfigLayer)
 )
 
-export const Ec2Layer = preferProvided(Ec2, Ec2Live.pipe(Layer.provide(AwsLayer))).pipe(Layer.provideMerge(BaseLayer))
+/**
+ * An AWS service's layer for a command: the one already provided (a test's in-memory layer, or a
+ * program's own), else the live layer on the AWS environment of the global flags. This is the one
+ * seam through which tests run the real commands against `aegea/testing`.
+ */
+export const awsService = <I, S>(tag: Context.Key<I, S>, live: Layer.Layer<I, never, AwsClients>) =>
+  preferProvided(tag, live.pipe(Layer.provide(AwsLayer)))
+
+export const Ec2Layer = awsService(Ec2, Ec2Live).pipe(Layer.provideMerge(BaseLayer))

@@ -63,8 +63,7 @@ const limit = Flag.Int("limit").pipe(Flag.withDescription("Show at most this man
 const contextFlag = (name: string, alias: string, what: string) =>
   Flag.Int(name).pipe(Flag.withAlias(alias), Flag.withDescription(`Also print this many events ${what} each match, from its stream.`), Flag.optional)
 
-/** Without layers: unit tests provide LogsMemory, OutputTest and AegeaConfig. */
-export const grepCommandWithoutLayers = Command.make(
+export const grepCommand = Command.make(
   "grep",
   {
     words,
@@ -141,7 +140,7 @@ export const grepCommandWithoutLayers = Command.make(
     { command: "aegea grep -i 'timed out' /aws/lambda/api --start-time=-2h -C 3", description: "With 3 events of context" },
     { command: "aegea grep --query 'filter @message like /5\\d\\d/ | stats count() by bin(1h)' web", description: "A raw Insights query" },
     { command: "aegea grep OOM '/aws/batch/*' --output json", description: "Several groups, as JSON" }
-  ])
+  ]),
+  Command.provide(LogsLayer)
 )
 
-export const grepCommand = grepCommandWithoutLayers.pipe(Command.provide(LogsLayer))

@@ -10,11 +10,11 @@ import { checkTimeRange, parseTimeFlag } from "../lib/timeExpr.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Logs } from "../services/Logs.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
-import { AwsLayer, BaseLayer } from "./global.ts"
+import { awsService, BaseLayer } from "./global.ts"
 import { eventLine, eventTable, missingGroup, resolveGroups } from "./logGroups.ts"
-import { LogsExportLayer, logsExportCommandWithoutLayers } from "./logsExport.ts"
+import { logsExportCommand } from "./logsExport.ts"
 
-export const LogsLayer = LogsLive.pipe(Layer.provide(AwsLayer), Layer.provideMerge(BaseLayer))
+export const LogsLayer = awsService(Logs, LogsLive).pipe(Layer.provideMerge(BaseLayer))
 
 const groupTable: TableSpec = {
   columns: [
@@ -140,10 +140,4 @@ const logsBase = Command.make(
   ])
 )
 
-/** The command tree without layers: unit tests provide LogsMemory, S3Memory, OutputTest and AegeaConfig. */
-export const logsCommandWithoutLayers = logsBase.pipe(Command.withSubcommands([logsExportCommandWithoutLayers]))
-
-export const logsCommand = logsBase.pipe(
-  Command.provide(LogsLayer),
-  Command.withSubcommands([logsExportCommandWithoutLayers.pipe(Command.provide(LogsExportLayer))])
-)
+export const logsCommand = logsBase.pipe(Command.provide(LogsLayer), Command.withSubcommands([logsExportCommand]))

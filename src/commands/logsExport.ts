@@ -2,6 +2,7 @@
  * `aegea logs export`: the bulk path. CreateExportTask copies a group's events to S3 (gzipped, one
  * folder per stream); aegea waits for it on a Schedule, then downloads and decompresses every object.
  */
+import { exportPoll } from "../lib/schedules.ts"
 import { mkdir, writeFile } from "node:fs/promises"
 import { dirname, join, resolve } from "node:path"
 import { gunzipSync } from "node:zlib"
@@ -15,15 +16,15 @@ import { OperationFailed, ResourceNotFound } from "../errors.ts"
 import { type ExportTask, Logs } from "../services/Logs.ts"
 import { Output } from "../services/Output.ts"
 import { defaultExportBucket, S3 } from "../services/S3.ts"
-import { AwsLayer, BaseLayer } from "./global.ts"
+import { awsService, BaseLayer } from "./global.ts"
 import { unknownGroupHint } from "./logGroups.ts"
 
-export const LogsExportLayer = Layer.mergeAll(LogsLive, S3Live).pipe(Layer.provide(AwsLayer), Layer.provideMerge(BaseLayer))
+export const LogsExportLayer = Layer.mergeAll(awsService(Logs, LogsLive), awsService(S3, S3Live)).pipe(Layer.provideMerge(BaseLayer))
 
 const finished = new Set(["COMPLETED", "FAILED", "CANCELLED"])
 
 /** Check every 2 s (an export takes seconds to hours); give up waiting after 6 hours. */
-export const exportPolling = Schedule.max([Schedule.spaced(Duration.seconds(2)), Schedule.during(Duration.hours(6))])
+export const exportPolling = exportPoll
 
 /**
  * Local path of an exported object `<exportPrefix><task folder>/<stream path>/<file>.gz`:
@@ -69,7 +70,7 @@ const outputDir = Flag.String("output-dir").pipe(
   Flag.optional
 )
 
-export const logsExportCommandWithoutLayers = Command.make(
+export const logsExportCommand = Command.make(
   "export",
   { group, startTime, endTime, bucket, prefix, streamPrefix, outputDir },
   Effect.fn("logs export")(function*(raw) {
@@ -147,7 +148,8 @@ export const logsExportCommandWithoutLayers = Command.make(
       description: "One day into ./may1"
     },
     { command: "aegea logs export app --start-time=-1w --bucket my-logs --prefix app", description: "Into a chosen bucket" }
-  ])
+  ]),
+  Command.provide(LogsExportLayer)
 )
 
 const gunzip = (bytes: Uint8Array, key: string) =>

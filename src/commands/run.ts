@@ -4,6 +4,7 @@
  * the command on the instance. Output comes from GetCommandInvocation, which AWS truncates at
  * 24,000 characters of stdout and 8,000 of stderr.
  */
+import { commandPoll } from "../lib/schedules.ts"
 import { Duration, Effect, Option, Schedule } from "effect"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Argument, Command, Flag } from "effect/cli"
@@ -58,7 +59,7 @@ export const runCommand = Command.make(
       Effect.tap((i) => Effect.andThen(stdout.update(i.stdout), stderr.update(i.stderr)))
     )
     const final: CommandInvocation = yield* poll.pipe(
-      Effect.repeat({ schedule: Schedule.spaced("1 second"), until: (i) => finalCommandStatuses.has(i.status) }),
+      Effect.repeat({ schedule: commandPoll, until: (i) => finalCommandStatuses.has(i.status) }),
       Effect.timeoutOrElse({
         duration: Duration.seconds(input.timeout + 300),
         orElse: () => Effect.fail(new OperationFailed({ message: `command ${commandId} on ${instance.id} did not finish in time` }))

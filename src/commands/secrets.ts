@@ -12,12 +12,11 @@ import { Iam, type Principal } from "../services/Iam.ts"
 import { Output } from "../services/Output.ts"
 import { grantPolicyName, readSecretPolicy, recoveryDaysRange, Secrets } from "../services/Secrets.ts"
 import { confirmOnTty } from "./confirm.ts"
-import { AwsLayer, BaseLayer } from "./global.ts"
+import { awsService, BaseLayer } from "./global.ts"
 import { dryRun, putCommand, secretName } from "./secretsPut.ts"
 
-export const SecretsLayer = SecretsLive.pipe(Layer.provide(AwsLayer), Layer.provideMerge(BaseLayer))
-export const SecretsGrantLayer = Layer.mergeAll(SecretsLive, IamLive).pipe(
-  Layer.provide(AwsLayer),
+export const SecretsLayer = awsService(Secrets, SecretsLive).pipe(Layer.provideMerge(BaseLayer))
+export const SecretsGrantLayer = Layer.mergeAll(awsService(Secrets, SecretsLive), awsService(Iam, IamLive)).pipe(
   Layer.provideMerge(BaseLayer)
 )
 
@@ -217,12 +216,6 @@ const grant = Command.make(
     { command: "aegea secrets grant prod/db-password --iam-role app-server", description: "The app-server role may read it" },
     { command: "aegea secrets grant prod/db-password --iam-user ci --dry-run", description: "Show the policy without changing IAM" }
   ])
-)
-
-/** The command tree without layers: unit tests provide SecretsMemory, IamMemory, OutputTest and AegeaConfig. */
-export const secretsCommandWithoutLayers = Command.make("secrets").pipe(
-  Command.withDescription("Store, read, delete and share secrets in AWS Secrets Manager."),
-  Command.withSubcommands([ls, get, putCommand, del, grant])
 )
 
 export const secretsCommand = Command.make("secrets").pipe(

@@ -1,10 +1,13 @@
 /**
- * The AWS environment tier: region, profile, endpoint and retry policy, resolved once per process
- * the way the AWS CLI resolves them. SDK clients are built from `clientConfig` by each Live layer,
- * on first use (a Live layer is only built when a command needs it).
+ * The AWS environment tier: region, profile, endpoint, credentials and retry policy, resolved once
+ * per process the way the AWS CLI resolves them. SDK clients are built from `clientConfig` by
+ * `makeAws` (aws.ts) when a live layer is built (only when a command needs it); every client shares
+ * one credentials provider, so a profile's SSO token or assumed role is resolved once per process.
  */
-import { Context, Effect, Layer } from "effect"
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types"
+import { Context, Duration, Effect, Layer } from "effect"
 import { ConfigError } from "../errors.ts"
+import { version } from "../lib/version.ts"
 
 export interface AwsSettings {
   /** `--region`; falls back to AWS_REGION, AWS_DEFAULT_REGION, then the profile's region. */
@@ -15,6 +18,8 @@ export interface AwsSettings {
   readonly endpointUrl?: string | undefined
   /** Total attempts per call, first included (AWS_MAX_ATTEMPTS, as in the AWS CLI). Default 5. */
   readonly maxAttempts?: number | undefined
+  /** Time limit of one attempt (AEGEA_REQUEST_TIMEOUT, seconds). Default 60 s. */
+  readonly requestTimeout?: Duration.Duration | undefined
 }
 
 export interface AwsEnvironment {
@@ -22,12 +27,19 @@ export interface AwsEnvironment {
   readonly profile: string | undefined
   readonly endpointUrl: string | undefined
   readonly maxAttempts: number
-  /** The constructor options for any SDK v3 client: SDK retries off (aws.ts owns retries). */
+  /** Time limit of one attempt of a call; past it the call counts as dropped (it may have been done). */
+  readonly requestTimeout: Duration.Duration
+  /**
+   * The constructor options for any SDK v3 client: SDK retries off (aws.ts owns retries), the
+   * process's one credentials provider, aegea's user agent.
+   */
   readonly clientConfig: {
     readonly region: string
     readonly maxAttempts: 1
     readonly profile?: string
     readonly endpoint?: string
+    readonly credentials: AwsCredentialIdentityProvider
+    readonly customUserAgent: string
   }
 }
 
@@ -37,17 +49,54 @@ export class AwsClients extends Context.Service<AwsClients, AwsEnvironment>()("a
     Layer.effect(AwsClients, resolveAwsEnvironment(settings, process.env))
 
   /** A fixed environment, for tests and for programs that already know their region. */
-  static readonly layerStatic = (environment: Omit<AwsEnvironment, "clientConfig">): Layer.Layer<AwsClients> =>
-    Layer.succeed(AwsClients, withClientConfig(environment))
+  static readonly layerStatic = (
+    environment: Omit<AwsEnvironment, "clientConfig" | "requestTimeout"> & { readonly requestTimeout?: Duration.Duration }
+  ): Layer.Layer<AwsClients> => Layer.sync(AwsClients, () => withClientConfig(environment))
 }
 
-const withClientConfig = (e: Omit<AwsEnvironment, "clientConfig">): AwsEnvironment => ({
+/**
+ * One provider for every client of the process: the SDK's default chain (env, SSO, assume-role
+ * profiles, IMDS...) for the profile, loaded on first use and resolved once; resolved again only
+ * when the credentials are within five minutes of expiring.
+ */
+export const sharedCredentials = (
+  profile: string | undefined,
+  chain: () => Promise<AwsCredentialIdentityProvider> = async () => {
+    const { defaultProvider } = await import("@aws-sdk/credential-provider-node")
+    return defaultProvider(profile !== undefined ? { profile } : {})
+  }
+): AwsCredentialIdentityProvider => {
+  let provider: Promise<AwsCredentialIdentityProvider> | undefined
+  let current: Promise<AwsCredentialIdentity> | undefined
+  const fresh = (c: AwsCredentialIdentity) => c.expiration === undefined || c.expiration.getTime() - Date.now() > 5 * 60_000
+  return async () => {
+    if (current !== undefined) {
+      const got = await current.catch(() => undefined)
+      if (got !== undefined && fresh(got)) return got
+    }
+    provider ??= chain()
+    const p = provider
+    current = p.then((get) => get())
+    // A failure is not kept: the next call (a retry, after `aws sso login`) tries again.
+    current.catch(() => {
+      current = undefined
+    })
+    return current
+  }
+}
+
+const withClientConfig = (
+  e: Omit<AwsEnvironment, "clientConfig" | "requestTimeout"> & { readonly requestTimeout?: Duration.Duration | undefined }
+): AwsEnvironment => ({
   ...e,
+  requestTimeout: e.requestTimeout ?? Duration.seconds(60),
   clientConfig: {
     region: e.region,
     maxAttempts: 1,
     ...(e.profile !== undefined ? { profile: e.profile } : {}),
-    ...(e.endpointUrl !== undefined ? { endpoint: e.endpointUrl } : {})
+    ...(e.endpointUrl !== undefined ? { endpoint: e.endpointUrl } : {}),
+    credentials: sharedCredentials(e.profile),
+    customUserAgent: `aegea/${version}`
   }
 })
 
@@ -84,6 +133,15 @@ export const resolveAwsEnvironment = Effect.fnUntraced(function*(
         : `Run 'aws configure --profile ${profile}' (or 'aws configure sso'), or unset AWS_PROFILE`
     })
   }
+  const timeoutText = nonEmpty(env.AEGEA_REQUEST_TIMEOUT)
+  const timeoutSeconds = timeoutText === undefined ? undefined : Number(timeoutText)
+  if (timeoutSeconds !== undefined && !(Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 && timeoutSeconds <= 3600)) {
+    return yield* new ConfigError({
+      message: `invalid AEGEA_REQUEST_TIMEOUT ${JSON.stringify(timeoutText)}`,
+      hint: "Set it to a number of seconds from 1 to 3600"
+    })
+  }
+  const requestTimeout = settings.requestTimeout ?? (timeoutSeconds !== undefined ? Duration.seconds(timeoutSeconds) : undefined)
   const region = nonEmpty(settings.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ??
     profileRegion(files ?? (yield* sharedConfigFiles), profile ?? "default")
   if (region === undefined) {
@@ -98,7 +156,7 @@ export const resolveAwsEnvironment = Effect.fnUntraced(function*(
       hint: "Pass a region name such as us-east-1 or eu-west-1 (aegea regions lists them)"
     })
   }
-  return withClientConfig({ region, profile, endpointUrl, maxAttempts })
+  return withClientConfig({ region, profile, endpointUrl, maxAttempts, requestTimeout })
 })
 
 interface SharedConfigFiles {

@@ -3,8 +3,8 @@
  * user works in: the client always uses us-east-1 (an --endpoint-url is kept, for emulators).
  */
 import { Effect, Layer } from "effect"
-import { AwsClients } from "./AwsClients.ts"
-import { call, client } from "./aws.ts"
+import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
+import { idempotent, makeAws } from "./aws.ts"
 import {
   type CostAmount,
   CostExplorer,
@@ -35,33 +35,30 @@ export const CostExplorerLive: Layer.Layer<CostExplorer, never, AwsClients> = La
   CostExplorer,
   Effect.gen(function*() {
     const base = yield* AwsClients
-    const env = { ...base, region: costExplorerRegion }
+    // The client and the errors' region are us-east-1; everything else is the user's environment.
+    const env: AwsEnvironment = { ...base, region: costExplorerRegion, clientConfig: { ...base.clientConfig, region: costExplorerRegion } }
     const sdk = yield* Effect.promise(() => import("@aws-sdk/client-cost-explorer"))
-    const ce = yield* client(() => new sdk.CostExplorerClient({ ...base.clientConfig, region: costExplorerRegion }))
-    const send = <A>(operation: string, action: string, run: (signal: AbortSignal) => Promise<A>) =>
-      call(env, { service: "Cost Explorer", operation, action }, run)
+    const aws = yield* makeAws("Cost Explorer", (config) => new sdk.CostExplorerClient(config)).pipe(
+      Effect.provideService(AwsClients, env)
+    )
 
     const costAndUsage = (query: CostQuery) =>
       Effect.gen(function*() {
         const pages: Array<ReadonlyArray<CostPeriod>> = []
         let token: string | undefined
         for (let page = 0; page < maxPages; page++) {
-          const r = yield* send(
-            "GetCostAndUsage",
+          const r = yield* aws.call(
+            new sdk.GetCostAndUsageCommand({
+              TimePeriod: { Start: query.start, End: query.end },
+              Granularity: query.granularity,
+              Metrics: [query.metric],
+              ...(query.groupBy.length > 0
+                ? { GroupBy: query.groupBy.map((g) => ({ Type: g.type, Key: g.key })) }
+                : {}),
+              ...(token ? { NextPageToken: token } : {})
+            }),
             `get the costs from ${query.start} to ${query.end}`,
-            (abortSignal) =>
-              ce.send(
-                new sdk.GetCostAndUsageCommand({
-                  TimePeriod: { Start: query.start, End: query.end },
-                  Granularity: query.granularity,
-                  Metrics: [query.metric],
-                  ...(query.groupBy.length > 0
-                    ? { GroupBy: query.groupBy.map((g) => ({ Type: g.type, Key: g.key })) }
-                    : {}),
-                  ...(token ? { NextPageToken: token } : {})
-                }),
-                { abortSignal }
-              )
+            idempotent
           )
           pages.push((r.ResultsByTime ?? []).map((result): CostPeriod => {
             const total = result.Total?.[query.metric]
@@ -80,16 +77,16 @@ export const CostExplorerLive: Layer.Layer<CostExplorer, never, AwsClients> = La
       })
 
     const forecast = (query: ForecastQuery) =>
-      send("GetCostForecast", `forecast the costs from ${query.start} to ${query.end}`, (abortSignal) =>
-        ce.send(
-          new sdk.GetCostForecastCommand({
-            TimePeriod: { Start: query.start, End: query.end },
-            Granularity: query.granularity,
-            Metric: forecastMetric[query.metric] as "UNBLENDED_COST",
-            PredictionIntervalLevel: query.predictionIntervalLevel
-          }),
-          { abortSignal }
-        )).pipe(
+      aws.call(
+        new sdk.GetCostForecastCommand({
+          TimePeriod: { Start: query.start, End: query.end },
+          Granularity: query.granularity,
+          Metric: forecastMetric[query.metric] as "UNBLENDED_COST",
+          PredictionIntervalLevel: query.predictionIntervalLevel
+        }),
+        `forecast the costs from ${query.start} to ${query.end}`,
+        idempotent
+      ).pipe(
           Effect.map((r) => ({
             total: toAmount(r.Total),
             periods: (r.ForecastResultsByTime ?? []).map((p) => ({

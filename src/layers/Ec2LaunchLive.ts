@@ -1,9 +1,15 @@
 /** The live Ec2Launch layer: image lookup, RunInstances and spot price history for `aegea launch`. */
-import { Effect, Layer, Stream } from "effect"
-import { AwsClients } from "./AwsClients.ts"
-import { call, client, paginate } from "./aws.ts"
+import { Effect, Layer, Option, Stream } from "effect"
+import { randomUUID } from "node:crypto"
+import type { AwsClients } from "./AwsClients.ts"
+import { idempotent, makeAws, paginate, reconciled, requestTokenTag } from "./aws.ts"
 import * as map from "./ec2Mapping.ts"
 import { Ec2Launch, type RunInstanceRequest } from "../services/Ec2Launch.ts"
+
+/**
+ * The tag RunInstances sets to a fresh token, by which an instance whose RunInstances answer was lost
+ * is found (AWS honours ClientToken, but moto and other emulators do not).
+ */
 
 const hostKeyTagKeys = new Set(["SSHHostPublicKeyPart1", "SSHHostPublicKeyPart2"])
 
@@ -58,55 +64,92 @@ export const runInstancesInput = (r: RunInstanceRequest) => {
 export const Ec2LaunchLive: Layer.Layer<Ec2Launch, never, AwsClients> = Layer.effect(
   Ec2Launch,
   Effect.gen(function*() {
-    const env = yield* AwsClients
     const sdk = yield* Effect.promise(() => import("./sdk/ec2.ts"))
-    const ec2 = yield* client(() => new sdk.EC2Client(env.clientConfig))
-    const send = <A>(operation: string, action: string, run: (signal: AbortSignal) => Promise<A>) =>
-      call(env, { service: "EC2", operation, action }, run)
+    const aws = yield* makeAws("EC2", (config) => new sdk.EC2Client(config))
+
+    const runInstance = (request: RunInstanceRequest) => {
+      // A fresh token tags the instance; if the answer is lost, the instance it names is the one launched.
+      const token = randomUUID()
+      const base = runInstancesInput(request)
+      const input = {
+        ...base,
+        TagSpecifications: base.TagSpecifications.map((spec) =>
+          spec.ResourceType === "instance" ? { ...spec, Tags: [...spec.Tags, { Key: requestTokenTag, Value: token }] } : spec
+        )
+      }
+      const findLaunched = aws.call(
+        new sdk.DescribeInstancesCommand({
+          Filters: [
+            { Name: `tag:${requestTokenTag}`, Values: [token] },
+            { Name: "instance-state-name", Values: ["pending", "running", "shutting-down", "stopping", "stopped"] }
+          ]
+        }),
+        `look for the instance launched from ${request.imageId}`,
+        idempotent
+      ).pipe(
+        Effect.map((r): Option.Option<import("@aws-sdk/client-ec2").RunInstancesCommandOutput> => {
+          const reservation = (r.Reservations ?? []).find((res) => (res.Instances ?? []).length > 0)
+          return reservation === undefined
+            ? Option.none()
+            : Option.some({
+              Instances: reservation.Instances,
+              ...(reservation.ReservationId !== undefined ? { ReservationId: reservation.ReservationId } : {}),
+              ...(reservation.OwnerId !== undefined ? { OwnerId: reservation.OwnerId } : {}),
+              ...(reservation.Groups !== undefined ? { Groups: reservation.Groups } : {}),
+              $metadata: {}
+            })
+        })
+      )
+      return aws.call(
+        new sdk.RunInstancesCommand(input as never),
+        `launch an instance of ${request.imageId}`,
+        // ClientToken makes AWS launch at most once; the tag finds the instance where it is not honoured.
+        reconciled(findLaunched, (r) => {
+          const instance = map.toInstance(r.Instances?.[0] ?? {})
+          return `instance ${instance.id} (${instance.name ?? request.tags.Name ?? "no name"})`
+        })
+      ).pipe(Effect.map((r) => map.toInstance(r.Instances?.[0] ?? {})))
+    }
 
     return Ec2Launch.of({
       findImages: (query) =>
-        send("DescribeImages", "find images", (abortSignal) =>
-          ec2.send(
-            new sdk.DescribeImagesCommand({
-              ...(query.owners ? { Owners: [...query.owners] } : {}),
-              ...(query.ids ? { ImageIds: [...query.ids] } : {}),
-              Filters: Object.entries(query.filters ?? {}).map(([Name, Values]) => ({ Name, Values: [...Values] }))
-            }),
-            { abortSignal }
-          )).pipe(
-            Effect.map((r) => (r.Images ?? []).map((i) => ({ ...map.toImage(i), ...(i.RootDeviceName ? { rootDeviceName: i.RootDeviceName } : {}) }))),
-            Effect.catchIf((e) => e._tag === "AwsNotFound" || (e._tag === "AwsInvalidRequest" && e.code.startsWith("InvalidAMIID")), () => Effect.succeed([]))
-          ),
-      runInstance: (request) =>
-        send("RunInstances", `launch an instance of ${request.imageId}`, (abortSignal) =>
-          ec2.send(new sdk.RunInstancesCommand(runInstancesInput(request) as never), { abortSignal })).pipe(
-            Effect.map((r) => map.toInstance(r.Instances?.[0] ?? {}))
-          ),
+        aws.call(
+          new sdk.DescribeImagesCommand({
+            ...(query.owners ? { Owners: [...query.owners] } : {}),
+            ...(query.ids ? { ImageIds: [...query.ids] } : {}),
+            Filters: Object.entries(query.filters ?? {}).map(([Name, Values]) => ({ Name, Values: [...Values] }))
+          }),
+          "find images",
+          idempotent
+        ).pipe(
+          Effect.map((r) => (r.Images ?? []).map((i) => ({ ...map.toImage(i), ...(i.RootDeviceName ? { rootDeviceName: i.RootDeviceName } : {}) }))),
+          Effect.catchIf((e) => e._tag === "AwsNotFound" || (e._tag === "AwsInvalidRequest" && e.code.startsWith("InvalidAMIID")), () => Effect.succeed([]))
+        ),
+      runInstance,
       spotPrices: (instanceType, since) =>
         Stream.runCollect(
           paginate((token) =>
-            send("DescribeSpotPriceHistory", `look up spot prices of ${instanceType}`, (abortSignal) =>
-              ec2.send(
-                new sdk.DescribeSpotPriceHistoryCommand({
-                  InstanceTypes: [instanceType as never],
-                  ProductDescriptions: ["Linux/UNIX"],
-                  StartTime: since,
-                  ...(token ? { NextToken: token } : {})
-                }),
-                { abortSignal }
-              )).pipe(
-                Effect.map((r) =>
-                  [
-                    (r.SpotPriceHistory ?? []).flatMap((p) =>
-                      p.AvailabilityZone && p.SpotPrice
-                        ? [{ availabilityZone: p.AvailabilityZone, price: Number(p.SpotPrice), timestamp: p.Timestamp ?? new Date(0) }]
-                        : []
-                    ),
-                    r.NextToken
-                  ] as const
-                )
+            aws.call(
+              new sdk.DescribeSpotPriceHistoryCommand({
+                InstanceTypes: [instanceType as never],
+                ProductDescriptions: ["Linux/UNIX"],
+                StartTime: since,
+                ...(token ? { NextToken: token } : {})
+              }),
+              `look up spot prices of ${instanceType}`,
+              idempotent
+            ).pipe(
+              Effect.map((r) =>
+                [
+                  (r.SpotPriceHistory ?? []).flatMap((p) =>
+                    p.AvailabilityZone && p.SpotPrice
+                      ? [{ availabilityZone: p.AvailabilityZone, price: Number(p.SpotPrice), timestamp: p.Timestamp ?? new Date(0) }]
+                      : []
+                  ),
+                  r.NextToken
+                ] as const
               )
+            )
           ).pipe(Stream.take(2000))
         )
     })

@@ -1,11 +1,12 @@
 /** The live EC2 layer: the SDK client is imported lazily, so only commands that need EC2 load it. */
 import { Effect, Layer, Stream } from "effect"
-import { AwsClients } from "./AwsClients.ts"
-import { call, client, paginate } from "./aws.ts"
+import type { AwsClients } from "./AwsClients.ts"
+import { idempotent, makeAws, paginate } from "./aws.ts"
 import * as map from "./ec2Mapping.ts"
 import { projectOutput, withOperationSchema } from "./sdk/projection.ts"
 import { Ec2, type InstanceFilter, resolveInstanceWith, type StateAction, type StateChange } from "../services/Ec2.ts"
 import type { InstanceState } from "../services/Ec2.ts"
+import type { AwsError } from "../errors.ts"
 
 const toFilters = (f: InstanceFilter) => [
   ...(f.names && f.names.length > 0 ? [{ Name: "tag:Name", Values: [...f.names] }] : []),
@@ -25,63 +26,62 @@ const listingOperations = (sdk: typeof import("./sdk/ec2.ts")) => ({
 export const Ec2Live: Layer.Layer<Ec2, never, AwsClients> = Layer.effect(
   Ec2,
   Effect.gen(function*() {
-    const env = yield* AwsClients
     const sdk = yield* Effect.promise(() => import("./sdk/ec2.ts"))
-    const ec2 = yield* client(() => new sdk.EC2Client(env.clientConfig))
+    const aws = yield* makeAws("EC2", (config) => new sdk.EC2Client(config))
     const projected = listingOperations(sdk)
-    const send = <A>(operation: string, action: string, run: (signal: AbortSignal) => Promise<A>) =>
-      call(env, { service: "EC2", operation, action }, run)
 
     const instances = (filter: InstanceFilter = {}) => {
       const Filters = toFilters(filter)
       const ids = filter.ids && filter.ids.length > 0 ? { InstanceIds: [...filter.ids] } : {}
       return paginate((token) =>
-        send("DescribeInstances", "list instances", (abortSignal) =>
-          ec2.send(
-            withOperationSchema(
-              new sdk.DescribeInstancesCommand({
-                ...ids,
-                ...(Filters.length > 0 ? { Filters } : {}),
-                ...(ids.InstanceIds ? {} : { MaxResults: 1000 }),
-                ...(token ? { NextToken: token } : {})
-              }),
-              projected.describeInstances
-            ),
-            { abortSignal }
-          )).pipe(
-            Effect.map((r) =>
-              [
-                (r.Reservations ?? []).flatMap((res) => (res.Instances ?? []).map(map.toInstance)),
-                r.NextToken
-              ] as const
-            )
+        aws.call(
+          withOperationSchema(
+            new sdk.DescribeInstancesCommand({
+              ...ids,
+              ...(Filters.length > 0 ? { Filters } : {}),
+              ...(ids.InstanceIds ? {} : { MaxResults: 1000 }),
+              ...(token ? { NextToken: token } : {})
+            }),
+            projected.describeInstances
+          ),
+          "list instances",
+          idempotent
+        ).pipe(
+          Effect.map((r) =>
+            [
+              (r.Reservations ?? []).flatMap((res) => (res.Instances ?? []).map(map.toInstance)),
+              r.NextToken
+            ] as const
           )
+        )
       )
     }
 
-    const commands = {
-      start: (ids: Array<string>, DryRun: boolean) => new sdk.StartInstancesCommand({ InstanceIds: ids, DryRun }),
-      stop: (ids: Array<string>, DryRun: boolean) => new sdk.StopInstancesCommand({ InstanceIds: ids, DryRun }),
-      terminate: (ids: Array<string>, DryRun: boolean) =>
-        new sdk.TerminateInstancesCommand({ InstanceIds: ids, DryRun }),
-      reboot: (ids: Array<string>, DryRun: boolean) => new sdk.RebootInstancesCommand({ InstanceIds: ids, DryRun })
-    } as const
-    const operations = { start: "StartInstances", stop: "StopInstances", terminate: "TerminateInstances", reboot: "RebootInstances" }
+    interface StateChanges {
+      readonly StartingInstances?: ReadonlyArray<import("@aws-sdk/client-ec2").InstanceStateChange> | undefined
+      readonly StoppingInstances?: ReadonlyArray<import("@aws-sdk/client-ec2").InstanceStateChange> | undefined
+      readonly TerminatingInstances?: ReadonlyArray<import("@aws-sdk/client-ec2").InstanceStateChange> | undefined
+    }
+    // Starting, stopping, rebooting or terminating an instance twice leaves it as once: idempotent.
+    const stateCall = (action: StateAction, InstanceIds: Array<string>, DryRun: boolean): Effect.Effect<StateChanges, AwsError> => {
+      const what = `${action} ${InstanceIds.join(", ")}`
+      switch (action) {
+        case "start":
+          return aws.call(new sdk.StartInstancesCommand({ InstanceIds, DryRun }), what, idempotent)
+        case "stop":
+          return aws.call(new sdk.StopInstancesCommand({ InstanceIds, DryRun }), what, idempotent)
+        case "terminate":
+          return aws.call(new sdk.TerminateInstancesCommand({ InstanceIds, DryRun }), what, idempotent)
+        case "reboot":
+          // RebootInstances reports no state changes.
+          return aws.call(new sdk.RebootInstancesCommand({ InstanceIds, DryRun }), what, idempotent).pipe(Effect.as<StateChanges>({}))
+      }
+    }
 
     const changeState = (action: StateAction, ids: ReadonlyArray<string>, options: { dryRun?: boolean } = {}) =>
-      send(operations[action], `${action} ${ids.join(", ")}`, async (abortSignal) => {
-        try {
-          return await ec2.send(commands[action]([...ids], options.dryRun ?? false) as never, { abortSignal }) as {
-            StartingInstances?: Array<{ InstanceId?: string; PreviousState?: { Name?: string }; CurrentState?: { Name?: string } }>
-            StoppingInstances?: Array<{ InstanceId?: string; PreviousState?: { Name?: string }; CurrentState?: { Name?: string } }>
-            TerminatingInstances?: Array<{ InstanceId?: string; PreviousState?: { Name?: string }; CurrentState?: { Name?: string } }>
-          }
-        } catch (e) {
-          // A dry run that would have succeeded is reported by EC2 as the "error" DryRunOperation.
-          if ((e as { name?: string }).name === "DryRunOperation") return {}
-          throw e
-        }
-      }).pipe(
+      stateCall(action, [...ids], options.dryRun ?? false).pipe(
+        // A dry run that would have succeeded is reported by EC2 as the "error" DryRunOperation.
+        Effect.catchIf((e) => e.code === "DryRunOperation", () => Effect.succeed<StateChanges>({})),
         Effect.map((r): ReadonlyArray<StateChange> =>
           (r.StartingInstances ?? r.StoppingInstances ?? r.TerminatingInstances ?? []).map((c) => ({
             id: c.InstanceId ?? "",
@@ -91,116 +91,75 @@ export const Ec2Live: Layer.Layer<Ec2, never, AwsClients> = Layer.effect(
         )
       )
 
-    const list = <R extends { NextToken?: string | undefined }, A>(
-      operation: string,
-      what: string,
-      request: (token: string | undefined, abortSignal: AbortSignal) => Promise<R>,
-      items: (r: R) => ReadonlyArray<A>
-    ) =>
-      paginate((token) =>
-        send(operation, `list ${what}`, (abortSignal) => request(token, abortSignal)).pipe(
-          Effect.map((r) => [items(r), r.NextToken] as const)
-        )
-      )
-    const once = <R, A>(
-      operation: string,
-      what: string,
-      request: (abortSignal: AbortSignal) => Promise<R>,
-      items: (r: R) => ReadonlyArray<A>
-    ) => Stream.fromIterableEffect(send(operation, `list ${what}`, request).pipe(Effect.map(items)))
     const next = (token: string | undefined) => (token ? { NextToken: token } : {})
 
     return Ec2.of({
-      region: env.region,
+      region: aws.region,
       instances,
-      resolveInstance: resolveInstanceWith(instances, env.region),
+      resolveInstance: resolveInstanceWith(instances, aws.region),
       changeState,
       consoleOutput: (id) =>
-        send("GetConsoleOutput", `get the console output of ${id}`, (abortSignal) =>
-          ec2.send(new sdk.GetConsoleOutputCommand({ InstanceId: id }), { abortSignal })).pipe(
-            Effect.map((r) => (r.Output ? Buffer.from(r.Output, "base64").toString("utf8") : undefined))
-          ),
+        aws.call(new sdk.GetConsoleOutputCommand({ InstanceId: id }), `get the console output of ${id}`, idempotent).pipe(
+          Effect.map((r) => (r.Output ? Buffer.from(r.Output, "base64").toString("utf8") : undefined))
+        ),
       images: (options = {}) =>
-        list(
-          "DescribeImages",
-          "images",
-          (t, abortSignal) =>
-            ec2.send(
-              withOperationSchema(
-                new sdk.DescribeImagesCommand({ Owners: [...(options.owners ?? ["self"])], MaxResults: 1000, ...next(t) }),
-                projected.describeImages
-              ),
-              { abortSignal }
+        aws.pages(
+          (t) =>
+            withOperationSchema(
+              new sdk.DescribeImagesCommand({ Owners: [...(options.owners ?? ["self"])], MaxResults: 1000, ...next(t) }),
+              projected.describeImages
             ),
-          (r) => (r.Images ?? []).map(map.toImage)
+          "list images",
+          (r) => [(r.Images ?? []).map(map.toImage), r.NextToken]
         ),
       volumes: () =>
-        list(
-          "DescribeVolumes",
-          "volumes",
-          (t, abortSignal) =>
-            ec2.send(withOperationSchema(new sdk.DescribeVolumesCommand({ MaxResults: 500, ...next(t) }), projected.describeVolumes), {
-              abortSignal
-            }),
-          (r) => (r.Volumes ?? []).map(map.toVolume)
+        aws.pages(
+          (t) => withOperationSchema(new sdk.DescribeVolumesCommand({ MaxResults: 500, ...next(t) }), projected.describeVolumes),
+          "list volumes",
+          (r) => [(r.Volumes ?? []).map(map.toVolume), r.NextToken]
         ),
       snapshots: () =>
-        list(
-          "DescribeSnapshots",
-          "snapshots",
-          (t, abortSignal) =>
-            ec2.send(
-              withOperationSchema(
-                new sdk.DescribeSnapshotsCommand({ OwnerIds: ["self"], MaxResults: 1000, ...next(t) }),
-                projected.describeSnapshots
-              ),
-              { abortSignal }
+        aws.pages(
+          (t) =>
+            withOperationSchema(
+              new sdk.DescribeSnapshotsCommand({ OwnerIds: ["self"], MaxResults: 1000, ...next(t) }),
+              projected.describeSnapshots
             ),
-          (r) => (r.Snapshots ?? []).map(map.toSnapshot)
+          "list snapshots",
+          (r) => [(r.Snapshots ?? []).map(map.toSnapshot), r.NextToken]
         ),
       securityGroupRules: () =>
-        list(
-          "DescribeSecurityGroups",
-          "security groups",
-          (t, abortSignal) => ec2.send(new sdk.DescribeSecurityGroupsCommand({ MaxResults: 1000, ...next(t) }), { abortSignal }),
-          (r: import("@aws-sdk/client-ec2").DescribeSecurityGroupsCommandOutput) =>
-            (r.SecurityGroups ?? []).flatMap(map.toSecurityGroupRules)
+        aws.pages(
+          (t) => new sdk.DescribeSecurityGroupsCommand({ MaxResults: 1000, ...next(t) }),
+          "list security groups",
+          (r) => [(r.SecurityGroups ?? []).flatMap(map.toSecurityGroupRules), r.NextToken]
         ),
       subnets: () =>
-        list(
-          "DescribeSubnets",
-          "subnets",
-          (t, abortSignal) => ec2.send(new sdk.DescribeSubnetsCommand({ MaxResults: 1000, ...next(t) }), { abortSignal }),
-          (r) => (r.Subnets ?? []).map(map.toSubnet)
+        aws.pages(
+          (t) => new sdk.DescribeSubnetsCommand({ MaxResults: 1000, ...next(t) }),
+          "list subnets",
+          (r) => [(r.Subnets ?? []).map(map.toSubnet), r.NextToken]
         ),
       vpcs: () =>
-        list(
-          "DescribeVpcs",
-          "VPCs",
-          (t, abortSignal) => ec2.send(new sdk.DescribeVpcsCommand({ MaxResults: 1000, ...next(t) }), { abortSignal }),
-          (r) => (r.Vpcs ?? []).map(map.toVpc)
+        aws.pages(
+          (t) => new sdk.DescribeVpcsCommand({ MaxResults: 1000, ...next(t) }),
+          "list VPCs",
+          (r) => [(r.Vpcs ?? []).map(map.toVpc), r.NextToken]
         ),
+      // These three are not paginated: one call each.
       keyPairs: () =>
-        once(
-          "DescribeKeyPairs",
-          "key pairs",
-          (abortSignal) => ec2.send(new sdk.DescribeKeyPairsCommand({}), { abortSignal }),
-          (r) => (r.KeyPairs ?? []).map(map.toKeyPair)
+        Stream.fromIterableEffect(
+          aws.call(new sdk.DescribeKeyPairsCommand({}), "list key pairs", idempotent).pipe(Effect.map((r) => (r.KeyPairs ?? []).map(map.toKeyPair)))
         ),
       regions: () =>
-        once(
-          "DescribeRegions",
-          "regions",
-          (abortSignal) => ec2.send(new sdk.DescribeRegionsCommand({}), { abortSignal }),
-          (r) => (r.Regions ?? []).map(map.toRegion)
+        Stream.fromIterableEffect(
+          aws.call(new sdk.DescribeRegionsCommand({}), "list regions", idempotent).pipe(Effect.map((r) => (r.Regions ?? []).map(map.toRegion)))
         ),
       zones: () =>
-        once(
-          "DescribeAvailabilityZones",
-          "availability zones",
-          (abortSignal) => ec2.send(new sdk.DescribeAvailabilityZonesCommand({}), { abortSignal }),
-          (r: import("@aws-sdk/client-ec2").DescribeAvailabilityZonesCommandOutput) =>
-            (r.AvailabilityZones ?? []).map(map.toZone)
+        Stream.fromIterableEffect(
+          aws.call(new sdk.DescribeAvailabilityZonesCommand({}), "list availability zones", idempotent).pipe(
+            Effect.map((r) => (r.AvailabilityZones ?? []).map(map.toZone))
+          )
         )
     })
   })

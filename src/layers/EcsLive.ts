@@ -1,7 +1,9 @@
 /** The live ECS layer: the SDK client is imported lazily, so only `aegea ecs` commands load it. */
+import type * as Sdk from "@aws-sdk/client-ecs"
 import { Effect, Layer, Option } from "effect"
-import { AwsClients } from "./AwsClients.ts"
-import { call, client, paginate } from "./aws.ts"
+import { randomUUID } from "node:crypto"
+import type { AwsClients } from "./AwsClients.ts"
+import { idempotent, makeAws, paginate, reconciled } from "./aws.ts"
 import * as map from "./ecsMapping.ts"
 import { Ecs, logLocationOf, type Task } from "../services/Ecs.ts"
 import { AwsInvalidRequest, ResourceNotFound } from "../errors.ts"
@@ -9,94 +11,149 @@ import { AwsInvalidRequest, ResourceNotFound } from "../errors.ts"
 /** DescribeTasks takes at most 100 tasks per call. */
 const describeChunk = 100
 
+/**
+ * The `startedBy` of one RunTask: "aegea-" and 30 hex digits of a fresh UUID (ECS allows 36
+ * characters). It still says aegea started the task, and it is unique to the request, so ListTasks
+ * (which filters by startedBy, on AWS and on moto) finds the task of a RunTask whose answer was lost.
+ */
+export const runTaskMarker = (uuid: string = randomUUID()) => `aegea-${uuid.replace(/-/g, "")}`.slice(0, 36)
+
 export const EcsLive: Layer.Layer<Ecs, never, AwsClients> = Layer.effect(
   Ecs,
   Effect.gen(function*() {
-    const env = yield* AwsClients
     const sdk = yield* Effect.promise(() => import("./sdk/ecs.ts"))
-    const ecs = yield* client(() => new sdk.ECSClient(env.clientConfig))
-    const send = <A>(operation: string, action: string, run: (signal: AbortSignal) => Promise<A>) =>
-      call(env, { service: "ECS", operation, action }, run)
+    const aws = yield* makeAws("ECS", (config) => new sdk.ECSClient(config))
+    const env = aws.env
     const next = (token: string | undefined) => (token ? { nextToken: token } : {})
 
     const describeClusters = (names: ReadonlyArray<string>) =>
       names.length === 0
         ? Effect.succeed([])
-        : send("DescribeClusters", `describe clusters ${names.join(", ")}`, (abortSignal) =>
-          ecs.send(new sdk.DescribeClustersCommand({ clusters: [...names] }), { abortSignal })).pipe(
-            Effect.map((r) => (r.clusters ?? []).map(map.toCluster))
-          )
+        : aws.call(new sdk.DescribeClustersCommand({ clusters: [...names] }), `describe clusters ${names.join(", ")}`, idempotent).pipe(
+          Effect.map((r) => (r.clusters ?? []).map(map.toCluster))
+        )
     const describeCluster = (name: string) =>
       Effect.map(describeClusters([name]), (all) => Option.fromUndefinedOr(all[0]))
 
+    const describeSdkTasks = (cluster: string, tasks: ReadonlyArray<string>) =>
+      aws.call(new sdk.DescribeTasksCommand({ cluster, tasks: [...tasks], include: ["TAGS"] }), `describe tasks of cluster ${cluster}`, idempotent).pipe(
+        Effect.map((r) => r.tasks ?? [])
+      )
     const describeTasks = (cluster: string, tasks: ReadonlyArray<string>) =>
-      send("DescribeTasks", `describe tasks of cluster ${cluster}`, (abortSignal) =>
-        ecs.send(new sdk.DescribeTasksCommand({ cluster, tasks: [...tasks], include: ["TAGS"] }), { abortSignal })).pipe(
-          Effect.map((r) => (r.tasks ?? []).map(map.toTask))
-        )
+      Effect.map(describeSdkTasks(cluster, tasks), (all) => all.map(map.toTask))
 
     return Ecs.of({
       region: env.region,
       clusters: () =>
         paginate((token) =>
-          send("ListClusters", "list clusters", (abortSignal) =>
-            ecs.send(new sdk.ListClustersCommand({ maxResults: describeChunk, ...next(token) }), { abortSignal })).pipe(
-              Effect.flatMap((r) =>
-                Effect.map(describeClusters(r.clusterArns ?? []), (clusters) => [clusters, r.nextToken] as const)
-              )
-            )
+          aws.call(new sdk.ListClustersCommand({ maxResults: describeChunk, ...next(token) }), "list clusters", idempotent).pipe(
+            Effect.flatMap((r) => Effect.map(describeClusters(r.clusterArns ?? []), (clusters) => [clusters, r.nextToken] as const))
+          )
         ),
       describeCluster,
       ensureCluster: (name) =>
         Effect.gen(function*() {
           const existing = yield* describeCluster(name)
           if (Option.isSome(existing) && existing.value.status === "ACTIVE") return { value: existing.value, created: false }
-          // CreateCluster is idempotent: a cluster created meanwhile by someone else is returned as is.
-          const created = yield* send("CreateCluster", `create cluster ${name}`, (abortSignal) =>
-            ecs.send(new sdk.CreateClusterCommand({ clusterName: name, capacityProviders: ["FARGATE", "FARGATE_SPOT"] }), { abortSignal }))
+          // CreateCluster is idempotent: a cluster created meanwhile (by someone else, or by a first
+          // attempt whose answer was lost) is returned as is.
+          const created = yield* aws.call(
+            new sdk.CreateClusterCommand({ clusterName: name, capacityProviders: ["FARGATE", "FARGATE_SPOT"] }),
+            `create cluster ${name}`,
+            idempotent
+          )
           return { value: map.toCluster(created.cluster ?? { clusterName: name }), created: true }
         }),
       taskDefinitions: (filter = {}) =>
         paginate((token) =>
-          send("ListTaskDefinitions", "list task definitions", (abortSignal) =>
-            ecs.send(
-              new sdk.ListTaskDefinitionsCommand({
-                ...(filter.family !== undefined ? { familyPrefix: filter.family } : {}),
-                status: filter.status ?? "ACTIVE",
-                ...next(token)
-              }),
-              { abortSignal }
-            )).pipe(Effect.map((r) => [(r.taskDefinitionArns ?? []).map(map.toTaskDefinitionRef), r.nextToken] as const))
+          aws.call(
+            new sdk.ListTaskDefinitionsCommand({
+              ...(filter.family !== undefined ? { familyPrefix: filter.family } : {}),
+              status: filter.status ?? "ACTIVE",
+              ...next(token)
+            }),
+            "list task definitions",
+            idempotent
+          ).pipe(Effect.map((r) => [(r.taskDefinitionArns ?? []).map(map.toTaskDefinitionRef), r.nextToken] as const))
         ),
       latestTaskDefinition: (family) =>
-        send("ListTaskDefinitions", `look up task definition ${family}`, (abortSignal) =>
-          ecs.send(new sdk.ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", sort: "DESC", maxResults: 100 }), { abortSignal })).pipe(
-            Effect.map((r) =>
-              Option.fromUndefinedOr(
-                (r.taskDefinitionArns ?? []).map(map.toTaskDefinitionRef).filter((d) => d.family === family).sort((a, b) => b.revision - a.revision)[0]
-              )
+        aws.call(
+          new sdk.ListTaskDefinitionsCommand({ familyPrefix: family, status: "ACTIVE", sort: "DESC", maxResults: 100 }),
+          `look up task definition ${family}`,
+          idempotent
+        ).pipe(
+          Effect.map((r) =>
+            Option.fromUndefinedOr(
+              (r.taskDefinitionArns ?? []).map(map.toTaskDefinitionRef).filter((d) => d.family === family).sort((a, b) => b.revision - a.revision)[0]
             )
-          ),
+          )
+        ),
       taskLogLocation: (task) =>
-        send("DescribeTaskDefinition", `read the task definition of task ${task.id}`, (abortSignal) =>
-          ecs.send(new sdk.DescribeTaskDefinitionCommand({ taskDefinition: task.taskDefinition }), { abortSignal })).pipe(
-            Effect.map((r) => logLocationOf(r.taskDefinition?.containerDefinitions ?? [], task.id))
-          ),
+        aws.call(new sdk.DescribeTaskDefinitionCommand({ taskDefinition: task.taskDefinition }), `read the task definition of task ${task.id}`, idempotent).pipe(
+          Effect.map((r) => logLocationOf(r.taskDefinition?.containerDefinitions ?? [], task.id))
+        ),
       registerTaskDefinition: (request) =>
-        send("RegisterTaskDefinition", `register task definition ${request.family}`, (abortSignal) =>
-          ecs.send(new sdk.RegisterTaskDefinitionCommand(request as unknown as import("./sdk/ecs.ts").RegisterTaskDefinitionCommandInput), { abortSignal })).pipe(
-            Effect.map((r) => map.toTaskDefinitionRef(r.taskDefinition?.taskDefinitionArn ?? `${request.family}:0`))
-          ),
+        aws.call(
+          new sdk.RegisterTaskDefinitionCommand(request as unknown as Sdk.RegisterTaskDefinitionCommandInput),
+          `register task definition ${request.family}`,
+          reconciled(
+            // Each call registers a new revision, but the family name is a hash of the definition and
+            // ecs run registers only a family that has no ACTIVE revision: one found is this same definition.
+            Effect.map(
+              aws.call(
+                new sdk.ListTaskDefinitionsCommand({ familyPrefix: request.family, status: "ACTIVE", sort: "DESC", maxResults: 100 }),
+                `look for task definition ${request.family}`,
+                idempotent
+              ),
+              (r) =>
+                Option.fromUndefinedOr(
+                  (r.taskDefinitionArns ?? []).filter((arn) => map.toTaskDefinitionRef(arn).family === request.family)[0]
+                ).pipe(Option.map((arn): Sdk.RegisterTaskDefinitionCommandOutput => ({ taskDefinition: { taskDefinitionArn: arn }, $metadata: {} })))
+            ),
+            (r) => `task definition ${map.lastSegment(r.taskDefinition?.taskDefinitionArn ?? "")}`
+          )
+        ).pipe(
+          Effect.map((r) => map.toTaskDefinitionRef(r.taskDefinition?.taskDefinitionArn ?? `${request.family}:0`))
+        ),
       runTask: (request) =>
-        send("RunTask", `run a task of ${request.taskDefinition} in cluster ${request.cluster}`, (abortSignal) =>
-          ecs.send(new sdk.RunTaskCommand(request as unknown as import("./sdk/ecs.ts").RunTaskCommandInput), { abortSignal })).pipe(
+        Effect.suspend(() => {
+          const action = `run a task of ${request.taskDefinition} in cluster ${request.cluster}`
+          // Made once per run, before the call, so every attempt sends the same ones: AWS starts at
+          // most one task per clientToken; moto ignores clientToken, so a lost answer is reconciled by
+          // looking the task up by its startedBy marker.
+          const marker = runTaskMarker()
+          const input: Sdk.RunTaskCommandInput = {
+            ...(request as unknown as Sdk.RunTaskCommandInput),
+            startedBy: marker,
+            clientToken: randomUUID()
+          }
+          const findStarted = Effect.gen(function*() {
+            const arns: Array<string> = []
+            // A task that failed to start at once is already desired STOPPED.
+            for (const desiredStatus of ["RUNNING", "STOPPED"] as const) {
+              const listed = yield* aws.call(
+                new sdk.ListTasksCommand({ cluster: request.cluster, startedBy: marker, desiredStatus }),
+                `look for the task started as ${marker} in cluster ${request.cluster}`,
+                idempotent
+              )
+              arns.push(...(listed.taskArns ?? []))
+            }
+            if (arns.length === 0) return Option.none<Sdk.RunTaskCommandOutput>()
+            const tasks = (yield* describeSdkTasks(request.cluster, arns.slice(0, describeChunk))).filter((t) => t.startedBy === marker)
+            return tasks.length === 0 ? Option.none<Sdk.RunTaskCommandOutput>() : Option.some<Sdk.RunTaskCommandOutput>({ tasks, failures: [], $metadata: {} })
+          })
+          return aws.call(
+            new sdk.RunTaskCommand(input),
+            action,
+            reconciled(findStarted, (r) => `task ${map.lastSegment(r.tasks?.[0]?.taskArn ?? "")}`)
+          ).pipe(
             Effect.flatMap((r) => {
               const task = r.tasks?.[0]
               if (task !== undefined) return Effect.succeed(map.toTask(task))
               const failure = r.failures?.[0]
               return Effect.fail(
                 new AwsInvalidRequest({
-                  action: `run a task of ${request.taskDefinition} in cluster ${request.cluster}`,
+                  action,
                   service: "ECS",
                   operation: "RunTask",
                   code: failure?.reason ?? "NoTaskStarted",
@@ -105,7 +162,8 @@ export const EcsLive: Layer.Layer<Ecs, never, AwsClients> = Layer.effect(
                 })
               )
             })
-          ),
+          )
+        }),
       describeTask: (cluster, task) =>
         describeTasks(cluster, [task]).pipe(
           Effect.flatMap((all): Effect.Effect<Task, ResourceNotFound> => {
@@ -124,19 +182,22 @@ export const EcsLive: Layer.Layer<Ecs, never, AwsClients> = Layer.effect(
         ),
       tasks: (cluster, desiredStatus) =>
         paginate((token) =>
-          send("ListTasks", `list ${desiredStatus} tasks of cluster ${cluster}`, (abortSignal) =>
-            ecs.send(new sdk.ListTasksCommand({ cluster, desiredStatus, maxResults: describeChunk, ...next(token) }), { abortSignal })).pipe(
-              Effect.flatMap((r) => {
-                const arns = r.taskArns ?? []
-                return arns.length === 0
-                  ? Effect.succeed([[] as ReadonlyArray<Task>, r.nextToken] as const)
-                  : Effect.map(describeTasks(cluster, arns), (tasks) => [tasks, r.nextToken] as const)
-              })
-            )
+          aws.call(
+            new sdk.ListTasksCommand({ cluster, desiredStatus, maxResults: describeChunk, ...next(token) }),
+            `list ${desiredStatus} tasks of cluster ${cluster}`,
+            idempotent
+          ).pipe(
+            Effect.flatMap((r) => {
+              const arns = r.taskArns ?? []
+              return arns.length === 0
+                ? Effect.succeed([[] as ReadonlyArray<Task>, r.nextToken] as const)
+                : Effect.map(describeTasks(cluster, arns), (tasks) => [tasks, r.nextToken] as const)
+            })
+          )
         ),
+      // Stopping a stopped task changes nothing (ECS answers with the task as it is).
       stopTask: (cluster, task, reason) =>
-        send("StopTask", `stop task ${task} of cluster ${cluster}`, (abortSignal) =>
-          ecs.send(new sdk.StopTaskCommand({ cluster, task, reason }), { abortSignal })).pipe(Effect.asVoid)
+        aws.call(new sdk.StopTaskCommand({ cluster, task, reason }), `stop task ${task} of cluster ${cluster}`, idempotent).pipe(Effect.asVoid)
     })
   })
 )

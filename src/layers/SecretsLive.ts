@@ -5,9 +5,11 @@
  * so neither the error line nor `--debug` (cause stack, Cause.pretty) can show the value, whatever
  * the server echoes (e.g. `$response`, `$responseBodyText` of an unreadable body).
  */
+import type { MetadataBearer, MiddlewareStack } from "@smithy/types"
 import { Effect, Layer, Redacted } from "effect"
-import { AwsClients } from "./AwsClients.ts"
-import { call, client, paginate } from "./aws.ts"
+import { randomUUID } from "node:crypto"
+import type { AwsClients } from "./AwsClients.ts"
+import { idempotent, makeAws, paginate, tokenized } from "./aws.ts"
 import type { AwsError } from "../errors.ts"
 import {
   type DeleteOptions,
@@ -58,11 +60,26 @@ export const sanitizedError = (e: unknown, secret: string | undefined): Error =>
   })
 }
 
-/** Run an SDK call whose request or response holds a secret, sanitizing any failure. */
-const guarded = <A>(secret: string | undefined, run: () => Promise<A>): Promise<A> =>
-  run().catch((e: unknown) => {
-    throw sanitizedError(e, secret)
-  })
+/**
+ * `command`, made to fail only with a sanitized error: its request or response holds `secret` (or
+ * a value we do not know, for GetSecretValue). The middleware wraps the whole stack of the command,
+ * so nothing the SDK attaches to its error reaches aws.ts, the error line or `--debug`.
+ */
+const guarded = <C extends { readonly middlewareStack: object }>(secret: string | undefined, command: C): C => {
+  // Each command has a stack of its own (merged into the client's at send): only this call is guarded.
+  const stack = command.middlewareStack as Pick<MiddlewareStack<object, MetadataBearer>, "add">
+  stack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args)
+      } catch (e) {
+        throw sanitizedError(e, secret)
+      }
+    },
+    { step: "initialize", priority: "high", name: "aegeaSanitizeSecretErrors" }
+  )
+  return command
+}
 
 const toDate = (d: Date | undefined) => (d instanceof Date ? d : undefined)
 const toTags = (tags: ReadonlyArray<{ Key?: string | undefined; Value?: string | undefined }> | undefined) =>
@@ -91,11 +108,9 @@ const toSummary = (s: SdkSecret): SecretSummary => ({
 export const SecretsLive: Layer.Layer<Secrets, never, AwsClients> = Layer.effect(
   Secrets,
   Effect.gen(function*() {
-    const env = yield* AwsClients
     const sdk = yield* Effect.promise(() => import("@aws-sdk/client-secrets-manager"))
-    const sm = yield* client(() => new sdk.SecretsManagerClient(env.clientConfig))
-    const send = <A>(operation: string, action: string, run: (signal: AbortSignal) => Promise<A>) =>
-      call(env, { service: "Secrets Manager", operation, action }, run)
+    const aws = yield* makeAws("Secrets Manager", (config) => new sdk.SecretsManagerClient(config))
+    const env = aws.env
     /** AWS's ResourceNotFoundException becomes "no secret named X" with a hint (exit 5). */
     const notFoundAsResource = (name: string, selector?: VersionSelector) =>
     <A>(effect: Effect.Effect<A, AwsError>): Effect.Effect<A, SecretError> =>
@@ -106,85 +121,94 @@ export const SecretsLive: Layer.Layer<Secrets, never, AwsClients> = Layer.effect
 
     const list = () =>
       paginate((token) =>
-        send("ListSecrets", "list secrets", (abortSignal) =>
-          sm.send(new sdk.ListSecretsCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) }), { abortSignal })).pipe(
-            Effect.map((r) => [(r.SecretList ?? []).map(toSummary), r.NextToken] as const)
-          )
+        aws.call(new sdk.ListSecretsCommand({ MaxResults: 100, ...(token ? { NextToken: token } : {}) }), "list secrets", idempotent).pipe(
+          Effect.map((r) => [(r.SecretList ?? []).map(toSummary), r.NextToken] as const)
+        )
       )
 
     const describe = (name: string) =>
-      send("DescribeSecret", `describe secret ${name}`, (abortSignal) =>
-        sm.send(new sdk.DescribeSecretCommand({ SecretId: name }), { abortSignal })).pipe(
-          Effect.map((r): SecretDescription => ({
-            ...toSummary(r),
-            versions: Object.entries(r.VersionIdsToStages ?? {}).map(([versionId, stages]) => ({ versionId, stages }))
-          })),
-          notFoundAsResource(name)
-        )
+      aws.call(new sdk.DescribeSecretCommand({ SecretId: name }), `describe secret ${name}`, idempotent).pipe(
+        Effect.map((r): SecretDescription => ({
+          ...toSummary(r),
+          versions: Object.entries(r.VersionIdsToStages ?? {}).map(([versionId, stages]) => ({ versionId, stages }))
+        })),
+        notFoundAsResource(name)
+      )
 
     const getValue = (name: string, selector: VersionSelector = {}) =>
-      send("GetSecretValue", `read secret ${name}`, (abortSignal) =>
-        guarded(undefined, () =>
-          sm.send(
-            new sdk.GetSecretValueCommand({
-              SecretId: name,
-              ...(selector.versionId ? { VersionId: selector.versionId } : {}),
-              ...(selector.versionStage ? { VersionStage: selector.versionStage } : {})
-            }),
-            { abortSignal }
-          ))).pipe(
-          Effect.map((r) => {
-            const binary = r.SecretString === undefined && r.SecretBinary !== undefined
-            const value = Redacted.make(binary ? Buffer.from(r.SecretBinary!).toString("base64") : r.SecretString ?? "")
-            // Drop the SDK's plain copies as soon as the value is wrapped.
-            r.SecretString = undefined
-            r.SecretBinary = undefined
-            return { name: r.Name ?? name, arn: r.ARN ?? "", versionId: r.VersionId ?? "", stages: r.VersionStages ?? [], value, binary }
-          }),
-          notFoundAsResource(name, selector)
-        )
+      aws.call(
+        guarded(
+          undefined,
+          new sdk.GetSecretValueCommand({
+            SecretId: name,
+            ...(selector.versionId ? { VersionId: selector.versionId } : {}),
+            ...(selector.versionStage ? { VersionStage: selector.versionStage } : {})
+          })
+        ),
+        `read secret ${name}`,
+        idempotent
+      ).pipe(
+        Effect.map((r) => {
+          const binary = r.SecretString === undefined && r.SecretBinary !== undefined
+          const value = Redacted.make(binary ? Buffer.from(r.SecretBinary!).toString("base64") : r.SecretString ?? "")
+          // Drop the SDK's plain copies as soon as the value is wrapped.
+          r.SecretString = undefined
+          r.SecretBinary = undefined
+          return { name: r.Name ?? name, arn: r.ARN ?? "", versionId: r.VersionId ?? "", stages: r.VersionStages ?? [], value, binary }
+        }),
+        notFoundAsResource(name, selector)
+      )
 
     const put = (name: string, value: Redacted.Redacted<string>, options: { readonly description?: string | undefined } = {}) =>
       Effect.gen(function*() {
         const secret = Redacted.value(value)
-        const created = yield* send("CreateSecret", `create secret ${name}`, (abortSignal) =>
-          guarded(secret, async () => {
-            try {
-              return await sm.send(
-                new sdk.CreateSecretCommand({
-                  Name: name,
-                  SecretString: secret,
-                  ...(options.description !== undefined ? { Description: options.description } : {})
-                }),
-                { abortSignal }
-              )
-            } catch (e) {
-              if ((e as { name?: string }).name === "ResourceExistsException") return undefined
-              throw e
-            }
-          }))
+        // One token for this put, made before the first call: every attempt of CreateSecret and of
+        // PutSecretValue sends it, and AWS (and moto) make at most one version per token with the
+        // same value. It also becomes the new version's id.
+        const token = randomUUID()
+        const created = yield* aws.call(
+          guarded(
+            secret,
+            new sdk.CreateSecretCommand({
+              Name: name,
+              SecretString: secret,
+              ClientRequestToken: token,
+              ...(options.description !== undefined ? { Description: options.description } : {})
+            })
+          ),
+          `create secret ${name}`,
+          tokenized
+        ).pipe(
+          Effect.catchIf((e) => e.code === "ResourceExistsException", () => Effect.succeed(undefined))
+        )
         if (created !== undefined) {
           return { name: created.Name ?? name, arn: created.ARN ?? "", versionId: created.VersionId ?? "", created: true }
         }
-        const added = yield* send("PutSecretValue", `store a new value in secret ${name}`, (abortSignal) =>
-          guarded(secret, () => sm.send(new sdk.PutSecretValueCommand({ SecretId: name, SecretString: secret }), { abortSignal })))
+        const added = yield* aws.call(
+          guarded(secret, new sdk.PutSecretValueCommand({ SecretId: name, SecretString: secret, ClientRequestToken: token })),
+          `store a new value in secret ${name}`,
+          tokenized
+        )
         return { name: added.Name ?? name, arn: added.ARN ?? "", versionId: added.VersionId ?? "", created: false }
       })
 
     // AWS reports success for a forced delete of a secret that does not exist: check first.
     const deleteSecret = (name: string, options: DeleteOptions = {}) =>
-      (options.force ? Effect.asVoid(describe(name)) : Effect.void).pipe(Effect.andThen(send("DeleteSecret", `delete secret ${name}`, (abortSignal) =>
-        sm.send(
+      (options.force ? Effect.asVoid(describe(name)) : Effect.void).pipe(Effect.andThen(
+        aws.call(
           new sdk.DeleteSecretCommand({
             SecretId: name,
             ...(options.force ? { ForceDeleteWithoutRecovery: true } : {}),
             ...(!options.force && options.recoveryDays !== undefined ? { RecoveryWindowInDays: options.recoveryDays } : {})
           }),
-          { abortSignal }
-        )).pipe(
+          `delete secret ${name}`,
+          // Deleting a deleted secret deletes nothing more (a forced one answers success again).
+          idempotent
+        ).pipe(
           Effect.map((r) => ({ name: r.Name ?? name, arn: r.ARN ?? "", deletionDate: toDate(r.DeletionDate) })),
           notFoundAsResource(name)
-        )))
+        )
+      ))
 
     return Secrets.of({ region: env.region, list, describe, getValue, put, delete: deleteSecret })
   })

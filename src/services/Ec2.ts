@@ -5,6 +5,7 @@
  */
 import { Context, type Duration, Effect, Schedule, Schema, Stream } from "effect"
 import { AmbiguousName, type AwsError, OperationFailed, ResourceNotFound } from "../errors.ts"
+import { pollEvery, statePoll } from "../lib/schedules.ts"
 
 const Tags = Schema.Record(Schema.String, Schema.String)
 const optionalString = Schema.optional(Schema.String)
@@ -255,12 +256,13 @@ export const waitForState = (
   options: { readonly every?: Duration.Input; readonly timeout?: Duration.Input } = {}
 ): Effect.Effect<ReadonlyArray<Instance>, AwsError | OperationFailed, Ec2> =>
   Effect.gen(function*() {
+    if (ids.length === 0) return []
     const ec2 = yield* Ec2
     const done = (list: ReadonlyArray<Instance>) =>
       list.length > 0 && list.every((i) => i.state === target || (i.state === "terminated" && target !== "running"))
     const poll = Stream.runCollect(ec2.instances({ ids }))
     return yield* poll.pipe(
-      Effect.repeat({ schedule: Schedule.spaced(options.every ?? "2 seconds"), until: done }),
+      Effect.repeat({ schedule: options.every === undefined ? statePoll : pollEvery(options.every), until: done }),
       Effect.timeoutOrElse({
         duration: options.timeout ?? "10 minutes",
         orElse: () =>

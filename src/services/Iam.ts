@@ -99,7 +99,7 @@ export const fargateExecutionRole: RoleSpec = {
   }
 }
 
-// --- launch (issue 5) ---
+// --- what launch needs ---
 // Who is calling (for the Owner tag and for preferring one's own AMIs), and the role of launched
 // instances. A separate service so that Iam's members are unchanged.
 export interface CallerIdentity {

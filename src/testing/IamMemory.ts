@@ -102,7 +102,7 @@ export const IamMemory = {
     )
 }
 
-// --- launch (issue 5) ---
+// --- what launch needs ---
 // (Imports are hoisted; they sit here to keep this block separate from the code above.)
 import { callerName, IamIdentity } from "../services/Iam.ts"
 

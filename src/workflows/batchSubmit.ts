@@ -5,6 +5,7 @@
  * the exact RegisterJobDefinition and SubmitJob requests and change nothing.
  */
 import { Effect, Option, Schedule, Stream } from "effect"
+import { statePoll } from "../lib/schedules.ts"
 import { Batch, type ComputeEnvironment, defaultQueueName, type JobQueue, type SubmittedJob } from "../services/Batch.ts"
 import {
   checkContainerShape,
@@ -43,7 +44,7 @@ const waitValid = <A extends { readonly status: string; readonly statusReason?: 
   describe: Effect.Effect<A | undefined, AwsError>
 ) =>
   describe.pipe(
-    Effect.repeat({ schedule: Schedule.spaced("2 seconds"), until: (x) => x === undefined || x.status === "VALID" || x.status === "INVALID" }),
+    Effect.repeat({ schedule: statePoll, until: (x) => x === undefined || x.status === "VALID" || x.status === "INVALID" }),
     Effect.timeoutOrElse({
       duration: "5 minutes",
       orElse: () => Effect.fail(new OperationFailed({ message: `timed out waiting for ${what} to be VALID` }))

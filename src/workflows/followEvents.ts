@@ -8,6 +8,7 @@
  * show within about 2 s); throttling backs off exponentially up to 5 s (the Schedule below).
  */
 import { Clock, Duration, Effect, Option, Schedule, Stream } from "effect"
+import { followThrottleBackoff } from "../lib/schedules.ts"
 import type { LogEvent } from "../services/Logs.ts"
 
 export interface FollowOptions {
@@ -26,10 +27,9 @@ export interface FollowOptions {
 }
 
 /** Retry a throttled poll with exponential backoff from 1 s, capped at 5 s, at most 120 times in a row. */
-export const throttleBackoff = Schedule.min([Schedule.exponential(Duration.seconds(1)), Schedule.spaced(Duration.seconds(5))]).pipe(
-  Schedule.jittered,
+export const throttleBackoff = followThrottleBackoff.pipe(
   Schedule.setInputType<{ readonly _tag: string }>(),
-  Schedule.while(({ input, attempt }) => input._tag === "AwsThrottled" && attempt <= 120)
+  Schedule.while(({ input }) => input._tag === "AwsThrottled")
 )
 
 interface FollowState {

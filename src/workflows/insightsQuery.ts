@@ -4,6 +4,7 @@
  */
 import { Duration, Effect, Exit, Schedule } from "effect"
 import { type AwsError, OperationFailed } from "../errors.ts"
+import { queryPoll } from "../lib/schedules.ts"
 import type { InsightsQuery, Logs, QueryResults, QueryRow, QueryStatus } from "../services/Logs.ts"
 
 type QueryApi = Pick<Logs["Service"], "startQuery" | "queryResults" | "stopQuery">
@@ -11,7 +12,7 @@ type QueryApi = Pick<Logs["Service"], "startQuery" | "queryResults" | "stopQuery
 const running = new Set<QueryStatus>(["Scheduled", "Running"])
 
 /** Poll every second (as the Python aegea does); give up after 20 minutes (AWS itself stops queries at 60). */
-export const queryPolling = Schedule.max([Schedule.spaced(Duration.seconds(1)), Schedule.during(Duration.minutes(20))])
+export const queryPolling = queryPoll
 
 export interface RunQueryOptions {
   /** Called after each poll that is still running (progress on a TTY). */

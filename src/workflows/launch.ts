@@ -16,6 +16,7 @@ import {
 } from "../lib/cloudInit.ts"
 import { generateHostKey, type HostKey, hostKeyTagNames, hostKeyTags } from "../lib/hostKey.ts"
 import { type Architecture, architectureOf } from "../lib/instanceTypes.ts"
+import { agentPoll, instanceProfileBackoff, statePoll } from "../lib/schedules.ts"
 import { Ec2, type Instance } from "../services/Ec2.ts"
 import { Ec2Network } from "../services/Ec2Network.ts"
 import { type BlockDevice, Ec2Launch, type LaunchImage, type RunInstanceRequest } from "../services/Ec2Launch.ts"
@@ -176,9 +177,9 @@ export const planLaunch = (spec: LaunchSpec) =>
 const isProfileNotYetVisible = (e: AwsError) =>
   e._tag === "AwsInvalidRequest" && /iamInstanceProfile|Invalid IAM Instance Profile/i.test(e.awsMessage)
 
-export const instanceProfileRetry = Schedule.min([Schedule.exponential("1 second"), Schedule.spaced("8 seconds")]).pipe(
+export const instanceProfileRetry = instanceProfileBackoff.pipe(
   Schedule.setInputType<AwsError>(),
-  Schedule.while(({ input, attempt }) => isProfileNotYetVisible(input) && attempt <= 10)
+  Schedule.while(({ input }) => isProfileNotYetVisible(input))
 )
 
 /** Ensure the security group and IAM role/profile, then launch. */
@@ -216,7 +217,7 @@ export const waitForLaunch = (instance: Instance, options: { readonly agent: boo
     const ec2 = yield* Ec2
     const describe = Effect.map(Stream.runCollect(ec2.instances({ ids: [instance.id] })), (list) => list[0])
     const latest = yield* describe.pipe(
-      Effect.repeat({ schedule: Schedule.spaced("2 seconds"), while: stillStarting }),
+      Effect.repeat({ schedule: statePoll, while: stillStarting }),
       Effect.timeoutOrElse({
         duration: "10 minutes",
         orElse: () => Effect.fail(new OperationFailed({ message: `${instance.id} was still pending after 10 minutes`, hint: `Check it with 'aegea console ${instance.id}'` }))
@@ -231,7 +232,7 @@ export const waitForLaunch = (instance: Instance, options: { readonly agent: boo
     if (!options.agent) return latest
     const ssm = yield* Ssm
     yield* ssm.agentInfo(instance.id).pipe(
-      Effect.repeat({ schedule: Schedule.spaced("5 seconds"), until: (info) => Option.isSome(info) && info.value.pingStatus === "Online" }),
+      Effect.repeat({ schedule: agentPoll, until: (info) => Option.isSome(info) && info.value.pingStatus === "Online" }),
       Effect.timeoutOrElse({
         duration: "15 minutes",
         orElse: () =>

@@ -6,8 +6,13 @@
  */
 import { Clock, Duration, Effect } from "effect"
 import { type AwsError, OperationFailed } from "../errors.ts"
+import { defaultPacing, nextDelay, type WatchPacing } from "../lib/schedules.ts"
 import { Logs } from "../services/Logs.ts"
 import { Output } from "../services/Output.ts"
+
+export { defaultPacing, nextDelay, type WatchPacing }
+
+const ms = (d: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(d))
 
 export interface Snapshot {
   readonly status: string
@@ -15,30 +20,6 @@ export interface Snapshot {
   readonly done: boolean
   /** Where the log lines are, once known. */
   readonly logs: { readonly group: string; readonly stream: string } | undefined
-}
-
-export interface WatchPacing {
-  /** Delay after a poll that saw something new (default 1 s). */
-  readonly every: Duration.Input
-  /** Longest delay while nothing happens (default 10 s); the delay grows 1.5x per idle poll. */
-  readonly maxIdle: Duration.Input
-  /** Longest delay after throttling (default 60 s); the delay doubles per throttled poll. */
-  readonly maxThrottled: Duration.Input
-  /** Give up after this many throttled polls in a row (default 20). */
-  readonly throttleLimit: number
-  /** Wait before the last read of the logs after the work stopped (default 1 s). */
-  readonly drainAfter: Duration.Input
-  /** Upper bound on polls (default 1,000,000: about 11 days at 1 s). */
-  readonly maxPolls: number
-}
-
-export const defaultPacing: WatchPacing = {
-  every: "1 second",
-  maxIdle: "10 seconds",
-  maxThrottled: "60 seconds",
-  throttleLimit: 20,
-  drainAfter: "1 second",
-  maxPolls: 1_000_000
 }
 
 export interface WatchOptions<S extends Snapshot, E> {
@@ -52,24 +33,6 @@ export interface WatchOptions<S extends Snapshot, E> {
     readonly explain: (snapshot: S) => Effect.Effect<string | undefined>
   }
   readonly pacing?: Partial<WatchPacing>
-}
-
-const ms = (d: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(d))
-
-/** The next polling delay (ms): back to `every` on activity, slower when idle, much slower when throttled. */
-export const nextDelay = (
-  current: number,
-  outcome: "activity" | "idle" | "throttled",
-  pacing: WatchPacing = defaultPacing
-): number => {
-  switch (outcome) {
-    case "activity":
-      return ms(pacing.every)
-    case "idle":
-      return Math.min(Math.round(current * 1.5), Math.max(ms(pacing.maxIdle), ms(pacing.every)))
-    case "throttled":
-      return Math.min(current * 2, Math.max(ms(pacing.maxThrottled), ms(pacing.every)))
-  }
 }
 
 /** Longest run of pages read per poll, so one chatty stream cannot starve the status poll. */

@@ -7,11 +7,12 @@ import { Cause, Effect, Exit, Layer, Stdio, Stream } from "effect"
 import { CliError, Command } from "effect/cli"
 import { createServer, type Server } from "node:http"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { secretsCommandWithoutLayers } from "../../src/commands/secrets.ts"
+import { secretsCommand } from "../../src/commands/secrets.ts"
 import { IamLive } from "../../src/layers/IamLive.ts"
 import { describeFailure } from "../../src/report.ts"
 import { OutputCapture, OutputTest } from "../../src/testing/OutputTest.ts"
 import { layerFromValue } from "../../src/testing/AegeaConfigTest.ts"
+import { rootOf } from "../support/root.ts"
 
 process.env.AWS_ACCESS_KEY_ID = "testing"
 process.env.AWS_SECRET_ACCESS_KEY = "testing"
@@ -57,7 +58,7 @@ afterAll(() => new Promise<void>((resolve) => echoServer.close(() => resolve()))
 /** Run `secrets ...argv` in-process; returns everything a user could see, --debug report included. */
 const runSecrets = (argv: ReadonlyArray<string>, options: { endpoint: string; stdin?: string }) =>
   Effect.gen(function*() {
-    const exit = yield* Command.runWith(secretsCommandWithoutLayers, { version: "0", renderErrors: false })(argv).pipe(Effect.exit)
+    const exit = yield* Command.runWith(rootOf(secretsCommand), { version: "0", renderErrors: false })(["secrets", ...argv]).pipe(Effect.exit)
     const out = yield* OutputCapture
     const report = Exit.isFailure(exit)
       ? describeFailure(exit.cause, { debug: true, isHelp: CliError.isCliError }).message ?? ""

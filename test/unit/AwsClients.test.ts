@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Duration, Effect } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -35,18 +35,27 @@ describe("resolveAwsEnvironment", () => {
     Effect.gen(function*() {
       withFiles(configFile)
       const plain = yield* resolveAwsEnvironment({ region: "us-east-1" }, {})
-      assert.deepStrictEqual(plain.clientConfig, { region: "us-east-1", maxAttempts: 1 })
+      const { credentials, customUserAgent, ...plainRest } = plain.clientConfig
+      assert.deepStrictEqual(plainRest, { region: "us-east-1", maxAttempts: 1 })
+      assert.strictEqual(typeof credentials, "function")
+      assert.match(customUserAgent, /^aegea\/\d+\.\d+\.\d+/)
       const full = yield* resolveAwsEnvironment(
         { region: "us-east-1", profile: "work", endpointUrl: "http://127.0.0.1:5000" },
         { AWS_MAX_ATTEMPTS: "3" }
       )
-      assert.deepStrictEqual(full.clientConfig, {
+      const { credentials: _c, customUserAgent: _u, ...fullRest } = full.clientConfig
+      assert.deepStrictEqual(fullRest, {
         region: "us-east-1",
         maxAttempts: 1,
         profile: "work",
         endpoint: "http://127.0.0.1:5000"
       })
       assert.strictEqual(full.maxAttempts, 3)
+      assert.strictEqual(Duration.toSeconds(full.requestTimeout), 60)
+      const slow = yield* resolveAwsEnvironment({ region: "us-east-1" }, { AEGEA_REQUEST_TIMEOUT: "5" })
+      assert.strictEqual(Duration.toSeconds(slow.requestTimeout), 5)
+      const bad = yield* resolveAwsEnvironment({ region: "us-east-1" }, { AEGEA_REQUEST_TIMEOUT: "soon" }).pipe(Effect.flip)
+      assert.strictEqual(bad._tag, "ConfigError")
     }))
 
   it.effect("fails with a ConfigError naming the fix when no region is configured", () =>

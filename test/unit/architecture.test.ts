@@ -56,6 +56,7 @@ export const violations = (g: ReadonlyMap<string, ReadonlyArray<string>>): Array
     if (entryFiles.has(tier)) continue
     const may = allowed[tier]
     for (const target of imports) {
+      if (relative(src, target).startsWith("..")) continue // package.json
       const to = tierOf(target)
       if (to === tier) continue
       if (may === undefined || !may.includes(to)) out.push(`${relative(src, file)} -> ${relative(src, target)}`)

@@ -1,7 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { call, classify, toAwsError } from "../../src/layers/aws.ts"
+import { Duration, Option } from "effect"
+import { sharedCredentials } from "../../src/layers/AwsClients.ts"
+import { callWith, classify, idempotent, mayRetry, once, reconciled, toAwsError } from "../../src/layers/aws.ts"
+
+const call = <A>(e: { region: string; maxAttempts: number }, c: typeof ctx, send: (signal: AbortSignal) => Promise<A>) =>
+  callWith(e, c, send, idempotent)
 
 const sdkError = (name: string, status?: number, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(`${name} happened`), {
@@ -25,8 +30,12 @@ describe("classify", () => {
     assert.strictEqual(classify(sdkError("InvalidInstanceID.NotFound", 400)), "not-found")
     assert.strictEqual(classify(sdkError("ResourceNotFoundException", 400)), "not-found")
     assert.strictEqual(classify(sdkError("NoSuchEntity", 404)), "not-found")
-    assert.strictEqual(classify(sdkError("InternalError", 500)), "unavailable")
-    assert.strictEqual(classify(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" })), "unavailable")
+    assert.strictEqual(classify(sdkError("InternalError", 500)), "server")
+    assert.strictEqual(classify(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" })), "network")
+    assert.strictEqual(classify(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" })), "ambiguous")
+    assert.strictEqual(classify(new Error("socket hang up")), "ambiguous")
+    assert.strictEqual(classify(sdkError("LimitExceededException", 400)), "quota")
+    assert.strictEqual(classify(sdkError("InstanceLimitExceeded", 400)), "quota")
     assert.strictEqual(classify(sdkError("InvalidParameterValue", 400)), "invalid")
     assert.strictEqual(classify(sdkError("InvalidAMIID.Malformed", 400)), "invalid")
   })
@@ -120,4 +129,143 @@ describe("call", () => {
       yield* Fiber.interrupt(fiber)
       assert.isTrue(aborted)
     }))
+})
+
+const reset = () => Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" })
+
+describe("call policies", () => {
+  it("decide which categories may be retried", () => {
+    for (const policy of ["idempotent", "tokenized", "reconciled", "once"] as const) {
+      assert.isTrue(mayRetry(policy, "throttling"), policy)
+      assert.isTrue(mayRetry(policy, "network"), policy)
+      assert.isFalse(mayRetry(policy, "quota"), policy)
+      assert.isFalse(mayRetry(policy, "invalid"), policy)
+      assert.isFalse(mayRetry(policy, "access-denied"), policy)
+    }
+    assert.isTrue(mayRetry("idempotent", "ambiguous"))
+    assert.isTrue(mayRetry("tokenized", "server"))
+    assert.isFalse(mayRetry("once", "ambiguous"))
+    assert.isFalse(mayRetry("once", "server"))
+  })
+
+  it.effect("once: a dropped connection is not retried, and the error says it may have been done", () =>
+    Effect.gen(function*() {
+      let attempts = 0
+      const error = yield* callWith(env, { ...ctx, operation: "RegisterTaskDefinition", action: "register task definition x" }, () => {
+        attempts++
+        return Promise.reject(reset())
+      }, once).pipe(Effect.flip)
+      assert.strictEqual(attempts, 1)
+      assert.strictEqual(error._tag, "AwsUnavailable")
+      assert.include(error.summary, "may have been done")
+    }))
+
+  it.effect("reconciled: after a lost answer, what the request made is found and returned, and nothing is sent again", () =>
+    Effect.gen(function*() {
+      let attempts = 0
+      let lookups = 0
+      const result = yield* callWith(env, { ...ctx, operation: "SubmitJob", action: "submit job j" }, () => {
+        attempts++
+        return Promise.reject(reset())
+      }, reconciled(Effect.sync(() => {
+        lookups++
+        return Option.some("job-1")
+      }), (j) => `job ${j}`))
+      assert.strictEqual(result, "job-1")
+      assert.strictEqual(attempts, 1)
+      assert.strictEqual(lookups, 1)
+    }))
+
+  it.effect("reconciled: when nothing is found the request is sent again; throttling is retried without a lookup", () =>
+    Effect.gen(function*() {
+      let attempts = 0
+      let lookups = 0
+      const fiber = yield* Effect.forkChild(callWith(env, { ...ctx, operation: "SubmitJob", action: "submit job j" }, () => {
+        attempts++
+        if (attempts === 1) return Promise.reject(sdkError("ThrottlingException", 400))
+        if (attempts === 2) return Promise.reject(sdkError("InternalError", 500))
+        return Promise.resolve("job-2")
+      }, reconciled(Effect.sync(() => {
+        lookups++
+        return Option.none<string>()
+      }), (j) => `job ${j}`)))
+      for (let i = 0; i < 10; i++) yield* TestClock.adjust("1 second")
+      assert.strictEqual(yield* Fiber.join(fiber), "job-2")
+      assert.strictEqual(attempts, 3)
+      assert.strictEqual(lookups, 1)
+    }))
+
+  it.effect("a quota is not throttling: not retried, AwsQuotaExceeded (exit 1) naming the limit", () =>
+    Effect.gen(function*() {
+      let attempts = 0
+      const error = yield* call(env, ctx, () => {
+        attempts++
+        return Promise.reject(sdkError("LimitExceededException", 400))
+      }).pipe(Effect.flip)
+      assert.strictEqual(attempts, 1)
+      assert.strictEqual(error._tag, "AwsQuotaExceeded")
+      assert.include(error.summary, "an AWS limit was reached (LimitExceededException)")
+    }))
+
+  it.effect("an attempt with no answer within the request timeout is aborted and retried", () =>
+    Effect.gen(function*() {
+      let attempts = 0
+      let aborted = 0
+      const fiber = yield* Effect.forkChild(
+        callWith({ ...env, maxAttempts: 2, requestTimeout: Duration.seconds(30) }, ctx, (signal) => {
+          attempts++
+          signal.addEventListener("abort", () => aborted++)
+          return new Promise<never>(() => {})
+        }, idempotent).pipe(Effect.flip)
+      )
+      yield* TestClock.adjust("29 seconds")
+      assert.strictEqual(attempts, 1)
+      for (let i = 0; i < 40; i++) yield* TestClock.adjust("1 second")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(attempts, 2)
+      assert.strictEqual(aborted, 2)
+      assert.strictEqual(error._tag, "AwsUnavailable")
+      assert.strictEqual(error.code, "TimeoutError")
+    }))
+})
+
+describe("sharedCredentials", () => {
+  it("resolves the chain once for every client of the process, and again only near expiry", async () => {
+    let chains = 0
+    let resolutions = 0
+    let expiration = new Date(Date.now() + 3600_000)
+    const provider = sharedCredentials(undefined, async () => {
+      chains++
+      return async () => {
+        resolutions++
+        return { accessKeyId: "AKIA", secretAccessKey: "s", expiration }
+      }
+    })
+    await Promise.all([provider(), provider(), provider()])
+    await provider()
+    assert.strictEqual(chains, 1)
+    assert.strictEqual(resolutions, 1)
+    expiration = new Date(Date.now() + 60_000)
+    const p2 = sharedCredentials(undefined, async () => async () => {
+      resolutions++
+      return { accessKeyId: "AKIA", secretAccessKey: "s", expiration }
+    })
+    await p2()
+    await p2()
+    assert.strictEqual(resolutions, 3, "credentials that expire within five minutes are resolved again")
+  })
+
+  it("does not keep a failure: the next call tries again", async () => {
+    let attempts = 0
+    const provider = sharedCredentials(undefined, async () => async () => {
+      if (++attempts === 1) throw new Error("no credentials")
+      return { accessKeyId: "AKIA", secretAccessKey: "s" }
+    })
+    let failed = false
+    await provider().catch(() => {
+      failed = true
+    })
+    assert.isTrue(failed)
+    assert.strictEqual((await provider()).accessKeyId, "AKIA")
+  })
 })

@@ -6,10 +6,11 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll } from "vitest"
-import { configCommandWithoutLayers } from "../../src/commands/config.ts"
+import { configCommand } from "../../src/commands/config.ts"
 import { parseValue } from "../../src/lib/configValue.ts"
 import { layerFromEnvironment, nodeFileAccess, siteConfigFile } from "../../src/layers/AegeaConfigLive.ts"
 import { Output } from "../../src/services/Output.ts"
+import { rootOf } from "../support/root.ts"
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "aegea-config-command-"))
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
@@ -48,7 +49,7 @@ const run = (argv: ReadonlyArray<string>, userFile?: string) =>
       read: (file) => (file === siteConfigFile ? undefined : nodeFileAccess.read(file)),
       writeAtomic: nodeFileAccess.writeAtomic
     })
-    const result = yield* Command.runWith(configCommandWithoutLayers, { version: "0", renderErrors: false })(argv).pipe(
+    const result = yield* Command.runWith(rootOf(configCommand), { version: "0", renderErrors: false })(["config", ...argv]).pipe(
       Effect.provide(Layer.mergeAll(output, config, NodeServices.layer)),
       Effect.result
     )

@@ -3,12 +3,13 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Result } from "effect"
 import { Command } from "effect/cli"
 import { TestClock } from "effect/testing"
-import { costCommandWithoutLayers } from "../../src/commands/cost.ts"
+import { costCommand } from "../../src/commands/cost.ts"
 import type { CostPeriod } from "../../src/services/CostExplorer.ts"
 import type { OutputFormat } from "../../src/services/Output.ts"
 import { layerFromValue } from "../../src/testing/AegeaConfigTest.ts"
 import { CostExplorerMemory, CostExplorerMemoryState, type CostExplorerSeed } from "../../src/testing/CostExplorerMemory.ts"
 import { OutputCapture, OutputTest } from "../../src/testing/OutputTest.ts"
+import { rootOf } from "../support/root.ts"
 
 const usd = (amount: string) => ({ amount, unit: "USD" })
 const day = (start: string, end: string, groups: Record<string, string>): CostPeriod => ({
@@ -35,7 +36,7 @@ const seed: CostExplorerSeed = {
 const run = (argv: ReadonlyArray<string>, options: { format?: OutputFormat; config?: Record<string, unknown> } = {}) =>
   Effect.gen(function*() {
     yield* TestClock.setTime(Date.UTC(2024, 2, 10, 15, 30))
-    const result = yield* Command.runWith(costCommandWithoutLayers, { version: "0", renderErrors: false })(argv).pipe(Effect.result)
+    const result = yield* Command.runWith(rootOf(costCommand), { version: "0", renderErrors: false })(["cost", ...argv]).pipe(Effect.result)
     const out = yield* OutputCapture
     const state = yield* CostExplorerMemoryState
     return {

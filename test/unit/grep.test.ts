@@ -5,7 +5,7 @@ import { Effect, Fiber, Layer } from "effect"
 import { Command } from "effect/cli"
 import { TestClock } from "effect/testing"
 import { globalFlags } from "../../src/commands/global.ts"
-import { escapeRegex, grepCommandWithoutLayers, patternQuery } from "../../src/commands/grep.ts"
+import { escapeRegex, grepCommand, patternQuery } from "../../src/commands/grep.ts"
 import { runInsightsQuery } from "../../src/workflows/insightsQuery.ts"
 import { Logs } from "../../src/services/Logs.ts"
 import { layerFromValue } from "../../src/testing/AegeaConfigTest.ts"
@@ -30,7 +30,7 @@ const seed: LogsSeed = {
   }
 }
 
-const root = Command.make("aegea").pipe(Command.withSubcommands([grepCommandWithoutLayers]), Command.withGlobalFlags(globalFlags))
+const root = Command.make("aegea").pipe(Command.withSubcommands([grepCommand]), Command.withGlobalFlags(globalFlags))
 const aegea = (...argv: Array<string>) => Command.runWith(root, { version: "test" })(argv)
 const layers = (extra: Partial<LogsSeed> = {}, format: "table" | "json" = "table") =>
   Layer.mergeAll(NodeServices.layer, LogsMemory.layer({ ...seed, ...extra }), OutputTest.layer({ format }), layerFromValue({}))

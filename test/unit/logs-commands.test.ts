@@ -8,7 +8,7 @@ import { Effect, Fiber, Layer } from "effect"
 import { Command } from "effect/cli"
 import { TestClock } from "effect/testing"
 import { globalFlags } from "../../src/commands/global.ts"
-import { logsCommandWithoutLayers } from "../../src/commands/logs.ts"
+import { logsCommand } from "../../src/commands/logs.ts"
 import { layerFromValue } from "../../src/testing/AegeaConfigTest.ts"
 import { type LogsSeed, LogsMemory, LogsMemoryState } from "../../src/testing/LogsMemory.ts"
 import { OutputCapture, OutputTest } from "../../src/testing/OutputTest.ts"
@@ -29,7 +29,7 @@ const seed: LogsSeed = {
   }
 }
 
-const root = Command.make("aegea").pipe(Command.withSubcommands([logsCommandWithoutLayers]), Command.withGlobalFlags(globalFlags))
+const root = Command.make("aegea").pipe(Command.withSubcommands([logsCommand]), Command.withGlobalFlags(globalFlags))
 const aegea = (...argv: Array<string>) => Command.runWith(root, { version: "test" })(argv)
 const layers = (format: "table" | "json" = "json", extra: Partial<LogsSeed> = {}) =>
   Layer.mergeAll(

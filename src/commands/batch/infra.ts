@@ -1,4 +1,5 @@
 /** `aegea batch queues|compute-environments|job-definitions` and creating, updating and deleting queues and compute environments. */
+import { statePoll } from "../../lib/schedules.ts"
 import { Effect, Option, Schedule, Stream } from "effect"
 import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"
 import { Argument, Command, Flag } from "effect/cli"
@@ -83,7 +84,7 @@ export const jobDefinitionsCommand = Command.make(
 
 const waitUntil = <A>(what: string, check: Effect.Effect<A, never>, done: (a: A) => boolean) =>
   check.pipe(
-    Effect.repeat({ schedule: Schedule.spaced("2 seconds"), until: done }),
+    Effect.repeat({ schedule: statePoll, until: done }),
     Effect.timeoutOrElse({ duration: "5 minutes", orElse: () => Effect.fail(new OperationFailed({ message: `timed out waiting for ${what}` })) })
   )
 

@@ -8,10 +8,8 @@ import { Batch } from "../../services/Batch.ts"
 import { Ec2Network } from "../../services/Ec2Network.ts"
 import { Iam } from "../../services/Iam.ts"
 import { Logs } from "../../services/Logs.ts"
-import { AwsLayer, BaseLayer, preferProvided } from "../global.ts"
+import { awsService as live, BaseLayer } from "../global.ts"
 
-const live = <I, S>(tag: import("effect").Context.Key<I, S>, layer: Layer.Layer<I, never, import("../../layers/AwsClients.ts").AwsClients>) =>
-  preferProvided(tag, layer.pipe(Layer.provide(AwsLayer)))
 
 export const BatchLayer = Layer.mergeAll(
   live(Batch, BatchLive),

@@ -1,6 +1,5 @@
 /** The layers of `aegea ecs` commands (each prefers a layer already provided, e.g. by a test). */
-import { type Context, Layer } from "effect"
-import type { AwsClients } from "../../layers/AwsClients.ts"
+import { Layer } from "effect"
 import { Ec2NetworkLive } from "../../layers/Ec2NetworkLive.ts"
 import { EcsLive } from "../../layers/EcsLive.ts"
 import { IamLive } from "../../layers/IamLive.ts"
@@ -9,10 +8,8 @@ import { Ec2Network } from "../../services/Ec2Network.ts"
 import { Ecs } from "../../services/Ecs.ts"
 import { Iam } from "../../services/Iam.ts"
 import { Logs } from "../../services/Logs.ts"
-import { AwsLayer, BaseLayer, preferProvided } from "../global.ts"
+import { awsService as live, BaseLayer } from "../global.ts"
 
-const live = <I, S>(tag: Context.Key<I, S>, layer: Layer.Layer<I, never, AwsClients>) =>
-  preferProvided(tag, layer.pipe(Layer.provide(AwsLayer)))
 
 /** ECS and CloudWatch Logs: listing, watching, reading logs, stopping. */
 export const EcsLayer = Layer.mergeAll(live(Ecs, EcsLive), live(Logs, LogsLive)).pipe(Layer.provideMerge(BaseLayer))

@@ -25,5 +25,5 @@ export {
   TerminateInstancesCommand
 } from "@aws-sdk/client-ec2"
 
-// --- launch (issue 5) ---
+// --- what launch needs ---
 export { DescribeSpotPriceHistoryCommand, RunInstancesCommand } from "@aws-sdk/client-ec2"

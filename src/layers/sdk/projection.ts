@@ -2,7 +2,7 @@
  * Output schemas cut down to the members aegea reads. The SDK decodes a response by its operation's
  * output schema; given one that names only the fields a mapping uses (src/layers/ec2Mapping.ts), it
  * builds only those, and the CLI bundle's parser passes over the rest of the XML unread
- * (src/lib/xmlReadSchema.ts). A DescribeInstances response is mostly network interfaces, block devices
+ * (src/sdkPatches/xmlReadSchema.ts). A DescribeInstances response is mostly network interfaces, block devices
  * and options that `aegea ls` never shows: reading 300 instances this way takes a fraction of the CPU.
  */
 import { getSmithyContext } from "@smithy/core/transport"
