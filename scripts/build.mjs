@@ -3,72 +3,8 @@
 // its own chunk, so `aegea --help` loads no SDK and `aegea ls` loads only EC2.
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
-import { createRequire } from "node:module"
-import { dirname, join } from "node:path"
-import { fileURLToPath } from "node:url"
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { sdkPatches } from "./sdkPatches.mjs"
-
-/**
- * The source imports Effect the house way, `import { Effect, Schema } from "effect"` (and the same from
- * "effect/cli" and "effect/process"). Those barrels re-export each module as a namespace
- * (`export * as Effect from "./Effect.js"`), and esbuild then builds the whole namespace object and keeps
- * every export of the module and all it imports, used or not (`import { Effect } from "effect"` for one
- * `Effect.succeed` bundles 90 KB; `import * as Effect from "effect/Effect"` 26 KB). This plugin rewrites
- * such imports in src/ to the modules themselves, which esbuild tree-shakes member by member: the code
- * `aegea ls` loads shrinks by a third. Each barrel's names are read from its own index.js, so a name the
- * plugin cannot map stops the build instead of being guessed.
- */
-const directEffectImports = {
-  name: "direct-effect-imports",
-  setup(build) {
-    const require = createRequire(import.meta.url)
-    const barrels = new Map()
-    const barrel = (specifier) => {
-      let names = barrels.get(specifier)
-      if (names) return names
-      const index = require.resolve(specifier)
-      const dir = dirname(index)
-      const text = readFileSync(index, "utf8")
-      names = new Map()
-      for (const m of text.matchAll(/export \* as (\w+) from "\.\/([\w/]+\.js)";/g))
-        names.set(m[1], { namespace: true, file: join(dir, m[2]) })
-      for (const m of text.matchAll(/export \{([^}]*)\} from "\.\/([\w/]+\.js)";/g))
-        for (const name of m[1].split(",").map((s) => s.trim()).filter(Boolean))
-          names.set(name, { namespace: false, file: join(dir, m[2]) })
-      if (names.size === 0) throw new Error(`direct-effect-imports: no exports found in ${index}`)
-      barrels.set(specifier, names)
-      return names
-    }
-    const src = join(dirname(fileURLToPath(import.meta.url)), "..", "src")
-    build.onLoad({ filter: /\.ts$/ }, (args) => {
-      if (!args.path.startsWith(src)) return undefined
-      const text = readFileSync(args.path, "utf8")
-      const contents = text.replace(
-        /import\s+(type\s+)?\{([^}]*)\}\s*from\s*"(effect|effect\/cli|effect\/process)";?/g,
-        (all, typeOnly, list, specifier) => {
-          const lines = "\n".repeat(all.split("\n").length - 1) // keep line numbers for the source map
-          if (typeOnly) return lines
-          const names = barrel(specifier)
-          const out = []
-          for (const entry of list.split(",").map((s) => s.trim()).filter(Boolean)) {
-            if (entry.startsWith("type ")) continue
-            const [name, alias = name] = entry.split(/\s+as\s+/)
-            const target = names.get(name)
-            if (!target) throw new Error(`direct-effect-imports: ${args.path}: "${name}" is not exported by ${specifier}`)
-            out.push(
-              target.namespace
-                ? `import * as ${alias} from ${JSON.stringify(target.file)};`
-                : `import { ${name} as ${alias} } from ${JSON.stringify(target.file)};`
-            )
-          }
-          return out.join(" ") + lines
-        }
-      )
-      return { contents, loader: "ts" }
-    })
-  }
-}
 
 // Build into a fresh directory and swap it in at the end, so a running `aegea` (or a test) never sees
 // a half-written dist/.
@@ -90,7 +26,7 @@ const result = await build({
   metafile: true,
   loader: { ".yml": "text" },
   // sdkPatches: the bundle's patches to the AWS SDK and effect/cli (./sdkPatches.mjs, src/sdkPatches/install.ts)
-  plugins: [directEffectImports, ...sdkPatches],
+  plugins: sdkPatches,
   logLevel: "warning",
   banner: { js: "#!/usr/bin/env node\nimport{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" }
 }).catch((e) => {

@@ -4,8 +4,15 @@
  * (src/main.ts) passes the root to run: the whole CLI, or the EC2 family's (src/cliEc2.ts).
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Effect, Exit, Layer, Logger } from "effect"
-import { CliConfig, CliError, CliOutput, Command, GlobalFlag } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as CliConfig from "effect/cli/CliConfig"
+import * as CliError from "effect/cli/CliError"
+import * as CliOutput from "effect/cli/CliOutput"
+import * as Command from "effect/cli/Command"
+import * as GlobalFlag from "effect/cli/GlobalFlag"
 import type { cli as ec2Cli } from "./cliEc2.ts"
 import type { cli as wholeCli } from "./cli.ts"
 import { joinRelativeTimeValues } from "./lib/argv.ts"

@@ -1,5 +1,5 @@
 /** The whole CLI: the root command (src/root.ts) with every command family. No logic here. */
-import { Command } from "effect/cli"
+import * as Command from "effect/cli/Command"
 import { ec2Commands } from "./cliEc2.ts"
 import { batchCommand } from "./commands/batch/index.ts"
 import { configCommand } from "./commands/config.ts"

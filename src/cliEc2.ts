@@ -3,7 +3,7 @@
  * which the launcher runs for those commands: same root, same flags, same output, and `ls` loads
  * 16% less code. src/lib/commandFamily.ts lists the same names; test/unit/commandFamily.test.ts keeps them equal.
  */
-import { Command } from "effect/cli"
+import * as Command from "effect/cli/Command"
 import { instanceCommands } from "./commands/instances.ts"
 import { lsCommand } from "./commands/ls.ts"
 import { resourceCommands } from "./commands/resources.ts"

@@ -2,7 +2,8 @@
  * The closed union of aegea's errors. Each error carries a sentence (what went wrong), an optional
  * hint (what to do), and an exit code (see the table in the README). `bin.ts` alone prints them.
  */
-import { Runtime, Schema } from "effect"
+import * as Runtime from "effect/Runtime"
+import * as Schema from "effect/Schema"
 
 /** Fields shared by every error that came back from an AWS API call. */
 const awsFields = {

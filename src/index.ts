@@ -1,7 +1,9 @@
 /**
  * aegea as a library: compose its services in your own Effect programs.
  *
- *   import { Effect, Layer, Stream } from "effect"
+ *   import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
  *   import { AwsClients, Ec2, Ec2Live } from "aegea"
  *
  *   const running = Effect.gen(function*() {

@@ -1,5 +1,5 @@
 /** How a failed run is reported: one line and an exit code (the README's table). Used by bin.ts only. */
-import { Cause } from "effect"
+import * as Cause from "effect/Cause"
 import { exitCodeOf, isAegeaError } from "./errors.ts"
 
 export interface Report {

@@ -3,7 +3,7 @@
  * gives it every command; src/cliEc2.ts only the EC2 family, which the launcher loads for those
  * commands (src/lib/commandFamily.ts) so that `aegea ls` does not load the code of batch, ecs, logs...
  */
-import { Command } from "effect/cli"
+import * as Command from "effect/cli/Command"
 import { globalFlags } from "./commands/global.ts"
 import { version } from "./lib/version.ts"
 

@@ -1,6 +1,8 @@
 /** `aegea config show | get KEY | set KEY VALUE`: read and change the layered configuration. */
-import { Effect, Option } from "effect"
-import { Argument, Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
 import { AegeaConfig } from "../services/AegeaConfig.ts"
 import { ResourceNotFound, UsageError } from "../errors.ts"
 import { Output } from "../services/Output.ts"

@@ -1,6 +1,6 @@
 /** Asking before destructive actions: only on an interactive terminal; scripts are never blocked. */
-import { Effect } from "effect"
-import { Prompt } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Prompt from "effect/cli/Prompt"
 import { OperationFailed } from "../errors.ts"
 import { Output } from "../services/Output.ts"
 

@@ -1,6 +1,10 @@
 /** `aegea cost` (a pivot of GetCostAndUsage) and `aegea cost forecast` (GetCostForecast). */
-import { Effect, Layer, Option, Schema } from "effect"
-import { Command, Flag } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import { CostExplorerLive } from "../layers/CostExplorerLive.ts"
 import { type Pivot, pivot, roundDecimal, sumDecimals, totalGroup } from "../lib/costPivot.ts"
 import { AegeaConfig } from "../services/AegeaConfig.ts"

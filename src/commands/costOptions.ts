@@ -2,7 +2,10 @@
  * Parsing of `aegea cost` options: time ranges (`--days`, `--start`/`--end` as YYYY-MM-DD or -Nd),
  * `--group-by` (dimensions and TAG:key) and config-section defaults checked against their types.
  */
-import { Clock, Effect, Option, Schema } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { ConfigError, UsageError } from "../errors.ts"
 import { type GroupBy, GroupDimension } from "../services/CostExplorer.ts"
 

@@ -1,5 +1,5 @@
 /** `aegea ecs`: one-shot Fargate tasks (run, watch, logs, stop) and listings of clusters, tasks and task definitions. */
-import { Command } from "effect/cli"
+import * as Command from "effect/cli/Command"
 import { runCommand } from "./ecs/run.ts"
 import { clustersCommand, logsCommand, stopCommand, taskDefinitionsCommand, tasksCommand, watchCommand } from "./ecs/tasks.ts"
 

@@ -2,8 +2,13 @@
  * Global flags (accepted before or after any subcommand) and the layers built from them. Each
  * command provides only the layers it needs; nothing here runs for `aegea --help`.
  */
-import { type Context, Effect, Layer, Option, Result } from "effect"
-import { Flag, GlobalFlag } from "effect/cli"
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
+import * as Flag from "effect/cli/Flag"
+import * as GlobalFlag from "effect/cli/GlobalFlag"
 import { AwsClients } from "../layers/AwsClients.ts"
 import { Ec2Live } from "../layers/Ec2Live.ts"
 import { OutputLive } from "../layers/OutputLive.ts"

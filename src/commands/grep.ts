@@ -2,8 +2,12 @@
  * `aegea grep PATTERN GROUP...`: search log groups with CloudWatch Logs Insights. Exit 0 with
  * matches, 1 without (like grep).
  */
-import { Clock, Effect, Option } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import { runInsightsQuery } from "../workflows/insightsQuery.ts"
 import { checkTimeRange, parseTimeFlag } from "../lib/timeExpr.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"

@@ -1,7 +1,9 @@
 /** `aegea start|stop|reboot|terminate NAME_OR_ID...` and `aegea console NAME_OR_ID`. */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import { Ec2, type StateAction, targetState, waitForState } from "../services/Ec2.ts"
 import { Output } from "../services/Output.ts"
 import { confirmOnTty } from "./confirm.ts"

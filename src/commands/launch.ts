@@ -1,7 +1,8 @@
 /** `aegea launch NAME`: start an instance reachable with `aegea ssh NAME`, its host key known before first use. */
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { instanceTable } from "./ls.ts"
-import { Command } from "effect/cli"
+import * as Command from "effect/cli/Command"
 import { renderCloudConfig } from "../lib/cloudInit.ts"
 import { Ec2Live } from "../layers/Ec2Live.ts"
 import { Ec2NetworkLive } from "../layers/Ec2NetworkLive.ts"

@@ -3,8 +3,11 @@
  * give come from the config section `launch` (e.g. launch.instance_type, launch.iam_role,
  * launch.cloud_config), then from the built-in defaults.
  */
-import { Effect, FileSystem, Option } from "effect"
-import { Argument, Flag } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
+import * as Argument from "effect/cli/Argument"
+import * as Flag from "effect/cli/Flag"
 import { type CloudConfig, parseCloudConfig, userDataFileConfig } from "../lib/cloudInit.ts"
 import { isSpotPrice } from "../lib/spotPrice.ts"
 import { withConfigDefaults } from "../services/AegeaConfig.ts"

@@ -1,5 +1,6 @@
 /** What `aegea logs` and `aegea grep` share: naming log groups, unknown-group errors, event lines. */
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import { ResourceNotFound } from "../errors.ts"
 import { type LogEvent, Logs } from "../services/Logs.ts"
 import type { TableSpec } from "../services/Output.ts"

@@ -2,8 +2,14 @@
  * `aegea logs`: list log groups, list a group's streams, print or follow events. `aegea logs export`
  * is in ./logsExport.ts.
  */
-import { Clock, Effect, Layer, Option, Stream } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import { LogsLive } from "../layers/LogsLive.ts"
 import { followEvents } from "../workflows/followEvents.ts"
 import { checkTimeRange, parseTimeFlag } from "../lib/timeExpr.ts"

@@ -1,6 +1,9 @@
 /** `aegea ls`: list EC2 instances. */
-import { Effect, Stream } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Ec2, type InstanceFilter, InstanceState, isInstanceId } from "../services/Ec2.ts"
 import { UsageError } from "../errors.ts"

@@ -1,5 +1,5 @@
 /** Parsing of repeated `K=V` command-line values into filters; bad input is a UsageError (exit 2). */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { UsageError } from "../errors.ts"
 
 /** ["Owner=me", "Owner=you", "env=prod"] -> { Owner: ["me", "you"], env: ["prod"] } */

@@ -1,6 +1,7 @@
 /** Listings of EC2 resources other than instances: one command each, same flags and formats. */
-import { Effect, Stream } from "effect"
-import { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as Command from "effect/cli/Command"
 import { Ec2 } from "../services/Ec2.ts"
 import type { AwsError } from "../errors.ts"
 import { Output, type Row, type TableSpec } from "../services/Output.ts"

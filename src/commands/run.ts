@@ -5,9 +5,14 @@
  * 24,000 characters of stdout and 8,000 of stderr.
  */
 import { commandPoll } from "../lib/schedules.ts"
-import { Duration, Effect, Option, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import { Ec2 } from "../services/Ec2.ts"
 import { OperationFailed, UsageError } from "../errors.ts"
 import { Output } from "../services/Output.ts"

@@ -1,7 +1,8 @@
 /** `aegea scp [-- SCP_OPTIONS] SOURCE... TARGET`: copy files to and from instances named as [USER@]NAME:PATH. */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
-import { Argument, Command } from "effect/cli"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
 import { remotePaths, rewriteScpArgs } from "../lib/sshArgs.ts"
 import { connectionOptions } from "../lib/sshArgs.ts"
 import { UsageError } from "../errors.ts"

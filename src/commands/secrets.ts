@@ -2,9 +2,14 @@
  * `aegea secrets ls | get | put | delete | grant`: Secrets Manager. Only `secrets get` ever prints a
  * secret value, to stdout; everything else (tables, messages, dry runs, errors) shows names only.
  */
-import { Effect, Layer, Option, Redacted, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
-import { Command, Flag } from "effect/cli"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import { IamLive } from "../layers/IamLive.ts"
 import { SecretsLive } from "../layers/SecretsLive.ts"
 import { ResourceNotFound, UsageError } from "../errors.ts"

@@ -3,9 +3,16 @@
  * never from an argument (arguments end up in shell history and `ps`). It is wrapped in `Redacted`
  * as soon as it is read; no message, dry-run line or error ever contains it.
  */
-import { Effect, FileSystem, Option, Redacted, Stdio, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Stdio from "effect/Stdio"
+import * as Stream from "effect/Stream"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import { generateEd25519KeyPair, openSshFingerprint } from "../lib/sshKey.ts"
 import { UsageError } from "../errors.ts"
 import { Output } from "../services/Output.ts"

@@ -1,7 +1,10 @@
 /** `aegea ssh [USER@]NAME [-- SSH_ARGS...]`: OpenSSH to an instance over SSM, with its host key known in advance. */
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import { Ec2InstanceConnectLive } from "../layers/Ec2InstanceConnectLive.ts"
 import { Ec2Live } from "../layers/Ec2Live.ts"
 import { SshLive } from "../layers/SshLive.ts"

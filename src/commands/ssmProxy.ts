@@ -4,8 +4,13 @@
  * uses the session `aegea ssh` already started when its ticket is in --ticket-directory (claimed
  * once: a second invocation starts its own session).
  */
-import { Effect, Layer, Option, Redacted } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import { readFileSync, renameSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { SsmLive } from "../layers/SsmLive.ts"

@@ -4,9 +4,12 @@
  * (the raw single-connection mode of the port-forwarding documents, no smux). Everything is scoped:
  * on Ctrl-C, error or exit the listener closes and every session ends.
  */
-import { Effect, Queue, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
+import * as Stream from "effect/Stream"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
-import { Argument, Command } from "effect/cli"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net"
 import { relay } from "../workflows/relay.ts"
 import { Ec2 } from "../services/Ec2.ts"

@@ -5,7 +5,10 @@
  * one credentials provider, so a profile's SSO token or assumed role is resolved once per process.
  */
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types"
-import { Context, Duration, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { ConfigError } from "../errors.ts"
 import { version } from "../lib/version.ts"
 

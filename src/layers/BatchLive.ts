@@ -1,5 +1,8 @@
 /** The live AWS Batch layer: the SDK client is imported lazily, so only batch commands load it. */
-import { Effect, Layer, Option, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { randomUUID } from "node:crypto"
 import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, paginate, reconciled, requestTokenTag } from "./aws.ts"

@@ -2,7 +2,8 @@
  * The live Cost Explorer layer. Cost Explorer has one endpoint, in us-east-1, whatever region the
  * user works in: the client always uses us-east-1 (an --endpoint-url is kept, for emulators).
  */
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
 import { idempotent, makeAws } from "./aws.ts"
 import {

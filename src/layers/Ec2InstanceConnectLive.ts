@@ -1,5 +1,7 @@
 /** The live EC2 Instance Connect layer; SDKs (EIC, IAM) imported lazily, on first use. */
-import { Effect, Layer, type Scope } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws } from "./aws.ts"
 import { Ec2InstanceConnect, type PublicKeyGrant } from "../services/Ec2InstanceConnect.ts"

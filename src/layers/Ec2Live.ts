@@ -1,5 +1,7 @@
 /** The live EC2 layer: the SDK client is imported lazily, so only commands that need EC2 load it. */
-import { Effect, Layer, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, paginate } from "./aws.ts"
 import * as map from "./ec2Mapping.ts"

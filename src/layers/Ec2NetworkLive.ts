@@ -1,5 +1,7 @@
 /** The live Ec2Network layer: the default VPC, its subnets, and security groups created on demand. */
-import { Effect, Layer, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, reconciled } from "./aws.ts"
 import { Ec2Network } from "../services/Ec2Network.ts"

@@ -1,6 +1,8 @@
 /** The live ECS layer: the SDK client is imported lazily, so only `aegea ecs` commands load it. */
 import type * as Sdk from "@aws-sdk/client-ecs"
-import { Effect, Layer, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { randomUUID } from "node:crypto"
 import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, paginate, reconciled } from "./aws.ts"

@@ -2,7 +2,9 @@
  * The live IAM layer (IAM is global: the region only picks the endpoint). SDKs imported lazily;
  * the account id comes from the process's one STS GetCallerIdentity (works for every kind of credentials).
  */
-import { Effect, Layer, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { AwsClients } from "./AwsClients.ts"
 import { callerIdentityOf, idempotent, makeAws } from "./aws.ts"
 import type { AwsError } from "../errors.ts"

@@ -1,6 +1,9 @@
 /** The live CloudWatch Logs layer: the SDK client is imported lazily, so only commands that need Logs load it. */
 import type * as Sdk from "@aws-sdk/client-cloudwatch-logs"
-import { Effect, Layer, Option, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, paginate, reconciled } from "./aws.ts"
 import * as map from "./logsMapping.ts"

@@ -2,7 +2,7 @@
  * The live Output layer: the Output service (services/Output.ts) writing to process.stdout/stderr,
  * quietly stopping when the reader of a pipe goes away.
  */
-import { Layer } from "effect"
+import * as Layer from "effect/Layer"
 import { makeOutput, Output, type OutputSettings } from "../services/Output.ts"
 
 /** The part of a Node Writable that printing needs (a fake in tests). */

@@ -1,5 +1,6 @@
 /** The live S3 layer (the account id comes from the process's one STS call): the SDK is imported lazily, on first use of the layer. */
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, paginate, retryWhile } from "./aws.ts"
 import { type AwsError, AwsUnavailable } from "../errors.ts"

@@ -6,7 +6,9 @@
  * the server echoes (e.g. `$response`, `$responseBodyText` of an unreadable body).
  */
 import type { MetadataBearer, MiddlewareStack } from "@smithy/types"
-import { Effect, Layer, Redacted } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import { randomUUID } from "node:crypto"
 import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, paginate, tokenized } from "./aws.ts"

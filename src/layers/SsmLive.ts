@@ -1,5 +1,8 @@
 /** The live SSM layer (parameters, agent registration, Session Manager control plane, Run Command). SDK imported lazily. */
-import { Effect, Layer, Option, Redacted } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, once } from "./aws.ts"
 import { type CommandInvocation, sessionRequest, Ssm } from "../services/Ssm.ts"

@@ -2,7 +2,12 @@
  * The live data channel: a WebSocket (the `ws` package, imported lazily) to the session's StreamUrl,
  * driven by the pure protocol of src/lib/ssm. No ResumeSession: a lost connection ends the session.
  */
-import { Cause, Effect, Layer, Queue, Redacted, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import { randomUUID } from "node:crypto"
 import type WebSocketType from "ws"
 import { type ChannelEvent, ChannelProtocol } from "../lib/ssm/protocol.ts"

@@ -9,7 +9,13 @@
  * - retries by the call's declared `CallPolicy` on one Schedule (lib/schedules.ts). The SDK's own
  *   retries are off (`maxAttempts: 1`), so this is the only retry policy.
  */
-import { Duration, Effect, Option, Schedule, type Scope, Semaphore, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import * as Semaphore from "effect/Semaphore"
+import * as Stream from "effect/Stream"
 import {
   AwsAccessDenied,
   AwsCredentialsMissing,

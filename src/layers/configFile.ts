@@ -3,7 +3,7 @@
  * of any key in it. Loaded by AegeaConfigLive only when a config file exists or is written, so a run
  * without config files never loads the parser.
  */
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml"
 import { type ConfigMap, isConfigMap } from "../lib/merge.ts"
 

@@ -8,7 +8,8 @@
  */
 import { gunzipSync, gzipSync } from "node:zlib"
 import { loadYaml } from "./yamlModule.ts"
-import { Effect, Redacted } from "effect"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import { UsageError } from "../errors.ts"
 import type { HostKey } from "./hostKey.ts"
 

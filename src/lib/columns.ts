@@ -2,7 +2,7 @@
  * The shapes of tabular output, shared by the renderer (table.ts), the cell formatting (cellValues.ts)
  * and the Output service: rows, column specs and the settings the global flags choose.
  */
-import type { Option } from "effect"
+import type * as Option from "effect/Option"
 
 export type OutputFormat = "table" | "json" | "yaml" | "csv" | "tsv"
 

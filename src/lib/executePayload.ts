@@ -11,7 +11,7 @@
  * files are a UsageError that says to put the file in the image or on S3.
  */
 import { gzipSync } from "node:zlib"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { UsageError } from "../errors.ts"
 
 export const payloadVariable = "AEGEA_EXECUTE_PAYLOAD"

@@ -5,7 +5,7 @@
  * the instance's tags (see hostKeys.ts for the tag format, shared with `aegea ssh`).
  */
 import { generateKeyPairSync } from "node:crypto"
-import { Redacted } from "effect"
+import * as Redacted from "effect/Redacted"
 import { HOST_KEY_TAG_1, HOST_KEY_TAG_2 } from "./hostKeys.ts"
 import { openSshFingerprint, openSshPrivateKey, openSshPublicKey } from "./sshKey.ts"
 

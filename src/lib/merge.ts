@@ -13,7 +13,7 @@
  * A missing (or null) earlier value counts as an empty list. Each assigned value remembers the
  * source (file) it came from, keyed by its dotted path. Pure functions, no Effect services.
  */
-import { Result } from "effect"
+import * as Result from "effect/Result"
 
 export type ConfigValue = null | boolean | number | string | ReadonlyArray<ConfigValue> | ConfigMap
 export interface ConfigMap {

@@ -2,7 +2,8 @@
  * Every retry and poll aegea runs, as Schedule values in one place. The library exports them, so a
  * program can pass its own where a workflow takes a schedule, and tests drive them with TestClock.
  */
-import { Duration, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Schedule from "effect/Schedule"
 
 /**
  * Retries of an AWS call: exponential from 200 ms, at most 5 s per wait, jittered (80-120%), at
@@ -94,3 +95,7 @@ export const nextDelay = (
       return Math.min(current * 2, Math.max(ms(pacing.maxThrottled), ms(pacing.every)))
   }
 }
+
+/** The delay before the next poll, after `idle` empty polls in a row. */
+export const followDelay = (idle: number, interval: number, idleCap: number) =>
+  Math.min(idleCap, interval * Math.pow(1.5, idle))

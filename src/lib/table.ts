@@ -12,7 +12,8 @@
  * - Control characters in values (newlines, tabs, escape sequences) become spaces in tables, so data
  *   can neither break the alignment nor inject terminal escapes.
  */
-import { Option, Result } from "effect"
+import * as Option from "effect/Option"
+import * as Result from "effect/Result"
 import { UsageError } from "../errors.ts"
 import type { ColumnKind, OutputSettings, Row, TableSpec } from "./columns.ts"
 import { asDate, controlCharacters, flatField, isMissing, machineValue, plainText, tableCell, toPlain, valueAt } from "./cellValues.ts"

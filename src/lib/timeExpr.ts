@@ -4,7 +4,7 @@
  * ISO-8601 date or date-time (`2024-05-01`, `2024-05-01T12:00`, `2024-05-01 12:00:00Z`). Date-times
  * without a zone are UTC, like the timestamps aegea prints. Pure: "now" is passed in.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { UsageError } from "../errors.ts"
 
 const unitMillis: Readonly<Record<string, number>> = {

@@ -3,7 +3,7 @@
  * CommonJS: a dynamic import() of it from the ESM bundle yields its exports under `default` (under
  * vitest, at the top level), so read both shapes.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 type YamlModule = typeof import("yaml")
 

@@ -4,7 +4,9 @@
  * < command-line options. Command flag defaults live under the command path ("batch submit" ->
  * `batch_submit`), keyed by the flag name in snake_case.
  */
-import { Context, type Effect, Option } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { type ConfigMap, dottedKey, isConfigMap, leaves, type MergedConfig, sourceOf, valueAt } from "../lib/merge.ts"
 import type { ConfigError } from "../errors.ts"
 

@@ -3,7 +3,10 @@
  * environments and job definitions. Requests are built by the pure functions in batchRequests.ts,
  * so `--dry-run` prints exactly what the live layer sends.
  */
-import { Context, type Effect, Schema, type Stream } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
 import type { AwsError, ResourceNotFound } from "../errors.ts"
 import type { Ensured } from "./Iam.ts"
 

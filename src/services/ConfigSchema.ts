@@ -4,7 +4,9 @@
  * keys pass through, so a config written for a newer aegea still loads. Every section, known or not,
  * may set `columns` (a list of strings or a comma-separated string) and `sort_by`.
  */
-import { Result, Schema, SchemaIssue } from "effect"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 import { type ConfigValue, describeValue, isConfigMap, valueAt } from "../lib/merge.ts"
 
 const Text = Schema.String.annotate({ message: "a string" })

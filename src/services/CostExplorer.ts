@@ -3,7 +3,9 @@
  * and forecasts (GetCostForecast). Amounts stay the exact decimal strings AWS returns, with their
  * unit; rounding is for tables only (see lib/costPivot.ts). Dates are "YYYY-MM-DD", end exclusive.
  */
-import { Context, type Effect, Schema } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import type { AwsError } from "../errors.ts"
 
 export const CostMetric = Schema.Literals([

@@ -3,7 +3,12 @@
  * pairs, regions and zones, and instance state changes. Listing methods are lazy Streams (one page at
  * a time); domain types are Schemas, so a user's program can decode and encode them too.
  */
-import { Context, type Duration, Effect, Schedule, Schema, Stream } from "effect"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { AmbiguousName, type AwsError, OperationFailed, ResourceNotFound } from "../errors.ts"
 import { pollEvery, statePoll } from "../lib/schedules.ts"
 

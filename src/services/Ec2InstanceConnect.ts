@@ -2,7 +2,8 @@
  * EC2 Instance Connect: push a public key that the instance's sshd accepts for one OS user for 60
  * seconds, and the caller's IAM name from which aegea derives the default OS user.
  */
-import { Context, type Effect } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
 import type { AwsError } from "../errors.ts"
 
 export interface PublicKeyGrant {

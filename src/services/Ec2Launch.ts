@@ -3,7 +3,9 @@
  * spot price history. Networking (default VPC, security groups) is Ec2Network's.
  */
 import type { SpotPrice } from "../lib/spotPrice.ts"
-import { Context, type Effect, Schema } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { Image, type Instance } from "./Ec2.ts"
 import type { AwsError } from "../errors.ts"
 

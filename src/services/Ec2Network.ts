@@ -2,7 +2,8 @@
  * The EC2 networking `batch` and `ecs` need for their default infrastructure: the default VPC and
  * its subnets, and security groups created on demand.
  */
-import { Context, type Effect } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
 import type { AwsError, ResourceNotFound } from "../errors.ts"
 
 export interface DefaultNetwork {

@@ -3,7 +3,11 @@
  * Requests are built by the pure functions in ecsRequests.ts, so `--dry-run` prints exactly what
  * the live layer sends.
  */
-import { Context, type Effect, Option, Schema, type Stream } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
 import type { AwsError, ResourceNotFound } from "../errors.ts"
 import type { Ensured } from "./Iam.ts"
 import { containerName, logStreamPrefix, type RegisterTaskDefinitionRequest, type RunTaskRequest } from "./ecsRequests.ts"

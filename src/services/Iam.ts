@@ -3,7 +3,9 @@
  * run twice at once: "already exists" is success); inline policies on roles, users and groups
  * (`secrets grant`). Policies are JSON documents.
  */
-import { Context, type Effect, type Option } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 import type { AwsError } from "../errors.ts"
 
 /** The result of an idempotent create: `created` is false when it already existed. */

@@ -2,7 +2,10 @@
  * CloudWatch Logs as aegea sees it: groups, streams, events (read, filter, follow), Logs Insights
  * queries and S3 exports. Shared by `aegea logs`/`grep` and by `batch`/`ecs` watch (job logs).
  */
-import { Context, Schema, type Effect, type Stream } from "effect"
+import * as Context from "effect/Context"
+import * as Schema from "effect/Schema"
+import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import type { AwsError } from "../errors.ts"
 
 const optionalString = Schema.optional(Schema.String)

@@ -3,7 +3,9 @@
  * `Date`, tags as `Record<string, string>`) and a spec of default columns to `Output.table`; the
  * format, `--columns`, `--sort-by` and colour come from the global flags. Nothing else writes stdout.
  */
-import { Clock, Context, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 import type { UsageError } from "../errors.ts"
 import type { OutputSettings, Row, TableSpec } from "../lib/columns.ts"
 import { renderDocument, renderListing } from "../lib/table.ts"

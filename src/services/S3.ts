@@ -2,7 +2,9 @@
  * S3 as `aegea logs export` needs it: a bucket CloudWatch Logs may write to, the objects under a
  * prefix, and their bytes. Nothing more.
  */
-import { Context, type Effect, type Stream } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import type { AwsError } from "../errors.ts"
 
 export interface S3Object {

@@ -3,7 +3,11 @@
  * handed in as `Redacted` to be stored): printing, logging or failing with one shows "<redacted>".
  * Only `Redacted.value` at the single place that prints a value (`secrets get`) reveals it.
  */
-import { Context, type Effect, type Redacted, Schema, type Stream } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
 import { type AwsError, ResourceNotFound } from "../errors.ts"
 
 const optionalString = Schema.optional(Schema.String)

@@ -3,7 +3,10 @@
  * own the terminal, the keys ssh-agent holds, aegea's own key, and private temporary files
  * (known_hosts, session tickets) that disappear when the scope closes.
  */
-import { Context, type Effect, type Option, type Scope } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 import type { OperationFailed } from "../errors.ts"
 
 export interface RunOptions {

@@ -3,7 +3,11 @@
  * instance, Session Manager sessions (the control plane; the data channel is `SsmSession`) and
  * Run Command.
  */
-import { Context, type Effect, type Option, type Redacted, Schema } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import type { AwsError } from "../errors.ts"
 
 export const AgentInfo = Schema.Struct({

@@ -4,7 +4,10 @@
  * A channel lives in a Scope: closing the scope sends the TerminateSession flag, closes the WebSocket
  * and calls ssm:TerminateSession.
  */
-import { Context, type Effect, type Scope, type Stream } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
 import type { AwsError, OperationFailed } from "../errors.ts"
 import type { SessionDocument, SessionTicket } from "./Ssm.ts"
 

@@ -3,7 +3,7 @@
  * pure functions. The live layer sends exactly these objects (they have the AWS API's field
  * names), and `--dry-run` prints them.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { definitionName } from "../lib/definitionHash.ts"
 import { fargateSizeProblem } from "../lib/fargateSizes.ts"
 import { containerCommand } from "../lib/shellCommand.ts"

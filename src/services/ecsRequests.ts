@@ -2,7 +2,7 @@
  * The RegisterTaskDefinition and RunTask requests of `ecs run`, built by pure functions: the live
  * layer sends exactly these objects (AWS API field names) and `--dry-run` prints them.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { definitionName } from "../lib/definitionHash.ts"
 import { fargateSizeProblem } from "../lib/fargateSizes.ts"
 import { containerCommand } from "../lib/shellCommand.ts"

@@ -3,7 +3,9 @@
  * are merged in unless you pass them), every entry's source is `source`. `set` fails: to test
  * writing, use `layerFromEnvironment` from layers/AegeaConfigLive.ts with a temp directory.
  */
-import { Effect, Layer, Result } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Result from "effect/Result"
 import { type ConfigMap, emptyMerged, mergeLayer } from "../lib/merge.ts"
 import { AegeaConfig, makeAegeaConfig } from "../services/AegeaConfig.ts"
 import { ConfigError } from "../errors.ts"

@@ -6,7 +6,14 @@
  * lines are written into it as their time comes (whenever the job is read), so a submit-and-watch
  * program sees them through `Logs.readStream`.
  */
-import { Clock, Context, Duration, Effect, Layer, Option, Ref, Stream } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
 import {
   Batch,
   type ComputeEnvironment,

@@ -3,7 +3,10 @@
  * and a seeded forecast, and records every query so a test can check what was asked.
  * moto does not implement GetCostForecast: `aegea cost forecast` is covered with this layer.
  */
-import { Context, Effect, Layer, Ref } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 import { CostExplorer, type CostPeriod, type CostQuery, type Forecast, type ForecastQuery } from "../services/CostExplorer.ts"
 import { AwsInvalidRequest } from "../errors.ts"
 

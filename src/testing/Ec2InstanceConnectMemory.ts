@@ -1,5 +1,8 @@
 /** An in-memory EC2 Instance Connect: records every pushed key; the caller's name is seeded. */
-import { Context, Effect, Layer, Ref } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 import { Ec2InstanceConnect, type PublicKeyGrant } from "../services/Ec2InstanceConnect.ts"
 
 export class Ec2InstanceConnectMemoryState extends Context.Service<Ec2InstanceConnectMemoryState, {

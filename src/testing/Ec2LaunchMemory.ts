@@ -1,5 +1,10 @@
 /** Ec2Launch in memory, over Ec2Memory: image lookup, RunInstances (idempotent by client token), spot prices. */
-import { Clock, Context, Effect, Layer, Ref, Stream } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
 import { Ec2, type Image } from "../services/Ec2.ts"
 import { AwsInvalidRequest } from "../errors.ts"
 import { Ec2Launch, type LaunchImage, type RunInstanceRequest, type SpotPrice } from "../services/Ec2Launch.ts"

@@ -2,7 +2,14 @@
  * An in-memory EC2 for tests: seedable, deterministic, paginated like the real API, with state
  * changes that settle after `settleAfter` on Effect's Clock (so `--wait` is tested with TestClock).
  */
-import { Clock, Context, Duration, Effect, Layer, Option, Ref, Stream } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
 import { Ec2, type Image, type Instance, type InstanceFilter, type InstanceState, type KeyPair, resolveInstanceWith, type SecurityGroupRule, type Snapshot, type StateAction, type Subnet, targetState, type Volume, type Vpc, type Zone } from "../services/Ec2.ts"
 import { AwsInvalidRequest, AwsNotFound, ResourceNotFound } from "../errors.ts"
 

@@ -1,5 +1,7 @@
 /** Ec2Network in memory: a default VPC (or none), and security groups created on demand. */
-import { Effect, Layer, Ref } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 import { type DefaultNetwork, Ec2Network } from "../services/Ec2Network.ts"
 import { ResourceNotFound } from "../errors.ts"
 

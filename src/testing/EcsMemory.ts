@@ -6,7 +6,14 @@
  * in the awslogs stream `<prefix>/<container>/<task id>` of its task definition, so a run-and-watch
  * program sees them through `Logs.readStream`.
  */
-import { Clock, Context, Duration, Effect, Layer, Option, Ref, Stream } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
 import { type Cluster, Ecs, logLocationOf, type Task, type TaskDefinitionRef } from "../services/Ecs.ts"
 import type { RegisterTaskDefinitionRequest, RunTaskRequest } from "../services/ecsRequests.ts"
 import { AwsInvalidRequest, AwsNotFound, ResourceNotFound } from "../errors.ts"

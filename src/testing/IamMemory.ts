@@ -3,7 +3,11 @@
  * `ensureRole`/`ensureInstanceProfile`; inline policies kept per principal. Everything is readable
  * through `IamMemoryState`. A missing principal fails with AwsNotFound (NoSuchEntity), as AWS does.
  */
-import { Context, Effect, Layer, Option, Ref } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
 import { AwsNotFound } from "../errors.ts"
 import { Iam, type PolicyDocument, type Principal, type PrincipalKind, type RoleSpec } from "../services/Iam.ts"
 

@@ -5,7 +5,14 @@
  * it is provided underneath (`LogsMemory.layer(seed).pipe(Layer.provideMerge(S3Memory.layer()))`).
  */
 import { gzipSync } from "node:zlib"
-import { Clock, Context, Duration, Effect, Layer, Option, Ref, Stream } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
 import { AwsInvalidRequest, AwsNotFound, AwsThrottled } from "../errors.ts"
 import { afterMatch, type ExportStatus, type ExportTask, type LogEvent, Logs, type QueryRow, type QueryStatus } from "../services/Logs.ts"
 import { S3MemoryState } from "./S3Memory.ts"

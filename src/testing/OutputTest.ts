@@ -8,7 +8,10 @@
  * Provide `OutputTest.layer({ format: "json" })`; settings default to a plain table with no colour
  * and no width limit (like a pipe).
  */
-import { Context, Effect, Layer, Option } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { makeOutput, Output, type OutputSettings } from "../services/Output.ts"
 
 export class OutputCapture extends Context.Service<OutputCapture, {

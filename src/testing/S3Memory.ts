@@ -1,5 +1,10 @@
 /** An in-memory S3 for tests: buckets with their policy, encryption flag and objects. */
-import { Context, Effect, Layer, Option, Ref, Stream } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
 import { AwsNotFound } from "../errors.ts"
 import { logExportBucketPolicy, S3 } from "../services/S3.ts"
 

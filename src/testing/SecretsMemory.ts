@@ -4,7 +4,13 @@
  * deletion, and reading or writing a secret scheduled for deletion fails as AWS does. Values are kept
  * `Redacted`. `SecretsMemoryState.values` reveals stored values to a test (never to the CLI).
  */
-import { Clock, Context, Effect, Layer, Redacted, Ref, Stream } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
 import { AwsInvalidRequest } from "../errors.ts"
 import {
   type DeleteOptions,

@@ -3,7 +3,14 @@
  * default), agents, Session Manager sessions (recorded, never connected) and Run Command invocations
  * whose output appears step by step on Effect's Clock (so polling is tested with TestClock).
  */
-import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Ref } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
 import { AwsAccessDenied, AwsInvalidRequest } from "../errors.ts"
 import { type AgentInfo, type CommandInvocation, type SessionDocument, Ssm } from "../services/Ssm.ts"
 

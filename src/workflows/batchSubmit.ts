@@ -4,7 +4,10 @@
  * register the job definition of this container shape, and submit. With `dryRun`, only read: print
  * the exact RegisterJobDefinition and SubmitJob requests and change nothing.
  */
-import { Effect, Option, Schedule, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import { statePoll } from "../lib/schedules.ts"
 import { Batch, type ComputeEnvironment, defaultQueueName, type JobQueue, type SubmittedJob } from "../services/Batch.ts"
 import {

@@ -5,7 +5,9 @@
  * one Fargate task in the default VPC's subnets. With `dryRun`, only read: print the exact
  * RegisterTaskDefinition and RunTask requests and change nothing.
  */
-import { Effect, Option, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { Ec2Network } from "../services/Ec2Network.ts"
 import { defaultClusterName, Ecs, type Task } from "../services/Ecs.ts"
 import {

@@ -7,8 +7,13 @@
  * Pacing: 1 s between polls while events arrive, backing off by half when idle up to 2 s (new lines
  * show within about 2 s); throttling backs off exponentially up to 5 s (the Schedule below).
  */
-import { Clock, Duration, Effect, Option, Schedule, Stream } from "effect"
-import { followThrottleBackoff } from "../lib/schedules.ts"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import { followDelay, followThrottleBackoff } from "../lib/schedules.ts"
 import type { LogEvent } from "../services/Logs.ts"
 
 export interface FollowOptions {
@@ -43,9 +48,7 @@ interface FollowState {
 const keyOf = (e: LogEvent) => `${e.group}\u0000${e.id}`
 const millis = (d: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(d))
 
-/** The delay before the next poll, after `idle` empty polls in a row. */
-export const followDelay = (idle: number, interval: number, idleCap: number) =>
-  Math.min(idleCap, interval * Math.pow(1.5, idle))
+export { followDelay }
 
 /**
  * Follow events: `read(from)` returns every event with a timestamp at or after `from` (all pages).

@@ -2,7 +2,10 @@
  * Running a Logs Insights query to the end: the query is a scoped resource (StopQuery on
  * interruption or failure), GetQueryResults is polled on a Schedule until the status is final.
  */
-import { Duration, Effect, Exit, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Schedule from "effect/Schedule"
 import { type AwsError, OperationFailed } from "../errors.ts"
 import { queryPoll } from "../lib/schedules.ts"
 import type { InsightsQuery, Logs, QueryResults, QueryRow, QueryStatus } from "../services/Logs.ts"

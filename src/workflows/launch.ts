@@ -4,7 +4,13 @@
  * request with its cloud-init user data) without changing anything, which is all --dry-run does;
  * `executeLaunch` then ensures, launches, and `waitForLaunch` waits for running and for the SSM agent.
  */
-import { Clock, Config, Effect, Option, Redacted, Schedule, Stream } from "effect"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import {
   type CloudConfig,
   credentialLeaks,

@@ -4,7 +4,8 @@
  * default the newest own image built by aegea (tag AegeaVersion), the caller's own (tag Owner)
  * first. The image's architecture must be the instance type's.
  */
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { type Architecture, debianArchitecture } from "../lib/instanceTypes.ts"
 import { Ec2Launch, type LaunchImage } from "../services/Ec2Launch.ts"
 import { type AwsError, ResourceNotFound, UsageError } from "../errors.ts"

@@ -4,7 +4,9 @@
  * and its security groups (given names or ids, else the `aegea.launch` group, looked up here and
  * created, without ingress rules, only when the launch is executed).
  */
-import { Clock, Effect, Stream } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import { cheapestZone } from "../lib/spotPrice.ts"
 import { Ec2 } from "../services/Ec2.ts"
 import { Ec2Network } from "../services/Ec2Network.ts"

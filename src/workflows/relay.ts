@@ -2,7 +2,8 @@
  * Pump bytes between a data channel and a pair of Node streams (stdin/stdout for ssh's
  * ProxyCommand, a TCP socket for a tunnel) until one side ends.
  */
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import { OperationFailed } from "../errors.ts"
 import type { DataChannel } from "../services/SsmSession.ts"
 

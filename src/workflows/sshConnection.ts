@@ -4,7 +4,9 @@
  * online (or it has an address), then the OS user, the EC2 Instance Connect key push, the host key
  * file, and StartSession (which proves the caller may open a session before ssh starts).
  */
-import { Effect, Option, Redacted } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { writeFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"

@@ -2,7 +2,9 @@
  * `batch watch` and `batch submit --watch`: follow a job to SUCCEEDED or FAILED with its log lines
  * (watchLoop.ts), explain a job stuck in RUNNABLE, and turn the end into an exit code.
  */
-import { type Duration, Effect, Stream } from "effect"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import { Batch, defaultJobLogGroup, isFinished, type Job } from "../services/Batch.ts"
 import { type AwsError, OperationFailed, type ResourceNotFound } from "../errors.ts"
 import type { Logs } from "../services/Logs.ts"

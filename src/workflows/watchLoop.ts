@@ -4,7 +4,9 @@
  * lines on stdout as they arrive (a GetLogEvents token per stream: no gaps, no duplicates), back off
  * when nothing happens and when AWS throttles, and drain the last lines after it stops.
  */
-import { Clock, Duration, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import { type AwsError, OperationFailed } from "../errors.ts"
 import { defaultPacing, nextDelay, type WatchPacing } from "../lib/schedules.ts"
 import { Logs } from "../services/Logs.ts"

@@ -1,5 +1,6 @@
 /** `ecs watch` and `ecs run --watch`: follow a Fargate task to STOPPED with its log lines, then its exit code. */
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { containerName, defaultTaskLogGroup, Ecs, type Task, taskExitCode, taskIdOf, taskLogStream } from "../services/Ecs.ts"
 import { type AwsError, OperationFailed, type ResourceNotFound } from "../errors.ts"
 import type { Logs } from "../services/Logs.ts"

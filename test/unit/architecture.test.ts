@@ -115,6 +115,15 @@ describe("architecture (docs/architecture.md)", () => {
     expect(cycles(graph)).toEqual([])
   })
 
+  it("imports each Effect module itself, never a barrel (through a barrel esbuild keeps whole namespaces)", () => {
+    const barrelImports = files.flatMap((f) =>
+      [...readFileSync(f, "utf8").matchAll(/^import\s+(?!type\b)[^;]*?from\s*"(effect|effect\/cli|effect\/process)"/gm)]
+        .map((m) => `${relative(src, f)}: ${m[1]}`)
+    )
+    expect(barrelImports).toEqual([])
+    expect(/^import\s+(?!type\b)[^;]*?from\s*"(effect|effect\/cli|effect\/process)"/m.test(`import { Effect } from "effect"`)).toBe(true)
+  })
+
   it("the checks catch what they are meant to catch", () => {
     const f = (p: string) => join(src, p)
     const bad = new Map([

@@ -1,5 +1,5 @@
 /** Watching a job from a command: exit with its exit code; on Ctrl-C, terminate it when asked to. */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { Batch } from "../../services/Batch.ts"
 import { jobOutcome, watchJob } from "../../workflows/watchJob.ts"
 import { watchStoppingOnInterrupt } from "../confirm.ts"

@@ -1,5 +1,5 @@
 /** `aegea batch`: run and follow containers on AWS Batch, and manage its queues and compute environments. */
-import { Command } from "effect/cli"
+import * as Command from "effect/cli/Command"
 import {
   computeEnvironmentsCommand,
   createComputeEnvironmentCommand,

@@ -1,7 +1,11 @@
 /** `aegea batch watch|logs|ls|describe|terminate|cancel`: follow, read, list and stop jobs. */
-import { Effect, Option, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import { parseSince } from "./since.ts"
 import { Batch, defaultJobLogGroup, defaultQueueName, type JobStatus, jobStatuses, type JobSummary } from "../../services/Batch.ts"
 import { UsageError } from "../../errors.ts"

@@ -1,5 +1,5 @@
 /** The layers of `aegea batch` commands (each prefers a layer already provided, e.g. by a test). */
-import { Layer } from "effect"
+import * as Layer from "effect/Layer"
 import { BatchLive } from "../../layers/BatchLive.ts"
 import { Ec2NetworkLive } from "../../layers/Ec2NetworkLive.ts"
 import { IamLive } from "../../layers/IamLive.ts"

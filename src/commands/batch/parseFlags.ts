@@ -1,5 +1,5 @@
 /** Repeated NAME=VALUE flags as one value per name (the last one wins); bad input is a UsageError. */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { keyValues } from "../parse.ts"
 
 export const singleValues = (flag: string, values: ReadonlyArray<string>) =>

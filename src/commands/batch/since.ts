@@ -1,5 +1,6 @@
 /** `--since 30m | 2h | 7d | 2024-05-01T00:00:00Z` -> a Date; bad input is a UsageError. */
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import { UsageError } from "../../errors.ts"
 
 const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }

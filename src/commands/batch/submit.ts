@@ -1,7 +1,9 @@
 /** `aegea batch submit`: run shell lines (or a file) in a container on AWS Batch, optionally watching it. */
 import { readFile } from "node:fs/promises"
-import { Effect, Option } from "effect"
-import { Command, Flag } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import { batchPayloadLimit, executePayload } from "../../lib/executePayload.ts"
 import { jobNameFor } from "../../lib/shellCommand.ts"
 import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"

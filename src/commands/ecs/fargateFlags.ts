@@ -3,7 +3,7 @@
  * "1 vCPU"), memory as MiB ("2048") or with a unit ("0.5GB", "2 GB", "512 MiB"). Config values may be
  * numbers or strings (the Python aegea wrote "1 vCPU" and "2 GB").
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { UsageError } from "../../errors.ts"
 
 const numberWithUnit = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i

@@ -1,5 +1,5 @@
 /** Watching a task from a command: exit with its container's exit code; on Ctrl-C, stop it when asked to. */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { Ecs } from "../../services/Ecs.ts"
 import { taskOutcome, watchTask } from "../../workflows/watchTask.ts"
 import { watchStoppingOnInterrupt } from "../confirm.ts"

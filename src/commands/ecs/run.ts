@@ -1,6 +1,8 @@
 /** `aegea ecs run`: run shell lines (or a file) as a one-shot Fargate task, optionally watching it. */
-import { Effect, Option } from "effect"
-import { Command, Flag } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import { ecsPayloadLimit } from "../../lib/executePayload.ts"
 import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"
 import { defaultClusterName, defaultTaskLogGroup, Ecs } from "../../services/Ecs.ts"

@@ -1,6 +1,10 @@
 /** `aegea ecs clusters|tasks|task-definitions|watch|logs|stop`: list, follow, read and stop tasks. */
-import { Effect, Option, Stream } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"
 import { defaultClusterName, type DesiredStatus, Ecs, type Task, taskExitCode, taskIdOf } from "../../services/Ecs.ts"
 import { resolveCluster } from "../../workflows/ecsRun.ts"
