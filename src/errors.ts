@@ -112,12 +112,12 @@ export class AwsUnavailable extends Schema.TaggedError<AwsUnavailable>()("AwsUna
 }) {
   override readonly [Runtime.errorExitCode] = 6
   get summary() {
-    const mutation = this.mayHaveTakenEffect === true && !/^(Describe|List|Get|Search|Lookup|Filter|Batch ?Get)/.test(this.operation)
+    const maybeDone = this.mayHaveTakenEffect === true
     return line(
       `could not ${this.action}${inRegion(this.region)}: ` +
-        (mutation ? "the connection failed before AWS answered, so it may have been done" : "AWS is unreachable or failing"),
+        (maybeDone ? "the connection failed before AWS answered, so it may have been done" : "AWS is unreachable or failing"),
       this.awsMessage,
-      mutation ? "Check whether it was done before trying again" : "Check your network and --endpoint-url, then try again"
+      maybeDone ? "Check whether it was done before trying again" : "Check your network and --endpoint-url, then try again"
     )
   }
 }

@@ -4,7 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
+import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws } from "./aws.ts"
 import {
   type CostAmount,
@@ -35,13 +35,9 @@ const toAmount = (value: SdkMetricValue | undefined): CostAmount => ({
 export const CostExplorerLive: Layer.Layer<CostExplorer, never, AwsClients> = Layer.effect(
   CostExplorer,
   Effect.gen(function*() {
-    const base = yield* AwsClients
-    // The client and the errors' region are us-east-1; everything else is the user's environment.
-    const env: AwsEnvironment = { ...base, region: costExplorerRegion, clientConfig: { ...base.clientConfig, region: costExplorerRegion } }
     const sdk = yield* Effect.promise(() => import("@aws-sdk/client-cost-explorer"))
-    const aws = yield* makeAws("Cost Explorer", (config) => new sdk.CostExplorerClient(config)).pipe(
-      Effect.provideService(AwsClients, env)
-    )
+    // The client and the errors' region are us-east-1; everything else is the user's environment.
+    const aws = yield* makeAws("Cost Explorer", (config) => new sdk.CostExplorerClient(config), { region: costExplorerRegion })
 
     const costAndUsage = (query: CostQuery) =>
       Effect.gen(function*() {

@@ -2,12 +2,8 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { AwsClients } from "./AwsClients.ts"
-import { idempotent, makeAws, paginate, retryWhile } from "./aws.ts"
-import { type AwsError, AwsUnavailable } from "../errors.ts"
+import { idempotent, makeAws, paginate } from "./aws.ts"
 import { logExportBucketPolicy, S3 } from "../services/S3.ts"
-
-/** Reading the body of a GetObject answer failed (the connection broke mid-download): retried as a whole. */
-const bodyReadFailures = new WeakSet<AwsError>()
 
 export const S3Live: Layer.Layer<S3, never, AwsClients> = Layer.effect(
   S3,
@@ -63,36 +59,15 @@ export const S3Live: Layer.Layer<S3, never, AwsClients> = Layer.effect(
         )
       })
 
-    const getObject = (bucket: string, key: string) => {
-      const action = `download s3://${bucket}/${key}`
-      const download = aws.call(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }), action, idempotent).pipe(
-        Effect.flatMap((r) => {
-          const body = r.Body
-          if (body === undefined) return Effect.succeed(new Uint8Array())
-          return Effect.tryPromise({
-            try: () => body.transformToByteArray(),
-            catch: (cause): AwsError => {
-              const e = (cause ?? {}) as { readonly name?: string; readonly code?: unknown; readonly message?: string }
-              const error = new AwsUnavailable({
-                action,
-                service: "S3",
-                operation: "GetObject",
-                code: typeof e.code === "string" ? e.code : e.name ?? "Unknown",
-                awsMessage: (e.message ?? String(cause)).split(/\r?\n/)[0] ?? "",
-                region: env.region,
-                cause
-              })
-              bodyReadFailures.add(error)
-              return error
-            }
-          }).pipe(
-            // Interrupted mid-download: close the connection instead of reading on.
-            Effect.onInterrupt(() => Effect.sync(() => (body as { destroy?: () => void }).destroy?.()))
-          )
-        })
+    // The body is read within the attempt: a download that breaks midway is retried whole, and
+    // interruption aborts it (the abort signal closes the connection).
+    const getObject = (bucket: string, key: string) =>
+      aws.callAndRead(
+        new sdk.GetObjectCommand({ Bucket: bucket, Key: key }),
+        `download s3://${bucket}/${key}`,
+        idempotent,
+        (r) => (r.Body === undefined ? Promise.resolve(new Uint8Array()) : r.Body.transformToByteArray())
       )
-      return retryWhile(download, env.maxAttempts, (e) => bodyReadFailures.has(e))
-    }
 
     return S3.of({
       region: env.region,

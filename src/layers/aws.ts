@@ -174,6 +174,9 @@ const shortMessage = (e: unknown): string => {
   return message.length > 300 ? message.slice(0, 297) + "..." : message
 }
 
+/** Operations that only read (AWS names them so): a lost answer to one changed nothing. */
+export const isRead = (operation: string) => /^(Describe|List|Get|Head|Search|Lookup|Filter|BatchGet)/.test(operation)
+
 /** Turn any SDK failure into the typed error of its category. */
 export const toAwsError = (ctx: CallContext) => (e: unknown): AwsError => {
   const err = (e ?? {}) as SdkErrorLike
@@ -202,7 +205,8 @@ export const toAwsError = (ctx: CallContext) => (e: unknown): AwsError => {
     case "network":
     case "server":
     case "ambiguous":
-      return new AwsUnavailable({ ...fields, mayHaveTakenEffect: category !== "network" })
+      // A read that fails is only a failure; a change may have been made when the request left.
+      return new AwsUnavailable({ ...fields, mayHaveTakenEffect: category !== "network" && !isRead(ctx.operation) })
     case "invalid":
       return new AwsInvalidRequest(fields)
   }
@@ -295,7 +299,8 @@ export const callWith = <A>(
       (f) => f.category === "server" || f.category === "ambiguous",
       (failure) =>
         policy.find.pipe(
-          Effect.mapError((error): Failure => ({ category: "invalid", error })),
+          // Could not look: sending again might make a second one, so stop with what the request met.
+          Effect.mapError((): Failure => ({ category: "invalid", error: failure.error })),
           Effect.flatMap(Option.match({
             onNone: () => Effect.fail(failure),
             onSome: (found) =>
@@ -351,6 +356,16 @@ export interface Aws {
   /** One AWS call under `policy`; `action` completes "could not ..." in the error if it fails. */
   readonly call: <O>(command: SdkCommand<O>, action: string, policy: CallPolicy<NoInfer<O>>) => Effect.Effect<O, AwsError>
   /**
+   * A call whose answer streams a body (S3 GetObject): `read` consumes it inside the same attempt, so
+   * a connection that breaks mid-body is classified, timed and retried like any other failure.
+   */
+  readonly callAndRead: <O, R>(
+    command: SdkCommand<O>,
+    action: string,
+    policy: PlainPolicy,
+    read: (output: O) => Promise<R>
+  ) => Effect.Effect<R, AwsError>
+  /**
    * A lazy Stream over a paginated operation: `command(token)` makes the request for a page and
    * `read(output)` returns its items and the next token; a page is fetched only when pulled.
    */
@@ -388,6 +403,13 @@ export const awsCalls = (service: string, env: AwsEnvironment, sdk: SdkClient): 
     env,
     region: env.region,
     call,
+    callAndRead: (command, action, policy, read) =>
+      callWith(
+        env,
+        { service, operation: operationName(command), action },
+        (abortSignal) => (sdk.send(command as never, { abortSignal }) as Promise<Parameters<typeof read>[0]>).then(read),
+        policy
+      ),
     pages: (command, action, read) =>
       paginate((token) =>
         Effect.map(call(command(token), action, idempotent), (output) => {
@@ -441,16 +463,17 @@ export const callerIdentity: Effect.Effect<CallerIdentity, AwsError, AwsClients>
  */
 export const makeAws = <C extends SdkClient>(
   service: string,
-  make: (config: AwsEnvironment["clientConfig"]) => C
-): Effect.Effect<Aws & { readonly client: C }, never, AwsClients | Scope.Scope> =>
+  make: (config: AwsEnvironment["clientConfig"]) => C,
+  options: {
+    /** For a service with one endpoint whatever the user's region (Cost Explorer: us-east-1). */
+    readonly region?: string
+  } = {}
+): Effect.Effect<Aws, never, AwsClients | Scope.Scope> =>
   Effect.gen(function*() {
-    const env = yield* AwsClients
+    const shared = yield* AwsClients
+    const env = options.region === undefined || options.region === shared.region
+      ? shared
+      : { ...shared, region: options.region, clientConfig: { ...shared.clientConfig, region: options.region } }
     const client = yield* Effect.acquireRelease(Effect.sync(() => make(env.clientConfig)), (c) => Effect.sync(() => c.destroy()))
-    return { ...awsCalls(service, env, client), callerIdentity: callerIdentityOf(env), client }
+    return { ...awsCalls(service, env, client), callerIdentity: callerIdentityOf(shared) }
   })
-
-/** Retry a failing effect on the AWS retry schedule while `retryable` says so (for multi-call steps). */
-export const retryWhile = <A, E, R>(effect: Effect.Effect<A, E, R>, maxAttempts: number, retryable: (e: E) => boolean) =>
-  effect.pipe(
-    Effect.retry(awsRetrySchedule(maxAttempts).pipe(Schedule.setInputType<E>(), Schedule.while(({ input }) => retryable(input))))
-  )

@@ -195,6 +195,29 @@ describe("call policies", () => {
       assert.strictEqual(lookups, 1)
     }))
 
+  it.effect("reconciled: when the lookup itself fails, nothing is sent again and the error is the lost answer", () =>
+    Effect.gen(function*() {
+      let attempts = 0
+      const error = yield* callWith(env, { ...ctx, operation: "SubmitJob", action: "submit job j" }, () => {
+        attempts++
+        return Promise.reject(reset())
+      }, reconciled(Effect.fail(toAwsError({ ...ctx, operation: "ListJobs" })(sdkError("AccessDeniedException", 400))), (j: string) => j))
+        .pipe(Effect.flip)
+      assert.strictEqual(attempts, 1)
+      assert.strictEqual(error._tag, "AwsUnavailable")
+      assert.strictEqual(error.operation, "SubmitJob")
+      assert.include(error.summary, "may have been done")
+    }))
+
+  it("a dropped read says AWS is unreachable; a dropped change says it may have been done", () => {
+    const read = toAwsError({ ...ctx, operation: "DescribeInstances", action: "list instances" })(reset())
+    const change = toAwsError(ctx)(reset())
+    const refused = toAwsError(ctx)(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }))
+    assert.include(read.summary, "AWS is unreachable or failing")
+    assert.include(change.summary, "may have been done")
+    assert.include(refused.summary, "AWS is unreachable or failing")
+  })
+
   it.effect("a quota is not throttling: not retried, AwsQuotaExceeded (exit 1) naming the limit", () =>
     Effect.gen(function*() {
       let attempts = 0
