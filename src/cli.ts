@@ -10,7 +10,7 @@ import { launchCommand } from "./commands/launch.ts"
 import { logsCommand } from "./commands/logs.ts"
 import { secretsCommand } from "./commands/secrets.ts"
 import { sshCommands } from "./commands/sshFamily.ts"
-import { globalFlags, rootCommand } from "./root.ts"
+import { globalFlags, rootCommand, withCommandSection } from "./root.ts"
 
 export { version } from "./root.ts"
 
@@ -27,5 +27,6 @@ export const cli = rootCommand.pipe(
     secretsCommand,
     configCommand
   ]),
-  Command.withGlobalFlags(globalFlags)
+  Command.withGlobalFlags(globalFlags),
+  withCommandSection
 )

@@ -7,10 +7,10 @@ import * as Command from "effect/cli/Command"
 import { instanceCommands } from "./commands/instances.ts"
 import { lsCommand } from "./commands/ls.ts"
 import { resourceCommands } from "./commands/resources.ts"
-import { globalFlags, rootCommand } from "./root.ts"
+import { globalFlags, rootCommand, withCommandSection } from "./root.ts"
 
 export { version } from "./root.ts"
 
 export const ec2Commands = [lsCommand, ...resourceCommands, ...instanceCommands] as const
 
-export const cli = rootCommand.pipe(Command.withSubcommands(ec2Commands), Command.withGlobalFlags(globalFlags))
+export const cli = rootCommand.pipe(Command.withSubcommands(ec2Commands), Command.withGlobalFlags(globalFlags), withCommandSection)

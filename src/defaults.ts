@@ -14,9 +14,7 @@ export const defaults = {
     instance_type: "t3a.micro",
     iam_role: "aegea.launch",
     ubuntu_release: "24.04",
-    amazon_linux_release: "2023",
-    ubuntu_ssm_parameter_prefix: "/aws/service/canonical/ubuntu/server",
-    amazon_linux_ssm_parameter_prefix: "/aws/service/ami-amazon-linux-latest"
+    amazon_linux_release: "2023"
   },
   batch_submit: {
     image: "ubuntu",
@@ -28,11 +26,7 @@ export const defaults = {
   ecs_run: {
     cluster: "aegea_ecs",
     image: "ubuntu",
-    fargate_cpu: 256,
-    fargate_memory: 512
-  },
-  ssh: {
-    server_alive_interval: 15,
-    server_alive_count_max: 20
+    fargate_cpu: "256",
+    fargate_memory: "512"
   }
 } as const

@@ -20,8 +20,12 @@ const awsFields = {
   cause: Schema.optional(Schema.Defect())
 }
 
-const line = (head: string, detail: string, hint: string | undefined) =>
-  [head + (detail ? `: ${detail}` : ""), hint].filter((s) => s !== undefined && s !== "").join(". ")
+/** "head: detail. Hint" as one line; a sentence that already ends in . ! or ? gets no second period. */
+const line = (head: string, detail: string, hint: string | undefined) => {
+  const first = head + (detail ? `: ${detail}` : "")
+  if (hint === undefined || hint === "") return first
+  return /[.!?]$/.test(first) ? `${first} ${hint}` : `${first}. ${hint}`
+}
 
 const inRegion = (region: string | undefined) => (region ? ` in ${region}` : "")
 
@@ -77,7 +81,11 @@ export class AwsAccessDenied extends Schema.TaggedError<AwsAccessDenied>()("AwsA
 export class AwsNotFound extends Schema.TaggedError<AwsNotFound>()("AwsNotFound", awsFields) {
   override readonly [Runtime.errorExitCode] = 5
   get summary() {
-    return line(`could not ${this.action}${inRegion(this.region)}`, this.awsMessage, "Check the name and the --region")
+    return line(
+      `could not ${this.action}${inRegion(this.region)}`,
+      this.awsMessage,
+      this.service === "IAM" ? "Check the name (IAM is global: the region does not matter)" : "Check the name and the --region"
+    )
   }
 }
 
@@ -102,19 +110,51 @@ export class AwsThrottled extends Schema.TaggedError<AwsThrottled>()("AwsThrottl
 }
 
 /**
- * The network or the AWS endpoint is down or failing (5xx), or the connection dropped, after every
- * retry. `mayHaveTakenEffect`: the request may have reached AWS (a 5xx, a reset or time-out after
- * sending), so a change may have been made. Exit 6.
+ * AWS did not do the call, after every retry, for want of a working service: the network or the
+ * endpoint is unreachable, the connection dropped, the service failed (5xx), or the endpoint answered
+ * with something that is not AWS (a proxy's page, an emulator's "not implemented"). Exit 6.
+ * - `mayHaveTakenEffect`: the request may have reached AWS (a 5xx, a reset or time-out after
+ *   sending), so a change may have been made.
+ * - `httpStatus`: the status of the answer, when there was one (none: a connection failure).
+ * - `notServed`: the answer (3xx/4xx) was not an AWS error: the endpoint does not serve this call.
+ * - `endpoint`: where the answer came from (scheme, host, port), when known.
+ * With an answer that was not an AWS error, `code` is "HTTP <status>" and `awsMessage` the first line
+ * of its body (tags stripped, bounded).
  */
 export class AwsUnavailable extends Schema.TaggedError<AwsUnavailable>()("AwsUnavailable", {
   ...awsFields,
-  mayHaveTakenEffect: Schema.optional(Schema.Boolean)
+  mayHaveTakenEffect: Schema.optional(Schema.Boolean),
+  httpStatus: Schema.optional(Schema.Number),
+  notServed: Schema.optional(Schema.Boolean),
+  endpoint: Schema.optional(Schema.String)
 }) {
   override readonly [Runtime.errorExitCode] = 6
   get summary() {
+    const doing = `could not ${this.action}${inRegion(this.region)}`
     const maybeDone = this.mayHaveTakenEffect === true
+    const foreign = this.code === `HTTP ${this.httpStatus}`
+    if (this.notServed === true) {
+      return line(
+        `${doing}: the endpoint ${this.endpoint !== undefined ? `${this.endpoint} ` : ""}does not serve ${this.service} ${this.operation}` +
+          (this.httpStatus !== undefined ? ` (HTTP ${this.httpStatus})` : ""),
+        this.awsMessage,
+        "Check --endpoint-url and AWS_ENDPOINT_URL: they must name an AWS endpoint, or an emulator that implements this call"
+      )
+    }
+    if (this.httpStatus !== undefined) {
+      return line(
+        `${doing}: AWS ${this.service} ${this.operation} answered HTTP ${this.httpStatus}` +
+          (foreign || this.code === "Unknown" ? "" : ` (${this.code})`),
+        this.awsMessage === this.code ? "" : this.awsMessage,
+        maybeDone
+          ? "It may have been done: check before trying again"
+          : foreign
+          ? "Try again later; an emulator or a proxy (--endpoint-url, AWS_ENDPOINT_URL) may not support this call"
+          : "Try again later"
+      )
+    }
     return line(
-      `could not ${this.action}${inRegion(this.region)}: ` +
+      `${doing}: ` +
         (maybeDone ? "the connection failed before AWS answered, so it may have been done" : "AWS is unreachable or failing"),
       this.awsMessage,
       maybeDone ? "Check whether it was done before trying again" : "Check your network and --endpoint-url, then try again"
@@ -151,12 +191,18 @@ export class ResourceNotFound extends Schema.TaggedError<ResourceNotFound>()("Re
 export class AmbiguousName extends Schema.TaggedError<AmbiguousName>()("AmbiguousName", {
   kind: Schema.String,
   name: Schema.String,
-  candidates: Schema.Array(Schema.String)
+  candidates: Schema.Array(Schema.String),
+  /** The command that lists every match ("aegea ls web"), named when not all candidates are shown. */
+  listCommand: Schema.optional(Schema.String)
 }) {
   override readonly [Runtime.errorExitCode] = 5
   get summary() {
+    // At most five candidates; the rest are counted, and the command that lists them named.
+    const shown = this.candidates.slice(0, 5).join(", ")
+    const more = this.candidates.length - 5
+    const rest = more > 0 ? ` and ${more} more${this.listCommand === undefined ? "" : ` (${this.listCommand})`}` : ""
     return line(
-      `${JSON.stringify(this.name)} matches ${this.candidates.length} ${this.kind}s (${this.candidates.join(", ")})`,
+      `${JSON.stringify(this.name)} matches ${this.candidates.length} ${this.kind}s (${shown}${rest})`,
       "",
       "Use an id instead of the name"
     )

@@ -16,11 +16,25 @@ interface CliErrorLike {
 
 const firstLine = (s: string) => (s.split("\n").find((l) => l.trim() !== "") ?? s).trim()
 
+interface AwsCallLike {
+  readonly requestId?: string
+  readonly code?: string
+  readonly operation?: string
+  readonly service?: string
+  readonly endpoint?: string
+  readonly cause?: unknown
+}
+
 const debugDetails = (error: unknown, cause: Cause.Cause<unknown>) => {
   const lines: Array<string> = []
-  const e = error as { requestId?: string; code?: string; operation?: string; service?: string; cause?: unknown }
-  if (e.service && e.operation) lines.push(`  AWS call: ${e.service} ${e.operation}${e.code ? ` -> ${e.code}` : ""}`)
-  if (e.requestId) lines.push(`  request id: ${e.requestId}`)
+  const e = error as AwsCallLike
+  // An error that wraps an AWS failure (launched, but a wait failed) shows that failure's call.
+  const inner = e.cause as AwsCallLike | undefined
+  const call = e.service === undefined && typeof inner === "object" && inner !== null && inner.service !== undefined ? inner : e
+  if (call.service && call.operation) {
+    lines.push(`  AWS call: ${call.service} ${call.operation}${call.code ? ` -> ${call.code}` : ""}${call.endpoint ? ` from ${call.endpoint}` : ""}`)
+  }
+  if (call.requestId) lines.push(`  request id: ${call.requestId}`)
   if (e.cause instanceof Error) lines.push(`  caused by: ${e.cause.stack ?? e.cause.message}`)
   lines.push(Cause.pretty(cause))
   return lines.join("\n")

@@ -3,8 +3,9 @@
  * gives it every command; src/cliEc2.ts only the EC2 family, which the launcher loads for those
  * commands (src/lib/commandFamily.ts) so that `aegea ls` does not load the code of batch, ecs, logs...
  */
+import * as Layer from "effect/Layer"
 import * as Command from "effect/cli/Command"
-import { globalFlags } from "./commands/global.ts"
+import { CommandSection, globalFlags, selectedPath } from "./commands/global.ts"
 import { version } from "./lib/version.ts"
 
 export { version }
@@ -17,3 +18,15 @@ export const rootCommand = Command.make("aegea").pipe(
 )
 
 export { globalFlags }
+
+/**
+ * The finished root (subcommands and global flags added): every command runs knowing its config section
+ * ("batch submit" -> batch_submit), so that section's columns, sort_by and output apply.
+ */
+export const withCommandSection = <Name extends string, Input, ContextInput, E, R>(
+  root: Command.Command<Name, Input, ContextInput, E, R>
+) =>
+  Command.provide(root, (input: Input) => {
+    const path = selectedPath(input)
+    return Layer.succeed(CommandSection, path.length === 0 ? undefined : path.join("_").replace(/-/g, "_"))
+  })

@@ -10,7 +10,8 @@ import { type Pivot, pivot, roundDecimal, sumDecimals, totalGroup } from "../lib
 import { AegeaConfig } from "../services/AegeaConfig.ts"
 import { CostExplorer, CostMetric, type GroupBy, Granularity } from "../services/CostExplorer.ts"
 import { UsageError } from "../errors.ts"
-import { Output, type Row } from "../services/Output.ts"
+import { Output, type Row, type TableSpec } from "../services/Output.ts"
+import { listingDescription } from "../lib/table.ts"
 import { dayRange, flagOrConfig, parseGroupBy } from "./costOptions.ts"
 import { awsService, BaseLayer } from "./global.ts"
 
@@ -67,6 +68,48 @@ export const pivotRows = (result: Pivot, format: string): ReadonlyArray<Row> => 
   }))
 }
 
+/**
+ * The pivot's columns. Amounts are right-aligned numbers (sorted numerically); on a narrow terminal
+ * the unit goes first, then the oldest periods, and the total column last; the total row stays last
+ * under any --sort-by.
+ */
+export const costTable = (
+  result: Pivot,
+  groupBy: ReadonlyArray<GroupBy>,
+  granularity: Granularity,
+  format: string
+): TableSpec => ({
+  columns: [
+    { key: "group", header: groupHeader(groupBy), kind: "name" },
+    ...(format === "table" ? [] : [{ key: "keys" }]),
+    ...result.periods.map((p, i) => ({
+      key: p,
+      header: granularity === "MONTHLY" ? p.slice(0, 7) : p,
+      kind: "number" as const,
+      align: "right" as const,
+      keep: 1 + i
+    })),
+    { key: "total", kind: "number", align: "right", keep: result.periods.length + 1 },
+    { key: "unit" }
+  ],
+  footerRows: format === "table" && result.totals !== undefined ? 1 : 0
+})
+
+/** `aegea cost forecast`'s columns; its last row is the total and stays last. */
+export const forecastTable: TableSpec = {
+  columns: [
+    { key: "start", kind: "name" },
+    { key: "end" },
+    { key: "mean", kind: "number", align: "right", keep: 3 },
+    { key: "lower", kind: "number", align: "right", keep: 1 },
+    { key: "upper", kind: "number", align: "right", keep: 2 },
+    { key: "unit" }
+  ],
+  footerRows: 1
+}
+
+const costSummary = "Report AWS costs per group and period (Cost Explorer): a pivot table with totals, most expensive first."
+
 const report = Command.make(
   "cost",
   {
@@ -101,21 +144,17 @@ const report = Command.make(
     if (result.totals === undefined && result.rows.length > 0) {
       yield* output.warn("the groups are in different units, so there is no total row")
     }
-    const periodColumns = result.periods.map((p) => ({ key: p, header: granularity === "MONTHLY" ? p.slice(0, 7) : p }))
-    yield* output.table(pivotRows(result, output.settings.format), {
-      columns: [
-        { key: "group", header: groupHeader(groupBy), kind: "name" },
-        ...(output.settings.format === "table" ? [] : [{ key: "keys" }]),
-        ...periodColumns.map((c) => ({ ...c, kind: "text" as const })),
-        { key: "total", kind: "text" },
-        { key: "unit" }
-      ]
-    })
+    const rows = pivotRows(result, output.settings.format)
+    // An empty result was told above, on any stderr.
+    yield* output.table(rows, costTable(result, groupBy, granularity, output.settings.format), { empty: null })
   })
 ).pipe(
   Command.withDescription(
-    "Report AWS costs per group and period (Cost Explorer): a pivot table with totals, most expensive first."
+    `${costSummary}\n  Columns: group (headed by the --group-by, SERVICE by default), one per period (its start, YYYY-MM-DD; ` +
+      "YYYY-MM when MONTHLY), total, unit; machine formats add keys. Amounts are right-aligned; a narrow terminal " +
+      "leaves out the unit, then the oldest periods, never TOTAL; the total row stays last whatever --sort-by says."
   ),
+  Command.withShortDescription(costSummary),
   Command.withExamples([
     { command: "aegea cost", description: "Costs of the last 7 days by service" },
     { command: "aegea cost --days 90 --granularity MONTHLY --top 10", description: "Monthly costs, the 10 biggest services" },
@@ -165,19 +204,13 @@ const forecast = Command.make(
       upper: shown(result.periods.every((p) => p.upper !== undefined) ? sumDecimals(result.periods.map((p) => p.upper ?? "0")) : undefined),
       unit
     })
-    yield* output.table(rows, {
-      columns: [
-        { key: "start", kind: "name" },
-        { key: "end" },
-        { key: "mean", kind: "text" },
-        { key: "lower", kind: "text" },
-        { key: "upper", kind: "text" },
-        { key: "unit" }
-      ]
-    })
+    yield* output.table(rows, forecastTable)
   })
 ).pipe(
-  Command.withDescription("Forecast AWS costs (Cost Explorer GetCostForecast) per period, with a prediction interval."),
+  Command.withDescription(
+    listingDescription("Forecast AWS costs (Cost Explorer GetCostForecast) per period, with a prediction interval.", forecastTable)
+  ),
+  Command.withShortDescription("Forecast AWS costs (Cost Explorer GetCostForecast) per period, with a prediction interval."),
   Command.withExamples([
     { command: "aegea cost forecast", description: "The next 7 days, day by day" },
     { command: "aegea cost forecast --days 90 --granularity MONTHLY --json", description: "The next three months as JSON" }

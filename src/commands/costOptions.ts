@@ -1,5 +1,6 @@
 /**
- * Parsing of `aegea cost` options: time ranges (`--days`, `--start`/`--end` as YYYY-MM-DD or -Nd),
+ * Parsing of `aegea cost` options: time ranges (`--days`, `--start`/`--end` in aegea's time syntax,
+ * lib/timeExpr.ts, rounded down to UTC days),
  * `--group-by` (dimensions and TAG:key) and config-section defaults checked against their types.
  */
 import * as Clock from "effect/Clock"
@@ -7,11 +8,10 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { ConfigError, UsageError } from "../errors.ts"
+import { parseTimeFlag } from "../lib/timeExpr.ts"
 import { type GroupBy, GroupDimension } from "../services/CostExplorer.ts"
 
 const dayMillis = 86_400_000
-const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/
-const relativeDays = /^([+-]\d{1,5})d$/
 
 /** "YYYY-MM-DD" of a UTC day number (days since 1970-01-01). */
 export const formatDay = (day: number): string => new Date(day * dayMillis).toISOString().slice(0, 10)
@@ -19,22 +19,12 @@ export const formatDay = (day: number): string => new Date(day * dayMillis).toIS
 /** Today's UTC day number on Effect's Clock. */
 export const today = Clock.currentTimeMillis.pipe(Effect.map((ms) => Math.floor(ms / dayMillis)))
 
-/** "2024-03-01" or "-7d"/"+2d" (relative to today) -> a UTC day number; anything else is a UsageError. */
-export const parseDay = (flag: string, text: string, todayDay: number): Effect.Effect<number, UsageError> => {
-  const relative = relativeDays.exec(text.trim())
-  if (relative) return Effect.succeed(todayDay + Number(relative[1]))
-  const match = isoDate.exec(text.trim())
-  const ms = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : Number.NaN
-  if (!match || Number.isNaN(ms) || formatDay(ms / dayMillis) !== text.trim()) {
-    return Effect.fail(
-      new UsageError({
-        message: `invalid date for --${flag}: ${JSON.stringify(text)}`,
-        hint: "Write it as YYYY-MM-DD (e.g. 2024-03-01) or relative to today (e.g. -30d)"
-      })
-    )
-  }
-  return Effect.succeed(ms / dayMillis)
-}
+/**
+ * A time in aegea's one time syntax (lib/timeExpr.ts: "2024-03-01", "30d" or "-30d" = 30 days ago,
+ * "yesterday", "now", "+2d" = in two days) -> the UTC day number it falls in; else a UsageError.
+ */
+export const parseDay = (flag: string, text: string, nowMillis: number): Effect.Effect<number, UsageError> =>
+  parseTimeFlag(flag, text, nowMillis).pipe(Effect.map((date) => Math.floor(date.getTime() / dayMillis)))
 
 export interface RangeInput {
   readonly days: Option.Option<number>
@@ -45,14 +35,17 @@ export interface RangeInput {
 /**
  * The [start, end) range of days. `--start`/`--end` win (end defaults to `defaultEnd` days from
  * today); else `--days` (or `defaultDays`) ending at `defaultEnd` (0 = today, excluded) or, for
- * forecasts (`forward`), starting today. Giving both --days and --start is a UsageError.
+ * forecasts (`forward`), starting today. Giving both --days and --start is a UsageError, and so is
+ * a start in the future for costs (not for forecasts, whose window is in the future: their --end
+ * takes "+30d" or a date).
  */
 export const dayRange = (
   input: RangeInput,
   options: { readonly defaultDays: number; readonly forward: boolean }
 ): Effect.Effect<{ readonly start: string; readonly end: string }, UsageError> =>
   Effect.gen(function*() {
-    const now = yield* today
+    const nowMillis = yield* Clock.currentTimeMillis
+    const now = Math.floor(nowMillis / dayMillis)
     if (Option.isSome(input.days) && (Option.isSome(input.start) || Option.isSome(input.end))) {
       return yield* new UsageError({ message: "--days conflicts with --start/--end", hint: "Give either --days or a date range" })
     }
@@ -61,13 +54,21 @@ export const dayRange = (
       return yield* new UsageError({ message: `invalid --days ${days}`, hint: "Use a whole number of days from 1 to 3660" })
     }
     const end = Option.isSome(input.end)
-      ? yield* parseDay("end", input.end.value, now)
+      ? yield* parseDay("end", input.end.value, nowMillis)
       : Option.isSome(input.start) || !options.forward ? now : now + days
-    const start = Option.isSome(input.start) ? yield* parseDay("start", input.start.value, now) : options.forward ? now : end - days
+    const start = Option.isSome(input.start) ? yield* parseDay("start", input.start.value, nowMillis) : options.forward ? now : end - days
+    if (!options.forward && start > now) {
+      return yield* new UsageError({
+        message: `the start date ${formatDay(start)} is in the future (today is ${formatDay(now)})`,
+        hint: "A relative time counts back from today: 30d, -30d and '30 days ago' all mean 30 days ago"
+      })
+    }
     if (start >= end) {
       return yield* new UsageError({
         message: `the start date ${formatDay(start)} is not before the end date ${formatDay(end)}`,
-        hint: "The end date is excluded: use --end at least one day after --start"
+        hint: options.forward
+          ? "A forecast's end is in the future: write it as +30d, 'in 30 days' or a date (30d means 30 days ago)"
+          : "The end date is excluded: use --end at least one day after --start"
       })
     }
     return { start: formatDay(start), end: formatDay(end) }

@@ -2,7 +2,7 @@
  * Global flags (accepted before or after any subcommand) and the layers built from them. Each
  * command provides only the layers it needs; nothing here runs for `aegea --help`.
  */
-import type * as Context from "effect/Context"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -22,13 +22,13 @@ const optionalString = (name: string, description: string) =>
   Flag.String(name).pipe(Flag.withDescription(description), Flag.optional)
 
 export const Profile = GlobalFlag.Setting("profile")({
-  flag: optionalString("profile", "Use this profile from ~/.aws/config (default: AWS_PROFILE, then \"default\").")
+  flag: optionalString("profile", "Use this profile from ~/.aws/config (default: AWS_PROFILE, the config file's profile, then \"default\").")
 })
 export const Region = GlobalFlag.Setting("region")({
-  flag: optionalString("region", "Use this AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region).")
+  flag: optionalString("region", "Use this AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the config file's region, then the profile's).")
 })
 export const EndpointUrl = GlobalFlag.Setting("endpoint-url")({
-  flag: optionalString("endpoint-url", "Send AWS requests to this URL, e.g. a local emulator (default: AWS_ENDPOINT_URL).")
+  flag: optionalString("endpoint-url", "Send AWS requests to this URL, e.g. a local emulator (default: AWS_ENDPOINT_URL, then the config file's endpoint_url).")
 })
 export const OutputFormatFlag = GlobalFlag.Setting("output")({
   flag: Flag.Literals("output", ["table", "json", "yaml", "csv", "tsv"]).pipe(
@@ -67,7 +67,10 @@ export interface OutputFlags {
   readonly noColor: boolean
 }
 
-/** `--columns a,b.c` -> ["a", "b.c"] (blanks dropped, duplicates kept once). */
+/**
+ * `--columns a,b.c` -> ["a", "b.c"] (blanks dropped, duplicates kept once). The names are resolved
+ * against the command's table (keys, headers, snake_case names, aliases) when it is printed.
+ */
 export const parseColumns = (text: string): Result.Result<ReadonlyArray<string>, UsageError> => {
   const keys = [...new Set(text.split(",").map((key) => key.trim()).filter((key) => key !== ""))]
   return keys.length > 0
@@ -75,11 +78,16 @@ export const parseColumns = (text: string): Result.Result<ReadonlyArray<string>,
     : Result.fail(new UsageError({ message: "--columns needs at least one column", hint: "Use --columns id,name,state" }))
 }
 
-/** `--sort-by KEY`, `KEY:asc` or `KEY:desc`. */
+/**
+ * `--sort-by KEY`, `KEY:asc` or `KEY:desc` (`KEY:reverse`, the Python aegea's spelling, is `desc`).
+ * KEY is any column name the table takes (a key, a header, a snake_case name); it is resolved, and
+ * an unknown one reported, when the table is printed.
+ */
 export const parseSortBy = (text: string): Result.Result<SortOrder, UsageError> => {
   const colon = text.lastIndexOf(":")
   const key = (colon < 0 ? text : text.slice(0, colon)).trim()
-  const direction = colon < 0 ? "asc" : text.slice(colon + 1).trim().toLowerCase()
+  const suffix = colon < 0 ? "asc" : text.slice(colon + 1).trim().toLowerCase()
+  const direction = suffix === "reverse" ? "desc" : suffix
   if (key === "" || (direction !== "asc" && direction !== "desc")) {
     return Result.fail(new UsageError({
       message: `invalid --sort-by ${JSON.stringify(text)}`,
@@ -119,34 +127,70 @@ export const detectSettings = (
     return { format, columns, sortBy, color, width }
   })
 
-/** AWS environment from --profile, --region, --endpoint-url and the process environment. */
+/**
+ * AWS environment: --profile, --region, --endpoint-url, then the process environment (AWS_REGION,
+ * AWS_DEFAULT_REGION, AWS_PROFILE, AWS_ENDPOINT_URL), then the config file's `region`, `profile` and
+ * `endpoint_url`, then the profile's settings in ~/.aws/config.
+ */
 export const AwsLayer = Layer.unwrap(
   Effect.gen(function*() {
     const config = yield* AegeaConfig
-    const region = Option.orElse(yield* Region, () => Option.filter(config.get("region"), (r) => typeof r === "string"))
+    const configured = (key: string) => Option.getOrUndefined(Option.filter(config.get(key), (v): v is string => typeof v === "string"))
     return AwsClients.layer({
-      region: Option.getOrUndefined(region) as string | undefined,
+      region: Option.getOrUndefined(yield* Region),
       profile: Option.getOrUndefined(yield* Profile),
-      endpointUrl: Option.getOrUndefined(yield* EndpointUrl)
+      endpointUrl: Option.getOrUndefined(yield* EndpointUrl),
+      configured: { region: configured("region"), profile: configured("profile"), endpointUrl: configured("endpoint_url") }
     })
   })
 )
 
-/** Output settings from the global flags, the config's `output` key and the terminal. */
+/**
+ * The config section of the command being run ("batch_submit"), set by the root command
+ * (src/root.ts); undefined outside the CLI (a program calling a handler itself).
+ */
+export const CommandSection = Context.Reference<string | undefined>("aegea/CommandSection", { defaultValue: () => undefined })
+
+/**
+ * The path of the subcommand a parsed root input selects, e.g. ["batch", "submit"]. effect/cli keeps
+ * the selected subcommand under a symbol key as `{ name, result }`, one level per command.
+ */
+export const selectedPath = (input: unknown): ReadonlyArray<string> => {
+  const path: Array<string> = []
+  let current: unknown = input
+  for (let depth = 0; depth < 8 && typeof current === "object" && current !== null; depth++) {
+    const state = Object.getOwnPropertySymbols(current)
+      .map((symbol) => (current as Record<symbol, unknown>)[symbol])
+      .find((value): value is { readonly name: string; readonly result: unknown } =>
+        typeof value === "object" && value !== null && typeof (value as { name?: unknown }).name === "string" && "result" in value
+      )
+    if (state === undefined) break
+    path.push(state.name)
+    current = state.result
+  }
+  return path
+}
+
+/** Output settings from the global flags, then the command's config section, the config's top level and the terminal. */
 export const OutputLayer = Layer.unwrap(
   Effect.gen(function*() {
     const config = yield* AegeaConfig
-    const fromConfig = Option.getOrUndefined(config.get("output")) as OutputFormat | undefined
+    const commandSection = yield* CommandSection
+    const section = commandSection === undefined ? {} : config.section(commandSection)
+    const text = (value: unknown) => (typeof value === "string" ? value : Array.isArray(value) ? value.map(String).join(",") : undefined)
+    const fromConfig = (text(section["output"]) ?? text(Option.getOrUndefined(config.get("output")))) as OutputFormat | undefined
     const json = yield* Json
     // --json wins over the config file's `output`; only --output and --json together conflict.
     const output = Option.getOrUndefined(yield* OutputFormatFlag) ?? (json ? undefined : fromConfig)
+    const columns = Option.getOrUndefined(yield* Columns) ?? text(section["columns"])
+    const sortBy = Option.getOrUndefined(yield* SortBy) ?? text(section["sort_by"])
     const settings = yield* detectSettings(
       {
         ...(output !== undefined ? { output } : {}),
         json,
-        ...Option.match(yield* Columns, { onNone: () => ({}), onSome: (columns) => ({ columns }) }),
-        ...Option.match(yield* SortBy, { onNone: () => ({}), onSome: (sortBy) => ({ sortBy }) }),
-        noColor: yield* NoColor
+        ...(columns !== undefined ? { columns } : {}),
+        ...(sortBy !== undefined ? { sortBy } : {}),
+        noColor: (yield* NoColor) || Option.getOrUndefined(config.get("no_color")) === true
       },
       process.env,
       process.stdout

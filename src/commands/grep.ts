@@ -8,14 +8,17 @@ import * as Option from "effect/Option"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
-import { runInsightsQuery } from "../workflows/insightsQuery.ts"
-import { checkTimeRange, parseTimeFlag } from "../lib/timeExpr.ts"
+import { contextBlock, mergeContext, runInsightsQuery } from "../workflows/insightsQuery.ts"
+import { parseTimeRange } from "../lib/timeExpr.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { OperationFailed, UsageError } from "../errors.ts"
 import { type LogEvent, Logs, type QueryRow } from "../services/Logs.ts"
 import { Output } from "../services/Output.ts"
 import { eventLine, eventTable, missingGroup, resolveGroups } from "./logGroups.ts"
 import { endTimeFlag, LogsLayer, startTimeFlag } from "./logs.ts"
+
+/** The most rows a Logs Insights query returns. */
+const maxQueryLimit = 10_000
 
 /** Escape text for an Insights /regex/ literal. */
 export const escapeRegex = (text: string) => text.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&")
@@ -37,6 +40,10 @@ export const insightsDate = (text: string | undefined): Date => {
     : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text.replace(" ", "T") : `${text.replace(" ", "T")}Z`)
   return Number.isNaN(date.getTime()) ? new Date(0) : date
 }
+
+/** What `grep --query` prints for rows with no field to show (only @ptr). */
+export const noFieldsMessage = (count: number) =>
+  `${count} record${count === 1 ? "" : "s"}, no fields to show (add \`| fields @timestamp, @message\` to the query)`
 
 /** A result row as an event, when it has the fields to be one. */
 export const rowEvent = (row: QueryRow, groups: ReadonlyArray<string>): LogEvent | undefined => {
@@ -63,9 +70,12 @@ const query = Flag.String("query").pipe(
   Flag.optional
 )
 const ignoreCase = Flag.Boolean("ignore-case").pipe(Flag.withAlias("i"), Flag.withDefault(false), Flag.withDescription("Match the pattern regardless of case."))
-const limit = Flag.Int("limit").pipe(Flag.withDescription("Show at most this many matches, the newest (default 1000; at most 10000)."), Flag.optional)
+const limit = Flag.Int("limit").pipe(
+  Flag.withDescription("Show at most this many matches, the newest (default 1000; at most 10000); a warning says when results stopped there."),
+  Flag.optional
+)
 const contextFlag = (name: string, alias: string, what: string) =>
-  Flag.Int(name).pipe(Flag.withAlias(alias), Flag.withDescription(`Also print this many events ${what} each match, from its stream.`), Flag.optional)
+  Flag.Int(name).pipe(Flag.withAlias(alias), Flag.withDescription(`Also print this many events ${what} each match, from its stream; overlapping context is merged and groups are separated by --, as in GNU grep.`), Flag.optional)
 
 export const grepCommand = Command.make(
   "grep",
@@ -74,7 +84,7 @@ export const grepCommand = Command.make(
     query,
     ignoreCase,
     limit,
-    startTime: startTimeFlag("-7d"),
+    startTime: startTimeFlag("7d ago"),
     endTime: endTimeFlag,
     context: contextFlag("context", "C", "before and after"),
     before: contextFlag("before-context", "B", "before"),
@@ -93,44 +103,64 @@ export const grepCommand = Command.make(
     if (!Number.isInteger(max) || max < 1 || max > 10000) {
       return yield* new UsageError({ message: `invalid value for --limit: ${max}`, hint: "Use a whole number from 1 to 10000" })
     }
+    const before = Option.getOrElse(input.before, () => Option.getOrElse(input.context, () => 0))
+    const after = Option.getOrElse(input.after, () => Option.getOrElse(input.context, () => 0))
+    if (before < 0 || after < 0) {
+      return yield* new UsageError({ message: `invalid context: ${Math.min(before, after)} events`, hint: "Use -A/-B/-C with 0 or more events" })
+    }
     const now = yield* Clock.currentTimeMillis
-    const start = yield* parseTimeFlag("start-time", Option.getOrElse(input.startTime, () => "-7d"), now)
-    const end = Option.isSome(input.endTime) ? yield* parseTimeFlag("end-time", input.endTime.value, now) : new Date(now)
-    yield* checkTimeRange(start, end)
+    const range = yield* parseTimeRange({ start: Option.getOrElse(input.startTime, () => "7d"), end: Option.getOrUndefined(input.endTime) }, now)
+    const start = range.start
+    const end = range.end ?? new Date(now)
     const groups = (yield* Effect.forEach(groupSpecs, (spec) => resolveGroups(spec))).flat()
-    const queryText = Option.isSome(input.query) ? input.query.value : patternQuery(pattern!, { ignoreCase: input.ignoreCase, limit: max })
+    // One row more than shown (within AWS's 10000) tells whether the results stopped at --limit.
+    const queryLimit = Math.min(max + 1, maxQueryLimit)
+    const queryText = Option.isSome(input.query) ? input.query.value : patternQuery(pattern!, { ignoreCase: input.ignoreCase, limit: queryLimit })
     const interactive = output.settings.width !== undefined
-    const rows = yield* runInsightsQuery(logs, { groups, query: queryText, start, end, limit: max }, {
+    const found = yield* runInsightsQuery(logs, { groups, query: queryText, start, end, limit: queryLimit }, {
       onProgress: (r, polls) => (interactive && polls % 5 === 0 ? output.info(`query ${r.status}: ${r.rows.length} matches so far`) : Effect.void)
     }).pipe(Effect.catchTag("AwsNotFound", () => Effect.flatMap(missingGroup(groups), Effect.fail)))
+    const rows = found.slice(0, max)
     if (rows.length === 0) {
       return yield* new OperationFailed({
         message: `no matches in ${groups.join(", ")} between ${start.toISOString()} and ${end.toISOString()}`,
         exitCode: 1
       })
     }
+    const limitReached = found.length > max || found.length === maxQueryLimit
+      ? output.warn(`stopped at --limit ${max} ${Option.isSome(input.query) ? "rows" : "matches"}; raise --limit to see more`)
+      : Effect.void
     const events = rows.map((row) => rowEvent(row, groups))
     const table = output.settings.format === "table"
     if (events.some((e) => e === undefined)) {
       // A raw query that does not return @message (e.g. stats): print its rows as they are.
-      return yield* output.table(rows, { columns: Object.keys(rows[0] ?? {}).filter((k) => k !== "@ptr").map((key) => ({ key })) })
+      const fields = [...new Set(rows.flatMap((row) => Object.keys(row)))].filter((k) => k !== "@ptr")
+      if (fields.length === 0) {
+        // Nothing but @ptr (e.g. a query without `fields`): say so rather than print blank rows.
+        if (table) yield* output.text(noFieldsMessage(rows.length))
+        else yield* output.table(rows, { columns: [{ key: "@ptr", kind: "id" }] })
+        return yield* limitReached
+      }
+      yield* output.table(rows, { columns: fields.map((key) => ({ key })) })
+      return yield* limitReached
     }
     const matches = (events as ReadonlyArray<LogEvent>).toSorted((a, b) => a.timestamp.getTime() - b.timestamp.getTime())
-    const before = Option.getOrElse(input.before, () => Option.getOrElse(input.context, () => 0))
-    const after = Option.getOrElse(input.after, () => Option.getOrElse(input.context, () => 0))
     const showGroup = groups.length > 1
-    if (!table) return yield* output.table(matches, eventTable)
-    for (const [index, match] of matches.entries()) {
-      if (before === 0 && after === 0) {
-        yield* output.text(eventLine(match, showGroup))
-        continue
-      }
-      const around = yield* logs.around(match, Math.max(before, after))
-      if (index > 0) yield* output.text("--")
-      for (const e of around.before.slice(around.before.length - before)) yield* output.text(eventLine(e, showGroup))
-      yield* output.text(eventLine(match, showGroup))
-      for (const e of around.after.slice(0, after)) yield* output.text(eventLine(e, showGroup))
+    if (!table) {
+      yield* output.table(matches, eventTable)
+      return yield* limitReached
     }
+    if (before === 0 && after === 0) {
+      for (const match of matches) yield* output.text(eventLine(match, showGroup))
+      return yield* limitReached
+    }
+    // Like GNU grep: each event once, overlapping or adjacent context merged, `--` between groups.
+    const blocks = yield* Effect.forEach(matches, (match) => contextBlock(logs, match, before, after), { concurrency: 2 })
+    for (const [index, group] of mergeContext(blocks).entries()) {
+      if (index > 0) yield* output.text("--")
+      for (const e of group) yield* output.text(eventLine(e, showGroup))
+    }
+    yield* limitReached
   })
 ).pipe(
   Command.withDescription(
@@ -141,7 +171,7 @@ export const grepCommand = Command.make(
   ),
   Command.withExamples([
     { command: "aegea grep ERROR /aws/batch/job", description: "Errors of the last 7 days" },
-    { command: "aegea grep -i 'timed out' /aws/lambda/api --start-time=-2h -C 3", description: "With 3 events of context" },
+    { command: "aegea grep -i 'timed out' /aws/lambda/api --start-time 2h -C 3", description: "With 3 events of context" },
     { command: "aegea grep --query 'filter @message like /5\\d\\d/ | stats count() by bin(1h)' web", description: "A raw Insights query" },
     { command: "aegea grep OOM '/aws/batch/*' --output json", description: "Several groups, as JSON" }
   ]),

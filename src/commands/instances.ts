@@ -6,7 +6,7 @@ import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { Ec2, type StateAction, targetState, waitForState } from "../services/Ec2.ts"
 import { Output } from "../services/Output.ts"
-import { confirmOnTty } from "./confirm.ts"
+import { confirmDestruction } from "./confirm.ts"
 import { Ec2Layer } from "./global.ts"
 
 const targets = Argument.String("name-or-id").pipe(
@@ -14,32 +14,47 @@ const targets = Argument.String("name-or-id").pipe(
   Argument.atLeast(1)
 )
 const dryRun = Flag.Boolean("dry-run").pipe(
-  Flag.withDescription("Ask AWS whether the call would succeed (permissions included) without changing anything."),
+  Flag.withDescription(
+    "Ask AWS whether the call would succeed (permissions included), print one line saying so (text, on stderr), and change nothing."
+  ),
   Flag.withDefault(false)
 )
 const wait = Flag.Boolean("wait").pipe(Flag.withDescription("Wait until every instance reaches the target state."), Flag.withDefault(false))
-const yes = Flag.Boolean("yes").pipe(Flag.withAlias("y"), Flag.withDescription("Do not ask for confirmation."), Flag.withDefault(false))
+const yes = (action: StateAction) =>
+  Flag.Boolean("yes").pipe(
+    Flag.withAlias("y"),
+    Flag.withDescription(
+      action === "terminate"
+        ? "Terminate without asking (required when stdin or stderr is not a terminal)."
+        : `Accepted for symmetry with terminate; ${action} never asks.`
+    ),
+    Flag.withDefault(false)
+  )
 
 const descriptions: Record<StateAction, string> = {
   start: "Start stopped instances.",
   stop: "Stop running instances.",
   reboot: "Reboot running instances.",
-  terminate: "Terminate instances (asks for confirmation on a terminal unless --yes)."
+  terminate: "Terminate instances (asks on a terminal; with no terminal, refuses unless --yes)."
 }
 
 const stateCommand = (action: StateAction) =>
   Command.make(
     action,
-    { targets, dryRun, wait, yes },
+    { targets, dryRun, wait, yes: yes(action) },
     Effect.fn(action)(function*(raw) {
     const input = withConfigDefaults((yield* AegeaConfig).section(action), raw)
       const ec2 = yield* Ec2
       const output = yield* Output
       const instances = yield* Effect.forEach(input.targets, ec2.resolveInstance)
       const ids = [...new Set(instances.map((i) => i.id))]
-      const label = instances.map((i) => (i.name ? `${i.id} (${i.name})` : i.id)).join(", ")
-      if (action === "terminate" && !input.dryRun && !input.yes) {
-        yield* confirmOnTty(`Terminate ${label}?`)
+      const labels = ids.map((id) => {
+        const name = instances.find((i) => i.id === id)?.name
+        return name ? `${id} (${name})` : id
+      })
+      const label = labels.join(", ")
+      if (action === "terminate" && !input.dryRun) {
+        yield* confirmDestruction({ verb: "terminate", noun: ["instance", "instances"], items: labels }, input.yes)
       }
       const changes = yield* ec2.changeState(action, ids, { dryRun: input.dryRun })
       if (input.dryRun) {

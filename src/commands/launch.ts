@@ -1,6 +1,7 @@
 /** `aegea launch NAME`: start an instance reachable with `aegea ssh NAME`, its host key known before first use. */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { instanceTable } from "./ls.ts"
 import * as Command from "effect/cli/Command"
 import { renderCloudConfig } from "../lib/cloudInit.ts"
@@ -14,7 +15,7 @@ import { Ec2, type Instance } from "../services/Ec2.ts"
 import { Ec2Network } from "../services/Ec2Network.ts"
 import { Ec2Launch } from "../services/Ec2Launch.ts"
 import { Iam, IamIdentity } from "../services/Iam.ts"
-import { executeLaunch, type LaunchPlan, planLaunch, waitForLaunch } from "../workflows/launch.ts"
+import { awaitLaunch, executeLaunch, type LaunchPlan, launchWaitFailed, type LaunchWaitOutcome, planLaunch } from "../workflows/launch.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
 import { Ssm } from "../services/Ssm.ts"
 import { AwsLayer, BaseLayer, preferProvided } from "./global.ts"
@@ -67,7 +68,14 @@ const dryRunDocument = (plan: LaunchPlan) =>
         ? [{ CreateSecurityGroup: { GroupName: plan.ensureSecurityGroup.name, VpcId: plan.ensureSecurityGroup.vpcId, ingress: [] } }]
         : []),
       ...(plan.ensureRole
-        ? [{ EnsureRole: { RoleName: plan.ensureRole.name, trustedService: "ec2.amazonaws.com", inlinePolicy: "aegea.launch.ssm" } }, {
+        ? [{
+          EnsureRole: {
+            RoleName: plan.ensureRole.name,
+            trustedService: "ec2.amazonaws.com",
+            inlinePolicy: "aegea.launch.ssm",
+            ...(plan.ensureRole.managedPolicyArns.length > 0 ? { AttachRolePolicy: plan.ensureRole.managedPolicyArns } : {})
+          }
+        }, {
           EnsureInstanceProfile: { InstanceProfileName: plan.ensureRole.name, RoleName: plan.ensureRole.name }
         }]
         : [])
@@ -98,14 +106,17 @@ export const launchCommand = Command.make(
     const { instance, ensured } = yield* executeLaunch(plan)
     for (const created of ensured) yield* output.info(`created ${created}`)
     yield* output.info(`launched ${plan.name} (${instance.id}) from ${plan.image.id} in ${plan.request.availabilityZone ?? "?"} (${plan.zoneReason})`)
-    let final = instance
+    let outcome: LaunchWaitOutcome = { instance, failure: Option.none() }
     if (wait) {
       const agent = spec.iamRole !== undefined
       yield* output.info(`waiting for ${instance.id} to be running${agent ? " and its SSM agent online" : ""}...`)
       if (!agent) yield* output.warn("the instance has no IAM role, so its SSM agent cannot register: aegea ssh will need --no-ssm")
-      final = yield* waitForLaunch(instance, { agent })
+      outcome = yield* awaitLaunch(instance, { agent })
     }
+    // The row is owed even when the wait failed: the instance exists.
+    const final = outcome.instance
     yield* output.table([launchedRow({ ...final, tags: { ...plan.request.tags, ...final.tags } }, plan)], launchedTable)
+    if (Option.isSome(outcome.failure)) return yield* launchWaitFailed(plan.name, final, outcome.failure.value)
   })
 ).pipe(
   Command.withDescription(

@@ -1,7 +1,7 @@
 /**
  * The flags of `aegea launch` and their translation into a `LaunchSpec`. Flags the user did not
  * give come from the config section `launch` (e.g. launch.instance_type, launch.iam_role,
- * launch.cloud_config), then from the built-in defaults.
+ * launch.cloud_config_data), then from the built-in defaults.
  */
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
@@ -30,6 +30,9 @@ export const launchFlags = {
   ubuntuLinuxAmi: switchOff("ubuntu-linux-ami", "Boot the latest Ubuntu server image, found through AWS's public SSM parameters."),
   ubuntuRelease: text("ubuntu-release", "The Ubuntu release for --ubuntu-linux-ami (default 24.04)."),
   amazonLinuxAmi: switchOff("amazon-linux-ami", "Boot the latest Amazon Linux image, found through AWS's public SSM parameters."),
+  // Hidden: where the public image parameters live (an emulator or a mirror lacks AWS's).
+  ubuntuSsmParameterPrefix: text("ubuntu-ssm-parameter-prefix", "The SSM parameter path of Canonical's Ubuntu images.").pipe(Flag.withHidden),
+  amazonLinuxSsmParameterPrefix: text("amazon-linux-ssm-parameter-prefix", "The SSM parameter path of the Amazon Linux images.").pipe(Flag.withHidden),
   amazonLinuxRelease: text("amazon-linux-release", "The Amazon Linux release for --amazon-linux-ami: 2023 (the default), 2022 or 2."),
   instanceType: Flag.String("instance-type").pipe(
     Flag.withAlias("t"),
@@ -45,16 +48,23 @@ export const launchFlags = {
   availabilityZone: text("availability-zone", "Launch into this availability zone, e.g. us-east-1b."),
   securityGroups: repeated("security-groups", "Attach these security groups (names or ids, comma-separated or repeated) instead of aegea.launch."),
   iamRole: text("iam-role", "The IAM role and instance profile of the instance (default aegea.launch); \"\" for none."),
+  iamPolicies: repeated(
+    "iam-policies",
+    "Also attach these managed policies to the instance's role: names (ReadOnlyAccess) or ARNs, comma-separated or repeated (needs --manage-iam)."
+  ),
   manageIam: Flag.Boolean("manage-iam").pipe(
-    Flag.withDescription("Create or update the role and instance profile with the permissions the SSM agent needs; --no-manage-iam uses them as they are."),
-    Flag.withDefault(true)
+    Flag.withDescription("Create or update the role and instance profile with the permissions the SSM agent needs (the default); --no-manage-iam uses them as they are."),
+    Flag.optional
   ),
   storage: repeated("storage", "Volumes as MOUNT=SIZE_GB: /=30 resizes the root volume, /data=100 adds an encrypted gp3 volume mounted at /data; repeatable."),
   tags: repeated("tags", "Tag the instance (and its volumes) with KEY=VALUE; repeatable."),
   sshKeyName: text("ssh-key-name", "Install this EC2 key pair's public key for the default user (not needed for aegea ssh)."),
   userData: text("user-data", "Merge this file into the instance's cloud-init config: a #cloud-config document, or a #! script to run at first boot."),
   cloudConfigData: text("cloud-config-data", "Merge this cloud-init config (JSON or YAML), e.g. '{\"packages\": [\"jq\"]}'."),
-  dryRun: switchOff("dry-run", "Print the requests launch would make (user data decoded, host private key redacted) and change nothing."),
+  dryRun: switchOff(
+    "dry-run",
+    "Print the requests launch would make, as YAML (JSON with --json; user data decoded, host private key redacted), and change nothing."
+  ),
   clientToken: text("client-token", "The RunInstances idempotency token: repeating a launch with the same token starts no second instance."),
   wait: Flag.Boolean("wait").pipe(
     Flag.withDescription("Wait until the instance is running and its SSM agent is online (the default); --no-wait returns at once."),
@@ -112,8 +122,7 @@ export const launchSpec = (raw: LaunchInput, config: Readonly<Record<string, unk
     const amiTags = yield* keyValues("ami-tags", input.amiTags)
     const tagLists = yield* keyValues("tags", input.tags)
     const tags = Object.fromEntries(Object.entries(tagLists).map(([k, v]) => [k, v[v.length - 1] ?? ""]))
-    const configStorage = isMapping(config.storage) ? Object.entries(config.storage).map(([m, s]) => `${m}=${s}`) : []
-    const storage = yield* parseStorage(input.storage.length > 0 ? input.storage : configStorage)
+    const storage = yield* parseStorage(input.storage)
     if (new Set(storage.map((s) => s.mountPoint)).size !== storage.length) {
       return yield* new UsageError({ message: "--storage names a mount point twice" })
     }
@@ -121,11 +130,16 @@ export const launchSpec = (raw: LaunchInput, config: Readonly<Record<string, unk
     if (spotPrice !== undefined && !isSpotPrice(spotPrice)) {
       return yield* new UsageError({ message: `invalid value for --spot-price: ${JSON.stringify(spotPrice)}`, hint: "Give USD per hour, e.g. 0.05" })
     }
+    const manageIam = Option.getOrElse(input.manageIam, () => true)
+    if (input.iamPolicies.length > 0 && !manageIam) {
+      return yield* new UsageError({
+        message: "--iam-policies needs aegea to manage the role, but --no-manage-iam (or launch.manage_iam: false) is set",
+        hint: "Drop --no-manage-iam, or attach the policies to the role yourself"
+      })
+    }
     const spot = spotPrice !== undefined || Option.getOrElse(input.spot, () => false)
-    const configGroups = Array.isArray(config.security_groups) ? config.security_groups.map(String) : []
     const iamRole = Option.getOrElse(input.iamRole, () => defaultLaunchRole)
     const userConfigs: Array<CloudConfig> = []
-    if (isMapping(config.cloud_config)) userConfigs.push(config.cloud_config)
     if (Option.isSome(input.userData)) {
       const fs = yield* FileSystem.FileSystem
       const path = input.userData.value
@@ -134,23 +148,28 @@ export const launchSpec = (raw: LaunchInput, config: Readonly<Record<string, unk
       )
       userConfigs.push(yield* userDataFileConfig(content, path))
     }
-    if (Option.isSome(input.cloudConfigData)) userConfigs.push(yield* parseCloudConfig(input.cloudConfigData.value, "--cloud-config-data"))
+    if (Option.isSome(input.cloudConfigData)) {
+      // From the config file (launch.cloud_config_data) it may already be a mapping.
+      const data: unknown = input.cloudConfigData.value
+      userConfigs.push(isMapping(data) ? data : yield* parseCloudConfig(String(data), "--cloud-config-data"))
+    }
     const optional = <K extends string, V>(key: K, value: Option.Option<V>) =>
       Option.match(value, { onNone: () => ({}), onSome: (v) => ({ [key]: v }) }) as { [P in K]?: V }
     const spec: LaunchSpec = {
       name: input.name,
       ami: yield* amiSource(raw, config, amiTags),
       amiParameterPrefixes: {
-        ubuntu: String(config.ubuntu_ssm_parameter_prefix ?? defaultAmiParameterPrefixes.ubuntu),
-        amazonLinux: String(config.amazon_linux_ssm_parameter_prefix ?? defaultAmiParameterPrefixes.amazonLinux)
+        ubuntu: Option.getOrElse(input.ubuntuSsmParameterPrefix, () => defaultAmiParameterPrefixes.ubuntu),
+        amazonLinux: Option.getOrElse(input.amazonLinuxSsmParameterPrefix, () => defaultAmiParameterPrefixes.amazonLinux)
       },
       instanceType: Option.getOrElse(input.instanceType, () => "t3a.micro"),
       ...(spot ? { spot: spotPrice !== undefined ? { maxPrice: spotPrice } : {} } : {}),
       ...optional("subnet", input.subnet),
       ...optional("availabilityZone", input.availabilityZone),
-      securityGroups: commaList(input.securityGroups.length > 0 ? input.securityGroups : configGroups),
+      securityGroups: commaList(input.securityGroups),
       iamRole: iamRole === "" || iamRole === "none" ? undefined : iamRole,
-      manageIam: input.manageIam,
+      manageIam,
+      iamPolicies: commaList(input.iamPolicies),
       storage,
       tags,
       ...optional("sshKeyName", input.sshKeyName),

@@ -12,10 +12,11 @@ import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { LogsLive } from "../layers/LogsLive.ts"
 import { followEvents } from "../workflows/followEvents.ts"
-import { checkTimeRange, parseTimeFlag } from "../lib/timeExpr.ts"
+import { parseTimeRange } from "../lib/timeExpr.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Logs } from "../services/Logs.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
+import { describeColumns } from "../lib/table.ts"
 import { awsService, BaseLayer } from "./global.ts"
 import { eventLine, eventTable, missingGroup, resolveGroups } from "./logGroups.ts"
 import { logsExportCommand } from "./logsExport.ts"
@@ -45,12 +46,12 @@ const streamTable: TableSpec = {
 export const startTimeFlag = (defaultText: string) =>
   Flag.String("start-time").pipe(
     Flag.withDescription(
-      `Only events at or after this time: relative (-15m, -2h, -3d, -1w), now, or an ISO-8601 date or date-time (default ${defaultText}).`
+      `Only events at or after this time (default ${defaultText}): a time such as 2h (two hours ago), 2024-05-01, now, yesterday; see "Times" in the README.`
     ),
     Flag.optional
   )
 export const endTimeFlag = Flag.String("end-time").pipe(
-  Flag.withDescription("Only events at or before this time, in the same forms as --start-time (default: now)."),
+  Flag.withDescription("Only events at or before this time (default: now), in the same forms as --start-time; 1h is one hour ago, +1h one hour ahead."),
   Flag.optional
 )
 
@@ -76,7 +77,7 @@ const filter = Flag.String("filter").pipe(
 
 const logsBase = Command.make(
   "logs",
-  { group, stream, startTime: startTimeFlag("-24h; -1m with --follow"), endTime: endTimeFlag, follow, filter },
+  { group, stream, startTime: startTimeFlag("24h ago; 1m ago with --follow"), endTime: endTimeFlag, follow, filter },
   Effect.fn("logs")(function*(raw) {
     const logs = yield* Logs
     const output = yield* Output
@@ -100,9 +101,10 @@ const logsBase = Command.make(
     const input = withConfigDefaults(config.section("logs"), raw)
     const groups = yield* resolveGroups(groupSpec)
     const now = yield* Clock.currentTimeMillis
-    const start = yield* parseTimeFlag("start-time", Option.getOrElse(input.startTime, () => (input.follow ? "-1m" : "-24h")), now)
-    const end = Option.isSome(input.endTime) ? yield* parseTimeFlag("end-time", input.endTime.value, now) : undefined
-    yield* checkTimeRange(start, end ?? new Date(Math.max(now, start.getTime())))
+    const { start, end } = yield* parseTimeRange({
+      start: Option.getOrElse(input.startTime, () => (input.follow ? "1m" : "24h")),
+      end: Option.getOrUndefined(input.endTime)
+    }, now)
     const query = (g: string, from: Date) => ({
       group: g,
       ...(input.stream.length > 0 ? { streams: input.stream } : {}),
@@ -135,12 +137,20 @@ const logsBase = Command.make(
       "lists matching groups). With STREAMs, or any of --start-time, --end-time, --filter or --follow, print events as " +
       "'timestamp stream message' lines across streams in time order (objects with --output json; one JSON object per " +
       "line when following). Unlike the Python aegea, events are read with FilterLogEvents, never through an S3 " +
+      "export: use 'aegea logs export' for bulk." +
+      `\n  Log groups: ${describeColumns(groupTable)}.\n  Streams: ${describeColumns(streamTable)}.\n  Events: ${describeColumns(eventTable)}.`
+  ),
+  Command.withShortDescription(
+    "CloudWatch Logs. Without GROUP, list the log groups. With GROUP alone, list its streams, newest first (a PREFIX* " +
+      "lists matching groups). With STREAMs, or any of --start-time, --end-time, --filter or --follow, print events as " +
+      "'timestamp stream message' lines across streams in time order (objects with --output json; one JSON object per " +
+      "line when following). Unlike the Python aegea, events are read with FilterLogEvents, never through an S3 " +
       "export: use 'aegea logs export' for bulk."
   ),
   Command.withExamples([
     { command: "aegea logs", description: "All log groups with their size and retention" },
     { command: "aegea logs /aws/batch/job", description: "The group's streams, most recent first" },
-    { command: "aegea logs /aws/batch/job --start-time=-2h --filter ERROR", description: "Errors of the last two hours" },
+    { command: "aegea logs /aws/batch/job --start-time 2h --filter ERROR", description: "Errors of the last two hours" },
     { command: "aegea logs /aws/batch/job my-job/default/0123 --start-time 2024-05-01", description: "One stream since a date" },
     { command: "aegea logs '/aws/lambda/*' --follow", description: "Follow every Lambda function's logs" }
   ])

@@ -18,7 +18,7 @@ import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { LogsLive } from "../layers/LogsLive.ts"
 import { S3Live } from "../layers/S3Live.ts"
-import { checkTimeRange, parseTimeFlag } from "../lib/timeExpr.ts"
+import { parseTimeRange } from "../lib/timeExpr.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { OperationFailed, ResourceNotFound } from "../errors.ts"
 import { type ExportTask, Logs } from "../services/Logs.ts"
@@ -52,11 +52,13 @@ export const exportPrefixFor = (prefix: string, group: string, nowMillis: number
 
 const group = Argument.String("group").pipe(Argument.withDescription("The log group to export."))
 const startTime = Flag.String("start-time").pipe(
-  Flag.withDescription("Export events at or after this time: relative (-2h, -3d, -1w), now, or an ISO-8601 date or date-time."),
+  Flag.withDescription(
+    "Export events at or after this time (default: 24h ago): a time such as 2h (two hours ago), 2024-05-01, now, yesterday; see \"Times\" in the README."
+  ),
   Flag.optional
 )
 const endTime = Flag.String("end-time").pipe(
-  Flag.withDescription("Export events before this time, in the same forms as --start-time (default: now)."),
+  Flag.withDescription("Export events before this time (default: now), in the same forms as --start-time; 1h is one hour ago."),
   Flag.optional
 )
 const bucket = Flag.String("bucket").pipe(
@@ -87,9 +89,9 @@ export const logsExportCommand = Command.make(
     const output = yield* Output
     const input = withConfigDefaults((yield* AegeaConfig).section("logs export"), raw)
     const now = yield* Clock.currentTimeMillis
-    const start = yield* parseTimeFlag("start-time", Option.getOrElse(input.startTime, () => "-24h"), now)
-    const end = Option.isSome(input.endTime) ? yield* parseTimeFlag("end-time", input.endTime.value, now) : new Date(now)
-    yield* checkTimeRange(start, end)
+    const range = yield* parseTimeRange({ start: Option.getOrElse(input.startTime, () => "24h"), end: Option.getOrUndefined(input.endTime) }, now)
+    const start = range.start
+    const end = range.end ?? new Date(now)
     const bucketName = Option.isSome(input.bucket) ? input.bucket.value : defaultExportBucket(yield* s3.accountId, s3.region)
     const keyPrefix = exportPrefixFor(Option.getOrElse(input.prefix, () => "aegea-logs-export"), input.group, now)
     const interactive = output.settings.width !== undefined

@@ -5,9 +5,10 @@ import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
-import { Ec2, type InstanceFilter, InstanceState, isInstanceId } from "../services/Ec2.ts"
+import { Ec2, Instance, type InstanceFilter, InstanceState, isInstanceId } from "../services/Ec2.ts"
 import { UsageError } from "../errors.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
+import { listingDescription } from "../lib/table.ts"
 import { Ec2Layer } from "./global.ts"
 import { commaList, keyValues } from "./parse.ts"
 
@@ -25,8 +26,23 @@ export const instanceTable: TableSpec = {
     { key: "lifecycle" },
     { key: "iamProfile", header: "IAM PROFILE" }
   ],
-  kinds: { tags: "tags", imageId: "id", vpcId: "id", subnetId: "id" }
+  kinds: { tags: "tags", imageId: "id", vpcId: "id", subnetId: "id" },
+  fields: Object.keys(Instance.fields),
+  // The Python aegea's names (boto3 attributes) where ours differ by more than snake_case.
+  aliases: {
+    instance_id: "id",
+    instance_type: "type",
+    placement: "availabilityZone",
+    private_ip_address: "privateIp",
+    public_ip_address: "publicIp",
+    public_dns_name: "publicDns",
+    private_dns_name: "privateDns",
+    iam_instance_profile: "iamProfile",
+    instance_lifecycle: "lifecycle"
+  }
 }
+
+const lsSummary = "List EC2 instances (all states), one row each."
 
 const states = InstanceState.literals
 
@@ -46,6 +62,20 @@ const state = Flag.String("state").pipe(
   Flag.withDescription(`Only instances in these states (comma-separated): ${states.join(", ")}.`),
   Flag.atLeast(0)
 )
+
+/** "no instances in eu-west-1 matching state=running, tag env=prod": what an empty `ls` searched. */
+const emptyInstances = (
+  region: string,
+  input: { readonly nameOrId: ReadonlyArray<string>; readonly tag: ReadonlyArray<string>; readonly filter: ReadonlyArray<string>; readonly state: ReadonlyArray<string> }
+): string => {
+  const criteria = [
+    ...(input.nameOrId.length > 0 ? [`name or id ${input.nameOrId.join(", ")}`] : []),
+    ...(input.state.length > 0 ? [`state=${input.state.join(",")}`] : []),
+    ...input.tag.map((t) => `tag ${t}`),
+    ...input.filter.map((f) => `filter ${f}`)
+  ]
+  return `no instances in ${region}${criteria.length > 0 ? ` matching ${criteria.join(", ")}` : ""}`
+}
 
 export const lsCommand = Command.make(
   "ls",
@@ -75,10 +105,11 @@ export const lsCommand = Command.make(
     if (ids.length > 0 && names.length > 0) {
       rows = rows.filter((i) => ids.includes(i.id) || (i.name !== undefined && names.includes(i.name)))
     }
-    yield* output.table(rows, instanceTable)
+    yield* output.table(rows, instanceTable, { empty: emptyInstances(ec2.region, input) })
   })
 ).pipe(
-  Command.withDescription("List EC2 instances (all states), one row each."),
+  Command.withDescription(listingDescription(lsSummary, instanceTable)),
+  Command.withShortDescription(lsSummary),
   Command.withExamples([
     { command: "aegea ls", description: "All instances in the region" },
     { command: "aegea ls --state running --tag env=prod --json", description: "Running prod instances as JSON" },

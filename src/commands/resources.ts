@@ -2,10 +2,11 @@
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Command from "effect/cli/Command"
-import { Ec2 } from "../services/Ec2.ts"
+import { Ec2, Image, KeyPair, Region, SecurityGroupRule, Snapshot, Subnet, Volume, Vpc, Zone } from "../services/Ec2.ts"
 import type { AwsError } from "../errors.ts"
 import { Output, type Row, type TableSpec } from "../services/Output.ts"
 import { Ec2Layer } from "./global.ts"
+import { listingDescription } from "../lib/table.ts"
 
 const listing = <A extends Row>(
   name: string,
@@ -17,9 +18,10 @@ const listing = <A extends Row>(
     Effect.gen(function*() {
       const ec2 = yield* Ec2
       const output = yield* Output
-      yield* output.table(yield* Stream.runCollect(rows(ec2)), spec)
+      yield* output.table(yield* Stream.runCollect(rows(ec2)), spec, { empty: `no ${name.replace(/-/g, " ")} in ${ec2.region}` })
     })).pipe(
-      Command.withDescription(description),
+      Command.withDescription(listingDescription(description, spec)),
+      Command.withShortDescription(description),
       Command.withExamples([{ command: `aegea ${name} --output json`, description: `${description.replace(/\.$/, "")} as JSON` }]),
       Command.provide(Ec2Layer)
     )
@@ -35,7 +37,9 @@ export const imagesCommand = listing("images", "List the AMIs this account owns.
     { key: "created", kind: "time" },
     { key: "public" },
     { key: "tags", kind: "tags" }
-  ]
+  ],
+  fields: Object.keys(Image.fields),
+  aliases: { creation_date: "created", image_id: "id" }
 })
 
 export const volumesCommand = listing("volumes", "List EBS volumes.", (ec2) => ec2.volumes(), {
@@ -50,7 +54,9 @@ export const volumesCommand = listing("volumes", "List EBS volumes.", (ec2) => e
     { key: "attachedTo", header: "ATTACHED TO", kind: "id" },
     { key: "created", kind: "time" }
   ],
-  kinds: tags
+  kinds: tags,
+  fields: Object.keys(Volume.fields),
+  aliases: { volume_id: "id", size: "sizeGiB", volume_type: "type", create_time: "created", attachments: "attachedTo" }
 })
 
 export const snapshotsCommand = listing("snapshots", "List EBS snapshots this account owns.", (ec2) => ec2.snapshots(), {
@@ -64,7 +70,9 @@ export const snapshotsCommand = listing("snapshots", "List EBS snapshots this ac
     { key: "started", kind: "time" },
     { key: "description" }
   ],
-  kinds: tags
+  kinds: tags,
+  fields: Object.keys(Snapshot.fields),
+  aliases: { snapshot_id: "id", volume_size: "sizeGiB", start_time: "started" }
 })
 
 export const securityGroupsCommand = listing(
@@ -82,7 +90,9 @@ export const securityGroupsCommand = listing(
       { key: "source" },
       { key: "description" }
     ],
-    kinds: tags
+    kinds: tags,
+    fields: Object.keys(SecurityGroupRule.fields),
+    aliases: { group_id: "id", group_name: "name" }
   }
 )
 
@@ -98,7 +108,9 @@ export const subnetsCommand = listing("subnets", "List VPC subnets.", (ec2) => e
     { key: "mapPublicIp", header: "PUBLIC IP" },
     { key: "state", kind: "state" }
   ],
-  kinds: tags
+  kinds: tags,
+  fields: Object.keys(Subnet.fields),
+  aliases: { subnet_id: "id", cidr_block: "cidr", available_ip_address_count: "availableIps", map_public_ip_on_launch: "mapPublicIp" }
 })
 
 export const vpcsCommand = listing("vpcs", "List VPCs.", (ec2) => ec2.vpcs(), {
@@ -109,7 +121,9 @@ export const vpcsCommand = listing("vpcs", "List VPCs.", (ec2) => ec2.vpcs(), {
     { key: "isDefault", header: "DEFAULT" },
     { key: "state", kind: "state" }
   ],
-  kinds: tags
+  kinds: tags,
+  fields: Object.keys(Vpc.fields),
+  aliases: { vpc_id: "id", cidr_block: "cidr" }
 })
 
 export const keyPairsCommand = listing("key-pairs", "List EC2 key pairs.", (ec2) => ec2.keyPairs(), {
@@ -120,11 +134,15 @@ export const keyPairsCommand = listing("key-pairs", "List EC2 key pairs.", (ec2)
     { key: "fingerprint" },
     { key: "created", kind: "time" }
   ],
-  kinds: tags
+  kinds: tags,
+  fields: Object.keys(KeyPair.fields),
+  aliases: { key_name: "name", key_pair_id: "id", key_fingerprint: "fingerprint", key_type: "type", create_time: "created" }
 })
 
 export const regionsCommand = listing("regions", "List the AWS regions enabled for this account.", (ec2) => ec2.regions(), {
-  columns: [{ key: "name", kind: "name" }, { key: "endpoint" }, { key: "optIn", header: "OPT-IN" }]
+  columns: [{ key: "name", kind: "name" }, { key: "endpoint" }, { key: "optIn", header: "OPT-IN" }],
+  fields: Object.keys(Region.fields),
+  aliases: { region_name: "name", opt_in_status: "optIn" }
 })
 
 export const zonesCommand = listing("zones", "List the availability zones of the region.", (ec2) => ec2.zones(), {
@@ -134,7 +152,9 @@ export const zonesCommand = listing("zones", "List the availability zones of the
     { key: "region" },
     { key: "state", kind: "state" },
     { key: "type" }
-  ]
+  ],
+  fields: Object.keys(Zone.fields),
+  aliases: { zone_name: "name", zone_id: "id", region_name: "region", zone_type: "type" }
 })
 
 export const resourceCommands = [

@@ -6,7 +6,7 @@ import * as Command from "effect/cli/Command"
 import { remotePaths, rewriteScpArgs } from "../lib/sshArgs.ts"
 import { connectionOptions } from "../lib/sshArgs.ts"
 import { UsageError } from "../errors.ts"
-import { SshCommandLayer, transportFlags, transportOf } from "./ssh.ts"
+import { keepAliveOf, SshCommandLayer, transportFlags, transportOf } from "./ssh.ts"
 import { prepareConnection, runProgram } from "../workflows/sshConnection.ts"
 
 export const scpCommand = Command.make(
@@ -29,7 +29,8 @@ export const scpCommand = Command.make(
       targets: remotes.map((r) => ({ user: r.user, name: r.name })),
       transport: transportOf(input),
       privateAddress: input.privateAddress,
-      instanceConnect: !input.noInstanceConnect
+      instanceConnect: !input.noInstanceConnect,
+      ...keepAliveOf(input)
     })
     const rewritten = rewriteScpArgs(input.args, (remote) => {
       const host = prepared.hosts.get(remote.name)!

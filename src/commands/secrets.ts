@@ -14,16 +14,35 @@ import { IamLive } from "../layers/IamLive.ts"
 import { SecretsLive } from "../layers/SecretsLive.ts"
 import { ResourceNotFound, UsageError } from "../errors.ts"
 import { Iam, type Principal } from "../services/Iam.ts"
-import { Output } from "../services/Output.ts"
+import { Output, type TableSpec } from "../services/Output.ts"
+import { listingDescription } from "../lib/table.ts"
 import { grantPolicyName, readSecretPolicy, recoveryDaysRange, Secrets } from "../services/Secrets.ts"
-import { confirmOnTty } from "./confirm.ts"
+import { confirmDestruction } from "./confirm.ts"
 import { awsService, BaseLayer } from "./global.ts"
 import { dryRun, putCommand, secretName } from "./secretsPut.ts"
+
+const grantDryRun = Flag.Boolean("dry-run").pipe(
+  Flag.withDescription(
+    "Print the inline policy that would be put, as YAML (JSON with --json), after one line on stderr naming the principal; change nothing."
+  ),
+  Flag.withDefault(false)
+)
 
 export const SecretsLayer = awsService(Secrets, SecretsLive).pipe(Layer.provideMerge(BaseLayer))
 export const SecretsGrantLayer = Layer.mergeAll(awsService(Secrets, SecretsLive), awsService(Iam, IamLive)).pipe(
   Layer.provideMerge(BaseLayer)
 )
+
+const secretTable: TableSpec = {
+  columns: [
+    { key: "name", kind: "name" },
+    { key: "description" },
+    { key: "lastChanged", header: "CHANGED", kind: "time" },
+    { key: "lastAccessed", header: "ACCESSED", kind: "time" },
+    { key: "tags", kind: "tags" }
+  ],
+  kinds: { arn: "id" }
+}
 
 const ls = Command.make(
   "ls",
@@ -32,19 +51,11 @@ const ls = Command.make(
     const secrets = yield* Secrets
     const output = yield* Output
     const rows = yield* Stream.runCollect(secrets.list())
-    yield* output.table(rows, {
-      columns: [
-        { key: "name", kind: "name" },
-        { key: "description" },
-        { key: "lastChanged", header: "CHANGED", kind: "time" },
-        { key: "lastAccessed", header: "ACCESSED", kind: "time" },
-        { key: "tags", kind: "tags" }
-      ],
-      kinds: { arn: "id" }
-    })
+    yield* output.table(rows, secretTable, { empty: "no secrets" })
   })
 ).pipe(
-  Command.withDescription("List the secrets (names and metadata, never values)."),
+  Command.withDescription(listingDescription("List the secrets (names and metadata, never values).", secretTable)),
+  Command.withShortDescription("List the secrets (names and metadata, never values)."),
   Command.withExamples([
     { command: "aegea secrets ls", description: "All secrets in the region" },
     { command: "aegea secrets ls --columns name,arn --json", description: "Names and ARNs as JSON" }
@@ -133,7 +144,11 @@ const del = Command.make(
       Flag.optional
     ),
     force: Flag.Boolean("force").pipe(Flag.withDescription("Delete at once, with no recovery window."), Flag.withDefault(false)),
-    yes: Flag.Boolean("yes").pipe(Flag.withAlias("y"), Flag.withDescription("Do not ask for confirmation."), Flag.withDefault(false)),
+    yes: Flag.Boolean("yes").pipe(
+      Flag.withAlias("y"),
+      Flag.withDescription("Delete without asking (required when stdin or stderr is not a terminal)."),
+      Flag.withDefault(false)
+    ),
     dryRun
   },
   Effect.fn("secrets.delete")(function*(raw) {
@@ -155,7 +170,12 @@ const del = Command.make(
       yield* output.info(`dry run: would ${what}; nothing was changed`)
       return
     }
-    if (!input.yes) yield* confirmOnTty(`${what.charAt(0).toUpperCase()}${what.slice(1)}?`)
+    yield* confirmDestruction({
+      verb: "delete",
+      noun: ["secret", "secrets"],
+      items: [secret.name],
+      detail: input.force ? "now, with no recovery" : `after a ${days ?? recoveryDaysRange.max}-day recovery window`
+    }, input.yes)
     const result = yield* secrets.delete(secret.name, { force: input.force, recoveryDays: days })
     yield* output.table([{ ...result, deletion: input.force ? "deleted" : "scheduled" }], {
       columns: [
@@ -170,9 +190,11 @@ const del = Command.make(
     }
   })
 ).pipe(
-  Command.withDescription("Delete a secret, after a recovery window (default 30 days) or at once with --force; asks on a terminal."),
+  Command.withDescription(
+    "Delete a secret, after a recovery window (default 30 days) or at once with --force; asks on a terminal, and with no terminal refuses unless --yes."
+  ),
   Command.withExamples([
-    { command: "aegea secrets delete old-token --recovery-days 7", description: "Delete after 7 days" },
+    { command: "aegea secrets delete old-token --recovery-days 7", description: "Delete after 7 days (asks first)" },
     { command: "aegea secrets delete old-token --force --yes", description: "Delete now, without asking" }
   ])
 )
@@ -182,7 +204,7 @@ const principalFlag = (kind: Principal["kind"]) =>
 
 const grant = Command.make(
   "grant",
-  { name: secretName, role: principalFlag("role"), user: principalFlag("user"), group: principalFlag("group"), dryRun },
+  { name: secretName, role: principalFlag("role"), user: principalFlag("user"), group: principalFlag("group"), dryRun: grantDryRun },
   Effect.fn("secrets.grant")(function*(raw) {
     const input = withConfigDefaults((yield* AegeaConfig).section("secrets grant"), raw)
     const secrets = yield* Secrets

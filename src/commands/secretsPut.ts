@@ -25,7 +25,7 @@ export const secretName = Argument.String("name").pipe(
   Argument.withDescription("The secret's name (or ARN), e.g. prod/db-password.")
 )
 export const dryRun = Flag.Boolean("dry-run").pipe(
-  Flag.withDescription("Say what would be done without changing anything (secret values are never shown)."),
+  Flag.withDescription("Print one line saying what would be done (text, on stderr; never the secret value) and change nothing."),
   Flag.withDefault(false)
 )
 

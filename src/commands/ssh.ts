@@ -1,6 +1,7 @@
 /** `aegea ssh [USER@]NAME [-- SSH_ARGS...]`: OpenSSH to an instance over SSM, with its host key known in advance. */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
@@ -46,8 +47,25 @@ export const transportFlags = {
   noInstanceConnect: Flag.Boolean("no-ec2-instance-connect").pipe(
     Flag.withDescription("Do not push your public key with EC2 Instance Connect; rely on keys the instance already trusts."),
     Flag.withDefault(false)
+  ),
+  serverAliveInterval: Flag.Int("server-alive-interval").pipe(
+    Flag.withDescription("Seconds between ssh's keep-alive probes (ServerAliveInterval, default 15)."),
+    Flag.optional
+  ),
+  serverAliveCountMax: Flag.Int("server-alive-count-max").pipe(
+    Flag.withDescription("Unanswered keep-alive probes before ssh gives up (ServerAliveCountMax, default 20)."),
+    Flag.optional
   )
 }
+
+/** The keep-alive settings of the transport flags, for prepareConnection. */
+export const keepAliveOf = (input: {
+  readonly serverAliveInterval: Option.Option<number>
+  readonly serverAliveCountMax: Option.Option<number>
+}) => ({
+  serverAliveInterval: Option.getOrUndefined(input.serverAliveInterval),
+  serverAliveCountMax: Option.getOrUndefined(input.serverAliveCountMax)
+})
 
 export const transportOf = (input: { readonly noSsm: boolean; readonly ssmPlugin: boolean }): Transport =>
   input.noSsm ? "direct" : input.ssmPlugin ? "ssm-plugin" : "ssm"
@@ -70,7 +88,8 @@ export const sshCommand = Command.make(
       targets: [target],
       transport: transportOf(input),
       privateAddress: input.privateAddress,
-      instanceConnect: !input.noInstanceConnect
+      instanceConnect: !input.noInstanceConnect,
+      ...keepAliveOf(input)
     })
     const host = prepared.hosts.get(target.name)!
     const args = sshCommandLine(prepared.connection, { user: host.user, host: host.host }, input.sshArgs)

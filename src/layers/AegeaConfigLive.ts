@@ -14,7 +14,7 @@ import { defaults, defaultsSource } from "../defaults.ts"
 import { type ConfigMap, dottedKey, emptyMerged, type MergedConfig, mergeLayer, sourceOf } from "../lib/merge.ts"
 import type { ConfigProblem, ParsedLayer } from "./configFile.ts"
 import { AegeaConfig, makeAegeaConfig, splitKey } from "../services/AegeaConfig.ts"
-import { validateConfig } from "../services/ConfigSchema.ts"
+import { normalizeConfig, validateConfig } from "../services/ConfigSchema.ts"
 import { ConfigError } from "../errors.ts"
 
 /** The environment variables the config depends on. */
@@ -76,7 +76,7 @@ const defaultsLayer: ParsedLayer = { source: defaultsSource, value: defaults as 
 const mergeLayers = (layers: ReadonlyArray<ParsedLayer>): Result.Result<MergedConfig, ConfigProblem> => {
   let merged = emptyMerged
   for (const layer of layers) {
-    const next = mergeLayer(merged, layer.value, layer.source)
+    const next = mergeLayer(merged, normalizeConfig(layer.value), layer.source)
     if (Result.isFailure(next)) {
       const { path, message } = next.failure
       return Result.fail({ file: layer.source, line: layer.lineOf(path), key: dottedKey(path), problem: message })
@@ -134,24 +134,50 @@ export const loadConfig = (env: ConfigEnvironment, access: ConfigFileAccess = no
       merged: merged.success,
       files: layers.map((layer) => layer.source),
       userFile,
-      set: (key, value) => setInUserFile({ files, userFile, access, key, value })
+      set: (key, value) => setInUserFile({ files, userFile, access, key, value }),
+      unset: (key) => unsetInUserFile({ files, userFile, access, key })
     })
   })
 
-const setInUserFile = Effect.fn("AegeaConfig.set")(function*(options: {
+interface UserFileEdit {
   readonly files: ReadonlyArray<string>
   readonly userFile: string
   readonly access: ConfigFileAccess
   readonly key: string
-  readonly value: unknown
-}) {
+}
+
+const setInUserFile = (options: UserFileEdit & { readonly value: unknown }) =>
+  Effect.gen(function*() {
+    const edit = (yield* configFile).setInText
+    return yield* editUserFile(options, "set", (current) => edit(options.userFile, current, splitKey(options.key), options.value))
+  }).pipe(Effect.asVoid, Effect.withSpan("AegeaConfig.set"))
+
+const unsetInUserFile = (options: UserFileEdit) =>
+  Effect.gen(function*() {
+    const edit = (yield* configFile).unsetInText
+    let removed = false
+    yield* editUserFile(options, "unset", (current) =>
+      Result.map(edit(options.userFile, current, splitKey(options.key)), (done) => {
+        removed = done.removed
+        return done.text
+      }))
+    return removed
+  }).pipe(Effect.withSpan("AegeaConfig.unset"))
+
+/** Edit the user file's text, check that every layer still merges into a valid config, then write it. */
+const editUserFile = Effect.fnUntraced(function*(
+  options: UserFileEdit,
+  verb: string,
+  edit: (current: string) => Result.Result<string, { readonly problem: string; readonly hint: string }>
+) {
   const { access, files, key, userFile } = options
   const refuse = (problem: string, hint: string) =>
-    new ConfigError({ message: `cannot set ${key}: ${problem}`, hint, file: userFile })
+    new ConfigError({ message: `cannot ${verb} ${key}: ${problem}`, hint, file: userFile })
   const current = yield* Effect.try({ try: () => access.read(userFile) ?? "", catch: (e) => readError(userFile, e) })
-  const edited = (yield* configFile).setInText(userFile, current, splitKey(key), options.value)
+  const edited = edit(current)
   if (Result.isFailure(edited)) return yield* refuse(edited.failure.problem, edited.failure.hint)
   const updated = edited.success
+  if (updated === current) return
   const reread = (path: string) => (path === userFile ? updated : access.read(path))
   const layers = yield* readLayers(files, reread)
   const merged = mergeLayers(layers)

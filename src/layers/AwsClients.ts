@@ -13,9 +13,9 @@ import { ConfigError } from "../errors.ts"
 import { version } from "../lib/version.ts"
 
 export interface AwsSettings {
-  /** `--region`; falls back to AWS_REGION, AWS_DEFAULT_REGION, then the profile's region. */
+  /** `--region`; falls back to AWS_REGION, AWS_DEFAULT_REGION, the config's region, then the profile's. */
   readonly region?: string | undefined
-  /** `--profile`; falls back to AWS_PROFILE (read by the SDK itself). */
+  /** `--profile`; falls back to AWS_PROFILE, AWS_DEFAULT_PROFILE, then the config's profile. */
   readonly profile?: string | undefined
   /** `--endpoint-url`; AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> are honoured by the SDK. */
   readonly endpointUrl?: string | undefined
@@ -23,6 +23,15 @@ export interface AwsSettings {
   readonly maxAttempts?: number | undefined
   /** Time limit of one attempt (AEGEA_REQUEST_TIMEOUT, seconds). Default 60 s. */
   readonly requestTimeout?: Duration.Duration | undefined
+  /**
+   * Values from aegea's config file (`region`, `profile`, `endpoint_url`): below the flags and the
+   * process environment, above the profile's own settings.
+   */
+  readonly configured?: {
+    readonly region?: string | undefined
+    readonly profile?: string | undefined
+    readonly endpointUrl?: string | undefined
+  } | undefined
 }
 
 export interface AwsEnvironment {
@@ -109,12 +118,18 @@ export const resolveAwsEnvironment = Effect.fnUntraced(function*(
   settings: AwsSettings,
   env: Record<string, string | undefined>
 ) {
-  const profile = nonEmpty(settings.profile) ?? nonEmpty(env.AWS_PROFILE) ?? nonEmpty(env.AWS_DEFAULT_PROFILE)
-  const endpointUrl = nonEmpty(settings.endpointUrl)
+  const configured = settings.configured ?? {}
+  const profile = nonEmpty(settings.profile) ?? nonEmpty(env.AWS_PROFILE) ?? nonEmpty(env.AWS_DEFAULT_PROFILE) ??
+    nonEmpty(configured.profile)
+  // The SDK reads AWS_ENDPOINT_URL itself; the config's endpoint_url only applies without it.
+  const endpointUrl = nonEmpty(settings.endpointUrl) ??
+    (nonEmpty(env.AWS_ENDPOINT_URL) === undefined ? nonEmpty(configured.endpointUrl) : undefined)
   if (endpointUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(endpointUrl)) {
     return yield* new ConfigError({
       message: `invalid endpoint URL ${JSON.stringify(endpointUrl)}`,
-      hint: "Pass a URL such as http://127.0.0.1:5000 to --endpoint-url"
+      hint: nonEmpty(settings.endpointUrl) !== undefined
+        ? "Pass a URL such as http://127.0.0.1:5000 to --endpoint-url"
+        : "Set endpoint_url in the config file to a URL such as http://127.0.0.1:5000 (aegea config set endpoint_url URL)"
     })
   }
   const attemptsText = settings.maxAttempts !== undefined ? String(settings.maxAttempts) : nonEmpty(env.AWS_MAX_ATTEMPTS)
@@ -146,7 +161,7 @@ export const resolveAwsEnvironment = Effect.fnUntraced(function*(
   }
   const requestTimeout = settings.requestTimeout ?? (timeoutSeconds !== undefined ? Duration.seconds(timeoutSeconds) : undefined)
   const region = nonEmpty(settings.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ??
-    profileRegion(files ?? (yield* sharedConfigFiles), profile ?? "default")
+    nonEmpty(configured.region) ?? profileRegion(files ?? (yield* sharedConfigFiles), profile ?? "default")
   if (region === undefined) {
     return yield* new ConfigError({
       message: "no AWS region configured",

@@ -33,7 +33,7 @@ export const Ec2InstanceConnectLive: Layer.Layer<Ec2InstanceConnect, never, AwsC
 
     const callerName = scoped(Effect.gen(function*() {
       const iam = yield* Effect.promise(() => import("@aws-sdk/client-iam"))
-      const aws = yield* makeAws("IAM", (config) => new iam.IAMClient(config))
+      const aws = yield* makeAws("IAM", (config) => new iam.IAMClient(config), { global: true })
       return yield* aws.call(new iam.GetUserCommand({}), "find your IAM user name", idempotent).pipe(
         Effect.map((r) => r.User?.UserName ?? ""),
         // Roles (SSO, assumed roles) have no IAM user: GetUser says "Must specify userName" or denies access.

@@ -27,7 +27,7 @@ export const IamLive: Layer.Layer<Iam, never, AwsClients> = Layer.effect(
   Iam,
   Effect.gen(function*() {
     const sdk = yield* Effect.promise(() => import("@aws-sdk/client-iam"))
-    const aws = yield* makeAws("IAM", (config) => new sdk.IAMClient(config))
+    const aws = yield* makeAws("IAM", (config) => new sdk.IAMClient(config), { global: true })
 
     // Putting the same document again changes nothing.
     const putInlinePolicy = (principal: Principal, policyName: string, document: PolicyDocument) => {

@@ -44,5 +44,5 @@ export const OutputLive = (settings: OutputSettings): Layer.Layer<Output> =>
   Layer.sync(Output, () => {
     const stderr = safeWriter(process.stderr)
     const stdout = safeWriter(process.stdout, (error) => stderr(`aegea: cannot write to stdout: ${error.message}\n`))
-    return makeOutput(settings, { stdout, stderr })
+    return makeOutput(settings, { stdout, stderr, stderrIsTTY: process.stderr.isTTY === true })
   })

@@ -36,7 +36,12 @@ import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
  * - `network`: the request never left (connection refused, DNS): nothing was done.
  * - `server`: AWS answered 5xx: the request reached AWS and may or may not have been done.
  * - `ambiguous`: the connection dropped or timed out after sending: it may have been done.
+ * - `endpoint`: the endpoint answered 3xx/4xx with something that is not an AWS error (an emulator's
+ *   "not found", a proxy's HTML page): it does not serve this call, so trying again changes nothing.
  * - the others are answers: not retried.
+ *
+ * A 5xx whose body is not an AWS error is still `server` (retried as the policy allows); only its
+ * message differs: it quotes the body's first line instead of an AWS error code.
  */
 export type Category =
   | "credentials"
@@ -47,6 +52,7 @@ export type Category =
   | "network"
   | "server"
   | "ambiguous"
+  | "endpoint"
   | "invalid"
 
 interface SdkErrorLike {
@@ -57,6 +63,10 @@ interface SdkErrorLike {
   readonly $fault?: "client" | "server"
   readonly $metadata?: { readonly httpStatusCode?: number; readonly requestId?: string; readonly extendedRequestId?: string }
   readonly $retryable?: { readonly throttling?: boolean }
+  /** The raw answer, set by the SDK on any failure it deserialized (non-enumerable). */
+  readonly $response?: { readonly body?: unknown }
+  /** The text of a body the SDK could not parse. */
+  readonly $responseBodyText?: string
 }
 
 const throttlingCodes = new Set([
@@ -136,8 +146,42 @@ export const errorCode = (e: unknown): string => {
   return err.Code ?? (typeof err.code === "string" ? err.code : undefined) ?? err.cause?.code ?? err.name ?? "Unknown"
 }
 
-/** Sort a failure into the category that decides retry and exit code. */
-export const classify = (e: unknown): Category => {
+/** The SDK's message when the body was not XML/JSON at all (an HTML page, plain text). */
+const unreadableBody = /XML parse error|is not valid JSON|Deserialization error|Unexpected token|Unexpected end of JSON|Expected .* in JSON/
+
+/** Codes the SDK makes up when an error answer names none (an empty or foreign body). */
+const madeUpCodes = new Set(["Unknown", "UnknownError"])
+
+/** S3's HEAD operations, whose answers have no body. */
+const isHead = (operation: string) => /^Head/.test(operation)
+
+/**
+ * The HTTP status of an error answer that is not an AWS error (a body no AWS protocol reads, or one
+ * naming no error code: an emulator's "not implemented" text, a proxy's HTML page, an empty 502), or
+ * undefined when AWS answered with an error of its own or nothing answered at all. `operation`, when
+ * known, tells S3's bodiless HEAD 404 (AWS's "not found") from a foreign 404.
+ */
+export const foreignAnswerStatus = (e: unknown, operation?: string): number | undefined => {
+  const err = (e ?? {}) as SdkErrorLike
+  const status = err.$metadata?.httpStatusCode
+  if (status === undefined || status < 300) return undefined
+  // A HEAD answer never has a body: below 500 its status is all AWS says (S3's 404, 403, 301).
+  if (operation !== undefined && isHead(operation) && status < 500) return undefined
+  // The parser's own failure (a plain Error or SyntaxError, no AWS code), not an AWS error that
+  // happens to say "Unexpected token".
+  const plain = err.name === undefined || err.name === "Error"
+  const parserFailed = err.Code === undefined &&
+    (err.name === "SyntaxError" || (plain && unreadableBody.test(err.message ?? "")))
+  if (parserFailed) return status
+  const code = errorCode(e)
+  if (madeUpCodes.has(code)) return status
+  // The XML protocols' name for a 404 without an error code (HEAD answers are handled above).
+  if (code === "NotFound" && status === 404 && operation !== undefined) return status
+  return undefined
+}
+
+/** Sort a failure into the category that decides retry and exit code; `operation` as in `foreignAnswerStatus`. */
+export const classify = (e: unknown, operation?: string): Category => {
   const err = (e ?? {}) as SdkErrorLike
   const code = errorCode(e)
   const status = err.$metadata?.httpStatusCode
@@ -145,6 +189,8 @@ export const classify = (e: unknown): Category => {
   if (accessDeniedCodes.has(code) || status === 403) return "access-denied"
   if (quotaCodes.has(code)) return "quota"
   if (throttlingCodes.has(code) || err.$retryable?.throttling === true || status === 429) return "throttling"
+  const foreign = foreignAnswerStatus(e, operation)
+  if (foreign !== undefined) return foreign >= 500 ? "server" : "endpoint"
   if (/NotFound(Exception)?$|^NoSuch|\.NotFound$/.test(code) || status === 404) return "not-found"
   if (notSentCodes.has(code)) return "network"
   if (droppedCodes.has(code)) return "ambiguous"
@@ -167,11 +213,122 @@ export interface CallContext {
 const shortMessage = (e: unknown): string => {
   const err = (e ?? {}) as SdkErrorLike
   const message = (err.message ?? String(e)).split(/\r?\n|\r/)[0] ?? ""
-  // Unmodeled 5xx bodies (HTML) produce parser noise; say what happened instead.
-  if (/XML parse error|is not valid JSON|Deserialization error|Unexpected token|Expected .* in JSON/.test(message)) {
+  // Unmodeled bodies produce parser noise; say what happened instead.
+  if (unreadableBody.test(message)) {
     return `HTTP ${err.$metadata?.httpStatusCode ?? "error"} with an unreadable body`
   }
   return message.length > 300 ? message.slice(0, 297) + "..." : message
+}
+
+/** How much of a foreign answer's body a message quotes. */
+const bodyLineMax = 200
+
+const entities: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: "\"", apos: "'", nbsp: " " }
+const decodeEntities = (s: string) =>
+  s.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, name: string) => {
+    if (name.startsWith("#")) {
+      const n = name[1] === "x" || name[1] === "X" ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10)
+      return Number.isFinite(n) && n > 0 && n <= 0x10ffff ? String.fromCodePoint(n) : whole
+    }
+    return entities[name.toLowerCase()] ?? whole
+  })
+
+/**
+ * The line of an answer's body worth quoting: an HTML page's title, else the first line with text
+ * once tags are stripped; entities decoded, control and bidi characters removed (a terminal shows
+ * it), whitespace collapsed, at most 200 characters. "" for an empty body.
+ */
+export const bodyLine = (body: string): string => {
+  const title = /<title[^>]*>([\s\S]*?)<\/title\s*>/i.exec(body)?.[1]
+  const text = title !== undefined && title.trim() !== ""
+    ? title.replace(/\s+/g, " ")
+    : body.replace(/<!--[\s\S]*?-->/g, "").replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, "").replace(/<[^>]*>/g, " ")
+  for (const raw of text.split(/\r?\n|\r/)) {
+    const clean = decodeEntities(raw).replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, " ")
+      .replace(/\s+/g, " ").trim()
+    if (clean !== "") return clean.length > bodyLineMax ? clean.slice(0, bodyLineMax - 3) + "..." : clean
+  }
+  return ""
+}
+
+/** The raw body of a failed answer, when the SDK (or `keepErrorAnswers`) kept it. */
+const rawBody = (e: unknown): string | undefined => {
+  const err = (e ?? {}) as SdkErrorLike
+  const body = err.$response?.body
+  if (typeof body === "string") return body
+  if (body instanceof Uint8Array) return new TextDecoder().decode(body)
+  return typeof err.$responseBodyText === "string" ? err.$responseBodyText : undefined
+}
+
+/** What a foreign answer said: its body's first line, else the SDK's message when it is not parser noise. */
+const foreignDetail = (e: unknown): string => {
+  const body = rawBody(e)
+  if (body !== undefined) return bodyLine(body)
+  const message = ((e ?? {}) as SdkErrorLike).message ?? ""
+  const first = message.split(/\r?\n|\r/)[0] ?? ""
+  return unreadableBody.test(first) || madeUpCodes.has(first.trim()) ? "" : bodyLine(first)
+}
+
+/** Which endpoint gave each failed answer (its origin), recorded by `keepErrorAnswers`. */
+const answeredBy = new WeakMap<object, string>()
+
+const endpointOf = (e: unknown): string | undefined => {
+  const response = ((e ?? {}) as SdkErrorLike).$response
+  return typeof response === "object" && response !== null ? answeredBy.get(response) : undefined
+}
+
+interface HttpRequestLike {
+  readonly protocol?: string
+  readonly hostname?: string
+  readonly port?: number
+}
+
+const originOf = (request: HttpRequestLike | undefined): string | undefined => {
+  if (request?.hostname === undefined) return undefined
+  const protocol = request.protocol === undefined ? "https:" : request.protocol.endsWith(":") ? request.protocol : `${request.protocol}:`
+  return `${protocol}//${request.hostname}${request.port !== undefined ? `:${request.port}` : ""}`
+}
+
+interface MiddlewareStackLike {
+  add(
+    middleware: (next: (args: unknown) => Promise<unknown>) => (args: unknown) => Promise<unknown>,
+    options: { readonly step: "deserialize"; readonly priority: "low"; readonly name: string; readonly override: boolean }
+  ): void
+}
+
+const keeping = new WeakSet<object>()
+
+/**
+ * Keep the body of every error answer (status >= 300) readable after the SDK has parsed it: read it
+ * into bytes before the SDK's deserializer (which then reads the bytes, as it would the stream), so
+ * the error's `$response.body` still holds it when it was not an AWS error (the JSON protocols keep no
+ * copy of a body they could not parse), and note which endpoint answered. Once per client.
+ */
+const keepErrorAnswers = (sdk: SdkClient) => {
+  const stack = (sdk as { readonly middlewareStack?: MiddlewareStackLike }).middlewareStack
+  if (stack === undefined || typeof stack.add !== "function" || keeping.has(sdk)) return
+  keeping.add(sdk)
+  stack.add(
+    (next) => async (args) => {
+      const result = await next(args)
+      const response = (result as { readonly response?: { statusCode?: unknown; body?: unknown } } | undefined)?.response
+      if (typeof response !== "object" || response === null || typeof response.statusCode !== "number" || response.statusCode < 300) {
+        return result
+      }
+      const origin = originOf((args as { readonly request?: HttpRequestLike }).request)
+      if (origin !== undefined) answeredBy.set(response, origin)
+      const body = response.body
+      if (body !== null && typeof body === "object" && !(body instanceof Uint8Array) && Symbol.asyncIterator in body) {
+        const chunks: Array<Uint8Array> = []
+        for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+          chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk)
+        }
+        response.body = Buffer.concat(chunks)
+      }
+      return result
+    },
+    { step: "deserialize", priority: "low", name: "aegeaKeepErrorAnswers", override: true }
+  )
 }
 
 /** Operations that only read (AWS names them so): a lost answer to one changed nothing. */
@@ -180,13 +337,15 @@ export const isRead = (operation: string) => /^(Describe|List|Get|Head|Search|Lo
 /** Turn any SDK failure into the typed error of its category. */
 export const toAwsError = (ctx: CallContext) => (e: unknown): AwsError => {
   const err = (e ?? {}) as SdkErrorLike
-  const category = classify(e)
+  const category = classify(e, ctx.operation)
+  const foreign = foreignAnswerStatus(e, ctx.operation)
   const fields = {
     action: ctx.action,
     service: ctx.service,
     operation: ctx.operation,
-    code: errorCode(e),
-    awsMessage: shortMessage(e),
+    // An answer that is not an AWS error has no AWS code: its status stands in.
+    code: foreign !== undefined ? `HTTP ${foreign}` : errorCode(e),
+    awsMessage: foreign !== undefined ? foreignDetail(e) : shortMessage(e),
     ...(ctx.region !== undefined ? { region: ctx.region } : {}),
     ...(err.$metadata?.requestId !== undefined ? { requestId: err.$metadata.requestId } : {}),
     cause: e
@@ -204,9 +363,28 @@ export const toAwsError = (ctx: CallContext) => (e: unknown): AwsError => {
       return new AwsQuotaExceeded(fields)
     case "network":
     case "server":
-    case "ambiguous":
+    case "ambiguous": {
+      const status = category === "server" ? err.$metadata?.httpStatusCode : undefined
+      const endpoint = endpointOf(e)
       // A read that fails is only a failure; a change may have been made when the request left.
-      return new AwsUnavailable({ ...fields, mayHaveTakenEffect: category !== "network" && !isRead(ctx.operation) })
+      return new AwsUnavailable({
+        ...fields,
+        mayHaveTakenEffect: category !== "network" && !isRead(ctx.operation),
+        ...(status !== undefined ? { httpStatus: status } : {}),
+        ...(status !== undefined && endpoint !== undefined ? { endpoint } : {})
+      })
+    }
+    case "endpoint": {
+      const endpoint = endpointOf(e)
+      // Not served: nothing was done.
+      return new AwsUnavailable({
+        ...fields,
+        mayHaveTakenEffect: false,
+        ...(foreign !== undefined ? { httpStatus: foreign } : {}),
+        ...(endpoint !== undefined ? { endpoint } : {}),
+        notServed: true
+      })
+    }
     case "invalid":
       return new AwsInvalidRequest(fields)
   }
@@ -286,7 +464,7 @@ export const callWith = <A>(
   policy: CallPolicy<A>
 ): Effect.Effect<A, AwsError> => {
   const context = { region: env.region, ...ctx }
-  const toFailure = (e: unknown): Failure => ({ category: classify(e), error: toAwsError(context)(e) })
+  const toFailure = (e: unknown): Failure => ({ category: classify(e, ctx.operation), error: toAwsError(context)(e) })
   const timedOut = (): Failure =>
     toFailure(Object.assign(new Error(`no answer within ${Duration.format(env.requestTimeout ?? Duration.infinity)}`), { name: "TimeoutError" }))
   const once: Effect.Effect<A, Failure> = Effect.tryPromise({ try: send, catch: toFailure }).pipe(
@@ -391,11 +569,19 @@ export const paginate = <A, E>(
     ))
 
 /** Calls through an already-made client: what `makeAws` returns, without the client's life cycle. */
-export const awsCalls = (service: string, env: AwsEnvironment, sdk: SdkClient): Omit<Aws, "callerIdentity"> => {
+export const awsCalls = (
+  service: string,
+  env: AwsEnvironment,
+  sdk: SdkClient,
+  options: { readonly global?: boolean } = {}
+): Omit<Aws, "callerIdentity"> => {
+  // A global service's errors name no region (IAM is the same in every region).
+  const where = options.global === true ? { region: undefined } : {}
+  keepErrorAnswers(sdk)
   const call = <O>(command: SdkCommand<O>, action: string, policy: CallPolicy<O>) =>
     callWith(
       env,
-      { service, operation: operationName(command), action },
+      { service, operation: operationName(command), action, ...where },
       (abortSignal) => sdk.send(command as never, { abortSignal }) as Promise<O>,
       policy
     )
@@ -406,7 +592,7 @@ export const awsCalls = (service: string, env: AwsEnvironment, sdk: SdkClient): 
     callAndRead: (command, action, policy, read) =>
       callWith(
         env,
-        { service, operation: operationName(command), action },
+        { service, operation: operationName(command), action, ...where },
         (abortSignal) => (sdk.send(command as never, { abortSignal }) as Promise<Parameters<typeof read>[0]>).then(read),
         policy
       ),
@@ -467,6 +653,8 @@ export const makeAws = <C extends SdkClient>(
   options: {
     /** For a service with one endpoint whatever the user's region (Cost Explorer: us-east-1). */
     readonly region?: string
+    /** A global service (IAM): its messages name no region. */
+    readonly global?: boolean
   } = {}
 ): Effect.Effect<Aws, never, AwsClients | Scope.Scope> =>
   Effect.gen(function*() {
@@ -475,5 +663,5 @@ export const makeAws = <C extends SdkClient>(
       ? shared
       : { ...shared, region: options.region, clientConfig: { ...shared.clientConfig, region: options.region } }
     const client = yield* Effect.acquireRelease(Effect.sync(() => make(env.clientConfig)), (c) => Effect.sync(() => c.destroy()))
-    return { ...awsCalls(service, env, client), callerIdentity: callerIdentityOf(shared) }
+    return { ...awsCalls(service, env, client, { global: options.global === true }), callerIdentity: callerIdentityOf(shared) }
   })

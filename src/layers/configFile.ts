@@ -95,5 +95,45 @@ export const setInText = (
   return Result.succeed(document.toString())
 }
 
+/**
+ * The file's text without `path` (and without a parent mapping that this leaves empty), keeping its
+ * comments; `removed` is false when the file does not set the key.
+ */
+export const unsetInText = (
+  source: string,
+  text: string,
+  path: ReadonlyArray<string>
+): Result.Result<{ readonly text: string; readonly removed: boolean }, { readonly problem: string; readonly hint: string }> => {
+  const checked = parseLayer(source, text)
+  if (Result.isFailure(checked)) {
+    return Result.fail({ problem: `${source} line ${checked.failure.line}: ${describeProblem(checked.failure)}`, hint: "Fix the file first" })
+  }
+  const { document } = parse(source, text)
+  if (!document.hasIn(path)) return Result.succeed({ text, removed: false })
+  deletePair(document, path)
+  for (let length = path.length - 1; length > 0; length--) {
+    const parent = document.getIn(path.slice(0, length), true)
+    if (isMap(parent) && parent.items.length === 0) deletePair(document, path.slice(0, length))
+    else break
+  }
+  return Result.succeed({ text: document.toString(), removed: true })
+}
+
+/** Delete a key; the comment above it stays, above the next key (or at the end). */
+const deletePair = (document: ReturnType<typeof parse>["document"], path: ReadonlyArray<string>) => {
+  const parent = path.length === 1 ? document.contents : document.getIn(path.slice(0, -1), true)
+  if (isMap(parent)) {
+    const index = parent.items.findIndex((item) => isScalar(item.key) && String(item.key.value) === path[path.length - 1])
+    const key = parent.items[index]?.key
+    const comment = isScalar(key) ? key.commentBefore : undefined
+    if (comment) {
+      const next = parent.items[index + 1]?.key
+      if (isScalar(next)) next.commentBefore = next.commentBefore ? `${comment}\n${next.commentBefore}` : comment
+      else if (path.length === 1) document.comment = document.comment ? `${document.comment}\n${comment}` : comment
+    }
+  }
+  document.deleteIn(path)
+}
+
 export const describeProblem = (problem: ConfigProblem) =>
   problem.key === undefined || problem.key === "" ? problem.problem : `${problem.key} ${problem.problem}`

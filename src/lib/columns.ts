@@ -15,6 +15,13 @@ export interface ColumnSpec {
   /** Header shown in tables; defaults to the key. Machine formats always use the key. */
   readonly header?: string
   readonly kind?: ColumnKind
+  /** Right-align the cells and the header (amounts). Default left. */
+  readonly align?: "left" | "right"
+  /**
+   * When a narrow terminal cannot show every column, those with the lowest `keep` are left out first
+   * (default 0; among equals, the rightmost first). id, name and state columns are never left out.
+   */
+  readonly keep?: number
 }
 
 export interface TableSpec {
@@ -22,6 +29,19 @@ export interface TableSpec {
   readonly columns: ReadonlyArray<ColumnSpec>
   /** Kinds of other keys a user may ask for with `--columns` (by top-level key or dotted path). */
   readonly kinds?: Readonly<Record<string, ColumnKind>>
+  /**
+   * Every top-level key a row may have (e.g. the fields of its domain Schema), so that `--columns` is
+   * checked the same way whether or not rows came back. Keys present in the rows are always accepted.
+   */
+  readonly fields?: ReadonlyArray<string>
+  /**
+   * Other names of keys for `--columns` and `--sort-by` (alias -> key), e.g. the Python aegea's
+   * `instance_type` -> `type`. Headers ("AZ", "private ip") and snake_case spellings of keys
+   * (`launch_time`) are accepted without being listed here.
+   */
+  readonly aliases?: Readonly<Record<string, string>>
+  /** This many rows at the end (a total row) stay last, whatever `--sort-by` says. */
+  readonly footerRows?: number
 }
 
 export type Row = Readonly<Record<string, unknown>>

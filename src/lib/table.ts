@@ -11,6 +11,11 @@
  * - Bytes: "1.5 GiB" in tables, the raw number elsewhere.
  * - Control characters in values (newlines, tabs, escape sequences) become spaces in tables, so data
  *   can neither break the alignment nor inject terminal escapes.
+ * - Column names (`--columns`, `--sort-by`, the config's columns/sort_by) are resolved against the
+ *   spec where it is known, here: a key, a header in any case, a snake_case key, a spec alias, or a
+ *   dotted path into one of those; an unknown name is a UsageError listing the columns. Machine
+ *   formats use the resolved keys. A tag path is headed by its key (`tags.Owner` -> OWNER), other
+ *   dotted paths by their words (`state.name` -> STATE NAME).
  */
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
@@ -24,6 +29,9 @@ export interface Column {
   readonly key: string
   readonly header: string
   readonly kind: ColumnKind
+  readonly align?: "left" | "right" | undefined
+  /** See ColumnSpec.keep. */
+  readonly keep?: number | undefined
 }
 
 export { toPlain, valueAt } from "./cellValues.ts"
@@ -52,20 +60,116 @@ export const kindOf = (spec: TableSpec, key: string, rows: ReadonlyArray<Row>): 
   return "text"
 }
 
-/** "launchTime" -> "LAUNCH_TIME", "placement.availabilityZone" -> "PLACEMENT.AVAILABILITY_ZONE". */
+/** "launchTime" -> "LAUNCH_TIME". */
 export const defaultHeader = (key: string): string => key.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()
 
-/** The columns to show: `--columns` when given (any key or dotted path), else the spec's defaults. */
+/**
+ * The header of a key or dotted path. A path into a tags column is headed by the tag key
+ * (`tags.Owner` -> "OWNER"); another dotted path by its parts, camelCase split, with spaces
+ * (`state.name` -> "STATE NAME", `placement.availabilityZone` -> "PLACEMENT AVAILABILITY ZONE").
+ */
+export const headerFor = (spec: TableSpec, key: string): string => {
+  const declared = spec.columns.find((column) => column.key === key)?.header
+  if (declared !== undefined) return declared
+  const dot = key.indexOf(".")
+  if (dot <= 0) return defaultHeader(key)
+  const parent = key.slice(0, dot)
+  if (declaredKind(spec, parent) === "tags") return key.slice(dot + 1).toUpperCase()
+  return key.split(".").map((part) => defaultHeader(part).replace(/_/g, " ")).join(" ")
+}
+
+/** Case, spaces, "_" and "-" ignored: "private ip", "PRIVATE_IP" and "privateIp" are one name. */
+const normalName = (name: string): string => name.toLowerCase().replace(/[\s_-]+/g, "")
+
+/** The keys a user may name: default columns, then declared kinds and fields, then keys of the rows. */
+export const knownKeys = (spec: TableSpec, rows: ReadonlyArray<Row> = []): ReadonlyArray<string> => {
+  const keys = new Set<string>(spec.columns.map((column) => column.key))
+  for (const key of Object.keys(spec.kinds ?? {})) keys.add(key)
+  for (const key of spec.fields ?? []) keys.add(key)
+  for (const row of rows) for (const key of Object.keys(row)) keys.add(key)
+  return [...keys]
+}
+
+/**
+ * The column names of a spec for help and error texts: "name, id, AZ (availabilityZone), ...", the
+ * header first where it is not just the key in capitals; then, after "also:", the other keys.
+ */
+export const describeColumns = (spec: TableSpec, rows: ReadonlyArray<Row> = []): string => {
+  const shown = spec.columns.map((column) =>
+    column.header === undefined || normalName(column.header) === normalName(column.key)
+      ? column.key
+      : `${column.header} (${column.key})`
+  )
+  const defaults = new Set(spec.columns.map((column) => column.key))
+  const others = knownKeys(spec, rows).filter((key) => !defaults.has(key))
+  return shown.join(", ") + (others.length > 0 ? `; also: ${others.join(", ")}` : "")
+}
+
+/**
+ * A listing command's description: the summary, then a line naming its columns (shown by --help;
+ * give the summary alone to Command.withShortDescription for the parent's list of subcommands).
+ */
+export const listingDescription = (summary: string, spec: TableSpec): string =>
+  `${summary}\n  Columns: ${describeColumns(spec)}.` +
+  (Object.values(spec.kinds ?? {}).includes("tags") || spec.columns.some((c) => c.kind === "tags")
+    ? " Dotted paths such as tags.Owner name one tag."
+    : "")
+
+/**
+ * The key a user's column name stands for (`--columns`, `--sort-by`, or ls.columns in the config):
+ * a key, a header ("AZ", "launched", "private ip"), a snake_case spelling of a key ("launch_time"),
+ * an alias of the spec ("instance_type"), or a dotted path whose first part is one of those
+ * ("Tags.Owner" -> "tags.Owner"). Anything else is a UsageError listing the columns.
+ */
+export const resolveColumnName = (
+  spec: TableSpec,
+  rows: ReadonlyArray<Row>,
+  name: string,
+  flag: string
+): Result.Result<string, UsageError> => {
+  const known = knownKeys(spec, rows)
+  const byName = (text: string): string | undefined => {
+    if (known.includes(text)) return text
+    const wanted = normalName(text)
+    return known.find((key) => normalName(key) === wanted)
+      ?? spec.columns.find((column) => column.header !== undefined && normalName(column.header) === wanted)?.key
+      ?? Object.entries(spec.aliases ?? {}).find(([alias]) => normalName(alias) === wanted)?.[1]
+  }
+  const whole = byName(name)
+  if (whole !== undefined) return Result.succeed(whole)
+  const dot = name.indexOf(".")
+  const head = dot > 0 ? byName(name.slice(0, dot)) : undefined
+  if (head !== undefined && dot < name.length - 1) return Result.succeed(`${head}${name.slice(dot)}`)
+  return Result.fail(new UsageError({
+    message: `unknown column ${JSON.stringify(name)} for ${flag}`,
+    hint: `Choose from: ${describeColumns(spec, rows)} (or a dotted path into one, such as tags.Owner)`
+  }))
+}
+
+/**
+ * The columns to show: `--columns` when given (names resolved by resolveColumnName), else the
+ * spec's defaults. An unknown name is a UsageError.
+ */
 export const resolveColumns = (
   spec: TableSpec,
   requested: Option.Option<ReadonlyArray<string>>,
   rows: ReadonlyArray<Row>
-): ReadonlyArray<Column> => {
-  const keys = Option.getOrElse(requested, () => spec.columns.map((column) => column.key))
-  return [...new Set(keys)].map((key) => ({
-    key,
-    header: spec.columns.find((column) => column.key === key)?.header ?? defaultHeader(key),
-    kind: kindOf(spec, key, rows)
+): Result.Result<ReadonlyArray<Column>, UsageError> => {
+  const keys: Array<string> = []
+  for (const name of Option.getOrElse(requested, () => spec.columns.map((column) => column.key))) {
+    const key = Option.isSome(requested) ? resolveColumnName(spec, rows, name, "--columns") : Result.succeed(name)
+    if (Result.isFailure(key)) return Result.fail(key.failure)
+    keys.push(key.success)
+  }
+  return Result.succeed([...new Set(keys)].map((key) => {
+    const declared = spec.columns.find((column) => column.key === key)
+    return {
+      key,
+      header: headerFor(spec, key),
+      kind: kindOf(spec, key, rows),
+      align: declared?.align ?? "left",
+      keep: declared?.keep ?? 0
+    }
   }))
 }
 
@@ -78,6 +182,9 @@ const compareText = (a: string, b: string): number => (collator ??= new Intl.Col
 const sortKey = (value: unknown, kind: ColumnKind): number | string => {
   if (value instanceof Date) return value.getTime()
   if (typeof value === "number") return value
+  if ((kind === "number" || kind === "bytes") && typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) {
+    return Number(value)
+  }
   if (kind === "time") {
     const date = asDate(value)
     if (date) return date.getTime()
@@ -86,9 +193,10 @@ const sortKey = (value: unknown, kind: ColumnKind): number | string => {
 }
 
 /**
- * Rows sorted by a column key or dotted path: times by time, numbers numerically, text with a
- * numeric-aware collation ("web-2" before "web-10"); missing values last in both directions.
- * Fails when the key is neither a known column nor present in any row.
+ * Rows sorted by a column (any name resolveColumnName takes): times by time, numbers (and numeric
+ * text of number columns) numerically, text with a numeric-aware collation ("web-2" before
+ * "web-10"); missing values last in both directions. The spec's footer rows (a total) stay last.
+ * Fails when the name is not a column.
  */
 export const sortRows = (
   rows: ReadonlyArray<Row>,
@@ -96,17 +204,15 @@ export const sortRows = (
   spec: TableSpec,
   sortBy: SortBy
 ): Result.Result<ReadonlyArray<Row>, UsageError> => {
-  const known = [...new Set([...columns.map((c) => c.key), ...spec.columns.map((c) => c.key), ...Object.keys(spec.kinds ?? {})])]
-  if (!known.includes(sortBy.key) && !rows.some((row) => valueAt(row, sortBy.key) !== undefined)) {
-    return Result.fail(new UsageError({
-      message: `unknown column ${JSON.stringify(sortBy.key)} for --sort-by`,
-      hint: `Sort by one of: ${known.join(", ")}`
-    }))
-  }
-  const kind = columns.find((c) => c.key === sortBy.key)?.kind ?? kindOf(spec, sortBy.key, rows)
+  const resolved = resolveColumnName(spec, rows, sortBy.key, "--sort-by")
+  if (Result.isFailure(resolved)) return Result.fail(resolved.failure)
+  const key = resolved.success
+  const footer = Math.min(Math.max(0, spec.footerRows ?? 0), rows.length)
+  const body = rows.slice(0, rows.length - footer)
+  const kind = columns.find((c) => c.key === key)?.kind ?? kindOf(spec, key, rows)
   const direction = sortBy.descending ? -1 : 1
-  const keyed = rows.map((row) => {
-    const value = valueAt(row, sortBy.key)
+  const keyed = body.map((row) => {
+    const value = valueAt(row, key)
     return { row, key: isMissing(value) ? undefined : sortKey(value, kind) }
   })
   keyed.sort((a, b) => {
@@ -116,7 +222,7 @@ export const sortRows = (
       : compareText(String(a.key), String(b.key))
     return order * direction
   })
-  return Result.succeed(keyed.map(({ row }) => row))
+  return Result.succeed([...keyed.map(({ row }) => row), ...rows.slice(rows.length - footer)])
 }
 
 // --- aligned tables ---------------------------------------------------------------------------
@@ -178,13 +284,16 @@ const lineWidth = (widths: ReadonlyArray<number>) =>
 export const fitColumns = (
   natural: ReadonlyArray<number>,
   kinds: ReadonlyArray<string | undefined>,
-  maxWidth: number
+  maxWidth: number,
+  /** Per column, see ColumnSpec.keep: the lowest are left out first; among equals, the rightmost. */
+  keep: ReadonlyArray<number | undefined> = []
 ): { readonly shown: ReadonlyArray<number>; readonly widths: ReadonlyArray<number> } => {
   const essential = (i: number) => kinds[i] === "id" || kinds[i] === "name" || kinds[i] === "state"
   let shown = natural.map((_, i) => i)
   for (;;) {
     const widths = fitWidths(shown.map((i) => natural[i]!), shown.map((i) => !essential(i) && natural[i]! > longColumn), maxWidth)
-    const droppable = [...shown].reverse().find((i) => !essential(i))
+    const droppable = [...shown].reverse().filter((i) => !essential(i))
+      .reduce<number | undefined>((best, i) => (best === undefined || (keep[i] ?? 0) < (keep[best] ?? 0) ? i : best), undefined)
     if (lineWidth(widths) <= maxWidth || droppable === undefined) return { shown, widths }
     shown = shown.filter((i) => i !== droppable)
   }
@@ -206,7 +315,7 @@ export const renderAlignedTable = (
   const natural = allHeaders.map((h, i) => allCells.reduce((max, cells) => Math.max(max, visibleWidth(cells[i]!)), visibleWidth(h)))
   const fit = display.width === undefined
     ? { shown: allColumns.map((_, i) => i), widths: natural }
-    : fitColumns(natural, allColumns.map((c) => c.kind), display.width)
+    : fitColumns(natural, allColumns.map((c) => c.kind), display.width, allColumns.map((c) => c.keep))
   hidden.push(...allHeaders.filter((_, i) => !fit.shown.includes(i)))
   const columns = fit.shown.map((i) => allColumns[i]!)
   const header = fit.shown.map((i) => allHeaders[i]!)
@@ -215,8 +324,10 @@ export const renderAlignedTable = (
   const line = (cells: ReadonlyArray<string>, paint: boolean) =>
     cells.map((cell, i) => {
       const text = truncate(cell, widths[i]!)
-      const padding = i === cells.length - 1 ? "" : " ".repeat(widths[i]! - visibleWidth(text))
-      return (paint && columns[i]!.kind === "state" && text !== "" ? colorState(text) : text) + padding
+      const fill = " ".repeat(Math.max(0, widths[i]! - visibleWidth(text)))
+      const painted = paint && columns[i]!.kind === "state" && text !== "" ? colorState(text) : text
+      if (columns[i]!.align === "right") return fill + painted
+      return painted + (i === cells.length - 1 ? "" : fill)
     }).join(columnGap).trimEnd()
   return [line(header, false), ...body.map((cells) => line(cells, display.color))].join("\n")
 }
@@ -240,7 +351,9 @@ export const renderListing = (
   /** Receives the headers of columns a table left out to fit the terminal. */
   hidden: Array<string> = []
 ): Result.Result<string, UsageError> => {
-  const columns = resolveColumns(spec, settings.columns, rows)
+  const resolved = resolveColumns(spec, settings.columns, rows)
+  if (Result.isFailure(resolved)) return Result.fail(resolved.failure)
+  const columns = resolved.success
   const sorted = Option.match(settings.sortBy, {
     onNone: () => Result.succeed(rows),
     onSome: (sortBy) => sortRows(rows, columns, spec, sortBy)

@@ -5,7 +5,7 @@
  * `batch_submit`), keyed by the flag name in snake_case.
  */
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type ConfigMap, dottedKey, isConfigMap, leaves, type MergedConfig, sourceOf, valueAt } from "../lib/merge.ts"
 import type { ConfigError } from "../errors.ts"
@@ -37,6 +37,11 @@ export class AegeaConfig extends Context.Service<AegeaConfig, {
    * `value` is not reloaded into this service.
    */
   readonly set: (key: string, value: unknown) => Effect.Effect<void, ConfigError>
+  /**
+   * Remove a dotted key from the user file (and its section, when that leaves it empty), keeping
+   * comments. Succeeds with false when the user file does not set the key.
+   */
+  readonly unset: (key: string) => Effect.Effect<boolean, ConfigError>
 }>()("aegea/AegeaConfig") {}
 
 /** "batch submit" (or "batch-submit") -> "batch_submit". */
@@ -51,6 +56,7 @@ export const makeAegeaConfig = (options: {
   readonly files: ReadonlyArray<string>
   readonly userFile: string
   readonly set: AegeaConfig["Service"]["set"]
+  readonly unset?: AegeaConfig["Service"]["unset"]
 }): AegeaConfig["Service"] => {
   const { merged } = options
   const value: ConfigMap = merged.value
@@ -68,7 +74,8 @@ export const makeAegeaConfig = (options: {
       const found = value[sectionName(commandPath)]
       return isConfigMap(found) ? found : {}
     },
-    set: options.set
+    set: options.set,
+    unset: options.unset ?? (() => Effect.succeed(false))
   })
 }
 

@@ -1,91 +1,71 @@
 /**
- * The shape of the effective configuration. The top level is a mapping of sections (one per command
- * path, e.g. `batch_submit`) and a few global settings. Known keys have types; unknown sections and
- * keys pass through, so a config written for a newer aegea still loads. Every section, known or not,
- * may set `columns` (a list of strings or a comma-separated string) and `sort_by`.
+ * The shape of the effective configuration, derived from the CLI's flags (src/services/configKeys.ts,
+ * generated from the command tree). The top level holds the global settings (`region`, `profile`,
+ * `endpoint_url`, `output`, `no_color`) and one section per command path (`batch submit` ->
+ * `batch_submit`). A key in a section is that command's flag in snake_case, with the flag's type;
+ * `columns`, `sort_by` and `output` (the global output flags) may be set per command too. Anything
+ * else is an error naming the nearest valid key, so a typo never silently does nothing.
  */
 import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
-import * as SchemaIssue from "effect/SchemaIssue"
-import { type ConfigValue, describeValue, isConfigMap, valueAt } from "../lib/merge.ts"
-
-const Text = Schema.String.annotate({ message: "a string" })
-const Count = Schema.Number.annotate({ message: "a number" }).pipe(Schema.check(Schema.isFinite({ message: "a finite number" })))
-const Switch = Schema.Boolean.annotate({ message: "true or false" })
-const TextOrCount = Schema.Union([Schema.Finite, Schema.String]).annotate({ message: "a number or a string" })
-const Texts = Schema.Array(Text).annotate({ message: "a list of strings" })
-
-/** `columns: [id, state]` or `columns: id,state`. */
-export const Columns = Schema.Union([Texts, Schema.String]).annotate({
-  message: "a list of strings or a comma-separated string"
-})
+import type { ConfigKeyType } from "../lib/commandFlags.ts"
+import { type ConfigMap, type ConfigValue, describeValue, isConfigMap } from "../lib/merge.ts"
+import { commandFlags } from "./configKeys.ts"
 
 export const outputFormats = ["table", "json", "yaml", "csv", "tsv"] as const
-export const OutputFormat = Schema.Literals(outputFormats).annotate({ message: `one of ${outputFormats.join(", ")}` })
 
-const anyKeys = [Schema.Record(Schema.String, Schema.Unknown)] as const
+/** Settings of a key that is not a command flag. */
+type KeySpec = ConfigKeyType | "columns" | "cloud-config"
 
-const section = <Fields extends Schema.Struct.Fields>(fields: Fields) =>
-  Schema.StructWithRest(
-    Schema.Struct({ columns: Schema.optionalKey(Columns), sort_by: Schema.optionalKey(Text), ...fields }),
-    anyKeys
-  ).annotate({ message: "a mapping (key: value)" })
-
-/** A section aegea does not know (yet): only `columns` and `sort_by` are checked. */
-export const AnySection = section({})
-
-export const knownSections = {
-  ls: section({}),
-  launch: section({
-    instance_type: Schema.optionalKey(Text),
-    ami: Schema.optionalKey(Text),
-    iam_role: Schema.optionalKey(Text),
-    subnet: Schema.optionalKey(Text),
-    availability_zone: Schema.optionalKey(Text),
-    ssh_key_name: Schema.optionalKey(Text),
-    security_groups: Schema.optionalKey(Texts),
-    spot: Schema.optionalKey(Switch),
-    storage: Schema.optionalKey(Schema.Record(Schema.String, TextOrCount).annotate({ message: "a mapping of mount point: size" }))
-  }),
-  batch_submit: section({
-    image: Schema.optionalKey(Text),
-    queue: Schema.optionalKey(Text),
-    vcpus: Schema.optionalKey(Count),
-    memory: Schema.optionalKey(Count),
-    gpus: Schema.optionalKey(Count),
-    job_role: Schema.optionalKey(Text),
-    retry_attempts: Schema.optionalKey(Count),
-    watch: Schema.optionalKey(Switch)
-  }),
-  ecs_run: section({
-    cluster: Schema.optionalKey(Text),
-    image: Schema.optionalKey(Text),
-    task_name: Schema.optionalKey(Text),
-    fargate_cpu: Schema.optionalKey(TextOrCount),
-    fargate_memory: Schema.optionalKey(TextOrCount),
-    memory: Schema.optionalKey(Count),
-    watch: Schema.optionalKey(Switch)
-  }),
-  ssh: section({
-    user: Schema.optionalKey(Text),
-    ssm: Schema.optionalKey(Switch),
-    server_alive_interval: Schema.optionalKey(Count),
-    server_alive_count_max: Schema.optionalKey(Count)
-  })
+/** The global flags that make sense in a file. */
+const globalKeys: Readonly<Record<string, KeySpec>> = {
+  region: "string",
+  profile: "string",
+  endpoint_url: "string",
+  output: outputFormats,
+  no_color: "boolean"
 }
 
-export const ConfigSchema = Schema.StructWithRest(
-  Schema.Struct({
-    output: Schema.optionalKey(OutputFormat),
-    region: Schema.optionalKey(Text),
-    profile: Schema.optionalKey(Text),
-    endpoint_url: Schema.optionalKey(Text),
-    ...Object.fromEntries(Object.entries(knownSections).map(([name, schema]) => [name, Schema.optionalKey(schema)])) as {
-      readonly [Name in keyof typeof knownSections]: Schema.optionalKey<(typeof knownSections)[Name]>
-    }
-  }),
-  anyKeys
-).annotate({ message: "a mapping (key: value)" })
+/** The global output flags, settable per command. */
+const perCommandKeys: Readonly<Record<string, KeySpec>> = {
+  columns: "columns",
+  sort_by: "string",
+  output: outputFormats
+}
+
+/** Where a flag's value is richer in a file than on a command line. */
+const overrides: Readonly<Record<string, Readonly<Record<string, KeySpec>>>> = {
+  // A cloud-init mapping written as YAML, or the flag's JSON/YAML text.
+  launch: { cloud_config_data: "cloud-config" }
+}
+
+/** The keys a command's section accepts, with their types. */
+export const sectionKeys = (section: string): Readonly<Record<string, KeySpec>> | undefined => {
+  const flags = commandFlags[section]
+  return flags === undefined ? undefined : { ...perCommandKeys, ...flags, ...overrides[section] }
+}
+
+export const sectionNames = (): ReadonlyArray<string> => Object.keys(commandFlags)
+
+const Text = Schema.String
+const Texts = Schema.Array(Schema.Union([Schema.String, Schema.Finite]))
+const schemas: Readonly<Record<Exclude<KeySpec, ReadonlyArray<string>>, { readonly schema: Schema.Top; readonly expected: string }>> = {
+  // A number where a string flag is expected (fargate_cpu: 256) is what YAML makes of it: accepted.
+  string: { schema: Schema.Union([Text, Schema.Finite]), expected: "a string" },
+  strings: { schema: Schema.Union([Texts, Text, Schema.Finite]), expected: "a list of strings (or one string)" },
+  boolean: { schema: Schema.Boolean, expected: "true or false" },
+  integer: { schema: Schema.Int, expected: "a whole number" },
+  number: { schema: Schema.Finite, expected: "a number" },
+  columns: { schema: Schema.Union([Texts, Text]), expected: "a list of column names or a comma-separated string" },
+  "cloud-config": { schema: Schema.Union([Text, Schema.Record(Schema.String, Schema.Unknown)]), expected: "a cloud-init mapping or its JSON/YAML text" }
+}
+
+const is = (spec: KeySpec, value: unknown): boolean => {
+  if (typeof spec !== "string") return typeof value === "string" && spec.includes(value)
+  return Result.isSuccess(Schema.decodeUnknownResult(schemas[spec].schema as Schema.Codec<unknown>)(value))
+}
+
+const expectedOf = (spec: KeySpec) => (typeof spec === "string" ? schemas[spec].expected : `one of ${spec.join(", ")}`)
 
 /** The first thing wrong with a config: where (dotted path) and what, e.g. "must be a number, got \"lots\"". */
 export interface ConfigIssue {
@@ -93,29 +73,38 @@ export interface ConfigIssue {
   readonly message: string
 }
 
-const formatter = SchemaIssue.makeFormatterStandardSchemaV1()
-const decode = Schema.decodeUnknownResult(ConfigSchema)
-const decodeSection = Schema.decodeUnknownResult(AnySection)
-
-/** Check a merged config; undefined when it is valid. */
-export const validateConfig = (value: unknown): ConfigIssue | undefined => {
-  const checked = decode(value)
-  if (Result.isFailure(checked)) return firstIssue(value, [], checked.failure.issue)
-  if (!isConfigMap(value)) return undefined
-  for (const [name, sectionValue] of Object.entries(value)) {
-    if (Object.hasOwn(knownSections, name) || !isConfigMap(sectionValue)) continue
-    const result = decodeSection(sectionValue)
-    if (Result.isFailure(result)) return firstIssue(value, [name], result.failure.issue)
+/** Edit distance, for "did you mean". */
+const distance = (a: string, b: string): number => {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1))
+      previous = current
+    }
   }
-  return undefined
+  return row[b.length]!
 }
 
-const firstIssue = (root: unknown, prefix: ReadonlyArray<string>, issue: SchemaIssue.Issue): ConfigIssue => {
-  const [first] = formatter(issue).issues
-  const path = [...prefix, ...(first?.path ?? []).map((key) => String(typeof key === "object" ? key.key : key))]
-  const expected = first?.message ?? "is invalid"
-  const actual = valueAt(root as ConfigValue, path)
-  return { path, message: `must be ${expected}, got ${showValue(actual)}` }
+/** The closest of `candidates` to `word` when it is close enough to be a typo (or a - for _ slip). */
+export const nearest = (word: string, candidates: ReadonlyArray<string>): string | undefined => {
+  const normalized = word.toLowerCase().replace(/-/g, "_")
+  let best: { readonly key: string; readonly d: number } | undefined
+  for (const key of candidates) {
+    const d = key === normalized ? 0 : distance(normalized, key)
+    if (best === undefined || d < best.d) best = { key, d }
+  }
+  if (best !== undefined && best.d <= Math.max(2, Math.floor(word.length / 3))) return best.key
+  // `ssm` for `no_ssm`, `type` for `instance_type`: a key with the word as one of its parts.
+  return [...candidates].find((key) => key.split("_").includes(normalized))
+}
+
+const unknownKey = (path: ReadonlyArray<string>, valid: ReadonlyArray<string>, what: string, otherwise: string): ConfigIssue => {
+  const key = path[path.length - 1] ?? ""
+  const guess = nearest(key, valid)
+  return { path, message: `is not ${what} (${guess !== undefined ? `did you mean ${[...path.slice(0, -1), guess].join(".")}?` : otherwise})` }
 }
 
 const showValue = (value: unknown): string =>
@@ -124,3 +113,98 @@ const showValue = (value: unknown): string =>
     : typeof value === "number" || typeof value === "boolean"
     ? String(value)
     : describeValue(value)
+
+/** The issue with one key's value, or undefined. */
+const checkValue = (path: ReadonlyArray<string>, spec: KeySpec, value: unknown): ConfigIssue | undefined =>
+  value === null || is(spec, value) ? undefined : { path, message: `must be ${expectedOf(spec)}, got ${showValue(value)}` }
+
+/**
+ * Whether a dotted key path can be set at all: a global setting, or `section.flag`. A problem phrase
+ * (following the key) when it cannot, with the nearest valid key.
+ */
+export const checkKeyPath = (path: ReadonlyArray<string>): ConfigIssue | undefined => {
+  const [first, second, ...rest] = path
+  if (first === undefined) return { path, message: "is empty" }
+  if (Object.hasOwn(globalKeys, first)) {
+    return second === undefined ? undefined : { path, message: `cannot have sub-keys: ${first} is a single value` }
+  }
+  const keys = sectionKeys(first)
+  if (keys === undefined) {
+    return unknownKey(
+      [first],
+      [...Object.keys(globalKeys), ...sectionNames()],
+      "a setting or a command section",
+      "a section is a command path with _ for spaces, e.g. batch_submit"
+    )
+  }
+  if (second === undefined) return undefined
+  if (!Object.hasOwn(keys, second)) {
+    const command = `aegea ${first.replace(/_/g, " ")}`
+    return unknownKey([first, second], Object.keys(keys), `a flag of ${command}`, `${command} --help lists them`)
+  }
+  const spec = keys[second]!
+  return rest.length === 0 || spec === "cloud-config" ? undefined : { path, message: `cannot have sub-keys: ${first}.${second} is a single value` }
+}
+
+/** Whether `value` may be set at a dotted key path: the key exists and the value has its type. */
+export const checkSetting = (path: ReadonlyArray<string>, value: unknown): ConfigIssue | undefined => {
+  const keyIssue = checkKeyPath(path)
+  if (keyIssue !== undefined) return keyIssue
+  const [first, second] = path
+  if (first === undefined) return undefined
+  if (second === undefined) {
+    const global = globalKeys[first]
+    return global !== undefined ? checkValue(path, global, value) : validateConfig({ [first]: value })
+  }
+  const spec = path.length === 2 ? sectionKeys(first)?.[second] : undefined
+  return spec === undefined ? undefined : checkValue(path, spec, value)
+}
+
+/** Check a merged config; undefined when it is valid. */
+export const validateConfig = (value: unknown): ConfigIssue | undefined => {
+  if (!isConfigMap(value)) return { path: [], message: "must be a mapping (key: value)" }
+  for (const [key, child] of Object.entries(value)) {
+    const global = Object.hasOwn(globalKeys, key) ? globalKeys[key] : undefined
+    if (global !== undefined) {
+      const issue = checkValue([key], global, child)
+      if (issue !== undefined) return issue
+      continue
+    }
+    const keys = sectionKeys(key)
+    if (keys === undefined) return checkKeyPath([key])
+    if (child === null) continue
+    if (!isConfigMap(child)) return { path: [key], message: `must be a mapping of ${key.replace(/_/g, " ")}'s flags, got ${showValue(child)}` }
+    for (const [flag, setting] of Object.entries(child)) {
+      const spec = Object.hasOwn(keys, flag) ? keys[flag] : undefined
+      const issue = spec === undefined ? checkKeyPath([key, flag]) : checkValue([key, flag], spec, setting)
+      if (issue !== undefined) return issue
+    }
+  }
+  return undefined
+}
+
+/**
+ * A config (or one file of it, before merging) with each value in its flag's type: a string for a
+ * repeatable flag becomes a list of one (so `$append` extends it), numbers where strings are expected
+ * become strings, `columns` and anything unknown stay as written (validation reports those).
+ */
+export const normalizeConfig = (value: ConfigMap): ConfigMap => {
+  const out: Record<string, ConfigValue> = { ...value }
+  for (const [key, child] of Object.entries(value)) {
+    const keys = Object.hasOwn(globalKeys, key) ? undefined : sectionKeys(key)
+    if (keys === undefined || !isConfigMap(child)) continue
+    const section: Record<string, ConfigValue> = { ...child }
+    for (const [flag, setting] of Object.entries(child)) {
+      const spec = keys[flag]
+      if (spec === "strings" && (typeof setting === "string" || typeof setting === "number")) {
+        section[flag] = [String(setting)]
+      } else if (spec === "strings" && Array.isArray(setting)) {
+        section[flag] = setting.map((item) => (typeof item === "number" ? String(item) : item))
+      } else if (spec === "string" && typeof setting === "number") {
+        section[flag] = String(setting)
+      }
+    }
+    out[key] = section
+  }
+  return out
+}

@@ -213,6 +213,13 @@ const instanceIdPattern = /^i-[0-9a-f]{8,17}$/
 
 export const isInstanceId = (s: string) => instanceIdPattern.test(s)
 
+/** The `aegea ls` that lists every instance a name or DNS name matches (shell-quoted when needed). */
+const listCommand = (nameOrId: string): string => {
+  const quoted = /^[\w.@%+=:,/-]+$/.test(nameOrId) ? nameOrId : `'${nameOrId.replace(/'/g, `'\\''`)}'`
+  if (!nameOrId.includes(".")) return `aegea ls ${quoted}`
+  return `aegea ls --filter ${nameOrId.startsWith("ip-") ? "private-dns-name" : "dns-name"}=${quoted}`
+}
+
 /**
  * Resolve a name, id or DNS name against a listing, the same way for every layer: ids match
  * exactly (terminated too); names and DNS names match live (not terminated) instances only.
@@ -245,7 +252,8 @@ export const resolveInstanceWith = (
       return yield* new AmbiguousName({
         kind: "instance",
         name: nameOrId,
-        candidates: found.map((i) => `${i.id} (${i.state})`)
+        candidates: found.map((i) => `${i.id} (${i.state})`),
+        listCommand: listCommand(nameOrId)
       })
     }
     return first

@@ -15,8 +15,11 @@ export type { ColumnKind, ColumnSpec, OutputFormat, OutputSettings, Row, TableSp
 
 export class Output extends Context.Service<Output, {
   readonly settings: OutputSettings
-  /** Print a listing: all rows, in the selected format. Fails on an unknown --sort-by column. */
-  readonly table: (rows: ReadonlyArray<Row>, spec: TableSpec) => Effect.Effect<void, UsageError>
+  /**
+   * Print a listing: all rows, in the selected format. Fails on an unknown --columns or --sort-by
+   * column. With no rows, a table on a terminal also gets one stderr line saying what was searched.
+   */
+  readonly table: (rows: ReadonlyArray<Row>, spec: TableSpec, options?: TableOptions) => Effect.Effect<void, UsageError>
   /** Print one document (a describe result): JSON/YAML as is; in table format, as YAML. */
   readonly document: (value: unknown) => Effect.Effect<void>
   /** Print a line of data as it is (console output, log lines). */
@@ -27,10 +30,21 @@ export class Output extends Context.Service<Output, {
   readonly warn: (message: string) => Effect.Effect<void>
 }>()("aegea/Output") {}
 
+export interface TableOptions {
+  /**
+   * What was searched, for the stderr line a terminal shows when there are no rows, e.g.
+   * "no instances in eu-west-1 matching state=running". Default "no results"; null when the command
+   * has already said so.
+   */
+  readonly empty?: string | null | undefined
+}
+
 /** Where an Output service writes: whole chunks of text, newlines included. */
 export interface OutputStreams {
   readonly stdout: (text: string) => void
   readonly stderr: (text: string) => void
+  /** Whether stderr is a terminal (a person reads it): only then is an empty table explained. */
+  readonly stderrIsTTY?: boolean | undefined
 }
 
 const loadStringify = loadYaml.pipe(
@@ -46,7 +60,7 @@ export const makeOutput = (settings: OutputSettings, streams: OutputStreams): Ou
   const stringifyYamlFor = (needed: boolean) => (needed ? loadStringify : Effect.succeed(yamlUnused))
   return Output.of({
     settings,
-    table: Effect.fn("Output.table")(function*(rows: ReadonlyArray<Row>, spec: TableSpec) {
+    table: Effect.fn("Output.table")(function*(rows: ReadonlyArray<Row>, spec: TableSpec, options?: TableOptions) {
       const now = yield* Clock.currentTimeMillis
       const stringifyYaml = yield* stringifyYamlFor(settings.format === "yaml")
       const hidden: Array<string> = []
@@ -54,6 +68,10 @@ export const makeOutput = (settings: OutputSettings, streams: OutputStreams): Ou
       streams.stdout(text)
       if (hidden.length > 0) {
         streams.stderr(`(${hidden.join(", ")} left out to fit the terminal; widen it, or choose with --columns)\n`)
+      }
+      // Machine formats stay exactly as they are ([] for JSON); only a person at a terminal is told.
+      if (rows.length === 0 && settings.format === "table" && streams.stderrIsTTY === true && options?.empty !== null) {
+        streams.stderr(`${(options?.empty ?? "no results").replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ")}\n`)
       }
     }),
     document: Effect.fn("Output.document")(function*(value: unknown) {

@@ -101,7 +101,9 @@ export const secretNotFound = (name: string, region: string, selector: VersionSe
       ? `${name} (stage ${selector.versionStage})`
       : name,
     region,
-    hint: "Run 'aegea secrets ls' to see the secrets (and their versions with 'aegea secrets ls --json')"
+    hint: selector.versionId || selector.versionStage
+      ? `Run 'aws secretsmanager list-secret-version-ids --secret-id ${name}' to see its versions and their stages`
+      : "Run 'aegea secrets ls' to see the secrets"
   })
 
 /** The recovery window AWS accepts. */

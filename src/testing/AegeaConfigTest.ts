@@ -27,7 +27,9 @@ export const layerFromValue = (
       files: [source],
       userFile,
       set: (key) =>
-        Effect.fail(new ConfigError({ message: `cannot set ${key}: the test config (layerFromValue) is read-only` }))
+        Effect.fail(new ConfigError({ message: `cannot set ${key}: the test config (layerFromValue) is read-only` })),
+      unset: (key) =>
+        Effect.fail(new ConfigError({ message: `cannot unset ${key}: the test config (layerFromValue) is read-only` }))
     })
   )
 }

@@ -37,12 +37,16 @@ export const defaultTestSettings: OutputSettings = {
 }
 
 export const OutputTest = {
-  /** `Output` writing into memory plus `OutputCapture` to read it back; fresh buffers per build. */
-  layer: (settings: Partial<OutputSettings> = {}): Layer.Layer<Output | OutputCapture> =>
+  /**
+   * `Output` writing into memory plus `OutputCapture` to read it back; fresh buffers per build.
+   * `stderrIsTTY` pretends stderr is a terminal (default: it is not, like a pipe).
+   */
+  layer: (settings: Partial<OutputSettings> = {}, options: { readonly stderrIsTTY?: boolean } = {}): Layer.Layer<Output | OutputCapture> =>
     Layer.syncContext(() => {
       let stdout = ""
       let stderr = ""
       const output = makeOutput({ ...defaultTestSettings, ...settings }, {
+        stderrIsTTY: options.stderrIsTTY === true,
         stdout: (text) => {
           stdout += text
         },

@@ -27,7 +27,7 @@ import { Ec2, type Instance } from "../services/Ec2.ts"
 import { Ec2Network } from "../services/Ec2Network.ts"
 import { type BlockDevice, Ec2Launch, type LaunchImage, type RunInstanceRequest } from "../services/Ec2Launch.ts"
 import { chooseSubnet, securityGroupIds } from "./launchNetwork.ts"
-import { type AwsError, OperationFailed, ResourceNotFound, UsageError } from "../errors.ts"
+import { type AwsError, exitCodeOf, OperationFailed, ResourceNotFound, UsageError } from "../errors.ts"
 import { Iam, IamIdentity, launchRole } from "../services/Iam.ts"
 import { resolveImage } from "./launchImage.ts"
 import { Ssm } from "../services/Ssm.ts"
@@ -49,7 +49,7 @@ export interface LaunchPlan {
   /** Ensured before launching (idempotent); its id is added to the request's groups. */
   readonly ensureSecurityGroup?: { readonly name: string; readonly vpcId: string; readonly exists: boolean }
   /** The role and instance profile ensured before launching. */
-  readonly ensureRole?: { readonly name: string }
+  readonly ensureRole?: { readonly name: string; readonly managedPolicyArns: ReadonlyArray<string> }
   readonly hostKey: HostKey
   /** The user data as a document, the host private key redacted (for showing). */
   readonly cloudConfig: CloudConfig
@@ -171,13 +171,19 @@ export const planLaunch = (spec: LaunchSpec) =>
       image,
       vpcId: subnet.vpcId,
       ...(groups.ensure !== undefined ? { ensureSecurityGroup: groups.ensure } : {}),
-      ...(spec.iamRole !== undefined && spec.manageIam ? { ensureRole: { name: spec.iamRole } } : {}),
+      ...(spec.iamRole !== undefined && spec.manageIam
+        ? { ensureRole: { name: spec.iamRole, managedPolicyArns: (spec.iamPolicies ?? []).map(managedPolicyArn) } }
+        : {}),
       hostKey,
       cloudConfig: redactCloudConfig(cloudConfig),
       request,
       zoneReason: reason
     } satisfies LaunchPlan
   })
+
+/** `ReadOnlyAccess` -> `arn:aws:iam::aws:policy/ReadOnlyAccess`; an ARN (or a path like service-role/X) as given. */
+export const managedPolicyArn = (nameOrArn: string) =>
+  nameOrArn.startsWith("arn:") ? nameOrArn : `arn:aws:iam::aws:policy/${nameOrArn.replace(/^\/+/, "")}`
 
 /** IAM takes seconds to make a new instance profile usable by EC2: retry that one rejection, boundedly. */
 const isProfileNotYetVisible = (e: AwsError) =>
@@ -202,7 +208,7 @@ export const executeLaunch = (plan: LaunchPlan) =>
     }
     if (plan.ensureRole !== undefined) {
       const iam = yield* Iam
-      const role = yield* iam.ensureRole(launchRole(plan.ensureRole.name))
+      const role = yield* iam.ensureRole({ ...launchRole(plan.ensureRole.name), managedPolicyArns: plan.ensureRole.managedPolicyArns })
       const profile = yield* iam.ensureInstanceProfile(plan.ensureRole.name, plan.ensureRole.name)
       if (role.created) ensured.push(`IAM role ${role.value.name}`)
       if (profile.created) ensured.push(`instance profile ${profile.value.name}`)
@@ -219,9 +225,17 @@ const stillStarting = (i: Instance | undefined) => i === undefined || i.state ==
  * stops or terminates while starting (spot capacity, a bad image) fails the wait at once.
  */
 export const waitForLaunch = (instance: Instance, options: { readonly agent: boolean }) =>
+  waitSeeing(instance, options, { latest: instance })
+
+/** `waitForLaunch`, noting in `seen` each state the instance is seen in. */
+const waitSeeing = (instance: Instance, options: { readonly agent: boolean }, seen: { latest: Instance }) =>
   Effect.gen(function*() {
     const ec2 = yield* Ec2
-    const describe = Effect.map(Stream.runCollect(ec2.instances({ ids: [instance.id] })), (list) => list[0])
+    const describe = Effect.map(Stream.runCollect(ec2.instances({ ids: [instance.id] })), (list) => {
+      const found = list[0]
+      if (found !== undefined) seen.latest = found
+      return found
+    })
     const latest = yield* describe.pipe(
       Effect.repeat({ schedule: statePoll, while: stillStarting }),
       Effect.timeoutOrElse({
@@ -251,4 +265,52 @@ export const waitForLaunch = (instance: Instance, options: { readonly agent: boo
       })
     )
     return latest
+  })
+
+/** Why a launch's wait failed. */
+export type LaunchWaitFailure = AwsError | OperationFailed
+
+/** How a launch's wait ended: the instance (as it is now, or as last seen) and why the wait failed, if it did. */
+export interface LaunchWaitOutcome {
+  readonly instance: Instance
+  readonly failure: Option.Option<LaunchWaitFailure>
+}
+
+/**
+ * `waitForLaunch` that keeps the instance when the wait fails (the instance was launched: its row is
+ * still owed): after a failure the instance is described once more, and if that fails too the state
+ * last seen (at worst RunInstances' answer) is what the outcome holds.
+ */
+export const awaitLaunch = (instance: Instance, options: { readonly agent: boolean }) =>
+  Effect.suspend(() => {
+    const seen = { latest: instance }
+    return waitSeeing(instance, options, seen).pipe(
+      Effect.map((ready): LaunchWaitOutcome => ({ instance: ready, failure: Option.none() })),
+      Effect.catch((failure: LaunchWaitFailure) =>
+        Effect.gen(function*() {
+          const ec2 = yield* Ec2
+          const now = yield* Stream.runCollect(ec2.instances({ ids: [instance.id] })).pipe(
+            Effect.map((list) => list[0]),
+            Effect.orElseSucceed(() => undefined)
+          )
+          return { instance: now ?? seen.latest, failure: Option.some(failure) } satisfies LaunchWaitOutcome
+        })
+      )
+    )
+  })
+
+const liveStateSet = new Set<string>(liveStates)
+
+/**
+ * The error of a launch whose wait failed: it says the instance was launched and what failed after,
+ * with the failure's exit code (1 for a wait that gave up, 6 for AWS unavailable...).
+ */
+export const launchWaitFailed = (name: string, instance: Instance, failure: LaunchWaitFailure) =>
+  new OperationFailed({
+    message: `launched ${name} (${instance.id}), but ${failure.summary}`,
+    ...(liveStateSet.has(instance.state)
+      ? { hint: `It is ${instance.state}: 'aegea ls ${name}' shows it, 'aegea terminate ${name}' removes it` }
+      : {}),
+    exitCode: exitCodeOf(failure),
+    cause: failure
   })

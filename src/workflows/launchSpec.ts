@@ -23,10 +23,12 @@ export interface LaunchSpec {
   readonly iamRole: string | undefined
   /** Create/update the role and profile (false: they must exist). */
   readonly manageIam: boolean
+  /** Managed policies (names or ARNs) to attach to the role as well, when aegea manages it. */
+  readonly iamPolicies?: ReadonlyArray<string>
   readonly storage: ReadonlyArray<StorageRequest>
   readonly tags: Readonly<Record<string, string>>
   readonly sshKeyName?: string
-  /** Merged in order after aegea's own parts: config launch.cloud_config, --user-data, --cloud-config-data. */
+  /** Merged in order after aegea's own parts: --user-data, then --cloud-config-data (or config launch.cloud_config_data). */
   readonly userConfigs: ReadonlyArray<CloudConfig>
   readonly clientToken?: string
 }

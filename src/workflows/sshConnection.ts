@@ -12,7 +12,6 @@ import { homedir } from "node:os"
 import { join } from "node:path"
 import { hostKeyFromTags, knownHostsLine } from "../lib/hostKeys.ts"
 import { type ConnectionOptions, pluginProxyCommand, proxyCommand, type Target } from "../lib/sshArgs.ts"
-import { AegeaConfig } from "../services/AegeaConfig.ts"
 import { Ec2, type Instance } from "../services/Ec2.ts"
 import { Ec2InstanceConnect } from "../services/Ec2InstanceConnect.ts"
 import { OperationFailed, UsageError } from "../errors.ts"
@@ -29,6 +28,9 @@ export interface ConnectRequest {
   /** With the direct transport: the private address instead of the public one. */
   readonly privateAddress: boolean
   readonly instanceConnect: boolean
+  /** ssh's ServerAliveInterval (seconds, default 15) and ServerAliveCountMax (default 20). */
+  readonly serverAliveInterval?: number | undefined
+  readonly serverAliveCountMax?: number | undefined
 }
 
 export interface PreparedHost {
@@ -76,13 +78,13 @@ const checkInstance = (instance: Instance, request: ConnectRequest) =>
     if (Option.isNone(agent)) {
       return yield* new OperationFailed({
         message: `instance ${label(instance)} has no SSM agent registered with Systems Manager`,
-        hint: "Give it an instance profile with AmazonSSMManagedInstanceCore (aegea launch does), wait for the agent, or use --no-ssm"
+        hint: "Give it an instance profile with AmazonSSMManagedInstanceCore (aegea launch does) and wait for its agent, or connect without SSM: 'aegea ssh --no-ssm'"
       })
     }
     if (agent.value.pingStatus !== "Online") {
       return yield* new OperationFailed({
         message: `the SSM agent of ${label(instance)} is ${agent.value.pingStatus}, not Online`,
-        hint: "Wait a minute for the agent to reconnect, or use --no-ssm"
+        hint: "Wait a minute for the agent to reconnect, or connect without SSM: 'aegea ssh --no-ssm'"
       })
     }
     return instance.id
@@ -97,7 +99,6 @@ export const prepareConnection = (request: ConnectRequest) =>
     const ssh = yield* Ssh
     const ec2 = yield* Ec2
     const output = yield* Output
-    const config = yield* AegeaConfig
     const program = yield* Effect.flatMap(ssh.which(request.program), Option.match({
       onSome: Effect.succeed,
       onNone: () =>
@@ -121,11 +122,8 @@ export const prepareConnection = (request: ConnectRequest) =>
       resolved.set(name, { instance, host: yield* checkInstance(instance, request) })
     }
 
-    const configuredUser = Option.filter(config.get("ssh.user"), (u): u is string => typeof u === "string" && u !== "")
-    const needsDerivedUser = request.targets.some((t) => t.user === undefined) && Option.isNone(configuredUser)
-    const derivedUser = needsDerivedUser
-      ? linuxUserName(yield* (yield* Ec2InstanceConnect).callerName)
-      : Option.getOrElse(configuredUser, () => "")
+    const needsDerivedUser = request.targets.some((t) => t.user === undefined)
+    const derivedUser = needsDerivedUser ? linuxUserName(yield* (yield* Ec2InstanceConnect).callerName) : ""
     const userFor = (t: Target) => t.user ?? derivedUser
 
     const hosts = new Map<string, PreparedHost>()
@@ -206,15 +204,13 @@ export const prepareConnection = (request: ConnectRequest) =>
         : proxyCommand(currentAegea(), settings, dir)
     }
 
-    const section = config.section("ssh")
-    const number = (v: unknown) => (typeof v === "number" ? v : undefined)
     const connection: ConnectionOptions = {
       knownHostsFile,
       hostKeyAlias: resolved.size === 1 && knownHostsFile !== undefined ? [...resolved.values()][0]!.instance.id : undefined,
       proxyCommand: proxy,
       identityFile,
-      serverAliveInterval: number(section.server_alive_interval) ?? 15,
-      serverAliveCountMax: number(section.server_alive_count_max) ?? 20
+      serverAliveInterval: request.serverAliveInterval ?? 15,
+      serverAliveCountMax: request.serverAliveCountMax ?? 20
     }
     return { program, hosts, connection, env } satisfies Prepared
   })

@@ -26,7 +26,7 @@ describe("aegea ecs (CLI on moto)", () => {
     const { taskId } = JSON.parse(started.stdout) as { taskId: string }
     const tasks = await runCli(["ecs", "tasks", "--cluster", "aegea_ecs", "--json"])
     expect((JSON.parse(tasks.stdout) as Array<{ id: string }>).map((t) => t.id)).toEqual([taskId])
-    const stop = await runCli(["ecs", "stop", taskId, "--reason", "enough"])
+    const stop = await runCli(["ecs", "stop", taskId, "--reason", "enough", "--yes"])
     expect(stop.stderr).toMatch(new RegExp(`stopping task ${taskId} \\(cluster aegea_ecs\\)`))
     expect(stop.code).toBe(0)
     const watch = await runCli(["ecs", "watch", taskId])

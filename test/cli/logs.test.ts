@@ -54,7 +54,7 @@ describe("aegea logs", () => {
   })
 
   it("bad time is exit 2, unknown group exit 5 with a hint", async () => {
-    const time = await runCli(["logs", "/aegea/app", "--start-time", "yesterday"])
+    const time = await runCli(["logs", "/aegea/app", "--start-time", "later"])
     expect(time.code).toBe(2)
     expect(time.stderr).toContain("--start-time")
     const unknown = await runCli(["logs", "/nope"])
@@ -93,5 +93,38 @@ describe("aegea grep", () => {
   it("unknown group exit 5, bad time exit 2", async () => {
     expect((await runCli(["grep", "x", "/nope"])).code).toBe(5)
     expect((await runCli(["grep", "x", "/aegea/app", "--end-time", "later"])).code).toBe(2)
+  })
+})
+
+describe("aegea grep: context, --limit and field-less rows", () => {
+  // Whole seconds: moto compares query times in seconds. moto ignores the filter, so every event in
+  // the time range is a match: the range [s2, s3] matches s2, t1 and s3.
+  const at = Math.floor((Date.now() - 20 * 60_000) / 1000) * 1000
+  const s = ["s0", "s1", "s2", "s3", "s4", "s5"].map((message, i) => ({ timestamp: at + i * 1000, message }))
+  const t = ["t0", "t1", "t2"].map((message, i) => ({ timestamp: at + 1500 + i * 1000, message }))
+  beforeAll(() => seedLogs({ "/aegea/ctx": { s, t } }))
+  const range = ["--start-time", iso(at + 2000), "--end-time", iso(at + 3000)]
+  const lines = (stdout: string) => stdout.trimEnd().split("\n").map((l) => (l === "--" ? l : l.split(" ").slice(2).join(" ")))
+
+  it("-C 1 prints each event once, overlapping context merged, -- between groups", async () => {
+    const r = await runCli(["grep", "x", "/aegea/ctx", ...range, "-C", "1"])
+    expect(r.code, r.stderr).toBe(0)
+    expect(lines(r.stdout)).toEqual(["s1", "s2", "s3", "s4", "--", "t0", "t1", "t2"])
+  })
+
+  it("says on stderr when results stopped at --limit, and only then", async () => {
+    const capped = await runCli(["grep", "x", "/aegea/ctx", "--limit", "2"])
+    expect(capped.code, capped.stderr).toBe(0)
+    expect(lines(capped.stdout)).toEqual(["s4", "s5"])
+    expect(capped.stderr).toContain("stopped at --limit 2 matches; raise --limit to see more")
+    const all = await runCli(["grep", "x", "/aegea/ctx", "--limit", "100"])
+    expect(lines(all.stdout)).toHaveLength(9)
+    expect(all.stderr).not.toContain("--limit")
+  })
+
+  it("--query rows with no fields print a sentence, not blank lines", async () => {
+    const r = await runCli(["grep", "--query", "filter @message like /s/", "/aegea/ctx"])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toBe("9 records, no fields to show (add `| fields @timestamp, @message` to the query)\n")
   })
 })

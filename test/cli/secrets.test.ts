@@ -43,7 +43,7 @@ describe("aegea secrets (CLI)", () => {
 
   it("delete --recovery-days then force delete; grant puts a least-privilege inline policy", async () => {
     await runCli(["secrets", "put", "cli/tmp"], { input: "t" })
-    const scheduled = await runCli(["secrets", "delete", "cli/tmp", "--recovery-days", "7", "--json"])
+    const scheduled = await runCli(["secrets", "delete", "cli/tmp", "--recovery-days", "7", "--yes", "--json"])
     expect(scheduled.code, scheduled.stderr).toBe(0)
     expect((JSON.parse(scheduled.stdout) as Array<{ deletion: string }>)[0]?.deletion).toBe("scheduled")
     expect((await runCli(["secrets", "get", "cli/tmp"])).code).toBe(1)

@@ -15,6 +15,8 @@
 // - resetBeforeForward(): destroy the client's socket without forwarding (the request never reached AWS);
 // - status(code, body, headers): answer without forwarding (e.g. 503 with an HTML page);
 // - stall():              accept the request and never answer (until the client gives up or close()).
+// - reply(make):          answer without forwarding with what make(request) returns (e.g. an answer naming
+//                         the instance id the request asked about).
 //
 // Bounded: request bodies are read up to MAX_BODY_BYTES, upstream requests time out, `times` limits each
 // rule, the log keeps at most MAX_LOG entries, close() destroys every socket (client and upstream).
@@ -48,6 +50,14 @@ export type FaultAction =
   | { readonly kind: "resetBeforeForward" }
   | { readonly kind: "status"; readonly status: number; readonly body: string; readonly headers: Readonly<Record<string, string>> }
   | { readonly kind: "stall" }
+  | { readonly kind: "reply"; readonly make: (request: ProxiedRequest) => Answer }
+
+/** What a `reply` action answers. */
+export interface Answer {
+  readonly status: number
+  readonly body: string
+  readonly headers?: Readonly<Record<string, string>>
+}
 
 export const dropResponse = (): FaultAction => ({ kind: "dropResponse" })
 export const resetBeforeForward = (): FaultAction => ({ kind: "resetBeforeForward" })
@@ -58,6 +68,7 @@ export const status = (code: number, body = "", headers: Readonly<Record<string,
   headers
 })
 export const stall = (): FaultAction => ({ kind: "stall" })
+export const reply = (make: (request: ProxiedRequest) => Answer): FaultAction => ({ kind: "reply", make })
 
 export interface FaultRule {
   /** Shown in the log (default: "rule N", N its index). */
@@ -281,9 +292,10 @@ export function startFaultProxy(target: string, options: FaultProxyOptions = {})
       return
     }
     if (action?.kind === "stall") return // the socket stays open until the client or close() ends it
-    if (action?.kind === "status") {
-      entry.status = action.status
-      res.writeHead(action.status, { "content-length": String(Buffer.byteLength(action.body)), ...action.headers }).end(action.body)
+    if (action?.kind === "status" || action?.kind === "reply") {
+      const answer: Answer = action.kind === "status" ? action : action.make(proxied)
+      entry.status = answer.status
+      res.writeHead(answer.status, { "content-length": String(Buffer.byteLength(answer.body)), ...answer.headers }).end(answer.body)
       return
     }
     let answer: Awaited<ReturnType<typeof forward>>

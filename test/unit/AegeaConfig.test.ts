@@ -93,14 +93,57 @@ describe("AegeaConfig layers", () => {
       assert.strictEqual(sourceOf(config, "output"), path.join(home, ".config/aegea/config.yml"))
     }))
 
-  it.effect("an empty file, unknown sections and unknown keys are fine", () =>
+  it.effect("an empty file is fine; values take their flag's type (one string for a repeatable flag is a list of one)", () =>
     Effect.gen(function*() {
-      const dir = directory({ "empty.yml": "# nothing\n", "more.yml": "images:\n  columns: id,name\nfuture_key: 3\nlaunch:\n  new_flag: x\n" })
+      const dir = directory({
+        "empty.yml": "# nothing\n",
+        "more.yml": "images:\n  columns: id,name\nls:\n  tag: env=prod\necs_run:\n  fargate_cpu: 1024\nlaunch:\n  security_groups: [a, b]\n"
+      })
       const config = yield* load({ HOME: dir, AEGEA_CONFIG_FILE: `${dir}/empty.yml:${dir}/more.yml` })
       assert.strictEqual(Option.getOrUndefined(config.get("images.columns")), "id,name")
-      assert.strictEqual(Option.getOrUndefined(config.get("future_key")), 3)
-      assert.strictEqual(Option.getOrUndefined(config.get("launch.new_flag")), "x")
-      assert.isTrue(Option.isNone(config.get("launch.nope")))
+      assert.deepStrictEqual(Option.getOrUndefined(config.get("ls.tag")), ["env=prod"])
+      assert.strictEqual(Option.getOrUndefined(config.get("ecs_run.fargate_cpu")), "1024")
+      assert.deepStrictEqual(Option.getOrUndefined(config.get("launch.security_groups")), ["a", "b"])
+      assert.isTrue(Option.isNone(config.get("launch.ami")))
+    }))
+
+  it.effect("the merge operators work on every list-valued key, a one-string value included", () =>
+    Effect.gen(function*() {
+      const dir = directory({
+        "site.yml": "ls:\n  tag: env=prod\nlaunch:\n  security_groups: [a, c]\n  iam_policies: [X]\n",
+        "user.yml": "ls:\n  tag: {$append: team=ops}\nlaunch:\n  security_groups: {$insert: {1: b}}\n  iam_policies: {$remove: X}\n"
+      })
+      const config = yield* load({ HOME: dir, AEGEA_CONFIG_FILE: `${dir}/site.yml:${dir}/user.yml` })
+      assert.deepStrictEqual(Option.getOrUndefined(config.get("ls.tag")), ["env=prod", "team=ops"])
+      assert.deepStrictEqual(Option.getOrUndefined(config.get("launch.security_groups")), ["a", "b", "c"])
+      assert.deepStrictEqual(Option.getOrUndefined(config.get("launch.iam_policies")), [])
+    }))
+
+  it.effect("an unknown section or key is an error naming the file, the line and the nearest valid key", () =>
+    Effect.gen(function*() {
+      const dir = directory({
+        "key.yml": "# mine\nlaunch:\n  instance_type: t3.large\n  instnce_type: t3.small\n",
+        "section.yml": "output: json\nbatch_submitt:\n  memory: 4096\n",
+        "global.yml": "regoin: eu-west-1\n",
+        "far.yml": "ls:\n  colour: always\n",
+        "ssm.yml": "ssh:\n  ssm: true\n"
+      })
+      const key = yield* loadError({ HOME: dir, AEGEA_CONFIG_FILE: `${dir}/key.yml` })
+      assert.strictEqual(
+        key.message,
+        `invalid config in ${dir}/key.yml line 4: launch.instnce_type is not a flag of aegea launch (did you mean launch.instance_type?)`
+      )
+      const section = yield* loadError({ HOME: dir, AEGEA_CONFIG_FILE: `${dir}/section.yml` })
+      assert.include(section.message, `${dir}/section.yml line 2: batch_submitt is not a setting or a command section`)
+      assert.include(section.message, "did you mean batch_submit?")
+      const global = yield* loadError({ HOME: dir, AEGEA_CONFIG_FILE: `${dir}/global.yml` })
+      assert.include(global.message, "line 1: regoin is not a setting")
+      assert.include(global.message, "did you mean region?")
+      const far = yield* loadError({ HOME: dir, AEGEA_CONFIG_FILE: `${dir}/far.yml` })
+      assert.include(far.message, "line 2: ls.colour is not a flag of aegea ls")
+      const ssm = yield* loadError({ HOME: dir, AEGEA_CONFIG_FILE: `${dir}/ssm.yml` })
+      assert.include(ssm.message, "ssh.ssm is not a flag of aegea ssh")
+      assert.include(ssm.message, "did you mean ssh.no_ssm?")
     }))
 })
 
@@ -121,23 +164,23 @@ describe("AegeaConfig errors name the file, the line and the key", () => {
       const home = directory({ ".config/aegea/config.yml": file })
       const error = yield* loadError({ HOME: home })
       const where = path.join(home, ".config/aegea/config.yml")
-      assert.strictEqual(error.message, `invalid config in ${where} line 4: batch_submit.memory must be a number, got "lots"`)
+      assert.strictEqual(error.message, `invalid config in ${where} line 4: batch_submit.memory must be a whole number, got "lots"`)
       assert.strictEqual(error.hint, "Fix the file or remove the key")
     }))
 
   it.effect("a wrong type in a JSON file, an unknown output format, columns of an unknown section", () =>
     Effect.gen(function*() {
       const dir = directory({
-        "a.json": "{\n  \"launch\": {\n    \"instance_type\": 5\n  }\n}\n",
+        "a.json": "{\n  \"launch\": {\n    \"instance_type\": true\n  }\n}\n",
         "b.yml": "output: xml\n",
-        "c.yml": "\nimages:\n  columns: [id, 3]\n"
+        "c.yml": "\nimages:\n  columns: [id, true]\n"
       })
       const a = yield* loadError({ HOME: dir, AEGEA_CONFIG_FILE: `${dir}/a.json` })
-      assert.strictEqual(a.message, `invalid config in ${dir}/a.json line 3: launch.instance_type must be a string, got 5`)
+      assert.strictEqual(a.message, `invalid config in ${dir}/a.json line 3: launch.instance_type must be a string, got true`)
       const b = yield* loadError({ HOME: dir, AEGEA_CONFIG_FILE: `${dir}/b.yml` })
       assert.include(b.message, `${dir}/b.yml line 1: output must be one of table, json, yaml, csv, tsv, got "xml"`)
       const c = yield* loadError({ HOME: dir, AEGEA_CONFIG_FILE: `${dir}/c.yml` })
-      assert.include(c.message, `${dir}/c.yml line 3: images.columns.1 must be a string, got 3`)
+      assert.include(c.message, `${dir}/c.yml line 3: images.columns must be a list of column names or a comma-separated string, got a list`)
     }))
 
   it.effect("an operator on a non-list, an unknown operator, a top level that is not a mapping", () =>
@@ -191,7 +234,7 @@ describe("AegeaConfig.set", () => {
       const home = directory({ ".config/aegea/config.yml": original })
       const config = yield* load({ HOME: home })
       const error = yield* Effect.flip(config.set("batch_submit.memory", "lots"))
-      assert.strictEqual(error.message, `cannot set batch_submit.memory: batch_submit.memory must be a number, got "lots"`)
+      assert.strictEqual(error.message, `cannot set batch_submit.memory: batch_submit.memory must be a whole number, got "lots"`)
       const nested = yield* Effect.flip(config.set("batch_submit.memory.deep", 1))
       assert.include(nested.message, "is not a mapping")
       const file = path.join(home, ".config/aegea/config.yml")

@@ -7,6 +7,9 @@ describe("joinRelativeTimeValues", () => {
       "logs", "g", "--start-time=-2h", "--end-time=-30m"
     ])
     expect(joinRelativeTimeValues(["grep", "x", "g", "--since", "-1.5d"])).toEqual(["grep", "x", "g", "--since=-1.5d"])
+    expect(joinRelativeTimeValues(["logs", "g", "--start-time", "-2 hours", "--end-time", "-1 hour ago"])).toEqual([
+      "logs", "g", "--start-time=-2 hours", "--end-time=-1 hour ago"
+    ])
   })
   it("leaves everything else alone, including arguments after --", () => {
     expect(joinRelativeTimeValues(["ls", "-h"])).toEqual(["ls", "-h"])

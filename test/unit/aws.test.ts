@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { Duration, Option } from "effect"
+import { Duration, Option, Runtime } from "effect"
 import { sharedCredentials } from "../../src/layers/AwsClients.ts"
-import { callWith, classify, idempotent, mayRetry, once, reconciled, toAwsError } from "../../src/layers/aws.ts"
+import { bodyLine, callWith, classify, foreignAnswerStatus, idempotent, mayRetry, once, reconciled, toAwsError } from "../../src/layers/aws.ts"
 
 const call = <A>(e: { region: string; maxAttempts: number }, c: typeof ctx, send: (signal: AbortSignal) => Promise<A>) =>
   callWith(e, c, send, idempotent)
@@ -50,7 +50,100 @@ describe("classify", () => {
     assert.strictEqual(denied.requestId, "req-1")
     const html = toAwsError(ctx)(sdkError("Error", 500, { message: "@aws-sdk XML parse error: mismatched tags" }))
     assert.strictEqual(html._tag, "AwsUnavailable")
-    assert.include(html.summary, "HTTP 500 with an unreadable body")
+    assert.include(html.summary, "AWS EC2 StopInstances answered HTTP 500")
+    assert.notInclude(html.summary, "parse error")
+  })
+})
+
+describe("answers that are not AWS errors", () => {
+  /** What the SDK throws when an error body is not XML/JSON: the status, and the raw body on $response. */
+  const unparsed = (status: number, body: string | Uint8Array, message = "@aws-sdk XML parse error: unexpected content.") => {
+    const e = sdkError("Error", status, { message: `${message}\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.` })
+    Object.defineProperty(e, "$response", { value: { statusCode: status, body }, enumerable: false })
+    return e
+  }
+  const describeInstances = { service: "EC2", operation: "DescribeInstances", action: "list instances", region: "us-east-1" }
+
+  it("a 5xx is the service failing: 'AWS <service> <operation> answered HTTP 500: <first line of the body>', never 'unreachable'", () => {
+    const e = unparsed(500, "  Not implemented: DescribeInstances \nTraceback (most recent call last):\n")
+    assert.strictEqual(classify(e), "server")
+    assert.strictEqual(foreignAnswerStatus(e), 500)
+    const error = toAwsError(describeInstances)(e)
+    assert.strictEqual(error._tag, "AwsUnavailable")
+    assert.strictEqual(error.code, "HTTP 500")
+    assert.strictEqual(error.awsMessage, "Not implemented: DescribeInstances")
+    assert.strictEqual(error[Runtime.errorExitCode], 6)
+    assert.isTrue(error.summary.startsWith("could not list instances in us-east-1: AWS EC2 DescribeInstances answered HTTP 500: Not implemented: DescribeInstances. "))
+    assert.notMatch(error.summary, /unreachable|network/)
+  })
+
+  it("a JSON protocol's unparsed body (kept as bytes), and a body naming no error code, count as foreign too", () => {
+    const json = unparsed(502, new TextEncoder().encode("<html><title>502 Bad Gateway</title></html>"), "Unexpected token '<', \"<html><tit\"... is not valid JSON")
+    Object.assign(json, { name: "SyntaxError" })
+    assert.strictEqual(toAwsError(describeInstances)(json).awsMessage, "502 Bad Gateway")
+    const noCode = sdkError("Unknown", 500, { message: "UnknownError", $fault: "server" })
+    assert.strictEqual(classify(noCode), "server")
+    const error = toAwsError(describeInstances)(noCode)
+    assert.strictEqual(error.awsMessage, "")
+    assert.include(error.summary, "answered HTTP 500. ")
+  })
+
+  it("an AWS 5xx names its code: 'answered HTTP 503 (ServiceUnavailable): <its message>'", () => {
+    const error = toAwsError(describeInstances)(sdkError("ServiceUnavailable", 503, { message: "Service is busy", $fault: "server" }))
+    assert.strictEqual(error._tag, "AwsUnavailable")
+    assert.include(error.summary, "AWS EC2 DescribeInstances answered HTTP 503 (ServiceUnavailable): Service is busy")
+  })
+
+  it("a foreign 404 is an endpoint that does not serve the call: not 'not found', not retried, exit 6", () => {
+    const e = unparsed(404, "<!doctype html>\n<html>\n<h1>Not Found</h1>\n</html>")
+    assert.strictEqual(classify(e, "DescribeInstances"), "endpoint")
+    assert.isFalse(mayRetry("idempotent", "endpoint"))
+    const error = toAwsError(describeInstances)(e)
+    assert.strictEqual(error._tag, "AwsUnavailable")
+    assert.strictEqual(error[Runtime.errorExitCode], 6)
+    assert.include(error.summary, "could not list instances in us-east-1: the endpoint does not serve EC2 DescribeInstances (HTTP 404): Not Found. ")
+    // the SDK's own name for a bare 404 (XML protocols): foreign, except for S3's HEAD answers, which have no body
+    const bare = sdkError("NotFound", 404, { message: "Unknown", $fault: "client" })
+    assert.strictEqual(classify(bare, "DescribeInstances"), "endpoint")
+    assert.strictEqual(classify(bare, "HeadBucket"), "not-found")
+    // AWS's own errors stay AWS's, whatever their message says
+    assert.strictEqual(classify(sdkError("SerializationException", 400, { message: "Unexpected token at 3" }), "RunTask"), "invalid")
+    // AWS's own 404s stay "not found"
+    assert.strictEqual(classify(sdkError("NoSuchEntity", 404), "GetRole"), "not-found")
+    assert.strictEqual(toAwsError({ ...ctx, operation: "GetRole" })(sdkError("NoSuchEntity", 404))._tag, "AwsNotFound")
+  })
+
+  it.effect("a foreign 5xx is retried like any 5xx; a foreign 404 is not", () =>
+    Effect.gen(function*() {
+      let attempts = 0
+      const fiber = yield* Effect.forkChild(
+        call(env, describeInstances, () => {
+          attempts++
+          return Promise.reject(unparsed(500, "oops"))
+        }).pipe(Effect.flip)
+      )
+      for (let i = 0; i < 30; i++) yield* TestClock.adjust("1 second")
+      const error = yield* Fiber.join(fiber)
+      assert.strictEqual(attempts, env.maxAttempts)
+      assert.include(error.summary, "answered HTTP 500: oops")
+      attempts = 0
+      const notServed = yield* call(env, describeInstances, () => {
+        attempts++
+        return Promise.reject(unparsed(404, "no route"))
+      }).pipe(Effect.flip)
+      assert.strictEqual(attempts, 1)
+      assert.include(notServed.summary, "does not serve EC2 DescribeInstances (HTTP 404): no route")
+    }))
+
+  it("bodyLine: an HTML title, else the first line with text; tags, entities, control characters stripped; bounded", () => {
+    assert.strictEqual(bodyLine("<html><head><title>502 Bad Gateway</title></head><body><h1>x</h1></body></html>"), "502 Bad Gateway")
+    assert.strictEqual(bodyLine("<html>\n<body>\n<p>Gateway &amp; proxy &lt;down&gt;</p>\n</body>"), "Gateway & proxy <down>")
+    assert.strictEqual(bodyLine("\n\n   first   line  \nsecond"), "first line")
+    assert.strictEqual(bodyLine("\u001b[2J\u001b]0;title\u0007text\u202e"), "[2J ]0;title text")
+    assert.strictEqual(bodyLine(""), "")
+    const long = bodyLine("x".repeat(5000))
+    assert.strictEqual(long.length, 200)
+    assert.isTrue(long.endsWith("..."))
   })
 })
 

@@ -146,7 +146,7 @@ describe("aegea batch jobs", () => {
       const rows = JSON.parse(yield* out.stdoutText) as Array<{ id: string; name: string; status: string }>
       assert.deepStrictEqual(rows.map((r) => [r.id, r.name, r.status]), [[jobId, "long", "RUNNING"]])
       yield* out.clear
-      yield* run("batch", "terminate", jobId, "--reason", "enough")
+      yield* run("batch", "terminate", jobId, "--reason", "enough", "--yes")
       yield* run("batch", "describe", jobId)
       const job = JSON.parse(yield* out.stdoutText) as { status: string; statusReason: string }
       assert.deepStrictEqual([job.status, job.statusReason], ["FAILED", "enough"])

@@ -76,12 +76,14 @@ describe("aegea config", () => {
       assert.deepStrictEqual(scalar.calls, [{ method: "text", args: ["2048"] }])
       const section = yield* run(["get", "ecs_run"])
       assert.strictEqual(section.calls[0]?.method, "document")
-      assert.deepStrictEqual(section.calls[0]?.args[0], { cluster: "aegea_ecs", image: "ubuntu", fargate_cpu: 256, fargate_memory: 512 })
+      assert.deepStrictEqual(section.calls[0]?.args[0], { cluster: "aegea_ecs", image: "ubuntu", fargate_cpu: "256", fargate_memory: "512" })
     }))
 
-  it.effect("get of a missing key fails with ResourceNotFound (exit 5); a malformed key is a UsageError", () =>
+  it.effect("get of an unset key fails with ResourceNotFound (exit 5); a malformed or unknown key is a UsageError", () =>
     Effect.gen(function*() {
-      const missing = yield* run(["get", "nope.nothing"])
+      const unknown = yield* run(["get", "nope.nothing"])
+      assert.strictEqual((unknown.result._tag === "Failure" ? unknown.result.failure as { _tag?: string } : undefined)?._tag, "UsageError")
+      const missing = yield* run(["get", "launch.ami"])
       assert.isTrue(missing.result._tag === "Failure")
       const error = missing.result._tag === "Failure" ? missing.result.failure : undefined
       assert.strictEqual((error as { _tag?: string })._tag, "ResourceNotFound")
@@ -100,12 +102,12 @@ describe("aegea config", () => {
       assert.strictEqual(list.text, "ls:\n  columns:\n    - name\n    - id\n")
     }))
 
-  it.effect("set refuses an invalid value with a ConfigError and leaves the file alone", () =>
+  it.effect("set refuses an invalid value with a UsageError (exit 2) and leaves the file alone", () =>
     Effect.gen(function*() {
       const original = "batch_submit:\n  memory: 2048\n"
       const refused = yield* run(["set", "batch_submit.memory", "lots"], original)
       const error = refused.result._tag === "Failure" ? refused.result.failure : undefined
-      assert.strictEqual((error as { _tag?: string })._tag, "ConfigError")
+      assert.strictEqual((error as { _tag?: string })._tag, "UsageError")
       assert.strictEqual(refused.text, original)
       assert.deepStrictEqual(fs.readdirSync(path.dirname(refused.file)), ["config.yml"])
     }))

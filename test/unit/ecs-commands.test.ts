@@ -168,7 +168,7 @@ describe("aegea ecs tasks, watch, logs, stop", () => {
       const definitions = JSON.parse(yield* out.stdoutText) as Array<{ family: string; revision: number }>
       assert.strictEqual(definitions.length, 1)
       yield* out.clear
-      assert.isUndefined(yield* run("ecs", "stop", id, "--reason", "enough"))
+      assert.isUndefined(yield* run("ecs", "stop", id, "--reason", "enough", "--yes"))
       assert.match((yield* out.stderr).join("\n"), new RegExp(`stopping task ${id} \\(cluster aegea_ecs\\), RUNNING`))
       const task = yield* (yield* Ecs).describeTask("aegea_ecs", id)
       assert.deepStrictEqual([task.lastStatus, task.stoppedReason], ["STOPPED", "enough"])

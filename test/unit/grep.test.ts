@@ -6,8 +6,8 @@ import { Command } from "effect/cli"
 import { TestClock } from "effect/testing"
 import { globalFlags } from "../../src/commands/global.ts"
 import { escapeRegex, grepCommand, patternQuery } from "../../src/commands/grep.ts"
-import { runInsightsQuery } from "../../src/workflows/insightsQuery.ts"
-import { Logs } from "../../src/services/Logs.ts"
+import { type ContextBlock, mergeContext, runInsightsQuery } from "../../src/workflows/insightsQuery.ts"
+import { type LogEvent, Logs } from "../../src/services/Logs.ts"
 import { layerFromValue } from "../../src/testing/AegeaConfigTest.ts"
 import { type LogsSeed, LogsMemory, LogsMemoryState } from "../../src/testing/LogsMemory.ts"
 import { OutputCapture, OutputTest } from "../../src/testing/OutputTest.ts"
@@ -26,7 +26,11 @@ const seed: LogsSeed = {
       ],
       "job-2": [{ timestamp: now - 2 * hour, message: "error: timeout (a.b)" }]
     },
-    "/other": { s: [{ timestamp: now - hour, message: "ERROR elsewhere" }] }
+    "/other": { s: [{ timestamp: now - hour, message: "ERROR elsewhere" }] },
+    // matches at 1, 3 and 8 (of 0..9), for context merging
+    "/ctx": {
+      s: ["a", "MATCH 1", "b", "MATCH 3", "c", "d", "e", "f", "MATCH 8", "g"].map((message, i) => ({ timestamp: now - hour + i * 1000, message }))
+    }
   }
 }
 
@@ -97,7 +101,7 @@ describe("aegea grep", () => {
       const unknown = yield* Effect.flip(aegea("grep", "x", "/nope"))
       assert.strictEqual(unknown._tag, "ResourceNotFound")
       assert.include((unknown as { hint?: string }).hint ?? "", "aegea logs")
-      const time = yield* Effect.flip(aegea("grep", "x", group, "--start-time", "yesterday"))
+      const time = yield* Effect.flip(aegea("grep", "x", group, "--start-time", "later"))
       assert.strictEqual(time._tag, "UsageError")
       const malformed = yield* Effect.flip(aegea("grep", "--query", "filter @message like /unbalanced", group))
       assert.strictEqual(malformed._tag, "AwsInvalidRequest")
@@ -155,4 +159,109 @@ describe("insightsDate", () => {
     assert.strictEqual(insightsDate("2024-05-01T12:00:00Z").toISOString(), "2024-05-01T12:00:00.000Z")
     assert.strictEqual(insightsDate("garbage").getTime(), 0)
   })
+})
+
+describe("mergeContext (GNU grep's context groups)", () => {
+  const ev = (stream: string, i: number): LogEvent => ({ id: `${stream}-${i}-${Math.random()}`, group: "g", stream, timestamp: new Date(i * 1000), message: `line ${i}` })
+  /** A block of stream `s` holding events from..to, knowing the neighbours just outside. */
+  const block = (s: string, from: number, to: number, size = 100): ContextBlock => ({
+    events: Array.from({ length: to - from + 1 }, (_, k) => ev(s, from + k)),
+    previous: from > 0 ? ev(s, from - 1) : undefined,
+    next: to < size - 1 ? ev(s, to + 1) : undefined
+  })
+  const show = (groups: ReadonlyArray<ReadonlyArray<LogEvent>>) =>
+    groups.map((g) => g.map((e) => `${e.stream}${e.timestamp.getTime() / 1000}`).join(" ")).join(" -- ")
+
+  const cases: ReadonlyArray<readonly [name: string, blocks: ReadonlyArray<ContextBlock>, expected: string]> = [
+    ["one block", [block("s", 2, 4)], "s2 s3 s4"],
+    ["overlapping blocks merge, each line once", [block("s", 1, 3), block("s", 2, 4)], "s1 s2 s3 s4"],
+    ["a block inside another", [block("s", 1, 5), block("s", 2, 3)], "s1 s2 s3 s4 s5"],
+    ["adjacent blocks merge (no --)", [block("s", 1, 2), block("s", 3, 4)], "s1 s2 s3 s4"],
+    ["a gap of one line separates", [block("s", 1, 2), block("s", 4, 5)], "s1 s2 -- s4 s5"],
+    ["other streams are other groups", [block("s", 1, 2), block("t", 3, 4), block("s", 3, 4)], "s1 s2 s3 s4 -- t3 t4"],
+    ["a later block that starts earlier merges in front", [block("s", 5, 7), block("s", 3, 5)], "s3 s4 s5 s6 s7"],
+    ["a block bridging two groups joins them", [block("s", 1, 2), block("s", 6, 7), block("s", 3, 5)], "s1 s2 s3 s4 s5 s6 s7"],
+    ["three groups", [block("s", 0, 1), block("s", 5, 5), block("s", 9, 9)], "s0 s1 -- s5 -- s9"],
+    ["no blocks", [], ""]
+  ]
+  for (const [name, blocks, expected] of cases) {
+    it(name, () => assert.strictEqual(show(mergeContext(blocks)), expected))
+  }
+  it("adjacency is known only from the neighbours: unknown ones keep the groups apart", () => {
+    const bare = (s: string, from: number, to: number): ContextBlock => ({ events: block(s, from, to).events })
+    assert.strictEqual(show(mergeContext([bare("s", 1, 2), bare("s", 3, 4)])), "s1 s2 -- s3 s4")
+  })
+})
+
+describe("aegea grep context and limits", () => {
+  const lines = Effect.map(stdout, (out) => out.map((l) => (l === "--" ? l : l.split(" ").slice(2).join(" "))))
+
+  it.effect("-C 1: overlapping context merged, each line once, -- between separate groups", () =>
+    Effect.gen(function*() {
+      yield* atNow
+      yield* aegea("grep", "MATCH", "/ctx", "-C", "1")
+      assert.deepStrictEqual(yield* lines, ["a", "MATCH 1", "b", "MATCH 3", "c", "--", "f", "MATCH 8", "g"])
+    }).pipe(Effect.provide(layers())))
+
+  it.effect("-A 1: adjacent groups merge as in GNU grep", () =>
+    Effect.gen(function*() {
+      yield* atNow
+      yield* aegea("grep", "MATCH", "/ctx", "-A", "1")
+      assert.deepStrictEqual(yield* lines, ["MATCH 1", "b", "MATCH 3", "c", "--", "MATCH 8", "g"])
+    }).pipe(Effect.provide(layers())))
+
+  it.effect("-B 2", () =>
+    Effect.gen(function*() {
+      yield* atNow
+      yield* aegea("grep", "MATCH", "/ctx", "-B", "2")
+      assert.deepStrictEqual(yield* lines, ["a", "MATCH 1", "b", "MATCH 3", "--", "e", "f", "MATCH 8"])
+    }).pipe(Effect.provide(layers())))
+
+  it.effect("a negative context is a UsageError", () =>
+    Effect.gen(function*() {
+      yield* atNow
+      const error = yield* Effect.flip(aegea("grep", "MATCH", "/ctx", "-A", "-1"))
+      assert.strictEqual(error._tag, "UsageError")
+    }).pipe(Effect.provide(layers())))
+
+  it.effect("says on stderr when the results stopped at --limit, and only then", () =>
+    Effect.gen(function*() {
+      yield* atNow
+      const capture = yield* OutputCapture
+      yield* aegea("grep", "MATCH", "/ctx", "--limit", "2")
+      assert.deepStrictEqual(yield* lines, ["MATCH 3", "MATCH 8"])
+      assert.deepStrictEqual(yield* capture.stderr, ["warning: stopped at --limit 2 matches; raise --limit to see more"])
+      yield* capture.clear
+      yield* aegea("grep", "MATCH", "/ctx", "--limit", "3")
+      assert.strictEqual((yield* stdout).length, 3)
+      assert.deepStrictEqual(yield* capture.stderr, [])
+    }).pipe(Effect.provide(layers())))
+
+  it.effect("--query rows with no field to show print a sentence, not blank lines", () =>
+    Effect.gen(function*() {
+      yield* atNow
+      const capture = yield* OutputCapture
+      yield* aegea("grep", "--query", "fields @nothing | filter @message like /MATCH/", "/ctx")
+      assert.deepStrictEqual(yield* stdout, ["3 records, no fields to show (add `| fields @timestamp, @message` to the query)"])
+      assert.deepStrictEqual(yield* capture.stderr, [])
+    }).pipe(Effect.provide(layers())))
+
+  it.effect("--start-time after --end-time, or in the future, is a UsageError naming both", () =>
+    Effect.gen(function*() {
+      yield* atNow
+      const swapped = yield* Effect.flip(aegea("grep", "MATCH", "/ctx", "--start-time", "1h", "--end-time", "2h"))
+      assert.strictEqual(swapped._tag, "UsageError")
+      assert.include(swapped.message, "--start-time")
+      assert.include(swapped.message, "--end-time")
+      const future = yield* Effect.flip(aegea("grep", "MATCH", "/ctx", "--start-time", "+1h"))
+      assert.strictEqual(future._tag, "UsageError")
+      assert.include(future.message, "in the future")
+    }).pipe(Effect.provide(layers())))
+
+  it.effect("'2 hours' and 2h mean two hours ago", () =>
+    Effect.gen(function*() {
+      yield* atNow
+      yield* aegea("grep", "MATCH", "/ctx", "--start-time", "2 hours")
+      assert.strictEqual((yield* stdout).length, 3)
+    }).pipe(Effect.provide(layers())))
 })

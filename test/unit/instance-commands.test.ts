@@ -112,9 +112,13 @@ describe("aegea stop/start/terminate", () => {
       assert.include((yield* (yield* OutputCapture).stderr).join("\n"), "would succeed")
     }).pipe(Effect.provide(layers())))
 
-  it.effect("terminate without a terminal does not ask, and terminates", () =>
+  it.effect("terminate without a terminal refuses without --yes, and terminates with it", () =>
     Effect.gen(function*() {
-      yield* aegea("terminate", "i-00000000000000002", "--wait")
+      const refused = yield* Effect.flip(aegea("terminate", "i-00000000000000002", "web-1"))
+      assert.strictEqual(refused._tag, "UsageError")
+      assert.strictEqual(refused._tag === "UsageError" ? refused.summary : "", "refusing to terminate 2 instances without --yes: no terminal to ask on. Pass --yes to confirm")
+      assert.isFalse((yield* (yield* Ec2MemoryState).calls).some((c) => c.startsWith("terminate")))
+      yield* aegea("terminate", "i-00000000000000002", "--wait", "--yes")
         .pipe(Effect.forkChild, Effect.tap(() => TestClock.adjust("10 seconds")), Effect.flatMap(Fiber.join))
       const instances = yield* (yield* Ec2MemoryState).instances
       assert.strictEqual(instances.find((i) => i.name === "web-2")?.state, "terminated")

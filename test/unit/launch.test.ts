@@ -237,12 +237,17 @@ describe("aegea launch: placement, storage, tags", () => {
       assert.strictEqual(reserved._tag, "UsageError")
     }).pipe(Effect.provide(layers())))
 
-  it.effect("merges config launch.cloud_config, then --cloud-config-data; refuses user data carrying AWS credentials", () =>
+  it.effect("takes config launch.cloud_config_data (a mapping) unless --cloud-config-data is given; refuses user data carrying AWS credentials", () =>
     Effect.gen(function*() {
+      yield* aegea("launch", "cf", "--amazon-linux-ami", "--no-wait")
+      const fromConfig = parse(yield* userDataOf) as { packages: Array<string>; runcmd: Array<string> }
+      assert.deepStrictEqual(fromConfig.packages, ["jq"])
+      assert.include(fromConfig.runcmd, "echo config")
       yield* aegea("launch", "cc", "--amazon-linux-ami", "--cloud-config-data", '{"packages": ["git", "jq"], "runcmd": ["echo flag"]}', "--no-wait")
       const config = parse(yield* userDataOf) as { packages: Array<string>; runcmd: Array<string> }
-      assert.deepStrictEqual(config.packages, ["jq", "git"])
-      assert.deepStrictEqual(config.runcmd, ["echo config", "echo flag"])
+      assert.deepStrictEqual(config.packages, ["git", "jq"])
+      assert.include(config.runcmd, "echo flag")
+      assert.notInclude(config.runcmd, "echo config")
       const keyId = yield* Effect.flip(aegea("launch", "leak1", "--amazon-linux-ami", "--cloud-config-data", '{"runcmd": ["export K=AKIAIOSFODNN7EXAMPLE"]}', "--no-wait"))
       assert.strictEqual(keyId._tag, "UsageError")
       const secret = yield* Effect.flip(
@@ -251,8 +256,8 @@ describe("aegea launch: placement, storage, tags", () => {
         )
       )
       assert.strictEqual(secret._tag, "UsageError")
-      assert.strictEqual((yield* requests).length, 1)
-    }).pipe(Effect.provide(layers({ config: { cloud_config: { packages: ["jq"], commands: ["echo config"] } } }))))
+      assert.strictEqual((yield* requests).length, 2)
+    }).pipe(Effect.provide(layers({ config: { cloud_config_data: { packages: ["jq"], runcmd: ["echo config"] } } }))))
 })
 
 describe("aegea launch: dry run, IAM, names, waiting", () => {

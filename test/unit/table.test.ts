@@ -160,13 +160,25 @@ describe("aligned tables", () => {
 
 describe("columns", () => {
   it("takes --columns with dotted paths; machine formats keep every requested key", () => {
-    const columns = Option.some(["id", "placement.availabilityZone", "tags.Name", "nope"])
+    const columns = Option.some(["id", "placement.availabilityZone", "tags.Name", "tags.Owner"])
     const records = json({ columns })
-    assert.deepStrictEqual(records[0], { id: "i-0aaaaaaaaaaaaaaaa", "placement.availabilityZone": "eu-west-1a", "tags.Name": "web-10", nope: null })
-    assert.deepStrictEqual(records[2], { id: "i-0cccccccccccccccc", "placement.availabilityZone": null, "tags.Name": null, nope: null })
-    const table = parseAligned(render({ columns }))
-    assert.deepStrictEqual(table.header, ["ID", "PLACEMENT.AVAILABILITY_ZONE", "TAGS.NAME", "NOPE"])
-    assert.deepStrictEqual(table.rows[1], ["i-0bbbbbbbbbbbbbbbb", "eu-west-1b", "web-9", ""])
+    assert.deepStrictEqual(records[0], { id: "i-0aaaaaaaaaaaaaaaa", "placement.availabilityZone": "eu-west-1a", "tags.Name": "web-10", "tags.Owner": null })
+    assert.deepStrictEqual(records[2], { id: "i-0cccccccccccccccc", "placement.availabilityZone": null, "tags.Name": null, "tags.Owner": null })
+    const [header = "", , second = ""] = render({ columns }).split("\n")
+    // a tag is headed by its key; another dotted path by its words
+    assert.deepStrictEqual(header.split(/\s{2,}/), ["ID", "PLACEMENT AVAILABILITY ZONE", "NAME", "OWNER"])
+    assert.deepStrictEqual(second.trimEnd().split(/\s{2,}/), ["i-0bbbbbbbbbbbbbbbb", "eu-west-1b", "web-9"])
+  })
+
+  it("rejects an unknown column with a UsageError naming the columns", () => {
+    const result = renderListing(rows, spec, settings({ columns: Option.some(["id", "nope"]) }), now, YAML.stringify)
+    assert.isTrue(Result.isFailure(result))
+    if (Result.isFailure(result)) {
+      assert.strictEqual(result.failure._tag, "UsageError")
+      assert.strictEqual(result.failure.message, 'unknown column "nope" for --columns')
+      assert.include(result.failure.hint ?? "", "id, name, state")
+      assert.include(result.failure.hint ?? "", "launchTime")
+    }
   })
 
   it("renders tags, bytes and times by kind in each format", () => {

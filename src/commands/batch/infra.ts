@@ -12,28 +12,61 @@ import { Batch, computeTypes } from "../../services/Batch.ts"
 import { Ec2Network } from "../../services/Ec2Network.ts"
 import { OperationFailed, ResourceNotFound } from "../../errors.ts"
 import { Iam } from "../../services/Iam.ts"
-import { Output } from "../../services/Output.ts"
+import { Output, type TableSpec } from "../../services/Output.ts"
+import { listingDescription } from "../../lib/table.ts"
 import { BatchLayer } from "./layer.ts"
+import { confirmDestruction } from "../confirm.ts"
 
 const name = (what: string) => Argument.String("name").pipe(Argument.withDescription(`The ${what}'s name.`))
 const optionalInt = (flag: string, description: string) => Flag.Int(flag).pipe(Flag.withDescription(description), Flag.optional)
 
+const queueTable: TableSpec = {
+  columns: [
+    { key: "name", kind: "name" },
+    { key: "state", kind: "state" },
+    { key: "status", kind: "state" },
+    { key: "statusReason", header: "REASON" },
+    { key: "priority", kind: "number" },
+    { key: "computeEnvironments", header: "COMPUTE ENVIRONMENTS" }
+  ],
+  kinds: { arn: "id" }
+}
+
+const computeEnvironmentTable: TableSpec = {
+  columns: [
+    { key: "name", kind: "name" },
+    { key: "computeType", header: "TYPE" },
+    { key: "state", kind: "state" },
+    { key: "status", kind: "state" },
+    { key: "statusReason", header: "REASON" },
+    { key: "minVcpus", header: "MIN", kind: "number" },
+    { key: "desiredVcpus", header: "DESIRED", kind: "number" },
+    { key: "maxVcpus", header: "MAX", kind: "number" },
+    { key: "instanceTypes", header: "INSTANCE TYPES" }
+  ],
+  kinds: { arn: "id" }
+}
+
+const jobDefinitionTable: TableSpec = {
+  columns: [
+    { key: "name", kind: "name" },
+    { key: "revision", kind: "number" },
+    { key: "status", kind: "state" },
+    { key: "platform" },
+    { key: "image" },
+    { key: "vcpus", kind: "number" },
+    { key: "memory", kind: "number" }
+  ],
+  kinds: { arn: "id" }
+}
+
 export const queuesCommand = Command.make("queues", {}, () =>
   Effect.gen(function*() {
     const rows = yield* Stream.runCollect((yield* Batch).queues())
-    yield* (yield* Output).table(rows, {
-      columns: [
-        { key: "name", kind: "name" },
-        { key: "state", kind: "state" },
-        { key: "status", kind: "state" },
-        { key: "statusReason", header: "REASON" },
-        { key: "priority", kind: "number" },
-        { key: "computeEnvironments", header: "COMPUTE ENVIRONMENTS" }
-      ],
-      kinds: { arn: "id" }
-    })
+    yield* (yield* Output).table(rows, queueTable, { empty: "no job queues" })
   })).pipe(
-    Command.withDescription("List job queues."),
+    Command.withDescription(listingDescription("List job queues.", queueTable)),
+    Command.withShortDescription("List job queues."),
     Command.withExamples([{ command: "aegea batch queues", description: "Every job queue in the region" }]),
     Command.provide(BatchLayer)
   )
@@ -41,22 +74,10 @@ export const queuesCommand = Command.make("queues", {}, () =>
 export const computeEnvironmentsCommand = Command.make("compute-environments", {}, () =>
   Effect.gen(function*() {
     const rows = yield* Stream.runCollect((yield* Batch).computeEnvironments())
-    yield* (yield* Output).table(rows, {
-      columns: [
-        { key: "name", kind: "name" },
-        { key: "computeType", header: "TYPE" },
-        { key: "state", kind: "state" },
-        { key: "status", kind: "state" },
-        { key: "statusReason", header: "REASON" },
-        { key: "minVcpus", header: "MIN", kind: "number" },
-        { key: "desiredVcpus", header: "DESIRED", kind: "number" },
-        { key: "maxVcpus", header: "MAX", kind: "number" },
-        { key: "instanceTypes", header: "INSTANCE TYPES" }
-      ],
-      kinds: { arn: "id" }
-    })
+    yield* (yield* Output).table(rows, computeEnvironmentTable, { empty: "no compute environments" })
   })).pipe(
-    Command.withDescription("List compute environments with their vCPU limits."),
+    Command.withDescription(listingDescription("List compute environments with their vCPU limits.", computeEnvironmentTable)),
+    Command.withShortDescription("List compute environments with their vCPU limits."),
     Command.withExamples([{ command: "aegea batch compute-environments", description: "Every compute environment" }]),
     Command.provide(BatchLayer)
   )
@@ -68,21 +89,11 @@ export const jobDefinitionsCommand = Command.make(
     Effect.gen(function*() {
       const input = withConfigDefaults((yield* AegeaConfig).section("batch job-definitions"), raw)
       const rows = yield* Stream.runCollect((yield* Batch).jobDefinitions(input.all ? {} : { status: "ACTIVE" }))
-      yield* (yield* Output).table(rows, {
-        columns: [
-          { key: "name", kind: "name" },
-          { key: "revision", kind: "number" },
-          { key: "status", kind: "state" },
-          { key: "platform" },
-          { key: "image" },
-          { key: "vcpus", kind: "number" },
-          { key: "memory", kind: "number" }
-        ],
-        kinds: { arn: "id" }
-      })
+      yield* (yield* Output).table(rows, jobDefinitionTable, { empty: input.all ? "no job definitions" : "no active job definitions" })
     })
 ).pipe(
-  Command.withDescription("List job definitions (aegea's are named aegea_batch_<content hash>)."),
+  Command.withDescription(listingDescription("List job definitions (aegea's are named aegea_batch_<content hash>).", jobDefinitionTable)),
+  Command.withShortDescription("List job definitions (aegea's are named aegea_batch_<content hash>)."),
   Command.withExamples([{ command: "aegea batch job-definitions --all", description: "Including deregistered ones" }]),
   Command.provide(BatchLayer)
 )
@@ -163,15 +174,22 @@ export const updateComputeEnvironmentCommand = Command.make(
   Command.provide(BatchLayer)
 )
 
+const deleteYes = Flag.Boolean("yes").pipe(
+  Flag.withAlias("y"),
+  Flag.withDescription("Delete without asking (required when stdin or stderr is not a terminal)."),
+  Flag.withDefault(false)
+)
+
 export const deleteComputeEnvironmentCommand = Command.make(
   "delete-compute-environment",
-  { name: name("compute environment") },
+  { name: name("compute environment"), yes: deleteYes },
   Effect.fn("batch delete-compute-environment")(function*(raw) {
     const input = withConfigDefaults((yield* AegeaConfig).section("batch delete-compute-environment"), raw)
     const batch = yield* Batch
     const output = yield* Output
     const describe = Effect.map(Stream.runCollect(batch.computeEnvironments([input.name])), (all) => all[0])
     if ((yield* describe) === undefined) return yield* new ResourceNotFound({ kind: "compute environment", name: input.name, region: batch.region })
+    yield* confirmDestruction({ verb: "delete", noun: ["compute environment", "compute environments"], items: [input.name] }, input.yes)
     yield* batch.updateComputeEnvironment(input.name, { state: "DISABLED" })
     yield* output.info(`disabled compute environment ${input.name}; waiting for it to settle`)
     yield* waitUntil(`compute environment ${input.name} to be disabled`, describe.pipe(Effect.orDie), (c) => c === undefined || c.status !== "UPDATING")
@@ -179,8 +197,8 @@ export const deleteComputeEnvironmentCommand = Command.make(
     yield* output.info(`deleted compute environment ${input.name}`)
   })
 ).pipe(
-  Command.withDescription("Disable a compute environment, wait for it, and delete it."),
-  Command.withExamples([{ command: "aegea batch delete-compute-environment spot", description: "Delete the environment named spot" }]),
+  Command.withDescription("Disable a compute environment, wait for it, and delete it (asks on a terminal; with no terminal, refuses unless --yes)."),
+  Command.withExamples([{ command: "aegea batch delete-compute-environment spot --yes", description: "Delete the environment named spot without asking" }]),
   Command.provide(BatchLayer)
 )
 
@@ -213,20 +231,21 @@ export const createQueueCommand = Command.make(
 
 export const deleteQueueCommand = Command.make(
   "delete-queue",
-  { name: name("job queue") },
+  { name: name("job queue"), yes: deleteYes },
   Effect.fn("batch delete-queue")(function*(raw) {
     const input = withConfigDefaults((yield* AegeaConfig).section("batch delete-queue"), raw)
     const batch = yield* Batch
     const output = yield* Output
     const describe = Effect.map(Stream.runCollect(batch.queues([input.name])), (all) => all[0])
     if ((yield* describe) === undefined) return yield* new ResourceNotFound({ kind: "job queue", name: input.name, region: batch.region, hint: "Run 'aegea batch queues'" })
+    yield* confirmDestruction({ verb: "delete", noun: ["job queue", "job queues"], items: [input.name] }, input.yes)
     yield* batch.updateQueue(input.name, { state: "DISABLED" })
     yield* waitUntil(`job queue ${input.name} to be disabled`, describe.pipe(Effect.orDie), (q) => q === undefined || q.status !== "UPDATING")
     yield* batch.deleteQueue(input.name)
     yield* output.info(`deleted job queue ${input.name}`)
   })
 ).pipe(
-  Command.withDescription("Disable a job queue, wait for it, and delete it."),
-  Command.withExamples([{ command: "aegea batch delete-queue urgent", description: "Delete the queue named urgent" }]),
+  Command.withDescription("Disable a job queue, wait for it, and delete it (asks on a terminal; with no terminal, refuses unless --yes)."),
+  Command.withExamples([{ command: "aegea batch delete-queue urgent --yes", description: "Delete the queue named urgent without asking" }]),
   Command.provide(BatchLayer)
 )

@@ -1,4 +1,5 @@
 /** `aegea batch watch|logs|ls|describe|terminate|cancel`: follow, read, list and stop jobs. */
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -6,7 +7,8 @@ import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
-import { parseSince } from "./since.ts"
+import { parseTimeRange } from "../../lib/timeExpr.ts"
+import { listingDescription } from "../../lib/table.ts"
 import { Batch, defaultJobLogGroup, defaultQueueName, type JobStatus, jobStatuses, type JobSummary } from "../../services/Batch.ts"
 import { UsageError } from "../../errors.ts"
 import { Logs } from "../../services/Logs.ts"
@@ -14,6 +16,7 @@ import { Output } from "../../services/Output.ts"
 import { resolveQueue } from "../../workflows/batchSubmit.ts"
 import { jobLogs } from "../../workflows/watchJob.ts"
 import { commaList } from "../parse.ts"
+import { confirmDestruction } from "../confirm.ts"
 import { followJob } from "./follow.ts"
 import { BatchLayer } from "./layer.ts"
 
@@ -103,7 +106,10 @@ export const lsCommand = Command.make(
       Flag.withDescription(`Only jobs in these statuses (comma-separated): ${jobStatuses.join(", ")}.`),
       Flag.atLeast(0)
     ),
-    since: Flag.String("since").pipe(Flag.withDescription("Only jobs created since this long ago (e.g. 30m, 2h, 7d) or this ISO time."), Flag.optional)
+    since: Flag.String("since").pipe(
+      Flag.withDescription("Only jobs created at or after this time: 2h (two hours ago), 2024-05-01, today, yesterday...; see \"Times\" in the README."),
+      Flag.optional
+    )
   },
   Effect.fn("batch ls")(function*(raw) {
     const input = withConfigDefaults((yield* AegeaConfig).section("batch ls"), raw)
@@ -112,7 +118,9 @@ export const lsCommand = Command.make(
     const statuses = commaList(input.status).map((s) => s.toUpperCase())
     const bad = statuses.filter((s) => !(jobStatuses as ReadonlyArray<string>).includes(s))
     if (bad.length > 0) return yield* new UsageError({ message: `invalid --status ${bad.join(", ")}`, hint: `Use ${jobStatuses.join(", ")}` })
-    const since = Option.isSome(input.since) ? yield* parseSince(input.since.value) : undefined
+    const since = Option.isSome(input.since)
+      ? (yield* parseTimeRange({ start: input.since.value, end: undefined }, yield* Clock.currentTimeMillis, { start: "since" })).start
+      : undefined
     const wanted = commaList(input.queue)
     for (const q of wanted) yield* resolveQueue(q, { create: false })
     const queues = wanted.length > 0 ? wanted : (yield* Stream.runCollect(batch.queues())).map((q) => q.name)
@@ -125,10 +133,13 @@ export const lsCommand = Command.make(
     const shown = rows
       .filter((j) => since === undefined || (j.createdAt !== undefined && j.createdAt.getTime() >= since.getTime()))
       .sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0))
-    yield* output.table(shown, jobTable)
+    yield* output.table(shown, jobTable, {
+      empty: `no jobs in ${wanted.length > 0 ? `queue ${wanted.join(", ")}` : "any queue"}${statuses.length > 0 ? ` with status ${statuses.join(",")}` : ""}`
+    })
   })
 ).pipe(
-  Command.withDescription("List jobs of every queue (or of --queue) in every status, all pages, oldest first."),
+  Command.withDescription(listingDescription("List jobs of every queue (or of --queue) in every status, all pages, oldest first.", jobTable)),
+  Command.withShortDescription("List jobs of every queue (or of --queue) in every status, all pages, oldest first."),
   Command.withExamples([
     { command: "aegea batch ls", description: "Every job Batch still knows" },
     { command: `aegea batch ls --queue ${defaultQueueName} --status RUNNING,RUNNABLE --since 2h`, description: "Recent unfinished jobs" }
@@ -155,12 +166,18 @@ const stopCommand = (name: "terminate" | "cancel") =>
     name,
     {
       jobIds,
-      reason: Flag.String("reason").pipe(Flag.withDescription("Why, as Batch records it."), Flag.withDefault(`${name === "terminate" ? "Terminated" : "Cancelled"} by aegea`))
+      reason: Flag.String("reason").pipe(Flag.withDescription("Why, as Batch records it."), Flag.withDefault(`${name === "terminate" ? "Terminated" : "Cancelled"} by aegea`)),
+      yes: Flag.Boolean("yes").pipe(
+        Flag.withAlias("y"),
+        Flag.withDescription(`${name === "terminate" ? "Terminate" : "Cancel"} without asking (required when stdin or stderr is not a terminal).`),
+        Flag.withDefault(false)
+      )
     },
     Effect.fn(`batch ${name}`)(function*(input) {
       const batch = yield* Batch
       const output = yield* Output
       const jobs = yield* Effect.forEach(input.jobIds, (id) => batch.describeJob(id))
+      yield* confirmDestruction({ verb: name, noun: ["job", "jobs"], items: jobs.map((job) => `${job.id} (${job.name}), ${job.status}`) }, input.yes)
       yield* Effect.forEach(jobs, (job) => name === "terminate" ? batch.terminateJob(job.id, input.reason) : batch.cancelJob(job.id, input.reason), {
         concurrency: 8,
         discard: true
@@ -170,10 +187,10 @@ const stopCommand = (name: "terminate" | "cancel") =>
   ).pipe(
     Command.withDescription(
       name === "terminate"
-        ? "Terminate jobs in any status (running ones are stopped)."
-        : "Cancel jobs that have not started (SUBMITTED, PENDING, RUNNABLE); others are left alone."
+        ? "Terminate jobs in any status (running ones are stopped); asks on a terminal, and with no terminal refuses unless --yes."
+        : "Cancel jobs that have not started (SUBMITTED, PENDING, RUNNABLE); others are left alone. Asks on a terminal, and with no terminal refuses unless --yes."
     ),
-    Command.withExamples([{ command: `aegea batch ${name} JOB_ID --reason "wrong input"`, description: `${name} a job` }]),
+    Command.withExamples([{ command: `aegea batch ${name} JOB_ID --reason "wrong input" --yes`, description: `${name} a job without asking` }]),
     Command.provide(BatchLayer)
   )
 

@@ -27,7 +27,7 @@ export const commonRunFlags = {
   image: optionalString("image", "The container image (default from config: ubuntu)."),
   ecrImage: optionalString("ecr-image", "An image in this account's ECR registry, as REPO[:TAG]; overrides --image."),
   environment: repeated("environment", "An environment variable for the container, as NAME=VALUE; repeatable."),
-  dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("Print the exact AWS requests as JSON and change nothing."), Flag.withDefault(false)),
+  dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("Print the exact AWS requests, as YAML (JSON with --json), and change nothing."), Flag.withDefault(false)),
   // Optional, so that config (batch_submit.watch: true) can turn them on and --no-watch off again.
   watch: Flag.Boolean("watch").pipe(
     Flag.withDescription("Follow the job: print its status changes and log lines, then exit with its exit code (--no-watch: don't)."),

@@ -19,7 +19,7 @@ const optionalString = (name: string, description: string) =>
 const repeated = (name: string, description: string) => Flag.String(name).pipe(Flag.withDescription(description), Flag.atLeast(0))
 
 export const stopOnInterruptFlag = Flag.Boolean("stop-on-interrupt").pipe(
-  Flag.withDescription("With --watch: on Ctrl-C, stop the task before exiting (at a terminal you are asked otherwise)."),
+  Flag.withDescription("On Ctrl-C, stop the task before exiting (at a terminal you are asked otherwise)."),
   Flag.withDefault(false)
 )
 const stopOnInterruptConfigurable = Flag.Boolean("stop-on-interrupt").pipe(
@@ -40,7 +40,7 @@ const runFlags = {
   executionRole: optionalString("execution-role", "The IAM role (name or ARN) ECS uses to pull the image and write logs (default aegea.fargate_execution, created when missing)."),
   securityGroup: optionalString("security-group", `The security group (id or name in the default VPC; default ${defaultSecurityGroupName}, created when missing).`),
   tags: repeated("tags", "A tag for the task, as KEY=VALUE; repeatable."),
-  dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("Print the exact AWS requests as JSON and change nothing."), Flag.withDefault(false)),
+  dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("Print the exact AWS requests, as YAML (JSON with --json), and change nothing."), Flag.withDefault(false)),
   // Optional, so that config (ecs_run.watch: true) can turn them on and --no-watch off again.
   watch: Flag.Boolean("watch").pipe(
     Flag.withDescription("Follow the task: print its status changes and log lines, then exit with its container's exit code (--no-watch: don't)."),

@@ -10,9 +10,11 @@ import { defaultClusterName, type DesiredStatus, Ecs, type Task, taskExitCode, t
 import { resolveCluster } from "../../workflows/ecsRun.ts"
 import { taskLogs } from "../../workflows/watchTask.ts"
 import { Logs } from "../../services/Logs.ts"
-import { Output } from "../../services/Output.ts"
+import { Output, type TableSpec } from "../../services/Output.ts"
+import { listingDescription } from "../../lib/table.ts"
 import { followTask } from "./follow.ts"
 import { EcsLayer } from "./layer.ts"
+import { confirmDestruction } from "../confirm.ts"
 import { stopOnInterruptFlag } from "./run.ts"
 
 const taskArgument = Argument.String("task").pipe(Argument.withDescription("The task's id or ARN (as ecs run and ecs tasks print it)."))
@@ -30,21 +32,42 @@ const clusterOf = (flag: Option.Option<string>) =>
     return name
   })
 
+const clusterTable: TableSpec = {
+  columns: [
+    { key: "name", kind: "name" },
+    { key: "status", kind: "state" },
+    { key: "runningTasks", header: "RUNNING", kind: "number" },
+    { key: "pendingTasks", header: "PENDING", kind: "number" },
+    { key: "activeServices", header: "SERVICES", kind: "number" }
+  ],
+  kinds: { arn: "id" }
+}
+
+const taskTable: TableSpec = {
+  columns: [
+    { key: "id", kind: "id" },
+    { key: "cluster", kind: "name" },
+    { key: "lastStatus", header: "STATUS", kind: "state" },
+    { key: "desiredStatus", header: "DESIRED", kind: "state" },
+    { key: "taskDefinition", header: "TASK DEFINITION" },
+    { key: "createdAt", header: "CREATED", kind: "time" },
+    { key: "stoppedReason", header: "REASON" },
+    { key: "exitCode", header: "EXIT", kind: "number" }
+  ],
+  kinds: { arn: "id", startedAt: "time", stoppedAt: "time", tags: "tags", stopCode: "text", launchType: "text" }
+}
+
+const taskDefinitionTable: TableSpec = {
+  columns: [{ key: "family", kind: "name" }, { key: "revision", kind: "number" }, { key: "arn", kind: "id" }]
+}
+
 export const clustersCommand = Command.make("clusters", {}, () =>
   Effect.gen(function*() {
     const rows = yield* Stream.runCollect((yield* Ecs).clusters())
-    yield* (yield* Output).table(rows, {
-      columns: [
-        { key: "name", kind: "name" },
-        { key: "status", kind: "state" },
-        { key: "runningTasks", header: "RUNNING", kind: "number" },
-        { key: "pendingTasks", header: "PENDING", kind: "number" },
-        { key: "activeServices", header: "SERVICES", kind: "number" }
-      ],
-      kinds: { arn: "id" }
-    })
+    yield* (yield* Output).table(rows, clusterTable, { empty: "no ECS clusters" })
   })).pipe(
-    Command.withDescription("List ECS clusters with their running and pending task counts."),
+    Command.withDescription(listingDescription("List ECS clusters with their running and pending task counts.", clusterTable)),
+    Command.withShortDescription("List ECS clusters with their running and pending task counts."),
     Command.withExamples([{ command: "aegea ecs clusters", description: "Every cluster in the region" }]),
     Command.provide(EcsLayer)
   )
@@ -75,22 +98,13 @@ export const tasksCommand = Command.make(
       for (const status of statuses) rows.push(...(yield* Stream.runCollect(ecs.tasks(cluster, status))))
     }
     rows.sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0))
-    yield* (yield* Output).table(rows.map(taskRow), {
-      columns: [
-        { key: "id", kind: "id" },
-        { key: "cluster", kind: "name" },
-        { key: "lastStatus", header: "STATUS", kind: "state" },
-        { key: "desiredStatus", header: "DESIRED", kind: "state" },
-        { key: "taskDefinition", header: "TASK DEFINITION" },
-        { key: "createdAt", header: "CREATED", kind: "time" },
-        { key: "stoppedReason", header: "REASON" },
-        { key: "exitCode", header: "EXIT", kind: "number" }
-      ],
-      kinds: { arn: "id", startedAt: "time", stoppedAt: "time", tags: "tags", stopCode: "text", launchType: "text" }
+    yield* (yield* Output).table(rows.map(taskRow), taskTable, {
+      empty: `no ${statuses.map((s) => s.toLowerCase()).join(" or ")} tasks in ${Option.isSome(input.cluster) ? `cluster ${input.cluster.value}` : "any cluster"}`
     })
   })
 ).pipe(
-  Command.withDescription("List tasks of every cluster (or of --cluster), running and stopped, oldest first."),
+  Command.withDescription(listingDescription("List tasks of every cluster (or of --cluster), running and stopped, oldest first.", taskTable)),
+  Command.withShortDescription("List tasks of every cluster (or of --cluster), running and stopped, oldest first."),
   Command.withExamples([
     { command: "aegea ecs tasks", description: "Every task ECS still knows" },
     { command: `aegea ecs tasks --cluster ${defaultClusterName} --status RUNNING`, description: "Running tasks of one cluster" }
@@ -110,12 +124,11 @@ export const taskDefinitionsCommand = Command.make(
       const prefix = Option.getOrElse(input.family, () => "")
       const all = yield* Stream.runCollect((yield* Ecs).taskDefinitions({ status: input.all ? "INACTIVE" : "ACTIVE" }))
       const rows = all.filter((d) => d.family.startsWith(prefix))
-      yield* (yield* Output).table(rows, {
-        columns: [{ key: "family", kind: "name" }, { key: "revision", kind: "number" }, { key: "arn", kind: "id" }]
-      })
+      yield* (yield* Output).table(rows, taskDefinitionTable, { empty: `no ${input.all ? "inactive" : "active"} task definitions${prefix === "" ? "" : ` starting with ${prefix}`}` })
     })
 ).pipe(
-  Command.withDescription("List task definitions (aegea's are named aegea_ecs_<content hash>)."),
+  Command.withDescription(listingDescription("List task definitions (aegea's are named aegea_ecs_<content hash>).", taskDefinitionTable)),
+  Command.withShortDescription("List task definitions (aegea's are named aegea_ecs_<content hash>)."),
   Command.withExamples([{ command: "aegea ecs task-definitions --family-prefix aegea_ecs_", description: "The task definitions ecs run registered" }]),
   Command.provide(EcsLayer)
 )
@@ -182,7 +195,12 @@ export const stopCommand = Command.make(
   {
     tasks: Argument.String("task").pipe(Argument.withDescription("Task ids or ARNs."), Argument.atLeast(1)),
     cluster: clusterFlag,
-    reason: Flag.String("reason").pipe(Flag.withDescription("Why, as ECS records it (stoppedReason)."), Flag.withDefault("Stopped by aegea"))
+    reason: Flag.String("reason").pipe(Flag.withDescription("Why, as ECS records it (stoppedReason)."), Flag.withDefault("Stopped by aegea")),
+    yes: Flag.Boolean("yes").pipe(
+      Flag.withAlias("y"),
+      Flag.withDescription("Stop without asking (required when stdin or stderr is not a terminal)."),
+      Flag.withDefault(false)
+    )
   },
   Effect.fn("ecs stop")(function*(raw) {
     const input = withConfigDefaults((yield* AegeaConfig).section("ecs stop"), raw)
@@ -193,11 +211,14 @@ export const stopCommand = Command.make(
     const tasks = yield* Effect.forEach(input.tasks, (task) => ecs.describeTask(cluster, taskIdOf(task)))
     const running = tasks.filter((t) => t.lastStatus !== "STOPPED")
     for (const t of tasks) if (t.lastStatus === "STOPPED") yield* output.info(`task ${t.id} (cluster ${cluster}) has already stopped`)
+    yield* confirmDestruction({ verb: "stop", noun: ["task", "tasks"], items: running.map((t) => `${t.id} (cluster ${cluster}), ${t.lastStatus}`) }, input.yes)
     yield* Effect.forEach(running, (t) => ecs.stopTask(cluster, t.id, input.reason), { concurrency: 8, discard: true })
     for (const t of running) yield* output.info(`stopping task ${t.id} (cluster ${cluster}), ${t.lastStatus}`)
   })
 ).pipe(
-  Command.withDescription("Stop tasks (ECS sends SIGTERM, then SIGKILL after 30 seconds)."),
-  Command.withExamples([{ command: "aegea ecs stop TASK_ID --reason \"wrong input\"", description: "Stop a task of the default cluster" }]),
+  Command.withDescription(
+    "Stop tasks (ECS sends SIGTERM, then SIGKILL after 30 seconds); asks on a terminal, and with no terminal refuses unless --yes."
+  ),
+  Command.withExamples([{ command: "aegea ecs stop TASK_ID --reason \"wrong input\" --yes", description: "Stop a task of the default cluster without asking" }]),
   Command.provide(EcsLayer)
 )
