@@ -41,10 +41,10 @@ export const Json = GlobalFlag.Setting("json")({
   flag: Flag.Boolean("json").pipe(Flag.withDescription("Print results as JSON (same as --output json)."), Flag.withDefault(false))
 })
 export const Columns = GlobalFlag.Setting("columns")({
-  flag: optionalString("columns", "Show these columns, comma-separated; dotted paths such as tags.Owner are allowed.")
+  flag: optionalString("columns", "Show these columns, comma-separated: a key, a header (AZ) or a snake_case name (launch_time); dotted paths such as tags.Owner too.")
 })
 export const SortBy = GlobalFlag.Setting("sort-by")({
-  flag: optionalString("sort-by", "Sort rows by this column; add :desc for descending order.")
+  flag: optionalString("sort-by", "Sort rows by this column (any name --columns takes); add :desc (or :reverse) for descending order.")
 })
 export const NoColor = GlobalFlag.Setting("no-color")({
   flag: Flag.Boolean("no-color").pipe(Flag.withDescription("Never colour the output (NO_COLOR does the same)."), Flag.withDefault(false))

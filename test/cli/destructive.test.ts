@@ -5,9 +5,8 @@ import { BatchClient, DescribeComputeEnvironmentsCommand, DescribeJobQueuesComma
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2"
 import { DescribeTasksCommand, ECSClient } from "@aws-sdk/client-ecs"
 import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager"
-import { spawn } from "node:child_process"
 import { afterAll, describe, expect, it } from "vitest"
-import { CLI_PATH, cliEnv, runCli, shellQuote } from "../support/cli.ts"
+import { runCli, runCliOnTerminal } from "../support/cli.ts"
 import { ec2Client, sdkConfig, seedInstances, useMoto } from "../support/moto.ts"
 
 useMoto({ each: true })
@@ -32,31 +31,8 @@ const instanceStates = async (ids: ReadonlyArray<string>) => {
   return (r.Reservations ?? []).flatMap((res) => res.Instances ?? []).map((i) => i.State?.Name)
 }
 
-/** Run aegea under a pseudo-terminal (util-linux `script`), answer `answer` once the question shows. */
 const atTerminal = (args: ReadonlyArray<string>, answer: string) =>
-  new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-    const command = [process.execPath, CLI_PATH, ...args].map(shellQuote).join(" ")
-    const child = spawn("script", ["-qec", command, "/dev/null"], { env: cliEnv(), stdio: ["pipe", "pipe", "pipe"] })
-    let output = ""
-    let answered = false
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL")
-      reject(new Error(`no answer within 20 s; output so far: ${output}`))
-    }, 20_000)
-    const onData = (d: Buffer) => {
-      output += d.toString()
-      if (!answered && output.includes("(y/N)")) {
-        answered = true
-        child.stdin.write(answer)
-      }
-    }
-    child.stdout.on("data", onData)
-    child.stderr.on("data", onData)
-    child.on("exit", (code) => {
-      clearTimeout(timer)
-      resolve({ code, output })
-    })
-  })
+  runCliOnTerminal(args, { answer: { after: "(y/N)", send: answer } })
 
 describe("destructive commands without a terminal", () => {
   it("terminate refuses without --yes and changes nothing; --dry-run needs no --yes; -y terminates", async () => {

@@ -6,8 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parse as parseYaml } from "yaml"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { spawn } from "node:child_process"
-import { CLI_PATH, cliEnv, runCli, runCliPiped, shellQuote } from "../support/cli.ts"
+import { runCli, runCliOnTerminal, runCliPiped } from "../support/cli.ts"
 import { ec2Client, resetMoto, seedInstances } from "../support/moto.ts"
 
 const oneLine = (stderr: string) => {
@@ -225,31 +224,8 @@ describe("AWS failures (a stand-in endpoint)", () => {
 })
 
 describe("terminate at a terminal", () => {
-  /** Run aegea under a pseudo-terminal (util-linux `script`), answer `answer` once the question shows. */
   const atTerminal = (args: ReadonlyArray<string>, answer: string) =>
-    new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      const command = [process.execPath, CLI_PATH, ...args].map(shellQuote).join(" ")
-      const child = spawn("script", ["-qec", command, "/dev/null"], { env: cliEnv(), stdio: ["pipe", "pipe", "pipe"] })
-      let output = ""
-      let answered = false
-      const timer = setTimeout(() => {
-        child.kill("SIGKILL")
-        reject(new Error(`no answer within 20 s; output so far: ${output}`))
-      }, 20_000)
-      const onData = (d: Buffer) => {
-        output += d.toString()
-        if (!answered && output.includes("(y/N)")) {
-          answered = true
-          child.stdin.write(answer)
-        }
-      }
-      child.stdout.on("data", onData)
-      child.stderr.on("data", onData)
-      child.on("exit", (code) => {
-        clearTimeout(timer)
-        resolve({ code, output })
-      })
-    })
+    runCliOnTerminal(args, { answer: { after: "(y/N)", send: answer } })
 
   it("asks before terminating; no leaves the instance running and exits 1", async () => {
     await resetMoto()

@@ -111,3 +111,50 @@ export async function runCliPiped(
     rmSync(dir, { recursive: true, force: true })
   }
 }
+
+export interface TerminalOptions {
+  /** The terminal's width (`stty cols`). */
+  readonly columns?: number
+  /** Type `answer` once `question` has been printed (e.g. "(y/N)" -> "n\r"). */
+  readonly answer?: { readonly after: string; readonly send: string }
+  /** Default 30 s; on expiry the child is killed and the promise rejects. */
+  readonly timeoutMs?: number
+}
+
+/**
+ * `aegea ...args` with stdin, stdout and stderr on a pseudo-terminal (util-linux `script`), as at a
+ * real terminal: stdout and stderr arrive merged, with "\r\n" turned back into "\n".
+ */
+export function runCliOnTerminal(args: ReadonlyArray<string>, opts: TerminalOptions = {}): Promise<{ code: number; output: string }> {
+  assertBuilt()
+  const aegea = [process.execPath, CLI_PATH, ...args].map(shellQuote).join(" ")
+  const command = `${opts.columns === undefined ? "" : `stty cols ${opts.columns}; `}${aegea}`
+  const timeoutMs = opts.timeoutMs ?? 30_000
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: REPO_ROOT, env: cliEnv(), stdio: ["pipe", "pipe", "pipe"] })
+    let output = ""
+    let answered = false
+    const onData = (d: string) => {
+      output += d
+      if (opts.answer !== undefined && !answered && output.includes(opts.answer.after)) {
+        answered = true
+        child.stdin.write(opts.answer.send)
+      }
+    }
+    child.stdout.setEncoding("utf8").on("data", onData)
+    child.stderr.setEncoding("utf8").on("data", onData)
+    if (opts.answer === undefined) child.stdin.end()
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`script ${command} did not finish within ${timeoutMs} ms:\n${output}`))
+    }, timeoutMs)
+    child.once("error", (e) => {
+      clearTimeout(timer)
+      reject(e)
+    })
+    child.once("close", (code) => {
+      clearTimeout(timer)
+      resolve({ code: code ?? -1, output: output.replace(/\r\n/g, "\n") })
+    })
+  })
+}
