@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // `npm run sandbox`: try aegea without an AWS account.
 // Starts moto_server (a local fake of the AWS APIs) on a free 127.0.0.1 port, seeds a few resources,
-// prints the environment that points aegea (or the aws CLI) at it, and runs until Ctrl-C, then stops moto.
+// then either runs one aegea command line against it and stops (`npm run sandbox -- ls --json`), or
+// prints the environment that points aegea (or the aws CLI) at it and runs until Ctrl-C.
 //
-//   node scripts/sandbox.mjs [--port N] [--empty]
+//   node scripts/sandbox.mjs [--port N] [--empty] [AEGEA ARGS...]
+//
+// moto_server comes from PATH, else from .sandbox/venv (made with Python's venv + pip on first use).
 //
 // Plain Node ESM (no build needed). Also imported by bench/startup.mjs for startMoto()/stopMoto().
 import { spawn, spawnSync } from "node:child_process"
-import { createWriteStream, mkdirSync } from "node:fs"
+import { createWriteStream, existsSync, mkdirSync } from "node:fs"
 import { createServer } from "node:net"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -45,13 +48,13 @@ async function fetchOk(url, init) {
  * Its output goes to logFile if given (else it is drained and the tail kept for error messages).
  * Sets batch use_docker=false. Returns { endpoint, port, child }.
  */
-export async function startMoto({ port, logFile, timeoutMs = 20_000 } = {}) {
-  if (spawnSync("sh", ["-c", "command -v moto_server"], { stdio: "ignore" }).status !== 0)
+export async function startMoto({ port, logFile, timeoutMs = 20_000, program = "moto_server" } = {}) {
+  if (program === "moto_server" && spawnSync("sh", ["-c", "command -v moto_server"], { stdio: "ignore" }).status !== 0)
     throw new Error("moto_server not found: pip install 'moto[server]'")
   const p = port ?? (await freePort())
   const endpoint = `http://127.0.0.1:${p}`
   if (await fetchOk(`${endpoint}/moto-api/`)) throw new Error(`port ${p} is already serving something`)
-  const child = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(p)], {
+  const child = spawn(program, ["-H", "127.0.0.1", "-p", String(p)], {
     stdio: ["ignore", "pipe", "pipe"],
     // moto (botocore) reads AWS_* too: AWS_PROFILE=unknown makes every request fail
     env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_"))), PYTHONUNBUFFERED: "1" }
@@ -241,10 +244,36 @@ export async function seedSandbox(endpoint) {
   }
 }
 
+/**
+ * The moto_server to run: the one on PATH, else .sandbox/venv's, else one installed there now
+ * (python3 -m venv + pip install 'moto[server]'); undefined, after saying how, when none can be had.
+ */
+export function findMoto(logDir) {
+  if (spawnSync("sh", ["-c", "command -v moto_server"], { stdio: "ignore" }).status === 0) return "moto_server"
+  const venv = join(logDir, "venv")
+  const local = join(venv, "bin", "moto_server")
+  if (existsSync(local)) return local
+  process.stderr.write(`sandbox: moto_server not found; installing it into ${venv} (python3 -m venv, pip install 'moto[server]')...\n`)
+  const made = spawnSync("python3", ["-m", "venv", venv], { stdio: ["ignore", "ignore", "pipe"] })
+  const installed = made.status === 0 &&
+    spawnSync(join(venv, "bin", "pip"), ["install", "--quiet", "moto[server]"], { stdio: ["ignore", "ignore", "inherit"], timeout: 600_000 }).status === 0
+  if (installed && existsSync(local)) return local
+  process.stderr.write(
+    made.status !== 0
+      ? "sandbox: could not create a Python virtual environment: install python3 and python3-venv, or run pip install 'moto[server]'\n"
+      : "sandbox: could not install moto: run pip install 'moto[server]' (it needs access to PyPI)\n"
+  )
+  return undefined
+}
+
 function parseArgs(argv) {
-  const opts = { port: undefined, seed: true }
+  const opts = { port: undefined, seed: true, command: [] }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
+    if (a === "--") {
+      opts.command = argv.slice(i + 1)
+      break
+    }
     if (a === "--port" || a.startsWith("--port=")) {
       const v = a.includes("=") ? a.slice(7) : argv[++i]
       const n = Number(v)
@@ -252,11 +281,41 @@ function parseArgs(argv) {
       opts.port = n
     } else if (a === "--empty") opts.seed = false
     else if (a === "-h" || a === "--help") {
-      console.log("usage: node scripts/sandbox.mjs [--port N] [--empty]\n  --port N  listen on 127.0.0.1:N (default: a free port)\n  --empty   do not seed demo resources")
+      console.log(
+        "usage: node scripts/sandbox.mjs [--port N] [--empty] [AEGEA ARGS...]\n" +
+          "  --port N       listen on 127.0.0.1:N (default: a free port)\n" +
+          "  --empty        do not seed demo resources\n" +
+          "  AEGEA ARGS...  run this aegea command line against the sandbox, then stop it (its exit code is the sandbox's);\n" +
+          "                 without it, print the environment and keep serving until Ctrl-C\n" +
+          "  (after --, everything is aegea's: node scripts/sandbox.mjs -- --help)"
+      )
       process.exit(0)
-    } else throw new Error(`unknown argument: ${a} (try --help)`)
+    } else {
+      opts.command = argv.slice(i)
+      break
+    }
   }
   return opts
+}
+
+/** Run `aegea ...args` (the built bundle) against the sandbox; resolves with its exit code. */
+function runAegea(endpoint, args) {
+  const cli = join(REPO_ROOT, "dist", "aegea.js")
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm install (or npm run build) first`)
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_"))),
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_EC2_METADATA_DISABLED: "true"
+  }
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { stdio: "inherit", env })
+    // Ctrl-C reaches aegea through the terminal's process group; wait for it to finish.
+    child.once("exit", (code, signal) => resolve(code ?? (signal === "SIGINT" ? 130 : 1)))
+    child.once("error", () => resolve(1))
+  })
 }
 
 async function main() {
@@ -288,19 +347,35 @@ async function main() {
   process.on("SIGHUP", () => void shutdown(129))
   process.on("exit", () => moto?.child.kill("SIGKILL")) // last resort, e.g. an uncaught error
 
+  const program = findMoto(logDir)
+  if (program === undefined) process.exit(1)
+  const oneShot = opts.command.length > 0
+  // In one-shot mode Ctrl-C belongs to the aegea command; the sandbox stops when it has ended.
+  if (oneShot) process.removeAllListeners("SIGINT").on("SIGINT", () => {})
   try {
-    process.stderr.write("sandbox: starting moto_server...\n")
-    moto = await startMoto({ port: opts.port, logFile })
+    if (!oneShot) process.stderr.write("sandbox: starting moto_server...\n")
+    moto = await startMoto({ port: opts.port, logFile, program })
     if (stopping) return
     if (opts.seed) {
-      process.stderr.write("sandbox: seeding...\n")
+      if (!oneShot) process.stderr.write("sandbox: seeding...\n")
       const made = await seedSandbox(moto.endpoint)
-      for (const [what, id] of Object.entries(made)) process.stderr.write(`  ${what.padEnd(26)} ${id}\n`)
+      if (!oneShot) for (const [what, id] of Object.entries(made)) process.stderr.write(`  ${what.padEnd(26)} ${id}\n`)
     }
   } catch (e) {
     console.error(`sandbox: ${e.message}`)
     await shutdown(1)
     return
+  }
+  if (oneShot) {
+    let code = 1
+    try {
+      code = await runAegea(moto.endpoint, opts.command)
+    } catch (e) {
+      console.error(`sandbox: ${e.message}`)
+    }
+    stopping = true
+    await stopMoto(moto.child)
+    process.exit(code)
   }
   moto.child.once("exit", (code, signal) => {
     if (stopping) return

@@ -7,6 +7,7 @@ import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { CostExplorerLive } from "../layers/CostExplorerLive.ts"
 import { type Pivot, pivot, roundDecimal, sumDecimals, totalGroup } from "../lib/costPivot.ts"
+import { barChart, sparkline } from "../lib/sparkline.ts"
 import { AegeaConfig } from "../services/AegeaConfig.ts"
 import { CostExplorer, CostMetric, type GroupBy, Granularity } from "../services/CostExplorer.ts"
 import { UsageError } from "../errors.ts"
@@ -54,8 +55,11 @@ const common = (section: string, input: { granularity: Option.Option<Granularity
 const groupHeader = (groupBy: ReadonlyArray<GroupBy>) =>
   groupBy.map((g) => (g.type === "TAG" ? `TAG:${g.key}` : g.key)).join(" / ") || "GROUP"
 
-/** Rows for printing: exact strings in machine formats (one per group), cents and a total row in tables. */
-export const pivotRows = (result: Pivot, format: string): ReadonlyArray<Row> => {
+/**
+ * Rows for printing: exact strings in machine formats (one per group), cents and a total row in tables;
+ * with `trend` (a table on a terminal), a sparkline of each row across the periods.
+ */
+export const pivotRows = (result: Pivot, format: string, trend = false): ReadonlyArray<Row> => {
   if (format !== "table") {
     return result.rows.map((r) => ({ group: r.group, keys: r.keys, ...r.amounts, total: r.total, unit: r.unit }))
   }
@@ -64,9 +68,22 @@ export const pivotRows = (result: Pivot, format: string): ReadonlyArray<Row> => 
     group: r.group,
     ...Object.fromEntries(Object.entries(r.amounts).map(([period, amount]) => [period, roundDecimal(amount)])),
     total: roundDecimal(r.total),
+    ...(trend ? { trend: sparkline(result.periods.map((p) => Number(r.amounts[p] ?? "0"))) } : {}),
     unit: r.unit
   }))
 }
+
+/** `--chart`: the periods' totals as stacked bars, one colour (or fill) per group, fitting the width. */
+export const costChart = (result: Pivot, options: { readonly width: number; readonly color: boolean; readonly monthly: boolean }) =>
+  barChart(
+    {
+      labels: result.periods.map((p) => (options.monthly ? p.slice(0, 7) : p)),
+      groups: result.rows.map((r) => r.group),
+      values: result.periods.map((p) => result.rows.map((r) => Number(r.amounts[p] ?? "0"))),
+      totals: result.periods.map((p) => roundDecimal(sumDecimals(result.rows.map((r) => r.amounts[p] ?? "0"))))
+    },
+    options
+  )
 
 /**
  * The pivot's columns. Amounts are right-aligned numbers (sorted numerically); on a narrow terminal
@@ -77,7 +94,8 @@ export const costTable = (
   result: Pivot,
   groupBy: ReadonlyArray<GroupBy>,
   granularity: Granularity,
-  format: string
+  format: string,
+  trend = false
 ): TableSpec => ({
   columns: [
     { key: "group", header: groupHeader(groupBy), kind: "name" },
@@ -90,6 +108,8 @@ export const costTable = (
       keep: 1 + i
     })),
     { key: "total", kind: "number", align: "right", keep: result.periods.length + 1 },
+    // The sparkline only repeats the periods: it goes right after the unit.
+    ...(trend ? [{ key: "trend", keep: 0.5 }] : []),
     { key: "unit" }
   ],
   footerRows: format === "table" && result.totals !== undefined ? 1 : 0
@@ -125,6 +145,10 @@ const report = Command.make(
     top: Flag.Int("top").pipe(
       Flag.withDescription("Show the N most expensive groups and fold the others into one \"other\" row."),
       Flag.optional
+    ),
+    chart: Flag.Boolean("chart").pipe(
+      Flag.withDescription("Draw each period's total as a bar, stacked by group (a table format only; fits the terminal)."),
+      Flag.withDefault(false)
     )
   },
   Effect.fn("cost")(function*(input) {
@@ -144,21 +168,34 @@ const report = Command.make(
     if (result.totals === undefined && result.rows.length > 0) {
       yield* output.warn("the groups are in different units, so there is no total row")
     }
-    const rows = pivotRows(result, output.settings.format)
+    const { format, width, color } = output.settings
+    if (input.chart) {
+      if (format !== "table") {
+        return yield* new UsageError({ message: `--chart draws on a terminal; it has no ${format} form`, hint: "Drop --chart, or --output" })
+      }
+      if (result.rows.length > 0) {
+        for (const line of costChart(result, { width: width ?? 80, color, monthly: granularity === "MONTHLY" })) yield* output.text(line)
+      }
+      return
+    }
+    // On a terminal each row also gets a sparkline across the periods.
+    const trend = format === "table" && width !== undefined && result.periods.length > 1
+    const rows = pivotRows(result, format, trend)
     // An empty result was told above, on any stderr.
-    yield* output.table(rows, costTable(result, groupBy, granularity, output.settings.format), { empty: null })
+    yield* output.table(rows, costTable(result, groupBy, granularity, format, trend), { empty: null })
   })
 ).pipe(
   Command.withDescription(
     `${costSummary}\n  Columns: group (headed by the --group-by, SERVICE by default), one per period (its start, YYYY-MM-DD; ` +
-      "YYYY-MM when MONTHLY), total, unit; machine formats add keys. Amounts are right-aligned; a narrow terminal " +
-      "leaves out the unit, then the oldest periods, never TOTAL; the total row stays last whatever --sort-by says."
+      "YYYY-MM when MONTHLY), total, trend (a sparkline across the periods, on a terminal), unit; machine formats add keys. Amounts are right-aligned; a narrow terminal " +
+      "leaves out the unit and the trend, then the oldest periods, never TOTAL; the total row stays last whatever --sort-by says."
   ),
   Command.withShortDescription(costSummary),
   Command.withExamples([
     { command: "aegea cost", description: "Costs of the last 7 days by service" },
     { command: "aegea cost --days 90 --granularity MONTHLY --top 10", description: "Monthly costs, the 10 biggest services" },
-    { command: "aegea cost --group-by SERVICE --group-by TAG:team --json", description: "By service and team, exact amounts as JSON" }
+    { command: "aegea cost --group-by SERVICE --group-by TAG:team --json", description: "By service and team, exact amounts as JSON" },
+    { command: "aegea cost --days 30 --top 5 --chart", description: "A bar per day, stacked by the 5 biggest services" }
   ])
 )
 

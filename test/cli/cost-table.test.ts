@@ -74,6 +74,36 @@ describe("aegea cost table", () => {
     expect(rows[2]!.total).toBe("510")
   })
 
+  it.skipIf(!hasScript && process.env.CI !== "true")("on a terminal each row gets a sparkline across the periods; a pipe gets none", async () => {
+    const r = await runOnTerminal(range, 150)
+    expect(r.code, r.output).toBe(0)
+    const lines = r.output.trimEnd().split("\n")
+    expect(cells(lines[0]!)).toEqual(["SERVICE", ...days, "TOTAL", "TREND", "UNIT"])
+    // EC2 grows 100..104 (from zero: high ticks all along), Lambda 0..12, S3 flat.
+    expect(lines.find((l) => l.startsWith("AWS Lambda"))).toContain("▁▃▅▆█")
+    expect(lines.find((l) => l.startsWith("Amazon S3"))).toContain("█████")
+    const piped = await runCli(range)
+    expect(piped.stdout).not.toContain("TREND")
+    expect(piped.stdout).not.toMatch(/[▁▂▃▄▅▆▇█]/)
+  })
+
+  it.skipIf(!hasScript && process.env.CI !== "true")("--chart draws a stacked bar per period that fits the terminal, with a legend", async () => {
+    const r = await runOnTerminal([...range, "--chart"], 70)
+    expect(r.code, r.output).toBe(0)
+    const lines = r.output.trimEnd().split("\n")
+    expect(lines).toHaveLength(days.length + 2)
+    for (const [i, day] of days.entries()) {
+      expect(lines[i]!.startsWith(day)).toBe(true)
+      expect([...lines[i]!].length).toBeLessThanOrEqual(70)
+    }
+    expect(lines[4]).toMatch(/116\.50$/)
+    expect(lines.at(-1)).toContain("Amazon EC2")
+    expect(lines.at(-1)).toContain("AWS Lambda")
+    const json = await runCli([...range, "--chart", "--json"])
+    expect(json.code).toBe(2)
+    expect(json.stderr).toContain("--chart draws on a terminal")
+  })
+
   it.skipIf(!hasScript && process.env.CI !== "true")("a narrow terminal leaves out the unit and the oldest periods, never TOTAL", async () => {
     const r = await runOnTerminal(range, 60)
     expect(r.code, r.output).toBe(0)
@@ -81,6 +111,6 @@ describe("aegea cost table", () => {
     expect(cells(lines[0]!)).toEqual(["SERVICE", "2024-04-03", "2024-04-04", "2024-04-05", "TOTAL"])
     expect(cells(lines[4]!)).toEqual(["total", "108.50", "112.50", "116.50", "542.50"])
     for (const line of lines.slice(0, 5)) expect(line.length).toBeLessThanOrEqual(60)
-    expect(r.output).toContain("(2024-04-01, 2024-04-02, UNIT left out to fit the terminal")
+    expect(r.output).toContain("(2024-04-01, 2024-04-02, TREND, UNIT left out to fit the terminal")
   })
 })
