@@ -1,7 +1,9 @@
-// Two projects (see docs/testing.md):
+// Three projects (see docs/testing.md):
 // - unit: test/unit, in-memory layers only, files in parallel.
 // - aws:  test/integration + test/cli against ONE moto_server started by test/support/globalSetup.ts;
 //         moto state is global to the server, so these files run one at a time.
+// - cli-standalone: the CLI files that never change moto's state (the package, the sandbox with its
+//         own emulator, help, the bundle); one at a time too, beside `aws`, with a moto of their own.
 import { defineConfig } from "vitest/config"
 
 // Node 20 lacks Map.groupBy, which vitest 5's reporter calls when it prints failures (Node >= 21 has it).
@@ -31,6 +33,14 @@ for (const k of Object.keys(process.env)) if (k.startsWith("AWS_")) delete proce
 // Children spawned by test/support/cli.ts do NOT (the CLI's launcher must silence it by itself).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
 
+const standalone = [
+  "test/cli/package.test.ts",
+  "test/cli/sandbox.test.ts",
+  "test/cli/help.test.ts",
+  "test/cli/static-help.test.ts",
+  "test/cli/bundlePatches.test.ts"
+]
+
 export default defineConfig({
   plugins: [
     {
@@ -58,6 +68,19 @@ export default defineConfig({
         test: {
           name: "aws",
           include: ["test/integration/**/*.test.ts", "test/cli/**/*.test.ts"],
+          exclude: standalone,
+          globalSetup: ["test/support/globalSetup.ts"],
+          fileParallelism: false,
+          maxWorkers: 1,
+          testTimeout: 60_000,
+          hookTimeout: 60_000
+        }
+      },
+      {
+        extends: true,
+        test: {
+          name: "cli-standalone",
+          include: standalone,
           globalSetup: ["test/support/globalSetup.ts"],
           fileParallelism: false,
           maxWorkers: 1,

@@ -3,7 +3,7 @@
 // its own chunk, so `aegea --help` loads no SDK and `aegea ls` loads only EC2.
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { sdkPatches } from "./sdkPatches.mjs"
 
 // Build into a fresh directory and swap it in at the end, so a running `aegea` (or a test) never sees
@@ -23,6 +23,8 @@ const result = await build({
   target: "node20",
   minify: true,
   sourcemap: "linked",
+  // The maps point at src/, which the package ships: no second copy of every source inside them.
+  sourcesContent: false,
   metafile: true,
   loader: { ".yml": "text" },
   // sdkPatches: the bundle's patches to the AWS SDK and effect/cli (./sdkPatches.mjs, src/sdkPatches/install.ts)
@@ -35,6 +37,8 @@ const result = await build({
   throw e
 })
 writeFileSync(`${out}/meta.json`, JSON.stringify(result.metafile))
+// `./dist/aegea.js` runs as a program (it starts with #!/usr/bin/env node).
+chmodSync(`${out}/aegea.js`, 0o755)
 
 // The library (`import ... from "aegea"` and "aegea/testing"): ESM with dependencies left as imports,
 // so a program that embeds aegea shares one copy of effect and the SDK with it. Types: `npm run build:types`.
@@ -49,6 +53,8 @@ await build({
   packages: "external",
   target: "node20",
   sourcemap: "linked",
+  // The maps point at src/, which the package ships: no second copy of every source inside them.
+  sourcesContent: false,
   logLevel: "warning"
 })
 
@@ -62,6 +68,8 @@ const render = (args, env) =>
   })
 writeFileSync(`${out}/static/help.txt`, render(["--help"], { NO_COLOR: "1" }))
 writeFileSync(`${out}/static/help.color.txt`, render(["--help"], { FORCE_COLOR: "1" }))
+// The same help as a document (src/lib/helpFormat.ts), which the launcher wraps to a terminal's width.
+writeFileSync(`${out}/static/help.json`, render(["--help"], { AEGEA_HELP_DOC: "json" }))
 writeFileSync(`${out}/static/version.txt`, render(["--version"], { NO_COLOR: "1" }))
 writeFileSync(`${out}/static/version.color.txt`, render(["--version"], { FORCE_COLOR: "1" }))
 

@@ -8,22 +8,48 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
 import * as CliConfig from "effect/cli/CliConfig"
 import * as CliError from "effect/cli/CliError"
 import * as CliOutput from "effect/cli/CliOutput"
 import * as Command from "effect/cli/Command"
 import * as GlobalFlag from "effect/cli/GlobalFlag"
+import type { HelpDoc } from "effect/cli/HelpDoc"
 import type { cli as ec2Cli } from "./cliEc2.ts"
 import type { cli as wholeCli } from "./cli.ts"
 import { joinRelativeTimeValues } from "./lib/argv.ts"
+import { helpColors, helpFormatter, helpWidth, toPlainHelpDoc } from "./lib/helpFormat.ts"
 import { describeFailure } from "./report.ts"
 import { version } from "./root.ts"
 
-/** Help and version go to stdout; parse errors are reported below, as one line. */
+/**
+ * Help and version go to stdout; parse errors are reported below, as one line, with the usage of the
+ * command they are about (kept from the help document effect/cli hands over with them).
+ */
+let invalidInvocation: HelpDoc | undefined
 const presenter = CliOutput.layerPresenter({
-  present: (event) =>
-    event._tag === "InvalidInvocation" ? Effect.void : CliOutput.defaultPresenter.present(event)
+  present: (event) => {
+    if (event._tag !== "InvalidInvocation") return CliOutput.defaultPresenter.present(event)
+    invalidInvocation = event.helpDoc
+    return Effect.void
+  }
 })
+
+/**
+ * aegea's help layout (src/lib/helpFormat.ts), at the terminal's width or 80 on a pipe. The build
+ * (scripts/build.mjs) asks for the root's help document as JSON (AEGEA_HELP_DOC=json), which the
+ * launcher renders at a terminal's width without loading the CLI.
+ */
+const helpStyle = {
+  width: helpWidth(process.stdout),
+  colors: helpColors(process.env, process.stdout.isTTY === true) && !process.argv.includes("--no-color")
+}
+const baseFormatter = helpFormatter(helpStyle)
+const formatter = CliOutput.layer(
+  process.env.AEGEA_HELP_DOC === "json"
+    ? { ...baseFormatter, formatHelpDoc: (doc: HelpDoc) => JSON.stringify(toPlainHelpDoc(doc)) }
+    : baseFormatter
+)
 /**
  * Effect log lines (a lost answer that aegea reconciled, for one) go to stderr as one line each:
  * warnings and errors always, the rest only with --debug. Library users keep their own logger.
@@ -37,7 +63,23 @@ const stderrLogger = (debug: boolean) =>
     })
   ])
 
-const builtIns = CliConfig.layer({ builtIns: [GlobalFlag.Help, GlobalFlag.Version, GlobalFlag.Completions] })
+/**
+ * `--completions bash|zsh|fish`: a small script that asks `aegea __complete` on every Tab (subcommands,
+ * flags, choices and values from AWS; src/lib/completion.ts). PowerShell keeps effect/cli's static script.
+ */
+const completions = GlobalFlag.Action({
+  flag: GlobalFlag.Completions.flag,
+  run: (shell, context) =>
+    Option.isNone(shell)
+      ? Effect.void
+      : shell.value === "powershell"
+      ? GlobalFlag.Completions.run(shell, context)
+      : Effect.promise(() => import("./lib/completion.ts")).pipe(
+        Effect.map((m) => void process.stdout.write(m.completionScript(shell.value as "bash" | "zsh" | "fish", context.command.name)))
+      )
+})
+
+const builtIns = CliConfig.layer({ builtIns: [GlobalFlag.Help, GlobalFlag.Version, completions] })
 
 /**
  * The command is done and its scopes are closed (clients, tunnels, child processes, temporary files):
@@ -53,12 +95,16 @@ const exitOnceWritten = (code: number): void => {
 export const run = (cli: typeof wholeCli | typeof ec2Cli): void => {
   const argv = joinRelativeTimeValues(process.argv.slice(2))
   const program = Command.runWith(cli as typeof wholeCli, { version })(argv).pipe(
-    Effect.provide(Layer.mergeAll(NodeServices.layer, presenter, builtIns, stderrLogger(argv.includes("--debug")))),
+    Effect.provide(Layer.mergeAll(NodeServices.layer, presenter, formatter, builtIns, stderrLogger(argv.includes("--debug")))),
     Effect.exit,
     Effect.flatMap((exit) =>
       Effect.sync(() => {
         if (Exit.isSuccess(exit)) return 0
-        const report = describeFailure(exit.cause, { debug: argv.includes("--debug"), isHelp: CliError.isCliError })
+        const report = describeFailure(exit.cause, {
+          debug: argv.includes("--debug"),
+          isHelp: CliError.isCliError,
+          ...(invalidInvocation !== undefined ? { helpDoc: invalidInvocation } : {})
+        })
         if (report.message !== undefined) process.stderr.write(report.message + "\n")
         return report.code
       })

@@ -2,10 +2,12 @@
 import * as Command from "effect/cli/Command"
 import { ec2Commands } from "./cliEc2.ts"
 import { batchCommand } from "./commands/batch/index.ts"
+import { completeCommand } from "./commands/complete.ts"
 import { configCommand } from "./commands/config.ts"
 import { costCommand } from "./commands/cost.ts"
 import { ecsCommand } from "./commands/ecs.ts"
 import { grepCommand } from "./commands/grep.ts"
+import { helpCommand } from "./commands/help.ts"
 import { launchCommand } from "./commands/launch.ts"
 import { logsCommand } from "./commands/logs.ts"
 import { secretsCommand } from "./commands/secrets.ts"
@@ -25,7 +27,9 @@ export const cli = rootCommand.pipe(
     grepCommand,
     costCommand,
     secretsCommand,
-    configCommand
+    configCommand,
+    helpCommand,
+    completeCommand((): unknown => cli)
   ]),
   Command.withGlobalFlags(globalFlags),
   withCommandSection

@@ -51,6 +51,7 @@ export {
   type OutputFormat,
   type OutputSettings,
   type Row,
+  type StatusUpdate,
   type TableSpec
 } from "./services/Output.ts"
 export { OutputLive } from "./layers/OutputLive.ts"

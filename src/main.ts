@@ -10,7 +10,7 @@ import { commandFamily } from "./lib/commandFamily.ts"
  * from this very CLI (scripts/build.mjs), in colour exactly when the CLI would colour it. Any other
  * command line, or a missing file, takes the normal path.
  */
-const printStatic = (): boolean => {
+const printStatic = async (): Promise<boolean> => {
   const args = process.argv.slice(2)
   if (args.length !== 1 || process.env.AEGEA_NO_STATIC) return false
   const name = args[0] === "--help" || args[0] === "-h" ? "help" : args[0] === "--version" || args[0] === "-v" ? "version" : undefined
@@ -20,6 +20,13 @@ const printStatic = (): boolean => {
   const forced = FORCE_COLOR !== "" && FORCE_COLOR !== "0" && FORCE_COLOR.toLowerCase() !== "false"
   const color = TERM !== "dumb" && NO_COLOR === "" && (forced || process.stdout.isTTY === true)
   try {
+    // On a terminal, help wraps to its width: the build's help document, laid out here (a small chunk).
+    if (name === "help" && process.stdout.isTTY === true) {
+      const { helpWidth, renderHelpDoc } = await import("./lib/helpFormat.ts")
+      const doc = JSON.parse(readFileSync(new URL("./static/help.json", import.meta.url), "utf8"))
+      process.stdout.write(`${renderHelpDoc(doc, { width: helpWidth(process.stdout), colors: color })}\n`)
+      return true
+    }
     process.stdout.write(readFileSync(new URL(`./static/${name}${color ? ".color" : ""}.txt`, import.meta.url)))
     return true
   } catch {
@@ -27,8 +34,11 @@ const printStatic = (): boolean => {
   }
 }
 
-if (!printStatic()) {
+if (!(await printStatic())) {
   ;(module as { enableCompileCache?: (dir?: string) => unknown }).enableCompileCache?.()
+  // --debug: stack frames name src/*.ts files and lines (the bundle ships linked source maps). Only
+  // then: reading the maps costs start-up time that no other run should pay.
+  if (process.argv.includes("--debug")) process.setSourceMapsEnabled(true)
   // The SDK prints a 9-line notice on Node < 22 when the first client is built; operators do not need it.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
   // Most commands are done in well under a second, before code optimized by TurboFan would pay back

@@ -62,7 +62,7 @@ export const confirmDestruction = (what: Destruction, yes: boolean) =>
 /**
  * Follow something that keeps running on AWS (a job, a task). On Ctrl-C, stop it first when
  * `stopOnInterrupt` is set or the user says yes at a terminal (30 s to answer; scripts are never
- * asked); otherwise say how to stop it later.
+ * asked); otherwise say how to watch it again and how to stop it later.
  */
 export const watchStoppingOnInterrupt = <A, E, R>(
   watch: Effect.Effect<A, E, R>,
@@ -77,6 +77,8 @@ export const watchStoppingOnInterrupt = <A, E, R>(
     readonly stop: Effect.Effect<void, { readonly summary: string }>
     /** The command that stops it later. */
     readonly stopCommand: string
+    /** The command that watches it again, e.g. "aegea batch watch JOB_ID". */
+    readonly resumeCommand?: string
   }
 ) =>
   watch.pipe(
@@ -89,7 +91,11 @@ export const watchStoppingOnInterrupt = <A, E, R>(
             Effect.catch(() => Effect.succeed(false))
           )))
         if (!asked) {
-          yield* output.info(`stopped watching; ${options.label} keeps running (${options.stopCommand} stops it)`)
+          yield* output.info(
+            options.resumeCommand === undefined
+              ? `stopped watching; ${options.label} keeps running (${options.stopCommand} stops it)`
+              : `stopped watching; ${options.label} keeps running: '${options.resumeCommand}' resumes watching, '${options.stopCommand}' stops it`
+          )
           return
         }
         yield* options.stop.pipe(

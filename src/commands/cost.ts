@@ -24,11 +24,11 @@ const days = Flag.Int("days").pipe(
   Flag.optional
 )
 const start = Flag.String("start").pipe(
-  Flag.withDescription("First day to cover, as YYYY-MM-DD or relative to today such as -30d."),
+  Flag.withDescription("First day to cover: a time such as 30d (30 days ago), 2024-03-01 or yesterday, rounded to the day (see aegea help time)."),
   Flag.optional
 )
 const end = Flag.String("end").pipe(
-  Flag.withDescription("Day after the last day to cover (excluded), as YYYY-MM-DD or relative such as -0d; default today."),
+  Flag.withDescription("Day after the last day to cover (excluded), a time such as 2024-04-01 or today (the default); forecasts end in the future: +30d."),
   Flag.optional
 )
 const granularity = Flag.Literals("granularity", Granularity.literals).pipe(

@@ -13,6 +13,8 @@ import { AwsClients } from "../layers/AwsClients.ts"
 import { Ec2Live } from "../layers/Ec2Live.ts"
 import { OutputLive } from "../layers/OutputLive.ts"
 import { UsageError } from "../errors.ts"
+import { choosePager } from "../lib/pager.ts"
+import { compileQuery } from "../lib/query.ts"
 import type { SortBy as SortOrder } from "../lib/table.ts"
 import { AegeaConfig } from "../services/AegeaConfig.ts"
 import { Ec2 } from "../services/Ec2.ts"
@@ -47,7 +49,22 @@ export const SortBy = GlobalFlag.Setting("sort-by")({
   flag: optionalString("sort-by", "Sort rows by this column (any name --columns takes); add :desc (or :reverse) for descending order.")
 })
 export const NoColor = GlobalFlag.Setting("no-color")({
-  flag: Flag.Boolean("no-color").pipe(Flag.withDescription("Never colour the output (NO_COLOR does the same)."), Flag.withDefault(false))
+  flag: Flag.Boolean("no-color").pipe(
+    Flag.withDescription("Never colour the output (NO_COLOR does the same; FORCE_COLOR=1 colours it even through a pipe)."),
+    Flag.withDefault(false)
+  )
+})
+export const Query = GlobalFlag.Setting("query")({
+  flag: optionalString(
+    "query",
+    "Filter and reshape the output with a JMESPath expression over its JSON form, as the AWS CLI's --query, e.g. \"[?state=='running'].id\"; any --output. (grep's own --query is an Insights query.)"
+  )
+})
+export const NoPager = GlobalFlag.Setting("no-pager")({
+  flag: Flag.Boolean("no-pager").pipe(
+    Flag.withDescription("Print long output directly, not through the pager (AEGEA_PAGER, PAGER, else less -RFS); config pager: false does the same."),
+    Flag.withDefault(false)
+  )
 })
 export const Debug = GlobalFlag.Setting("debug")({
   flag: Flag.Boolean("debug").pipe(
@@ -56,7 +73,7 @@ export const Debug = GlobalFlag.Setting("debug")({
   )
 })
 
-export const globalFlags = [Profile, Region, EndpointUrl, OutputFormatFlag, Json, Columns, SortBy, NoColor, Debug] as const
+export const globalFlags = [Profile, Region, EndpointUrl, OutputFormatFlag, Json, Columns, SortBy, Query, NoColor, NoPager, Debug] as const
 
 /** The global output flags as the CLI parsed them. */
 export interface OutputFlags {
@@ -65,6 +82,8 @@ export interface OutputFlags {
   readonly columns?: string | undefined
   readonly sortBy?: string | undefined
   readonly noColor: boolean
+  /** `--query EXPR` (JMESPath). */
+  readonly query?: string | undefined
 }
 
 /**
@@ -98,9 +117,26 @@ export const parseSortBy = (text: string): Result.Result<SortOrder, UsageError> 
 }
 
 /**
- * Settings from the flags, the environment and stdout: `--json` means `--output json`; colour only on
- * a TTY without NO_COLOR (any non-empty value), TERM=dumb or --no-color; tables fit the terminal's
- * width on a TTY and are never truncated otherwise.
+ * Whether to colour stdout, first rule that applies: --no-color (or the config's no_color) never;
+ * TERM=dumb never; NO_COLOR (any non-empty value) never; FORCE_COLOR=0 or false never, any other
+ * non-empty FORCE_COLOR always (even through a pipe); else only on a terminal. NO_COLOR winning over
+ * FORCE_COLOR and TERM=dumb over both is effect/cli's rule for --help, so help and data agree.
+ */
+export const colorWanted = (
+  noColorFlag: boolean,
+  env: Readonly<Record<string, string | undefined>>,
+  stdoutIsTTY: boolean
+): boolean => {
+  if (noColorFlag || env["TERM"] === "dumb" || (env["NO_COLOR"] ?? "") !== "") return false
+  const force = (env["FORCE_COLOR"] ?? "").trim().toLowerCase()
+  if (force === "0" || force === "false") return false
+  return force !== "" || stdoutIsTTY
+}
+
+/**
+ * Settings from the flags, the environment and stdout: `--json` means `--output json`; colour as
+ * colorWanted says; tables fit the terminal's width on a TTY and are never truncated otherwise; a
+ * `--query` expression is compiled here, so a syntax error stops the command before it calls AWS.
  */
 export const detectSettings = (
   flags: OutputFlags,
@@ -122,9 +158,12 @@ export const detectSettings = (
       ? Option.none()
       : Option.some(yield* Effect.fromResult(parseSortBy(flags.sortBy)))
     const tty = stdout.isTTY === true
-    const color = tty && !flags.noColor && (env["NO_COLOR"] ?? "") === "" && env["TERM"] !== "dumb"
+    const color = colorWanted(flags.noColor, env, tty)
     const width = tty ? (stdout.columns !== undefined && stdout.columns > 0 ? stdout.columns : 80) : undefined
-    return { format, columns, sortBy, color, width }
+    if (flags.query === undefined) return { format, columns, sortBy, color, width }
+    // compileQuery loads the JMESPath library: only with --query, never for other command lines.
+    yield* compileQuery(flags.query)
+    return { format, columns, sortBy, color, width, query: flags.query }
   })
 
 /**
@@ -190,12 +229,17 @@ export const OutputLayer = Layer.unwrap(
         json,
         ...(columns !== undefined ? { columns } : {}),
         ...(sortBy !== undefined ? { sortBy } : {}),
-        noColor: (yield* NoColor) || Option.getOrUndefined(config.get("no_color")) === true
+        noColor: (yield* NoColor) || Option.getOrUndefined(config.get("no_color")) === true,
+        ...Option.match(yield* Query, { onNone: () => ({}), onSome: (query) => ({ query }) })
       },
       process.env,
       process.stdout
     )
-    return OutputLive(settings)
+    const pager = choosePager(process.env, {
+      stdoutIsTTY: process.stdout.isTTY === true,
+      enabled: !(yield* NoPager) && Option.getOrUndefined(config.get("pager")) !== false
+    })
+    return OutputLive(settings, { pager })
   })
 )
 

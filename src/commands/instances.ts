@@ -4,7 +4,9 @@ import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
-import { Ec2, type StateAction, targetState, waitForState } from "../services/Ec2.ts"
+import * as Stream from "effect/Stream"
+import { waitingLine, waitingPlain } from "../lib/progress.ts"
+import { Ec2, type Instance, type InstanceState, type StateAction, targetState, waitForState } from "../services/Ec2.ts"
 import { Output } from "../services/Output.ts"
 import { confirmDestruction } from "./confirm.ts"
 import { Ec2Layer } from "./global.ts"
@@ -30,6 +32,28 @@ const yes = (action: StateAction) =>
     ),
     Flag.withDefault(false)
   )
+
+/**
+ * `waitForState`, showing each instance's state as it goes: the status line of a terminal, or a
+ * timestamped line per change (services/Output.ts `status`).
+ */
+export const waitShowing = (ids: ReadonlyArray<string>, labels: ReadonlyArray<string>, target: InstanceState) =>
+  Effect.gen(function*() {
+    const ec2 = yield* Ec2
+    const output = yield* Output
+    const show = (list: ReadonlyArray<Instance>) => {
+      const seen = ids.map((id, i) => ({ label: labels[i] ?? id, state: list.find((instance) => instance.id === id)?.state ?? "gone" }))
+      return output.status({ line: waitingLine(seen, target, "instances"), plain: waitingPlain(seen) })
+    }
+    return yield* waitForState(ids, target).pipe(
+      // The poll itself is waitForState's: its instances stream is observed as each poll reads it.
+      Effect.provideService(Ec2, {
+        ...ec2,
+        instances: (query) => Stream.fromIterableEffect(Effect.tap(Stream.runCollect(ec2.instances(query)), show))
+      }),
+      Effect.ensuring(output.statusDone)
+    )
+  })
 
 const descriptions: Record<StateAction, string> = {
   start: "Start stopped instances.",
@@ -73,8 +97,7 @@ const stateCommand = (action: StateAction) =>
       })
       if (input.wait && action !== "reboot") {
         const target = targetState[action]
-        yield* output.info(`waiting for ${label} to be ${target}...`)
-        const final = yield* waitForState(ids, target)
+        const final = yield* waitShowing(ids, labels, target)
         rows = rows.map((r) => ({ ...r, state: final.find((i) => i.id === r.id)?.state ?? r.state }))
       }
       yield* output.table(rows, {

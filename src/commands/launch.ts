@@ -109,7 +109,7 @@ export const launchCommand = Command.make(
     let outcome: LaunchWaitOutcome = { instance, failure: Option.none() }
     if (wait) {
       const agent = spec.iamRole !== undefined
-      yield* output.info(`waiting for ${instance.id} to be running${agent ? " and its SSM agent online" : ""}...`)
+      // The wait shows its progress itself (Output.status): a status line on a terminal, a line per change elsewhere.
       if (!agent) yield* output.warn("the instance has no IAM role, so its SSM agent cannot register: aegea ssh will need --no-ssm")
       outcome = yield* awaitLaunch(instance, { agent })
     }

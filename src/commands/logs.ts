@@ -14,11 +14,12 @@ import { LogsLive } from "../layers/LogsLive.ts"
 import { followEvents } from "../workflows/followEvents.ts"
 import { parseTimeRange } from "../lib/timeExpr.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
-import { Logs } from "../services/Logs.ts"
+import { type LogEvent, Logs } from "../services/Logs.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
 import { describeColumns } from "../lib/table.ts"
 import { awsService, BaseLayer } from "./global.ts"
-import { eventLine, eventTable, missingGroup, resolveGroups } from "./logGroups.ts"
+import { eventTable, missingGroup, resolveGroups } from "./logGroups.ts"
+import { eventLineText, timestamp } from "../lib/progress.ts"
 import { logsExportCommand } from "./logsExport.ts"
 
 export const LogsLayer = awsService(Logs, LogsLive).pipe(Layer.provideMerge(BaseLayer))
@@ -122,14 +123,26 @@ const logsBase = Command.make(
         )
     const showGroup = groups.length > 1
     const table = output.settings.format === "table"
+    const line = (e: LogEvent) => eventLineText(e, { showGroup, color: output.settings.color })
+    let printed = 0
     const print = input.follow
       ? followEvents(readAll, { start, end }).pipe(
-        Stream.runForEach((e) => output.text(table ? eventLine(e, showGroup) : JSON.stringify(e)))
+        Stream.runForEach((e) => output.text(table ? line(e) : JSON.stringify(e)))
       )
       : table
-      ? readAll(start).pipe(Stream.runForEach((e) => output.text(eventLine(e, showGroup))))
-      : Effect.flatMap(Stream.runCollect(readAll(start)), (events) => output.table(events, eventTable))
+      ? readAll(start).pipe(Stream.runForEach((e) => Effect.andThen(Effect.sync(() => printed++), output.text(line(e)))))
+      : Effect.flatMap(Stream.runCollect(readAll(start)), (events) => {
+        printed = events.length
+        return output.table(events, eventTable, { empty: null })
+      })
     yield* print.pipe(Effect.catchTag("AwsNotFound", () => Effect.flatMap(missingGroup(groups), Effect.fail)))
+    if (!input.follow && printed === 0) {
+      const filtered = Option.isSome(input.filter) ? ` matching ${input.filter.value}` : ""
+      const streams = input.stream.length > 0 ? ` (stream ${input.stream.join(", ")})` : ""
+      yield* output.info(
+        `no log events in ${groups.join(", ")}${streams}${filtered} between ${timestamp(start.getTime())} and ${timestamp((end ?? new Date(now)).getTime())}`
+      )
+    }
   })
 ).pipe(
   Command.withDescription(

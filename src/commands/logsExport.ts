@@ -3,6 +3,7 @@
  * folder per stream); aegea waits for it on a Schedule, then downloads and decompresses every object.
  */
 import { exportPoll } from "../lib/schedules.ts"
+import { formatTransfer } from "../lib/progress.ts"
 import { mkdir, writeFile } from "node:fs/promises"
 import { dirname, join, resolve } from "node:path"
 import { gunzipSync } from "node:zlib"
@@ -94,7 +95,6 @@ export const logsExportCommand = Command.make(
     const end = range.end ?? new Date(now)
     const bucketName = Option.isSome(input.bucket) ? input.bucket.value : defaultExportBucket(yield* s3.accountId, s3.region)
     const keyPrefix = exportPrefixFor(Option.getOrElse(input.prefix, () => "aegea-logs-export"), input.group, now)
-    const interactive = output.settings.width !== undefined
 
     yield* s3.ensureLogExportBucket(bucketName)
     const taskId = yield* logs.createExportTask({
@@ -110,9 +110,15 @@ export const logsExportCommand = Command.make(
         Effect.fail(new ResourceNotFound({ kind: "log group", name: input.group, hint: unknownGroupHint })))
     )
     yield* output.info(`exporting ${input.group} to s3://${bucketName}/${keyPrefix}/ (task ${taskId})`)
+    // One status line while it runs (a line per change of status when stderr is not a terminal).
     const task: ExportTask = yield* logs.describeExportTask(taskId).pipe(
-      Effect.tap((t) => (interactive && !finished.has(t.status) ? output.info(`export ${taskId}: ${t.status}`) : Effect.void)),
-      Effect.repeat({ schedule: exportPolling, until: (t) => finished.has(t.status) })
+      Effect.tap((t) =>
+        finished.has(t.status)
+          ? Effect.void
+          : output.status({ line: `waiting for export ${taskId} of ${input.group}: ${t.status}`, plain: [`export ${taskId} ${t.status}`] })
+      ),
+      Effect.repeat({ schedule: exportPolling, until: (t) => finished.has(t.status) }),
+      Effect.ensuring(output.statusDone)
     )
     if (task.status !== "COMPLETED") {
       return yield* new OperationFailed({
@@ -128,9 +134,21 @@ export const logsExportCommand = Command.make(
     const objects = (yield* Stream.runCollect(s3.objects(bucketName, exportPrefix))).filter((o) => o.key.endsWith(".gz"))
     const dir = resolve(Option.getOrElse(input.outputDir, () => taskId))
     const written: Array<{ file: string; bytes: number; source: string }> = []
+    // A terminal shows the bytes downloaded, the rate and the time left on the status line.
+    const total = objects.reduce((sum, o) => sum + o.size, 0)
+    let before = 0
+    let current = 0
+    const progressLine = (index: number) => (elapsed: number) =>
+      `downloading ${index + 1}/${objects.length}: ${formatTransfer(before + current, total, elapsed)}`
     for (const [index, object] of objects.entries()) {
       const file = localPath(dir, exportPrefix, object.key)
-      const text = yield* gunzip(yield* s3.getObject(bucketName, object.key), object.key)
+      yield* output.status({ line: progressLine(index), plain: [] })
+      const body = yield* s3.getObject(bucketName, object.key, { onProgress: (read) => (current = read) }).pipe(
+        Effect.onError(() => output.statusDone)
+      )
+      before += body.length
+      current = 0
+      const text = yield* gunzip(body, object.key)
       yield* Effect.tryPromise({
         try: async () => {
           await mkdir(dirname(file), { recursive: true })
@@ -141,6 +159,7 @@ export const logsExportCommand = Command.make(
       yield* output.info(`[${index + 1}/${objects.length}] ${file} (${text.length} bytes)`)
       written.push({ file, bytes: text.length, source: `s3://${bucketName}/${object.key}` })
     }
+    yield* output.statusDone
     yield* output.table(written, {
       columns: [{ key: "file", kind: "name" }, { key: "bytes", kind: "bytes" }, { key: "source", kind: "text" }]
     })

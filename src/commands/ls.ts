@@ -20,7 +20,8 @@ export const instanceTable: TableSpec = {
     { key: "type" },
     { key: "availabilityZone", header: "AZ" },
     { key: "privateIp", header: "PRIVATE IP" },
-    { key: "publicDns", header: "PUBLIC DNS" },
+    // A DNS name cut to a stub is of no use: left out first, whole or not at all (PUBLIC IP says as much).
+    { key: "publicDns", header: "PUBLIC DNS", keep: -1, noTruncate: true },
     { key: "publicIp", header: "PUBLIC IP" },
     { key: "launchTime", header: "LAUNCHED", kind: "time" },
     { key: "lifecycle" },

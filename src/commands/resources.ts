@@ -75,25 +75,28 @@ export const snapshotsCommand = listing("snapshots", "List EBS snapshots this ac
   aliases: { snapshot_id: "id", volume_size: "sizeGiB", start_time: "started" }
 })
 
+export const securityGroupRuleTable: TableSpec = {
+  columns: [
+    { key: "name", kind: "name" },
+    { key: "id", kind: "id" },
+    { key: "vpcId", header: "VPC", kind: "id" },
+    // When the terminal is narrow the rule itself stays: ports and source last, the source never cut.
+    { key: "direction", keep: 1 },
+    { key: "protocol", keep: 1 },
+    { key: "ports", keep: 2 },
+    { key: "source", keep: 2, noTruncate: true },
+    { key: "description" }
+  ],
+  kinds: tags,
+  fields: Object.keys(SecurityGroupRule.fields),
+  aliases: { group_id: "id", group_name: "name" }
+}
+
 export const securityGroupsCommand = listing(
   "security-groups",
   "List security groups, one row per rule.",
   (ec2) => ec2.securityGroupRules(),
-  {
-    columns: [
-      { key: "name", kind: "name" },
-      { key: "id", kind: "id" },
-      { key: "vpcId", header: "VPC", kind: "id" },
-      { key: "direction" },
-      { key: "protocol" },
-      { key: "ports" },
-      { key: "source" },
-      { key: "description" }
-    ],
-    kinds: tags,
-    fields: Object.keys(SecurityGroupRule.fields),
-    aliases: { group_id: "id", group_name: "name" }
-  }
+  securityGroupRuleTable
 )
 
 export const subnetsCommand = listing("subnets", "List VPC subnets.", (ec2) => ec2.subnets(), {
@@ -126,21 +129,23 @@ export const vpcsCommand = listing("vpcs", "List VPCs.", (ec2) => ec2.vpcs(), {
   aliases: { vpc_id: "id", cidr_block: "cidr" }
 })
 
-export const keyPairsCommand = listing("key-pairs", "List EC2 key pairs.", (ec2) => ec2.keyPairs(), {
+export const keyPairTable: TableSpec = {
   columns: [
     { key: "name", kind: "name" },
     { key: "id", kind: "id" },
     { key: "type" },
-    { key: "fingerprint" },
+    { key: "fingerprint", keep: 1, noTruncate: true },
     { key: "created", kind: "time" }
   ],
   kinds: tags,
   fields: Object.keys(KeyPair.fields),
   aliases: { key_name: "name", key_pair_id: "id", key_fingerprint: "fingerprint", key_type: "type", create_time: "created" }
-})
+}
+
+export const keyPairsCommand = listing("key-pairs", "List EC2 key pairs.", (ec2) => ec2.keyPairs(), keyPairTable)
 
 export const regionsCommand = listing("regions", "List the AWS regions enabled for this account.", (ec2) => ec2.regions(), {
-  columns: [{ key: "name", kind: "name" }, { key: "endpoint" }, { key: "optIn", header: "OPT-IN" }],
+  columns: [{ key: "name", kind: "name" }, { key: "endpoint", noTruncate: true }, { key: "optIn", header: "OPT-IN" }],
   fields: Object.keys(Region.fields),
   aliases: { region_name: "name", opt_in_status: "optIn" }
 })

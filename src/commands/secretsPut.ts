@@ -1,6 +1,6 @@
 /**
- * `aegea secrets put NAME`: the value comes from stdin, `--from-file` or `--generate-ssh-key`,
- * never from an argument (arguments end up in shell history and `ps`). It is wrapped in `Redacted`
+ * `aegea secrets put NAME`: the value comes from stdin (typed twice without echo at a terminal),
+ * `--from-file` or `--generate-ssh-key`, never from an argument (arguments end up in shell history and `ps`). It is wrapped in `Redacted`
  * as soon as it is read; no message, dry-run line or error ever contains it.
  */
 import * as Effect from "effect/Effect"
@@ -13,6 +13,7 @@ import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
+import * as Prompt from "effect/cli/Prompt"
 import { generateEd25519KeyPair, openSshFingerprint } from "../lib/sshKey.ts"
 import { UsageError } from "../errors.ts"
 import { Output } from "../services/Output.ts"
@@ -34,10 +35,35 @@ const tooLarge = new UsageError({
   hint: "Secrets Manager stores at most 64 KiB per secret"
 })
 
-/** All of stdin as text (at most maxSecretBytes); a terminal on stdin is a UsageError, not a prompt. */
-export const readStdin = Effect.gen(function*() {
+/**
+ * Ask for the value on a terminal without echoing it, twice; the two must match. Ctrl-C (or Esc)
+ * ends the command with nothing stored.
+ */
+const promptValue = (name: string) =>
+  Effect.gen(function*() {
+    const ask = (message: string) =>
+      Prompt.run(Prompt.Password({ message })).pipe(Effect.catchTag("QuitError", () => Effect.interrupt))
+    const first = yield* ask(`Value of ${name} (not shown)`)
+    if (Redacted.value(first) === "") return first
+    const second = yield* ask("The same value again")
+    if (Redacted.value(first) !== Redacted.value(second)) {
+      return yield* new UsageError({ message: "the two values differ: nothing was stored", hint: "Run the command again" })
+    }
+    return first
+  })
+
+/**
+ * All of stdin as text (at most maxSecretBytes); on a terminal (stdin and stderr), a prompt that does
+ * not echo; a terminal on stdin alone (stderr redirected) is a UsageError.
+ */
+export const readStdin = (name: string) => Effect.gen(function*() {
   const stdio = yield* Stdio.Stdio
   if (yield* stdio.stdinIsTerminal) {
+    if (process.stderr.isTTY === true) {
+      const value = yield* promptValue(name)
+      if (Buffer.byteLength(Redacted.value(value)) > maxSecretBytes) return yield* tooLarge
+      return value
+    }
     return yield* new UsageError({
       message: "no secret value: stdin is a terminal",
       hint: "Pipe the value in (e.g. printf %s \"$VALUE\" | aegea secrets put NAME) or pass --from-file PATH"
@@ -105,7 +131,7 @@ export const putCommand = Command.make(
       ? Redacted.make(keyPair.privateKeyPem)
       : Option.isSome(input.fromFile)
       ? yield* readFile(input.fromFile.value)
-      : yield* readStdin
+      : yield* readStdin(input.name)
     if (Redacted.value(value) === "") {
       return yield* new UsageError({ message: "the secret value is empty", hint: "Pipe a non-empty value in, or pass --from-file PATH" })
     }
@@ -125,7 +151,7 @@ export const putCommand = Command.make(
   })
 ).pipe(
   Command.withDescription(
-    "Store a secret value read from stdin or --from-file (never from an argument): creates the secret or adds a new current version."
+    "Store a secret value read from stdin, --from-file, or (at a terminal) typed twice without echo — never from an argument: creates the secret or adds a new current version."
   ),
   Command.withExamples([
     { command: "printf %s \"$DB_PASSWORD\" | aegea secrets put prod/db-password", description: "Store a value from a variable" },

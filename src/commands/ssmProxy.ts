@@ -82,5 +82,7 @@ export const ssmProxyCommand = Command.make(
   Command.withExamples([
     { command: "ssh -o ProxyCommand='aegea ssm-proxy %h %p' ec2-user@i-0123456789abcdef0", description: "Use aegea's Session Manager client from plain ssh" }
   ]),
-  Command.provide(ProxyLayer)
+  Command.provide(ProxyLayer),
+  // Plumbing (the ProxyCommand of aegea ssh): it runs, but is not listed among everyday commands.
+  Command.unlisted
 )

@@ -1,8 +1,12 @@
 /**
  * The live Output layer: the Output service (services/Output.ts) writing to process.stdout/stderr,
- * quietly stopping when the reader of a pipe goes away.
+ * quietly stopping when the reader of a pipe goes away; on a terminal, a table or document taller or
+ * wider than the screen goes through a pager (lib/pager.ts chooses which and when).
  */
+import { type ChildProcess, spawn } from "node:child_process"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { needsPager, type PagerCommand } from "../lib/pager.ts"
 import { makeOutput, Output, type OutputSettings } from "../services/Output.ts"
 
 /** The part of a Node Writable that printing needs (a fake in tests). */
@@ -39,10 +43,92 @@ export const safeWriter = (sink: TextSink, onOtherError: (error: Error) => void 
   return write
 }
 
-/** Output to the process's stdout (EPIPE-safe) and stderr. */
-export const OutputLive = (settings: OutputSettings): Layer.Layer<Output> =>
+export interface PagerSeams {
+  /** Where the text goes when it needs no pager, or the pager cannot be started. */
+  readonly stdout: (text: string) => void
+  readonly stderr: (text: string) => void
+  /** The terminal's size now (it may have changed since start). */
+  readonly size: () => { readonly rows?: number | undefined; readonly columns?: number | undefined }
+  /** Default: node's spawn. */
+  readonly spawn?: ((file: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv) => ChildProcess) | undefined
+}
+
+/**
+ * A block printer that starts `pager` for text that does not fit the terminal, writes the text to its
+ * stdin and waits for it to exit:
+ * - a pager that exits before reading everything (the user quit `less`; `head`) is not an error: the
+ *   rest of the text is dropped (EPIPE on its stdin) and the command goes on;
+ * - one that cannot be started (not found) prints the text directly, with a warning when the user
+ *   chose it (AEGEA_PAGER, PAGER; the default `less` missing is not worth one);
+ * - Ctrl-C while it runs is the pager's (less uses it to stop a search), as with git: aegea ignores it.
+ * Interrupted, it stops the pager.
+ */
+export const pageThrough = (pager: PagerCommand, seams: PagerSeams) => (text: string): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    if (!needsPager(text, seams.size())) return Effect.sync(() => seams.stdout(text))
+    return Effect.callback<void>((resume) => {
+      let done = false
+      let started = false
+      const savedInterruptListeners = process.rawListeners("SIGINT") as Array<(...args: Array<unknown>) => void>
+      const ignoreInterrupt = () => {}
+      const finish = (fallback: string | undefined) => {
+        if (done) return
+        done = true
+        process.removeListener("SIGINT", ignoreInterrupt)
+        for (const listener of savedInterruptListeners) if (!process.rawListeners("SIGINT").includes(listener)) process.on("SIGINT", listener)
+        if (fallback !== undefined) {
+          if (pager.chosen) seams.stderr(`aegea: cannot start the pager ${JSON.stringify(pager.text)}: ${fallback}; printing directly\n`)
+          seams.stdout(text)
+        }
+        resume(Effect.void)
+      }
+      let child: ChildProcess
+      try {
+        child = (seams.spawn ?? spawnPager)(pager.file, pager.args, { ...process.env, ...pager.env })
+      } catch (error) {
+        finish(error instanceof Error ? error.message : String(error))
+        return Effect.void
+      }
+      process.removeAllListeners("SIGINT")
+      process.on("SIGINT", ignoreInterrupt)
+      child.once("error", (error: Error & { code?: string }) => {
+        if (!started) finish(error.code === "ENOENT" ? "not found" : error.message)
+      })
+      child.once("spawn", () => {
+        started = true
+        child.stdin?.on("error", () => {}) // EPIPE: the pager quit before reading everything
+        child.stdin?.end(text)
+      })
+      child.once("close", (code) => {
+        // Through sh, a command that is not there is exit code 127 (126: not executable); sh said so.
+        finish(pager.shell && (code === 127 || code === 126) ? "not found" : undefined)
+      })
+      return Effect.sync(() => {
+        if (!done) child.kill()
+        finish(undefined)
+      })
+    })
+  })
+
+const spawnPager = (file: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): ChildProcess =>
+  spawn(file, [...args], { stdio: ["pipe", "inherit", "inherit"], env })
+
+/**
+ * Output to the process's stdout (EPIPE-safe) and stderr; with `pager` (lib/pager.ts choosePager:
+ * stdout is a terminal and paging is on), tables and documents that do not fit go through it.
+ */
+export const OutputLive = (settings: OutputSettings, options: { readonly pager?: PagerCommand | undefined } = {}): Layer.Layer<Output> =>
   Layer.sync(Output, () => {
     const stderr = safeWriter(process.stderr)
     const stdout = safeWriter(process.stdout, (error) => stderr(`aegea: cannot write to stdout: ${error.message}\n`))
-    return makeOutput(settings, { stdout, stderr, stderrIsTTY: process.stderr.isTTY === true })
+    const page = options.pager === undefined
+      ? undefined
+      : pageThrough(options.pager, { stdout, stderr, size: () => ({ rows: process.stdout.rows, columns: process.stdout.columns }) })
+    return makeOutput(settings, {
+      ...(page !== undefined ? { page } : {}),
+      stdout,
+      stderr,
+      stderrIsTTY: process.stderr.isTTY === true,
+      stderrColumns: () => process.stderr.columns
+    })
   })

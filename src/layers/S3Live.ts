@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, paginate } from "./aws.ts"
-import { logExportBucketPolicy, S3 } from "../services/S3.ts"
+import { type GetObjectOptions, logExportBucketPolicy, S3 } from "../services/S3.ts"
 
 export const S3Live: Layer.Layer<S3, never, AwsClients> = Layer.effect(
   S3,
@@ -61,12 +61,17 @@ export const S3Live: Layer.Layer<S3, never, AwsClients> = Layer.effect(
 
     // The body is read within the attempt: a download that breaks midway is retried whole, and
     // interruption aborts it (the abort signal closes the connection).
-    const getObject = (bucket: string, key: string) =>
+    const getObject = (bucket: string, key: string, options?: GetObjectOptions) =>
       aws.callAndRead(
         new sdk.GetObjectCommand({ Bucket: bucket, Key: key }),
         `download s3://${bucket}/${key}`,
         idempotent,
-        (r) => (r.Body === undefined ? Promise.resolve(new Uint8Array()) : r.Body.transformToByteArray())
+        (r) =>
+          r.Body === undefined
+            ? Promise.resolve(new Uint8Array())
+            : options?.onProgress === undefined
+            ? r.Body.transformToByteArray()
+            : readCounting(r.Body as unknown as AsyncIterable<Uint8Array>, options.onProgress)
       )
 
     return S3.of({
@@ -92,3 +97,22 @@ export const S3Live: Layer.Layer<S3, never, AwsClients> = Layer.effect(
     })
   })
 )
+
+/** A body read chunk by chunk, telling `onProgress` the bytes read so far. */
+const readCounting = async (body: AsyncIterable<Uint8Array>, onProgress: (bytesRead: number) => void): Promise<Uint8Array> => {
+  const chunks: Array<Uint8Array> = []
+  let read = 0
+  onProgress(0)
+  for await (const chunk of body) {
+    chunks.push(chunk)
+    read += chunk.length
+    onProgress(read)
+  }
+  const all = new Uint8Array(read)
+  let at = 0
+  for (const chunk of chunks) {
+    all.set(chunk, at)
+    at += chunk.length
+  }
+  return all
+}

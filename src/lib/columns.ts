@@ -22,6 +22,12 @@ export interface ColumnSpec {
    * (default 0; among equals, the rightmost first). id, name and state columns are never left out.
    */
   readonly keep?: number
+  /**
+   * Never cut this column's values mid-way (an ARN, a fingerprint, a DNS name): when it does not fit,
+   * the column is left out instead. Keys named like an ARN or a fingerprint (`arn`, `roleArn`,
+   * `fingerprint`) are never cut whatever the spec says.
+   */
+  readonly noTruncate?: boolean
 }
 
 export interface TableSpec {
@@ -52,8 +58,16 @@ export interface OutputSettings {
   readonly columns: Option.Option<ReadonlyArray<string>>
   /** `--sort-by COL[:desc]`. */
   readonly sortBy: Option.Option<{ readonly key: string; readonly descending: boolean }>
-  /** Colours for states: only on a TTY, never with NO_COLOR or --no-color. */
+  /**
+   * Colours (states, log lines): on a TTY or with FORCE_COLOR, never with --no-color, TERM=dumb,
+   * NO_COLOR or FORCE_COLOR=0 (commands/global.ts colorWanted).
+   */
   readonly color: boolean
   /** Terminal width for fitting tables; undefined when stdout is not a TTY (no truncation). */
   readonly width: number | undefined
+  /**
+   * `--query EXPR`: a JMESPath expression applied to the JSON form of what is printed (the records
+   * `--output json` would give), then rendered in `format` (see lib/query.ts).
+   */
+  readonly query?: string | undefined
 }

@@ -25,8 +25,8 @@ export const EC2_FAMILY: ReadonlySet<string> = new Set([
 ])
 
 /** Global flags that take a value (src/commands/global.ts), and those that do not (the test checks both). */
-export const GLOBAL_WITH_VALUE: ReadonlySet<string> = new Set(["--profile", "--region", "--endpoint-url", "--output", "-o", "--columns", "--sort-by"])
-export const GLOBAL_SWITCHES: ReadonlySet<string> = new Set(["--json", "--no-color", "--debug"])
+export const GLOBAL_WITH_VALUE: ReadonlySet<string> = new Set(["--profile", "--region", "--endpoint-url", "--output", "-o", "--columns", "--sort-by", "--query"])
+export const GLOBAL_SWITCHES: ReadonlySet<string> = new Set(["--json", "--no-color", "--no-pager", "--debug"])
 
 /** The subcommand named on the command line, after any global flags; undefined if unsure. */
 export const subcommandOf = (args: ReadonlyArray<string>): string | undefined => {
@@ -49,6 +49,8 @@ export const subcommandOf = (args: ReadonlyArray<string>): string | undefined =>
 export const commandFamily = (args: ReadonlyArray<string>): "ec2" | "all" => {
   // Shell completions describe every command, so they need the whole tree.
   if (args.some((a) => a === "--completions" || a.startsWith("--completions="))) return "all"
+  // `aegea __complete SHELL -- WORDS...` (what the completion scripts run on Tab) walks the whole tree.
+  if (args[0] === "__complete") return "all"
   const command = subcommandOf(args)
   return command !== undefined && EC2_FAMILY.has(command) ? "ec2" : "all"
 }

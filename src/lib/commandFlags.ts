@@ -92,7 +92,8 @@ export const flagTable = (root: unknown): FlagTable => {
   const visit = (command: CommandNode, path: ReadonlyArray<string>) => {
     if (path.length > 0) table[path.join("_").replace(/-/g, "_")] = flagsOf(command)
     for (const group of command.subcommands) {
-      for (const child of group.commands) visit(child, [...path, child.name])
+      // `__complete` (the shells' completion protocol) is not a command anyone configures.
+      for (const child of group.commands) if (!child.name.startsWith("__")) visit(child, [...path, child.name])
     }
   }
   visit(root as CommandNode, [])

@@ -32,6 +32,8 @@ export interface Column {
   readonly align?: "left" | "right" | undefined
   /** See ColumnSpec.keep. */
   readonly keep?: number | undefined
+  /** See ColumnSpec.noTruncate: left out rather than cut. */
+  readonly noTruncate?: boolean | undefined
 }
 
 export { toPlain, valueAt } from "./cellValues.ts"
@@ -39,6 +41,14 @@ export { toPlain, valueAt } from "./cellValues.ts"
 export type SortBy = Option.Option.Value<OutputSettings["sortBy"]>
 
 // --- columns ----------------------------------------------------------------------------------
+
+/** Keys whose values are useless cut mid-way: ARNs and fingerprints (`arn`, `roleArn`, `keyFingerprint`). */
+const wholeValueKey = /(?:^|[._-])(?:arn|fingerprint)$/i
+const wholeValueCamelKey = /[a-z0-9](?:Arn|ARN|Fingerprint)$/
+
+/** Whether a column's values must be shown whole or not at all (ColumnSpec.noTruncate, or an ARN/fingerprint key). */
+export const isNoTruncate = (key: string, declared?: boolean): boolean =>
+  declared ?? (wholeValueKey.test(key) || wholeValueCamelKey.test(key))
 
 const declaredKind = (spec: TableSpec, key: string): ColumnKind | undefined =>
   spec.columns.find((column) => column.key === key)?.kind ?? spec.kinds?.[key]
@@ -168,7 +178,8 @@ export const resolveColumns = (
       header: headerFor(spec, key),
       kind: kindOf(spec, key, rows),
       align: declared?.align ?? "left",
-      keep: declared?.keep ?? 0
+      keep: declared?.keep ?? 0,
+      noTruncate: isNoTruncate(key, declared?.noTruncate)
     }
   }))
 }
@@ -276,27 +287,51 @@ const lineWidth = (widths: ReadonlyArray<number>) =>
   widths.reduce((sum, w) => sum + w, 0) + columnGap.length * Math.max(0, widths.length - 1)
 
 /**
- * The columns to show and their widths within `maxWidth`: long columns (DNS names, descriptions) are
- * cut first, never id, name and state columns; when the line still does not fit, columns are left
- * out from the right (the default columns are ordered by importance; id, name and state stay), as
- * a cut IP address or time would be worse than none.
+ * The columns to show and their widths within `maxWidth`: long columns (descriptions) are cut first,
+ * never id, name and state columns nor those marked `noTruncate` (ARNs, fingerprints, DNS names);
+ * when the line still does not fit, columns are left out, the lowest `keep` first and among equals
+ * from the right (the default columns are ordered by importance; id, name and state stay), as a cut
+ * IP address or time would be worse than none.
  */
 export const fitColumns = (
   natural: ReadonlyArray<number>,
   kinds: ReadonlyArray<string | undefined>,
   maxWidth: number,
   /** Per column, see ColumnSpec.keep: the lowest are left out first; among equals, the rightmost. */
-  keep: ReadonlyArray<number | undefined> = []
+  keep: ReadonlyArray<number | undefined> = [],
+  /** Per column, see ColumnSpec.noTruncate: shown whole or left out, never cut. */
+  noTruncate: ReadonlyArray<boolean | undefined> = []
 ): { readonly shown: ReadonlyArray<number>; readonly widths: ReadonlyArray<number> } => {
   const essential = (i: number) => kinds[i] === "id" || kinds[i] === "name" || kinds[i] === "state"
+  const fit = (columns: ReadonlyArray<number>) =>
+    fitWidths(
+      columns.map((i) => natural[i]!),
+      columns.map((i) => !essential(i) && noTruncate[i] !== true && natural[i]! > longColumn),
+      maxWidth
+    )
   let shown = natural.map((_, i) => i)
+  const dropped: Array<number> = []
   for (;;) {
-    const widths = fitWidths(shown.map((i) => natural[i]!), shown.map((i) => !essential(i) && natural[i]! > longColumn), maxWidth)
+    const widths = fit(shown)
     const droppable = [...shown].reverse().filter((i) => !essential(i))
       .reduce<number | undefined>((best, i) => (best === undefined || (keep[i] ?? 0) < (keep[best] ?? 0) ? i : best), undefined)
-    if (lineWidth(widths) <= maxWidth || droppable === undefined) return { shown, widths }
+    if (lineWidth(widths) <= maxWidth || droppable === undefined) break
     shown = shown.filter((i) => i !== droppable)
+    dropped.push(droppable)
   }
+  // A column left out early may fit again once a wider one is gone (an ARN left out whole makes room
+  // for the short column to its right): put back, most important first, those that fit, but never
+  // one while a column with a higher `keep` stays out.
+  const out = new Set(dropped)
+  for (const i of [...dropped].reverse()) {
+    if ([...out].some((j) => (keep[j] ?? 0) > (keep[i] ?? 0))) continue
+    const candidate = [...shown, i].sort((a, b) => a - b)
+    if (lineWidth(fit(candidate)) <= maxWidth) {
+      shown = candidate
+      out.delete(i)
+    }
+  }
+  return { shown, widths: fit(shown) }
 }
 
 /**
@@ -315,7 +350,7 @@ export const renderAlignedTable = (
   const natural = allHeaders.map((h, i) => allCells.reduce((max, cells) => Math.max(max, visibleWidth(cells[i]!)), visibleWidth(h)))
   const fit = display.width === undefined
     ? { shown: allColumns.map((_, i) => i), widths: natural }
-    : fitColumns(natural, allColumns.map((c) => c.kind), display.width, allColumns.map((c) => c.keep))
+    : fitColumns(natural, allColumns.map((c) => c.kind), display.width, allColumns.map((c) => c.keep), allColumns.map((c) => c.noTruncate))
   hidden.push(...allHeaders.filter((_, i) => !fit.shown.includes(i)))
   const columns = fit.shown.map((i) => allColumns[i]!)
   const header = fit.shown.map((i) => allHeaders[i]!)
@@ -350,15 +385,8 @@ export const renderListing = (
   stringifyYaml: (value: unknown) => string,
   /** Receives the headers of columns a table left out to fit the terminal. */
   hidden: Array<string> = []
-): Result.Result<string, UsageError> => {
-  const resolved = resolveColumns(spec, settings.columns, rows)
-  if (Result.isFailure(resolved)) return Result.fail(resolved.failure)
-  const columns = resolved.success
-  const sorted = Option.match(settings.sortBy, {
-    onNone: () => Result.succeed(rows),
-    onSome: (sortBy) => sortRows(rows, columns, spec, sortBy)
-  })
-  return Result.map(sorted, (ordered) => {
+): Result.Result<string, UsageError> =>
+  Result.map(orderedListing(rows, spec, settings), ({ columns, rows: ordered }) => {
     const fields = () => ordered.map((row) => columns.map((c) => flatField(valueAt(row, c.key), c.kind)))
     switch (settings.format) {
       case "table":
@@ -373,6 +401,24 @@ export const renderListing = (
         return delimitedText(tsvLine, columns.map((c) => c.key), fields())
     }
   })
+
+/**
+ * The columns (`--columns` or the spec's) and the rows in `--sort-by` order: what every format of a
+ * listing shows, and what `--query` sees (as `toRecords`). Fails on an unknown column name.
+ */
+export const orderedListing = (
+  rows: ReadonlyArray<Row>,
+  spec: TableSpec,
+  settings: Pick<OutputSettings, "columns" | "sortBy">
+): Result.Result<{ readonly columns: ReadonlyArray<Column>; readonly rows: ReadonlyArray<Row> }, UsageError> => {
+  const resolved = resolveColumns(spec, settings.columns, rows)
+  if (Result.isFailure(resolved)) return Result.fail(resolved.failure)
+  const columns = resolved.success
+  const sorted = Option.match(settings.sortBy, {
+    onNone: () => Result.succeed(rows),
+    onSome: (sortBy) => sortRows(rows, columns, spec, sortBy)
+  })
+  return Result.map(sorted, (ordered) => ({ columns, rows: ordered }))
 }
 
 /** One document (a describe result): pretty JSON for json/csv/tsv, YAML for yaml and table. */

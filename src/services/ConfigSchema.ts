@@ -1,7 +1,7 @@
 /**
  * The shape of the effective configuration, derived from the CLI's flags (src/services/configKeys.ts,
  * generated from the command tree). The top level holds the global settings (`region`, `profile`,
- * `endpoint_url`, `output`, `no_color`) and one section per command path (`batch submit` ->
+ * `endpoint_url`, `output`, `no_color`, `pager`) and one section per command path (`batch submit` ->
  * `batch_submit`). A key in a section is that command's flag in snake_case, with the flag's type;
  * `columns`, `sort_by` and `output` (the global output flags) may be set per command too. Anything
  * else is an error naming the nearest valid key, so a typo never silently does nothing.
@@ -15,19 +15,20 @@ import { commandFlags } from "./configKeys.ts"
 export const outputFormats = ["table", "json", "yaml", "csv", "tsv"] as const
 
 /** Settings of a key that is not a command flag. */
-type KeySpec = ConfigKeyType | "columns" | "cloud-config"
+export type KeySpec = ConfigKeyType | "columns" | "cloud-config"
 
 /** The global flags that make sense in a file. */
-const globalKeys: Readonly<Record<string, KeySpec>> = {
+export const globalKeys: Readonly<Record<string, KeySpec>> = {
   region: "string",
   profile: "string",
   endpoint_url: "string",
   output: outputFormats,
-  no_color: "boolean"
+  no_color: "boolean",
+  pager: "boolean"
 }
 
 /** The global output flags, settable per command. */
-const perCommandKeys: Readonly<Record<string, KeySpec>> = {
+export const perCommandKeys: Readonly<Record<string, KeySpec>> = {
   columns: "columns",
   sort_by: "string",
   output: outputFormats

@@ -6,9 +6,12 @@
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import type { UsageError } from "../errors.ts"
 import type { OutputSettings, Row, TableSpec } from "../lib/columns.ts"
-import { renderDocument, renderListing } from "../lib/table.ts"
+import { eraseLine, spinnerTickMillis, statusLine, timestamp } from "../lib/progress.ts"
+import { compileQuery, type QuerySearch, renderQueryResult } from "../lib/query.ts"
+import { type Column, orderedListing, renderDocument, renderListing, toRecords } from "../lib/table.ts"
 import { loadYaml } from "../lib/yamlModule.ts"
 
 export type { ColumnKind, ColumnSpec, OutputFormat, OutputSettings, Row, TableSpec } from "../lib/columns.ts"
@@ -20,15 +23,40 @@ export class Output extends Context.Service<Output, {
    * column. With no rows, a table on a terminal also gets one stderr line saying what was searched.
    */
   readonly table: (rows: ReadonlyArray<Row>, spec: TableSpec, options?: TableOptions) => Effect.Effect<void, UsageError>
-  /** Print one document (a describe result): JSON/YAML as is; in table format, as YAML. */
-  readonly document: (value: unknown) => Effect.Effect<void>
+  /**
+   * Print one document (a describe result): JSON/YAML as is; in table format, as YAML. Fails only
+   * when `--query` cannot be applied to it.
+   */
+  readonly document: (value: unknown) => Effect.Effect<void, UsageError>
   /** Print a line of data as it is (console output, log lines). */
   readonly text: (line: string) => Effect.Effect<void>
   /** Tell the user what is happening (stderr; never mixed into data). */
   readonly info: (message: string) => Effect.Effect<void>
   /** Warn the user (stderr, prefixed "warning: "). */
   readonly warn: (message: string) => Effect.Effect<void>
+  /**
+   * Progress of a wait. On a terminal (stderr a TTY and table output): one status line on stderr,
+   * "⠋ TEXT · 12s", redrawn in place by a spinner fiber (a child of the caller) with the time since
+   * the wait began (the first `status` after `statusDone`); other output erases it, prints, and
+   * redraws it. Elsewhere: a timestamped line for each entry of `plain` (default: the text) that was
+   * not in the previous update, i.e. only when a state changes; never a spinner.
+   */
+  readonly status: (update: string | StatusUpdate) => Effect.Effect<void>
+  /** The wait is over: erase the status line and forget the states shown. */
+  readonly statusDone: Effect.Effect<void>
 }>()("aegea/Output") {}
+
+/** What `Output.status` shows: the line of a terminal, and what a log (not a terminal) gets when it changes. */
+export interface StatusUpdate {
+  /**
+   * The terminal's line after the spinner, e.g. "waiting for i-0abc (web-1): pending → running". A
+   * function is called at every redraw with the time since the wait began (a download's bytes and
+   * rate, read as they arrive).
+   */
+  readonly line: string | ((elapsedMillis: number) => string)
+  /** Lines for stderr when it is not a terminal, each printed (timestamped) when it first appears; [] for none. */
+  readonly plain?: ReadonlyArray<string>
+}
 
 export interface TableOptions {
   /**
@@ -45,6 +73,13 @@ export interface OutputStreams {
   readonly stderr: (text: string) => void
   /** Whether stderr is a terminal (a person reads it): only then is an empty table explained. */
   readonly stderrIsTTY?: boolean | undefined
+  /** The terminal's width for the status line (stderr's columns), when known. */
+  readonly stderrColumns?: (() => number | undefined) | undefined
+  /**
+   * Print a whole block of data (a table, a document), known in full before it is printed: the live
+   * layer sends one taller or wider than the terminal through a pager (lib/pager.ts). Absent: `stdout`.
+   */
+  readonly page?: ((text: string) => Effect.Effect<void>) | undefined
 }
 
 const loadStringify = loadYaml.pipe(
@@ -57,29 +92,144 @@ const yamlUnused = (): string => {
 
 /** The Output service over two write functions; shared by the live and the test layers. */
 export const makeOutput = (settings: OutputSettings, streams: OutputStreams): Output["Service"] => {
+  const progress = statusLineOver(settings, streams)
+  streams = progress.streams
   const stringifyYamlFor = (needed: boolean) => (needed ? loadStringify : Effect.succeed(yamlUnused))
+  let printedData = false
+  let warnedText = false
+  const printBlock = (text: string): Effect.Effect<void> => {
+    printedData = true
+    return streams.page === undefined || text === "" ? Effect.sync(() => streams.stdout(text)) : streams.page(text)
+  }
+  // --query: compiled once, on first use (the JMESPath library is loaded only then).
+  let compiled: QuerySearch | undefined
+  const querySearch = (expression: string) =>
+    compiled === undefined ? Effect.tap(compileQuery(expression), (search) => Effect.sync(() => (compiled = search))) : Effect.succeed(compiled)
+  /** The text of `value` (the JSON form of the output) after --query, in the chosen format. */
+  const queried = (expression: string, value: unknown, columns?: ReadonlyArray<Column>, hidden?: Array<string>) =>
+    Effect.gen(function*() {
+      const search = yield* querySearch(expression)
+      const result = yield* Effect.fromResult(search(value))
+      const stringifyYaml = yield* stringifyYamlFor(settings.format === "yaml" || settings.format === "table")
+      return renderQueryResult(result, settings, { nowMillis: yield* Clock.currentTimeMillis, stringifyYaml, columns, hidden })
+    })
   return Output.of({
     settings,
     table: Effect.fn("Output.table")(function*(rows: ReadonlyArray<Row>, spec: TableSpec, options?: TableOptions) {
       const now = yield* Clock.currentTimeMillis
       const stringifyYaml = yield* stringifyYamlFor(settings.format === "yaml")
       const hidden: Array<string> = []
-      const text = yield* Effect.fromResult(renderListing(rows, spec, settings, now, stringifyYaml, hidden))
-      streams.stdout(text)
+      const query = settings.query
+      let text: string
+      if (query === undefined) text = yield* Effect.fromResult(renderListing(rows, spec, settings, now, stringifyYaml, hidden))
+      else {
+        const listing = yield* Effect.fromResult(orderedListing(rows, spec, settings))
+        text = yield* queried(query, toRecords(listing.rows, listing.columns), listing.columns, hidden)
+      }
+      yield* printBlock(text)
       if (hidden.length > 0) {
         streams.stderr(`(${hidden.join(", ")} left out to fit the terminal; widen it, or choose with --columns)\n`)
       }
       // Machine formats stay exactly as they are ([] for JSON); only a person at a terminal is told.
-      if (rows.length === 0 && settings.format === "table" && streams.stderrIsTTY === true && options?.empty !== null) {
+      if (rows.length === 0 && settings.format === "table" && streams.stderrIsTTY === true && options?.empty !== null && query === undefined) {
         streams.stderr(`${(options?.empty ?? "no results").replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ")}\n`)
       }
     }),
     document: Effect.fn("Output.document")(function*(value: unknown) {
+      if (settings.query !== undefined) return yield* printBlock(yield* queried(settings.query, value))
       const stringifyYaml = yield* stringifyYamlFor(settings.format === "yaml" || settings.format === "table")
-      streams.stdout(renderDocument(value, settings.format, stringifyYaml))
+      yield* printBlock(renderDocument(value, settings.format, stringifyYaml))
     }),
-    text: (line) => Effect.sync(() => streams.stdout(line + "\n")),
+    text: (line) =>
+      Effect.sync(() => {
+        // Lines of text (log events, console output) have no JSON form: --query leaves them as they are.
+        if (settings.query !== undefined && !printedData && !warnedText) {
+          warnedText = true
+          streams.stderr("warning: --query applies to tables and documents; this command prints text, shown as it is\n")
+        }
+        streams.stdout(line + "\n")
+      }),
     info: (message) => Effect.sync(() => streams.stderr(message + "\n")),
-    warn: (message) => Effect.sync(() => streams.stderr(`warning: ${message}\n`))
+    warn: (message) => Effect.sync(() => streams.stderr(`warning: ${message}\n`)),
+    status: progress.status,
+    statusDone: progress.statusDone
   })
+}
+
+/**
+ * The status line of `Output.status` over two write functions, and those functions wrapped so that
+ * anything else printed while the line shows erases it first and redraws it after.
+ */
+const statusLineOver = (settings: OutputSettings, raw: OutputStreams) => {
+  const live = raw.stderrIsTTY === true && settings.format === "table"
+  let line: StatusUpdate["line"] | undefined
+  let startedAt: number | undefined
+  let drawn: string | undefined
+  let onScreen = false
+  let tick = 0
+  let previous: ReadonlyArray<string> = []
+  let spinner: Fiber.Fiber<unknown> | undefined
+  const erase = () => {
+    if (onScreen) raw.stderr(eraseLine)
+    onScreen = false
+  }
+  const redraw = () => {
+    if (drawn === undefined) return
+    raw.stderr(`${eraseLine}${drawn}`)
+    onScreen = true
+  }
+  const draw = (now: number) => {
+    if (line === undefined) return
+    const elapsed = now - (startedAt ?? now)
+    drawn = statusLine(tick, typeof line === "string" ? line : line(elapsed), elapsed, raw.stderrColumns?.() ?? settings.width)
+    redraw()
+  }
+  const around = (write: (text: string) => void) => (text: string) => {
+    if (!onScreen) return write(text)
+    erase()
+    write(text)
+    redraw()
+  }
+  let generation = 0
+  // Interrupted by statusDone, or with the fiber that started it; the next status starts another.
+  const spin = (mine: number) =>
+    Effect.gen(function*() {
+      for (;;) {
+        yield* Effect.sleep(spinnerTickMillis)
+        tick++
+        draw(yield* Clock.currentTimeMillis)
+      }
+    }).pipe(Effect.ensuring(Effect.sync(() => {
+      if (mine !== generation) return
+      erase()
+      spinner = undefined
+    })))
+  const status = (update: string | StatusUpdate) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const { line: next, plain } = typeof update === "string" ? { line: update, plain: undefined } : update
+      if (!live) {
+        const entries = plain ?? [typeof next === "string" ? next : next(0)]
+        for (const entry of entries) if (!previous.includes(entry)) raw.stderr(`${timestamp(now)} ${entry.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ")}\n`)
+        previous = entries
+        return
+      }
+      line = next
+      startedAt ??= now
+      draw(now)
+      if (spinner === undefined) spinner = yield* Effect.forkChild(spin(++generation))
+    })
+  const statusDone = Effect.gen(function*() {
+    if (spinner !== undefined) yield* Fiber.interrupt(spinner)
+    erase()
+    line = undefined
+    drawn = undefined
+    startedAt = undefined
+    previous = []
+  })
+  return {
+    streams: { ...raw, stdout: around(raw.stdout), stderr: around(raw.stderr) },
+    status,
+    statusDone
+  }
 }

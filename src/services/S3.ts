@@ -13,6 +13,10 @@ export interface S3Object {
   readonly lastModified: Date | undefined
 }
 
+export interface GetObjectOptions {
+  readonly onProgress?: ((bytesRead: number) => void) | undefined
+}
+
 export class S3 extends Context.Service<S3, {
   readonly region: string
   /** The account of the caller (STS GetCallerIdentity). */
@@ -25,7 +29,8 @@ export class S3 extends Context.Service<S3, {
   readonly ensureLogExportBucket: (bucket: string) => Effect.Effect<void, AwsError>
   /** Objects whose keys start with `prefix`, all pages. */
   readonly objects: (bucket: string, prefix: string) => Stream.Stream<S3Object, AwsError>
-  readonly getObject: (bucket: string, key: string) => Effect.Effect<Uint8Array, AwsError>
+  /** The object's bytes; `onProgress` is told the bytes read so far in this attempt (from 0 again on a retry). */
+  readonly getObject: (bucket: string, key: string, options?: GetObjectOptions) => Effect.Effect<Uint8Array, AwsError>
 }>()("aegea/S3") {}
 
 /** The bucket policy CloudWatch Logs needs to export into `bucket` from `region` for `accountId`. */

@@ -52,7 +52,7 @@ export const commandFlags: FlagTable = {
   "logs": {"start_time":"string","end_time":"string","follow":"boolean","filter":"string"},
   "logs_export": {"start_time":"string","end_time":"string","bucket":"string","prefix":"string","stream_prefix":"string","output_dir":"string"},
   "grep": {"query":"string","ignore_case":"boolean","limit":"integer","start_time":"string","end_time":"string","context":"integer","before_context":"integer","after_context":"integer"},
-  "cost": {"days":"integer","start":"string","end":"string","granularity":["DAILY","MONTHLY"],"metric":["UnblendedCost","AmortizedCost","BlendedCost","NetUnblendedCost","NetAmortizedCost","UsageQuantity","NormalizedUsageAmount"],"group_by":"strings","top":"integer"},
+  "cost": {"days":"integer","start":"string","end":"string","granularity":["DAILY","MONTHLY"],"metric":["UnblendedCost","AmortizedCost","BlendedCost","NetUnblendedCost","NetAmortizedCost","UsageQuantity","NormalizedUsageAmount"],"group_by":"strings","top":"integer","chart":"boolean"},
   "cost_forecast": {"days":"integer","start":"string","end":"string","granularity":["DAILY","MONTHLY"],"metric":["UnblendedCost","AmortizedCost","BlendedCost","NetUnblendedCost","NetAmortizedCost","UsageQuantity","NormalizedUsageAmount"],"prediction_interval":"integer"},
   "secrets": {},
   "secrets_ls": {},
@@ -64,5 +64,6 @@ export const commandFlags: FlagTable = {
   "config_show": {},
   "config_get": {},
   "config_set": {},
-  "config_unset": {}
+  "config_unset": {},
+  "help": {}
 }

@@ -23,6 +23,11 @@ export class OutputCapture extends Context.Service<OutputCapture, {
   readonly stderr: Effect.Effect<ReadonlyArray<string>>
   /** Forget what was written so far. */
   readonly clear: Effect.Effect<void>
+  /**
+   * The calls of `Output.status` and `statusDone`, in order: each status as its terminal line (a
+   * function line called once), each statusDone as "(done)".
+   */
+  readonly statuses: Effect.Effect<ReadonlyArray<string>>
 }>()("aegea/testing/OutputCapture") {}
 
 const toLines = (text: string): ReadonlyArray<string> =>
@@ -39,20 +44,36 @@ export const defaultTestSettings: OutputSettings = {
 export const OutputTest = {
   /**
    * `Output` writing into memory plus `OutputCapture` to read it back; fresh buffers per build.
-   * `stderrIsTTY` pretends stderr is a terminal (default: it is not, like a pipe).
+   * `stderrIsTTY` pretends stderr is a terminal (default: it is not, like a pipe); there, with table
+   * output, `status` draws its line with "\r" and erase sequences, `stderrColumns` wide.
    */
-  layer: (settings: Partial<OutputSettings> = {}, options: { readonly stderrIsTTY?: boolean } = {}): Layer.Layer<Output | OutputCapture> =>
+  layer: (settings: Partial<OutputSettings> = {}, options: { readonly stderrIsTTY?: boolean; readonly stderrColumns?: number } = {}): Layer.Layer<Output | OutputCapture> =>
     Layer.syncContext(() => {
       let stdout = ""
       let stderr = ""
-      const output = makeOutput({ ...defaultTestSettings, ...settings }, {
+      const statuses: Array<string> = []
+      const made = makeOutput({ ...defaultTestSettings, ...settings }, {
         stderrIsTTY: options.stderrIsTTY === true,
+        stderrColumns: () => options.stderrColumns,
         stdout: (text) => {
           stdout += text
         },
         stderr: (text) => {
           stderr += text
         }
+      })
+      const output = Output.of({
+        ...made,
+        status: (update) =>
+          Effect.suspend(() => {
+            const line = typeof update === "string" ? update : update.line
+            statuses.push(typeof line === "string" ? line : line(0))
+            return made.status(update)
+          }),
+        statusDone: Effect.suspend(() => {
+          statuses.push("(done)")
+          return made.statusDone
+        })
       })
       const capture = OutputCapture.of({
         stdout: Effect.sync(() => toLines(stdout)),
@@ -61,7 +82,9 @@ export const OutputTest = {
         clear: Effect.sync(() => {
           stdout = ""
           stderr = ""
-        })
+          statuses.length = 0
+        }),
+        statuses: Effect.sync(() => [...statuses])
       })
       return Context.make(Output, output).pipe(Context.add(OutputCapture, capture))
     })

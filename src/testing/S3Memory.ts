@@ -88,9 +88,14 @@ export const S3Memory = {
                   ] as const))
               })
             ),
-          getObject: (bucket, key) =>
+          getObject: (bucket, key, options) =>
             Effect.flatMap(existing(bucket, "GetObject"), (b) => {
               const body = b.objects.get(key)
+              // Progress as a network read would report it: 0, then in chunks of at most 64 KiB.
+              if (body && options?.onProgress) for (let read = 0; ; read = Math.min(body.length, read + 65_536)) {
+                options.onProgress(read)
+                if (read >= body.length) break
+              }
               return body
                 ? Effect.succeed(body)
                 : Effect.fail(

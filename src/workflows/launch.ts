@@ -23,6 +23,8 @@ import {
 import { generateHostKey, type HostKey, hostKeyTagNames, hostKeyTags } from "../lib/hostKey.ts"
 import { type Architecture, architectureOf } from "../lib/instanceTypes.ts"
 import { agentPoll, instanceProfileBackoff, statePoll } from "../lib/schedules.ts"
+import { waitingLine, waitingPlain } from "../lib/progress.ts"
+import { Output } from "../services/Output.ts"
 import { Ec2, type Instance } from "../services/Ec2.ts"
 import { Ec2Network } from "../services/Ec2Network.ts"
 import { type BlockDevice, Ec2Launch, type LaunchImage, type RunInstanceRequest } from "../services/Ec2Launch.ts"
@@ -225,17 +227,29 @@ const stillStarting = (i: Instance | undefined) => i === undefined || i.state ==
  * stops or terminates while starting (spot capacity, a bad image) fails the wait at once.
  */
 export const waitForLaunch = (instance: Instance, options: { readonly agent: boolean }) =>
-  waitSeeing(instance, options, { latest: instance })
+  waitShowing(instance, options, { latest: instance })
+
+/** `waitSeeing` with its status line erased at the end, however it ends. */
+const waitShowing = (instance: Instance, options: { readonly agent: boolean }, seen: { latest: Instance }) =>
+  Effect.gen(function*() {
+    const output = yield* Output
+    return yield* waitSeeing(instance, options, seen).pipe(Effect.ensuring(output.statusDone))
+  })
 
 /** `waitForLaunch`, noting in `seen` each state the instance is seen in. */
 const waitSeeing = (instance: Instance, options: { readonly agent: boolean }, seen: { latest: Instance }) =>
   Effect.gen(function*() {
     const ec2 = yield* Ec2
+    const output = yield* Output
+    const label = instance.name ? `${instance.id} (${instance.name})` : instance.id
     const describe = Effect.map(Stream.runCollect(ec2.instances({ ids: [instance.id] })), (list) => {
       const found = list[0]
       if (found !== undefined) seen.latest = found
       return found
-    })
+    }).pipe(Effect.tap((found) => {
+      const waited = [{ label, state: found?.state ?? "not visible yet" }]
+      return output.status({ line: waitingLine(waited, "running", "instances"), plain: waitingPlain(waited) })
+    }))
     const latest = yield* describe.pipe(
       Effect.repeat({ schedule: statePoll, while: stillStarting }),
       Effect.timeoutOrElse({
@@ -252,6 +266,10 @@ const waitSeeing = (instance: Instance, options: { readonly agent: boolean }, se
     if (!options.agent) return latest
     const ssm = yield* Ssm
     yield* ssm.agentInfo(instance.id).pipe(
+      Effect.tap((info) => {
+        const waited = [{ label: `${label} SSM agent`, state: Option.isSome(info) ? info.value.pingStatus : "not registered" }]
+        return output.status({ line: waitingLine(waited, "Online", "agents"), plain: waitingPlain(waited) })
+      }),
       Effect.repeat({ schedule: agentPoll, until: (info) => Option.isSome(info) && info.value.pingStatus === "Online" }),
       Effect.timeoutOrElse({
         duration: "15 minutes",
@@ -284,7 +302,7 @@ export interface LaunchWaitOutcome {
 export const awaitLaunch = (instance: Instance, options: { readonly agent: boolean }) =>
   Effect.suspend(() => {
     const seen = { latest: instance }
-    return waitSeeing(instance, options, seen).pipe(
+    return waitShowing(instance, options, seen).pipe(
       Effect.map((ready): LaunchWaitOutcome => ({ instance: ready, failure: Option.none() })),
       Effect.catch((failure: LaunchWaitFailure) =>
         Effect.gen(function*() {

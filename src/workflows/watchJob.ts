@@ -11,6 +11,9 @@ import type { Logs } from "../services/Logs.ts"
 import type { Output } from "../services/Output.ts"
 import { type Snapshot, watchLoop, type WatchPacing } from "./watchLoop.ts"
 
+/** A job in these has not started yet: `batch watch` shows a status line while it waits. */
+export const jobWaitingStatuses: ReadonlyArray<string> = ["SUBMITTED", "PENDING", "RUNNABLE", "STARTING"]
+
 export const jobLabel = (job: Pick<Job, "id" | "name">) => `job ${job.id} (${job.name})`
 
 /** Where a job's log lines are, once Batch has named its stream. */
@@ -48,6 +51,7 @@ export const watchJob = (
         after: options.runnableHintAfter ?? "1 minute",
         explain: (s) => explainRunnable(batch, s.job)
       },
+      waiting: jobWaitingStatuses,
       ...(options.pacing !== undefined ? { pacing: options.pacing } : {})
     })
     return last.job

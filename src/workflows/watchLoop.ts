@@ -9,6 +9,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { type AwsError, OperationFailed } from "../errors.ts"
 import { defaultPacing, nextDelay, type WatchPacing } from "../lib/schedules.ts"
+import { programLine, watchLine } from "../lib/progress.ts"
 import { Logs } from "../services/Logs.ts"
 import { Output } from "../services/Output.ts"
 
@@ -35,6 +36,11 @@ export interface WatchOptions<S extends Snapshot, E> {
     readonly explain: (snapshot: S) => Effect.Effect<string | undefined>
   }
   readonly pacing?: Partial<WatchPacing>
+  /**
+   * Statuses in which the work waits to start (Batch RUNNABLE, ECS PROVISIONING...): while in one, a
+   * terminal shows a status line with a spinner and the time waited (Output.status).
+   */
+  readonly waiting?: ReadonlyArray<string>
 }
 
 /** Longest run of pages read per poll, so one chatty stream cannot starve the status poll. */
@@ -42,6 +48,14 @@ const maxPagesPerRead = 100
 
 /** Follow the work until `done`; returns the last snapshot. */
 export const watchLoop = <S extends Snapshot, E>(
+  options: WatchOptions<S, E>
+): Effect.Effect<S, E | AwsError | OperationFailed, Logs | Output> =>
+  Effect.gen(function*() {
+    const output = yield* Output
+    return yield* follow(options).pipe(Effect.ensuring(output.statusDone))
+  })
+
+const follow = <S extends Snapshot, E>(
   options: WatchOptions<S, E>
 ): Effect.Effect<S, E | AwsError | OperationFailed, Logs | Output> =>
   Effect.gen(function*() {
@@ -66,7 +80,7 @@ export const watchLoop = <S extends Snapshot, E>(
             Effect.catchTag("AwsNotFound", () => Effect.succeed(undefined)) // the stream appears with the first line
           )
           if (result === undefined) return printed
-          for (const event of result.events) yield* output.text(event.message)
+          for (const event of result.events) yield* output.text(programLine(event, output.settings.color))
           const moved = result.nextToken !== undefined && result.nextToken !== token
           if (result.nextToken !== undefined) token = result.nextToken
           printed = printed || result.events.length > 0
@@ -92,11 +106,15 @@ export const watchLoop = <S extends Snapshot, E>(
         const now = yield* Clock.currentTimeMillis
         let activity = false
         const shown = `${snapshot.status}\u0000${snapshot.reason ?? ""}`
+        // Each change is a line of the log; the status line (a terminal only) shows a wait to start going on.
+        const waiting = options.waiting?.includes(snapshot.status) === true && !snapshot.done
+        if (!waiting) yield* output.statusDone
         if (shown !== lastShown) {
           lastShown = shown
           activity = true
-          yield* output.info(`${options.label}: ${snapshot.status}${snapshot.reason ? ` (${snapshot.reason})` : ""}`)
+          yield* output.info(watchLine(now, options.label, snapshot.status, snapshot.reason, output.settings.color))
         }
+        if (waiting) yield* output.status({ line: `waiting for ${options.label} to start: ${snapshot.status}`, plain: [] })
         if (status?.name !== snapshot.status) status = { name: snapshot.status, since: now }
         if (options.stuck && !hinted && status.name === options.stuck.status && now - status.since >= ms(options.stuck.after)) {
           hinted = true

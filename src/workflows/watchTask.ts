@@ -7,6 +7,9 @@ import type { Logs } from "../services/Logs.ts"
 import type { Output } from "../services/Output.ts"
 import { watchLoop, type WatchPacing } from "./watchLoop.ts"
 
+/** A task in these has not started yet: `ecs watch` shows a status line while it waits. */
+export const taskWaitingStatuses: ReadonlyArray<string> = ["PROVISIONING", "PENDING", "ACTIVATING"]
+
 export const taskLabel = (task: Pick<Task, "id" | "cluster">) => `task ${task.id} (cluster ${task.cluster})`
 
 export interface WatchTaskOptions {
@@ -35,6 +38,7 @@ export const watchTask = (
           logs
         }))
       ),
+      waiting: taskWaitingStatuses,
       ...(options.pacing !== undefined ? { pacing: options.pacing } : {})
     })
     return last.task

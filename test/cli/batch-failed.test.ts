@@ -76,7 +76,7 @@ describe("aegea batch submit --watch of a failing job (CLI on a moto that fails 
     const submitted = /^submitted job (\S+) \(aegea_exit\) to queue aegea_batch$/m.exec(r.stderr)
     expect(submitted, r.stderr).not.toBeNull()
     const jobId = submitted?.[1] ?? ""
-    expect(r.stderr).toMatch(new RegExp(`^job ${jobId} \\(aegea_exit\\): FAILED`, "m"))
+    expect(r.stderr).toMatch(new RegExp(`^\\S+Z job ${jobId} \\(aegea_exit\\): FAILED`, "m"))
     const errors = r.stderr.split("\n").filter((l) => l.startsWith("aegea: "))
     expect(errors).toHaveLength(1)
     expect(errors[0]).toMatch(new RegExp(`^aegea: job ${jobId} \\(aegea_exit\\) failed: \\S.*`))

@@ -114,14 +114,14 @@ describe("bad input", () => {
   it("an unknown flag is exit 2 with one line", async () => {
     const r = await runCli(["ls", "--bogus"])
     expect(r.code).toBe(2)
-    expect(oneLine(r.stderr)).toBe("aegea: Unrecognized flag: --bogus in command aegea ls. Run 'aegea ls --help' for usage")
+    expect(oneLine(r.stderr)).toBe("aegea: unknown flag --bogus for aegea ls. Run 'aegea ls --help' for its flags")
     expect(r.stdout).toBe("")
   })
 
   it("a mistyped subcommand is exit 2 with a suggestion", async () => {
     const r = await runCli(["lss"])
     expect(r.code).toBe(2)
-    expect(oneLine(r.stderr)).toBe(`aegea: Unknown subcommand "lss" for "aegea" (did you mean ls?). Run 'aegea --help' for usage`)
+    expect(oneLine(r.stderr)).toBe(`aegea: unknown command "lss" for aegea (did you mean ls?). Run 'aegea --help' for the commands`)
   })
 
   it("a bad flag value is exit 2", async () => {

@@ -14,7 +14,7 @@ describe("aegea ecs (CLI on moto)", () => {
     expect(r.stderr).toMatch(/^created ECS cluster aegea_ecs$/m)
     expect(r.stderr).toMatch(/^created log group \/aegea\/ecs$/m)
     expect(r.stderr).toMatch(/^registered task definition aegea_ecs_[0-9a-f]{12}:1$/m)
-    expect(r.stderr).toMatch(/^task \S+ \(cluster aegea_ecs\): STOPPED$/m)
+    expect(r.stderr).toMatch(/^\S+Z task \S+ \(cluster aegea_ecs\): STOPPED$/m)
     expect(r.code).toBe(0)
     const clusters = await ecs.send(new DescribeClustersCommand({ clusters: ["aegea_ecs"] }))
     expect(clusters.clusters?.[0]?.status).toBe("ACTIVE")

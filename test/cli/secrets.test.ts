@@ -1,6 +1,6 @@
 // `aegea secrets` as a user runs it, against moto.
 import { describe, expect, it } from "vitest"
-import { runCli } from "../support/cli.ts"
+import { runCli, runCliOnTerminal } from "../support/cli.ts"
 import { useMoto } from "../support/moto.ts"
 
 useMoto()
@@ -60,5 +60,22 @@ describe("aegea secrets (CLI)", () => {
     const noUser = await runCli(["secrets", "grant", "cli/shared", "--iam-user", "nobody"])
     expect(noUser.code).toBe(5)
     expect((await runCli(["secrets", "grant", "cli/shared"])).code).toBe(2)
+  })
+})
+
+describe("aegea secrets put at a terminal", () => {
+  it("asks twice without echo and stores the value; two different values store nothing", async () => {
+    const r = await runCliOnTerminal(["secrets", "put", "cli/typed"], {
+      answer: [{ after: "(not shown)", send: "s3cret-typed\r" }, { after: "same value again", send: "s3cret-typed\r" }]
+    })
+    expect(r.code, r.output).toBe(0)
+    expect(r.output).not.toContain("s3cret-typed")
+    expect((await runCli(["secrets", "get", "cli/typed"])).stdout).toBe("s3cret-typed\n")
+    const differ = await runCliOnTerminal(["secrets", "put", "cli/typo"], {
+      answer: [{ after: "(not shown)", send: "one\r" }, { after: "same value again", send: "two\r" }]
+    })
+    expect(differ.code).toBe(2)
+    expect(differ.output).toContain("the two values differ: nothing was stored")
+    expect((await runCli(["secrets", "get", "cli/typo"])).code).toBe(5)
   })
 })

@@ -1,5 +1,8 @@
 /** What the launcher (src/main.ts) does before the CLI loads. */
 import { spawnSync } from "node:child_process"
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import { REPO_ROOT, runCli } from "../support/cli.ts"
 import { seedInstances, useMoto } from "../support/moto.ts"
@@ -7,6 +10,25 @@ import { seedInstances, useMoto } from "../support/moto.ts"
 useMoto()
 
 describe("launcher", () => {
+  it("--debug stack frames name the source files (src/*.ts), through the bundle's source maps", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aegea-debug-"))
+    mkdirSync(join(dir, "not-a-file"))
+    const env = { AEGEA_CONFIG_FILE: join(dir, "not-a-file") }
+    const debug = await runCli(["config", "show", "--debug"], { env })
+    expect(debug.code).toBe(3)
+    expect(debug.stderr).toMatch(/at .*src\/layers\/AegeaConfigLive\.ts:\d+:\d+/)
+    const plain = await runCli(["config", "show"], { env })
+    expect(plain.stderr.trimEnd().split("\n")).toHaveLength(1)
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it("dist/aegea.js is an executable program", () => {
+    const r = spawnSync(`${REPO_ROOT}dist/aegea.js`, ["--version"], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } })
+    expect(r.error).toBeUndefined()
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/\d+\.\d+\.\d+/)
+  })
+
   it("keeps TurboFan off for the first second, then lets a long-running command optimize", async () => {
     const probe = `${REPO_ROOT}test/support/jit-probe.mjs`
     const r = await runCli(["config", "show"], { nodeArgs: ["--allow-natives-syntax", "--import", probe] })

@@ -112,11 +112,23 @@ export async function runCliPiped(
   }
 }
 
+export interface TerminalAnswer {
+  readonly after: string
+  readonly send: string
+}
+
 export interface TerminalOptions {
   /** The terminal's width (`stty cols`). */
   readonly columns?: number
-  /** Type `answer` once `question` has been printed (e.g. "(y/N)" -> "n\r"). */
-  readonly answer?: { readonly after: string; readonly send: string }
+  /** The terminal's height (`stty rows`). */
+  readonly rows?: number
+  /** Added on top of cliEnv()'s (e.g. PAGER). */
+  readonly env?: Record<string, string>
+  /**
+   * Type `send` once `after` has been printed (e.g. "(y/N)" -> "n\r"); a list answers several
+   * questions in turn, each after the text that follows the previous answer.
+   */
+  readonly answer?: TerminalAnswer | ReadonlyArray<TerminalAnswer>
   /** Default 30 s; on expiry the child is killed and the promise rejects. */
   readonly timeoutMs?: number
 }
@@ -128,17 +140,21 @@ export interface TerminalOptions {
 export function runCliOnTerminal(args: ReadonlyArray<string>, opts: TerminalOptions = {}): Promise<{ code: number; output: string }> {
   assertBuilt()
   const aegea = [process.execPath, CLI_PATH, ...args].map(shellQuote).join(" ")
-  const command = `${opts.columns === undefined ? "" : `stty cols ${opts.columns}; `}${aegea}`
+  const command = `${opts.columns === undefined ? "" : `stty cols ${opts.columns}; `}${opts.rows === undefined ? "" : `stty rows ${opts.rows}; `}${aegea}`
   const timeoutMs = opts.timeoutMs ?? 30_000
   return new Promise((resolve, reject) => {
-    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: REPO_ROOT, env: cliEnv(), stdio: ["pipe", "pipe", "pipe"] })
+    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: REPO_ROOT, env: cliEnv(opts.env !== undefined ? { env: opts.env } : {}), stdio: ["pipe", "pipe", "pipe"] })
     let output = ""
-    let answered = false
+    const answers: Array<TerminalAnswer> = opts.answer === undefined ? [] : Array.isArray(opts.answer) ? [...opts.answer] : [opts.answer as TerminalAnswer]
+    let seen = 0
     const onData = (d: string) => {
       output += d
-      if (opts.answer !== undefined && !answered && output.includes(opts.answer.after)) {
-        answered = true
-        child.stdin.write(opts.answer.send)
+      const next = answers[0]
+      const at = next === undefined ? -1 : output.indexOf(next.after, seen)
+      if (next !== undefined && at >= 0) {
+        answers.shift()
+        seen = at + next.after.length
+        child.stdin.write(next.send)
       }
     }
     child.stdout.setEncoding("utf8").on("data", onData)

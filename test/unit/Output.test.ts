@@ -6,8 +6,8 @@ import { EventEmitter } from "node:events"
 import YAML from "yaml"
 import { detectSettings, type OutputFlags } from "../../src/commands/global.ts"
 import { safeWriter } from "../../src/layers/OutputLive.ts"
-import { Output, type TableSpec } from "../../src/services/Output.ts"
-import { OutputCapture, OutputTest } from "../../src/testing/OutputTest.ts"
+import { makeOutput, Output, type TableSpec } from "../../src/services/Output.ts"
+import { defaultTestSettings, OutputCapture, OutputTest } from "../../src/testing/OutputTest.ts"
 
 const spec: TableSpec = { columns: [{ key: "id", kind: "id" }, { key: "state", kind: "state" }, { key: "launched", kind: "time" }] }
 const start = Date.parse("2024-06-01T00:00:00.000Z")
@@ -69,6 +69,24 @@ describe("Output service (test layer)", () => {
       assert.strictEqual(text, '{\n  "when": "2024-06-01T00:00:00.000Z"\n}\n')
     }).pipe(Effect.provide(OutputTest.layer({ format: "json" }))))
 
+  it.effect("prints tables and documents through the page hook (the pager's sink), lines of text straight", () =>
+    Effect.gen(function*() {
+      const paged: Array<string> = []
+      const written: Array<string> = []
+      const output = makeOutput({ ...defaultTestSettings }, {
+        stdout: (text) => void written.push(text),
+        stderr: () => {},
+        page: (text) => Effect.sync(() => void paged.push(text))
+      })
+      yield* output.table(rows, spec)
+      yield* output.document({ a: 1 })
+      yield* output.text("a line")
+      assert.strictEqual(paged.length, 2)
+      assert.match(paged[0]!, /^ID\s+STATE\s+LAUNCHED\n/)
+      assert.strictEqual(paged[1], "a: 1\n")
+      assert.deepStrictEqual(written, ["a line\n"])
+    }))
+
   it.effect("keeps data on stdout and messages on stderr", () =>
     Effect.gen(function*() {
       const output = yield* Output
@@ -94,6 +112,23 @@ describe("detectSettings", () => {
       assert.isFalse((yield* detectSettings(flags(), { NO_COLOR: "1" }, tty)).color)
       assert.isTrue((yield* detectSettings(flags(), { NO_COLOR: "" }, tty)).color)
       assert.isFalse((yield* detectSettings(flags({ noColor: true }), {}, tty)).color)
+    }))
+
+  it.effect("FORCE_COLOR colours through a pipe; --no-color, TERM=dumb, NO_COLOR and FORCE_COLOR=0 win", () =>
+    Effect.gen(function*() {
+      const color = (env: Record<string, string>, stdout: { isTTY?: boolean } = {}, noColor = false) =>
+        detectSettings(flags({ noColor }), env, stdout).pipe(Effect.map((s) => s.color))
+      assert.isTrue(yield* color({ FORCE_COLOR: "1" }))
+      assert.isTrue(yield* color({ FORCE_COLOR: "true" }))
+      assert.isTrue(yield* color({ FORCE_COLOR: "3" }))
+      assert.isFalse(yield* color({ FORCE_COLOR: "" }))
+      assert.isFalse(yield* color({ FORCE_COLOR: "0" }, tty))
+      assert.isFalse(yield* color({ FORCE_COLOR: "false" }, tty))
+      assert.isFalse(yield* color({ FORCE_COLOR: "1", NO_COLOR: "1" }))
+      assert.isFalse(yield* color({ FORCE_COLOR: "1", TERM: "dumb" }))
+      assert.isFalse(yield* color({ FORCE_COLOR: "1" }, {}, true))
+      // Forced colour does not make a pipe a terminal: no fitting to a width.
+      assert.isUndefined((yield* detectSettings(flags(), { FORCE_COLOR: "1" }, {})).width)
     }))
 
   it.effect("parses --json, --columns and --sort-by", () =>

@@ -64,7 +64,7 @@ describe("aegea batch submit", () => {
         /^created IAM role aegea\.fargate_execution/,
         /^registered job definition aegea_batch_[0-9a-f]{12}:1$/,
         /^submitted job .* \(aegea_echo\) to queue aegea_batch$/,
-        /^job .* \(aegea_echo\): SUCCEEDED$/
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ job .* \(aegea_echo\): SUCCEEDED$/
       ]) assert.isTrue(stderr.some((l) => expected.test(l)), `${expected} in ${stderr.join("\n")}`)
       const [request] = yield* (yield* BatchMemoryState).submitted
       assert.deepStrictEqual(linesOf(request?.containerOverrides.command ?? []), ["echo hello"])
@@ -153,4 +153,26 @@ describe("aegea batch jobs", () => {
       assert.strictEqual((yield* run("batch", "describe", "no-such-job"))?._tag, "ResourceNotFound")
       assert.strictEqual((yield* run("batch", "ls", "--queue", "nope"))?._tag, "ResourceNotFound")
     }).pipe(Effect.provide(layers(() => ({ runFor: "1 hour" })))))
+
+  it.effect("batch logs --json prints events as objects, as logs --json does; no lines says so on stderr", () =>
+    Effect.gen(function*() {
+      const out = yield* OutputCapture
+      const submitted = Effect.gen(function*() {
+        return (JSON.parse(yield* out.stdoutText) as { jobId: string }).jobId
+      })
+      yield* run("batch", "submit", "--command", "echo hi", "--no-watch")
+      const talker = yield* submitted
+      yield* out.clear
+      yield* run("batch", "submit", "--command", "true", "--no-watch")
+      const silent = yield* submitted
+      yield* out.clear
+      yield* run("batch", "logs", talker)
+      const events = JSON.parse(yield* out.stdoutText) as Array<Record<string, unknown>>
+      assert.deepStrictEqual(events.map((e) => Object.keys(e)), [["timestamp", "group", "stream", "message"], ["timestamp", "group", "stream", "message"]])
+      assert.deepStrictEqual(events.map((e) => [e.group, e.message]), [["/aws/batch/job", "one"], ["/aws/batch/job", "two"]])
+      yield* out.clear
+      yield* run("batch", "logs", silent)
+      assert.deepStrictEqual(JSON.parse(yield* out.stdoutText), [])
+      assert.match((yield* out.stderr).join("\n"), /^no log events in \/aws\/batch\/job \(stream \S+\); job \S+ \(aegea_true\) is SUCCEEDED$/)
+    }).pipe(Effect.provide(layers((lines) => (lines[0] === "true" ? {} : { logLines: ["one", "two"] })))))
 })

@@ -54,7 +54,10 @@ describe("commandFamily", () => {
     [["--region"], "all"],
     [["--unknown", "ls"], "all"],
     [["--json=true", "ls"], "all"],
-    [["lss"], "all"]
+    [["lss"], "all"],
+    // `aegea help ls` renders ls's help from the whole CLI, which has the help command
+    [["help", "ls"], "all"],
+    [["--region", "eu-west-1", "help"], "all"]
   ] as const)("%j -> %s", (args, family) => {
     expect(commandFamily(args)).toBe(family)
   })

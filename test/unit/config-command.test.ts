@@ -17,7 +17,7 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
 let counter = 0
 
 interface OutputCall {
-  readonly method: "table" | "document" | "text" | "info" | "warn"
+  readonly method: "table" | "document" | "text" | "info" | "warn" | "status"
   readonly args: ReadonlyArray<unknown>
 }
 
@@ -42,7 +42,9 @@ const run = (argv: ReadonlyArray<string>, userFile?: string) =>
         document: record("document"),
         text: record("text"),
         info: record("info"),
-        warn: record("warn")
+        warn: record("warn"),
+        status: record("status"),
+        statusDone: Effect.void
       })
     )
     const config = layerFromEnvironment({ HOME: home }, {

@@ -69,8 +69,8 @@ describe("aegea ecs run", () => {
         /^created log group \/aegea\/ecs$/,
         /^registered task definition aegea_ecs_[0-9a-f]{12}:1$/,
         /^started task [0-9a-f]{32} \(aegea_ecs_[0-9a-f]{12}:1\) in cluster aegea_ecs$/,
-        /^task [0-9a-f]{32} \(cluster aegea_ecs\): RUNNING$/,
-        /^task [0-9a-f]{32} \(cluster aegea_ecs\): STOPPED \(Essential container in task exited\)$/
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ task [0-9a-f]{32} \(cluster aegea_ecs\): RUNNING$/,
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ task [0-9a-f]{32} \(cluster aegea_ecs\): STOPPED \(Essential container in task exited\)$/
       ]) assert.isTrue(stderr.some((l) => expected.test(l)), `${expected} in ${stderr.join("\n")}`)
       const [request] = yield* (yield* EcsMemoryState).started
       assert.deepStrictEqual(linesOf(request?.overrides.containerOverrides[0]?.command ?? []), ["echo hello", "echo world"])
@@ -191,12 +191,20 @@ describe("aegea ecs tasks, watch, logs, stop", () => {
       assert.isUndefined(yield* run("ecs", "watch", id))
       assert.deepStrictEqual(yield* out.stdout, ["one", "two", "three"])
       yield* out.clear
+      // With --output json (these tests' format), events as objects, as `logs --json` prints them.
+      const messages = Effect.map(out.stdoutText, (text) => (JSON.parse(text) as Array<{ message: string }>).map((e) => e.message))
       yield* run("ecs", "logs", id, "--tail", "2")
-      assert.deepStrictEqual(yield* out.stdout, ["two", "three"])
+      assert.deepStrictEqual(yield* messages, ["two", "three"])
       yield* out.clear
       yield* run("ecs", "logs", id, "--head", "1")
-      assert.deepStrictEqual(yield* out.stdout, ["one"])
-    }).pipe(Effect.provide(layers(() => ({ logLines: ["one", "two", "three"] })))))
+      assert.deepStrictEqual(yield* messages, ["one"])
+      // A task with no log lines: [] and a sentence on stderr, as `logs` and `batch logs` say it.
+      const silent = yield* started("--command", "true")
+      yield* out.clear
+      yield* run("ecs", "logs", silent)
+      assert.deepStrictEqual(JSON.parse(yield* out.stdoutText), [])
+      assert.match((yield* out.stderr).join("\n"), new RegExp(`^no log events in /aegea/ecs \\(stream \\S+${silent}\\); task ${silent} \\(cluster aegea_ecs\\) is STOPPED$`))
+    }).pipe(Effect.provide(layers((lines) => (lines[0] === "true" ? {} : { logLines: ["one", "two", "three"] })))))
 
   it.effect("Ctrl-C during watch stops the task only with --stop-on-interrupt", () =>
     Effect.gen(function*() {
@@ -212,7 +220,10 @@ describe("aegea ecs tasks, watch, logs, stop", () => {
       const stopped = yield* ecs.describeTask("aegea_ecs", stop)
       assert.deepStrictEqual([stopped.lastStatus, stopped.stoppedReason], ["STOPPED", "Stopped by aegea (watch interrupted)"])
       const stderr = (yield* (yield* OutputCapture).stderr).join("\n")
-      assert.match(stderr, new RegExp(`stopped watching; task ${keep} keeps running`))
+      assert.include(
+        stderr,
+        `stopped watching; task ${keep} keeps running: 'aegea ecs watch ${keep} --cluster aegea_ecs' resumes watching, 'aegea ecs stop ${keep} --cluster aegea_ecs' stops it`
+      )
       assert.match(stderr, new RegExp(`stopped task ${stop}`))
     }).pipe(Effect.provide(layers(() => ({ runFor: "1 hour" })))))
 })

@@ -376,8 +376,11 @@ const printersOf = (start: SourceFile, offset: number): Set<Node> => {
 
 const flagPattern = /(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)/g
 
-/** Files whose literals are not advice about aegea's flags: argv handling, other programs' command lines. */
-const notAdvice = new Set(["lib/sshArgs.ts", "lib/commandFamily.ts", "lib/cloudInit.ts", "main.ts", "report.ts"])
+/**
+ * Files whose literals are not advice about aegea's flags: argv handling, other programs' command lines,
+ * and the pages of `aegea help TOPIC` (reference about every command's flags, printed by `help`).
+ */
+const notAdvice = new Set(["lib/sshArgs.ts", "lib/commandFamily.ts", "lib/cloudInit.ts", "main.ts", "report.ts", "commands/help.ts"])
 /**
  * Texts the static trace reaches from commands that cannot print them: each with the commands and why.
  * Keep this short; prefer a hint that is true wherever it can be printed.

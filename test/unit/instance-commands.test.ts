@@ -86,6 +86,35 @@ describe("aegea stop/start/terminate", () => {
       assert.isAtLeast(calls.filter((c) => c === "DescribeInstances").length, 3)
     }).pipe(Effect.provide(layers())))
 
+  it.effect("--wait on a terminal: one status line with each instance's state, erased before the table", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(aegea("stop", "web-1", "web-2", "--wait"))
+      yield* TestClock.adjust("6 seconds")
+      yield* Fiber.join(fiber)
+      const out = yield* OutputCapture
+      const statuses = yield* out.statuses
+      assert.deepStrictEqual([...new Set(statuses)], [
+        "waiting for 2 instances to be stopped: i-00000000000000001 (web-1) stopping, i-00000000000000002 (web-2) stopping",
+        "waiting for 2 instances to be stopped: i-00000000000000001 (web-1) stopped, i-00000000000000002 (web-2) stopped",
+        "(done)"
+      ])
+      const stderr = (yield* out.stderr).join("\n")
+      assert.include(stderr, "\r\u001b[2K⠋ waiting for 2 instances to be stopped: i-00000000000000001 (web-1) stopping")
+      assert.isTrue(stderr.endsWith("\r\u001b[2K"), "the line is erased at the end")
+      assert.notInclude((yield* out.stdoutText), "⠋")
+    }).pipe(Effect.provide(Layer.mergeAll(NodeServices.layer, Ec2Memory.layer(seed), OutputTest.layer({ format: "table" }, { stderrIsTTY: true }), layerFromValue({})))))
+
+  it.effect("--wait on a pipe: a timestamped line when a state changes, never twice the same", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(aegea("stop", "web-1", "--wait"))
+      yield* TestClock.adjust("8 seconds")
+      yield* Fiber.join(fiber)
+      assert.deepStrictEqual(yield* (yield* OutputCapture).stderr, [
+        "1970-01-01T00:00:00Z i-00000000000000001 (web-1) stopping",
+        "1970-01-01T00:00:06Z i-00000000000000001 (web-1) stopped"
+      ])
+    }).pipe(Effect.provide(layers("table"))))
+
   it.effect("stop.wait: true in config makes stop wait without --wait", () =>
     Effect.gen(function*() {
       const fiber = yield* Effect.forkChild(aegea("stop", "web-1"))

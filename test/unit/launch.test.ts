@@ -352,6 +352,27 @@ describe("aegea launch: dry run, IAM, names, waiting", () => {
       assert.strictEqual((yield* launched).state, "running")
     }).pipe(Effect.provide(layers({ ssmLayer: agentOnlineAt(30_000) }))))
 
+  it.effect("the wait shows its progress: the instance's state, then the agent's, each once on a pipe", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.forkChild(aegea("launch", "shown", "--amazon-linux-ami"))
+      yield* TestClock.adjust("35 seconds")
+      yield* Fiber.join(fiber)
+      const out = yield* OutputCapture
+      const statuses = (yield* out.statuses).filter((s, i, all) => s !== all[i - 1])
+      assert.match(statuses[0]!, /^waiting for i-\S+ \(shown\): (pending → running|running)$/)
+      assert.match(statuses.at(-3)!, /^waiting for i-\S+ \(shown\) SSM agent: not registered → Online$/)
+      assert.match(statuses.at(-2)!, /^waiting for i-\S+ \(shown\) SSM agent: Online$/)
+      assert.strictEqual(statuses.at(-1), "(done)")
+      // Not a terminal: a timestamped line per change, never the same twice.
+      const lines = (yield* out.stderr).filter((l) => /^\S+Z i-/.test(l))
+      assert.deepStrictEqual(lines.map((l) => l.replace(/^\S+Z i-\S+ /, "")), [
+        ...(lines.length === 4 ? ["(shown) pending"] : []),
+        "(shown) running",
+        "(shown) SSM agent not registered",
+        "(shown) SSM agent Online"
+      ])
+    }).pipe(Effect.provide(layers({ ssmLayer: agentOnlineAt(30_000) }))))
+
   it.effect("an agent that never comes online fails the wait after 15 minutes with a hint", () =>
     Effect.gen(function*() {
       const fiber = yield* Effect.forkChild(Effect.flip(aegea("launch", "silent", "--amazon-linux-ami")))

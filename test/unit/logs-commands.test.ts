@@ -98,6 +98,43 @@ describe("aegea logs", () => {
       yield* Fiber.interrupt(fiber)
     }).pipe(Effect.provide(layers("table"))))
 
+  it.effect("on a terminal with colour: the time dim, the stream coloured, a multi-line message indented", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(now)
+      yield* (yield* LogsMemoryState).putEvents("/batch", "job", [{ timestamp: now - 1000, message: "Traceback:\n  File x\nValueError\n" }])
+      yield* aegea("logs", "/batch", "--start-time=-5s")
+      const lines = yield* stdout
+      assert.strictEqual(lines.length, 3)
+      assert.match(lines[0]!, /^\u001b\[2m\S+Z\u001b\[22m \u001b\[\d+mjob\u001b\[39m Traceback:$/)
+      assert.deepStrictEqual(lines.slice(1), [`${" ".repeat(29)}  File x`, `${" ".repeat(29)}ValueError`])
+    }).pipe(Effect.provide(Layer.mergeAll(
+      NodeServices.layer,
+      LogsMemory.layer(seed).pipe(Layer.provideMerge(S3Memory.layer())),
+      OutputTest.layer({ format: "table", color: true }),
+      layerFromValue({})
+    ))))
+
+  it.effect("an empty range says so on stderr, in every format", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(now)
+      const out = yield* OutputCapture
+      yield* aegea("logs", "/app", "--start-time=-10m")
+      assert.deepStrictEqual(yield* stdout, [])
+      assert.deepStrictEqual(yield* out.stderr, [`no log events in /app between ${iso(now - 600_000).replace(".000", "")} and ${iso(now).replace(".000", "")}`])
+      yield* out.clear
+      yield* aegea("logs", "/app", "web-1", "--filter", "nothing")
+      assert.deepStrictEqual(yield* stdout, [])
+      assert.match((yield* out.stderr).join("\n"), /^no log events in \/app \(stream web-1\) matching nothing between /)
+    }).pipe(Effect.provide(layers("table"))))
+
+  it.effect("an empty range with --output json: [] on stdout, the sentence on stderr", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(now)
+      yield* aegea("logs", "/app", "--start-time=-10m")
+      assert.deepStrictEqual(yield* json, [])
+      assert.deepStrictEqual((yield* (yield* OutputCapture).stderr).length, 1)
+    }).pipe(Effect.provide(layers("json"))))
+
   it.effect("bad input: unknown group (ResourceNotFound), bad time (UsageError)", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(now)
@@ -131,6 +168,45 @@ describe("aegea logs export", () => {
       const calls = yield* (yield* LogsMemoryState).calls
       assert.isAtLeast(calls.filter((c) => c === "DescribeExportTasks").length, 3)
     }).pipe(Effect.provide(layers("json", { exportDuration: "5 seconds" }))))
+
+  it.effect("waiting for the export: on a pipe, a line per status change only; on a terminal, one status line, then bytes, rate and ETA", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(now)
+      const dir = mkdtempSync(join(tmpdir(), "aegea-export-"))
+      const fiber = yield* Effect.forkChild(aegea("logs", "export", "/app", "--start-time=-3h", "--output-dir", dir))
+      yield* TestClock.adjust("12 seconds")
+      yield* Fiber.join(fiber)
+      const out = yield* OutputCapture
+      const stderr = yield* out.stderr
+      // Polled 5 times while RUNNING: one line, not five.
+      assert.strictEqual(stderr.filter((l) => l.includes("RUNNING")).length, 1, stderr.join("\n"))
+      assert.match(stderr.find((l) => l.includes("RUNNING")) ?? "", /^\S+Z export \S+ RUNNING$/)
+      assert.isTrue(stderr.every((l) => !l.includes("\r") && !l.includes("⠋")))
+      assert.isTrue((yield* out.statuses).some((s) => /^downloading 1\/2: \d+ B \/ \d+ B$/.test(s)))
+    }).pipe(Effect.provide(layers("table", { exportDuration: "10 seconds" }))))
+
+  it.effect("on a terminal the wait and the downloads show on one status line", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(now)
+      const dir = mkdtempSync(join(tmpdir(), "aegea-export-"))
+      const fiber = yield* Effect.forkChild(aegea("logs", "export", "/app", "--start-time=-3h", "--output-dir", dir))
+      yield* TestClock.adjust("12 seconds")
+      yield* Fiber.join(fiber)
+      const out = yield* OutputCapture
+      const statuses = yield* out.statuses
+      assert.isTrue(statuses.some((s) => /^waiting for export \S+ of \/app: RUNNING$/.test(s)), statuses.join("\n"))
+      const stderr = (yield* out.stderr).join("\n")
+      assert.match(stderr, /\r\u001b\[2K⠋ waiting for export \S+ of \/app: RUNNING · 0s/)
+      assert.match(stderr, /\u001b\[2K⠙ waiting for export \S+ of \/app: RUNNING · 0s/)
+      // No "RUNNING" line of its own: only the status line (redrawn in place) names it.
+      assert.isFalse(stderr.split("\n").some((l) => /^export \S+: RUNNING$/.test(l)))
+      assert.match(stderr, /downloading 1\/2: \d+ B \/ \d+ B/)
+    }).pipe(Effect.provide(Layer.mergeAll(
+      NodeServices.layer,
+      LogsMemory.layer({ ...seed, exportDuration: "10 seconds" }).pipe(Layer.provideMerge(S3Memory.layer())),
+      OutputTest.layer({ format: "table" }, { stderrIsTTY: true }),
+      layerFromValue({})
+    ))))
 
   it.effect("a failed export is OperationFailed with its reason", () =>
     Effect.gen(function*() {

@@ -4,6 +4,8 @@ import YAML from "yaml"
 import { humanBytes, relativeTime } from "../../src/lib/relativeTime.ts"
 import { fitColumns, fitWidths, renderAlignedTable, renderListing, visibleWidth } from "../../src/lib/table.ts"
 import type { OutputSettings, Row, TableSpec } from "../../src/services/Output.ts"
+import { instanceTable } from "../../src/commands/ls.ts"
+import { keyPairTable, securityGroupRuleTable } from "../../src/commands/resources.ts"
 
 const now = Date.parse("2024-06-01T12:00:00.000Z")
 const hoursAgo = (h: number) => new Date(now - h * 3_600_000)
@@ -121,6 +123,72 @@ describe("aligned tables", () => {
     assert.deepStrictEqual(fit.shown, [...fit.shown].sort((a, b) => a - b), "the leftmost columns are the ones kept")
     // nothing to drop: id and name alone may overflow
     assert.deepStrictEqual(fitColumns([30, 40], ["id", "name"], 20).shown, [0, 1])
+  })
+
+  it("never cuts a noTruncate column: it is shown whole or left out", () => {
+    // The long column (40) would be cut to fit 60; marked noTruncate it is left out instead.
+    const natural = [10, 10, 40, 10]
+    const kinds = ["name", "id", undefined, undefined]
+    assert.deepStrictEqual(fitColumns(natural, kinds, 60).shown, [0, 1, 2, 3])
+    assert.isBelow(fitColumns(natural, kinds, 60).widths[2]!, 40)
+    const whole = fitColumns(natural, kinds, 60, [], [false, false, true, false])
+    assert.deepStrictEqual(whole.shown, [0, 1, 3])
+    assert.deepStrictEqual(whole.widths, [10, 10, 10])
+    // Wide enough: shown whole.
+    assert.deepStrictEqual(fitColumns(natural, kinds, 76, [], [false, false, true, false]).widths, [10, 10, 40, 10])
+    // A column is not put back while a more important one (higher keep) stays out.
+    assert.deepStrictEqual(fitColumns([10, 10, 40, 5], kinds, 60, [0, 0, 1, 0], [false, false, true, false]).shown, [0, 1])
+  })
+
+  it("ARN and fingerprint columns are never cut, whatever the spec says", () => {
+    const arn = "arn:aws:iam::123456789012:role/a-rather-long-role-name-for-testing"
+    const rows = [{ name: "web-1", roleArn: arn, fingerprint: "1f:51:ae:28:bf:89:e9:d8:1f:25:5d:37:2d:7d:b8:ca:9f:f5:f1:6f", note: "n".repeat(40) }]
+    const text = renderListing(rows, { columns: [{ key: "name", kind: "name" }, { key: "roleArn" }, { key: "fingerprint" }, { key: "note" }] },
+      settings({ width: 80 }), now, YAML.stringify)
+    assert.isTrue(Result.isSuccess(text))
+    const out = Result.getOrThrow(text)
+    for (const line of out.trimEnd().split("\n")) assert.isAtMost(visibleWidth(line), 80)
+    assert.notMatch(out, /arn:aws:iam[^\s]*…/, "an ARN is not cut")
+    assert.notMatch(out, /1f:51[^\s]*…/, "a fingerprint is not cut")
+  })
+
+  it("ls: leaves PUBLIC DNS out before cutting it to a stub, and before the other columns", () => {
+    const rows = [{
+      name: "web-1", id: "i-0123456789abcdef0", state: "running", type: "t3.micro", availabilityZone: "us-east-1a",
+      privateIp: "10.0.0.12", publicDns: "ec2-54-210-167-99.compute-1.amazonaws.com", publicIp: "54.210.167.99",
+      launchTime: hoursAgo(3), lifecycle: "spot", iamProfile: "web"
+    }]
+    const hidden: Array<string> = []
+    const out = Result.getOrThrow(renderListing(rows, instanceTable, settings({ width: 150 }), now, YAML.stringify, hidden))
+    assert.deepStrictEqual(hidden, ["PUBLIC DNS"])
+    assert.notInclude(out, "ec2-54")
+    assert.include(out, "54.210.167.99")
+    assert.include(out, "IAM PROFILE")
+    // Wide enough for everything: shown whole.
+    assert.include(Result.getOrThrow(renderListing(rows, instanceTable, settings({ width: 200 }), now, YAML.stringify)), "ec2-54-210-167-99.compute-1.amazonaws.com")
+  })
+
+  it("security groups: ports and source stay longest, the source never cut", () => {
+    const rows = [{
+      name: "a-security-group-name", id: "sg-0123456789abcdef0", vpcId: "vpc-0123456789abcdef0", direction: "ingress",
+      protocol: "tcp", ports: "443", source: "pl-0123456789abcdef0 (com.amazonaws.global.cloudfront.origin-facing)",
+      description: "HTTPS from the CDN, the office and anything else that needs it"
+    }]
+    const hidden: Array<string> = []
+    const out = Result.getOrThrow(renderListing(rows, securityGroupRuleTable, settings({ width: 150 }), now, YAML.stringify, hidden))
+    assert.include(out, "PORTS")
+    assert.include(out, "(com.amazonaws.global.cloudfront.origin-facing)")
+    assert.includeMembers(hidden, ["DESCRIPTION", "PROTOCOL"])
+    assert.notInclude(hidden, "PORTS")
+    assert.notInclude(hidden, "SOURCE")
+  })
+
+  it("key pairs: the fingerprint is left out rather than cut", () => {
+    const rows = [{ name: "k", id: "key-0123456789abcdef0", type: "ed25519", fingerprint: "SHA256:" + "A".repeat(43), created: hoursAgo(1) }]
+    const narrow = Result.getOrThrow(renderListing(rows, keyPairTable, settings({ width: 50 }), now, YAML.stringify))
+    assert.notInclude(narrow, "SHA256")
+    const wide = Result.getOrThrow(renderListing(rows, keyPairTable, settings({ width: 100 }), now, YAML.stringify))
+    assert.include(wide, "SHA256:" + "A".repeat(43))
   })
 
   it("tells which columns a narrow terminal left out", () => {

@@ -55,6 +55,34 @@ describe("watchJob", () => {
       yield* jobOutcome(job)
     }).pipe(Effect.provide(layer(() => ({ logLines: Array.from({ length: 7 }, (_, i) => `line ${i + 1}`) }), 2))))
 
+  it.effect("on a terminal: a status line while the job waits to start, coloured timestamped status lines, then the log", () =>
+    Effect.gen(function*() {
+      const id = yield* submit(["echo"])
+      const fiber = yield* Effect.forkChild(watchJob(id))
+      yield* TestClock.adjust("60 seconds")
+      yield* Fiber.join(fiber)
+      const out = yield* OutputCapture
+      const waiting = (status: string) => `waiting for job ${id} (test) to start: ${status}`
+      // Once running, every poll ends any status line (a no-op after the first).
+      assert.deepStrictEqual((yield* out.statuses).filter((s, i, all) => s !== all[i - 1]), [
+        waiting("SUBMITTED"), waiting("PENDING"), waiting("RUNNABLE"), waiting("STARTING"), "(done)"
+      ])
+      const stderr = (yield* out.stderr).join("\n")
+      assert.include(stderr, `\u001b[2m1970-01-01T00:00:02Z\u001b[22m job ${id} (test): \u001b[33mRUNNABLE\u001b[39m`)
+      assert.include(stderr, `job ${id} (test): \u001b[32mSUCCEEDED\u001b[39m`)
+      assert.match(stderr, /\r\u001b\[2K⠋ waiting for job \S+ \(test\) to start: SUBMITTED · 0s/)
+      // Log lines: the program's, after a dim time; never a spinner frame among them.
+      const stdout = yield* out.stdout
+      assert.strictEqual(stdout.length, 2)
+      assert.match(stdout[0]!, /^\u001b\[2m\d\d:\d\d:\d\d\u001b\[22m line 1$/)
+    }).pipe(Effect.provide(
+      BatchMemory.layer({
+        queues: [{ name: "q", priority: 1, computeEnvironments: ["ce"] }],
+        computeEnvironments: [{ name: "ce", computeType: "FARGATE", maxVcpus: 4 }],
+        script: () => ({ logLines: ["line 1", "line 2"] })
+      }).pipe(Layer.provideMerge(LogsMemory.layer()), Layer.provideMerge(OutputTest.layer({ color: true }, { stderrIsTTY: true })))
+    )))
+
   it.effect("a failed job fails with its container's exit code and reason", () =>
     Effect.gen(function*() {
       const id = yield* submit(["exit 3"])
@@ -188,7 +216,7 @@ describe("watchLoop", () => {
       yield* Fiber.join(fiber)
       const out = yield* OutputCapture
       assert.deepStrictEqual(yield* out.stdout, ["only"])
-      assert.deepStrictEqual(yield* out.stderr, ["work: STOPPED (done)"])
+      assert.deepStrictEqual(yield* out.stderr, ["1970-01-01T00:00:00Z work: STOPPED (done)"])
     }).pipe(Effect.provide(Layer.mergeAll(
       Layer.succeed(Logs, Logs.of({
         readStream: (_g: string, _s: string, o?: { readonly token?: string | undefined }) =>

@@ -51,11 +51,12 @@ describe("watchTask", () => {
       assert.isUndefined(yield* outcome(id))
       const out = yield* OutputCapture
       assert.deepStrictEqual(yield* out.stdout, Array.from({ length: 7 }, (_, i) => `line ${i + 1}`))
+      // Each change once, after the time it was seen (the TestClock's: 1970).
       assert.deepStrictEqual(yield* out.stderr, [
-        `task ${id} (cluster c): PROVISIONING`,
-        `task ${id} (cluster c): PENDING`,
-        `task ${id} (cluster c): RUNNING`,
-        `task ${id} (cluster c): STOPPED (Essential container in task exited)`
+        `1970-01-01T00:00:00Z task ${id} (cluster c): PROVISIONING`,
+        `1970-01-01T00:00:01Z task ${id} (cluster c): PENDING`,
+        `1970-01-01T00:00:02Z task ${id} (cluster c): RUNNING`,
+        `1970-01-01T00:00:07Z task ${id} (cluster c): STOPPED (Essential container in task exited)`
       ])
     }).pipe(Effect.provide(layer(() => ({ logLines: Array.from({ length: 7 }, (_, i) => `line ${i + 1}`) }), 2))))
 

@@ -15,7 +15,8 @@ export const followJob = (jobId: string, options: { readonly terminateOnInterrup
       verb: "Terminate",
       done: "terminated",
       stop: batch.terminateJob(jobId, interruptReason),
-      stopCommand: `aegea batch terminate ${jobId}`
+      stopCommand: `aegea batch terminate ${jobId}`,
+      resumeCommand: `aegea batch watch ${jobId}`
     })
     yield* jobOutcome(job)
   })

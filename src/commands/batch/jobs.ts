@@ -11,12 +11,13 @@ import { parseTimeRange } from "../../lib/timeExpr.ts"
 import { listingDescription } from "../../lib/table.ts"
 import { Batch, defaultJobLogGroup, defaultQueueName, type JobStatus, jobStatuses, type JobSummary } from "../../services/Batch.ts"
 import { UsageError } from "../../errors.ts"
-import { Logs } from "../../services/Logs.ts"
 import { Output } from "../../services/Output.ts"
 import { resolveQueue } from "../../workflows/batchSubmit.ts"
 import { jobLogs } from "../../workflows/watchJob.ts"
 import { commaList } from "../parse.ts"
 import { confirmDestruction } from "../confirm.ts"
+import { eventTable } from "../logGroups.ts"
+import { printStreamEvents } from "../streamLogs.ts"
 import { followJob } from "./follow.ts"
 import { BatchLayer } from "./layer.ts"
 
@@ -52,32 +53,25 @@ export const logsCommand = Command.make(
   Effect.fn("batch logs")(function*(raw) {
     const input = withConfigDefaults((yield* AegeaConfig).section("batch logs"), raw)
     const batch = yield* Batch
-    const logs = yield* Logs
     const output = yield* Output
     if (input.follow) return yield* followJob(input.jobId, { terminateOnInterrupt: false })
     const job = yield* batch.describeJob(input.jobId)
     const where = jobLogs(job)
     if (where === undefined) {
       yield* output.info(`job ${job.id} (${job.name}) is ${job.status} and has no log stream yet`)
+      if (output.settings.format !== "table") yield* output.table([], eventTable, { empty: null })
       return
     }
-    const limit = Option.getOrUndefined(input.head)
-    const lines: Array<string> = []
-    let token: string | undefined
-    for (let page = 0; page < 10_000; page++) {
-      const result = yield* logs.readStream(where.group, where.stream, { token }).pipe(
-        Effect.catchTag("AwsNotFound", () => Effect.succeed({ events: [], nextToken: token }))
-      )
-      for (const e of result.events) lines.push(e.message)
-      if (result.events.length === 0 || result.nextToken === token || (limit !== undefined && lines.length >= limit)) break
-      token = result.nextToken
-    }
-    const tail = Option.getOrUndefined(input.tail)
-    const shown = limit !== undefined ? lines.slice(0, limit) : tail !== undefined ? lines.slice(-tail) : lines
-    for (const line of shown) yield* output.text(line)
+    yield* printStreamEvents(where, {
+      head: Option.getOrUndefined(input.head),
+      tail: Option.getOrUndefined(input.tail),
+      whose: `job ${job.id} (${job.name}) is ${job.status}`
+    })
   })
 ).pipe(
-  Command.withDescription(`Print a job's log lines (CloudWatch Logs, group ${defaultJobLogGroup} unless its definition names another).`),
+  Command.withDescription(
+    `Print a job's log lines (CloudWatch Logs, group ${defaultJobLogGroup} unless its definition names another); objects like 'logs' prints with --output json.`
+  ),
   Command.withExamples([
     { command: "aegea batch logs JOB_ID --tail 20", description: "The last 20 lines" },
     { command: "aegea batch logs JOB_ID --follow", description: "Keep printing until the job ends" }

@@ -15,7 +15,8 @@ export const followTask = (cluster: string, taskId: string, options: { readonly 
       verb: "Stop",
       done: "stopped",
       stop: ecs.stopTask(cluster, taskId, interruptReason),
-      stopCommand: `aegea ecs stop ${taskId} --cluster ${cluster}`
+      stopCommand: `aegea ecs stop ${taskId} --cluster ${cluster}`,
+      resumeCommand: `aegea ecs watch ${taskId} --cluster ${cluster}`
     })
     yield* taskOutcome(task)
   })

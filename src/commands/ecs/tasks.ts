@@ -9,12 +9,12 @@ import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"
 import { defaultClusterName, type DesiredStatus, Ecs, type Task, taskExitCode, taskIdOf } from "../../services/Ecs.ts"
 import { resolveCluster } from "../../workflows/ecsRun.ts"
 import { taskLogs } from "../../workflows/watchTask.ts"
-import { Logs } from "../../services/Logs.ts"
 import { Output, type TableSpec } from "../../services/Output.ts"
 import { listingDescription } from "../../lib/table.ts"
 import { followTask } from "./follow.ts"
 import { EcsLayer } from "./layer.ts"
 import { confirmDestruction } from "../confirm.ts"
+import { printStreamEvents } from "../streamLogs.ts"
 import { stopOnInterruptFlag } from "./run.ts"
 
 const taskArgument = Argument.String("task").pipe(Argument.withDescription("The task's id or ARN (as ecs run and ecs tasks print it)."))
@@ -162,24 +162,11 @@ export const logsCommand = Command.make(
     if (input.follow) return yield* followTask(cluster, taskIdOf(input.task), { stopOnInterrupt: false })
     const task = yield* (yield* Ecs).describeTask(cluster, taskIdOf(input.task))
     const location = yield* taskLogs(cluster, task.id)
-    const logs = yield* Logs
-    const output = yield* Output
-    const limit = Option.getOrUndefined(input.head)
-    const lines: Array<string> = []
-    let token: string | undefined
-    let missing = false
-    for (let page = 0; page < 10_000; page++) {
-      const result = yield* logs.readStream(location.group, location.stream, { token }).pipe(
-        Effect.catchTag("AwsNotFound", () => Effect.sync(() => { missing = true; return { events: [], nextToken: token } }))
-      )
-      for (const e of result.events) lines.push(e.message)
-      if (result.events.length === 0 || result.nextToken === token || (limit !== undefined && lines.length >= limit)) break
-      token = result.nextToken
-    }
-    if (missing) yield* output.info(`task ${task.id} (cluster ${cluster}) is ${task.lastStatus} and has no log lines${task.lastStatus === "STOPPED" ? "" : " yet"}`)
-    const tail = Option.getOrUndefined(input.tail)
-    const shown = limit !== undefined ? lines.slice(0, limit) : tail !== undefined ? lines.slice(-tail) : lines
-    for (const line of shown) yield* output.text(line)
+    yield* printStreamEvents(location, {
+      head: Option.getOrUndefined(input.head),
+      tail: Option.getOrUndefined(input.tail),
+      whose: `task ${task.id} (cluster ${cluster}) is ${task.lastStatus}`
+    })
   })
 ).pipe(
   Command.withDescription("Print a task's log lines, from the CloudWatch Logs group and stream its task definition's awslogs configuration names."),
