@@ -15,10 +15,10 @@ const printStatic = async (): Promise<boolean> => {
   if (args.length !== 1 || process.env.AEGEA_NO_STATIC) return false
   const name = args[0] === "--help" || args[0] === "-h" ? "help" : args[0] === "--version" || args[0] === "-v" ? "version" : undefined
   if (name === undefined) return false
-  // The same rule as effect/cli's TerminalCapabilities.
+  // The same rule as helpColors (src/lib/helpFormat.ts) and data output: FORCE_COLOR=0 turns colour off.
   const { FORCE_COLOR = "", NO_COLOR = "", TERM } = process.env
-  const forced = FORCE_COLOR !== "" && FORCE_COLOR !== "0" && FORCE_COLOR.toLowerCase() !== "false"
-  const color = TERM !== "dumb" && NO_COLOR === "" && (forced || process.stdout.isTTY === true)
+  const force = FORCE_COLOR.trim().toLowerCase()
+  const color = force !== "0" && force !== "false" && TERM !== "dumb" && NO_COLOR === "" && (force !== "" || process.stdout.isTTY === true)
   try {
     // On a terminal, help wraps to its width: the build's help document, laid out here (a small chunk).
     if (name === "help" && process.stdout.isTTY === true) {

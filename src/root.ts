@@ -13,7 +13,7 @@ export { version }
 /** The root without subcommands; src/cli.ts and src/cliEc2.ts add theirs, then `globalFlags`. */
 export const rootCommand = Command.make("aegea").pipe(
   Command.withDescription(
-    "aegea: an AWS operator CLI. List and control EC2 resources, launch instances and reach them over Systems Manager, run containers on Batch and ECS, read CloudWatch Logs, report costs, and keep secrets. Run any command with --help for its flags."
+    "aegea: an AWS operator CLI. List and control EC2 resources, launch instances and reach them over Systems Manager, run containers on Batch and ECS, read CloudWatch Logs, report costs, and keep secrets. Run any command with --help for its flags, and aegea help TOPIC for environment, exit-codes, config, time and columns."
   )
 )
 

@@ -44,7 +44,7 @@ import {
 } from "../lib/completion.ts"
 import { AegeaConfig } from "../services/AegeaConfig.ts"
 import { Batch, jobStatuses } from "../services/Batch.ts"
-import { sectionKeys, sectionNames } from "../services/ConfigSchema.ts"
+import { globalKeys, sectionKeys, sectionNames } from "../services/ConfigSchema.ts"
 import { Ec2, InstanceState } from "../services/Ec2.ts"
 import { Ecs } from "../services/Ecs.ts"
 import { Logs } from "../services/Logs.ts"
@@ -209,7 +209,7 @@ const profiles = (): ReadonlyArray<Candidate> => {
 const configKeys = (plan: Plan) =>
   configKeyCandidates(
     plan,
-    ["region", "profile", "endpoint_url", "output", "no_color"],
+    Object.keys(globalKeys),
     Object.fromEntries(sectionNames().map((section) => [section, Object.keys(sectionKeys(section) ?? {})]))
   )
 

@@ -53,11 +53,14 @@ export interface HelpStyle {
 export const helpWidth = (stdout: { readonly isTTY?: boolean | undefined; readonly columns?: number | undefined }): number =>
   stdout.isTTY === true && stdout.columns !== undefined && stdout.columns > 0 ? Math.min(stdout.columns, 120) : 80
 
-/** Colour exactly when effect/cli's TerminalCapabilities would (and src/main.ts does). */
+/**
+ * Colour as data output has it (commands/global.ts colorWanted, and src/main.ts): never with TERM=dumb,
+ * NO_COLOR or FORCE_COLOR=0/false; always with any other FORCE_COLOR; else on a terminal.
+ */
 export const helpColors = (env: Readonly<Record<string, string | undefined>>, stdoutIsTTY: boolean): boolean => {
-  const force = env["FORCE_COLOR"] ?? ""
-  const forced = force !== "" && force !== "0" && force.toLowerCase() !== "false"
-  return env["TERM"] !== "dumb" && (env["NO_COLOR"] ?? "") === "" && (forced || stdoutIsTTY)
+  const force = (env["FORCE_COLOR"] ?? "").trim().toLowerCase()
+  if (force === "0" || force === "false") return false
+  return env["TERM"] !== "dumb" && (env["NO_COLOR"] ?? "") === "" && (force !== "" || stdoutIsTTY)
 }
 
 // eslint-disable-next-line no-control-regex

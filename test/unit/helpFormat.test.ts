@@ -146,12 +146,14 @@ describe("helpWidth and helpColors", () => {
     expect(helpWidth({})).toBe(80)
   })
 
-  it("colours as effect/cli does: a terminal or FORCE_COLOR, never NO_COLOR or TERM=dumb", () => {
+  it("colours as data output does: a terminal or FORCE_COLOR, never NO_COLOR, TERM=dumb or FORCE_COLOR=0", () => {
     expect(helpColors({}, true)).toBe(true)
     expect(helpColors({}, false)).toBe(false)
     expect(helpColors({ FORCE_COLOR: "1" }, false)).toBe(true)
     expect(helpColors({ FORCE_COLOR: "false" }, false)).toBe(false)
     expect(helpColors({ NO_COLOR: "1", FORCE_COLOR: "1" }, true)).toBe(false)
     expect(helpColors({ TERM: "dumb" }, true)).toBe(false)
+    expect(helpColors({ FORCE_COLOR: "0" }, true)).toBe(false)
+    expect(helpColors({ FORCE_COLOR: "false" }, true)).toBe(false)
   })
 })
