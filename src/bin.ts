@@ -99,14 +99,16 @@ export const run = (cli: typeof wholeCli | typeof ec2Cli): void => {
     Effect.exit,
     Effect.flatMap((exit) =>
       Effect.sync(() => {
-        if (Exit.isSuccess(exit)) return 0
+        // `aegea` alone prints the help and exits 2 (a usage error), as the Python aegea did.
+        const noArguments = argv.length === 0
+        if (Exit.isSuccess(exit)) return noArguments ? 2 : 0
         const report = describeFailure(exit.cause, {
           debug: argv.includes("--debug"),
           isHelp: CliError.isCliError,
           ...(invalidInvocation !== undefined ? { helpDoc: invalidInvocation } : {})
         })
         if (report.message !== undefined) process.stderr.write(report.message + "\n")
-        return report.code
+        return noArguments && report.code === 0 ? 2 : report.code
       })
     )
   )

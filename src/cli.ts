@@ -4,13 +4,26 @@ import { ec2Commands } from "./cliEc2.ts"
 import { batchCommand } from "./commands/batch/index.ts"
 import { completeCommand } from "./commands/complete.ts"
 import { configCommand } from "./commands/config.ts"
+import { auditCommand } from "./commands/audit.ts"
 import { costCommand } from "./commands/cost.ts"
+import { efsCommand } from "./commands/efs.ts"
+import { pricingCommand } from "./commands/pricing.ts"
 import { ecsCommand } from "./commands/ecs.ts"
 import { grepCommand } from "./commands/grep.ts"
 import { helpCommand } from "./commands/help.ts"
 import { launchCommand } from "./commands/launch.ts"
+import { listingCommands } from "./commands/listings.ts"
+import { aliasCommands } from "./commands/aliases.ts"
 import { logsCommand } from "./commands/logs.ts"
 import { secretsCommand } from "./commands/secrets.ts"
+import { rmCommand } from "./commands/rm.ts"
+import { renameCommand } from "./commands/rename.ts"
+import { ebsCommand } from "./commands/ebs.ts"
+import { lambdaCommand } from "./commands/lambda.ts"
+import { sfnCommand } from "./commands/sfn.ts"
+import { s3Command } from "./commands/s3.ts"
+import { alarmsCommand, putAlarmCommand } from "./commands/alarms.ts"
+import { flowLogsCommand } from "./commands/flowLogs.ts"
 import { sshCommands } from "./commands/sshFamily.ts"
 import { globalFlags, rootCommand, withCommandSection } from "./root.ts"
 
@@ -20,13 +33,27 @@ export const cli = rootCommand.pipe(
   Command.withSubcommands([
     ...ec2Commands,
     launchCommand,
+    rmCommand,
+    renameCommand,
+    ebsCommand,
     ...sshCommands,
     batchCommand,
     ecsCommand,
     logsCommand,
     grepCommand,
     costCommand,
+    pricingCommand,
+    efsCommand,
+    auditCommand,
     secretsCommand,
+    lambdaCommand,
+    sfnCommand,
+    s3Command,
+    alarmsCommand,
+    putAlarmCommand,
+    flowLogsCommand,
+    ...listingCommands,
+    ...aliasCommands,
     configCommand,
     helpCommand,
     completeCommand((): unknown => cli)

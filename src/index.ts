@@ -2,8 +2,8 @@
  * aegea as a library: compose its services in your own Effect programs.
  *
  *   import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Stream from "effect/Stream"
+ *   import * as Layer from "effect/Layer"
+ *   import * as Stream from "effect/Stream"
  *   import { AwsClients, Ec2, Ec2Live } from "aegea"
  *
  *   const running = Effect.gen(function*() {
@@ -87,6 +87,8 @@ export { defaultPacing, watchLoop, type WatchPacing } from "./workflows/watchLoo
 export { fargateExecutionRole, Iam, IamIdentity, type PolicyDocument, type Principal, type Role, type RoleSpec } from "./services/Iam.ts"
 export { IamIdentityLive, IamLive } from "./layers/IamLive.ts"
 export { Ec2NetworkLive } from "./layers/Ec2NetworkLive.ts"
+export * from "./services/Ec2Resources.ts"
+export { Ec2ResourcesLive } from "./layers/Ec2ResourcesLive.ts"
 
 // ECS
 export * from "./services/Ecs.ts"
@@ -111,6 +113,64 @@ export { CostExplorerLive } from "./layers/CostExplorerLive.ts"
 // Secrets Manager
 export * from "./services/Secrets.ts"
 export { SecretsLive } from "./layers/SecretsLive.ts"
+// EFS, the CIS audit, prices
+export {
+  Efs,
+  type EfsNetwork,
+  type FileSystem as EfsFileSystem,
+  type MountTarget as EfsMountTarget,
+  nfsSecurityGroupName
+} from "./services/Efs.ts"
+export { EfsLive } from "./layers/EfsLive.ts"
+export {
+  type Alarm as AuditAlarm,
+  Audit,
+  type ConfigRecorder as AuditConfigRecorder,
+  type CredentialUser,
+  type MetricFilter as AuditMetricFilter,
+  parseCredentialReport,
+  type PasswordPolicy,
+  type Trail as AuditTrail
+} from "./services/Audit.ts"
+export { AuditLive } from "./layers/AuditLive.ts"
+export { type AuditResult, type AuditStatus, eventChecks, runAudit } from "./workflows/audit.ts"
+export { type PriceQuery, Pricing, type ProductPrice, productPrices, type SpotPriceRow } from "./services/Pricing.ts"
+export { PricingLive } from "./layers/PricingLive.ts"
+// Lambda and Step Functions
+export {
+  type CodeSource,
+  type ConfigUpdate,
+  type EventSourceMapping,
+  type FunctionConfiguration,
+  functionNotFound,
+  Lambda,
+  type LambdaError,
+  type LambdaFunction
+} from "./services/Lambda.ts"
+export { LambdaLive } from "./layers/LambdaLive.ts"
+export {
+  type Execution as StepFunctionsExecution,
+  type ExecutionDescription,
+  type ExecutionStatus,
+  executionStatuses,
+  type HistoryEvent as StepFunctionsHistoryEvent,
+  type StateMachine,
+  StepFunctions,
+  type StepFunctionsError
+} from "./services/StepFunctions.ts"
+export { StepFunctionsLive } from "./layers/StepFunctionsLive.ts"
+export { executionOutcome, watchExecution } from "./workflows/watchExecution.ts"
+// The small listings (network ACLs, spot requests, account attributes, KMS, ACM, DynamoDB, SNS)
+export * from "./services/Inventory.ts"
+export { InventoryLive } from "./layers/InventoryLive.ts"
+
+// S3 bucket administration, CloudWatch alarms and metrics (with SNS topics), VPC flow logs
+export { type BucketSettings, type LifecycleRule, type ObjectVersion, type RestoreRequest, S3Admin } from "./services/S3Admin.ts"
+export { S3AdminLive } from "./layers/S3AdminLive.ts"
+export { type Alarm, type AlarmSpec, CloudWatch, type Datapoint, type MetricQuery } from "./services/CloudWatch.ts"
+export { CloudWatchLive } from "./layers/CloudWatchLive.ts"
+export { type FlowLog, type FlowLogRequest, FlowLogs } from "./services/FlowLogs.ts"
+export { FlowLogsLive } from "./layers/FlowLogsLive.ts"
 
 // The CLI itself, for programs that embed or extend it
 export { cli, version } from "./cli.ts"

@@ -51,6 +51,7 @@ const show = Command.make(
     yield* output.table(rows, configTable, { empty: "no configuration keys" })
   })
 ).pipe(
+  Command.withAlias("ls"), // the Python aegea's `configure ls`
   Command.withDescription(listingDescription("Show the effective configuration: every key, its value and the file it came from.", configTable)),
   Command.withShortDescription("Show the effective configuration: every key, its value and the file it came from."),
   Command.withExamples([
@@ -130,6 +131,7 @@ const unset = Command.make(
 
 /** `aegea config`: needs only `AegeaConfig` and `Output` (a test's, when it provides them). */
 export const configCommand = Command.make("config").pipe(
+  Command.withAlias("configure"), // the Python aegea's `configure ls/get/set`
   Command.withDescription("Show, read and change aegea's configuration (defaults < /etc < user file < AEGEA_CONFIG_FILE)."),
   Command.withSubcommands([show, get, set, unset]),
   Command.provide(BaseLayer)

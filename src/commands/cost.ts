@@ -199,8 +199,9 @@ const report = Command.make(
   ])
 )
 
-const forecast = Command.make(
-  "forecast",
+/** `cost forecast`, also top-level as `cost-forecast` (the Python aegea's spelling): one definition, two names. */
+const forecastNamed = <const Name extends string>(name: Name) => Command.make(
+  name,
   {
     days,
     start,
@@ -255,4 +256,9 @@ const forecast = Command.make(
 )
 
 /** The command tree without its layers (unit tests provide CostExplorerMemory, OutputTest, AegeaConfig). */
+const forecast = forecastNamed("forecast")
+
 export const costCommand = report.pipe(Command.withSubcommands([forecast]), Command.provide(CostLayer))
+
+/** `aegea cost-forecast`: `aegea cost forecast` under the Python aegea's name. */
+export const costForecastCommand = forecastNamed("cost-forecast").pipe(Command.provide(CostLayer))

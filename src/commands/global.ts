@@ -43,7 +43,13 @@ export const Json = GlobalFlag.Setting("json")({
   flag: Flag.Boolean("json").pipe(Flag.withDescription("Print results as JSON (same as --output json)."), Flag.withDefault(false))
 })
 export const Columns = GlobalFlag.Setting("columns")({
-  flag: optionalString("columns", "Show these columns, comma-separated: a key, a header (AZ) or a snake_case name (launch_time); dotted paths such as tags.Owner too.")
+  flag: Flag.String("columns").pipe(
+    Flag.withAlias("c"),
+    Flag.withDescription(
+      "Show these columns, comma-separated (or space-separated when there is no comma: -c \"id name\"): a key, a header (AZ) or a snake_case name (launch_time); dotted paths such as tags.Owner too."
+    ),
+    Flag.optional
+  )
 })
 export const SortBy = GlobalFlag.Setting("sort-by")({
   flag: optionalString("sort-by", "Sort rows by this column (any name --columns takes); add :desc (or :reverse) for descending order.")
@@ -87,11 +93,12 @@ export interface OutputFlags {
 }
 
 /**
- * `--columns a,b.c` -> ["a", "b.c"] (blanks dropped, duplicates kept once). The names are resolved
- * against the command's table (keys, headers, snake_case names, aliases) when it is printed.
+ * `--columns a,b.c` (or `-c "a b.c"`, the Python aegea's spelling: spaces separate only when there is
+ * no comma) -> ["a", "b.c"] (blanks dropped, duplicates kept once). The names are resolved against the command's table (keys, headers, snake_case names, aliases) when it is printed.
  */
 export const parseColumns = (text: string): Result.Result<ReadonlyArray<string>, UsageError> => {
-  const keys = [...new Set(text.split(",").map((key) => key.trim()).filter((key) => key !== ""))]
+  // Commas separate names when there is one (a header may hold a space: "private ip"), else spaces do.
+  const keys = [...new Set(text.split(text.includes(",") ? "," : /\s+/).map((key) => key.trim()).filter((key) => key !== ""))]
   return keys.length > 0
     ? Result.succeed(keys)
     : Result.fail(new UsageError({ message: "--columns needs at least one column", hint: "Use --columns id,name,state" }))

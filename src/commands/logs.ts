@@ -11,6 +11,7 @@ import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { LogsLive } from "../layers/LogsLive.ts"
+import { OperationFailed } from "../errors.ts"
 import { followEvents } from "../workflows/followEvents.ts"
 import { parseTimeRange } from "../lib/timeExpr.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
@@ -76,10 +77,14 @@ const filter = Flag.String("filter").pipe(
   Flag.optional
 )
 
-const logsBase = Command.make(
-  "logs",
-  { group, stream, startTime: startTimeFlag("24h ago; 1m ago with --follow"), endTime: endTimeFlag, follow, filter },
-  Effect.fn("logs")(function*(raw) {
+export const logsFlags = { group, stream, startTime: startTimeFlag("24h ago; 1m ago with --follow"), endTime: endTimeFlag, follow, filter }
+
+/**
+ * What `aegea logs` does (and `aegea filter`, the Python aegea's spelling). `noEventsExit`: when no
+ * event was printed (without --follow), fail with this exit code instead of the info line.
+ */
+export const logsProgram = (raw: Command.Command.Config.Infer<typeof logsFlags>, options: { readonly noEventsExit?: number } = {}) =>
+  Effect.gen(function*() {
     const logs = yield* Logs
     const output = yield* Output
     const config = yield* AegeaConfig
@@ -139,12 +144,14 @@ const logsBase = Command.make(
     if (!input.follow && printed === 0) {
       const filtered = Option.isSome(input.filter) ? ` matching ${input.filter.value}` : ""
       const streams = input.stream.length > 0 ? ` (stream ${input.stream.join(", ")})` : ""
-      yield* output.info(
+      const message =
         `no log events in ${groups.join(", ")}${streams}${filtered} between ${timestamp(start.getTime())} and ${timestamp((end ?? new Date(now)).getTime())}`
-      )
+      if (options.noEventsExit !== undefined) return yield* new OperationFailed({ message, exitCode: options.noEventsExit })
+      yield* output.info(message)
     }
-  })
-).pipe(
+  }).pipe(Effect.withSpan("logs"))
+
+const logsBase = Command.make("logs", logsFlags, (raw) => logsProgram(raw)).pipe(
   Command.withDescription(
     "CloudWatch Logs. Without GROUP, list the log groups. With GROUP alone, list its streams, newest first (a PREFIX* " +
       "lists matching groups). With STREAMs, or any of --start-time, --end-time, --filter or --follow, print events as " +

@@ -10,7 +10,15 @@ import { UsageError } from "../errors.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
 import { listingDescription } from "../lib/table.ts"
 import { Ec2Layer } from "./global.ts"
+import { instanceFilterNames } from "./ec2Filters.ts"
 import { commaList, keyValues } from "./parse.ts"
+
+/** The Python aegea's filter names, as DescribeInstances spells them (values of a renamed name merged). */
+const renameKeys = (filters: Record<string, Array<string>>, names: Readonly<Record<string, string>>) => {
+  const out: Record<string, Array<string>> = {}
+  for (const [k, v] of Object.entries(filters)) (out[names[k] ?? k] ??= []).push(...v)
+  return out
+}
 
 export const instanceTable: TableSpec = {
   columns: [
@@ -52,11 +60,15 @@ const nameOrId = Argument.String("name-or-id").pipe(
   Argument.variadic()
 )
 const tag = Flag.String("tag").pipe(
+  Flag.withAlias("t"),
   Flag.withDescription("Only instances with this tag, as KEY=VALUE; repeat to require several."),
   Flag.atLeast(0)
 )
 const filter = Flag.String("filter").pipe(
-  Flag.withDescription("An EC2 DescribeInstances filter, as NAME=VALUE (e.g. instance-type=t3.micro); repeatable."),
+  Flag.withAlias("f"),
+  Flag.withDescription(
+    "An EC2 DescribeInstances filter, as NAME=VALUE (e.g. instance-type=t3.micro; state=running means instance-state-name=running); repeatable."
+  ),
   Flag.atLeast(0)
 )
 const state = Flag.String("state").pipe(
@@ -97,7 +109,7 @@ export const lsCommand = Command.make(
     const names = input.nameOrId.filter((n) => !isInstanceId(n))
     const query: InstanceFilter = {
       tags: yield* keyValues("tag", input.tag),
-      filters: yield* keyValues("filter", input.filter),
+      filters: renameKeys(yield* keyValues("filter", input.filter), instanceFilterNames),
       states: wanted as ReadonlyArray<InstanceState>,
       ...(ids.length > 0 && names.length === 0 ? { ids } : {}),
       ...(names.length > 0 && ids.length === 0 ? { names } : {})

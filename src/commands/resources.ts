@@ -5,6 +5,8 @@ import * as Command from "effect/cli/Command"
 import { Ec2, Image, KeyPair, Region, SecurityGroupRule, Snapshot, Subnet, Volume, Vpc, Zone } from "../services/Ec2.ts"
 import type { AwsError } from "../errors.ts"
 import { Output, type Row, type TableSpec } from "../services/Output.ts"
+import type { Ec2Filters } from "../lib/ec2Filters.ts"
+import { ec2Filters, filterCriteria, filterFlag, tagFlag } from "./ec2Filters.ts"
 import { Ec2Layer } from "./global.ts"
 import { listingDescription } from "../lib/table.ts"
 
@@ -26,9 +28,36 @@ const listing = <A extends Row>(
       Command.provide(Ec2Layer)
     )
 
+/** A listing with `-t/--tag KEY=VALUE` and `-f/--filter NAME=VALUE` (EC2 filters of `operation`). */
+const filteredListing = <A extends Row>(
+  name: string,
+  description: string,
+  rows: (ec2: Ec2["Service"], filters: Ec2Filters) => Stream.Stream<A, AwsError>,
+  spec: TableSpec,
+  operation: string,
+  example: string
+) => {
+  const what = name.replace(/-/g, " ")
+  return Command.make(name, { tag: tagFlag(what), filter: filterFlag(what, operation, example) }, (input) =>
+    Effect.gen(function*() {
+      const ec2 = yield* Ec2
+      const output = yield* Output
+      const filters = yield* ec2Filters(input)
+      yield* output.table(yield* Stream.runCollect(rows(ec2, filters)), spec, { empty: `no ${what} in ${ec2.region}${filterCriteria(input)}` })
+    })).pipe(
+      Command.withDescription(listingDescription(description, spec)),
+      Command.withShortDescription(description),
+      Command.withExamples([
+        { command: `aegea ${name} --output json`, description: `${description.replace(/\.$/, "")} as JSON` },
+        { command: `aegea ${name} --tag env=prod --filter ${example}`, description: "Only those with the tag that match the filter" }
+      ]),
+      Command.provide(Ec2Layer)
+    )
+}
+
 const tags = { tags: "tags" } as const
 
-export const imagesCommand = listing("images", "List the AMIs this account owns.", (ec2) => ec2.images(), {
+export const imagesCommand = filteredListing("images", "List the AMIs this account owns.", (ec2, filters) => ec2.images({ filters }), {
   columns: [
     { key: "name", kind: "name" },
     { key: "id", kind: "id" },
@@ -40,9 +69,10 @@ export const imagesCommand = listing("images", "List the AMIs this account owns.
   ],
   fields: Object.keys(Image.fields),
   aliases: { creation_date: "created", image_id: "id" }
-})
+}, "DescribeImages", "architecture=arm64")
 
-export const volumesCommand = listing("volumes", "List EBS volumes.", (ec2) => ec2.volumes(), {
+/** The volumes table (also `aegea ebs` and `aegea ebs ls`). */
+export const volumeTable: TableSpec = {
   columns: [
     { key: "name", kind: "name" },
     { key: "id", kind: "id" },
@@ -57,9 +87,18 @@ export const volumesCommand = listing("volumes", "List EBS volumes.", (ec2) => e
   kinds: tags,
   fields: Object.keys(Volume.fields),
   aliases: { volume_id: "id", size: "sizeGiB", volume_type: "type", create_time: "created", attachments: "attachedTo" }
-})
+}
 
-export const snapshotsCommand = listing("snapshots", "List EBS snapshots this account owns.", (ec2) => ec2.snapshots(), {
+export const volumesCommand = filteredListing(
+  "volumes",
+  "List EBS volumes.",
+  (ec2, filters) => ec2.volumes({ filters }),
+  volumeTable,
+  "DescribeVolumes",
+  "status=available"
+)
+
+export const snapshotsCommand = filteredListing("snapshots", "List EBS snapshots this account owns.", (ec2, filters) => ec2.snapshots({ filters }), {
   columns: [
     { key: "name", kind: "name" },
     { key: "id", kind: "id" },
@@ -73,7 +112,7 @@ export const snapshotsCommand = listing("snapshots", "List EBS snapshots this ac
   kinds: tags,
   fields: Object.keys(Snapshot.fields),
   aliases: { snapshot_id: "id", volume_size: "sizeGiB", start_time: "started" }
-})
+}, "DescribeSnapshots", "volume-id=vol-0abc")
 
 export const securityGroupRuleTable: TableSpec = {
   columns: [
@@ -92,14 +131,16 @@ export const securityGroupRuleTable: TableSpec = {
   aliases: { group_id: "id", group_name: "name" }
 }
 
-export const securityGroupsCommand = listing(
+export const securityGroupsCommand = filteredListing(
   "security-groups",
   "List security groups, one row per rule.",
-  (ec2) => ec2.securityGroupRules(),
-  securityGroupRuleTable
+  (ec2, filters) => ec2.securityGroupRules({ filters }),
+  securityGroupRuleTable,
+  "DescribeSecurityGroups",
+  "vpc-id=vpc-0abc"
 )
 
-export const subnetsCommand = listing("subnets", "List VPC subnets.", (ec2) => ec2.subnets(), {
+export const subnetsCommand = filteredListing("subnets", "List VPC subnets.", (ec2, filters) => ec2.subnets({ filters }), {
   columns: [
     { key: "name", kind: "name" },
     { key: "id", kind: "id" },
@@ -114,9 +155,9 @@ export const subnetsCommand = listing("subnets", "List VPC subnets.", (ec2) => e
   kinds: tags,
   fields: Object.keys(Subnet.fields),
   aliases: { subnet_id: "id", cidr_block: "cidr", available_ip_address_count: "availableIps", map_public_ip_on_launch: "mapPublicIp" }
-})
+}, "DescribeSubnets", "vpc-id=vpc-0abc")
 
-export const vpcsCommand = listing("vpcs", "List VPCs.", (ec2) => ec2.vpcs(), {
+export const vpcsCommand = filteredListing("vpcs", "List VPCs.", (ec2, filters) => ec2.vpcs({ filters }), {
   columns: [
     { key: "name", kind: "name" },
     { key: "id", kind: "id" },
@@ -127,7 +168,7 @@ export const vpcsCommand = listing("vpcs", "List VPCs.", (ec2) => ec2.vpcs(), {
   kinds: tags,
   fields: Object.keys(Vpc.fields),
   aliases: { vpc_id: "id", cidr_block: "cidr" }
-})
+}, "DescribeVpcs", "is-default=true")
 
 export const keyPairTable: TableSpec = {
   columns: [

@@ -9,6 +9,7 @@ import { projectOutput, withOperationSchema } from "./sdk/projection.ts"
 import { Ec2, type InstanceFilter, resolveInstanceWith, type StateAction, type StateChange } from "../services/Ec2.ts"
 import type { InstanceState } from "../services/Ec2.ts"
 import type { AwsError } from "../errors.ts"
+import { toSdkFilters } from "../lib/ec2Filters.ts"
 
 const toFilters = (f: InstanceFilter) => [
   ...(f.names && f.names.length > 0 ? [{ Name: "tag:Name", Values: [...f.names] }] : []),
@@ -108,43 +109,43 @@ export const Ec2Live: Layer.Layer<Ec2, never, AwsClients> = Layer.effect(
         aws.pages(
           (t) =>
             withOperationSchema(
-              new sdk.DescribeImagesCommand({ Owners: [...(options.owners ?? ["self"])], MaxResults: 1000, ...next(t) }),
+              new sdk.DescribeImagesCommand({ Owners: [...(options.owners ?? ["self"])], MaxResults: 1000, ...toSdkFilters(options.filters), ...next(t) }),
               projected.describeImages
             ),
           "list images",
           (r) => [(r.Images ?? []).map(map.toImage), r.NextToken]
         ),
-      volumes: () =>
+      volumes: (options = {}) =>
         aws.pages(
-          (t) => withOperationSchema(new sdk.DescribeVolumesCommand({ MaxResults: 500, ...next(t) }), projected.describeVolumes),
+          (t) => withOperationSchema(new sdk.DescribeVolumesCommand({ MaxResults: 500, ...toSdkFilters(options.filters), ...next(t) }), projected.describeVolumes),
           "list volumes",
           (r) => [(r.Volumes ?? []).map(map.toVolume), r.NextToken]
         ),
-      snapshots: () =>
+      snapshots: (options = {}) =>
         aws.pages(
           (t) =>
             withOperationSchema(
-              new sdk.DescribeSnapshotsCommand({ OwnerIds: ["self"], MaxResults: 1000, ...next(t) }),
+              new sdk.DescribeSnapshotsCommand({ OwnerIds: ["self"], MaxResults: 1000, ...toSdkFilters(options.filters), ...next(t) }),
               projected.describeSnapshots
             ),
           "list snapshots",
           (r) => [(r.Snapshots ?? []).map(map.toSnapshot), r.NextToken]
         ),
-      securityGroupRules: () =>
+      securityGroupRules: (options = {}) =>
         aws.pages(
-          (t) => new sdk.DescribeSecurityGroupsCommand({ MaxResults: 1000, ...next(t) }),
+          (t) => new sdk.DescribeSecurityGroupsCommand({ MaxResults: 1000, ...toSdkFilters(options.filters), ...next(t) }),
           "list security groups",
           (r) => [(r.SecurityGroups ?? []).flatMap(map.toSecurityGroupRules), r.NextToken]
         ),
-      subnets: () =>
+      subnets: (options = {}) =>
         aws.pages(
-          (t) => new sdk.DescribeSubnetsCommand({ MaxResults: 1000, ...next(t) }),
+          (t) => new sdk.DescribeSubnetsCommand({ MaxResults: 1000, ...toSdkFilters(options.filters), ...next(t) }),
           "list subnets",
           (r) => [(r.Subnets ?? []).map(map.toSubnet), r.NextToken]
         ),
-      vpcs: () =>
+      vpcs: (options = {}) =>
         aws.pages(
-          (t) => new sdk.DescribeVpcsCommand({ MaxResults: 1000, ...next(t) }),
+          (t) => new sdk.DescribeVpcsCommand({ MaxResults: 1000, ...toSdkFilters(options.filters), ...next(t) }),
           "list VPCs",
           (r) => [(r.Vpcs ?? []).map(map.toVpc), r.NextToken]
         ),

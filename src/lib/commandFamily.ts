@@ -25,7 +25,7 @@ export const EC2_FAMILY: ReadonlySet<string> = new Set([
 ])
 
 /** Global flags that take a value (src/commands/global.ts), and those that do not (the test checks both). */
-export const GLOBAL_WITH_VALUE: ReadonlySet<string> = new Set(["--profile", "--region", "--endpoint-url", "--output", "-o", "--columns", "--sort-by", "--query"])
+export const GLOBAL_WITH_VALUE: ReadonlySet<string> = new Set(["--profile", "--region", "--endpoint-url", "--output", "-o", "--columns", "-c", "--sort-by", "--query"])
 export const GLOBAL_SWITCHES: ReadonlySet<string> = new Set(["--json", "--no-color", "--no-pager", "--debug"])
 
 /** The subcommand named on the command line, after any global flags; undefined if unsure. */

@@ -10,6 +10,7 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { AmbiguousName, type AwsError, OperationFailed, ResourceNotFound } from "../errors.ts"
+import type { Ec2Filters } from "../lib/ec2Filters.ts"
 import { pollEvery, statePoll } from "../lib/schedules.ts"
 
 const Tags = Schema.Record(Schema.String, Schema.String)
@@ -173,6 +174,11 @@ export interface StateChange {
 
 export type ResolveError = AwsError | ResourceNotFound | AmbiguousName
 
+/** EC2 Describe* filters for a listing (`--tag`, `--filter`), by name ("tag:env", "vpc-id"). */
+export interface ListingFilter {
+  readonly filters?: Ec2Filters
+}
+
 export class Ec2 extends Context.Service<Ec2, {
   readonly region: string
   readonly instances: (filter?: InstanceFilter) => Stream.Stream<Instance, AwsError>
@@ -188,14 +194,15 @@ export class Ec2 extends Context.Service<Ec2, {
     options?: { readonly dryRun?: boolean }
   ) => Effect.Effect<ReadonlyArray<StateChange>, AwsError>
   readonly consoleOutput: (id: string) => Effect.Effect<string | undefined, AwsError>
-  /** Images owned by `owners` (default: this account, "self"). */
-  readonly images: (options?: { readonly owners?: ReadonlyArray<string> }) => Stream.Stream<Image, AwsError>
-  readonly volumes: () => Stream.Stream<Volume, AwsError>
+  /** Images owned by `owners` (default: this account, "self"). `filters`: EC2 filters ("tag:env"). */
+  readonly images: (options?: { readonly owners?: ReadonlyArray<string>; readonly filters?: Ec2Filters }) => Stream.Stream<Image, AwsError>
+  readonly volumes: (options?: ListingFilter) => Stream.Stream<Volume, AwsError>
   /** Snapshots owned by this account. */
-  readonly snapshots: () => Stream.Stream<Snapshot, AwsError>
-  readonly securityGroupRules: () => Stream.Stream<SecurityGroupRule, AwsError>
-  readonly subnets: () => Stream.Stream<Subnet, AwsError>
-  readonly vpcs: () => Stream.Stream<Vpc, AwsError>
+  readonly snapshots: (options?: ListingFilter) => Stream.Stream<Snapshot, AwsError>
+  /** `filters` select groups (DescribeSecurityGroups), then each group's rules are rows. */
+  readonly securityGroupRules: (options?: ListingFilter) => Stream.Stream<SecurityGroupRule, AwsError>
+  readonly subnets: (options?: ListingFilter) => Stream.Stream<Subnet, AwsError>
+  readonly vpcs: (options?: ListingFilter) => Stream.Stream<Vpc, AwsError>
   readonly keyPairs: () => Stream.Stream<KeyPair, AwsError>
   readonly regions: () => Stream.Stream<Region, AwsError>
   readonly zones: () => Stream.Stream<Zone, AwsError>

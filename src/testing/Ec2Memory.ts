@@ -10,8 +10,9 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
-import { Ec2, type Image, type Instance, type InstanceFilter, type InstanceState, type KeyPair, resolveInstanceWith, type SecurityGroupRule, type Snapshot, type StateAction, type Subnet, targetState, type Volume, type Vpc, type Zone } from "../services/Ec2.ts"
+import { Ec2, type Image, type Instance, type InstanceFilter, type InstanceState, type KeyPair, type ListingFilter, resolveInstanceWith, type SecurityGroupRule, type Snapshot, type StateAction, type Subnet, targetState, type Volume, type Vpc, type Zone } from "../services/Ec2.ts"
 import { AwsInvalidRequest, AwsNotFound, ResourceNotFound } from "../errors.ts"
+import { matchesFilters } from "../lib/ec2Filters.ts"
 
 export interface Ec2Seed {
   readonly region?: string
@@ -192,6 +193,9 @@ export const Ec2Memory = {
           })
 
         const list = <A>(op: string, items: ReadonlyArray<A> | undefined) => pages(op, Effect.succeed(items ?? []))
+        /** A listing with EC2 filters, judged on the rows (`tag:KEY`, other names as fields: vpc-id -> vpcId). */
+        const filtered = <A extends Readonly<Record<string, unknown>>>(op: string, items: ReadonlyArray<A> | undefined, options?: ListingFilter) =>
+          list(op, (items ?? []).filter((row) => matchesFilters(row, options?.filters)))
         const zones: ReadonlyArray<Zone> = ["a", "b", "c"].map((z) => ({
           name: `${region}${z}`,
           id: `use1-az${z}`,
@@ -211,12 +215,12 @@ export const Ec2Memory = {
               if (!(yield* current).some((s) => s.instance.id === id)) return yield* notFound([id], "GetConsoleOutput")
               return seed.consoleOutput?.[id]
             }),
-          images: () => list("DescribeImages", seed.images),
-          volumes: () => list("DescribeVolumes", seed.volumes),
-          snapshots: () => list("DescribeSnapshots", seed.snapshots),
-          securityGroupRules: () => list("DescribeSecurityGroups", seed.securityGroupRules),
-          subnets: () => list("DescribeSubnets", seed.subnets),
-          vpcs: () => list("DescribeVpcs", seed.vpcs),
+          images: (options) => filtered("DescribeImages", seed.images, options),
+          volumes: (options) => filtered("DescribeVolumes", seed.volumes, options),
+          snapshots: (options) => filtered("DescribeSnapshots", seed.snapshots, options),
+          securityGroupRules: (options) => filtered("DescribeSecurityGroups", seed.securityGroupRules, options),
+          subnets: (options) => filtered("DescribeSubnets", seed.subnets, options),
+          vpcs: (options) => filtered("DescribeVpcs", seed.vpcs, options),
           keyPairs: () => list("DescribeKeyPairs", seed.keyPairs),
           regions: () => list("DescribeRegions", [{ name: region }]),
           zones: () => list("DescribeAvailabilityZones", zones)

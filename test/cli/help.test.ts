@@ -59,8 +59,9 @@ describe("help fits the terminal", () => {
     const start = all.indexOf("SUBCOMMANDS") + 1
     const rows = all.slice(start, all.indexOf("", start))
     // where the description starts: after the name on a name's line, else the first character
-    const columnOf = (line: string) => /^( {2}\S+ +)\S/.exec(line)?.[1]!.length ?? line.search(/\S/)
-    const columns = new Set(rows.filter((l) => !/^ {2}\S+$/.test(l)).map(columnOf))
+    // (a name may carry its alias: "logs, get-logs")
+    const columnOf = (line: string) => /^( {2}[^\s,]+(?:, [^\s,]+)? +)\S/.exec(line)?.[1]!.length ?? line.search(/\S/)
+    const columns = new Set(rows.filter((l) => !/^ {2}[^\s,]+(?:, [^\s,]+)?$/.test(l)).map(columnOf))
     expect(rows.some((l) => l.startsWith("  create-compute-environment"))).toBe(true)
     expect(columns.size).toBe(1)
   })

@@ -518,7 +518,11 @@ describe("hints and flag texts", () => {
     visitDocs(cli as unknown as AnyCommand, [])
     expect(problems).toEqual([])
     expect(found.sort()).toEqual(
-      ["batch submit", "ecs run", "launch", "reboot", "secrets delete", "secrets grant", "secrets put", "start", "stop", "terminate"].sort()
+      [
+        "batch submit", "ebs attach", "ebs create", "ebs detach", "ebs modify", "ebs snapshot", "ecs run", "efs create", "flow-logs create",
+        "lambda update-code", "lambda update-config", "launch", "put-alarm", "rename", "rm", "reboot", "s3 restore", "secrets delete",
+        "secrets grant", "secrets put", "sfn stop", "start", "stop", "terminate"
+      ].sort()
     )
   })
 })

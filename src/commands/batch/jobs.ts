@@ -69,6 +69,7 @@ export const logsCommand = Command.make(
     })
   })
 ).pipe(
+  Command.withAlias("get-logs"), // the Python aegea's `batch get-logs`
   Command.withDescription(
     `Print a job's log lines (CloudWatch Logs, group ${defaultJobLogGroup} unless its definition names another); objects like 'logs' prints with --output json.`
   ),

@@ -84,6 +84,7 @@ export const runCommand = Command.make(
     yield* followTask(task.value.cluster, task.value.id, { stopOnInterrupt: Option.getOrElse(input.stopOnInterrupt, () => false) })
   })
 ).pipe(
+  Command.withAlias("launch"), // the Python aegea's `ecs launch`
   Command.withDescription(
     `Run shell lines (or a local file) as a one-shot Fargate task. Creates the cluster ${defaultClusterName}, the log group ${defaultTaskLogGroup}, the execution role and the task definition on first use.`
   ),

@@ -25,5 +25,42 @@ export {
   TerminateInstancesCommand
 } from "@aws-sdk/client-ec2"
 
+// --- the small listings (src/layers/InventoryLive.ts) ---
+export {
+  DescribeAccountAttributesCommand,
+  DescribeNetworkAclsCommand,
+  DescribeSpotFleetRequestsCommand,
+  DescribeSpotInstanceRequestsCommand
+} from "@aws-sdk/client-ec2"
+
+// --- rm, rename, ebs (src/layers/Ec2ResourcesLive.ts) ---
+export {
+  AttachVolumeCommand,
+  CreateSnapshotCommand,
+  CreateTagsCommand,
+  CreateVolumeCommand,
+  DeleteFlowLogsCommand,
+  DeleteInternetGatewayCommand,
+  DeleteKeyPairCommand,
+  DeleteLaunchTemplateCommand,
+  DeleteSecurityGroupCommand,
+  DeleteSnapshotCommand,
+  DeleteSubnetCommand,
+  DeleteVolumeCommand,
+  DeleteVpcCommand,
+  DeregisterImageCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeLaunchTemplatesCommand,
+  DetachInternetGatewayCommand,
+  DetachVolumeCommand,
+  ModifyVolumeCommand
+} from "@aws-sdk/client-ec2"
+
+// --- efs create's NFS security group (src/layers/EfsLive.ts) ---
+export { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2"
+
 // --- what launch needs ---
 export { DescribeSpotPriceHistoryCommand, RunInstancesCommand } from "@aws-sdk/client-ec2"
+
+// --- what flow-logs needs ---
+export { CreateFlowLogsCommand, DescribeFlowLogsCommand, DescribeNetworkInterfacesCommand } from "@aws-sdk/client-ec2"

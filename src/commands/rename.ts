@@ -1,0 +1,79 @@
+/** `aegea rename OLD NEW`: set an instance's Name tag. */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import * as Argument from "effect/cli/Argument"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
+import { OperationFailed, UsageError } from "../errors.ts"
+import { Ec2Live } from "../layers/Ec2Live.ts"
+import { Ec2ResourcesLive } from "../layers/Ec2ResourcesLive.ts"
+import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
+import { Ec2 } from "../services/Ec2.ts"
+import { Ec2Resources } from "../services/Ec2Resources.ts"
+import { Output } from "../services/Output.ts"
+import { awsService, BaseLayer } from "./global.ts"
+
+const RenameLayer = Layer.mergeAll(awsService(Ec2, Ec2Live), awsService(Ec2Resources, Ec2ResourcesLive)).pipe(
+  Layer.provideMerge(BaseLayer)
+)
+
+/** As launch's names: a host name (letters, digits, hyphens, at most 63), not an instance id. */
+export const isInstanceName = (name: string) =>
+  /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(name) && !/^i-[0-9a-f]+$/.test(name)
+
+export const renameCommand = Command.make(
+  "rename",
+  {
+    old: Argument.String("name-or-id").pipe(Argument.withDescription("The instance: its name (the Name tag), id or DNS name.")),
+    name: Argument.String("new-name").pipe(
+      Argument.withDescription("The new name: a host name (letters, digits and hyphens, at most 63 characters).")
+    ),
+    dryRun: Flag.Boolean("dry-run").pipe(
+      Flag.withDescription(
+        "Ask AWS whether the rename would succeed (CreateTags DryRun, permissions included), print one line saying so (text, on stderr), and change nothing."
+      ),
+      Flag.withDefault(false)
+    )
+  },
+  Effect.fn("rename")(function*(raw) {
+    const input = withConfigDefaults((yield* AegeaConfig).section("rename"), raw)
+    if (!isInstanceName(input.name)) {
+      return yield* new UsageError({
+        message: `invalid instance name ${JSON.stringify(input.name)}`,
+        hint: "Use a host name: letters, digits and hyphens, at most 63 characters, not an instance id"
+      })
+    }
+    const ec2 = yield* Ec2
+    const resources = yield* Ec2Resources
+    const output = yield* Output
+    const instance = yield* ec2.resolveInstance(input.old)
+    const taken = (yield* Stream.runCollect(
+      ec2.instances({ names: [input.name], states: ["pending", "running", "stopping", "stopped", "shutting-down"] })
+    )).filter((i) => i.id !== instance.id)
+    if (taken.length > 0) {
+      return yield* new OperationFailed({
+        message: `an instance named ${input.name} already exists (${taken.map((i) => `${i.id}, ${i.state}`).join("; ")})`,
+        hint: "Choose another name"
+      })
+    }
+    yield* resources.setInstanceName(instance.id, input.name, { dryRun: input.dryRun })
+    if (input.dryRun) {
+      yield* output.info(`dry run: renaming ${instance.id} to ${input.name} would succeed; nothing was changed`)
+      return
+    }
+    yield* output.table([{ id: instance.id, previousName: instance.name, name: input.name }], {
+      columns: [{ key: "id", kind: "id" }, { key: "previousName", header: "WAS", kind: "name" }, { key: "name", kind: "name" }]
+    })
+  })
+).pipe(
+  Command.withDescription(
+    "Rename an instance: set its Name tag (refused when a live instance already has the new name). DNS records are not changed: aegea manages none yet. Prints a table: ID, WAS, NAME."
+  ),
+  Command.withShortDescription("Rename an instance (its Name tag)."),
+  Command.withExamples([
+    { command: "aegea rename web-1 web-old", description: "Rename the instance named web-1" },
+    { command: "aegea rename i-0123456789abcdef0 db-1 --dry-run", description: "Check permissions without changing anything" }
+  ]),
+  Command.provide(RenameLayer)
+)

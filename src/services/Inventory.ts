@@ -1,0 +1,144 @@
+/**
+ * The small listings of the Python aegea, one method each: network ACLs, spot instance and spot fleet
+ * requests, EC2 account attributes (limits), KMS keys, ACM certificates, DynamoDB tables and SNS
+ * subscriptions. Read-only; each method is a lazy Stream of domain rows.
+ */
+import * as Context from "effect/Context"
+import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
+import type { AwsError } from "../errors.ts"
+import type { Ec2Filters } from "../lib/ec2Filters.ts"
+
+const optionalString = Schema.optional(Schema.String)
+const tags = Schema.Record(Schema.String, Schema.String)
+
+export const NetworkAcl = Schema.Struct({
+  name: optionalString,
+  id: Schema.String,
+  vpcId: optionalString,
+  isDefault: Schema.Boolean,
+  /** Subnets the ACL is associated with. */
+  subnets: Schema.Array(Schema.String),
+  /** The rules, one string each, e.g. "in 100 allow tcp 22 0.0.0.0/0", in rule order. */
+  entries: Schema.Array(Schema.String),
+  tags
+})
+export type NetworkAcl = typeof NetworkAcl.Type
+
+export const SpotInstanceRequest = Schema.Struct({
+  id: Schema.String,
+  state: Schema.String,
+  /** The status code, e.g. "fulfilled", "price-too-low". */
+  status: optionalString,
+  type: optionalString,
+  instanceType: optionalString,
+  instanceId: optionalString,
+  maxPrice: optionalString,
+  availabilityZone: optionalString,
+  created: Schema.optional(Schema.Date),
+  tags
+})
+export type SpotInstanceRequest = typeof SpotInstanceRequest.Type
+
+export const SpotFleetRequest = Schema.Struct({
+  id: Schema.String,
+  state: Schema.String,
+  activityStatus: optionalString,
+  targetCapacity: Schema.optional(Schema.Number),
+  fulfilledCapacity: Schema.optional(Schema.Number),
+  allocationStrategy: optionalString,
+  type: optionalString,
+  created: Schema.optional(Schema.Date),
+  tags
+})
+export type SpotFleetRequest = typeof SpotFleetRequest.Type
+
+export const AccountAttribute = Schema.Struct({
+  name: Schema.String,
+  /** The values, comma-separated (most attributes have one). */
+  value: Schema.String
+})
+export type AccountAttribute = typeof AccountAttribute.Type
+
+export const KmsKey = Schema.Struct({
+  /** The key's aliases ("alias/..."), comma-separated; empty for a key with none. */
+  alias: optionalString,
+  id: Schema.String,
+  arn: Schema.String,
+  state: optionalString,
+  usage: optionalString,
+  /** AWS or CUSTOMER. */
+  manager: optionalString,
+  description: optionalString,
+  created: Schema.optional(Schema.Date)
+})
+export type KmsKey = typeof KmsKey.Type
+
+export const Certificate = Schema.Struct({
+  domain: Schema.String,
+  arn: Schema.String,
+  status: optionalString,
+  /** AMAZON_ISSUED, IMPORTED or PRIVATE. */
+  type: optionalString,
+  expires: Schema.optional(Schema.Date),
+  inUse: Schema.optional(Schema.Boolean),
+  alternativeNames: Schema.Array(Schema.String)
+})
+export type Certificate = typeof Certificate.Type
+
+export const Table = Schema.Struct({
+  name: Schema.String,
+  status: optionalString,
+  items: Schema.optional(Schema.Number),
+  sizeBytes: Schema.optional(Schema.Number),
+  /** PROVISIONED or PAY_PER_REQUEST. */
+  billingMode: optionalString,
+  created: Schema.optional(Schema.Date),
+  arn: optionalString
+})
+export type Table = typeof Table.Type
+
+export const Subscription = Schema.Struct({
+  /** The topic's name (the last part of its ARN). */
+  topic: Schema.String,
+  protocol: Schema.String,
+  endpoint: optionalString,
+  topicArn: Schema.String,
+  /** The subscription's ARN, or "PendingConfirmation". */
+  arn: Schema.String,
+  owner: optionalString
+})
+export type Subscription = typeof Subscription.Type
+
+export { type Ec2Filters, matchesFilters } from "../lib/ec2Filters.ts"
+
+export class Inventory extends Context.Service<Inventory, {
+  readonly region: string
+  readonly networkAcls: (filters?: Ec2Filters) => Stream.Stream<NetworkAcl, AwsError>
+  readonly spotInstanceRequests: (filters?: Ec2Filters) => Stream.Stream<SpotInstanceRequest, AwsError>
+  readonly spotFleetRequests: () => Stream.Stream<SpotFleetRequest, AwsError>
+  readonly accountAttributes: () => Stream.Stream<AccountAttribute, AwsError>
+  readonly kmsKeys: () => Stream.Stream<KmsKey, AwsError>
+  readonly certificates: () => Stream.Stream<Certificate, AwsError>
+  readonly tables: () => Stream.Stream<Table, AwsError>
+  readonly subscriptions: () => Stream.Stream<Subscription, AwsError>
+}>()("aegea/Inventory") {}
+
+/** "in 100 allow tcp 22-22 0.0.0.0/0": one network ACL entry as a line. */
+export const aclEntryLine = (e: {
+  readonly egress: boolean
+  readonly ruleNumber: number | undefined
+  readonly action: string | undefined
+  readonly protocol: string | undefined
+  readonly from?: number | undefined
+  readonly to?: number | undefined
+  readonly cidr: string | undefined
+}): string => {
+  const protocol = e.protocol === "-1" ? "all" : e.protocol === "6" ? "tcp" : e.protocol === "17" ? "udp" : e.protocol === "1" ? "icmp" : (e.protocol ?? "?")
+  const ports = e.from === undefined ? "" : e.from === e.to || e.to === undefined ? ` ${e.from}` : ` ${e.from}-${e.to}`
+  const rule = e.ruleNumber === 32767 ? "*" : String(e.ruleNumber ?? "?")
+  return `${e.egress ? "out" : "in"} ${rule} ${e.action ?? "?"} ${protocol}${ports} ${e.cidr ?? ""}`.trimEnd()
+}
+
+/** The topic name of an SNS topic ARN (its last part). */
+export const topicName = (arn: string): string => arn.slice(arn.lastIndexOf(":") + 1)

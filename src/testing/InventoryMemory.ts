@@ -1,0 +1,51 @@
+/**
+ * An in-memory Inventory for tests: each listing returns the rows it was seeded with (account
+ * attributes sorted by name, as the live layer gives them). EC2 filters are judged on the rows
+ * (`matchesFilters`: `tag:KEY` against the tags, any other name against the field of that name in
+ * camelCase, `vpc-id` -> vpcId), which is how AWS reads the common ones.
+ */
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import {
+  type AccountAttribute,
+  type Certificate,
+  type Ec2Filters,
+  Inventory,
+  matchesFilters,
+  type KmsKey,
+  type NetworkAcl,
+  type SpotFleetRequest,
+  type SpotInstanceRequest,
+  type Subscription,
+  type Table
+} from "../services/Inventory.ts"
+
+export interface InventorySeed {
+  readonly networkAcls?: ReadonlyArray<NetworkAcl>
+  readonly spotInstanceRequests?: ReadonlyArray<SpotInstanceRequest>
+  readonly spotFleetRequests?: ReadonlyArray<SpotFleetRequest>
+  readonly accountAttributes?: ReadonlyArray<AccountAttribute>
+  readonly kmsKeys?: ReadonlyArray<KmsKey>
+  readonly certificates?: ReadonlyArray<Certificate>
+  readonly tables?: ReadonlyArray<Table>
+  readonly subscriptions?: ReadonlyArray<Subscription>
+}
+
+export const InventoryMemory = {
+  layer: (options: { readonly region?: string } & InventorySeed = {}): Layer.Layer<Inventory> =>
+    Layer.succeed(
+      Inventory,
+      Inventory.of({
+        region: options.region ?? "us-east-1",
+        networkAcls: (filters?: Ec2Filters) => Stream.fromIterable((options.networkAcls ?? []).filter((r) => matchesFilters(r, filters))),
+        spotInstanceRequests: (filters?: Ec2Filters) =>
+          Stream.fromIterable((options.spotInstanceRequests ?? []).filter((r) => matchesFilters(r, filters))),
+        spotFleetRequests: () => Stream.fromIterable(options.spotFleetRequests ?? []),
+        accountAttributes: () => Stream.fromIterable([...(options.accountAttributes ?? [])].sort((a, b) => a.name.localeCompare(b.name))),
+        kmsKeys: () => Stream.fromIterable(options.kmsKeys ?? []),
+        certificates: () => Stream.fromIterable(options.certificates ?? []),
+        tables: () => Stream.fromIterable(options.tables ?? []),
+        subscriptions: () => Stream.fromIterable(options.subscriptions ?? [])
+      })
+    )
+}
