@@ -103,6 +103,7 @@ export const exitCodeRows = (): ReadonlyArray<{ readonly code: string; readonly 
     for (const c of codes) out.push({ code: String(c), errors: errors.filter((e) => codeOf(e) === c).map((e) => e._tag), meaning })
   }
   out.sort((a, b) => Number(a.code) - Number(b.code))
+  out.push({ code: "65", errors: [], meaning: "filter PATTERN GROUP (the Python aegea's spelling): no event matched, as it was there." })
   out.push({ code: "130", errors: [], meaning: "Interrupted (Ctrl-C), after cleaning up." })
   out.push({ code: "N", errors: [], meaning: "batch submit --watch, ecs run --watch, ssh and run: the remote command's or container's own exit code." })
   return out
