@@ -4,7 +4,6 @@
  * PAGED); a short one, --no-pager, the config's `pager: false`, an empty PAGER, `cat` and a pipe do
  * not page; a pager that quits early (`head -1`) is not an error; a missing one prints directly.
  */
-import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -12,10 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runCli, runCliOnTerminal } from "../support/cli.ts"
 import { resetMoto, seedInstances } from "../support/moto.ts"
 
-const hasScript = spawnSync("sh", ["-c", "command -v script"], { stdio: "ignore" }).status === 0
-const hasLess = spawnSync("sh", ["-c", "command -v less"], { stdio: "ignore" }).status === 0
 
-describe.skipIf(!hasScript)("the pager", () => {
+describe("the pager", () => {
   let dir = ""
   let pagedFile = ""
   /** A pager that keeps what it was given and says it ran (on the terminal, like a real one). */
@@ -108,7 +105,7 @@ describe.skipIf(!hasScript)("the pager", () => {
     expect(r.output).toContain('cannot start the pager "no-such-pager-xyz -R"')
   })
 
-  it.skipIf(!hasLess)("the default, less -RFS, shows the table and quits on q with exit 0", async () => {
+  it("the default, less -RFS, shows the table and quits on q with exit 0", async () => {
     const r = await runCliOnTerminal(["ls"], {
       columns: 160,
       rows: 12,

@@ -1,7 +1,8 @@
 /**
  * The Pricing contract: spot prices against PricingMemory (test/unit) and PricingLive on moto
- * (test/integration). moto has no Pricing API: the on-demand scenarios run where `priceList` is
- * true (the memory layer, seeded with the t3.micro and m5 prices below).
+ * (test/integration). moto has no Pricing API: where `priceList` is true (the memory layer, seeded
+ * with the t3.micro and m5 prices below) the on-demand scenarios run; where it is false, the same
+ * query must fail with AwsUnavailable naming Pricing GetProducts (the one line users see).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, type Layer, Stream } from "effect"
@@ -37,9 +38,21 @@ export const pricingContract = (label: string, harness: PricingHarness) =>
       assert.deepStrictEqual(await run(layer, (p) => p.spot("no.such-type")), [])
     })
 
-    it.skipIf(!harness.priceList)("on-demand: one type by name, a family by pattern, Linux shared tenancy only", async () => {
+    it(harness.priceList
+      ? "on-demand: one type by name, a family by pattern, Linux shared tenancy only"
+      : "on-demand: an endpoint without the Price List fails with AwsUnavailable naming Pricing GetProducts", async () => {
       const layer = await harness.make()
       const query = { serviceCode: "AmazonEC2", regionCode: "us-east-1" }
+      if (!harness.priceList) {
+        const failure = await Effect.runPromise(
+          Effect.flip(Effect.gen(function*() {
+            return yield* Stream.runCollect((yield* Pricing).onDemand({ ...query, instanceType: "t3.micro" }))
+          })).pipe(Effect.provide(layer))
+        )
+        assert.strictEqual(failure._tag, "AwsUnavailable")
+        assert.include(failure.summary, "Pricing GetProducts")
+        return
+      }
       const one = await run(layer, (p) => Stream.runCollect(p.onDemand({ ...query, instanceType: "t3.micro" })))
       assert.deepStrictEqual(one.map((r) => [r.instanceType, r.price, r.unit, r.operatingSystem]), [["t3.micro", "0.0104", "Hrs", "Linux"]])
       const family = await run(layer, (p) => Stream.runCollect(p.onDemand({ ...query, instanceType: "m5.*" })))

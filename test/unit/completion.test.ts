@@ -306,8 +306,7 @@ describe("aegea __complete (the real command tree on the in-memory layers)", () 
 })
 
 describe("the bash script, run by bash against a stand-in aegea", () => {
-  const bash = spawnSync("bash", ["--version"]).error === undefined
-  it.skipIf(!bash)("replaces only what readline completes, honours nospace, shows values without descriptions", () => {
+  it("replaces only what readline completes, honours nospace, shows values without descriptions", () => {
     const dir = mkdtempSync(join(tmpdir(), "aegea-bash-"))
     const stub = join(dir, "aegea")
     // Answers with what a real `aegea __complete` would, and records the words it was given.
