@@ -13,10 +13,9 @@ import * as Flag from "effect/cli/Flag"
 import { FlowLogsLive } from "../layers/FlowLogsLive.ts"
 import { IamLive } from "../layers/IamLive.ts"
 import { LogsLive } from "../layers/LogsLive.ts"
-import { followEvents } from "../workflows/followEvents.ts"
 import { ResourceNotFound, UsageError } from "../errors.ts"
 import { parseTimeRange } from "../lib/timeExpr.ts"
-import { eventLineText, timestamp } from "../lib/progress.ts"
+import { timestamp } from "../lib/progress.ts"
 import { describeColumns, listingDescription } from "../lib/table.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import {
@@ -28,10 +27,10 @@ import {
   resourceTypeOf
 } from "../services/FlowLogs.ts"
 import { Iam } from "../services/Iam.ts"
-import { type LogEvent, Logs } from "../services/Logs.ts"
+import { Logs } from "../services/Logs.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
 import { awsService, BaseLayer } from "./global.ts"
-import { eventTable, missingGroup } from "./logGroups.ts"
+import { eventTable, printGroupEvents } from "./logGroups.ts"
 import { endTimeFlag, startTimeFlag } from "./logs.ts"
 
 export const FlowLogsLayer = Layer.mergeAll(
@@ -175,7 +174,6 @@ const get = Command.make(
   Effect.fn("flow-logs.get")(function*(raw) {
     const input = withConfigDefaults((yield* AegeaConfig).section("flow-logs get"), raw)
     const flowLogs = yield* FlowLogs
-    const logs = yield* Logs
     const output = yield* Output
     const wanted = Option.isSome(input.id) ? [input.id.value] : []
     const found = yield* Stream.runCollect(flowLogs.list(wanted)).pipe(
@@ -200,31 +198,7 @@ const get = Command.make(
       start: Option.getOrElse(input.startTime, () => (input.follow ? "1m" : "1h")),
       end: Option.getOrUndefined(input.endTime)
     }, now)
-    const query = (group: string, from: Date) => ({
-      group,
-      start: from,
-      ...(end ? { end } : {}),
-      ...(Option.isSome(input.filter) ? { filterPattern: input.filter.value } : {})
-    })
-    const readAll = (from: Date) =>
-      Stream.fromIterableEffect(
-        Stream.runCollect(Stream.mergeAll(groups.map((g) => logs.events(query(g, from))), { concurrency: 4 })).pipe(
-          Effect.map((all) => [...all].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()))
-        )
-      )
-    const showGroup = groups.length > 1
-    const table = output.settings.format === "table"
-    const line = (e: LogEvent) => eventLineText(e, { showGroup, color: output.settings.color })
-    let printed = 0
-    const print = input.follow
-      ? followEvents(readAll, { start, end }).pipe(Stream.runForEach((e) => output.text(table ? line(e) : JSON.stringify(e))))
-      : Effect.flatMap(Stream.runCollect(readAll(start)), (events) => {
-        printed = events.length
-        return table
-          ? Effect.forEach(events, (e) => output.text(line(e)), { discard: true })
-          : output.table(events, eventTable, { empty: null })
-      })
-    yield* print.pipe(Effect.catchTag("AwsNotFound", () => Effect.flatMap(missingGroup(groups), Effect.fail)))
+    const printed = yield* printGroupEvents({ groups, filterPattern: Option.getOrUndefined(input.filter), start, end, follow: input.follow })
     if (!input.follow && printed === 0) {
       yield* output.info(
         `no flow log records in ${groups.join(", ")} between ${timestamp(start.getTime())} and ${timestamp((end ?? new Date(now)).getTime())}`

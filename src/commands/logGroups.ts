@@ -1,9 +1,11 @@
-/** What `aegea logs` and `aegea grep` share: naming log groups, unknown-group errors, event lines. */
+/** What `aegea logs`, `aegea grep` and `aegea flow-logs get` share: naming log groups, unknown-group errors, event lines and printing. */
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { ResourceNotFound } from "../errors.ts"
 import { type LogEvent, Logs } from "../services/Logs.ts"
-import type { TableSpec } from "../services/Output.ts"
+import { Output, type TableSpec } from "../services/Output.ts"
+import { eventLineText } from "../lib/progress.ts"
+import { followEvents } from "../workflows/followEvents.ts"
 
 export const unknownGroupHint = "Run 'aegea logs' to list the log groups (or 'aegea logs PREFIX*' to list some)"
 
@@ -50,3 +52,52 @@ export const eventTable: TableSpec = {
   ],
   kinds: { id: "id", ingested: "time" }
 }
+
+/**
+ * Print the events of `groups` (what `aegea logs GROUP ...` and `aegea flow-logs get` do): lines in
+ * time order across groups on a table, a table of objects in machine formats, or with `follow`, new
+ * events as they arrive (one JSON object per line in machine formats). Returns how many were printed
+ * (0 when following). An unknown group fails naming it.
+ */
+export const printGroupEvents = (options: {
+  readonly groups: ReadonlyArray<string>
+  readonly streams?: ReadonlyArray<string> | undefined
+  readonly filterPattern?: string | undefined
+  readonly start: Date
+  readonly end?: Date | undefined
+  readonly follow: boolean
+}) =>
+  Effect.gen(function*() {
+    const logs = yield* Logs
+    const output = yield* Output
+    const { end, groups, start } = options
+    const query = (group: string, from: Date) => ({
+      group,
+      ...(options.streams !== undefined && options.streams.length > 0 ? { streams: options.streams } : {}),
+      start: from,
+      ...(end ? { end } : {}),
+      ...(options.filterPattern !== undefined ? { filterPattern: options.filterPattern } : {})
+    })
+    const readAll = (from: Date) =>
+      groups.length === 1
+        ? logs.events(query(groups[0]!, from))
+        : Stream.fromIterableEffect(
+          Stream.runCollect(Stream.mergeAll(groups.map((g) => logs.events(query(g, from))), { concurrency: 4 })).pipe(
+            Effect.map((all) => [...all].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()))
+          )
+        )
+    const showGroup = groups.length > 1
+    const table = output.settings.format === "table"
+    const line = (e: LogEvent) => eventLineText(e, { showGroup, color: output.settings.color })
+    let printed = 0
+    const print = options.follow
+      ? followEvents(readAll, { start, end }).pipe(Stream.runForEach((e) => output.text(table ? line(e) : JSON.stringify(e))))
+      : table
+      ? readAll(start).pipe(Stream.runForEach((e) => Effect.andThen(Effect.sync(() => printed++), output.text(line(e)))))
+      : Effect.flatMap(Stream.runCollect(readAll(start)), (events) => {
+        printed = events.length
+        return output.table(events, eventTable, { empty: null })
+      })
+    yield* print.pipe(Effect.catchTag("AwsNotFound", () => Effect.flatMap(missingGroup(groups), Effect.fail)))
+    return printed
+  })

@@ -12,15 +12,14 @@ import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { LogsLive } from "../layers/LogsLive.ts"
 import { OperationFailed } from "../errors.ts"
-import { followEvents } from "../workflows/followEvents.ts"
 import { parseTimeRange } from "../lib/timeExpr.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
-import { type LogEvent, Logs } from "../services/Logs.ts"
+import { Logs } from "../services/Logs.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
 import { describeColumns } from "../lib/table.ts"
 import { awsService, BaseLayer } from "./global.ts"
-import { eventTable, missingGroup, resolveGroups } from "./logGroups.ts"
-import { eventLineText, timestamp } from "../lib/progress.ts"
+import { eventTable, missingGroup, printGroupEvents, resolveGroups } from "./logGroups.ts"
+import { timestamp } from "../lib/progress.ts"
 import { logsExportCommand } from "./logsExport.ts"
 
 export const LogsLayer = awsService(Logs, LogsLive).pipe(Layer.provideMerge(BaseLayer))
@@ -111,36 +110,14 @@ export const logsProgram = (raw: Command.Command.Config.Infer<typeof logsFlags>,
       start: Option.getOrElse(input.startTime, () => (input.follow ? "1m" : "24h")),
       end: Option.getOrUndefined(input.endTime)
     }, now)
-    const query = (g: string, from: Date) => ({
-      group: g,
-      ...(input.stream.length > 0 ? { streams: input.stream } : {}),
-      start: from,
-      ...(end ? { end } : {}),
-      ...(Option.isSome(input.filter) ? { filterPattern: input.filter.value } : {})
+    const printed = yield* printGroupEvents({
+      groups,
+      streams: input.stream,
+      filterPattern: Option.getOrUndefined(input.filter),
+      start,
+      end,
+      follow: input.follow
     })
-    const readAll = (from: Date) =>
-      groups.length === 1
-        ? logs.events(query(groups[0]!, from))
-        : Stream.fromIterableEffect(
-          Stream.runCollect(Stream.mergeAll(groups.map((g) => logs.events(query(g, from))), { concurrency: 4 })).pipe(
-            Effect.map((all) => [...all].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()))
-          )
-        )
-    const showGroup = groups.length > 1
-    const table = output.settings.format === "table"
-    const line = (e: LogEvent) => eventLineText(e, { showGroup, color: output.settings.color })
-    let printed = 0
-    const print = input.follow
-      ? followEvents(readAll, { start, end }).pipe(
-        Stream.runForEach((e) => output.text(table ? line(e) : JSON.stringify(e)))
-      )
-      : table
-      ? readAll(start).pipe(Stream.runForEach((e) => Effect.andThen(Effect.sync(() => printed++), output.text(line(e)))))
-      : Effect.flatMap(Stream.runCollect(readAll(start)), (events) => {
-        printed = events.length
-        return output.table(events, eventTable, { empty: null })
-      })
-    yield* print.pipe(Effect.catchTag("AwsNotFound", () => Effect.flatMap(missingGroup(groups), Effect.fail)))
     if (!input.follow && printed === 0) {
       const filtered = Option.isSome(input.filter) ? ` matching ${input.filter.value}` : ""
       const streams = input.stream.length > 0 ? ` (stream ${input.stream.join(", ")})` : ""
