@@ -40,6 +40,20 @@ writeFileSync(`${out}/meta.json`, JSON.stringify(result.metafile))
 // `./dist/aegea.js` runs as a program (it starts with #!/usr/bin/env node).
 chmodSync(`${out}/aegea.js`, 0o755)
 
+// `aegea-ssh` (the second bin): a few hundred bytes that run dist/aegea.js as `aegea ssh ...` (src/aegeaSsh.ts).
+await build({
+  entryPoints: { "aegea-ssh": "src/aegeaSsh.ts" },
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  outdir: out,
+  target: "node20",
+  minify: true,
+  logLevel: "warning",
+  banner: { js: "#!/usr/bin/env node" }
+})
+chmodSync(`${out}/aegea-ssh.js`, 0o755)
+
 // The library (`import ... from "aegea"` and "aegea/testing"): ESM with dependencies left as imports,
 // so a program that embeds aegea shares one copy of effect and the SDK with it. Types: `npm run build:types`.
 await build({
@@ -70,6 +84,9 @@ writeFileSync(`${out}/static/help.txt`, render(["--help"], { NO_COLOR: "1" }))
 writeFileSync(`${out}/static/help.color.txt`, render(["--help"], { FORCE_COLOR: "1" }))
 // The same help as a document (src/lib/helpFormat.ts), which the launcher wraps to a terminal's width.
 writeFileSync(`${out}/static/help.json`, render(["--help"], { AEGEA_HELP_DOC: "json" }))
+// Every command's help as a document (`aegea COMMAND --help`, laid out by the launcher; one run of the CLI).
+mkdirSync(`${out}/static/help`, { recursive: true })
+render([], { AEGEA_HELP_DOCS: `${out}/static/help` })
 writeFileSync(`${out}/static/version.txt`, render(["--version"], { NO_COLOR: "1" }))
 writeFileSync(`${out}/static/version.color.txt`, render(["--version"], { FORCE_COLOR: "1" }))
 

@@ -113,6 +113,31 @@ export const fastXmlReadSchema = patchPlugin(
 )
 
 /**
+ * The SDK's JSON deserializer (CloudWatch Logs, ECS, Lambda, SSM... responses) re-derives each
+ * schema's kind, members and JSON names for every value it reads; src/sdkPatches/jsonReadSchema.ts
+ * derives them once per schema (`aegea logs` of 100k events: see docs/performance.md). This appends
+ * to the SDK's module a call to the installer that the tests use too (src/sdkPatches/install.ts).
+ * Fails unless the module exports the class, with `_read` and `_readStruct`, and `read` and
+ * `readObject` reach the values through `this._read` (the only method the patch replaces).
+ */
+export const fastJsonReadSchema = patchPlugin(
+  "fast-json-read-schema",
+  /@smithy[\\/]core[\\/]dist-es[\\/].*[\\/]json[\\/]codec-v2[\\/]JsonShapeDeserializer2\.js$/,
+  (text, fail) => {
+    if (!/^export class JsonShapeDeserializer2\b/m.test(text)) fail("no `export class JsonShapeDeserializer2`")
+    const missing = ["read", "readObject", "_read", "_readStruct"].filter((m) => !new RegExp(`\\n {4}(async )?${m}\\(`).test(text))
+    if (missing.length > 0) fail(`JsonShapeDeserializer2 has no method ${missing.join(", ")}`)
+    if (!/\n {4}readObject\(schema, data\) \{\s*return this\._read\(schema, data\);\s*\}/.test(text)) fail("readObject is not `return this._read(schema, data)`")
+    if (!/return this\._read\(schema, parsed\);\s*\}\n {4}readObject\(/.test(text)) fail("read does not end with `return this._read(schema, parsed)`")
+    return (
+      text +
+      `\nimport { installJsonShapeDeserializer as __installJsonShapeDeserializer } from ${JSON.stringify(source("install.ts"))};\n` +
+      "__installJsonShapeDeserializer(JsonShapeDeserializer2);\n"
+    )
+  }
+)
+
+/**
  * effect/cli builds an `Intl.Segmenter` when its module loads (16 ms of CPU: ICU loads its break
  * rules), though only help rendering measures text with it. Build it on first use instead. Fails
  * unless the module declares it as expected and uses it only through `.segment(`, the one method of
@@ -130,4 +155,4 @@ export const lazyCliSegmenter = patchPlugin("lazy-cli-segmenter", /effect[\\/]di
 })
 
 /** All of them, for build.mjs's CLI bundle. */
-export const sdkPatches = [inlineSdkSchemaKeys, fastAwsXmlParser, fastXmlReadSchema, lazyCliSegmenter]
+export const sdkPatches = [inlineSdkSchemaKeys, fastAwsXmlParser, fastXmlReadSchema, fastJsonReadSchema, lazyCliSegmenter]

@@ -17,7 +17,11 @@ import * as GlobalFlag from "effect/cli/GlobalFlag"
 import type { HelpDoc } from "effect/cli/HelpDoc"
 import type { cli as ec2Cli } from "./cliEc2.ts"
 import type { cli as wholeCli } from "./cli.ts"
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { joinRelativeTimeValues } from "./lib/argv.ts"
+import { commandPaths } from "./lib/commandFlags.ts"
+import { openSshArgv } from "./lib/sshArgv.ts"
 import { helpColors, helpFormatter, helpWidth, toPlainHelpDoc } from "./lib/helpFormat.ts"
 import { describeFailure } from "./report.ts"
 import { version } from "./root.ts"
@@ -92,8 +96,38 @@ const exitOnceWritten = (code: number): void => {
   if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code)
 }
 
+/**
+ * The build's help of every command (AEGEA_HELP_DOCS=DIR, scripts/build.mjs): one document per command
+ * path, DIR/ls.json, DIR/batch.submit.json..., which the launcher lays out for `aegea COMMAND --help`
+ * without loading the CLI. The same run of effect/cli as a user's `--help`, its document kept.
+ */
+const writeHelpDocs = (cli: typeof wholeCli, dir: string) =>
+  Effect.forEach(commandPaths(cli), (path) => {
+    let captured: unknown
+    const capture = CliOutput.layer({
+      ...baseFormatter,
+      formatHelpDoc: (doc: HelpDoc) => {
+        captured = toPlainHelpDoc(doc)
+        return ""
+      }
+    })
+    return Command.runWith(cli, { version })([...path, "--help"]).pipe(
+      Effect.provide(Layer.mergeAll(NodeServices.layer, presenter, capture, builtIns)),
+      Effect.exit,
+      Effect.andThen(Effect.sync(() => {
+        if (captured !== undefined) writeFileSync(join(dir, `${path.join(".")}.json`), JSON.stringify(captured))
+      }))
+    )
+  }, { discard: true })
+
 export const run = (cli: typeof wholeCli | typeof ec2Cli): void => {
-  const argv = joinRelativeTimeValues(process.argv.slice(2))
+  const helpDocs = process.env.AEGEA_HELP_DOCS
+  if (helpDocs !== undefined && helpDocs !== "") {
+    NodeRuntime.runMain(writeHelpDocs(cli as typeof wholeCli, helpDocs), { disableErrorReporting: false })
+    return
+  }
+  // `aegea ssh box -v uname -a`: OpenSSH's words after the target are put behind `--` first (src/lib/sshArgv.ts)
+  const argv = joinRelativeTimeValues(openSshArgv(process.argv.slice(2)))
   const program = Command.runWith(cli as typeof wholeCli, { version })(argv).pipe(
     Effect.provide(Layer.mergeAll(NodeServices.layer, presenter, formatter, builtIns, stderrLogger(argv.includes("--debug")))),
     Effect.exit,

@@ -7,6 +7,7 @@ import { configCommand } from "./commands/config.ts"
 import { auditCommand } from "./commands/audit.ts"
 import { costCommand } from "./commands/cost.ts"
 import { efsCommand } from "./commands/efs.ts"
+import { billingCommand } from "./commands/billing.ts"
 import { pricingCommand } from "./commands/pricing.ts"
 import { ecsCommand } from "./commands/ecs.ts"
 import { grepCommand } from "./commands/grep.ts"
@@ -16,6 +17,10 @@ import { listingCommands } from "./commands/listings.ts"
 import { aliasCommands } from "./commands/aliases.ts"
 import { logsCommand } from "./commands/logs.ts"
 import { secretsCommand } from "./commands/secrets.ts"
+import { rdsCommand } from "./commands/rds.ts"
+import { iamCommand } from "./commands/iam.ts"
+import { zonesCommand } from "./commands/zones.ts"
+import { elbCommand } from "./commands/elb.ts"
 import { rmCommand } from "./commands/rm.ts"
 import { renameCommand } from "./commands/rename.ts"
 import { ebsCommand } from "./commands/ebs.ts"
@@ -24,6 +29,8 @@ import { sfnCommand } from "./commands/sfn.ts"
 import { s3Command } from "./commands/s3.ts"
 import { alarmsCommand, putAlarmCommand } from "./commands/alarms.ts"
 import { flowLogsCommand } from "./commands/flowLogs.ts"
+import { cloudtrailCommand } from "./commands/cloudtrail.ts"
+import { topCommand } from "./commands/top.ts"
 import { sshCommands } from "./commands/sshFamily.ts"
 import { globalFlags, rootCommand, withCommandSection } from "./root.ts"
 
@@ -42,16 +49,23 @@ export const cli = rootCommand.pipe(
     logsCommand,
     grepCommand,
     costCommand,
+    billingCommand,
     pricingCommand,
     efsCommand,
     auditCommand,
     secretsCommand,
+    rdsCommand,
+    iamCommand,
+    zonesCommand,
+    elbCommand,
     lambdaCommand,
     sfnCommand,
     s3Command,
     alarmsCommand,
     putAlarmCommand,
     flowLogsCommand,
+    cloudtrailCommand,
+    topCommand,
     ...listingCommands,
     ...aliasCommands,
     configCommand,

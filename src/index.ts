@@ -110,9 +110,23 @@ export { parseTimeFlag } from "./lib/timeExpr.ts"
 export * from "./services/CostExplorer.ts"
 export { CostExplorerLive } from "./layers/CostExplorerLive.ts"
 
+// Route 53 (aegea zones; instance names in a private zone)
+export * from "./services/Route53.ts"
+export { Route53Live } from "./layers/Route53Live.ts"
+export * from "./workflows/instanceDns.ts"
 // Secrets Manager
 export * from "./services/Secrets.ts"
 export { SecretsLive } from "./layers/SecretsLive.ts"
+// RDS
+export * from "./services/Rds.ts"
+export { RdsLive } from "./layers/RdsLive.ts"
+// IAM administration
+export * from "./services/IamAdmin.ts"
+export { IamAdminLive } from "./layers/IamAdminLive.ts"
+// Elastic Load Balancing (classic and v2)
+export * from "./services/LoadBalancers.ts"
+export { LoadBalancersLive } from "./layers/LoadBalancersLive.ts"
+export { type TargetGoal, waitForTargets, type WaitTargetsOptions } from "./workflows/elbWait.ts"
 // EFS, the CIS audit, prices
 export {
   Efs,
@@ -136,6 +150,8 @@ export { AuditLive } from "./layers/AuditLive.ts"
 export { type AuditResult, type AuditStatus, eventChecks, runAudit } from "./workflows/audit.ts"
 export { type PriceQuery, Pricing, type ProductPrice, productPrices, type SpotPriceRow } from "./services/Pricing.ts"
 export { PricingLive } from "./layers/PricingLive.ts"
+export { Billing, curRegion, ReportDefinition } from "./services/Billing.ts"
+export { BillingLive } from "./layers/BillingLive.ts"
 // Lambda and Step Functions
 export {
   type CodeSource,
@@ -171,6 +187,14 @@ export { type Alarm, type AlarmSpec, CloudWatch, type Datapoint, type MetricQuer
 export { CloudWatchLive } from "./layers/CloudWatchLive.ts"
 export { type FlowLog, type FlowLogRequest, FlowLogs } from "./services/FlowLogs.ts"
 export { FlowLogsLive } from "./layers/FlowLogsLive.ts"
+export {
+  CloudTrail,
+  type LookupAttribute as CloudTrailLookupAttribute,
+  type LookupQuery as CloudTrailLookupQuery,
+  type TrailEvent,
+  type TrailInfo
+} from "./services/CloudTrail.ts"
+export { CloudTrailLive } from "./layers/CloudTrailLive.ts"
 
 // The CLI itself, for programs that embed or extend it
 export { cli, version } from "./cli.ts"

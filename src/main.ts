@@ -12,13 +12,11 @@ import { commandFamily } from "./lib/commandFamily.ts"
  */
 const printStatic = async (): Promise<boolean> => {
   const args = process.argv.slice(2)
+  if (args.length > 1 && !process.env.AEGEA_NO_STATIC) return printCommandHelp(args)
   if (args.length !== 1 || process.env.AEGEA_NO_STATIC) return false
   const name = args[0] === "--help" || args[0] === "-h" ? "help" : args[0] === "--version" || args[0] === "-v" ? "version" : undefined
   if (name === undefined) return false
-  // The same rule as helpColors (src/lib/helpFormat.ts) and data output: FORCE_COLOR=0 turns colour off.
-  const { FORCE_COLOR = "", NO_COLOR = "", TERM } = process.env
-  const force = FORCE_COLOR.trim().toLowerCase()
-  const color = force !== "0" && force !== "false" && TERM !== "dumb" && NO_COLOR === "" && (force !== "" || process.stdout.isTTY === true)
+  const color = helpInColor()
   try {
     // On a terminal, help wraps to its width: the build's help document, laid out here (a small chunk).
     if (name === "help" && process.stdout.isTTY === true) {
@@ -34,7 +32,54 @@ const printStatic = async (): Promise<boolean> => {
   }
 }
 
-if (!(await printStatic())) {
+/** Colour exactly when the CLI would colour help: the rule of helpColors (src/lib/helpFormat.ts). */
+const helpInColor = (): boolean => {
+  // FORCE_COLOR=0 turns colour off, as it does for data output.
+  const { FORCE_COLOR = "", NO_COLOR = "", TERM } = process.env
+  const force = FORCE_COLOR.trim().toLowerCase()
+  return force !== "0" && force !== "false" && TERM !== "dumb" && NO_COLOR === "" && (force !== "" || process.stdout.isTTY === true)
+}
+
+/**
+ * `aegea COMMAND... --help` (command words only, then --help or -h): lay out the build's document of
+ * that command's help (dist/static/help/COMMAND.json) as the CLI would, at the terminal's width. Any
+ * other line (a word that is not a command: no such file) takes the normal path.
+ */
+const printCommandHelp = async (args: ReadonlyArray<string>): Promise<boolean> => {
+  const last = args[args.length - 1]
+  const words = args.slice(0, -1)
+  if ((last !== "--help" && last !== "-h") || !words.every((w) => /^[a-z][a-z0-9-]*$/.test(w))) return false
+  let doc: unknown
+  try {
+    doc = JSON.parse(readFileSync(new URL(`./static/help/${words.join(".")}.json`, import.meta.url), "utf8"))
+  } catch {
+    return false
+  }
+  const { helpWidth, renderHelpDoc } = await import("./lib/helpFormat.ts")
+  process.stdout.write(`${renderHelpDoc(doc as Parameters<typeof renderHelpDoc>[0], { width: helpWidth(process.stdout), colors: helpInColor() })}\n`)
+  return true
+}
+
+/**
+ * `aegea ssm-proxy ... --ticket-directory D` with a ticket waiting (the ProxyCommand of `aegea ssh`):
+ * relay without loading the CLI or the SDK (src/proxyRelay.ts). False when this is not that case.
+ */
+const relayTicket = async (): Promise<boolean> => {
+  const args = process.argv.slice(2)
+  if (args[0] !== "ssm-proxy" || process.env.AEGEA_NO_STATIC) return false
+  const { relayClaimedTicket, ticketProxyArgs } = await import("./proxyRelay.ts")
+  const proxy = ticketProxyArgs(args)
+  if (proxy === undefined) return false
+  const code = await relayClaimedTicket(proxy.instanceId, proxy.directory)
+  if (code === undefined) return false
+  // stdin (ssh's end of the pipe) may still be open: exit once what was relayed is written
+  process.exitCode = code
+  if (process.stdout.writableLength === 0) process.exit(code)
+  process.stdout.once("drain", () => process.exit(code))
+  return true
+}
+
+if (!(await printStatic()) && !(await relayTicket())) {
   ;(module as { enableCompileCache?: (dir?: string) => unknown }).enableCompileCache?.()
   // --debug: stack frames name src/*.ts files and lines (the bundle ships linked source maps). Only
   // then: reading the maps costs start-up time that no other run should pay.

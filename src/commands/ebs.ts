@@ -5,6 +5,7 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
@@ -13,9 +14,9 @@ import { OperationFailed, UsageError } from "../errors.ts"
 import { Ec2Live } from "../layers/Ec2Live.ts"
 import { Ec2ResourcesLive } from "../layers/Ec2ResourcesLive.ts"
 import { listingDescription } from "../lib/table.ts"
-import { statePoll } from "../lib/schedules.ts"
+import { pollEvery, statePoll } from "../lib/schedules.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
-import { Ec2, type Volume } from "../services/Ec2.ts"
+import { Ec2, type Snapshot, type Volume } from "../services/Ec2.ts"
 import { Ec2Resources } from "../services/Ec2Resources.ts"
 import { Output } from "../services/Output.ts"
 import { awsService, BaseLayer } from "./global.ts"
@@ -68,6 +69,37 @@ const waitForVolume = (id: string, state: "available" | "in-use") =>
           Effect.fail(new OperationFailed({ message: `timed out waiting for ${id} to be ${state}`, hint: "Check it with 'aegea ebs ls'" }))
       })
     )
+  })
+
+/** Polls of a snapshot, 5 s apart: at most 2 hours (a large volume's first snapshot takes a while). */
+const snapshotPolls = 1440
+
+/** Poll a new snapshot until it is no longer pending, its progress on the status line; error -> exit 1. */
+const waitForSnapshot = (created: Snapshot) =>
+  Effect.gen(function*() {
+    if (created.state !== "pending") return created
+    const resources = yield* Ec2Resources
+    const output = yield* Output
+    const line = (s: Snapshot) => `waiting for snapshot ${s.id} of ${s.volumeId ?? "its volume"}: ${s.state}${s.progress ? ` ${s.progress}` : ""}`
+    yield* output.status(line(created))
+    const last = yield* resources.snapshot(created.id).pipe(
+      Effect.tap((s) => output.status(line(s))),
+      Effect.repeat({ schedule: Schedule.max([pollEvery("5 seconds"), Schedule.recurs(snapshotPolls)]), while: (s) => s.state === "pending" }),
+      Effect.ensuring(output.statusDone)
+    )
+    if (last.state === "pending") {
+      return yield* new OperationFailed({
+        message: `snapshot ${last.id} is still pending after 2 hours (${last.progress ?? "no progress"})`,
+        hint: "Check it later with 'aegea snapshots'"
+      })
+    }
+    if (last.state !== "completed") {
+      return yield* new OperationFailed({
+        message: `snapshot ${last.id} of ${last.volumeId ?? "the volume"} ended in state ${last.state}`,
+        hint: "Check the volume, then snapshot it again"
+      })
+    }
+    return last
   })
 
 const deviceLetters = "fghijklmnop"
@@ -264,7 +296,11 @@ const snapshot = Command.make(
     volumeId,
     description: Flag.String("description").pipe(Flag.withDescription("The snapshot's description."), Flag.optional),
     name: Flag.String("name").pipe(Flag.withDescription("Set the snapshot's Name tag."), Flag.optional),
-    dryRun: dryRun("the snapshot")
+    dryRun: dryRun("the snapshot"),
+    wait: Flag.Boolean("wait").pipe(
+      Flag.withDescription("Wait until the snapshot is completed (at most 2 hours), showing its progress; an error state exits 1."),
+      Flag.withDefault(false)
+    )
   },
   Effect.fn("ebs snapshot")(function*(raw) {
     const input = withConfigDefaults((yield* AegeaConfig).section("ebs_snapshot"), raw)
@@ -278,20 +314,26 @@ const snapshot = Command.make(
       yield* output.info(`dry run: snapshotting ${input.volumeId} would succeed; nothing was changed`)
       return
     }
-    yield* output.table([created], {
+    yield* output.table([input.wait ? yield* waitForSnapshot(created) : created], {
       columns: [
         { key: "name", kind: "name" },
         { key: "id", kind: "id" },
         { key: "state", kind: "state" },
         { key: "volumeId", header: "VOLUME", kind: "id" },
         { key: "sizeGiB", header: "SIZE (GiB)", kind: "number" },
+        { key: "progress" },
         { key: "description" }
       ]
     })
   })
 ).pipe(
-  Command.withDescription("Start a snapshot of a volume. Prints a table: NAME, ID, STATE, VOLUME, SIZE (GiB), DESCRIPTION."),
-  Command.withExamples([{ command: "aegea ebs snapshot vol-0123456789abcdef0 --name before-upgrade", description: "Snapshot a volume" }])
+  Command.withDescription(
+    "Start a snapshot of a volume (with --wait, wait until it is completed). Prints a table: NAME, ID, STATE, VOLUME, SIZE (GiB), PROGRESS, DESCRIPTION."
+  ),
+  Command.withExamples([
+    { command: "aegea ebs snapshot vol-0123456789abcdef0 --name before-upgrade", description: "Snapshot a volume" },
+    { command: "aegea ebs snapshot vol-0123456789abcdef0 --wait", description: "Snapshot it and wait until the snapshot is completed" }
+  ])
 )
 
 const ls = Command.make("ls", {}, () => listVolumes).pipe(

@@ -64,6 +64,7 @@ export const environmentVariables: ReadonlyArray<readonly [string, string]> = [
   ["AEGEA_REQUEST_TIMEOUT", "Seconds each attempt of an AWS request may take, 1 to 3600 (default 60)."],
   ["AEGEA_CONFIG_FILE", "More config files, colon-separated, applied in order after your own (aegea help config)."],
   ["XDG_CONFIG_HOME", "Your config file is $XDG_CONFIG_HOME/aegea/config.yml (default ~/.config/aegea/config.yml)."],
+  ["XDG_CACHE_HOME", "aegea's caches (Tab completion's values, each image's default ssh user) are in $XDG_CACHE_HOME/aegea (default ~/.cache/aegea)."],
   ["HOME", "Home of ~/.config/aegea, ~/.aws and aegea's ssh key ~/.ssh/aegea.ed25519."],
   ["NO_COLOR", "Any non-empty value: no colours (as --no-color)."],
   ["FORCE_COLOR", "Any value but empty, 0 or false: colours even when stdout is not a terminal."],

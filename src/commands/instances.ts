@@ -9,7 +9,21 @@ import { waitingLine, waitingPlain } from "../lib/progress.ts"
 import { Ec2, type Instance, type InstanceState, type StateAction, targetState, waitForState } from "../services/Ec2.ts"
 import { Output } from "../services/Output.ts"
 import { confirmDestruction } from "./confirm.ts"
-import { Ec2Layer } from "./global.ts"
+import { BaseLayer, Ec2Layer } from "./global.ts"
+import * as Layer from "effect/Layer"
+import { dnsFlag, dnsSettings, dnsStep, InstanceDnsLayer } from "./instanceDns.ts"
+import { unregisterByHand, unregisterInstance } from "../workflows/instanceDns.ts"
+
+const TerminateLayer = Layer.mergeAll(Ec2Layer, InstanceDnsLayer).pipe(Layer.provideMerge(BaseLayer))
+
+/** terminate's flag: remove each terminated instance's NAME.<private zone> record. */
+const terminateDns = {
+  dns: dnsFlag.pipe(
+    Flag.withDescription(
+      "Remove each terminated instance's NAME.<private zone> record (config dns.private_zone) when it points at that instance (the default); --no-dns leaves DNS alone."
+    )
+  )
+}
 
 const targets = Argument.String("name-or-id").pipe(
   Argument.withDescription("Instance names (the Name tag), ids or DNS names."),
@@ -65,7 +79,7 @@ const descriptions: Record<StateAction, string> = {
 const stateCommand = (action: StateAction) =>
   Command.make(
     action,
-    { targets, dryRun, wait, yes: yes(action) },
+    { targets, dryRun, wait, yes: yes(action), ...(action === "terminate" ? terminateDns : {}) },
     Effect.fn(action)(function*(raw) {
     const input = withConfigDefaults((yield* AegeaConfig).section(action), raw)
       const ec2 = yield* Ec2
@@ -95,6 +109,17 @@ const stateCommand = (action: StateAction) =>
           state: change?.currentState ?? instance?.state
         }
       })
+      if (action === "terminate" && "dns" in input && input.dns !== undefined) {
+        const dns = yield* dnsSettings("terminate", input.dns)
+        for (const instance of dns.on ? instances.filter((i, n) => instances.findIndex((j) => j.id === i.id) === n) : []) {
+          if (instance.name === undefined || instance.privateIp === undefined) continue
+          yield* dnsStep(
+            `remove ${instance.name}.${dns.zone}`,
+            unregisterInstance(instance.name, instance.privateIp, dns.zone),
+            unregisterByHand(instance.name, dns.zone)
+          )
+        }
+      }
       if (input.wait && action !== "reboot") {
         const target = targetState[action]
         const final = yield* waitShowing(ids, labels, target)
@@ -115,7 +140,7 @@ const stateCommand = (action: StateAction) =>
       { command: `aegea ${action} web-1${action === "reboot" ? "" : " --wait"}`, description: `${action} the instance named web-1` },
       { command: `aegea ${action} i-0123456789abcdef0 --dry-run`, description: "Check permissions without changing anything" }
     ]),
-    Command.provide(Ec2Layer)
+    Command.provide(action === "terminate" ? TerminateLayer : Ec2Layer)
   )
 
 export const consoleCommand = Command.make(

@@ -6,12 +6,14 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { LambdaLive } from "../layers/LambdaLive.ts"
-import { UsageError } from "../errors.ts"
+import { OperationFailed, UsageError } from "../errors.ts"
+import { statePoll } from "../lib/schedules.ts"
 import { listingDescription } from "../lib/table.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { type CodeSource, type ConfigUpdate, EventSourceMapping, Lambda, LambdaFunction } from "../services/Lambda.ts"
@@ -64,6 +66,46 @@ const ls = Command.make(
   ])
 )
 
+const noWaitFlag = Flag.Boolean("no-wait").pipe(
+  Flag.withDescription("Return once AWS has taken the update, without waiting for it to finish (LastUpdateStatus InProgress)."),
+  Flag.withDefault(false)
+)
+
+/** Polls of a function's update, 2 s apart: at most 5 minutes (the SDK's function-updated waiter allows 5). */
+const updatePolls = 150
+
+/**
+ * Wait until the function's last update is over (LastUpdateStatus no longer InProgress), showing
+ * progress; the function as it ends. Failed -> OperationFailed with AWS's reason.
+ */
+const waitForUpdate = (updated: LambdaFunction) =>
+  Effect.gen(function*() {
+    const lambda = yield* Lambda
+    const output = yield* Output
+    let latest: LambdaFunction = updated
+    if (latest.updateStatus === "InProgress") {
+      yield* output.status(`waiting for the update of Lambda function ${updated.name}: InProgress`)
+      latest = yield* lambda.get(updated.name).pipe(
+        Effect.map(({ environment: _, ...f }): LambdaFunction => f),
+        Effect.tap((f) => output.status(`waiting for the update of Lambda function ${updated.name}: ${f.updateStatus ?? "done"}`)),
+        Effect.repeat({ schedule: Schedule.max([statePoll, Schedule.recurs(updatePolls)]), while: (f) => f.updateStatus === "InProgress" })
+      ).pipe(Effect.ensuring(output.statusDone))
+    }
+    if (latest.updateStatus === "InProgress") {
+      return yield* new OperationFailed({
+        message: `the update of Lambda function ${updated.name} is still in progress after 5 minutes`,
+        hint: `Check it later with 'aegea lambda ls'`
+      })
+    }
+    if (latest.updateStatus === "Failed") {
+      return yield* new OperationFailed({
+        message: `the update of Lambda function ${updated.name} failed${latest.updateStatusReason !== undefined ? `: ${latest.updateStatusReason}` : ""}`,
+        hint: "Fix the cause, then run the update again"
+      })
+    }
+    return latest
+  })
+
 const updatedTable: TableSpec = {
   columns: [
     { key: "name", kind: "name" },
@@ -87,7 +129,8 @@ const updateCode = Command.make(
     zipFile: Flag.String("zip-file").pipe(Flag.withDescription("A zip archive of the new code, on this machine."), Flag.optional),
     s3Bucket: Flag.String("s3-bucket").pipe(Flag.withDescription("The S3 bucket of a zip archive of the new code (with --s3-key)."), Flag.optional),
     s3Key: Flag.String("s3-key").pipe(Flag.withDescription("The key of that archive in --s3-bucket."), Flag.optional),
-    dryRun: dryRunFlag("which function's code would be replaced, and by what")
+    dryRun: dryRunFlag("which function's code would be replaced, and by what"),
+    noWait: noWaitFlag
   },
   Effect.fn("lambda.update-code")(function*(raw) {
     const input = withConfigDefaults((yield* AegeaConfig).section("lambda update-code"), raw)
@@ -130,10 +173,12 @@ const updateCode = Command.make(
       return
     }
     const updated = yield* lambda.updateCode(current.name, code)
-    yield* output.table([updated], updatedTable)
+    yield* output.table([input.noWait ? updated : yield* waitForUpdate(updated)], updatedTable)
   })
 ).pipe(
-  Command.withDescription("Replace a Lambda function's code with a zip archive from this machine or from S3."),
+  Command.withDescription(
+    "Replace a Lambda function's code with a zip archive from this machine or from S3, and wait until the update is over (LastUpdateStatus Successful; at most 5 minutes; --no-wait returns at once). A failed update exits 1 with AWS's reason."
+  ),
   Command.withExamples([
     { command: "aegea lambda update-code my-fn --zip-file build/fn.zip", description: "Upload a local archive" },
     { command: "aegea lambda update-code my-fn --s3-bucket artifacts --s3-key fn/v2.zip --dry-run", description: "Say what would change" }
@@ -166,7 +211,8 @@ const updateConfig = Command.make(
     ),
     handler: Flag.String("handler").pipe(Flag.withDescription("The handler, e.g. index.handler."), Flag.optional),
     runtime: Flag.String("runtime").pipe(Flag.withDescription("The runtime, e.g. python3.12 or nodejs20.x."), Flag.optional),
-    dryRun: dryRunFlag("what would change (old → new; environment variables by name only)")
+    dryRun: dryRunFlag("what would change (old → new; environment variables by name only)"),
+    noWait: noWaitFlag
   },
   Effect.fn("lambda.update-config")(function*(raw) {
     const input = withConfigDefaults((yield* AegeaConfig).section("lambda update-config"), raw)
@@ -211,12 +257,13 @@ const updateConfig = Command.make(
       return
     }
     const updated = yield* lambda.updateConfig(current.name, update)
+    const done = input.noWait ? updated : yield* waitForUpdate(updated)
     yield* output.info(`changed Lambda function ${current.name}: ${changes.join("; ")}`)
-    yield* output.table([updated], updatedTable)
+    yield* output.table([done], updatedTable)
   })
 ).pipe(
   Command.withDescription(
-    "Change a Lambda function's memory, timeout, handler, runtime or environment variables (--environment adds or replaces variables; the others stay)."
+    "Change a Lambda function's memory, timeout, handler, runtime or environment variables (--environment adds or replaces variables; the others stay), and wait until the update is over (LastUpdateStatus Successful; at most 5 minutes; --no-wait returns at once). A failed update exits 1 with AWS's reason."
   ),
   Command.withExamples([
     { command: "aegea lambda update-config my-fn --memory 512 --timeout 60", description: "More memory and time" },

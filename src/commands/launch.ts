@@ -20,6 +20,8 @@ import { Output, type TableSpec } from "../services/Output.ts"
 import { Ssm } from "../services/Ssm.ts"
 import { AwsLayer, BaseLayer, preferProvided } from "./global.ts"
 import { launchFlags, launchSpec } from "./launchFlags.ts"
+import { dnsSettings, dnsStep, InstanceDnsLayer } from "./instanceDns.ts"
+import { registerByHand, registerInstance } from "../workflows/instanceDns.ts"
 
 /** Every service launch uses; each one taken from the context when a test or program provides it. */
 export const LaunchLayer = Layer.mergeAll(
@@ -28,7 +30,8 @@ export const LaunchLayer = Layer.mergeAll(
   preferProvided(Ec2Network, Ec2NetworkLive.pipe(Layer.provide(AwsLayer))),
   preferProvided(Iam, IamLive.pipe(Layer.provide(AwsLayer))),
   preferProvided(IamIdentity, IamIdentityLive.pipe(Layer.provide(AwsLayer))),
-  preferProvided(Ssm, SsmLive.pipe(Layer.provide(AwsLayer)))
+  preferProvided(Ssm, SsmLive.pipe(Layer.provide(AwsLayer))),
+  InstanceDnsLayer
 ).pipe(Layer.provideMerge(BaseLayer))
 
 const launchedColumns = new Set(["name", "id", "state", "type", "availabilityZone", "privateIp", "publicDns", "lifecycle"])
@@ -98,14 +101,23 @@ export const launchCommand = Command.make(
     const config = yield* AegeaConfig
     const { spec, dryRun, wait } = yield* launchSpec(input, config.section("launch"))
     const plan = yield* planLaunch(spec)
+    const dns = yield* dnsSettings("launch", input.dns)
+    const vpc = { vpcId: plan.vpcId, region: (yield* Ec2).region }
     if (dryRun) {
-      yield* output.document(yield* dryRunDocument(plan))
+      const register = dns.on ? { RegisterDns: { record: `${plan.name}.${dns.zone}`, type: "A", privateZone: dns.zone, vpcId: plan.vpcId } } : {}
+      yield* output.document({ ...(yield* dryRunDocument(plan)), ...register })
       yield* output.info(`dry run: nothing was created; ${plan.name} would boot ${plan.image.id} in ${plan.request.availabilityZone ?? "the default zone"}`)
       return
     }
     const { instance, ensured } = yield* executeLaunch(plan)
     for (const created of ensured) yield* output.info(`created ${created}`)
     yield* output.info(`launched ${plan.name} (${instance.id}) from ${plan.image.id} in ${plan.request.availabilityZone ?? "?"} (${plan.zoneReason})`)
+    const registerDns = (ip: string | undefined) =>
+      !dns.on ? Effect.void : ip === undefined
+        ? output.warn(`DNS: ${plan.name} has no private IP yet; register it with '${registerByHand(plan.name, "IP", dns.zone)}' once it has one`)
+        : dnsStep(`register ${plan.name}.${dns.zone}`, registerInstance(plan.name, ip, dns.zone, vpc), registerByHand(plan.name, ip, dns.zone))
+    // The address is usually in RunInstances' answer; else it is known once the instance runs.
+    if (instance.privateIp !== undefined || !wait) yield* registerDns(instance.privateIp)
     let outcome: LaunchWaitOutcome = { instance, failure: Option.none() }
     if (wait) {
       const agent = spec.iamRole !== undefined
@@ -115,6 +127,7 @@ export const launchCommand = Command.make(
     }
     // The row is owed even when the wait failed: the instance exists.
     const final = outcome.instance
+    if (instance.privateIp === undefined && wait) yield* registerDns(final.privateIp)
     yield* output.table([launchedRow({ ...final, tags: { ...plan.request.tags, ...final.tags } }, plan)], launchedTable)
     if (Option.isSome(outcome.failure)) return yield* launchWaitFailed(plan.name, final, outcome.failure.value)
   })

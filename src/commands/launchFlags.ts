@@ -8,12 +8,14 @@ import * as FileSystem from "effect/FileSystem"
 import * as Option from "effect/Option"
 import * as Argument from "effect/cli/Argument"
 import * as Flag from "effect/cli/Flag"
+import { aegeaKeyFile, existingPublicKey, readOrCreatePublicKey } from "../lib/aegeaKey.ts"
 import { type CloudConfig, parseCloudConfig, userDataFileConfig } from "../lib/cloudInit.ts"
 import { isSpotPrice } from "../lib/spotPrice.ts"
 import { withConfigDefaults } from "../services/AegeaConfig.ts"
-import { UsageError } from "../errors.ts"
+import { OperationFailed, UsageError } from "../errors.ts"
 import { defaultLaunchRole, type LaunchSpec, type StorageRequest } from "../workflows/launch.ts"
 import { type AmiSource, defaultAmiParameterPrefixes } from "../workflows/launchImage.ts"
+import { dnsFlag } from "./instanceDns.ts"
 import { commaList, keyValues } from "./parse.ts"
 
 const text = (name: string, description: string) => Flag.String(name).pipe(Flag.withDescription(description), Flag.optional)
@@ -65,10 +67,21 @@ export const launchFlags = {
     "dry-run",
     "Print the requests launch would make, as YAML (JSON with --json; user data decoded, host private key redacted), and change nothing."
   ),
+  provisionUser: Flag.Boolean("provision-user").pipe(
+    Flag.withDescription(
+      "Create your Linux user at first boot (the default): named after your IAM user or role session, with passwordless sudo, bash, the docker group and aegea's key (~/.ssh/aegea.ed25519, made if missing); --no-provision-user leaves only the image's default user."
+    ),
+    Flag.optional
+  ),
   clientToken: text("client-token", "The RunInstances idempotency token: repeating a launch with the same token starts no second instance."),
   wait: Flag.Boolean("wait").pipe(
     Flag.withDescription("Wait until the instance is running and its SSM agent is online (the default); --no-wait returns at once."),
     Flag.optional
+  ),
+  dns: dnsFlag.pipe(
+    Flag.withDescription(
+      "Register NAME.<private zone> (config dns.private_zone, default aegea.) as an A record to the private IP, making the zone on first use (the default); --no-dns skips it."
+    )
   )
 }
 
@@ -115,6 +128,23 @@ const amiSource = (raw: LaunchInput, config: Readonly<Record<string, unknown>>, 
     return { kind: "own" } satisfies AmiSource
   })
 
+/**
+ * aegea's public key, for the provisioned user's authorized_keys: the key pair is made when missing,
+ * except by --dry-run, which shows where the key will be read from instead.
+ */
+const aegeaPublicKey = (dryRun: boolean) => Effect.suspend(() => {
+  const file = aegeaKeyFile()
+  return Effect.try({
+    try: () => (dryRun ? existingPublicKey(file) ?? `<${file}.pub, created on launch>` : readOrCreatePublicKey(file).publicKey),
+    catch: (cause) =>
+      new OperationFailed({
+        message: `could not read or create aegea's SSH key ${file}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        hint: "Fix the file's permissions, or launch with --no-provision-user",
+        cause
+      })
+  })
+})
+
 /** Flags (+ the config section `launch`) -> a LaunchSpec; bad values are UsageErrors. */
 export const launchSpec = (raw: LaunchInput, config: Readonly<Record<string, unknown>>) =>
   Effect.gen(function*() {
@@ -138,6 +168,9 @@ export const launchSpec = (raw: LaunchInput, config: Readonly<Record<string, unk
       })
     }
     const spot = spotPrice !== undefined || Option.getOrElse(input.spot, () => false)
+    const provisionUser = Option.getOrElse(input.provisionUser, () => true)
+      ? { authorizedKeys: [yield* aegeaPublicKey(input.dryRun)] }
+      : undefined
     const iamRole = Option.getOrElse(input.iamRole, () => defaultLaunchRole)
     const userConfigs: Array<CloudConfig> = []
     if (Option.isSome(input.userData)) {
@@ -174,7 +207,8 @@ export const launchSpec = (raw: LaunchInput, config: Readonly<Record<string, unk
       tags,
       ...optional("sshKeyName", input.sshKeyName),
       userConfigs,
-      ...optional("clientToken", input.clientToken)
+      ...optional("clientToken", input.clientToken),
+      ...(provisionUser !== undefined ? { provisionUser } : {})
     }
     return { spec, dryRun: input.dryRun, wait: Option.getOrElse(input.wait, () => true) }
   })

@@ -5,11 +5,14 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import type { AwsError, UsageError } from "../errors.ts"
 import { InventoryLive } from "../layers/InventoryLive.ts"
-import { listingDescription } from "../lib/table.ts"
+import { describeColumns, listingDescription } from "../lib/table.ts"
+import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import {
   AccountAttribute,
   Certificate,
@@ -18,6 +21,7 @@ import {
   KmsKey,
   matchesFilters,
   NetworkAcl,
+  ServiceQuota,
   SpotFleetRequest,
   SpotInstanceRequest,
   Subscription,
@@ -163,14 +167,61 @@ export const limitsTable: TableSpec = {
   aliases: { attribute_name: "name", attribute_values: "value" }
 }
 
-export const limitsCommand = plain(
+export const quotaTable: TableSpec = {
+  columns: [
+    { key: "name", kind: "name" },
+    { key: "value", kind: "number" },
+    { key: "usage", kind: "number" },
+    { key: "defaultValue", header: "DEFAULT", kind: "number" },
+    { key: "unit" },
+    { key: "adjustable" },
+    { key: "code", kind: "id" }
+  ],
+  kinds: { service: "text", global: "text" },
+  fields: Object.keys(ServiceQuota.fields),
+  aliases: { quota_name: "name", quota_code: "code", default: "defaultValue" }
+}
+
+const limitsSummary =
+  "List the EC2 account attributes and limits (max-instances, max-elastic-ips, supported-platforms, default-vpc...); with --service CODE, that service's Service Quotas instead."
+
+export const limitsCommand = Command.make(
+  "limits",
   {
-    name: "limits",
-    what: "account attributes",
-    summary: "List the EC2 account attributes and limits (max-instances, max-elastic-ips, supported-platforms, default-vpc...).",
-    spec: limitsTable
+    service: Flag.String("service").pipe(
+      Flag.withDescription(
+        "List this service's Service Quotas (its Service Quotas code: ec2, vpc, ebs, lambda, elasticloadbalancing...): the account's value (applied, else the default), the latest usage where AWS measures it, the default, unit, whether it is adjustable, and the quota code."
+      ),
+      Flag.optional
+    )
   },
-  (inventory) => inventory.accountAttributes()
+  (raw) =>
+    Effect.gen(function*() {
+      const input = withConfigDefaults((yield* AegeaConfig).section("limits"), raw)
+      const inventory = yield* Inventory
+      const output = yield* Output
+      if (Option.isSome(input.service)) {
+        const service = input.service.value.trim()
+        yield* output.table(yield* Stream.runCollect(inventory.serviceQuotas(service)), quotaTable, {
+          empty: `no Service Quotas for ${service} in ${inventory.region}`
+        })
+      } else {
+        yield* output.table(yield* Stream.runCollect(inventory.accountAttributes()), limitsTable, {
+          empty: `no account attributes in ${inventory.region}`
+        })
+      }
+    }).pipe(Effect.withSpan("limits"))
+).pipe(
+  Command.withDescription(
+    `${limitsSummary}\n  Columns: ${describeColumns(quotaTable)} (all but name and value with --service only).`
+  ),
+  Command.withShortDescription("List the EC2 account attributes and limits, or a service's Service Quotas (--service CODE)."),
+  Command.withExamples([
+    { command: "aegea limits", description: "The EC2 account attributes (max-instances, max-elastic-ips...)" },
+    { command: "aegea limits --service ec2", description: "EC2's Service Quotas with the account's values and current usage" },
+    { command: "aegea limits --service vpc --sort-by usage:desc --output json", description: "VPC quotas, most used first, as JSON" }
+  ]),
+  Command.provide(InventoryLayer)
 )
 
 export const cmkTable: TableSpec = {

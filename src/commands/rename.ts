@@ -13,8 +13,10 @@ import { Ec2 } from "../services/Ec2.ts"
 import { Ec2Resources } from "../services/Ec2Resources.ts"
 import { Output } from "../services/Output.ts"
 import { awsService, BaseLayer } from "./global.ts"
+import { dnsFlag, dnsSettings, dnsStep, InstanceDnsLayer } from "./instanceDns.ts"
+import { moveInstanceRecord, registerByHand } from "../workflows/instanceDns.ts"
 
-const RenameLayer = Layer.mergeAll(awsService(Ec2, Ec2Live), awsService(Ec2Resources, Ec2ResourcesLive)).pipe(
+const RenameLayer = Layer.mergeAll(awsService(Ec2, Ec2Live), awsService(Ec2Resources, Ec2ResourcesLive), InstanceDnsLayer).pipe(
   Layer.provideMerge(BaseLayer)
 )
 
@@ -34,6 +36,11 @@ export const renameCommand = Command.make(
         "Ask AWS whether the rename would succeed (CreateTags DryRun, permissions included), print one line saying so (text, on stderr), and change nothing."
       ),
       Flag.withDefault(false)
+    ),
+    dns: dnsFlag.pipe(
+      Flag.withDescription(
+        "Move the instance's NAME.<private zone> record (config dns.private_zone) to the new name when it points at the instance (the default); --no-dns leaves DNS alone."
+      )
     )
   },
   Effect.fn("rename")(function*(raw) {
@@ -62,13 +69,21 @@ export const renameCommand = Command.make(
       yield* output.info(`dry run: renaming ${instance.id} to ${input.name} would succeed; nothing was changed`)
       return
     }
+    const dns = yield* dnsSettings("rename", input.dns)
+    if (dns.on && instance.name !== undefined && instance.privateIp !== undefined && instance.name !== input.name) {
+      yield* dnsStep(
+        `move ${instance.name}.${dns.zone} to ${input.name}.${dns.zone}`,
+        moveInstanceRecord(instance.name, input.name, instance.privateIp, dns.zone),
+        registerByHand(input.name, instance.privateIp, dns.zone)
+      )
+    }
     yield* output.table([{ id: instance.id, previousName: instance.name, name: input.name }], {
       columns: [{ key: "id", kind: "id" }, { key: "previousName", header: "WAS", kind: "name" }, { key: "name", kind: "name" }]
     })
   })
 ).pipe(
   Command.withDescription(
-    "Rename an instance: set its Name tag (refused when a live instance already has the new name). DNS records are not changed: aegea manages none yet. Prints a table: ID, WAS, NAME."
+    "Rename an instance: set its Name tag (refused when a live instance already has the new name) and move its DNS record in the private zone, if it has one. Prints a table: ID, WAS, NAME."
   ),
   Command.withShortDescription("Rename an instance (its Name tag)."),
   Command.withExamples([

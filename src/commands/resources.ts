@@ -191,7 +191,7 @@ export const regionsCommand = listing("regions", "List the AWS regions enabled f
   aliases: { region_name: "name", opt_in_status: "optIn" }
 })
 
-export const zonesCommand = listing("zones", "List the availability zones of the region.", (ec2) => ec2.zones(), {
+export const azsCommand = listing("azs", "List the availability zones of the region.", (ec2) => ec2.zones(), {
   columns: [
     { key: "name", kind: "name" },
     { key: "id", kind: "id" },
@@ -212,5 +212,5 @@ export const resourceCommands = [
   vpcsCommand,
   keyPairsCommand,
   regionsCommand,
-  zonesCommand
+  azsCommand
 ] as const

@@ -28,7 +28,8 @@ const rmTable: TableSpec = {
 
 const label = (r: Removable) => {
   const named = r.name !== undefined && r.name !== r.id ? `${r.id} (${r.name})` : r.id
-  return r.alsoDeletes.length > 0 ? `${named} and its snapshots ${r.alsoDeletes.join(", ")}` : named
+  const what = r.kind === "file-system" ? "mount targets" : "snapshots"
+  return r.alsoDeletes.length > 0 ? `${named} and its ${what} ${r.alsoDeletes.join(", ")}` : named
 }
 
 export const rmCommand = Command.make(
@@ -59,7 +60,9 @@ export const rmCommand = Command.make(
       Flag.withDefault(false)
     ),
     elb: Flag.Boolean("elb").pipe(
-      Flag.withDescription("The arguments are load balancer names (ELBv2; ARNs need no flag): delete those load balancers."),
+      Flag.withDescription(
+        "The arguments are load balancer names (ELBv2, else Classic; ELBv2 ARNs need no flag): delete those load balancers."
+      ),
       Flag.withDefault(false)
     ),
     lambda: Flag.Boolean("lambda").pipe(
@@ -119,9 +122,9 @@ export const rmCommand = Command.make(
   })
 ).pipe(
   Command.withDescription(
-    `Delete EC2 resources (and load balancers, Lambda functions, IAM access keys) by id: ${knownPrefixes}; key pairs, load balancers and Lambda functions by name with --key-pair, --elb, --lambda. An AMI is deregistered and its snapshots deleted; a VPC that still has subnets, instances, internet gateways or security groups is refused, naming them. Without --force this is a dry run: AWS checks each EC2 deletion (DryRun; load balancers, Lambda functions and access keys are only looked up) and nothing changes. Prints a table: ID, KIND, NAME, ALSO DELETES, RESULT.`
+    `Delete EC2 resources (and EFS file systems, load balancers, Lambda functions, IAM access keys) by id: ${knownPrefixes}; key pairs, load balancers and Lambda functions by name with --key-pair, --elb, --lambda. An AMI is deregistered and its snapshots deleted; an EFS file system's mount targets are deleted first (rm waits, at most 5 minutes, until they are gone); a VPC that still has subnets, instances, internet gateways or security groups is refused, naming them. Without --force this is a dry run: AWS checks each EC2 deletion (DryRun; EFS file systems, load balancers, Lambda functions and access keys are only looked up) and nothing changes. Prints a table: ID, KIND, NAME, ALSO DELETES, RESULT.`
   ),
-  Command.withShortDescription("Delete EC2 resources, load balancers, Lambda functions and access keys by id (a dry run unless --force)."),
+  Command.withShortDescription("Delete EC2 resources, EFS file systems, load balancers, Lambda functions and access keys by id (a dry run unless --force)."),
   Command.withExamples([
     { command: "aegea rm vol-0123456789abcdef0 sg-0123456789abcdef0", description: "Check that both would be deleted; change nothing" },
     { command: "aegea rm ami-0123456789abcdef0 --force --yes", description: "Deregister an AMI and delete its snapshots" },

@@ -1,4 +1,8 @@
-/** `aegea ssh [USER@]NAME [-- SSH_ARGS...]`: OpenSSH to an instance over SSM, with its host key known in advance. */
+/**
+ * `aegea ssh [AEGEA FLAGS] [SSH OPTIONS] [USER@]NAME [SSH OPTIONS] [COMMAND...]`: OpenSSH to an instance
+ * over SSM, with its host key known in advance. The command line is taken as OpenSSH takes it (see
+ * src/lib/sshArgv.ts, applied before parsing: everything after NAME goes to ssh).
+ */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -11,13 +15,18 @@ import { Ec2Live } from "../layers/Ec2Live.ts"
 import { SshLive } from "../layers/SshLive.ts"
 import { SsmLive } from "../layers/SsmLive.ts"
 import { SsmSessionLive } from "../layers/SsmSessionLive.ts"
-import { parseTarget, sshCommandLine } from "../lib/sshArgs.ts"
+import { parseTarget, splitSshArgs, sshCommandLine } from "../lib/sshArgs.ts"
+import { loginNameOption } from "../lib/sshArgv.ts"
 import { Ec2 } from "../services/Ec2.ts"
 import { Ec2InstanceConnect } from "../services/Ec2InstanceConnect.ts"
 import { Ssh } from "../services/Ssh.ts"
 import { Ssm } from "../services/Ssm.ts"
 import { SsmSession } from "../services/SsmSession.ts"
-import { AwsLayer, BaseLayer, preferProvided } from "./global.ts"
+import { Ec2LaunchLive } from "../layers/Ec2LaunchLive.ts"
+import { Ec2Launch } from "../services/Ec2Launch.ts"
+import { Output } from "../services/Output.ts"
+import { shellQuote } from "../lib/sshArgs.ts"
+import { AwsLayer, BaseLayer, Debug, preferProvided } from "./global.ts"
 import { prepareConnection, runProgram, type Transport } from "../workflows/sshConnection.ts"
 
 const SsmLayer = preferProvided(Ssm, SsmLive)
@@ -28,10 +37,17 @@ export const SshCommandLayer = Layer.mergeAll(
   SsmLayer,
   preferProvided(SsmSession, SsmSessionLive.pipe(Layer.provide(SsmLayer))),
   preferProvided(Ec2InstanceConnect, Ec2InstanceConnectLive),
-  preferProvided(Ssh, SshLive)
+  preferProvided(Ssh, SshLive),
+  preferProvided(Ec2Launch, Ec2LaunchLive)
 ).pipe(Layer.provideMerge(AwsLayer), Layer.provideMerge(BaseLayer))
 
 export const transportFlags = {
+  user: Flag.String("user").pipe(
+    Flag.withDescription(
+      "Log in as this OS user (config ssh.user / scp.user) unless the target names one (USER@NAME); default: the user aegea launch provisioned, else the image's default user (ec2-user, ubuntu, admin...)."
+    ),
+    Flag.optional
+  ),
   noSsm: Flag.Boolean("no-ssm").pipe(
     Flag.withDescription("Connect directly to the instance's public address (or private, with --private) instead of through Session Manager."),
     Flag.withDefault(false)
@@ -67,6 +83,12 @@ export const keepAliveOf = (input: {
   serverAliveCountMax: Option.getOrUndefined(input.serverAliveCountMax)
 })
 
+/** With --debug, the program's command line on stderr before it runs. */
+export const showCommandLine = (program: string, args: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    if (yield* Debug) yield* (yield* Output).info(`aegea: running ${[program, ...args].map(shellQuote).join(" ")}`)
+  })
+
 export const transportOf = (input: { readonly noSsm: boolean; readonly ssmPlugin: boolean }): Transport =>
   input.noSsm ? "direct" : input.ssmPlugin ? "ssm-plugin" : "ssm"
 
@@ -75,7 +97,9 @@ export const sshCommand = Command.make(
   {
     target: Argument.String("user@name").pipe(Argument.withDescription("The instance (Name tag, id or DNS name), optionally preceded by the OS user and @.")),
     sshArgs: Argument.String("ssh-args").pipe(
-      Argument.withDescription("After --: ssh options (-L 8080:localhost:80, -v, ...) and then the remote command."),
+      Argument.withDescription(
+        "Everything after the instance goes to ssh untouched: options (-L 8080:localhost:80 -N, -v, ...), then the remote command; no -- needed. ssh's own options may also come before the instance, aegea's flags must."
+      ),
       Argument.variadic()
     ),
     ...transportFlags
@@ -83,9 +107,13 @@ export const sshCommand = Command.make(
   Effect.fn("ssh")(function*(raw) {
     const input = withConfigDefaults((yield* AegeaConfig).section("ssh"), raw)
     const target = parseTarget(input.target)
+    // ssh's -l names the user as USER@ does (ssh itself lets -l win, so the key is pushed for that user)
+    const loginName = loginNameOption(splitSshArgs(input.sshArgs).options)
+    const user = target.user ?? loginName ?? Option.getOrUndefined(input.user)
     const prepared = yield* prepareConnection({
       program: "ssh",
       targets: [target],
+      ...(user !== undefined ? { user } : {}),
       transport: transportOf(input),
       privateAddress: input.privateAddress,
       instanceConnect: !input.noInstanceConnect,
@@ -93,6 +121,7 @@ export const sshCommand = Command.make(
     })
     const host = prepared.hosts.get(target.name)!
     const args = sshCommandLine(prepared.connection, { user: host.user, host: host.host }, input.sshArgs)
+    yield* showCommandLine(prepared.program, args)
     yield* runProgram(prepared.program, "ssh", args, prepared.env)
   }, Effect.scoped)
 ).pipe(
@@ -101,9 +130,10 @@ export const sshCommand = Command.make(
   ),
   Command.withExamples([
     { command: "aegea ssh box", description: "A shell on the instance named box" },
-    { command: "aegea ssh ubuntu@box -- uname -a", description: "Run a command as the user ubuntu" },
-    { command: "aegea ssh box -- -L 8888:localhost:8888", description: "Pass options to ssh (here a port forward)" },
-    { command: "aegea ssh box --no-ssm --no-ec2-instance-connect", description: "Connect to the public address with your own keys" }
+    { command: "aegea ssh ubuntu@box uname -a", description: "Run a command as the user ubuntu" },
+    { command: "aegea ssh box -L 8888:localhost:8888 -N", description: "Pass options to ssh (here a port forward): everything after the instance goes to ssh" },
+    { command: "aegea ssh -v box", description: "ssh's own options may come before the instance too" },
+    { command: "aegea ssh --no-ssm --no-ec2-instance-connect box", description: "Connect to the public address with your own keys (aegea's flags before the instance)" }
   ]),
   Command.provide(SshCommandLayer)
 )

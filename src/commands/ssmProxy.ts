@@ -7,17 +7,15 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
-import { readFileSync, renameSync, rmSync } from "node:fs"
-import { join } from "node:path"
+import { claimTicket } from "../layers/ssmTicket.ts"
 import { SsmLive } from "../layers/SsmLive.ts"
 import { SsmSessionLive } from "../layers/SsmSessionLive.ts"
-import { relay } from "../workflows/relay.ts"
+import { relayStdio } from "../workflows/relay.ts"
 import { OperationFailed } from "../errors.ts"
-import { Ssm, type SessionTicket } from "../services/Ssm.ts"
+import { Ssm } from "../services/Ssm.ts"
 import { SsmSession } from "../services/SsmSession.ts"
 import { AwsLayer, BaseLayer, preferProvided } from "./global.ts"
 
@@ -26,35 +24,6 @@ const ProxyLayer = Layer.mergeAll(SsmLayer, preferProvided(SsmSession, SsmSessio
   Layer.provide(AwsLayer),
   Layer.provideMerge(BaseLayer)
 )
-
-/** Take the ticket `aegea ssh` left for this instance, if it is still there (atomic rename: one taker). */
-export const claimTicket = (directory: string, instanceId: string): SessionTicket | undefined => {
-  const file = join(directory, `ticket-${instanceId}.json`)
-  const claimed = `${file}.claimed-${process.pid}`
-  try {
-    renameSync(file, claimed)
-  } catch {
-    return undefined
-  }
-  try {
-    const parsed = JSON.parse(readFileSync(claimed, "utf8")) as { SessionId?: string; StreamUrl?: string; TokenValue?: string }
-    if (!parsed.SessionId || !parsed.StreamUrl || !parsed.TokenValue) return undefined
-    return { sessionId: parsed.SessionId, streamUrl: parsed.StreamUrl, token: Redacted.make(parsed.TokenValue) }
-  } catch {
-    return undefined
-  } finally {
-    rmSync(claimed, { force: true })
-  }
-}
-
-/** Completes when ssh hangs up on its ProxyCommand (SIGHUP), so the session is closed properly. */
-const hangup = Effect.callback<void>((resume) => {
-  const onHangup = () => resume(Effect.void)
-  process.once("SIGHUP", onHangup)
-  return Effect.sync(() => {
-    process.off("SIGHUP", onHangup)
-  })
-})
 
 export const ssmProxyCommand = Command.make(
   "ssm-proxy",
@@ -75,7 +44,7 @@ export const ssmProxyCommand = Command.make(
     const channel = Option.isSome(ticket)
       ? yield* sessions.attach(input.instanceId, ticket.value)
       : yield* sessions.open(input.instanceId, { kind: "ssh", port: input.port })
-    yield* Effect.raceFirst(relay(channel, { input: process.stdin, output: process.stdout, onInputEnd: "keep-reading" }), hangup)
+    yield* relayStdio(channel)
   }, Effect.scoped)
 ).pipe(
   Command.withDescription("Pipe stdin and stdout to a port of an instance through Session Manager: the ProxyCommand aegea ssh and scp give OpenSSH, usable from plain ssh too."),

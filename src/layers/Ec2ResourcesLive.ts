@@ -1,11 +1,13 @@
 /** The live Ec2Resources layer: deletions by id, EBS volume changes and instance renames. */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type { AwsClients } from "./AwsClients.ts"
 import { type Aws, idempotent, makeAws, once, tokenized } from "./aws.ts"
 import * as map from "./ec2Mapping.ts"
 import { type AwsError, ResourceNotFound } from "../errors.ts"
+import { statePoll } from "../lib/schedules.ts"
 import { Ec2Resources, nounOf, type Removable, type RemovableKind } from "../services/Ec2Resources.ts"
 
 /** A dry run that would have succeeded comes back as the "error" DryRunOperation. */
@@ -15,6 +17,9 @@ const dryRunOk = <A>(effect: Effect.Effect<A, AwsError>): Effect.Effect<A | unde
 /** A deletion retried after a lost answer finds the thing gone: that is done too. */
 const goneIsDone = (effect: Effect.Effect<unknown, AwsError>): Effect.Effect<void, AwsError> =>
   dryRunOk(effect).pipe(Effect.asVoid, Effect.catchTag("AwsNotFound", () => Effect.void))
+
+/** Polls (2 s apart) for an EFS file system's mount targets to be gone: at most 5 minutes. */
+const mountTargetGonePolls = 150
 
 const nameTag = (tags: ReadonlyArray<{ Key?: string | undefined; Value?: string | undefined }> | undefined) =>
   tags?.find((t) => t.Key === "Name")?.Value
@@ -33,6 +38,10 @@ export const Ec2ResourcesLive: Layer.Layer<Ec2Resources, never, AwsClients> = La
       const m = yield* Effect.promise(() => import("@aws-sdk/client-elastic-load-balancing-v2"))
       return { m, aws: yield* makeAws("Elastic Load Balancing", (config) => new m.ElasticLoadBalancingV2Client(config)) }
     }))
+    const elbClassic = yield* later(Effect.gen(function*() {
+      const m = yield* Effect.promise(() => import("@aws-sdk/client-elastic-load-balancing"))
+      return { m, aws: yield* makeAws("Elastic Load Balancing", (config) => new m.ElasticLoadBalancingClient(config)) }
+    }))
     const lambda = yield* later(Effect.gen(function*() {
       const m = yield* Effect.promise(() => import("@aws-sdk/client-lambda"))
       return { m, aws: yield* makeAws("Lambda", (config) => new m.LambdaClient(config)) }
@@ -40,6 +49,10 @@ export const Ec2ResourcesLive: Layer.Layer<Ec2Resources, never, AwsClients> = La
     const iam = yield* later(Effect.gen(function*() {
       const m = yield* Effect.promise(() => import("@aws-sdk/client-iam"))
       return { m, aws: yield* makeAws("IAM", (config) => new m.IAMClient(config), { global: true }) }
+    }))
+    const efs = yield* later(Effect.gen(function*() {
+      const m = yield* Effect.promise(() => import("@aws-sdk/client-efs"))
+      return { m, aws: yield* makeAws("EFS", (config) => new m.EFSClient(config)) }
     }))
     const use = <M, A>(client: Effect.Effect<{ readonly m: M; readonly aws: Aws }>, f: (m: M, aws: Aws) => Effect.Effect<A, AwsError>) =>
       Effect.flatMap(client, ({ aws, m }) => f(m, aws))
@@ -82,6 +95,16 @@ export const Ec2ResourcesLive: Layer.Layer<Ec2Resources, never, AwsClients> = La
           ...(groups.SecurityGroups ?? []).filter((g) => g.GroupName !== "default").map((g) => `security group ${g.GroupId}`)
         ]
       })
+
+    /** The ids of an EFS file system's mount targets (those not already deleted). */
+    const mountTargetsOf = (fileSystemId: string): Effect.Effect<ReadonlyArray<string>, AwsError> =>
+      use(efs, (m, efsAws) =>
+        efsAws.call(new m.DescribeMountTargetsCommand({ FileSystemId: fileSystemId }), `list the mount targets of ${fileSystemId}`, idempotent)
+          .pipe(
+            Effect.map((r) =>
+              (r.MountTargets ?? []).filter((t) => t.LifeCycleState !== "deleted").flatMap((t) => (t.MountTargetId ? [t.MountTargetId] : []))
+            )
+          ))
 
     const lookup = (kind: RemovableKind, id: string, byName: boolean): Effect.Effect<Removable | undefined, AwsError> => {
       const what = `find ${nounOf(kind)} ${id}`
@@ -151,17 +174,40 @@ export const Ec2ResourcesLive: Layer.Layer<Ec2Resources, never, AwsClients> = La
             Effect.map((r) => r.KeyPairs?.[0]),
             Effect.map((k) => k && found(kind, byName ? (k.KeyName ?? id) : id, byName ? undefined : k.KeyName))
           )
-        case "load-balancer":
-          return use(elb, (m, elbAws) =>
+        case "load-balancer": {
+          const v2 = use(elb, (m, elbAws) =>
             elbAws.call(new m.DescribeLoadBalancersCommand(byName ? { Names: [id] } : { LoadBalancerArns: [id] }), what, idempotent).pipe(
               Effect.map((r) => r.LoadBalancers?.[0]),
               Effect.map((b) => b && found(kind, b.LoadBalancerArn ?? id, b.LoadBalancerName))
             ))
+          // A name no ELBv2 load balancer has may be a Classic Load Balancer's.
+          const classic = use(elbClassic, (m, classicAws) =>
+            classicAws.call(new m.DescribeLoadBalancersCommand({ LoadBalancerNames: [id] }), what, idempotent).pipe(
+              Effect.map((r) => r.LoadBalancerDescriptions?.[0]),
+              Effect.map((b) => b && found(kind, b.LoadBalancerName ?? id, b.LoadBalancerName, { classic: true }))
+            ))
+          return byName
+            ? v2.pipe(
+              Effect.catchTag("AwsNotFound", () => Effect.succeed(undefined)),
+              Effect.flatMap((b) => (b !== undefined ? Effect.succeed(b) : classic))
+            )
+            : v2
+        }
         case "lambda-function":
           return use(lambda, (m, lambdaAws) =>
             lambdaAws.call(new m.GetFunctionCommand({ FunctionName: id }), what, idempotent).pipe(
               Effect.map((r) => r.Configuration),
               Effect.map((f) => f && found(kind, f.FunctionArn ?? id, f.FunctionName))
+            ))
+        case "file-system":
+          return use(efs, (m, efsAws) =>
+            efsAws.call(new m.DescribeFileSystemsCommand({ FileSystemId: id }), what, idempotent).pipe(
+              Effect.map((r) => r.FileSystems?.[0]),
+              Effect.flatMap((f) =>
+                f === undefined
+                  ? Effect.succeed(undefined)
+                  : Effect.map(mountTargetsOf(id), (targets) => found(kind, id, f.Name, { alsoDeletes: targets }))
+              )
             ))
         case "access-key":
           return use(iam, (m, iamAws) =>
@@ -221,9 +267,28 @@ export const Ec2ResourcesLive: Layer.Layer<Ec2Resources, never, AwsClients> = La
             )
           )
         // No DryRun in these APIs: a dry run stops at find.
+        case "file-system":
+          return DryRun ? Effect.void : use(efs, (m, efsAws) =>
+            Effect.gen(function*() {
+              for (const mountTarget of target.alsoDeletes) {
+                yield* goneIsDone(
+                  efsAws.call(new m.DeleteMountTargetCommand({ MountTargetId: mountTarget }), `delete mount target ${mountTarget} of ${id}`, idempotent)
+                )
+              }
+              // AWS deletes the file system only once its mount targets are gone (a minute or so);
+              // past the bound, DeleteFileSystem says FileSystemInUse.
+              yield* mountTargetsOf(id).pipe(
+                Effect.repeat({ schedule: Schedule.max([statePoll, Schedule.recurs(mountTargetGonePolls)]), while: (left) => left.length > 0 })
+              )
+              yield* goneIsDone(efsAws.call(new m.DeleteFileSystemCommand({ FileSystemId: id }), what, idempotent))
+            }))
         case "load-balancer":
-          return DryRun ? Effect.void : use(elb, (m, elbAws) =>
-            goneIsDone(elbAws.call(new m.DeleteLoadBalancerCommand({ LoadBalancerArn: id }), what, idempotent)))
+          return DryRun
+            ? Effect.void
+            : target.classic === true
+            ? use(elbClassic, (m, classicAws) =>
+              goneIsDone(classicAws.call(new m.DeleteLoadBalancerCommand({ LoadBalancerName: id }), what, idempotent)))
+            : use(elb, (m, elbAws) => goneIsDone(elbAws.call(new m.DeleteLoadBalancerCommand({ LoadBalancerArn: id }), what, idempotent)))
         case "lambda-function":
           return DryRun ? Effect.void : use(lambda, (m, lambdaAws) =>
             goneIsDone(lambdaAws.call(new m.DeleteFunctionCommand({ FunctionName: id }), what, idempotent)))
@@ -262,6 +327,16 @@ export const Ec2ResourcesLive: Layer.Layer<Ec2Resources, never, AwsClients> = La
         ),
       remove: (target, options = {}) => deleteCall(target, options.dryRun === true),
       volume,
+      snapshot: (id) =>
+        aws.call(new sdk.DescribeSnapshotsCommand({ SnapshotIds: [id] }), `find snapshot ${id}`, idempotent).pipe(
+          Effect.map((r) => r.Snapshots?.[0]),
+          Effect.catchTag("AwsNotFound", () => Effect.succeed(undefined)),
+          Effect.flatMap((snap) =>
+            snap === undefined
+              ? Effect.fail(new ResourceNotFound({ kind: "snapshot", name: id, region: aws.region, hint: "Run 'aegea snapshots' to see the snapshots" }))
+              : Effect.succeed(map.toSnapshot(snap))
+          )
+        ),
       devicesInUse: (instanceId) =>
         aws.call(
           new sdk.DescribeInstancesCommand({ InstanceIds: [instanceId] }),

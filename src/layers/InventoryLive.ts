@@ -1,5 +1,5 @@
 /**
- * The live layer of the small listings. Each AWS client (EC2, KMS, ACM, DynamoDB, SNS) is imported
+ * The live layer of the small listings. Each AWS client (EC2, Service Quotas, CloudWatch, KMS, ACM, DynamoDB, SNS) is imported
  * and made only when a listing first needs it, and destroyed with the layer's scope: `aegea tables`
  * loads the DynamoDB client and nothing else.
  */
@@ -19,6 +19,7 @@ import {
   type KmsKey,
   type NetworkAcl,
   type SpotFleetRequest,
+  type ServiceQuota,
   type SpotInstanceRequest,
   type Table,
   topicName
@@ -32,6 +33,73 @@ const defined = <T extends Record<string, unknown>>(o: T): T =>
 const date = (d: unknown): Date | undefined => (d instanceof Date ? d : undefined)
 const next = (token: string | undefined) => (token ? { NextToken: token } : {})
 
+/** A quota's CloudWatch usage metric, as Service Quotas describes it. */
+interface UsageMetric {
+  readonly MetricNamespace: string
+  readonly MetricName: string
+  readonly MetricDimensions?: Record<string, string> | undefined
+  readonly MetricStatisticRecommendation?: string | undefined
+}
+
+
+/** A quota as Service Quotas answers it (ListAWSDefaultServiceQuotas, ListServiceQuotas). */
+export interface SdkQuota {
+  readonly ServiceCode?: string | undefined
+  readonly QuotaCode?: string | undefined
+  readonly QuotaName?: string | undefined
+  readonly Value?: number | undefined
+  readonly Unit?: string | undefined
+  readonly Adjustable?: boolean | undefined
+  readonly GlobalQuota?: boolean | undefined
+  readonly UsageMetric?: {
+    readonly MetricNamespace?: string | undefined
+    readonly MetricName?: string | undefined
+    readonly MetricDimensions?: Record<string, string> | undefined
+    readonly MetricStatisticRecommendation?: string | undefined
+  } | undefined
+}
+
+/** The quotas (by code, each once) that have a CloudWatch usage metric. */
+export const quotasWithUsageMetric = (quotas: ReadonlyArray<SdkQuota>): Array<{ readonly code: string; readonly metric: UsageMetric }> => {
+  const seen = new Set<string>()
+  return quotas.flatMap((q) => {
+    if (q.QuotaCode === undefined || seen.has(q.QuotaCode)) return []
+    seen.add(q.QuotaCode)
+    const m = q.UsageMetric
+    return m?.MetricNamespace !== undefined && m.MetricName !== undefined
+      ? [{ code: q.QuotaCode, metric: { ...m, MetricNamespace: m.MetricNamespace, MetricName: m.MetricName } }]
+      : []
+  })
+}
+
+/**
+ * One row per quota code: the default's fields, the applied value where there is one (a quota only
+ * ListServiceQuotas knows is kept too), the latest usage by code; sorted by name, then code.
+ */
+export const mergeQuotas = (
+  service: string,
+  defaults: ReadonlyArray<SdkQuota>,
+  applied: ReadonlyArray<SdkQuota>,
+  usage: ReadonlyMap<string, number>
+): Array<ServiceQuota> => {
+  const appliedByCode = new Map(applied.flatMap((q) => (q.QuotaCode !== undefined ? [[q.QuotaCode, q] as const] : [])))
+  const defaultByCode = new Map(defaults.flatMap((q) => (q.QuotaCode !== undefined ? [[q.QuotaCode, q] as const] : [])))
+  const all = new Map<string, SdkQuota>()
+  for (const q of [...defaults, ...applied]) if (q.QuotaCode !== undefined && !all.has(q.QuotaCode)) all.set(q.QuotaCode, q)
+  return [...all.entries()].map(([code, q]): ServiceQuota => ({
+    service: q.ServiceCode ?? service,
+    code,
+    name: q.QuotaName ?? code,
+    ...defined({
+      value: appliedByCode.get(code)?.Value ?? defaultByCode.get(code)?.Value,
+      defaultValue: defaultByCode.get(code)?.Value,
+      usage: usage.get(code),
+      unit: q.Unit,
+      adjustable: q.Adjustable,
+      global: q.GlobalQuota
+    })
+  })).sort((a, b) => a.name.localeCompare(b.name) || a.code.localeCompare(b.code))
+}
 
 export const InventoryLive: Layer.Layer<Inventory, never, AwsClients> = Layer.effect(
   Inventory,
@@ -52,6 +120,8 @@ export const InventoryLive: Layer.Layer<Inventory, never, AwsClients> = Layer.ef
     const acm = yield* lazy(() => import("@aws-sdk/client-acm"), "ACM", (sdk, config) => new sdk.ACMClient(config))
     const dynamodb = yield* lazy(() => import("@aws-sdk/client-dynamodb"), "DynamoDB", (sdk, config) => new sdk.DynamoDBClient(config))
     const sns = yield* lazy(() => import("@aws-sdk/client-sns"), "SNS", (sdk, config) => new sdk.SNSClient(config))
+    const quotas = yield* lazy(() => import("@aws-sdk/client-service-quotas"), "Service Quotas", (sdk, config) => new sdk.ServiceQuotasClient(config))
+    const cloudwatch = yield* lazy(() => import("@aws-sdk/client-cloudwatch"), "CloudWatch", (sdk, config) => new sdk.CloudWatchClient(config))
     const stream = <C, A>(client: Effect.Effect<C>, f: (c: C) => Stream.Stream<A, AwsError>): Stream.Stream<A, AwsError> =>
       Stream.unwrap(Effect.map(client, f))
 
@@ -260,12 +330,85 @@ export const InventoryLive: Layer.Layer<Inventory, never, AwsClients> = Layer.ef
           ]
         ))
 
+    /** The latest value of each usage metric (by quota code), read in one GetMetricData per 500 quotas. */
+    const latestUsage = (metrics: ReadonlyArray<{ readonly code: string; readonly metric: UsageMetric }>) =>
+      Effect.gen(function*() {
+        if (metrics.length === 0) return new Map<string, number>()
+        const { sdk, aws } = yield* cloudwatch
+        const end = new Date()
+        const start = new Date(end.getTime() - 3_600_000)
+        const found = new Map<string, number>()
+        for (let i = 0; i < metrics.length; i += 500) {
+          const batch = metrics.slice(i, i + 500)
+          const results = yield* Stream.runCollect(aws.pages(
+            (t) =>
+              new sdk.GetMetricDataCommand({
+                StartTime: start,
+                EndTime: end,
+                ScanBy: "TimestampDescending",
+                MetricDataQueries: batch.map(({ metric }, j) => ({
+                  Id: `q${j}`,
+                  ReturnData: true,
+                  MetricStat: {
+                    Metric: {
+                      Namespace: metric.MetricNamespace,
+                      MetricName: metric.MetricName,
+                      Dimensions: Object.entries(metric.MetricDimensions ?? {}).map(([Name, Value]) => ({ Name, Value }))
+                    },
+                    Period: 300,
+                    Stat: metric.MetricStatisticRecommendation ?? "Maximum"
+                  }
+                })),
+                ...next(t)
+              }),
+            "read the quotas' usage metrics",
+            (r) => [r.MetricDataResults ?? [], r.NextToken]
+          ))
+          for (const r of results) {
+            const index = Number((r.Id ?? "").slice(1))
+            const value = r.Values?.[0]
+            const quota = batch[index]
+            if (quota !== undefined && value !== undefined && !found.has(quota.code)) found.set(quota.code, value)
+          }
+        }
+        return found
+      })
+
+    const serviceQuotas = (service: string) =>
+      stream(quotas, ({ sdk, aws }) =>
+        Stream.unwrap(Effect.gen(function*() {
+          const defaults = yield* Stream.runCollect(aws.pages(
+            (t) => new sdk.ListAWSDefaultServiceQuotasCommand({ ServiceCode: service, MaxResults: 100, ...next(t) }),
+            `list the Service Quotas of ${service}`,
+            (r) => [r.Quotas ?? [], r.NextToken]
+          ))
+          // Applied values (raised quotas) come from another call; without them the defaults still tell a lot.
+          const applied = yield* Stream.runCollect(aws.pages(
+            (t) => new sdk.ListServiceQuotasCommand({ ServiceCode: service, MaxResults: 100, ...next(t) }),
+            `read the applied quota values of ${service}`,
+            (r) => [r.Quotas ?? [], r.NextToken]
+          )).pipe(
+            Effect.catch((e: AwsError) =>
+              Effect.logWarning(`showing AWS's default values, not the account's: ${e.summary.split("\n")[0]}`).pipe(Effect.as([] as ReadonlyArray<never>))
+            )
+          )
+          const withMetric = quotasWithUsageMetric([...defaults, ...applied])
+          const usage = yield* latestUsage(withMetric).pipe(
+            Effect.catch((e: AwsError) =>
+              Effect.logWarning(`showing no usage: ${e.summary.split("\n")[0]}`).pipe(Effect.as(new Map<string, number>()))
+            )
+          )
+          const rows = mergeQuotas(service, defaults, applied, usage)
+          return Stream.fromIterable(rows)
+        })))
+
     return Inventory.of({
       region: (yield* AwsClients).region,
       networkAcls,
       spotInstanceRequests,
       spotFleetRequests,
       accountAttributes,
+      serviceQuotas,
       kmsKeys,
       certificates,
       tables,

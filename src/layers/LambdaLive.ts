@@ -31,6 +31,7 @@ interface SdkFunction {
   readonly PackageType?: string | undefined
   readonly CodeSha256?: string | undefined
   readonly LastUpdateStatus?: string | undefined
+  readonly LastUpdateStatusReason?: string | undefined
   readonly Environment?: { readonly Variables?: Record<string, string> | undefined } | undefined
 }
 
@@ -49,7 +50,8 @@ export const toLambdaFunction = (f: SdkFunction): LambdaFunction => {
     ...(f.Role ? { role: f.Role } : {}),
     ...(f.PackageType ? { packageType: f.PackageType } : {}),
     ...(f.CodeSha256 ? { codeSha256: f.CodeSha256 } : {}),
-    ...(f.LastUpdateStatus ? { updateStatus: f.LastUpdateStatus } : {})
+    ...(f.LastUpdateStatus ? { updateStatus: f.LastUpdateStatus } : {}),
+    ...(f.LastUpdateStatusReason ? { updateStatusReason: f.LastUpdateStatusReason } : {})
   }
 }
 

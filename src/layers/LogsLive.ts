@@ -8,7 +8,7 @@ import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, paginate, reconciled } from "./aws.ts"
 import * as map from "./logsMapping.ts"
 import { type AwsError, AwsNotFound } from "../errors.ts"
-import { afterMatch, type EventQuery, Logs } from "../services/Logs.ts"
+import { afterMatch, type EventQuery, type LogEvent, Logs } from "../services/Logs.ts"
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000)
 const next = (token: string | undefined) => (token ? { nextToken: token } : {})
@@ -16,6 +16,16 @@ const next = (token: string | undefined) => (token ? { nextToken: token } : {})
 const maxStreamNames = 100
 /** AWS answered with the error `code`, which the caller treats as success. */
 const answered = (code: string) => (e: AwsError) => e.code === code
+
+/** Events ordered by time; a page that already is (most are) is returned as it is, without a sort. */
+const inTimeOrder = (events: Array<LogEvent>): Array<LogEvent> => {
+  for (let i = 1; i < events.length; i++) {
+    if (events[i - 1]!.timestamp.getTime() > events[i]!.timestamp.getTime()) {
+      return events.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())
+    }
+  }
+  return events
+}
 
 export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
   Logs,
@@ -45,8 +55,7 @@ export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
           Effect.map((r) =>
             [
               // AWS interleaves streams within a page; emulators may not: order each page by time.
-              (r.events ?? []).map(map.fromFiltered(q.group)).filter((e) => wanted === undefined || wanted.has(e.stream))
-                .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()),
+              inTimeOrder((r.events ?? []).map(map.fromFiltered(q.group)).filter((e) => wanted === undefined || wanted.has(e.stream))),
               r.nextToken
             ] as const
           )

@@ -43,6 +43,58 @@ export const safeWriter = (sink: TextSink, onOtherError: (error: Error) => void 
   return write
 }
 
+/** A write function that gathers small writes into few large ones, and its flush. */
+export interface BufferedWriter {
+  readonly write: (text: string) => void
+  readonly flush: () => void
+}
+
+const pendingWriters = new Set<BufferedWriter>()
+
+/**
+ * Write out whatever the buffered stdout holds, before something else writes to the same terminal or
+ * pipe: a child process given our stdout (ssh, the pager), a prompt, the exit.
+ */
+export const flushPendingOutput = (): void => {
+  for (const writer of pendingWriters) writer.flush()
+}
+
+/**
+ * Gathers writes and passes them on in one write when `limit` characters are pending, when the event
+ * loop next turns (setImmediate: a command printing 100k log lines makes tens of writes, not 100k; an
+ * interactive line still goes out as soon as the command waits for anything), or on `flush`.
+ */
+export const bufferedWriter = (write: (text: string) => void, limit = 64 * 1024): BufferedWriter => {
+  let chunks: Array<string> = []
+  let size = 0
+  let scheduled: ReturnType<typeof setImmediate> | undefined
+  const writer: BufferedWriter = {
+    flush: () => {
+      if (scheduled !== undefined) clearImmediate(scheduled)
+      scheduled = undefined
+      pendingWriters.delete(writer)
+      if (chunks.length === 0) return
+      const text = chunks.length === 1 ? chunks[0]! : chunks.join("")
+      chunks = []
+      size = 0
+      write(text)
+    },
+    write: (text) => {
+      if (text === "") return
+      chunks.push(text)
+      size += text.length
+      if (size >= limit) return writer.flush()
+      if (scheduled === undefined) {
+        pendingWriters.add(writer)
+        scheduled = setImmediate(writer.flush)
+      }
+    }
+  }
+  return writer
+}
+
+process.once("exit", flushPendingOutput)
+
 export interface PagerSeams {
   /** Where the text goes when it needs no pager, or the pager cannot be started. */
   readonly stdout: (text: string) => void
@@ -110,17 +162,27 @@ export const pageThrough = (pager: PagerCommand, seams: PagerSeams) => (text: st
     })
   })
 
-const spawnPager = (file: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): ChildProcess =>
-  spawn(file, [...args], { stdio: ["pipe", "inherit", "inherit"], env })
+const spawnPager = (file: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): ChildProcess => {
+  flushPendingOutput()
+  return spawn(file, [...args], { stdio: ["pipe", "inherit", "inherit"], env })
+}
 
 /**
- * Output to the process's stdout (EPIPE-safe) and stderr; with `pager` (lib/pager.ts choosePager:
- * stdout is a terminal and paging is on), tables and documents that do not fit go through it.
+ * Output to the process's stdout (EPIPE-safe, buffered: see bufferedWriter) and stderr; with `pager`
+ * (lib/pager.ts choosePager: stdout is a terminal and paging is on), tables and documents that do not
+ * fit go through it. Anything written to stderr first writes out what stdout holds, so the two keep
+ * their order on a terminal; the layer's scope end writes out the rest.
  */
 export const OutputLive = (settings: OutputSettings, options: { readonly pager?: PagerCommand | undefined } = {}): Layer.Layer<Output> =>
-  Layer.sync(Output, () => {
-    const stderr = safeWriter(process.stderr)
-    const stdout = safeWriter(process.stdout, (error) => stderr(`aegea: cannot write to stdout: ${error.message}\n`))
+  Layer.effect(Output, Effect.gen(function*() {
+    const rawStderr = safeWriter(process.stderr)
+    const buffered = bufferedWriter(safeWriter(process.stdout, (error) => rawStderr(`aegea: cannot write to stdout: ${error.message}\n`)))
+    yield* Effect.addFinalizer(() => Effect.sync(buffered.flush))
+    const stdout = buffered.write
+    const stderr = (text: string) => {
+      buffered.flush()
+      rawStderr(text)
+    }
     const page = options.pager === undefined
       ? undefined
       : pageThrough(options.pager, { stdout, stderr, size: () => ({ rows: process.stdout.rows, columns: process.stdout.columns }) })
@@ -131,4 +193,4 @@ export const OutputLive = (settings: OutputSettings, options: { readonly pager?:
       stderrIsTTY: process.stderr.isTTY === true,
       stderrColumns: () => process.stderr.columns
     })
-  })
+  }))

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os"
 import { delimiter, dirname, isAbsolute, join } from "node:path"
 import { OperationFailed } from "../errors.ts"
 import { Ssh } from "../services/Ssh.ts"
+import { flushPendingOutput } from "./OutputLive.ts"
 
 const findOnPath = (program: string): string | undefined => {
   const candidates = isAbsolute(program) ? [program] : (process.env.PATH ?? "").split(delimiter).filter((d) => d !== "").map((d) => join(d, program))
@@ -33,6 +34,8 @@ export const SshLive: Layer.Layer<Ssh, never, ChildProcessSpawner.ChildProcessSp
     const run = (program: string, args: ReadonlyArray<string>, options: { readonly env?: Readonly<Record<string, string>> } = {}) =>
       Effect.scoped(
         Effect.gen(function*() {
+          // the child writes to our stdout: what aegea printed before must come first
+          flushPendingOutput()
           const handle = yield* spawner.spawn(
             ChildProcess.make(program, [...args], {
               stdin: "inherit",

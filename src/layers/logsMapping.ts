@@ -22,14 +22,16 @@ export const toLogStream = (s: Sdk.LogStream): LogStream => ({
   ...opt("storedBytes", s.storedBytes)
 })
 
-export const fromFiltered = (group: string) => (e: Sdk.FilteredLogEvent): LogEvent => ({
-  id: e.eventId ?? `${e.logStreamName ?? ""}/${e.timestamp ?? 0}/${e.ingestionTime ?? 0}`,
-  group,
-  stream: e.logStreamName ?? "",
-  timestamp: new Date(e.timestamp ?? 0),
-  ...opt("ingested", e.ingestionTime === undefined ? undefined : new Date(e.ingestionTime)),
-  message: e.message ?? ""
-})
+export const fromFiltered = (group: string) => (e: Sdk.FilteredLogEvent): LogEvent => {
+  // One object literal per case (no spreads: this runs once per event, 100k times for a big read).
+  const id = e.eventId ?? `${e.logStreamName ?? ""}/${e.timestamp ?? 0}/${e.ingestionTime ?? 0}`
+  const stream = e.logStreamName ?? ""
+  const timestamp = new Date(e.timestamp ?? 0)
+  const message = e.message ?? ""
+  return e.ingestionTime === undefined || e.ingestionTime === null
+    ? { id, group, stream, timestamp, message }
+    : { id, group, stream, timestamp, ingested: new Date(e.ingestionTime), message }
+}
 
 /** GetLogEvents has no event ids: a stream/timestamp/ingestion/position id is unique within a stream read. */
 export const fromOutput = (group: string, stream: string, token: string | undefined) =>

@@ -81,17 +81,50 @@ const mergeMappings = (base: Record<string, unknown>, overlay: Record<string, un
 export const mergeCloudConfigs = (configs: ReadonlyArray<CloudConfig>): CloudConfig =>
   configs.map(normalize).reduce<Record<string, unknown>>((acc, c) => mergeMappings(acc, c), {})
 
+/** The caller's Linux user as launch provisions it (see src/lib/linuxUser.ts for the name and uid). */
+export interface LinuxUserSpec {
+  readonly name: string
+  readonly uid: number
+  /** authorized_keys lines. */
+  readonly authorizedKeys: ReadonlyArray<string>
+}
+
+/**
+ * cloud-init `users`: the image's default user ("default": it stays, with any EC2 key pair), then the
+ * caller's user as the Python aegea makes it: its uid, /bin/bash, passwordless sudo, the docker group
+ * (cloud-init creates a group that does not exist, so an image without docker does not fail the
+ * user), and aegea's public key.
+ */
+export const provisionUserCloudConfig = (user: LinuxUserSpec): CloudConfig => ({
+  users: [
+    "default",
+    {
+      name: user.name,
+      uid: user.uid,
+      gecos: "provisioned by aegea launch",
+      shell: "/bin/bash",
+      sudo: "ALL=(ALL) NOPASSWD:ALL",
+      groups: "docker",
+      lock_passwd: true,
+      ...(user.authorizedKeys.length > 0 ? { ssh_authorized_keys: [...user.authorizedKeys] } : {})
+    }
+  ]
+})
+
 /** The whole cloud config of a launch: aegea's parts, the user's configs, then the host key. */
 export const launchCloudConfig = (options: {
   readonly hostname: string
   readonly hostKey: HostKey
   readonly volumes: ReadonlyArray<MountedVolume>
+  /** The caller's Linux user; absent with --no-provision-user. */
+  readonly user?: LinuxUserSpec | undefined
   /** The config's launch.cloud_config, then --user-data, then --cloud-config-data. */
   readonly userConfigs: ReadonlyArray<CloudConfig>
 }): CloudConfig => {
   const merged = mergeCloudConfigs([
     { preserve_hostname: false, hostname: options.hostname },
     storageCloudConfig(options.volumes),
+    ...(options.user !== undefined ? [provisionUserCloudConfig(options.user)] : []),
     ...options.userConfigs
   ])
   const userKeys = isMapping(merged.ssh_keys) ? merged.ssh_keys : {}

@@ -16,7 +16,7 @@ export const EC2_FAMILY: ReadonlySet<string> = new Set([
   "vpcs",
   "key-pairs",
   "regions",
-  "zones",
+  "azs",
   "start",
   "stop",
   "reboot",

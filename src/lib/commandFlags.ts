@@ -99,3 +99,16 @@ export const flagTable = (root: unknown): FlagTable => {
   visit(root as CommandNode, [])
   return table
 }
+
+/** Every command path below the root ("ls", "batch submit", ...), `__complete` left out. */
+export const commandPaths = (root: unknown): ReadonlyArray<ReadonlyArray<string>> => {
+  const paths: Array<ReadonlyArray<string>> = []
+  const visit = (command: CommandNode, path: ReadonlyArray<string>) => {
+    if (path.length > 0) paths.push(path)
+    for (const group of command.subcommands) {
+      for (const child of group.commands) if (!child.name.startsWith("__")) visit(child, [...path, child.name])
+    }
+  }
+  visit(root as CommandNode, [])
+  return paths
+}

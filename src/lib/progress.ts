@@ -92,6 +92,8 @@ export const streamColor = (stream: string, color: boolean): string => {
  * prefix or with spaces. A trailing line break is dropped.
  */
 export const logLine = (prefix: string, message: string): string => {
+  // Most messages are one line: no regular expressions, no width of the prefix.
+  if (message.indexOf("\n") < 0) return prefix === "" ? message : `${prefix} ${message}`
   const lines = message.replace(/\r\n/g, "\n").replace(/\n+$/, "").split("\n")
   if (prefix === "") return lines.join("\n")
   const indent = " ".repeat(visibleWidth(prefix) + 1)

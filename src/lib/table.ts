@@ -247,7 +247,11 @@ const minTruncatedWidth = 12
 const longColumn = 16
 
 /** Width on screen: code points, ANSI colour sequences excluded. */
-export const visibleWidth = (text: string): number => [...text.replace(ansiSequence, "")].length
+export const visibleWidth = (text: string): number =>
+  // Without escape sequences or surrogate pairs, code points are UTF-16 units: no copy needed.
+  noEscapesOrPairs.test(text) ? text.length : [...text.replace(ansiSequence, "")].length
+
+const noEscapesOrPairs = /^[^\u001b\ud800-\udfff]*$/
 
 const truncate = (text: string, width: number): string => {
   const chars = [...text]

@@ -23,6 +23,16 @@
  *   for every operation of every XML-protocol client in package.json, test/unit/awsXml.test.ts on the
  *   parse step, test/integration/awsXml.test.ts on moto's responses. The tests install it with this
  *   same function (test/support/xmlDeserializer.ts).
+ * - `@smithy/core`'s `JsonShapeDeserializer2` (the JSON codec of awsJson1_0, awsJson1_1 and restJson1:
+ *   CloudWatch Logs, ECS, Lambda, SSM...) gets `_read` from ./jsonReadSchema.ts, installed by
+ *   installJsonShapeDeserializer below (plugin fast-json-read-schema, which appends a call to it to the
+ *   SDK's module; `read` and `readObject` go through `_read`): the schema walk compiled once per schema,
+ *   documents, unions, big numbers and `__type` records left to the SDK's own `_read` (`aegea logs` of
+ *   100k events: see docs/performance.md). test/unit/jsonReadSchema.test.ts compares it with the SDK's
+ *   on generated JSON for every operation's output and every error's members of every JSON-protocol
+ *   client in package.json, installing it with this same function on a subclass. With both SDK modules
+ *   importing this file, esbuild puts it (and the XML and JSON code) in the chunk that every SDK client
+ *   loads: about 8 KB more for a JSON-only command, 3 KB for an XML-only one.
  * - The SDK's generated schema modules (`@aws-sdk/client-*` dist-es/schemas/schemas_N.js) have their
  *   computed keys of string constants written as the literals they are (plugin
  *   inline-sdk-schema-keys), so esbuild can drop the schemas aegea does not use (EC2's, bundled: 60 KB
@@ -33,6 +43,7 @@
  *   lazy-cli-segmenter; 16 ms of CPU at start). The same segmenter, later: the plugin checks that the
  *   module uses it only through `.segment(`; every help test of test/cli renders through it.
  */
+import { fastJsonRead } from "./jsonReadSchema.ts"
 import { fastReadSchema, guidedRead, parseXml } from "./xmlReadSchema.ts"
 
 /** What installXmlShapeDeserializer needs of the class: its prototype, with the SDK's three methods. */
@@ -63,4 +74,31 @@ export const installXmlShapeDeserializer = (cls: XmlShapeDeserializerClass): voi
   proto.read = guidedRead(proto.read)
   proto.parseXml = parseXml
   Object.defineProperty(proto, INSTALLED, { value: true })
+}
+
+/** What installJsonShapeDeserializer needs of the class: its prototype, with the SDK's `_read` and `_readStruct`. */
+export interface JsonShapeDeserializerClass {
+  readonly prototype: object
+}
+
+type JsonMethods = {
+  _read: Parameters<typeof fastJsonRead>[0]
+  _readStruct: Parameters<typeof fastJsonRead>[1]
+}
+
+/** Set on a prototype once its `_read` is installed (and the string the dist test looks for). */
+const JSON_INSTALLED = Symbol.for("aegea.sdkPatches.JsonShapeDeserializer2")
+
+/**
+ * Puts the bundle's `_read` on `cls.prototype` (the SDK's `JsonShapeDeserializer2`, or in tests a
+ * subclass of it), keeping the SDK's `_read` and `_readStruct` for the cases it leaves to them. Once
+ * per prototype; throws if the SDK's methods are not there.
+ */
+export const installJsonShapeDeserializer = (cls: JsonShapeDeserializerClass): void => {
+  const proto = cls.prototype as JsonMethods & { [JSON_INSTALLED]?: true }
+  if (Object.hasOwn(proto, JSON_INSTALLED)) return
+  for (const name of ["_read", "_readStruct"] as const)
+    if (typeof proto[name] !== "function") throw new Error(`aegea sdkPatches: JsonShapeDeserializer2 has no method ${name}`)
+  proto._read = fastJsonRead(proto._read, proto._readStruct)
+  Object.defineProperty(proto, JSON_INSTALLED, { value: true })
 }

@@ -40,8 +40,15 @@ const overrides: Readonly<Record<string, Readonly<Record<string, KeySpec>>>> = {
   launch: { cloud_config_data: "cloud-config" }
 }
 
-/** The keys a command's section accepts, with their types. */
+/** Sections that are no command: settings several commands share. */
+export const settingSections: Readonly<Record<string, Readonly<Record<string, KeySpec>>>> = {
+  // The private Route 53 zone of instance names (launch, terminate, rename); default "aegea.".
+  dns: { private_zone: "string" }
+}
+
+/** The keys a command's section (or a setting section) accepts, with their types. */
 export const sectionKeys = (section: string): Readonly<Record<string, KeySpec>> | undefined => {
+  if (Object.hasOwn(settingSections, section)) return settingSections[section]
   const flags = commandFlags[section]
   return flags === undefined ? undefined : { ...perCommandKeys, ...flags, ...overrides[section] }
 }
@@ -133,13 +140,16 @@ export const checkKeyPath = (path: ReadonlyArray<string>): ConfigIssue | undefin
   if (keys === undefined) {
     return unknownKey(
       [first],
-      [...Object.keys(globalKeys), ...sectionNames()],
+      [...Object.keys(globalKeys), ...Object.keys(settingSections), ...sectionNames()],
       "a setting or a command section",
       "a section is a command path with _ for spaces, e.g. batch_submit"
     )
   }
   if (second === undefined) return undefined
   if (!Object.hasOwn(keys, second)) {
+    if (Object.hasOwn(settingSections, first)) {
+      return unknownKey([first, second], Object.keys(keys), `a setting of ${first}`, `its settings are ${Object.keys(keys).join(", ")}`)
+    }
     const command = `aegea ${first.replace(/_/g, " ")}`
     return unknownKey([first, second], Object.keys(keys), `a flag of ${command}`, `${command} --help lists them`)
   }

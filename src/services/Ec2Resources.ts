@@ -1,7 +1,7 @@
 /**
  * EC2 resources aegea deletes, creates or changes one at a time: `aegea rm` (security groups,
  * volumes, snapshots, AMIs, subnets, VPCs, launch templates, internet gateways, flow logs, key
- * pairs; also ELBv2 load balancers, Lambda functions and IAM access keys), `aegea rename` (an instance's Name tag) and `aegea ebs` (create, attach, detach, modify,
+ * pairs; also EFS file systems (with their mount targets), ELBv2 load balancers, Lambda functions and IAM access keys), `aegea rename` (an instance's Name tag) and `aegea ebs` (create, attach, detach, modify,
  * snapshot volumes). Every change takes `dryRun`: AWS checks the call (permissions included) and
  * changes nothing.
  */
@@ -21,6 +21,7 @@ export const removableKinds = [
   { kind: "launch-template", prefix: "lt-", noun: "launch template" },
   { kind: "internet-gateway", prefix: "igw-", noun: "internet gateway" },
   { kind: "flow-log", prefix: "fl-", noun: "flow log" },
+  { kind: "file-system", prefix: "fs-", noun: "EFS file system" },
   { kind: "key-pair", prefix: "key-", noun: "key pair" },
   { kind: "load-balancer", prefix: "arn:aws:elasticloadbalancing:", noun: "load balancer" },
   { kind: "lambda-function", prefix: "arn:aws:lambda:", noun: "Lambda function" },
@@ -47,12 +48,14 @@ export interface Removable {
   readonly id: string
   /** The Name tag (a key pair's name). */
   readonly name?: string | undefined
-  /** What goes with it: an AMI's snapshots. */
+  /** What goes with it: an AMI's snapshots, an EFS file system's mount targets (deleted first). */
   readonly alsoDeletes: ReadonlyArray<string>
   /** An IAM access key's user. */
   readonly owner?: string | undefined
   /** What stops a VPC from being deleted: "subnet subnet-1", "instance i-1", "internet gateway igw-1"... */
   readonly blockers: ReadonlyArray<string>
+  /** A Classic Load Balancer (found by name when no ELBv2 load balancer has it), deleted by name. */
+  readonly classic?: boolean | undefined
   /** The VPCs an internet gateway is detached from before it is deleted. */
   readonly detachFrom?: ReadonlyArray<string> | undefined
 }
@@ -91,12 +94,15 @@ export class Ec2Resources extends Context.Service<Ec2Resources, {
     options?: { readonly byName?: boolean }
   ) => Effect.Effect<Removable, AwsError | ResourceNotFound>
   /**
-   * Delete what `find` found (an AMI: deregister it, then delete its snapshots). A dry run of a
-   * load balancer, Lambda function or access key (APIs without DryRun) calls nothing.
+   * Delete what `find` found (an AMI: deregister it, then delete its snapshots; an EFS file system:
+   * delete its mount targets, wait until they are gone (bounded), then the file system). A dry run of
+   * an EFS file system, load balancer, Lambda function or access key (APIs without DryRun) calls nothing.
    */
   readonly remove: (target: Removable, options?: DryRun) => Effect.Effect<void, AwsError>
   /** One volume; ResourceNotFound when there is none. */
   readonly volume: (id: string) => Effect.Effect<Volume, AwsError | ResourceNotFound>
+  /** One snapshot (its state and progress); ResourceNotFound when there is none. */
+  readonly snapshot: (id: string) => Effect.Effect<Snapshot, AwsError | ResourceNotFound>
   /** The devices ("/dev/xvdf") the instance's volumes are attached at. */
   readonly devicesInUse: (instanceId: string) => Effect.Effect<ReadonlyArray<string>, AwsError>
   /** Create a volume; with dryRun, undefined. */

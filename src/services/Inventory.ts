@@ -1,6 +1,6 @@
 /**
  * The small listings of the Python aegea, one method each: network ACLs, spot instance and spot fleet
- * requests, EC2 account attributes (limits), KMS keys, ACM certificates, DynamoDB tables and SNS
+ * requests, EC2 account attributes and Service Quotas (limits), KMS keys, ACM certificates, DynamoDB tables and SNS
  * subscriptions. Read-only; each method is a lazy Stream of domain rows.
  */
 import * as Context from "effect/Context"
@@ -110,6 +110,26 @@ export const Subscription = Schema.Struct({
 })
 export type Subscription = typeof Subscription.Type
 
+export const ServiceQuota = Schema.Struct({
+  /** The Service Quotas code of the service ("ec2", "vpc", "lambda"...). */
+  service: Schema.String,
+  /** The quota's code, e.g. "L-1216C47A". */
+  code: Schema.String,
+  name: Schema.String,
+  /** The account's value: the applied value where AWS has one, else the default. */
+  value: Schema.optional(Schema.Number),
+  /** AWS's default value. */
+  defaultValue: Schema.optional(Schema.Number),
+  /** The latest usage from the quota's CloudWatch usage metric (AWS/Usage), where it has one. */
+  usage: Schema.optional(Schema.Number),
+  /** "None", "Count", "Bytes"... */
+  unit: optionalString,
+  adjustable: Schema.optional(Schema.Boolean),
+  /** Whether the quota applies across every region. */
+  global: Schema.optional(Schema.Boolean)
+})
+export type ServiceQuota = typeof ServiceQuota.Type
+
 export { type Ec2Filters, matchesFilters } from "../lib/ec2Filters.ts"
 
 export class Inventory extends Context.Service<Inventory, {
@@ -118,6 +138,12 @@ export class Inventory extends Context.Service<Inventory, {
   readonly spotInstanceRequests: (filters?: Ec2Filters) => Stream.Stream<SpotInstanceRequest, AwsError>
   readonly spotFleetRequests: () => Stream.Stream<SpotFleetRequest, AwsError>
   readonly accountAttributes: () => Stream.Stream<AccountAttribute, AwsError>
+  /**
+   * The Service Quotas of one service (its code, e.g. "ec2"), sorted by name: every quota with its
+   * default, the account's applied value where AWS has one, and its latest usage where it has a
+   * usage metric. An unknown service code fails with AwsNotFound.
+   */
+  readonly serviceQuotas: (service: string) => Stream.Stream<ServiceQuota, AwsError>
   readonly kmsKeys: () => Stream.Stream<KmsKey, AwsError>
   readonly certificates: () => Stream.Stream<Certificate, AwsError>
   readonly tables: () => Stream.Stream<Table, AwsError>

@@ -23,7 +23,9 @@ export const LambdaFunction = Schema.Struct({
   packageType: Schema.optional(Schema.String),
   codeSha256: Schema.optional(Schema.String),
   /** LastUpdateStatus: Successful, InProgress, Failed. */
-  updateStatus: Schema.optional(Schema.String)
+  updateStatus: Schema.optional(Schema.String),
+  /** LastUpdateStatusReason: why an update failed (or what it is doing). */
+  updateStatusReason: Schema.optional(Schema.String)
 })
 export type LambdaFunction = typeof LambdaFunction.Type
 

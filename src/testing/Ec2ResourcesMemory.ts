@@ -1,8 +1,10 @@
 /**
  * Ec2Resources in memory: resources by id, volumes, snapshots and instances (their Name and devices),
  * in a store a test can seed and read. Changes apply at once (volumes are "available" or "in-use"
- * straight away); dry runs change nothing.
+ * straight away; snapshots complete at once unless the store's `snapshotSeconds` says otherwise);
+ * dry runs change nothing.
  */
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { AwsInvalidRequest, ResourceNotFound } from "../errors.ts"
@@ -17,6 +19,8 @@ export interface StoredResource {
   readonly vpcId?: string | undefined
   /** An AMI's snapshots. */
   readonly snapshotIds?: ReadonlyArray<string> | undefined
+  /** An EFS file system's mount targets (deleted with it). */
+  readonly mountTargetIds?: ReadonlyArray<string> | undefined
 }
 
 export interface StoredInstance {
@@ -31,6 +35,11 @@ export interface Ec2ResourcesStore {
   readonly volumes: Map<string, Volume>
   readonly snapshots: Map<string, Snapshot>
   readonly instances: Map<string, StoredInstance>
+  /**
+   * How long a new snapshot stays pending, in seconds of Effect's Clock (its progress rising evenly);
+   * default 0: completed at once.
+   */
+  snapshotSeconds?: number | undefined
 }
 
 export const emptyEc2ResourcesStore = (): Ec2ResourcesStore => ({
@@ -47,6 +56,8 @@ export const Ec2ResourcesMemory = {
   layer: (store: Ec2ResourcesStore = emptyEc2ResourcesStore()) =>
     Layer.sync(Ec2Resources, () => {
       let next = 0
+      /** When each slow snapshot started and completes (Clock millis), with `snapshotSeconds`. */
+      const snapshotDone = new Map<string, { readonly from: number; readonly at: number }>()
       const newId = (prefix: string) => `${prefix}-${(++next).toString(16).padStart(17, "0")}`
       const invalid = (operation: string, code: string, awsMessage: string) =>
         new AwsInvalidRequest({ action: operation, service: "EC2", operation, code, awsMessage, region })
@@ -93,7 +104,7 @@ export const Ec2ResourcesMemory = {
           // A key pair named is deleted by its name; anything else by its id.
           id: byName && kind === "key-pair" ? (r.name ?? id) : r.id,
           name: byName && kind === "key-pair" ? undefined : r.name,
-          alsoDeletes: r.snapshotIds ?? [],
+          alsoDeletes: r.snapshotIds ?? r.mountTargetIds ?? [],
           blockers: kind === "vpc" ? blockersOf(id) : [],
           ...(kind === "internet-gateway" ? { detachFrom: r.vpcId === undefined ? [] : [r.vpcId] } : {})
         }
@@ -121,9 +132,22 @@ export const Ec2ResourcesMemory = {
             else if (target.kind === "key-pair" && !target.id.startsWith("key-")) {
               for (const r of store.resources.values()) if (r.kind === "key-pair" && r.name === target.id) store.resources.delete(r.id)
             } else store.resources.delete(target.id)
-            for (const snapshot of target.alsoDeletes) store.snapshots.delete(snapshot)
+            if (target.kind === "image") for (const snapshot of target.alsoDeletes) store.snapshots.delete(snapshot)
           }),
         volume: getVolume,
+        snapshot: (id) =>
+          Effect.gen(function*() {
+            const stored = store.snapshots.get(id)
+            if (stored === undefined) {
+              return yield* new ResourceNotFound({ kind: "snapshot", name: id, region, hint: "Run 'aegea snapshots' to see the snapshots" })
+            }
+            const done = snapshotDone.get(id)
+            if (done === undefined) return stored
+            const now = yield* Clock.currentTimeMillis
+            if (now >= done.at) return { ...stored, state: "completed", progress: "100%" }
+            const share = Math.floor((100 * (now - done.from)) / Math.max(1, done.at - done.from))
+            return { ...stored, state: "pending", progress: `${share}%` }
+          }),
         devicesInUse: (instanceId) =>
           Effect.succeed(
             [...store.volumes.values()].filter((v) => v.attachedTo === instanceId && v.device !== undefined).map((v) => v.device as string)
@@ -195,6 +219,12 @@ export const Ec2ResourcesMemory = {
               tags: options.name !== undefined ? { Name: options.name } : {}
             }
             store.snapshots.set(snapshot.id, snapshot)
+            const seconds = store.snapshotSeconds ?? 0
+            if (seconds > 0) {
+              const from = yield* Clock.currentTimeMillis
+              snapshotDone.set(snapshot.id, { from, at: from + seconds * 1000 })
+              return { ...snapshot, state: "pending", progress: "0%" }
+            }
             return snapshot
           }),
         setInstanceName: (instanceId, name, options = {}) =>

@@ -1,11 +1,13 @@
 /**
  * An in-memory Inventory for tests: each listing returns the rows it was seeded with (account
- * attributes sorted by name, as the live layer gives them). EC2 filters are judged on the rows
+ * attributes and a service's quotas sorted by name, as the live layer gives them; a service without
+ * seeded quotas fails with AwsNotFound, as AWS answers an unknown service code). EC2 filters are judged on the rows
  * (`matchesFilters`: `tag:KEY` against the tags, any other name against the field of that name in
  * camelCase, `vpc-id` -> vpcId), which is how AWS reads the common ones.
  */
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
+import { AwsNotFound } from "../errors.ts"
 import {
   type AccountAttribute,
   type Certificate,
@@ -14,6 +16,7 @@ import {
   matchesFilters,
   type KmsKey,
   type NetworkAcl,
+  type ServiceQuota,
   type SpotFleetRequest,
   type SpotInstanceRequest,
   type Subscription,
@@ -25,6 +28,8 @@ export interface InventorySeed {
   readonly spotInstanceRequests?: ReadonlyArray<SpotInstanceRequest>
   readonly spotFleetRequests?: ReadonlyArray<SpotFleetRequest>
   readonly accountAttributes?: ReadonlyArray<AccountAttribute>
+  /** Service Quotas of any services (each row names its service); a service with none is unknown. */
+  readonly serviceQuotas?: ReadonlyArray<ServiceQuota>
   readonly kmsKeys?: ReadonlyArray<KmsKey>
   readonly certificates?: ReadonlyArray<Certificate>
   readonly tables?: ReadonlyArray<Table>
@@ -42,6 +47,21 @@ export const InventoryMemory = {
           Stream.fromIterable((options.spotInstanceRequests ?? []).filter((r) => matchesFilters(r, filters))),
         spotFleetRequests: () => Stream.fromIterable(options.spotFleetRequests ?? []),
         accountAttributes: () => Stream.fromIterable([...(options.accountAttributes ?? [])].sort((a, b) => a.name.localeCompare(b.name))),
+        serviceQuotas: (service: string) => {
+          const rows = (options.serviceQuotas ?? []).filter((q) => q.service === service)
+          return rows.length === 0
+            ? Stream.fail(
+              new AwsNotFound({
+                action: `list the Service Quotas of ${service}`,
+                service: "Service Quotas",
+                operation: "ListAWSDefaultServiceQuotas",
+                code: "NoSuchResourceException",
+                awsMessage: "This service is not available in the current Region. Choose a different Region or a different service.",
+                region: options.region ?? "us-east-1"
+              })
+            )
+            : Stream.fromIterable([...rows].sort((a, b) => a.name.localeCompare(b.name) || a.code.localeCompare(b.code)))
+        },
         kmsKeys: () => Stream.fromIterable(options.kmsKeys ?? []),
         certificates: () => Stream.fromIterable(options.certificates ?? []),
         tables: () => Stream.fromIterable(options.tables ?? []),

@@ -1,7 +1,9 @@
 /**
  * An in-memory Lambda for tests: seeded functions and event source mappings; code updates change
  * the size and SHA-256 (of the zip's bytes, or of "s3://bucket/key"), configuration updates change
- * what they name, and both set LastModified from Effect's Clock.
+ * what they name, and both set LastModified from Effect's Clock. With `update`, an update stays
+ * InProgress for `seconds` of Clock time and then ends Successful, or Failed with `failure` as its
+ * reason (AWS applies updates in the background; `lambda update-*` waits for the end).
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -30,6 +32,12 @@ export interface FunctionSeed {
   readonly environment?: Readonly<Record<string, string>>
 }
 
+/** How updates end: after `seconds` (default 0) InProgress, Successful, or Failed with `failure`. */
+export interface UpdateScript {
+  readonly seconds?: number
+  readonly failure?: string
+}
+
 export interface MappingSeed {
   readonly functionName: string
   readonly eventSourceArn: string
@@ -40,7 +48,12 @@ const accountId = "123456789012"
 
 export const LambdaMemory = {
   layer: (
-    options: { readonly region?: string; readonly functions?: ReadonlyArray<FunctionSeed>; readonly mappings?: ReadonlyArray<MappingSeed> } = {}
+    options: {
+      readonly region?: string
+      readonly functions?: ReadonlyArray<FunctionSeed>
+      readonly mappings?: ReadonlyArray<MappingSeed>
+      readonly update?: UpdateScript
+    } = {}
   ): Layer.Layer<Lambda> =>
     Layer.effect(
       Lambda,
@@ -76,12 +89,24 @@ export const LambdaMemory = {
           lastProcessingResult: "No records processed"
         }))
 
+        /** When each function's last update ends (Clock millis), for `update.seconds`. */
+        const updateEnds = new Map<string, number>()
+        const failure = options.update?.failure
+        /** The function as AWS would describe it now: its update InProgress until it ends. */
+        const current = (f: FunctionConfiguration | undefined, time: number): FunctionConfiguration | undefined => {
+          if (f === undefined) return undefined
+          const ends = updateEnds.get(f.name)
+          if (ends === undefined) return f
+          if (time < ends) return { ...f, updateStatus: "InProgress" }
+          return failure === undefined ? f : { ...f, updateStatus: "Failed", updateStatusReason: failure }
+        }
         /** By name or ARN (a qualifier is ignored). */
         const find = (name: string) =>
-          Ref.get(store).pipe(Effect.map((m) => {
+          Effect.gen(function*() {
+            const m = yield* Ref.get(store)
             const key = name.startsWith("arn:") ? name.split(":")[6] ?? name : name
-            return m.get(key)
-          }))
+            return current(m.get(key), yield* Clock.currentTimeMillis)
+          })
         const summary = ({ environment: _, ...f }: FunctionConfiguration): LambdaFunction => f
 
         const list = () =>
@@ -94,11 +119,12 @@ export const LambdaMemory = {
 
         const change = (name: string, f: (current: FunctionConfiguration) => FunctionConfiguration) =>
           Effect.gen(function*() {
-            const current = yield* get(name)
+            const existing = yield* get(name)
             const time = yield* Clock.currentTimeMillis
-            const next = { ...f(current), lastModified: new Date(time), updateStatus: "Successful" }
+            const next = { ...f(existing), lastModified: new Date(time), updateStatus: "Successful" }
             yield* Ref.update(store, (m) => new Map(m).set(next.name, next))
-            return summary(next)
+            if (options.update !== undefined) updateEnds.set(next.name, time + (options.update.seconds ?? 0) * 1000)
+            return summary(current(next, time)!)
           })
 
         const updateCode = (name: string, code: CodeSource) => {

@@ -22,6 +22,7 @@ import {
 } from "../lib/cloudInit.ts"
 import { generateHostKey, type HostKey, hostKeyTagNames, hostKeyTags } from "../lib/hostKey.ts"
 import { type Architecture, architectureOf } from "../lib/instanceTypes.ts"
+import { provisionedUser, provisionedUserTag } from "../lib/linuxUser.ts"
 import { agentPoll, instanceProfileBackoff, statePoll } from "../lib/schedules.ts"
 import { waitingLine, waitingPlain } from "../lib/progress.ts"
 import { Output } from "../services/Output.ts"
@@ -62,7 +63,7 @@ export interface LaunchPlan {
 }
 
 const liveStates = ["pending", "running", "stopping", "stopped"] as const
-const reservedTags = new Set<string>(["Name", ...hostKeyTagNames])
+const reservedTags = new Set<string>(["Name", provisionedUserTag, ...hostKeyTagNames])
 
 /** Instance names are host names (the instance sets its hostname to it): letters, digits, hyphens. */
 const checkName = (name: string) =>
@@ -120,7 +121,7 @@ export const planLaunch = (spec: LaunchSpec) =>
     yield* checkName(spec.name)
     const clash = Object.keys(spec.tags).filter((k) => reservedTags.has(k))
     if (clash.length > 0) {
-      return yield* new UsageError({ message: `--tags cannot set ${clash.join(", ")}: aegea sets them (the name and the host key)` })
+      return yield* new UsageError({ message: `--tags cannot set ${clash.join(", ")}: aegea sets them (the name, the host key and the provisioned user)` })
     }
     yield* checkNameIsFree(spec.name)
     const ec2 = yield* Ec2
@@ -135,7 +136,11 @@ export const planLaunch = (spec: LaunchSpec) =>
     const groups = yield* securityGroupIds(spec, subnet.vpcId)
     const { devices, volumes } = yield* blockDevices(spec.storage, image)
     const hostKey = generateHostKey(`root@${spec.name}`)
-    const cloudConfig = launchCloudConfig({ hostname: spec.name, hostKey, volumes, userConfigs: spec.userConfigs })
+    const callerName = (yield* (yield* IamIdentity).caller).name
+    const user = spec.provisionUser !== undefined
+      ? { ...provisionedUser(callerName), authorizedKeys: spec.provisionUser.authorizedKeys }
+      : undefined
+    const cloudConfig = launchCloudConfig({ hostname: spec.name, hostKey, volumes, user, userConfigs: spec.userConfigs })
     const text = yield* renderCloudConfig(cloudConfig)
     const leaks = credentialLeaks(text, yield* callerSecrets)
     if (leaks.length > 0) {
@@ -145,7 +150,7 @@ export const planLaunch = (spec: LaunchSpec) =>
       })
     }
     const userData = yield* encodeUserData(text)
-    const owner = (yield* (yield* IamIdentity).caller).name
+    const owner = callerName
     const now = yield* Clock.currentTimeMillis
     const request: RunInstanceRequest = {
       imageId: image.id,
@@ -162,6 +167,7 @@ export const planLaunch = (spec: LaunchSpec) =>
         ...spec.tags,
         Name: spec.name,
         ...hostKeyTags(hostKey.publicKey),
+        [provisionedUserTag]: user?.name ?? "false",
         ...(spec.sshKeyName !== undefined ? { OwnerSSHKeyName: spec.sshKeyName } : {})
       },
       ...(spec.spot !== undefined ? { spot: spec.spot } : {}),

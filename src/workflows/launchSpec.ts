@@ -31,4 +31,9 @@ export interface LaunchSpec {
   /** Merged in order after aegea's own parts: --user-data, then --cloud-config-data (or config launch.cloud_config_data). */
   readonly userConfigs: ReadonlyArray<CloudConfig>
   readonly clientToken?: string
+  /**
+   * Provision the caller's Linux user (name and uid from the IAM name) with these authorized_keys
+   * lines; absent = --no-provision-user (recorded in the AegeaProvisionUser tag as `false`).
+   */
+  readonly provisionUser?: { readonly authorizedKeys: ReadonlyArray<string> }
 }

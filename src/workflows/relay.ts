@@ -32,6 +32,22 @@ export const relay = (channel: DataChannel, streams: RelayStreams): Effect.Effec
     Stream.runForEach((chunk) => channel.write(typeof chunk === "string" ? Buffer.from(chunk) : chunk)),
     Effect.andThen(streams.onInputEnd === "finish" ? Effect.void : Effect.never)
   )
-  const outbound = channel.output.pipe(Stream.runForEach((bytes) => writeTo(streams.output, bytes)))
+  // Everything the channel has delivered so far goes out in one write (frames are 1 KiB each).
+  const outbound = channel.output.pipe(
+    Stream.runForEachArray((frames) => writeTo(streams.output, frames.length === 1 ? frames[0]! : Buffer.concat(frames)))
+  )
   return Effect.raceFirst(inbound, outbound)
 }
+
+/** Completes when ssh hangs up on its ProxyCommand (SIGHUP), so the session is closed properly. */
+const hangup = Effect.callback<void>((resume) => {
+  const onHangup = () => resume(Effect.void)
+  process.once("SIGHUP", onHangup)
+  return Effect.sync(() => {
+    process.off("SIGHUP", onHangup)
+  })
+})
+
+/** A ProxyCommand's relay: stdin/stdout through the channel until it closes or ssh hangs up. */
+export const relayStdio = (channel: DataChannel): Effect.Effect<void, OperationFailed> =>
+  Effect.raceFirst(relay(channel, { input: process.stdin, output: process.stdout, onInputEnd: "keep-reading" }), hangup)

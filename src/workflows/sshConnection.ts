@@ -7,16 +7,18 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { writeFileSync } from "node:fs"
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { homedir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
+import { fallbackImageUser, imageDefaultUser, taggedUser } from "../lib/linuxUser.ts"
 import { hostKeyFromTags, knownHostsLine } from "../lib/hostKeys.ts"
 import { type ConnectionOptions, pluginProxyCommand, proxyCommand, type Target } from "../lib/sshArgs.ts"
 import { Ec2, type Instance } from "../services/Ec2.ts"
 import { Ec2InstanceConnect } from "../services/Ec2InstanceConnect.ts"
 import { OperationFailed, UsageError } from "../errors.ts"
 import { Output } from "../services/Output.ts"
-import { Ssh, linuxUserName } from "../services/Ssh.ts"
+import { Ec2Launch } from "../services/Ec2Launch.ts"
+import { Ssh } from "../services/Ssh.ts"
 import { Ssm } from "../services/Ssm.ts"
 
 export type Transport = "ssm" | "ssm-plugin" | "direct"
@@ -28,6 +30,8 @@ export interface ConnectRequest {
   /** With the direct transport: the private address instead of the public one. */
   readonly privateAddress: boolean
   readonly instanceConnect: boolean
+  /** The OS user for targets without USER@ (--user, config ssh.user, ssh's -l); else the instance's default user. */
+  readonly user?: string | undefined
   /** ssh's ServerAliveInterval (seconds, default 15) and ServerAliveCountMax (default 20). */
   readonly serverAliveInterval?: number | undefined
   readonly serverAliveCountMax?: number | undefined
@@ -122,14 +126,11 @@ export const prepareConnection = (request: ConnectRequest) =>
       resolved.set(name, { instance, host: yield* checkInstance(instance, request) })
     }
 
-    const needsDerivedUser = request.targets.some((t) => t.user === undefined)
-    const derivedUser = needsDerivedUser ? linuxUserName(yield* (yield* Ec2InstanceConnect).callerName) : ""
-    const userFor = (t: Target) => t.user ?? derivedUser
-
     const hosts = new Map<string, PreparedHost>()
     for (const t of request.targets) {
       const r = resolved.get(t.name)!
-      hosts.set(t.name, { instance: r.instance, host: r.host, user: userFor(t) })
+      const user = t.user ?? request.user ?? (yield* defaultUser(r.instance))
+      hosts.set(t.name, { instance: r.instance, host: r.host, user })
     }
 
     let identityFile: string | undefined
@@ -213,6 +214,55 @@ export const prepareConnection = (request: ConnectRequest) =>
       serverAliveCountMax: request.serverAliveCountMax ?? 20
     }
     return { program, hosts, connection, env } satisfies Prepared
+  })
+
+/** $XDG_CACHE_HOME/aegea/image-users.json (else ~/.cache/aegea): "REGION/ami-..." -> the image's default user. */
+const imageUserCacheFile = () =>
+  join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? homedir(), ".cache"), "aegea", "image-users.json")
+
+const readImageUserCache = (file: string): Record<string, string> => {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"))
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, string>) : {}
+  } catch {
+    return {}
+  }
+}
+
+/** Best effort: a cache that cannot be written only costs a DescribeImages next time. */
+const writeImageUserCache = (file: string, key: string, user: string) => {
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+    const temporary = `${file}.${process.pid}.tmp`
+    writeFileSync(temporary, JSON.stringify({ ...readImageUserCache(file), [key]: user }))
+    renameSync(temporary, file)
+  } catch {
+    // ignored
+  }
+}
+
+/**
+ * The user to log in as when none was named: the user `aegea launch` provisioned (its tag), else the
+ * default user of the instance's image, from its name or description (ec2-user, ubuntu, admin...).
+ * An image's name never changes, so its user is cached on disk by region and image id; an image
+ * that cannot be described (deregistered, not shared) means ec2-user.
+ */
+export const defaultUser = (instance: Instance) =>
+  Effect.gen(function*() {
+    const tagged = taggedUser(instance.tags)
+    if (typeof tagged === "string") return tagged
+    if (instance.imageId === undefined) return fallbackImageUser
+    const file = imageUserCacheFile()
+    const key = `${(yield* Ec2).region}/${instance.imageId}`
+    const cached = readImageUserCache(file)[key]
+    if (typeof cached === "string" && cached !== "") return cached
+    const images = yield* (yield* Ec2Launch).findImages({ ids: [instance.imageId] }).pipe(
+      Effect.orElseSucceed(() => [])
+    )
+    const image = images[0]
+    const user = image !== undefined ? imageDefaultUser(image) : undefined
+    if (image !== undefined) writeImageUserCache(file, key, user ?? fallbackImageUser)
+    return user ?? fallbackImageUser
   })
 
 /** Run the program; a non-zero exit becomes an OperationFailed carrying that exit code. */

@@ -41,6 +41,54 @@ const outputsOf = (path: string): Array<{ readonly file: string; readonly bytes:
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
+/**
+ * The name by which the code of `chunk` (a file of dist/) calls the installer of src/sdkPatches/install.ts
+ * whose prototype marker is `Symbol.for(symbol)`: the installer's own minified name when install.ts is
+ * bundled into `chunk`, else the name `chunk` imports it by from the chunk that holds install.ts (which
+ * esbuild shares between the SDK modules that call it).
+ */
+const installerIn = (chunk: string, symbol: string): string | undefined => {
+  const marker = new RegExp(`Symbol\\.for\\("${escape(symbol)}"\\),([\\w$]+)=`)
+  const local = marker.exec(readFileSync(chunk, "utf8"))?.[1]
+  if (local !== undefined) return local
+  const [home, ...others] = outputsOf(input(/(^|\/)src\/sdkPatches\/install\.ts$/)).map((o) => o.file)
+  expect(others, "chunks holding install.ts").toStrictEqual([])
+  const homeJs = readFileSync(home!, "utf8")
+  const name = marker.exec(homeJs)?.[1]
+  expect(name, `the installer marked ${symbol} in ${home}`).toBeDefined()
+  // `export{...,Hi as q,...}` in install.ts's chunk, `import{...,q as Ae,...}from"./chunk-X.js"` in `chunk`.
+  const exported = new RegExp(`export\\{[^}]*?(?<![\\w$])${escape(name!)}(?: as ([\\w$]+))?(?![\\w$])`).exec(homeJs)
+  expect(exported, `the export of ${name}`).not.toBeNull()
+  const as = exported![1] ?? name!
+  const from = `"./${home!.slice(home!.lastIndexOf("/") + 1)}"`
+  const imports = [...readFileSync(chunk, "utf8").matchAll(new RegExp(`import\\{([^}]*)\\}from${escape(from)}`, "g"))]
+  for (const [, list] of imports)
+    for (const item of list!.split(",")) {
+      const [imported, alias] = item.split(" as ")
+      if (imported === as) return alias ?? imported
+    }
+  return undefined
+}
+
+/**
+ * Checks that `chunk` (the one that holds `sdkModule`) calls the installer marked `symbol` on a class
+ * defined before the call in the same chunk, with `methods`: the SDK's class, patched as it loads.
+ */
+const expectInstalledOn = (chunk: string, symbol: string, methods: ReadonlyArray<string>): void => {
+  const js = readFileSync(chunk, "utf8")
+  const install = installerIn(chunk, symbol)
+  expect(install, "the installer's minified name").toBeDefined()
+  const calls = [...js.matchAll(new RegExp(`[;,}]${escape(install!)}\\(([\\w$]+)\\)`, "g"))]
+  expect(calls, `calls of ${install}`).toHaveLength(1)
+  const [call] = calls
+  const cls = call![1]!
+  const start = js.search(new RegExp(`(?<![\\w$])(${escape(cls)}=class|class ${escape(cls)})(?![\\w$])`))
+  expect(start, `the class ${cls}`).toBeGreaterThanOrEqual(0)
+  expect(start).toBeLessThan(call!.index)
+  const body = js.slice(start, call!.index)
+  for (const method of methods) expect(body.includes(method), `${cls} has ${method}`).toBe(true)
+}
+
 describe("fast-aws-xml-parser: the SDK's parseXML is src/sdkPatches/xmlParser.ts", () => {
   it("bundles xml-parser.js as a re-export of xmlParser.ts, none of the SDK's parser", () => {
     const sdkParser = input(/node_modules\/@aws-sdk\/xml-builder\/dist-es\/xml-parser\.js$/)
@@ -58,21 +106,9 @@ describe("fast-xml-read-schema: src/sdkPatches/install.ts is called on the SDK's
     expect(importsOf(sdkModule)).toContain(installer)
     const [chunk, ...others] = outputsOf(sdkModule)
     expect(others).toStrictEqual([])
-    expect(outputsOf(installer).map((o) => o.file)).toStrictEqual([chunk!.file])
     // Minified: `var INSTALLED=Symbol.for("aegea.sdkPatches.XmlShapeDeserializer"),install=c=>{...}`,
     // then, after the class (`var C=class extends ...{...readSchema(...)...parseXml(...)...}`), `install(C)`.
-    const js = readFileSync(chunk!.file, "utf8")
-    const install = /Symbol\.for\("aegea\.sdkPatches\.XmlShapeDeserializer"\),([\w$]+)=/.exec(js)?.[1]
-    expect(install, "the installer's minified name").toBeDefined()
-    const calls = [...js.matchAll(new RegExp(`[;,}]${escape(install!)}\\(([\\w$]+)\\)`, "g"))]
-    expect(calls, `calls of ${install}`).toHaveLength(1)
-    const [call] = calls
-    const cls = call![1]!
-    const start = js.search(new RegExp(`(?<![\\w$])(${escape(cls)}=class|class ${escape(cls)})(?![\\w$])`))
-    expect(start, `the class ${cls}`).toBeGreaterThanOrEqual(0)
-    expect(start).toBeLessThan(call!.index)
-    const body = js.slice(start, call!.index)
-    for (const method of ["read(", "readSchema(", "parseXml("]) expect(body.includes(method), `${cls} has ${method}`).toBe(true)
+    expectInstalledOn(chunk!.file, "aegea.sdkPatches.XmlShapeDeserializer", ["read(", "readSchema(", "parseXml("])
   })
 
   describe("aegea ls on a response malformed only where the schema reads nothing", () => {
@@ -112,6 +148,19 @@ describe("fast-xml-read-schema: src/sdkPatches/install.ts is called on the SDK's
       expect(JSON.parse(r.stdout)).toMatchObject([{ id: "i-0123456789abcdef0", name: "web-x", state: "running" }])
       expect(actions).toStrictEqual(["DescribeInstances"])
     })
+  })
+})
+
+describe("fast-json-read-schema: src/sdkPatches/install.ts is called on the SDK's JsonShapeDeserializer2", () => {
+  it("appends the installer's call to the SDK's module, in the chunk that holds the class", () => {
+    const sdkModule = input(/node_modules\/@smithy\/core\/dist-es\/.*\/json\/codec-v2\/JsonShapeDeserializer2\.js$/)
+    const installer = input(/(^|\/)src\/sdkPatches\/install\.ts$/)
+    expect(importsOf(sdkModule)).toContain(installer)
+    expect(importsOf(installer)).toContain(input(/(^|\/)src\/sdkPatches\/jsonReadSchema\.ts$/))
+    const [chunk, ...others] = outputsOf(sdkModule)
+    expect(others).toStrictEqual([])
+    // `install(C)` after the class `C=class extends ...{...readObject(...)..._read(...)..._readStruct(...)...}`.
+    expectInstalledOn(chunk!.file, "aegea.sdkPatches.JsonShapeDeserializer2", ["readObject(", "_read(", "_readStruct("])
   })
 })
 

@@ -81,7 +81,7 @@ describe("--help of every listing names its columns", () => {
     [["vpcs"], "DEFAULT (isDefault)"],
     [["key-pairs"], "fingerprint"],
     [["regions"], "name, endpoint, optIn"],
-    [["zones"], "name, id, region, state, type"],
+    [["azs"], "name, id, region, state, type"],
     [["batch", "ls"], "REASON (statusReason)"],
     [["batch", "queues"], "REASON (statusReason), priority, computeEnvironments"],
     [["batch", "compute-environments"], "MIN (minVcpus)"],

@@ -144,7 +144,7 @@ describe("aegea --completions", () => {
     expect(bash(line("aegea ls --output=j"))).toEqual(["json"])
     expect(bash(line("aegea ssh ec2-user@db"))).toEqual(["@db-1"])
     expect(bash(line("aegea logs /app"))).toEqual(["/app/web"])
-    expect(bash(line("aegea b"))).toEqual(["batch"])
+    expect(bash(line("aegea ba"))).toEqual(["batch"])
   })
 
   it("bash on a pseudo-terminal: Tab in an interactive shell completes the line (static and from moto)", () => {

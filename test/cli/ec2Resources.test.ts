@@ -216,10 +216,10 @@ describe("aegea ebs", () => {
     expect(ls.map((v) => v.id).sort()).toEqual(volumes.map((v) => v.id).sort())
     expect(ls.map((v) => v.id)).toContain(volume!.id)
 
-    const snap = await runCli(["ebs", "snapshot", volume!.id, "--name", "before", "--json"])
+    const snap = await runCli(["ebs", "snapshot", volume!.id, "--name", "before", "--wait", "--json"])
     expect(snap.code, snap.stderr).toBe(0)
-    const [snapshot] = JSON.parse(snap.stdout) as Array<{ id: string; volumeId: string; name: string }>
-    expect(snapshot).toMatchObject({ volumeId: volume!.id, name: "before" })
+    const [snapshot] = JSON.parse(snap.stdout) as Array<{ id: string; volumeId: string; name: string; state: string }>
+    expect(snapshot).toMatchObject({ volumeId: volume!.id, name: "before", state: "completed" })
     const snapshots = JSON.parse((await runCli(["ebs", "snapshots", "--json"])).stdout) as Array<{ id: string }>
     expect(snapshots.map((s) => s.id)).toContain(snapshot!.id)
 

@@ -46,13 +46,17 @@ describe("aegea lambda (CLI)", () => {
     expect((await configOf("cli-api")).CodeSize).toBe(zipV1.byteLength)
     const done = await runCli(["lambda", "update-code", "cli-api", "--zip-file", zip, "--json"])
     expect(done.code, done.stderr).toBe(0)
-    expect((JSON.parse(done.stdout) as Array<{ codeSize: number }>)[0]?.codeSize).toBe(zipV2.byteLength)
+    // It waited for the update to end (moto ends it at once): LastUpdateStatus Successful.
+    expect((JSON.parse(done.stdout) as Array<{ codeSize: number; updateStatus: string }>)[0]).toMatchObject({
+      codeSize: zipV2.byteLength,
+      updateStatus: "Successful"
+    })
     expect((await configOf("cli-api")).CodeSize).toBe(zipV2.byteLength)
 
     const s3 = new S3Client({ ...sdkConfig(), forcePathStyle: true })
     await s3.send(new CreateBucketCommand({ Bucket: "cli-artifacts" }))
     await s3.send(new PutObjectCommand({ Bucket: "cli-artifacts", Key: "fn/v1.zip", Body: zipV1 }))
-    const fromS3 = await runCli(["lambda", "update-code", "cli-api", "--s3-bucket", "cli-artifacts", "--s3-key", "fn/v1.zip"])
+    const fromS3 = await runCli(["lambda", "update-code", "cli-api", "--s3-bucket", "cli-artifacts", "--s3-key", "fn/v1.zip", "--no-wait"])
     expect(fromS3.code, fromS3.stderr).toBe(0)
     expect((await configOf("cli-api")).CodeSize).toBe(zipV1.byteLength)
   })

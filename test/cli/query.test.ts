@@ -69,7 +69,7 @@ describe("--query", () => {
     const count = await runCli(["ls", "--query", "length(@)"])
     expect(count.code, count.stderr).toBe(0)
     expect(count.stdout).toBe("3\n")
-    const zones = await runCli(["zones", "--query", "[0].name"])
+    const zones = await runCli(["azs", "--query", "[0].name"])
     expect(zones.code, zones.stderr).toBe(0)
     expect(zones.stdout).toMatch(/^us-east-1[a-z]\n$/)
   })

@@ -1,5 +1,5 @@
 /** The launcher prints the build's pre-rendered `--help`/`--version`; it must equal what the CLI renders. */
-import { readFileSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { renderHelpDoc } from "../../src/lib/helpFormat.ts"
@@ -18,6 +18,33 @@ describe("pre-rendered help and version", () => {
       })
     }
   }
+
+  // `aegea COMMAND --help`: the build's document of that command, laid out by the launcher.
+  for (const [args, env] of [
+    [["ls", "--help"], { NO_COLOR: "1" }],
+    [["batch", "submit", "-h"], { NO_COLOR: "1" }],
+    [["logs", "--help"], { FORCE_COLOR: "1", NO_COLOR: "" }],
+    [["config", "set", "--help"], { NO_COLOR: "1" }]
+  ] as const) {
+    it(`${args.join(" ")} with ${JSON.stringify(env)} equals the dynamic rendering`, async () => {
+      const fast = await runCli(args, { env })
+      const slow = await runCli(args, { env: { ...env, AEGEA_NO_STATIC: "1" } })
+      expect([fast.code, slow.code]).toEqual([0, 0])
+      expect(fast.stdout).toBe(slow.stdout)
+      expect(fast.stdout).toContain("USAGE")
+    })
+  }
+
+  it("has a help document for every command, and none for what is not one", async () => {
+    const { cli } = await import("../../src/cli.ts")
+    const { commandPaths } = await import("../../src/lib/commandFlags.ts")
+    const files = readdirSync(join(REPO_ROOT, "dist/static/help")).sort()
+    expect(files).toEqual(commandPaths(cli).map((p) => `${p.join(".")}.json`).sort())
+    // a word that is not a command (a log group) takes the normal path, which knows what it is
+    const r = await runCli(["logs", "no-such-group", "--help"], { env: { NO_COLOR: "1" } })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("USAGE")
+  })
 
   // On a terminal the launcher lays out the build's help document at the terminal's width
   // (test/cli/help.test.ts compares it there with the CLI's own rendering).

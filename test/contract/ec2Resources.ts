@@ -13,6 +13,8 @@ export interface Ec2ResourcesHarness {
   readonly seedInstance: () => Promise<{ readonly id: string; readonly availabilityZone: string }>
   /** A VPC with one subnet. */
   readonly seedVpc: () => Promise<{ readonly vpcId: string; readonly subnetId: string }>
+  /** An EFS file system named `name` with one mount target (in a subnet of its own VPC). */
+  readonly seedFileSystem: (name: string) => Promise<{ readonly fileSystemId: string; readonly mountTargetId: string }>
   /** The instance's Name tag. */
   readonly instanceName: (id: string) => Promise<string | undefined>
 }
@@ -87,8 +89,12 @@ export const ec2ResourcesContract = (label: string, harness: Ec2ResourcesHarness
       assert.strictEqual(snapshot.volumeId, volume.id)
       const found = await run(layer, (s) => s.find("snapshot", snapshot.id))
       assert.strictEqual(found.name, "snap-name")
+      const read = await run(layer, (s) => s.snapshot(snapshot.id))
+      assert.strictEqual(read.volumeId, volume.id)
+      assert.strictEqual(read.state, "completed")
       await run(layer, (s) => s.remove(found))
       assert.strictEqual((await failureOf(layer, (s) => s.find("snapshot", snapshot.id)))._tag, "ResourceNotFound")
+      assert.strictEqual((await failureOf(layer, (s) => s.snapshot(snapshot.id)))._tag, "ResourceNotFound")
     })
 
     it("a VPC with a subnet names the subnet as its blocker; without it, the VPC is deleted", async () => {
@@ -102,6 +108,20 @@ export const ec2ResourcesContract = (label: string, harness: Ec2ResourcesHarness
       assert.deepStrictEqual(freed.blockers, [])
       await run(layer, (s) => s.remove(freed))
       assert.strictEqual((await failureOf(layer, (s) => s.find("vpc", vpcId)))._tag, "ResourceNotFound")
+    })
+
+    it("an EFS file system: found with its mount target; a dry run keeps it; removal deletes both", async () => {
+      const layer = await harness.make()
+      const { fileSystemId, mountTargetId } = await harness.seedFileSystem("contract-fs")
+      const fs = await run(layer, (s) => s.find("file-system", fileSystemId))
+      assert.strictEqual(fs.name, "contract-fs")
+      assert.deepStrictEqual(fs.alsoDeletes, [mountTargetId])
+      await run(layer, (s) => s.remove(fs, { dryRun: true }))
+      assert.deepStrictEqual((await run(layer, (s) => s.find("file-system", fileSystemId))).alsoDeletes, [mountTargetId])
+      await run(layer, (s) => s.remove(fs))
+      const gone = await failureOf(layer, (s) => s.find("file-system", fileSystemId))
+      assert.strictEqual(gone._tag, "ResourceNotFound")
+      assert.strictEqual(gone.kind, "EFS file system")
     })
 
     it("sets an instance's Name tag (a dry run does not)", async () => {

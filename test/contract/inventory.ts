@@ -67,6 +67,18 @@ export const inventoryContract = (label: string, harness: InventoryHarness) =>
       assert.isTrue(attributes.some((a) => a.name === "max-instances" && /^\d+$/.test(a.value)))
       assert.deepStrictEqual(attributes.map((a) => a.name), [...attributes.map((a) => a.name)].sort())
 
+      // Service Quotas: moto serves the VPC defaults (not ListServiceQuotas: the defaults stand).
+      const vpcQuotas = await list(layer, (i) => i.serviceQuotas("vpc"))
+      assert.deepStrictEqual(vpcQuotas.map((q) => q.name), [...vpcQuotas.map((q) => q.name)].sort((a, b) => a.localeCompare(b)))
+      const vpcs = vpcQuotas.find((q) => q.code === "L-F678F1CE")
+      assert.deepInclude(vpcs, { service: "vpc", name: "VPCs per Region", value: 5, defaultValue: 5, adjustable: true })
+      const unknown = await Effect.runPromise(
+        Effect.flip(Effect.gen(function*() {
+          return yield* Stream.runCollect((yield* Inventory).serviceQuotas("no-such-service"))
+        })).pipe(Effect.provide(layer))
+      )
+      assert.strictEqual(unknown._tag, "AwsNotFound")
+
       const key = (await list(layer, (i) => i.kmsKeys())).find((k) => k.id === ids.keyId)
       assert.strictEqual(key?.alias, `alias/${tag}`)
       assert.strictEqual(key?.state, "Enabled")

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process"
 import { EventEmitter } from "node:events"
 import YAML from "yaml"
 import { detectSettings, type OutputFlags } from "../../src/commands/global.ts"
-import { safeWriter } from "../../src/layers/OutputLive.ts"
+import { bufferedWriter, flushPendingOutput, OutputLive, safeWriter } from "../../src/layers/OutputLive.ts"
 import { makeOutput, Output, type TableSpec } from "../../src/services/Output.ts"
 import { defaultTestSettings, OutputCapture, OutputTest } from "../../src/testing/OutputTest.ts"
 
@@ -196,5 +196,56 @@ describe("safeWriter", () => {
     } finally {
       child.kill()
     }
+  })
+})
+
+describe("bufferedWriter", () => {
+  it("gathers writes into one until the event loop turns, in order", async () => {
+    const written: Array<string> = []
+    const writer = bufferedWriter((t) => written.push(t))
+    for (let i = 0; i < 1000; i++) writer.write(`line ${i}\n`)
+    assert.deepStrictEqual(written, [])
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.strictEqual(written.length, 1)
+    assert.strictEqual(written[0], Array.from({ length: 1000 }, (_, i) => `line ${i}\n`).join(""))
+  })
+
+  it("writes out at the size limit and on flush, and flushPendingOutput reaches every pending writer", () => {
+    const written: Array<string> = []
+    const writer = bufferedWriter((t) => written.push(t), 10)
+    writer.write("12345")
+    writer.write("67890")
+    assert.deepStrictEqual(written, ["1234567890"])
+    writer.write("a")
+    writer.flush()
+    writer.flush()
+    assert.deepStrictEqual(written, ["1234567890", "a"])
+    const other: Array<string> = []
+    const second = bufferedWriter((t) => other.push(t))
+    second.write("pending")
+    writer.write("b")
+    flushPendingOutput()
+    assert.deepStrictEqual([written, other], [["1234567890", "a", "b"], ["pending"]])
+  })
+
+  it("stderr lines of the live layer write out the pending stdout first; the layer's end writes the rest", async () => {
+    const seen: Array<string> = []
+    const out = process.stdout.write
+    const err = process.stderr.write
+    process.stdout.write = ((chunk: string) => seen.push(`out:${chunk}`) > 0) as typeof process.stdout.write
+    process.stderr.write = ((chunk: string) => seen.push(`err:${chunk}`) > 0) as typeof process.stderr.write
+    try {
+      await Effect.runPromise(Effect.gen(function*() {
+        const o = yield* Output
+        yield* o.text("one")
+        yield* o.text("two")
+        yield* o.info("three")
+        yield* o.text("four")
+      }).pipe(Effect.provide(OutputLive(defaultTestSettings))))
+    } finally {
+      process.stdout.write = out
+      process.stderr.write = err
+    }
+    assert.deepStrictEqual(seen, ["out:one\ntwo\n", "err:three\n", "out:four\n"])
   })
 })

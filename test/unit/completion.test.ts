@@ -60,7 +60,7 @@ describe("completion plan (pure, over the real command tree)", () => {
     const top = values([""])
     expect(top).toEqual(expect.arrayContaining(["ls", "ssh", "batch", "ecs", "logs", "secrets", "config"]))
     expect(top).not.toContain("__complete")
-    expect(values(["b"])).toEqual(["batch"])
+    expect(values(["ba"])).toEqual(["batch"])
     expect(values(["batch", ""])).toEqual(expect.arrayContaining(["submit", "watch", "ls", "queues"]))
     expect(values(["--region", "us-east-1", "batch", "su"])).toEqual(["submit"])
   })

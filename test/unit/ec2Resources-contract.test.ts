@@ -25,5 +25,11 @@ ec2ResourcesContract("in-memory", {
     store.resources.set(subnetId, { kind: "subnet", id: subnetId, vpcId })
     return { vpcId, subnetId }
   },
+  seedFileSystem: async (name) => {
+    const fileSystemId = id("fs")
+    const mountTargetId = id("fsmt")
+    store.resources.set(fileSystemId, { kind: "file-system", id: fileSystemId, name, mountTargetIds: [mountTargetId] })
+    return { fileSystemId, mountTargetId }
+  },
   instanceName: async (instanceId) => store.instances.get(instanceId)?.name
 })

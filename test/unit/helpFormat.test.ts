@@ -70,7 +70,7 @@ describe("renderRows", () => {
       [
         { ...plain("ls"), right: "List instances." },
         { ...plain("create-compute-environment-with-a-long-name"), right: "Create one." },
-        { ...plain("zones"), right: "List the availability zones of the region, which is a long description." }
+        { ...plain("azs"), right: "List the availability zones of the region, which is a long description." }
       ],
       50
     )

@@ -20,7 +20,7 @@ const walk = (dir: string): Array<string> =>
   })
 
 /** Variables aegea sets for itself or its children, or only the build and the tests use. */
-const notForUsers = new Set(["AEGEA_NO_STATIC", "AEGEA_HELP_DOC", "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED", "AWS_SSM_START_SESSION_RESPONSE"])
+const notForUsers = new Set(["AEGEA_NO_STATIC", "AEGEA_HELP_DOC", "AEGEA_HELP_DOCS", "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED", "AWS_SSM_START_SESSION_RESPONSE"])
 
 /** Every environment variable src/ reads: env.X, env["X"], process.env.X and `const { X } = process.env`. */
 const variablesRead = (): Set<string> => {

@@ -521,7 +521,9 @@ describe("hints and flag texts", () => {
       [
         "batch submit", "ebs attach", "ebs create", "ebs detach", "ebs modify", "ebs snapshot", "ecs run", "efs create", "flow-logs create",
         "lambda update-code", "lambda update-config", "launch", "put-alarm", "rename", "rm", "reboot", "s3 restore", "secrets delete",
-        "secrets grant", "secrets put", "sfn stop", "start", "stop", "terminate"
+        "secrets grant", "secrets put", "sfn stop", "start", "stop", "terminate",
+        "zones delete", "zones update", "elb create", "elb delete", "elb deregister", "elb register", "elb replace",
+        "iam create-user", "rds create", "rds delete", "rds restore", "rds snapshot"
       ].sort()
     )
   })

@@ -69,7 +69,8 @@ const layers = (setup: Setup = {}) =>
     IamIdentityMemory.layer(),
     setup.ssmLayer ?? SsmMemory.layer(setup.ssm),
     OutputTest.layer({ format: "json" }),
-    layerFromValue({ launch: { instance_type: "t3a.micro", ...setup.config } })
+    // provision_user: false keeps these tests off ~/.ssh (provisioning is tested in test/cli/sshLogin.test.ts)
+    layerFromValue({ launch: { instance_type: "t3a.micro", provision_user: false, ...setup.config } })
   )
 
 const root = Command.make("aegea").pipe(Command.withSubcommands([launchCommand, lsCommand]), Command.withGlobalFlags(globalFlags))

@@ -98,7 +98,7 @@ const aegea = (...argv: Array<string>) => Command.runWith(root, { version: "test
 const layers = (ssh: Layer.Layer<Ssh>, ssmSeed: Parameters<typeof SsmMemory.layer>[0] = { agents: [{ instanceId: BOX }] }) =>
   Layer.mergeAll(
     NodeServices.layer,
-    Ec2Memory.layer({ instances: [{ id: BOX, name: "box", tags: hostKeyTags(hostKey) }, { id: "i-0000000000000057f", name: "off", state: "stopped" }] }),
+    Ec2Memory.layer({ instances: [{ id: BOX, name: "box", tags: { ...hostKeyTags(hostKey), AegeaProvisionUser: "jane.doe" } }, { id: "i-0000000000000057f", name: "off", state: "stopped" }] }),
     SsmMemory.layer(ssmSeed),
     Ec2InstanceConnectMemory.layer({ callerName: "jane.doe@example.com" }),
     OutputTest.layer(),
@@ -107,7 +107,7 @@ const layers = (ssh: Layer.Layer<Ssh>, ssmSeed: Parameters<typeof SsmMemory.laye
   )
 
 describe("aegea ssh (in memory)", () => {
-  it.effect("derives the user from the IAM name, pushes the agent's key, starts the session, runs ssh through the proxy", () => {
+  it.effect("logs in as the user aegea launch provisioned (its tag), pushes the agent's key, starts the session, runs ssh through the proxy", () => {
     const ran: Array<{ program: string; args: ReadonlyArray<string> }> = []
     return Effect.gen(function*() {
       yield* aegea("ssh", "box", "--", "uname", "-a")

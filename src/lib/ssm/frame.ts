@@ -15,6 +15,7 @@
  *      116   4 PayloadLength
  *      120   n Payload
  */
+import * as cryptoModule from "node:crypto"
 import { createHash } from "node:crypto"
 
 export const HEADER_LENGTH = 116
@@ -67,7 +68,11 @@ export type DecodeResult =
   | { readonly _tag: "Decoded"; readonly message: ClientMessage }
   | { readonly _tag: "Malformed"; readonly reason: string }
 
-export const sha256 = (bytes: Uint8Array): Uint8Array => createHash("sha256").update(bytes).digest()
+/** One-shot `crypto.hash` (Node >= 20.12) where there is one: a frame's digest without a Hash object. */
+const oneShotHash = (cryptoModule as { hash?: (algorithm: string, data: Uint8Array, encoding: "buffer") => Buffer }).hash
+
+export const sha256 = (bytes: Uint8Array): Uint8Array =>
+  oneShotHash !== undefined ? oneShotHash("sha256", bytes, "buffer") : createHash("sha256").update(bytes).digest()
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
@@ -75,34 +80,48 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export const uuidToWire = (uuid: string): Uint8Array => {
   const lower = uuid.toLowerCase()
   if (!uuidPattern.test(lower)) throw new RangeError(`not a UUID: ${JSON.stringify(uuid)}`)
-  const rfc = Buffer.from(lower.replace(/-/g, ""), "hex")
-  return Buffer.concat([rfc.subarray(8, 16), rfc.subarray(0, 8)])
+  // "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee": RFC bytes 8..15 are dddd+eeeeeeeeeeee, bytes 0..7 the rest
+  return Buffer.from(lower.slice(19, 23) + lower.slice(24) + lower.slice(0, 8) + lower.slice(9, 13) + lower.slice(14, 18), "hex")
 }
 
 /** The canonical UUID string of 16 wire bytes (the inverse of `uuidToWire`). */
 export const uuidFromWire = (wire: Uint8Array): string => {
-  const bytes = Buffer.from(wire)
-  const hex = Buffer.concat([bytes.subarray(8, 16), bytes.subarray(0, 8)]).toString("hex")
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+  const hex = Buffer.from(wire.buffer, wire.byteOffset, wire.length).toString("hex")
+  // wire: RFC bytes 8..15 (hex 0..16) then 0..7 (hex 16..32)
+  return `${hex.slice(16, 24)}-${hex.slice(24, 28)}-${hex.slice(28, 32)}-${hex.slice(0, 4)}-${hex.slice(4, 16)}`
+}
+
+/** Message types already checked, with their padded wire form (a few types, used for every frame). */
+const paddedTypes = new Map<string, string>()
+
+const paddedType = (messageType: string): string => {
+  const known = paddedTypes.get(messageType)
+  if (known !== undefined) return known
+  if (messageType.length === 0 || messageType.length > MESSAGE_TYPE_LENGTH || !/^[\x21-\x7e]+$/.test(messageType)) {
+    throw new RangeError(`invalid message type ${JSON.stringify(messageType)}`)
+  }
+  const padded = messageType.padEnd(MESSAGE_TYPE_LENGTH, " ")
+  if (paddedTypes.size < 64) paddedTypes.set(messageType, padded)
+  return padded
 }
 
 /** Serialize a message. Never called with an empty payload (the service rejects empty frames). */
 export const encodeMessage = (m: ClientMessage): Uint8Array => {
-  if (m.messageType.length === 0 || m.messageType.length > MESSAGE_TYPE_LENGTH || !/^[\x21-\x7e]+$/.test(m.messageType)) {
-    throw new RangeError(`invalid message type ${JSON.stringify(m.messageType)}`)
-  }
-  const frame = Buffer.alloc(MIN_FRAME_LENGTH + m.payload.length)
+  const type = paddedType(m.messageType)
+  const id = uuidToWire(m.messageId)
+  // every byte is written below
+  const frame = Buffer.allocUnsafe(MIN_FRAME_LENGTH + m.payload.length)
   frame.writeUInt32BE(HEADER_LENGTH, 0)
-  frame.write(m.messageType.padEnd(MESSAGE_TYPE_LENGTH, " "), 4, MESSAGE_TYPE_LENGTH, "ascii")
+  frame.write(type, 4, MESSAGE_TYPE_LENGTH, "ascii")
   frame.writeUInt32BE(m.schemaVersion, 36)
   frame.writeBigUInt64BE(BigInt(m.createdDate), 40)
   frame.writeBigInt64BE(m.sequenceNumber, 48)
   frame.writeBigUInt64BE(m.flags, 56)
-  Buffer.from(uuidToWire(m.messageId)).copy(frame, 64)
-  Buffer.from(sha256(m.payload)).copy(frame, 80)
+  frame.set(id, 64)
+  frame.set(sha256(m.payload), 80)
   frame.writeUInt32BE(m.payloadType, 112)
   frame.writeUInt32BE(m.payload.length, 116)
-  Buffer.from(m.payload).copy(frame, MIN_FRAME_LENGTH)
+  frame.set(m.payload, MIN_FRAME_LENGTH)
   return frame
 }
 
@@ -149,7 +168,8 @@ export const decodeMessage = (bytes: Uint8Array): DecodeResult => {
       flags: frame.readBigUInt64BE(56),
       messageId: uuidFromWire(frame.subarray(64, 80)),
       payloadType: frame.readUInt32BE(112),
-      payload: Uint8Array.from(payload)
+      // a view of the message's own buffer (ws hands over a fresh one per message), not a copy
+      payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.length)
     }
   }
 }

@@ -1,0 +1,149 @@
+// What the bench scripts share: a scratch HOME and environment, timed runs of a whole process (wall,
+// client CPU and peak RSS through /usr/bin/time, else bash's `time`), interleaved A/B rounds against a
+// baseline with medians, and the printed table. See bench/startup.mjs and bench/data.mjs.
+import { spawn, spawnSync } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..")
+export const CLI = join(ROOT, "dist", "aegea.js")
+export const RUN_TIMEOUT_MS = 120_000
+
+/** `--name N` from argv: a positive integer at most `max`, else `dflt`. */
+export const arg = (name, dflt, max = Infinity) => {
+  const i = process.argv.indexOf(name)
+  if (i < 0) return dflt
+  const n = Number(process.argv[i + 1])
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: expected a positive integer`)
+  return Math.min(n, max)
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+// CPU time of the child: /usr/bin/time (GNU) if installed, else bash's `time` keyword (covers the child too).
+export const TIMER = existsSync("/usr/bin/time") && spawnSync("/usr/bin/time", ["-f", "%U", "true"]).status === 0 ? "gnu" : "bash"
+
+export const home = mkdtempSync(join(tmpdir(), "aegea-bench-"))
+export const removeHome = () => rmSync(home, { recursive: true, force: true })
+export const baseEnv = {
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  HOME: home,
+  XDG_CONFIG_HOME: join(home, ".config"),
+  TMPDIR: process.env.TMPDIR ?? tmpdir(), // Node 22's compile cache lives under it
+  AWS_CONFIG_FILE: join(home, "none"),
+  AWS_SHARED_CREDENTIALS_FILE: join(home, "none"),
+  AWS_ACCESS_KEY_ID: "testing",
+  AWS_SECRET_ACCESS_KEY: "testing",
+  AWS_REGION: "us-east-1",
+  AWS_MAX_ATTEMPTS: "1",
+  AWS_EC2_METADATA_DISABLED: "true",
+  NO_COLOR: "1"
+}
+
+/**
+ * One bounded run: { wall (s), cpu (s), rss (MiB, peak; NaN without GNU time), code, stdout, stderr }.
+ * Asynchronous, so that servers running in this process (the Session Manager stand-in) keep answering.
+ */
+export async function measure(argv, env) {
+  const timeFile = join(home, "time.out")
+  rmSync(timeFile, { force: true })
+  const [file, args] =
+    TIMER === "gnu"
+      ? ["/usr/bin/time", ["-f", "%U %S %M", "-o", timeFile, ...argv]]
+      : ["bash", ["-c", `TIMEFORMAT='%U %S'; { time "$@" 2>&3 ; } 3>&2 2>${JSON.stringify(timeFile)}`, "bench", ...argv]]
+  const t0 = process.hrtime.bigint()
+  const r = await new Promise((resolve) => {
+    const child = spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe"] })
+    const out = []
+    const err = []
+    child.stdout.on("data", (d) => out.push(d))
+    child.stderr.on("data", (d) => err.push(d))
+    const timer = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS)
+    child.on("error", (error) => resolve({ error }))
+    child.on("close", (status) => {
+      clearTimeout(timer)
+      resolve({ status, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") })
+    })
+  })
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9
+  if (r.error) return { wall, cpu: NaN, rss: NaN, code: -1, stdout: "", stderr: String(r.error.message) }
+  let cpu = NaN
+  let rss = NaN
+  try {
+    const nums = readFileSync(timeFile, "utf8").trim().split("\n").pop().split(/\s+/).map(Number)
+    cpu = nums[0] + nums[1]
+    if (nums.length > 2) rss = nums[2] / 1024
+  } catch {}
+  return { wall, cpu, rss, code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr }
+}
+
+/**
+ * Interleaves the baseline (first) and candidates: 1 warm-up then `runs` timed rounds. Each candidate:
+ * { label, argv, check?(m) -> error text, target? { text, ok(row) } }.
+ */
+export async function abRuns(baseline, candidates, env, runs) {
+  const all = [baseline, ...candidates]
+  const samples = all.map(() => [])
+  const failures = all.map(() => undefined)
+  for (let round = 0; round <= runs; round++) {
+    for (let i = 0; i < all.length; i++) {
+      const c = all[i]
+      if (failures[i]) continue
+      const m = await measure(c.argv, env)
+      const bad = m.code !== 0 ? `exit ${m.code}: ${(m.stderr.trim().split("\n")[0] ?? "").slice(0, 100)}` : c.check?.(m)
+      if (bad) failures[i] = bad
+      else if (round > 0) samples[i].push(m)
+    }
+  }
+  const base = samples[0]
+  return all.map((c, i) => {
+    if (failures[i]) return { label: c.label, error: failures[i] }
+    const s = samples[i]
+    const range = (f) => [Math.min(...s.map(f)), Math.max(...s.map(f))]
+    return {
+      label: c.label,
+      wall: median(s.map((m) => m.wall)),
+      cpu: median(s.map((m) => m.cpu)),
+      cpuRange: range((m) => m.cpu),
+      rss: median(s.map((m) => m.rss)),
+      wallRatio: base.length ? median(s.map((m, k) => m.wall / base[k].wall)) : NaN,
+      cpuRatio: base.length ? median(s.map((m, k) => m.cpu / base[k].cpu)) : NaN,
+      target: c.target
+    }
+  })
+}
+
+/** Number of rows in `--output json`: a JSON array, an object holding one array, or JSON lines. */
+export function countRows(text) {
+  const t = text.trim()
+  if (!t) return 0
+  try {
+    const v = JSON.parse(t)
+    if (Array.isArray(v)) return v.length
+    const arrays = Object.values(v ?? {}).filter(Array.isArray)
+    return arrays.length === 1 ? arrays[0].length : 1
+  } catch {
+    return t.split("\n").filter((l) => l.trim().startsWith("{")).length
+  }
+}
+
+export const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : "-")
+
+export function printTable(title, rows, baselineLabel = "node -e 0") {
+  console.log(`\n${title}`)
+  const head = ["command", "wall s", `x ${baselineLabel}`, "cpu s (min-max)", "cpu x", "peak MiB", "target", ""]
+  const body = rows.map((r) => {
+    if (r.error) return [r.label, "-", "-", "-", "-", "-", r.target?.text ?? "", `ERROR ${r.error}`]
+    const status = r.target ? (r.target.ok(r) ? "ok" : "MISSED") : ""
+    const cpu = `${fmt(r.cpu, 2)} (${fmt(r.cpuRange[0], 2)}-${fmt(r.cpuRange[1], 2)})`
+    return [r.label, fmt(r.wall), fmt(r.wallRatio, 2) + "x", cpu, fmt(r.cpuRatio, 1) + "x", fmt(r.rss, 0), r.target?.text ?? "", status]
+  })
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)))
+  for (const line of [head, ...body]) console.log("  " + line.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd())
+}

@@ -1,0 +1,253 @@
+#!/usr/bin/env node
+// `npm run bench:tunnel`: bytes through `aegea tunnel` and the project's own Session Manager stand-in
+// (test/support/ssmStandIn.ts, bundled here with esbuild), against a moto_server this script starts.
+//
+//   node bench/tunnel.mjs [--mb N] [--runs N] [--only tunnel|ssh] [--vs OTHER/dist/aegea.js]
+//
+// For each direction (upload: local client -> tunnel -> remote sink; download: remote source ->
+// tunnel -> local client) and each run: wall time, throughput, aegea's CPU (user+sys of the tunnel
+// process, from /proc, over the transfer only) per MB, and the CPU of this process (the stand-in, the
+// sink/source and the client) per MB; then a direct loopback copy of the same bytes for comparison.
+// Medians over the runs. Targets: aegea <= 10 ms of CPU per MB both ways. Then the set-up of
+// `aegea ssh box -- true` (a real sshd on loopback behind the stand-in; wall and the CPU of aegea with
+// its ProxyCommand and ssh) against plain `ssh -p PORT 127.0.0.1 true`; target <= 0.6 s wall.
+// Exit 1 on a failed transfer or ssh.
+import { spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { createServer, connect } from "node:net"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { pathToFileURL } from "node:url"
+import { build } from "esbuild"
+import { clientConfig, seedManyInstances, startMoto, stopMoto } from "../scripts/sandbox.mjs"
+import { userInfo } from "node:os"
+import { abRuns, arg, baseEnv, CLI, fmt, median, printTable, removeHome, ROOT } from "./lib.mjs"
+
+const MB = arg("--mb", 100, 2000)
+const RUNS = arg("--runs", 3, 20)
+const vsIndex = process.argv.indexOf("--vs")
+const OTHER = vsIndex > 0 ? resolve(process.argv[vsIndex + 1] ?? "") : undefined
+const TOTAL = MB * 1024 * 1024
+const onlyIndex = process.argv.indexOf("--only")
+const ONLY = onlyIndex > 0 ? process.argv[onlyIndex + 1] : undefined
+const TRANSFER_TIMEOUT_MS = 300_000
+
+/** user+sys CPU seconds of a process, from /proc/PID/stat (clock ticks of 1/100 s). */
+const cpuOf = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+const ownCpu = () => {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
+}
+const withTimeout = (promise, what) =>
+  Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: no end within ${TRANSFER_TIMEOUT_MS / 1000} s`)), TRANSFER_TIMEOUT_MS).unref())])
+
+const chunk = Buffer.alloc(64 * 1024, "0123456789abcdef")
+
+/** Writes `total` bytes to a socket with backpressure. */
+const pour = (socket, total) =>
+  new Promise((done, fail) => {
+    let left = total
+    const more = () => {
+      while (left > 0) {
+        const n = Math.min(left, chunk.length)
+        left -= n
+        if (!socket.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void socket.once("drain", more)
+      }
+      done()
+    }
+    socket.on("error", fail)
+    more()
+  })
+
+/** Resolves when `total` bytes have arrived on the socket. */
+const drink = (socket, total) =>
+  new Promise((done, fail) => {
+    let got = 0
+    socket.on("data", (d) => {
+      got += d.length
+      if (got >= total) done(got)
+    })
+    socket.on("error", fail)
+    socket.on("close", () => (got >= total ? done(got) : fail(new Error(`connection closed after ${got} of ${total} bytes`))))
+  })
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), "aegea-bench-tunnel-"))
+  // inside the checkout, so that its imports (ws) resolve from node_modules
+  const standInFile = join(ROOT, "node_modules", ".cache", "aegea-bench", "standin.mjs")
+  await build({
+    stdin: {
+      contents: `export { startSsmStandIn, startSshd } from "./test/support/ssmStandIn.ts"; export { hostKeyTags } from "./src/lib/hostKeys.ts"`,
+      resolveDir: ROOT,
+      loader: "ts"
+    },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile: standInFile,
+    packages: "external",
+    logLevel: "warning"
+  })
+  const { startSsmStandIn, startSshd, hostKeyTags } = await import(pathToFileURL(standInFile).href)
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
+
+  // Port 9 ("discard") swallows `TOTAL` bytes then answers "ok"; port 19 ("chargen") sends `TOTAL` bytes.
+  const sink = createServer((s) => drink(s, TOTAL).then(() => s.end("ok"), () => s.destroy()))
+  const source = createServer((s) => pour(s, TOTAL).then(() => s.end(), () => s.destroy()))
+  for (const server of [sink, source]) await new Promise((r) => server.listen(0, "127.0.0.1", r))
+
+  const moto = await startMoto()
+  const stopAll = () => moto.child.kill("SIGKILL")
+  process.once("exit", stopAll)
+  let standIn
+  let sshd
+  const rows = []
+  let sshRows = []
+  let failed = false
+  try {
+    const [box] = await seedManyInstances(moto.endpoint, 1, "box")
+    sshd = await startSshd()
+    const { EC2Client, CreateTagsCommand } = await import("@aws-sdk/client-ec2")
+    const ec2 = new EC2Client(clientConfig(moto.endpoint))
+    await ec2.send(new CreateTagsCommand({ Resources: [box], Tags: Object.entries(hostKeyTags(sshd.hostPublicKey)).map(([Key, Value]) => ({ Key, Value })) }))
+    ec2.destroy()
+    standIn = await startSsmStandIn({
+      motoEndpoint: moto.endpoint,
+      onlineInstances: [box],
+      portMap: { 9: sink.address().port, 19: source.address().port, 22: sshd.port }
+    })
+    const env = { ...baseEnv, AWS_ENDPOINT_URL: moto.endpoint, AWS_ENDPOINT_URL_SSM: standIn.endpoint }
+    // e.g. AEGEA_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the tunnel process
+    const nodeArgs = process.env.AEGEA_BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []
+
+    /** Starts `aegea tunnel box 0:PORT`; resolves { child, port } once it listens. */
+    const tunnel = (cli, remote) =>
+      new Promise((resolveTunnel, reject) => {
+        const child = spawn(process.execPath, [...nodeArgs, cli, "tunnel", "box", `0:${remote}`], { env, stdio: ["ignore", "ignore", "pipe"] })
+        let stderr = ""
+        const timer = setTimeout(() => reject(new Error(`no tunnel within 30 s: ${stderr}`)), 30_000)
+        child.stderr.setEncoding("utf8").on("data", (d) => {
+          stderr += d
+          const m = /127\.0\.0\.1:(\d+) ->/.exec(stderr)
+          if (m) {
+            clearTimeout(timer)
+            resolveTunnel({ child, port: Number(m[1]) })
+          }
+        })
+        child.once("exit", (code) => reject(new Error(`tunnel exited ${code}: ${stderr}`)))
+      })
+
+    const transfer = async (port, direction) => {
+      const socket = connect({ host: "127.0.0.1", port })
+      await new Promise((r, f) => socket.once("connect", r).once("error", f))
+      if (direction === "upload") {
+        const reply = new Promise((done, fail) => {
+          let text = ""
+          socket.on("data", (d) => (text += d))
+          socket.on("end", () => (text === "ok" ? done() : fail(new Error(`sink answered ${JSON.stringify(text)}`))))
+          socket.on("error", fail)
+        })
+        await pour(socket, TOTAL)
+        await reply
+      } else {
+        await drink(socket, TOTAL)
+      }
+      socket.destroy()
+    }
+
+    const builds = [{ tag: "", cli: CLI }, ...(OTHER ? [{ tag: " [vs]", cli: OTHER }] : [])]
+    for (const direction of ONLY === "ssh" ? [] : ["upload", "download"]) {
+      const samples = builds.map(() => [])
+      for (let run = 0; run < RUNS; run++) {
+        for (let b = 0; b < builds.length; b++) {
+          const { child, port } = await tunnel(builds[b].cli, direction === "upload" ? 9 : 19)
+          try {
+            // a first small exchange opens the session, so the figures are of the transfer alone
+            const cpu0 = cpuOf(child.pid)
+            const own0 = ownCpu()
+            const t0 = process.hrtime.bigint()
+            await withTimeout(transfer(port, direction), `${direction} through the tunnel`)
+            const wall = Number(process.hrtime.bigint() - t0) / 1e9
+            samples[b].push({ wall, cpu: cpuOf(child.pid) - cpu0, own: ownCpu() - own0 })
+          } finally {
+            child.kill("SIGINT")
+            await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)))
+          }
+        }
+      }
+      for (let b = 0; b < builds.length; b++) {
+        const s = samples[b]
+        const cpuPerMb = s.map((m) => (m.cpu / MB) * 1000)
+        rows.push({
+          label: `tunnel ${direction} ${MB} MB${builds[b].tag}`,
+          wall: median(s.map((m) => m.wall)),
+          rate: median(s.map((m) => MB / m.wall)),
+          cpuPerMb: median(cpuPerMb),
+          range: [Math.min(...cpuPerMb), Math.max(...cpuPerMb)],
+          ownPerMb: median(s.map((m) => (m.own / MB) * 1000))
+        })
+      }
+    }
+    if (ONLY !== "tunnel") {
+      const user = userInfo().username
+      const keyOptions = ["-i", sshd.clientKey, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"]
+      const direct = ["ssh", ...keyOptions, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-p", String(sshd.port), `${user}@127.0.0.1`, "true"]
+      sshRows = await abRuns(
+        { label: "ssh 127.0.0.1 true (direct)", argv: direct },
+        builds.map(({ tag, cli }) => ({
+          label: `aegea ssh box -- true${tag}`,
+          argv: [process.execPath, ...nodeArgs, cli, "ssh", "--no-ec2-instance-connect", `${user}@box`, "--", ...keyOptions, "true"],
+          target: { text: "wall <= 0.6 s", ok: (r) => r.wall <= 0.6 }
+        })),
+        env,
+        Math.max(RUNS, 5)
+      )
+    }
+    // the same bytes over loopback without the tunnel
+    const direct = []
+    for (let run = 0; run < (ONLY === "ssh" ? 0 : RUNS); run++) {
+      const t0 = process.hrtime.bigint()
+      await withTimeout(transfer(sink.address().port, "upload"), "direct copy")
+      direct.push(Number(process.hrtime.bigint() - t0) / 1e9)
+    }
+    if (direct.length > 0) rows.push({ label: `direct loopback ${MB} MB`, wall: median(direct), rate: MB / median(direct) })
+  } catch (e) {
+    console.error(`bench: ${e.message}`)
+    failed = true
+  } finally {
+    await standIn?.close()
+    await sshd?.stop()
+    for (const server of [sink, source]) server.close()
+    await stopMoto(moto.child)
+    process.off("exit", stopAll)
+    rmSync(work, { recursive: true, force: true })
+  }
+
+  console.log(`\naegea tunnel bench: ${MB} MB each way, ${RUNS} runs, medians (aegea CPU min-max)`)
+  const head = ["transfer", "wall s", "MB/s", "aegea ms CPU/MB (min-max)", "stand-in+client ms CPU/MB", "target"]
+  const body = rows.map((r) => [
+    r.label,
+    fmt(r.wall, 2),
+    fmt(r.rate, 1),
+    r.cpuPerMb === undefined ? "-" : `${fmt(r.cpuPerMb, 1)} (${fmt(r.range[0], 1)}-${fmt(r.range[1], 1)})`,
+    r.ownPerMb === undefined ? "-" : fmt(r.ownPerMb, 1),
+    r.cpuPerMb === undefined ? "" : r.cpuPerMb <= 10 ? "<= 10 ok" : "<= 10 MISSED"
+  ])
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)))
+  for (const line of [head, ...body]) console.log("  " + line.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd())
+  if (sshRows.length > 0) {
+    printTable("ssh set-up through the stand-in (wall and CPU of the whole process tree)", sshRows, "direct ssh")
+    if (sshRows.some((r) => r.error)) failed = true
+  }
+  if (failed) process.exitCode = 1
+}
+
+main()
+  .catch((e) => {
+    console.error(`bench: ${e.message}`)
+    process.exitCode = 1
+  })
+  .finally(removeHome)
