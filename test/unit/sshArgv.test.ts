@@ -84,6 +84,9 @@ describe("the Linux user", () => {
   it("has the Python aegea's uid: 2000 + little-endian uint16 of sha256's last two bytes, halved", () => {
     // sha256("alice") ends with 6e 90: 0x906e = 36974 -> 2000 + 18487
     expect(linuxUid("alice")).toBe(20487)
+    // the Python aegea's own test vectors (test_ssh_get_user_info): the uid must match for shared EFS homes
+    expect([linuxUid("wookie"), linuxUid("unknown"), linuxUid("wookie.user@example.com")]).toEqual([24073, 26068, 21919])
+    expect(linuxUserName("wookie.user@example.com")).toBe("wookie.user")
     for (const name of ["alice", "bob", "jane.doe@example.com"]) {
       expect(linuxUid(name)).toBeGreaterThanOrEqual(2000)
       expect(linuxUid(name)).toBeLessThanOrEqual(34767)
