@@ -24,6 +24,7 @@ import { commandPaths } from "./lib/commandFlags.ts"
 import { openSshArgv } from "./lib/sshArgv.ts"
 import { helpColors, helpFormatter, helpWidth, toPlainHelpDoc } from "./lib/helpFormat.ts"
 import { describeFailure } from "./report.ts"
+import { redactSecrets } from "./lib/redact.ts"
 import { version } from "./root.ts"
 
 /**
@@ -63,7 +64,7 @@ const stderrLogger = (debug: boolean) =>
     Logger.make(({ logLevel, message }) => {
       if (!debug && logLevel !== "Warn" && logLevel !== "Error" && logLevel !== "Fatal") return
       const text = (Array.isArray(message) ? message : [message]).map(String).join(" ")
-      process.stderr.write(`aegea: ${logLevel === "Warn" ? "warning" : logLevel.toLowerCase()}: ${text}\n`)
+      process.stderr.write(redactSecrets(`aegea: ${logLevel === "Warn" ? "warning" : logLevel.toLowerCase()}: ${text}\n`))
     })
   ])
 

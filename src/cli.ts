@@ -32,6 +32,7 @@ import { flowLogsCommand } from "./commands/flowLogs.ts"
 import { cloudtrailCommand } from "./commands/cloudtrail.ts"
 import { topCommand } from "./commands/top.ts"
 import { sshCommands } from "./commands/sshFamily.ts"
+import { sessionCommand } from "./commands/session.ts"
 import { globalFlags, rootCommand, withCommandSection } from "./root.ts"
 
 export { version } from "./root.ts"
@@ -44,6 +45,7 @@ export const cli = rootCommand.pipe(
     renameCommand,
     ebsCommand,
     ...sshCommands,
+    sessionCommand,
     batchCommand,
     ecsCommand,
     logsCommand,

@@ -3,6 +3,7 @@ import * as Cause from "effect/Cause"
 import type * as CliError from "effect/cli/CliError"
 import type { HelpDoc } from "effect/cli/HelpDoc"
 import { exitCodeOf, isAegeaError } from "./errors.ts"
+import { redactSecrets } from "./lib/redact.ts"
 
 export interface Report {
   readonly message: string | undefined
@@ -152,7 +153,10 @@ interface AwsCallLike {
   readonly cause?: unknown
 }
 
-const debugDetails = (error: unknown, cause: Cause.Cause<unknown>) => {
+/** The --debug details: credentials and secret values redacted (an endpoint may echo the request). */
+const debugDetails = (error: unknown, cause: Cause.Cause<unknown>) => redactSecrets(rawDebugDetails(error, cause))
+
+const rawDebugDetails = (error: unknown, cause: Cause.Cause<unknown>) => {
   const lines: Array<string> = []
   const e = error as AwsCallLike
   // An error that wraps an AWS failure (launched, but a wait failed) shows that failure's call.
@@ -187,10 +191,10 @@ export const describeFailure = (
     return { message: `aegea: ${parsed.message}`, code: parsed.code }
   }
   if (isAegeaError(error)) {
-    const line = `aegea: ${error.summary}`
+    const line = redactSecrets(`aegea: ${error.summary}`)
     return { message: options.debug ? `${line}\n${debugDetails(error, cause)}` : line, code: exitCodeOf(error) }
   }
   const text = error instanceof Error ? error.message : String(error)
-  const line = `aegea: internal error: ${firstLine(text)}. Run again with --debug and report it`
+  const line = redactSecrets(`aegea: internal error: ${firstLine(text)}. Run again with --debug and report it`)
   return { message: options.debug ? `${line}\n${debugDetails(error, cause)}` : line, code: 1 }
 }

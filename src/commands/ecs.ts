@@ -1,5 +1,6 @@
 /** `aegea ecs`: one-shot Fargate tasks (run, watch, logs, stop) and listings of clusters, tasks and task definitions. */
 import * as Command from "effect/cli/Command"
+import { execCommand } from "./ecs/exec.ts"
 import { runCommand } from "./ecs/run.ts"
 import { clustersCommand, logsCommand, stopCommand, taskDefinitionsCommand, tasksCommand, watchCommand } from "./ecs/tasks.ts"
 
@@ -9,5 +10,5 @@ export const ecsCommand = Command.make("ecs").pipe(
     { command: "aegea ecs run --command \"echo hello\" --watch", description: "Run a line on Fargate and follow it" },
     { command: "aegea ecs tasks --status RUNNING", description: "Running tasks of every cluster" }
   ]),
-  Command.withSubcommands([runCommand, watchCommand, logsCommand, stopCommand, tasksCommand, clustersCommand, taskDefinitionsCommand])
+  Command.withSubcommands([runCommand, watchCommand, logsCommand, stopCommand, tasksCommand, clustersCommand, taskDefinitionsCommand, execCommand])
 )

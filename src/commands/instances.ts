@@ -105,7 +105,9 @@ const stateCommand = (action: StateAction) =>
         return {
           name: instance?.name,
           id,
-          previousState: change?.previousState ?? instance?.state,
+          // WAS is the state read just before the call: AWS's PreviousState is that of the last attempt,
+          // which after a lost first answer is the state the first attempt made (`stopped`, not `running`).
+          previousState: instance?.state ?? change?.previousState,
           state: change?.currentState ?? instance?.state
         }
       })

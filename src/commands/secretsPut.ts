@@ -145,7 +145,10 @@ export const putCommand = Command.make(
       yield* output.text(keyPair.publicKey)
       return
     }
-    yield* output.table([{ ...result, action: result.created ? "created" : "new version" }], {
+    // Not there before this put: it was created, even when CreateSecret's first answer was lost and its
+    // retry met the secret it had made (the live layer then adds the same value under the same token).
+    const created = result.created || !exists
+    yield* output.table([{ ...result, action: created ? "created" : "new version" }], {
       columns: [{ key: "name", kind: "name" }, { key: "action" }, { key: "versionId", header: "VERSION", kind: "id" }, { key: "arn", kind: "id" }]
     })
   })

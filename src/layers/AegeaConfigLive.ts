@@ -42,13 +42,47 @@ export const configFilePaths = (env: ConfigEnvironment) => {
   return { userFile, files: [siteConfigFile, userFile, ...extra] }
 }
 
+/** The largest config file read: a config is a few lines; anything bigger is a mistake. */
+export const maxConfigFileBytes = 1024 * 1024
+
+const kindOf = (stat: fs.Stats) =>
+  stat.isFIFO()
+    ? "a FIFO"
+    : stat.isCharacterDevice()
+    ? "a character device"
+    : stat.isBlockDevice()
+    ? "a block device"
+    : stat.isSocket()
+    ? "a socket"
+    : stat.isDirectory()
+    ? "a directory"
+    : "not a regular file"
+
+/** Only a regular file of at most 1 MiB is read: a FIFO or /dev/zero would hang or never end. */
+const refuseOddFile = (stat: fs.Stats) => {
+  if (!stat.isFile()) throw new Error(`it is ${kindOf(stat)}, not a regular file`)
+  if (stat.size > maxConfigFileBytes) {
+    throw new Error(`it is ${stat.size} bytes, more than the limit of ${maxConfigFileBytes} bytes (1 MiB)`)
+  }
+}
+
 export const nodeFileAccess: ConfigFileAccess = {
   read: (path) => {
+    let stat: fs.Stats
     try {
-      return fs.readFileSync(path, "utf8")
+      stat = fs.statSync(path) // follows a symlink: a link to /dev/zero is a character device
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined
       throw error
+    }
+    refuseOddFile(stat)
+    // O_NONBLOCK: should the file be swapped for a FIFO after the stat, opening it does not hang.
+    const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK)
+    try {
+      refuseOddFile(fs.fstatSync(fd))
+      return fs.readFileSync(fd, "utf8")
+    } finally {
+      fs.closeSync(fd)
     }
   },
   writeAtomic: (path, text) => {
@@ -56,8 +90,10 @@ export const nodeFileAccess: ConfigFileAccess = {
     const directory = nodePath.dirname(target)
     fs.mkdirSync(directory, { recursive: true })
     const temp = nodePath.join(directory, `.${nodePath.basename(target)}.${process.pid}.${Date.now()}.tmp`)
+    const mode = fs.existsSync(target) ? fs.statSync(target).mode & 0o7777 : undefined
     try {
-      fs.writeFileSync(temp, text, { flag: "wx" })
+      fs.writeFileSync(temp, text, { flag: "wx", mode: mode ?? 0o666 })
+      if (mode !== undefined) fs.chmodSync(temp, mode) // an existing file keeps its mode (0600 stays 0600)
       fs.renameSync(temp, target)
     } catch (error) {
       fs.rmSync(temp, { force: true })

@@ -142,7 +142,7 @@ export const resolveAwsEnvironment = Effect.fnUntraced(function*(
   }
   // A named profile must exist (as the AWS CLI checks), or the SDK would report "no credentials".
   const files = profile !== undefined ? yield* sharedConfigFiles : undefined
-  if (files !== undefined && profile !== undefined && files.configFile[profile] === undefined && files.credentialsFile[profile] === undefined) {
+  if (files !== undefined && profile !== undefined && ownSection(files.configFile, profile) === undefined && ownSection(files.credentialsFile, profile) === undefined) {
     const known = [...new Set([...Object.keys(files.configFile), ...Object.keys(files.credentialsFile)])].sort()
     return yield* new ConfigError({
       message: `the AWS profile ${JSON.stringify(profile)} could not be found in ~/.aws/config or ~/.aws/credentials`,
@@ -193,6 +193,14 @@ const sharedConfigFiles: Effect.Effect<SharedConfigFiles, ConfigError> = Effect.
     new ConfigError({ message: "could not read ~/.aws/config", hint: "Fix or remove the file, or pass --region", cause })
 })
 
+/**
+ * A profile's section, looked up as an own key only: the parsed files are plain objects, so
+ * `__proto__`, `constructor` or `toString` would otherwise find Object.prototype's members and count
+ * as existing profiles (then the SDK reports "no credentials", exit 4, instead of exit 3 here).
+ */
+const ownSection = (sections: SharedConfigFiles["configFile"], profile: string) =>
+  Object.hasOwn(sections, profile) ? sections[profile] : undefined
+
 /** The region of a profile, as the AWS CLI reads it. */
 const profileRegion = (files: SharedConfigFiles, profile: string) =>
-  nonEmpty(files.configFile[profile]?.region) ?? nonEmpty(files.credentialsFile[profile]?.region)
+  nonEmpty(ownSection(files.configFile, profile)?.region) ?? nonEmpty(ownSection(files.credentialsFile, profile)?.region)

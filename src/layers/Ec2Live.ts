@@ -82,7 +82,8 @@ export const Ec2Live: Layer.Layer<Ec2, never, AwsClients> = Layer.effect(
     }
 
     const changeState = (action: StateAction, ids: ReadonlyArray<string>, options: { dryRun?: boolean } = {}) =>
-      stateCall(action, [...ids], options.dryRun ?? false).pipe(
+      // No ids: nothing to change and no call (EC2 would reject an empty InstanceIds).
+      ids.length === 0 ? Effect.succeed<ReadonlyArray<StateChange>>([]) : stateCall(action, [...ids], options.dryRun ?? false).pipe(
         // A dry run that would have succeeded is reported by EC2 as the "error" DryRunOperation.
         Effect.catchIf((e) => e.code === "DryRunOperation", () => Effect.succeed<StateChanges>({})),
         Effect.map((r): ReadonlyArray<StateChange> =>

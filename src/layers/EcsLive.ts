@@ -3,12 +3,13 @@ import type * as Sdk from "@aws-sdk/client-ecs"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { randomUUID } from "node:crypto"
 import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, paginate, reconciled } from "./aws.ts"
 import * as map from "./ecsMapping.ts"
-import { Ecs, logLocationOf, type Task } from "../services/Ecs.ts"
-import { AwsInvalidRequest, ResourceNotFound } from "../errors.ts"
+import { Ecs, enableExecHint, logLocationOf, type Task } from "../services/Ecs.ts"
+import { AwsInvalidRequest, OperationFailed, ResourceNotFound } from "../errors.ts"
 
 /** DescribeTasks takes at most 100 tasks per call. */
 const describeChunk = 100
@@ -166,6 +167,34 @@ export const EcsLive: Layer.Layer<Ecs, never, AwsClients> = Layer.effect(
             })
           )
         }),
+      executeCommand: (request) =>
+        aws.call(
+          new sdk.ExecuteCommandCommand({
+            cluster: request.cluster,
+            task: request.task,
+            ...(request.container !== undefined ? { container: request.container } : {}),
+            command: request.command,
+            interactive: true
+          }),
+          `open an ECS Exec session in task ${request.task} of cluster ${request.cluster}`,
+          // Like StartSession: a session whose answer was lost is never connected to and times out.
+          idempotent
+        ).pipe(
+          Effect.catchIf(
+            (e) => e._tag === "AwsInvalidRequest" && /execute command was not enabled|execute command agent/i.test(e.awsMessage),
+            () =>
+              Effect.fail(new OperationFailed({ message: `task ${request.task} of cluster ${request.cluster} was not started with ECS Exec enabled`, hint: enableExecHint }))
+          ),
+          Effect.flatMap((r) =>
+            r.session?.sessionId && r.session.streamUrl && r.session.tokenValue
+              ? Effect.succeed({
+                ticket: { sessionId: r.session.sessionId, streamUrl: r.session.streamUrl, token: Redacted.make(r.session.tokenValue) },
+                taskArn: r.taskArn ?? request.task,
+                containerName: r.containerName ?? request.container ?? ""
+              })
+              : Effect.fail(new OperationFailed({ message: `ECS ExecuteCommand returned no session for task ${request.task}` }))
+          )
+        ),
       describeTask: (cluster, task) =>
         describeTasks(cluster, [task]).pipe(
           Effect.flatMap((all): Effect.Effect<Task, ResourceNotFound> => {

@@ -42,10 +42,10 @@ export const SsmLive: Layer.Layer<Ssm, never, AwsClients> = Layer.effect(
       return aws.call(
         new sdk.StartSessionCommand({
           Target: instanceId,
-          DocumentName: documentName,
+          ...(documentName !== undefined ? { DocumentName: documentName } : {}),
           Parameters: Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, [...v]]))
         }),
-        `start a Session Manager session (${documentName}) on ${instanceId}`,
+        `start a Session Manager session (${documentName ?? "SSM-SessionManagerRunShell"}) on ${instanceId}`,
         // Not the same twice, but harmless: a session whose answer was lost is never connected to, and
         // Session Manager ends it on its idle timeout (as when the user runs the command again). It
         // cannot be reconciled: its stream URL and token are only in the lost answer.

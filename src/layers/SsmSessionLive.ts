@@ -11,10 +11,10 @@ import * as Stream from "effect/Stream"
 import { randomUUID } from "node:crypto"
 import type WebSocketType from "ws"
 import { type ChannelEvent, ChannelProtocol } from "../lib/ssm/protocol.ts"
-import { Flag, openDataChannelJson } from "../lib/ssm/payloads.ts"
+import { Flag, openDataChannelJson, PORT_SESSION_TYPES, SHELL_SESSION_TYPES } from "../lib/ssm/payloads.ts"
 import { OperationFailed } from "../errors.ts"
 import { Ssm, type SessionTicket } from "../services/Ssm.ts"
-import { type DataChannel, SsmSession } from "../services/SsmSession.ts"
+import { type ChannelKind, type DataChannel, SsmSession } from "../services/SsmSession.ts"
 
 /** Unacknowledged messages (of ≤1 KiB) allowed in flight before `write` waits. */
 const SEND_WINDOW = 128
@@ -25,7 +25,7 @@ type Output = Queue.Queue<Uint8Array, OperationFailed | Cause.Done>
 
 /** One open WebSocket and its protocol state; callbacks only, wrapped in Effect by `attach`. */
 class Connection {
-  readonly protocol = new ChannelProtocol({ now: Date.now })
+  readonly protocol: ChannelProtocol
   agentVersion = ""
   private finished = false
   private readonly ticker: ReturnType<typeof setInterval>
@@ -36,8 +36,10 @@ class Connection {
     readonly ws: WebSocketType,
     private readonly output: Output,
     private readonly describe: string,
-    private readonly onReady: (error: OperationFailed | undefined) => void
+    private readonly onReady: (error: OperationFailed | undefined) => void,
+    kind: ChannelKind = "port"
   ) {
+    this.protocol = new ChannelProtocol({ now: Date.now, sessionTypes: kind === "shell" ? SHELL_SESSION_TYPES : PORT_SESSION_TYPES })
     ws.binaryType = "nodebuffer"
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       if (isBinary) this.handle(this.protocol.receive(data))
@@ -142,6 +144,10 @@ class Connection {
     if (this.finished) throw new Error("session closed")
   }
 
+  sendSize(cols: number, rows: number) {
+    if (!this.finished) this.handle(this.protocol.sendSize(cols, rows))
+  }
+
   /** Ask the agent to end the session, give it a moment to acknowledge, then close the socket. */
   async close(): Promise<void> {
     if (!this.finished && this.protocol.handshakeComplete) {
@@ -174,7 +180,7 @@ export const maskFor = (url: string): ((mask: Buffer) => void) | undefined => {
   return parsed.protocol === "wss:" || loopback ? (mask) => void mask.fill(0) : undefined
 }
 
-const connect = (instanceId: string, ticket: SessionTicket, output: Output) =>
+const connect = (instanceId: string, ticket: SessionTicket, output: Output, kind: ChannelKind) =>
   Effect.tryPromise({
     try: () => import("ws"),
     catch: (cause) => new OperationFailed({ message: "could not load the WebSocket client (the ws package)", cause })
@@ -190,7 +196,7 @@ const connect = (instanceId: string, ticket: SessionTicket, output: Output) =>
           settled = true
           clearTimeout(timer)
           resume(error === undefined ? Effect.succeed(connection) : Effect.fail(error))
-        })
+        }, kind)
         const timer = setTimeout(() => connection.fail(`the SSM agent on ${describe} did not complete the handshake within 30 s`), HANDSHAKE_TIMEOUT_MS)
         ws.on("open", () => ws.send(openDataChannelJson(Redacted.value(ticket.token), randomUUID(), randomUUID())))
         return Effect.sync(() => {
@@ -207,11 +213,11 @@ const connect = (instanceId: string, ticket: SessionTicket, output: Output) =>
  * the session with TerminateSession is the caller's (SsmSessionLive's attach, or `aegea ssh`, which
  * started it for its ProxyCommand). Needs no AWS client: the lean ProxyCommand path uses it alone.
  */
-export const attachTicket = (instanceId: string, ticket: SessionTicket) =>
+export const attachTicket = (instanceId: string, ticket: SessionTicket, kind: ChannelKind = "port") =>
   Effect.gen(function*() {
     const output = yield* Queue.unbounded<Uint8Array, OperationFailed | Cause.Done>()
     const connection = yield* Effect.acquireRelease(
-      connect(instanceId, ticket, output),
+      connect(instanceId, ticket, output, kind),
       (c) => Effect.promise(() => c.close())
     )
     const channel: DataChannel = {
@@ -223,7 +229,8 @@ export const attachTicket = (instanceId: string, ticket: SessionTicket) =>
           try: () => connection.write(bytes),
           catch: (cause) => new OperationFailed({ message: `could not send to the session on ${instanceId}: it is closed`, cause })
         }),
-      output: Stream.fromQueue(output)
+      output: Stream.fromQueue(output),
+      sendSize: (cols, rows) => Effect.sync(() => connection.sendSize(cols, rows))
     }
     return channel
   })
@@ -233,16 +240,16 @@ export const SsmSessionLive: Layer.Layer<SsmSession, never, Ssm> = Layer.effect(
   Effect.gen(function*() {
     const ssm = yield* Ssm
 
-    const attach = (instanceId: string, ticket: SessionTicket) =>
+    const attach = (instanceId: string, ticket: SessionTicket, kind: ChannelKind = "port") =>
       Effect.gen(function*() {
         // registered first, so it runs last: after the WebSocket is closed
         yield* Effect.addFinalizer(() => ssm.terminateSession(ticket.sessionId).pipe(Effect.ignore))
-        return yield* attachTicket(instanceId, ticket)
+        return yield* attachTicket(instanceId, ticket, kind)
       })
 
     return SsmSession.of({
       attach,
-      open: (instanceId, document) => Effect.flatMap(ssm.startSession(instanceId, document), (ticket) => attach(instanceId, ticket))
+      open: (instanceId, document) => Effect.flatMap(ssm.startSession(instanceId, document), (ticket) => attach(instanceId, ticket, document.kind === "shell" ? "shell" : "port"))
     })
   })
 )

@@ -156,6 +156,57 @@ const madeUpCodes = new Set(["Unknown", "UnknownError"])
 const isHead = (operation: string) => /^Head/.test(operation)
 
 /**
+ * The parser's own failure (a plain Error or SyntaxError, no AWS code), not an AWS error that happens
+ * to say "Unexpected token".
+ */
+const parserFailed = (err: SdkErrorLike): boolean => {
+  const plain = err.name === undefined || err.name === "Error"
+  return err.Code === undefined && (err.name === "SyntaxError" || (plain && unreadableBody.test(err.message ?? "")))
+}
+
+/** A body that starts like JSON or an AWS XML error but does not parse: the answer was cut short. */
+const isCutShort = (body: string): boolean => {
+  const text = body.trim()
+  if (text.startsWith("{") || text.startsWith("[")) {
+    try {
+      JSON.parse(text)
+      return false
+    } catch {
+      return true
+    }
+  }
+  const root = /^(?:<\?xml[^>]*\?>\s*)?<(ErrorResponse|Error|Response)\b/.exec(text)?.[1]
+  return root !== undefined && !new RegExp(`</${root}>$`).test(text)
+}
+
+/**
+ * An error answer whose AWS-shaped body was cut short (a connection that ended mid-body under a
+ * correct-looking status): nothing can be read from it, so it is a network failure, retried (a
+ * truncated 404 of DescribeSecret is not "the endpoint does not serve this call").
+ */
+export const answerCutShort = (e: unknown): boolean => {
+  const err = (e ?? {}) as SdkErrorLike
+  if (err.$metadata?.httpStatusCode === undefined || !parserFailed(err)) return false
+  const body = rawBody(e)
+  // No body kept (Secrets Manager's guarded calls drop it): the JSON parser's words for a cut answer.
+  return body !== undefined ? isCutShort(body) : endedEarly.test(err.message ?? "")
+}
+
+/** The JSON parser's messages for text that ends before the value does. */
+const endedEarly = /Unexpected end of JSON input|Unterminated string in JSON/
+
+/** What kind of unreadable body an answer had, for messages: "HTML page", "body cut short"... */
+const bodyKind = (e: unknown): string => {
+  const body = rawBody(e)
+  // Without the body, the parser's message quotes its first characters: "Unexpected token '<', "<html>...
+  const text = body ?? (((e ?? {}) as SdkErrorLike).message ?? "")
+  if (/<!doctype\b|<html\b|<head\b|<body\b|<title\b/i.test(text)) return "HTML page"
+  if (body === undefined) return answerCutShort(e) ? "body cut short" : "unreadable body"
+  if (isCutShort(body)) return "body cut short"
+  return body.trim() === "" ? "empty body" : "unreadable body"
+}
+
+/**
  * The HTTP status of an error answer that is not an AWS error (a body no AWS protocol reads, or one
  * naming no error code: an emulator's "not implemented" text, a proxy's HTML page, an empty 502), or
  * undefined when AWS answered with an error of its own or nothing answered at all. `operation`, when
@@ -169,10 +220,7 @@ export const foreignAnswerStatus = (e: unknown, operation?: string): number | un
   if (operation !== undefined && isHead(operation) && status < 500) return undefined
   // The parser's own failure (a plain Error or SyntaxError, no AWS code), not an AWS error that
   // happens to say "Unexpected token".
-  const plain = err.name === undefined || err.name === "Error"
-  const parserFailed = err.Code === undefined &&
-    (err.name === "SyntaxError" || (plain && unreadableBody.test(err.message ?? "")))
-  if (parserFailed) return status
+  if (parserFailed(err)) return status
   const code = errorCode(e)
   if (madeUpCodes.has(code)) return status
   // The XML protocols' name for a 404 without an error code (HEAD answers are handled above).
@@ -189,6 +237,7 @@ export const classify = (e: unknown, operation?: string): Category => {
   if (accessDeniedCodes.has(code) || status === 403) return "access-denied"
   if (quotaCodes.has(code)) return "quota"
   if (throttlingCodes.has(code) || err.$retryable?.throttling === true || status === 429) return "throttling"
+  if (answerCutShort(e)) return "ambiguous"
   const foreign = foreignAnswerStatus(e, operation)
   if (foreign !== undefined) return foreign >= 500 ? "server" : "endpoint"
   if (/NotFound(Exception)?$|^NoSuch|\.NotFound$/.test(code) || status === 404) return "not-found"
@@ -334,6 +383,14 @@ const keepErrorAnswers = (sdk: SdkClient) => {
 /** Operations that only read (AWS names them so): a lost answer to one changed nothing. */
 export const isRead = (operation: string) => /^(Describe|List|Get|Head|Search|Lookup|Filter|BatchGet)/.test(operation)
 
+/** "HTTP 503 from the service (HTML page): 503 Service Unavailable", as an Error for --debug's "caused by". */
+const unreadableAnswer = (status: number, e: unknown): Error => {
+  const detail = foreignDetail(e)
+  const error = new Error(`HTTP ${status} from the service (${bodyKind(e)})${detail !== "" ? `: ${detail}` : ""}`)
+  error.stack = `Error: ${error.message}`
+  return error
+}
+
 /** Turn any SDK failure into the typed error of its category. */
 export const toAwsError = (ctx: CallContext) => (e: unknown): AwsError => {
   const err = (e ?? {}) as SdkErrorLike
@@ -348,7 +405,9 @@ export const toAwsError = (ctx: CallContext) => (e: unknown): AwsError => {
     awsMessage: foreign !== undefined ? foreignDetail(e) : shortMessage(e),
     ...(ctx.region !== undefined ? { region: ctx.region } : {}),
     ...(err.$metadata?.requestId !== undefined ? { requestId: err.$metadata.requestId } : {}),
-    cause: e
+    // The parser's failure on a foreign body (an HTML page, a cut answer) quotes a fragment of it, raw
+    // carriage returns and all: --debug shows what the answer was instead.
+    cause: foreign !== undefined && parserFailed(err) ? unreadableAnswer(foreign, e) : e
   }
   switch (category) {
     case "credentials":

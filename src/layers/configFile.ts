@@ -4,7 +4,7 @@
  * without config files never loads the parser.
  */
 import * as Result from "effect/Result"
-import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml"
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml"
 import { type ConfigMap, isConfigMap } from "../lib/merge.ts"
 
 /** A parsed config layer: its value, and the line of a dotted path in its source (1 when unknown). */
@@ -24,11 +24,59 @@ export interface ConfigProblem {
   readonly problem: string
 }
 
-const parse = (source: string, text: string) => {
+/** The most aliases (`*name`) a file may expand: a few are handy, thousands are an "alias bomb". */
+export const maxAliasCount = 100
+
+/**
+ * Parse without the `yaml` package's duplicate-key check (`uniqueKeys`), which compares every key of
+ * a mapping with every earlier one: quadratic, minutes for a 40k-key file. `checkStructure` does the
+ * same check with a Set, in linear time.
+ */
+export const yamlParseOptions = { uniqueKeys: false } as const
+
+const parse = (_source: string, text: string) => {
   const lineCounter = new LineCounter()
-  const document = parseDocument(text, { lineCounter })
+  const document = parseDocument(text, { lineCounter, ...yamlParseOptions })
   return { lineCounter, document }
 }
+
+/**
+ * One pass over the parsed nodes (an explicit stack: no recursion limit): the first duplicate key of
+ * any mapping, and the offset of the first alias (where an alias error is reported).
+ */
+const checkStructure = (contents: unknown): { readonly duplicate?: { readonly key: string; readonly offset: number }; readonly aliasOffset?: number } => {
+  const stack: Array<unknown> = [contents]
+  let aliasOffset: number | undefined
+  let steps = 0
+  while (stack.length > 0) {
+    steps++
+    const node = stack.pop()
+    if (isAlias(node)) {
+      aliasOffset = Math.min(aliasOffset ?? Infinity, node.range?.[0] ?? 0)
+    } else if (isMap(node)) {
+      const seen = new Set<string>()
+      for (const pair of node.items) {
+        if (isScalar(pair.key)) {
+          const key = String(pair.key.value)
+          if (seen.has(key)) return { duplicate: { key, offset: pair.key.range?.[0] ?? 0 } }
+          seen.add(key)
+        } else {
+          stack.push(pair.key)
+        }
+        stack.push(pair.value)
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push(item)
+    } else if (isPair(node)) {
+      stack.push(node.key, node.value)
+    }
+  }
+  structureSteps.count += steps
+  return aliasOffset === undefined ? {} : { aliasOffset }
+}
+
+/** Nodes visited by checkStructure, for tests that its work grows linearly with the file. */
+export const structureSteps = { count: 0 }
 
 /** The line of the deepest node of `path` found in a document (1 when none is). */
 const lineIn = (parsed: ReturnType<typeof parse>, path: ReadonlyArray<string>): number => {
@@ -64,7 +112,23 @@ export const parseLayer = (source: string, text: string): Result.Result<ParsedLa
       problem: `YAML syntax error: ${firstLine.replace(/ at line \d+, column \d+:?$/, "")}`
     })
   }
-  const value: unknown = parsed.document.toJS({ maxAliasCount: 100 }) ?? {}
+  const structure = checkStructure(parsed.document.contents)
+  if (structure.duplicate !== undefined) {
+    const { key, offset } = structure.duplicate
+    return Result.fail({ file: source, line: parsed.lineCounter.linePos(offset).line, problem: `YAML syntax error: the key ${JSON.stringify(key)} appears twice in one mapping` })
+  }
+  let value: unknown
+  try {
+    value = parsed.document.toJS({ maxAliasCount }) ?? {}
+  } catch (error) {
+    // An alias to an anchor that is not set (yet), or too many aliases: the `yaml` package throws.
+    const line = parsed.lineCounter.linePos(structure.aliasOffset ?? 0).line
+    const message = error instanceof Error ? error.message : String(error)
+    const problem = /excessive alias count/i.test(message)
+      ? `YAML alias error: more than ${maxAliasCount} aliases (*name) expanded`
+      : `YAML ${/alias/i.test(message) ? "alias " : ""}error: ${message.split("\n")[0]}`
+    return Result.fail({ file: source, line, problem })
+  }
   if (!isConfigMap(value)) {
     const kind = Array.isArray(value) ? "a list" : JSON.stringify(value)
     return Result.fail({ file: source, line: 1, problem: `the top level must be a mapping (key: value), got ${kind}` })

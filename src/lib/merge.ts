@@ -51,7 +51,7 @@ export const mergeLayer = (
 ): Result.Result<MergedConfig, MergeFailure> => {
   const sources = new Map(base.sources)
   try {
-    const value = mergeMaps(base.value, layer, [], (path) => assignSource(sources, path, source))
+    const value = mergeMaps(base.value, layer, [], (path, earlier) => assignSource(sources, path, source, earlier))
     return Result.succeed({ value, sources })
   } catch (error) {
     if (error instanceof MergeAbort) return Result.fail(error.failure)
@@ -111,10 +111,21 @@ const fail = (path: ReadonlyArray<string>, message: string): never => {
   throw new MergeAbort({ path, message })
 }
 
-const assignSource = (sources: Map<string, string>, path: ReadonlyArray<string>, source: string) => {
+/**
+ * Record the source of a path, forgetting those recorded below it. Sources are only recorded at keys
+ * of mappings, so the paths below it are those of the mapping it replaces (`earlier`): walking that
+ * keeps a merge linear in the size of the config (scanning every recorded path made it quadratic).
+ */
+const assignSource = (sources: Map<string, string>, path: ReadonlyArray<string>, source: string, earlier: ConfigValue | undefined) => {
   const key = dottedKey(path)
-  for (const existing of [...sources.keys()]) {
-    if (existing === key || existing.startsWith(`${key}.`)) sources.delete(existing)
+  const stack: Array<{ readonly prefix: string; readonly map: ConfigMap }> = isConfigMap(earlier) ? [{ prefix: key, map: earlier }] : []
+  while (stack.length > 0) {
+    const { map, prefix } = stack.pop()!
+    for (const [child, value] of Object.entries(map)) {
+      const childKey = `${prefix}.${child}`
+      sources.delete(childKey)
+      if (isConfigMap(value)) stack.push({ prefix: childKey, map: value })
+    }
   }
   sources.set(key, source)
 }
@@ -123,7 +134,7 @@ const mergeMaps = (
   base: ConfigMap,
   overlay: ConfigMap,
   prefix: ReadonlyArray<string>,
-  assigned: (path: ReadonlyArray<string>) => void
+  assigned: (path: ReadonlyArray<string>, earlier: ConfigValue | undefined) => void
 ): ConfigMap => {
   const out: Record<string, ConfigValue> = { ...base }
   for (const [key, value] of Object.entries(overlay)) {
@@ -132,13 +143,13 @@ const mergeMaps = (
     const operator = isConfigMap(value) ? operatorOf(value, path) : undefined
     if (operator !== undefined) {
       out[key] = applyOperator(earlier, operator, path)
-      assigned(path)
+      assigned(path, earlier)
     } else if (isConfigMap(value)) {
-      if (!isConfigMap(earlier)) assigned(path) // a new mapping (or one replacing a non-mapping)
+      if (!isConfigMap(earlier)) assigned(path, earlier) // a new mapping (or one replacing a non-mapping)
       out[key] = mergeMaps(isConfigMap(earlier) ? earlier : {}, value, path, assigned)
     } else {
       out[key] = value
-      assigned(path)
+      assigned(path, earlier)
     }
   }
   return out

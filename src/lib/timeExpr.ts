@@ -37,10 +37,21 @@ const relative = /^(?:(in) )?([+-])? ?(\d+(?:\.\d+)?) ?([a-z]+)(?: (ago))?$/
 
 const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i
 
-const valid = (date: Date): Date | undefined => (Number.isFinite(date.getTime()) ? date : undefined)
+/**
+ * The times aegea accepts: years 0 to 9999, what an ISO-8601 date can say (a program's clock may be
+ * near the epoch: "7d" must still be a time there).
+ */
+export const earliestTime = Date.parse("0000-01-01T00:00:00Z")
+export const latestTime = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+
+const inRange = (millis: number) => Number.isFinite(millis) && millis >= earliestTime && millis <= latestTime
+
+const validDate = (date: Date): Date | undefined => (inRange(date.getTime()) ? date : undefined)
 
 /** The Date an expression stands for, or undefined when it is not one. */
-export const parseTimeExpression = (text: string, nowMillis: number): Date | undefined => {
+export const parseTimeExpression = (text: string, nowMillis: number, bounded = true): Date | undefined => {
+  // Unbounded: any Date (even an invalid one) when the text has the shape of a time.
+  const valid = (date: Date): Date | undefined => (bounded ? validDate(date) : date)
   const trimmed = text.trim()
   const t = trimmed.toLowerCase().replace(/\s+/g, " ")
   if (t === "") return undefined
@@ -71,11 +82,12 @@ export const parseTimeExpression = (text: string, nowMillis: number): Date | und
 /** Parse the value of `--<flag>`; a UsageError (exit 2) naming the flag and showing examples otherwise. */
 export const parseTimeFlag = (flag: string, text: string, nowMillis: number): Effect.Effect<Date, UsageError> => {
   const date = parseTimeExpression(text, nowMillis)
+  const outOfRange = date === undefined && parseTimeExpression(text, nowMillis, false) !== undefined
   return date
     ? Effect.succeed(date)
     : Effect.fail(
       new UsageError({
-        message: `invalid time for --${flag}: ${JSON.stringify(text)}`,
+        message: `invalid time for --${flag}: ${JSON.stringify(text)}${outOfRange ? " is out of range (years 0 to 9999)" : ""}`,
         hint: `Use e.g. ${timeExamples} (see "Times" in the README)`
       })
     )

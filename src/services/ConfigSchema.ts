@@ -64,7 +64,8 @@ const schemas: Readonly<Record<Exclude<KeySpec, ReadonlyArray<string>>, { readon
   boolean: { schema: Schema.Boolean, expected: "true or false" },
   integer: { schema: Schema.Int, expected: "a whole number" },
   number: { schema: Schema.Finite, expected: "a number" },
-  columns: { schema: Schema.Union([Texts, Text]), expected: "a list of column names or a comma-separated string" },
+  // Column names are never numbers: `columns: [1, 2]` is a mistake, not two columns.
+  columns: { schema: Schema.Union([Schema.Array(Schema.String), Text]), expected: "a list of column names or a comma-separated string" },
   "cloud-config": { schema: Schema.Union([Text, Schema.Record(Schema.String, Schema.Unknown)]), expected: "a cloud-init mapping or its JSON/YAML text" }
 }
 
@@ -122,9 +123,35 @@ const showValue = (value: unknown): string =>
     ? String(value)
     : describeValue(value)
 
+/**
+ * String settings that name something that is never a number (a region, a profile, a URL, a column,
+ * a zone): YAML reads `region: 5` as a number, which the string flags otherwise accept (`fargate_cpu: 256`).
+ */
+const neverNumbers: ReadonlySet<string> = new Set(["region", "profile", "endpoint_url", "sort_by", "dns.private_zone"])
+
+/**
+ * Values a flag's type allows but the command refuses (src/services/batchRequests.ts): checked here
+ * too, so that the error names the file, line and key instead of a flag the user never passed.
+ */
+const valueChecks: Readonly<Record<string, (value: number) => string | undefined>> = {
+  "batch_submit.memory": (v) => (v >= 4 ? undefined : "must be at least 4 (MiB)"),
+  "batch_submit.vcpus": (v) => (v > 0 ? undefined : "must be more than 0"),
+  "batch_submit.gpus": (v) => (v >= 0 ? undefined : "must be 0 or more"),
+  "batch_submit.retry_attempts": (v) => (v >= 1 && v <= 10 ? undefined : "must be from 1 to 10 (what Batch accepts)"),
+  "batch_submit.timeout": (v) => (v >= 60 ? undefined : "must be at least 60 (seconds; what Batch accepts)")
+}
+
 /** The issue with one key's value, or undefined. */
-const checkValue = (path: ReadonlyArray<string>, spec: KeySpec, value: unknown): ConfigIssue | undefined =>
-  value === null || is(spec, value) ? undefined : { path, message: `must be ${expectedOf(spec)}, got ${showValue(value)}` }
+const checkValue = (path: ReadonlyArray<string>, spec: KeySpec, value: unknown): ConfigIssue | undefined => {
+  if (value === null) return undefined
+  if (!is(spec, value)) return { path, message: `must be ${expectedOf(spec)}, got ${showValue(value)}` }
+  const key = path.join(".")
+  if (typeof value === "number" && neverNumbers.has(key.replace(/^[a-z0-9_]+\.(sort_by)$/, "$1"))) {
+    return { path, message: `must be a string, got the number ${showValue(value)} (quote it if you mean it: "${showValue(value)}")` }
+  }
+  const problem = typeof value === "number" ? valueChecks[key]?.(value) : undefined
+  return problem === undefined ? undefined : { path, message: `${problem}, got ${showValue(value)}` }
+}
 
 /**
  * Whether a dotted key path can be set at all: a global setting, or `section.flag`. A problem phrase
@@ -211,7 +238,7 @@ export const normalizeConfig = (value: ConfigMap): ConfigMap => {
         section[flag] = [String(setting)]
       } else if (spec === "strings" && Array.isArray(setting)) {
         section[flag] = setting.map((item) => (typeof item === "number" ? String(item) : item))
-      } else if (spec === "string" && typeof setting === "number") {
+      } else if (spec === "string" && typeof setting === "number" && !neverNumbers.has(flag === "sort_by" ? flag : `${key}.${flag}`)) {
         section[flag] = String(setting)
       }
     }

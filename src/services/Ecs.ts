@@ -8,8 +8,9 @@ import type * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
-import type { AwsError, ResourceNotFound } from "../errors.ts"
+import type { AwsError, OperationFailed, ResourceNotFound } from "../errors.ts"
 import type { Ensured } from "./Iam.ts"
+import type { SessionTicket } from "./Ssm.ts"
 import { containerName, logStreamPrefix, type RegisterTaskDefinitionRequest, type RunTaskRequest } from "./ecsRequests.ts"
 
 export { containerName, logStreamPrefix }
@@ -73,6 +74,25 @@ export type TaskDefinitionRef = typeof TaskDefinitionRef.Type
 
 export type DesiredStatus = "RUNNING" | "STOPPED"
 
+export interface ExecuteCommandRequest {
+  readonly cluster: string
+  readonly task: string
+  /** Default: the task's only (or first) container. */
+  readonly container?: string
+  /** One line, run by the agent in the container, e.g. "/bin/sh". */
+  readonly command: string
+}
+
+/** An interactive ECS Exec session: attach to it with SsmSession.attach(…, "shell"). */
+export interface ExecSession {
+  readonly ticket: SessionTicket
+  readonly taskArn: string
+  readonly containerName: string
+}
+
+/** The hint for a task that was started without ECS Exec. */
+export const enableExecHint = "Start the task with ECS Exec turned on: 'aegea ecs run --enable-exec ...' (ECS cannot turn it on for a running task)"
+
 export class Ecs extends Context.Service<Ecs, {
   readonly region: string
   readonly clusters: () => Stream.Stream<Cluster, AwsError>
@@ -93,6 +113,8 @@ export class Ecs extends Context.Service<Ecs, {
   /** Tasks of a cluster with the given desired status, all pages. */
   readonly tasks: (cluster: string, desiredStatus: DesiredStatus) => Stream.Stream<Task, AwsError>
   readonly stopTask: (cluster: string, task: string, reason: string) => Effect.Effect<void, AwsError>
+  /** ECS ExecuteCommand (interactive); a task without ECS Exec fails with OperationFailed and enableExecHint. */
+  readonly executeCommand: (request: ExecuteCommandRequest) => Effect.Effect<ExecSession, AwsError | OperationFailed>
   /**
    * Where a task's container logs go, read from its task definition's awslogs configuration (the
    * aegea container first, else the first container logging to CloudWatch); none when it has none.

@@ -30,6 +30,8 @@ export interface SessionTicket {
 export type SessionDocument =
   | { readonly kind: "ssh"; readonly port: number }
   | { readonly kind: "port-forwarding"; readonly remotePort: number; readonly localPort: number; readonly host?: string }
+  /** An interactive shell: Session Manager's standard shell without a document, or the given document. */
+  | { readonly kind: "shell"; readonly document?: string; readonly parameters?: Readonly<Record<string, ReadonlyArray<string>>> }
 
 export const CommandInvocation = Schema.Struct({
   commandId: Schema.String,
@@ -53,9 +55,11 @@ export const finalCommandStatuses: ReadonlySet<string> = new Set(["Success", "Ca
 
 /** The Session Manager document and parameters of a session (what StartSession is called with). */
 export const sessionRequest = (document: SessionDocument): {
-  readonly documentName: string
+  /** undefined: Session Manager's standard shell (SSM-SessionManagerRunShell). */
+  readonly documentName: string | undefined
   readonly parameters: Readonly<Record<string, ReadonlyArray<string>>>
 } => {
+  if (document.kind === "shell") return { documentName: document.document, parameters: document.parameters ?? {} }
   if (document.kind === "ssh") return { documentName: "AWS-StartSSHSession", parameters: { portNumber: [String(document.port)] } }
   const base = { portNumber: [String(document.remotePort)], localPortNumber: [String(document.localPort)] }
   return document.host === undefined

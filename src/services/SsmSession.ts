@@ -23,14 +23,19 @@ export interface DataChannel {
    * port closed the connection); fails when the connection is lost. Consume it once.
    */
   readonly output: Stream.Stream<Uint8Array, OperationFailed>
+  /** Tell a shell session the terminal's size (columns, rows); port sessions ignore it. */
+  readonly sendSize: (cols: number, rows: number) => Effect.Effect<void>
 }
 
+/** "port": SSH and tunnels (SessionType Port); "shell": an interactive shell or command (Standard_Stream, InteractiveCommands). */
+export type ChannelKind = "port" | "shell"
+
 export class SsmSession extends Context.Service<SsmSession, {
-  /** StartSession on the instance, then open its data channel. */
+  /** StartSession on the instance, then open its data channel (a shell channel for a "shell" document). */
   readonly open: (
     instanceId: string,
     document: SessionDocument
   ) => Effect.Effect<DataChannel, AwsError | OperationFailed, Scope.Scope>
   /** Open the data channel of a session already started (StartSession's ticket is single-use). */
-  readonly attach: (instanceId: string, ticket: SessionTicket) => Effect.Effect<DataChannel, OperationFailed, Scope.Scope>
+  readonly attach: (instanceId: string, ticket: SessionTicket, kind?: ChannelKind) => Effect.Effect<DataChannel, OperationFailed, Scope.Scope>
 }>()("aegea/SsmSession") {}

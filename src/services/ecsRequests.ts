@@ -30,6 +30,8 @@ export interface TaskRun {
   readonly subnets: ReadonlyArray<string>
   readonly securityGroups: ReadonlyArray<string>
   readonly tags: Readonly<Record<string, string>>
+  /** Turn on ECS Exec for the task (`ecs run --enable-exec`). */
+  readonly enableExecuteCommand?: boolean
 }
 
 export interface RegisterTaskDefinitionRequest {
@@ -71,6 +73,8 @@ export interface RunTaskRequest {
     }>
   }
   readonly tags?: ReadonlyArray<{ readonly key: string; readonly value: string }>
+  /** ECS Exec (`aegea ecs exec`) into the task. */
+  readonly enableExecuteCommand?: true
 }
 
 /** RunTask accepts at most 8192 characters of `overrides` JSON (ECS API reference). */
@@ -140,7 +144,8 @@ export const runTaskRequest = (run: TaskRun, taskDefinition: string): RunTaskReq
         }
       ]
     },
-    ...(tags.length > 0 ? { tags } : {})
+    ...(tags.length > 0 ? { tags } : {}),
+    ...(run.enableExecuteCommand === true ? { enableExecuteCommand: true as const } : {})
   }
 }
 

@@ -1,10 +1,13 @@
 /**
  * An in-memory AWS Batch for tests. Jobs move SUBMITTED -> PENDING -> RUNNABLE -> STARTING ->
  * RUNNING -> SUCCEEDED/FAILED on Effect's Clock (TestClock in tests), with the durations, exit
- * codes and log lines a test chooses. When `LogsMemory` is provided underneath
- * (`BatchMemory.layer(seed).pipe(Layer.provideMerge(LogsMemory.layer()))`), a running job's log
- * lines are written into it as their time comes (whenever the job is read), so a submit-and-watch
- * program sees them through `Logs.readStream`.
+ * codes and log lines a test chooses. A running job's log lines are written into the `LogsMemory`
+ * provided underneath (`BatchMemory.layer(seed).pipe(Layer.provideMerge(LogsMemory.layer()))`) as
+ * their time comes (whenever the job is read), so a submit-and-watch program sees them through
+ * `Logs.readStream`. That dependency is in the types: a layer seeded with a `script` (the only way
+ * to get log lines) requires `LogsMemoryState`, so `Layer.mergeAll(BatchMemory.layer({ script }),
+ * LogsMemory.layer())`, which would silently drop the lines, leaves `LogsMemoryState` unsatisfied
+ * and does not type-check. Without a script the layer stands alone.
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -57,6 +60,19 @@ export interface BatchSeed {
   readonly computeEnvironments?: ReadonlyArray<SeedComputeEnvironment>
   /** Page size of listings (default 100). */
   readonly pageSize?: number
+  /** Job definitions registered from the start, in order (revisions 1, 2, ... per name). */
+  readonly jobDefinitions?: ReadonlyArray<RegisterJobDefinitionRequest>
+  /**
+   * Jobs submitted from the start (at the layer's build time on the Clock), in order, behaving as
+   * `script` says; their queue must be in `queues` and their definition in `jobDefinitions`.
+   * Seeding records no calls and no `submitted`/`registered` requests.
+   */
+  readonly jobs?: ReadonlyArray<SubmitJobRequest>
+  /**
+   * Generated job ids count from this number in this layer (default 0: the first is
+   * 00000000-0000-4000-8000-000000000001), so they do not depend on other layers or on test order.
+   */
+  readonly idSeed?: number
 }
 
 interface StoredJob {
@@ -83,16 +99,15 @@ export class BatchMemoryState extends Context.Service<BatchMemoryState, {
 const ms = (d: Duration.Input | undefined, fallback: number) =>
   d === undefined ? fallback : Duration.toMillis(Duration.fromInputUnsafe(d))
 
-let counter = 0
-
-export const BatchMemory = {
-  layer: (seed: BatchSeed = {}): Layer.Layer<Batch | BatchMemoryState> =>
+/** The layer; the exported `BatchMemory.layer` types its dependency on LogsMemory (see its overloads). */
+const makeLayer = (seed: BatchSeed): Layer.Layer<Batch | BatchMemoryState> =>
     Layer.effectContext(
       Effect.gen(function*() {
         const region = seed.region ?? "us-east-1"
         const account = seed.accountId ?? "123456789012"
         const arn = (kind: string, name: string) => `arn:aws:batch:${region}:${account}:${kind}/${name}`
         const pageSize = seed.pageSize ?? 100
+        let counter = seed.idSeed ?? 0
         const logsState = yield* Effect.serviceOption(LogsMemoryState)
         const steps = ["SUBMITTED", "PENDING", "RUNNABLE", "STARTING"] as const
         const durations = steps.map((s) => ms(seed.stateDurations?.[s], 1000))
@@ -212,7 +227,7 @@ export const BatchMemory = {
             record(op).pipe(
               Effect.as([items.slice(offset, offset + pageSize), offset + pageSize < items.length ? Option.some(offset + pageSize) : Option.none()] as const)
             ))
-        const listed = <A>(op: string, items: Effect.Effect<ReadonlyArray<A>>) => Stream.unwrap(Effect.map(items, (all) => pages(op, all)))
+        const listed = <A, E>(op: string, items: Effect.Effect<ReadonlyArray<A>, E>) => Stream.unwrap(Effect.map(items, (all) => pages(op, all)))
 
         const endJob = (op: string, jobId: string, reason: string, cancelOnly: boolean) =>
           Effect.gen(function*() {
@@ -240,11 +255,15 @@ export const BatchMemory = {
           jobs: (filter) =>
             listed(
               "ListJobs",
-              Effect.map(current, (all) =>
+              // As AWS (and moto): listing the jobs of a queue that does not exist is a ClientException.
+              Effect.flatMap(Ref.get(queues), (all) =>
+                all.some(byName(filter.queue))
+                  ? current
+                  : Effect.fail(invalid("ListJobs", `list jobs of queue ${filter.queue}`, `Job queue ${filter.queue} does not exist`))).pipe(Effect.map((all) =>
                 all.filter((j) =>
                   (j.queue === filter.queue || arn("job-queue", j.queue) === filter.queue || j.queue === arn("job-queue", filter.queue)) &&
                   (filter.statuses ?? jobStatuses).includes(j.status)
-                ))
+                )))
             ),
           submitJob: (request) =>
             Effect.gen(function*() {
@@ -338,6 +357,13 @@ export const BatchMemory = {
               return shown
             })
         })
+        // Seeds go through the API itself, so they are stored exactly as requests would be; a seed AWS
+        // would reject (an unknown queue or definition) is a bug in the test: the layer dies saying so.
+        for (const request of seed.jobDefinitions ?? []) yield* Effect.orDie(batch.registerJobDefinition(request))
+        for (const request of seed.jobs ?? []) yield* Effect.orDie(batch.submitJob(request))
+        yield* Ref.set(calls, [])
+        yield* Ref.set(submitted, [])
+        yield* Ref.set(registered, [])
         const state = BatchMemoryState.of({
           jobs: current,
           submitted: Ref.get(submitted),
@@ -347,4 +373,19 @@ export const BatchMemory = {
         return Context.make(Batch, batch).pipe(Context.add(BatchMemoryState, state))
       })
     )
+
+function layer(seed?: BatchSeed & { readonly script?: undefined }): Layer.Layer<Batch | BatchMemoryState>
+function layer(seed: BatchSeed): Layer.Layer<Batch | BatchMemoryState, never, LogsMemoryState>
+function layer(seed: BatchSeed = {}): Layer.Layer<Batch | BatchMemoryState, never, LogsMemoryState> {
+  return makeLayer(seed)
+}
+
+export const BatchMemory = {
+  /**
+   * An in-memory Batch. With a `script` in the seed, jobs may write log lines into LogsMemory, so
+   * the layer requires `LogsMemoryState`: provide it underneath with
+   * `.pipe(Layer.provideMerge(LogsMemory.layer()))` (not beside it with `Layer.mergeAll`, which
+   * would give the program a LogsMemory the jobs never write to).
+   */
+  layer
 }

@@ -12,11 +12,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
-import { type Cluster, Ecs, logLocationOf, type Task, type TaskDefinitionRef } from "../services/Ecs.ts"
+import { type Cluster, Ecs, enableExecHint, logLocationOf, type Task, type TaskDefinitionRef } from "../services/Ecs.ts"
 import type { RegisterTaskDefinitionRequest, RunTaskRequest } from "../services/ecsRequests.ts"
-import { AwsInvalidRequest, AwsNotFound, ResourceNotFound } from "../errors.ts"
+import { AwsInvalidRequest, AwsNotFound, OperationFailed, ResourceNotFound } from "../errors.ts"
 import { LogsMemoryState } from "./LogsMemory.ts"
 
 /** How a started task behaves. */
@@ -44,6 +45,19 @@ export interface EcsSeed {
   readonly script?: (request: RunTaskRequest) => TaskScript
   /** Page size of listings (default 100). */
   readonly pageSize?: number
+  /** Task definitions registered from the start, in order (revisions 1, 2, ... per family). */
+  readonly taskDefinitions?: ReadonlyArray<RegisterTaskDefinitionRequest>
+  /**
+   * Tasks started from the start (at the layer's build time on the Clock), in order, behaving as
+   * `script` says; their cluster must be in `clusters` and their definition in `taskDefinitions`.
+   * Seeding records no calls and no `started`/`registered` requests.
+   */
+  readonly tasks?: ReadonlyArray<RunTaskRequest>
+  /**
+   * Generated task ids count from this number in this layer (default 0: the first is
+   * 000...001), so they do not depend on other layers or on test order.
+   */
+  readonly idSeed?: number
 }
 
 interface StoredDefinition extends TaskDefinitionRef {
@@ -75,8 +89,6 @@ export class EcsMemoryState extends Context.Service<EcsMemoryState, {
 const ms = (d: Duration.Input | undefined, fallback: number) =>
   d === undefined ? fallback : Duration.toMillis(Duration.fromInputUnsafe(d))
 
-let counter = 0
-
 interface Timeline {
   readonly status: "PROVISIONING" | "PENDING" | "RUNNING" | "STOPPED"
   readonly startedAt?: number
@@ -94,6 +106,7 @@ export const EcsMemory = {
         const account = seed.accountId ?? "123456789012"
         const arn = (kind: string, name: string) => `arn:aws:ecs:${region}:${account}:${kind}/${name}`
         const pageSize = seed.pageSize ?? 100
+        let counter = seed.idSeed ?? 0
         const logsState = yield* Effect.serviceOption(LogsMemoryState)
         const provisioning = ms(seed.stateDurations?.PROVISIONING, 1000)
         const pending = ms(seed.stateDurations?.PENDING, 1000)
@@ -287,6 +300,33 @@ export const EcsMemory = {
               yield* Ref.update(tasksRef, (all) => [...all, stored])
               return toTask(stored, stored.createdAt)
             }),
+          executeCommand: (request) =>
+            Effect.gen(function*() {
+              yield* record("ExecuteCommand")
+              const action = `open an ECS Exec session in task ${request.task} of cluster ${request.cluster}`
+              const name = yield* requireCluster("ExecuteCommand", action, request.cluster)
+              const found = (yield* current).find((t) => t.cluster === name && (t.id === request.task || t.arn === request.task))
+              if (found === undefined) {
+                return yield* new AwsInvalidRequest({ ...fields("ExecuteCommand", action), code: "InvalidParameterException", awsMessage: "The specified task was not found." })
+              }
+              if (found.lastStatus !== "RUNNING") {
+                return yield* new AwsInvalidRequest({ ...fields("ExecuteCommand", action), code: "InvalidParameterException", awsMessage: "The specified task is not in a running state." })
+              }
+              const stored = (yield* Ref.get(tasksRef)).find((t) => t.id === found.id)
+              if (stored?.request.enableExecuteCommand !== true) {
+                return yield* new OperationFailed({ message: `task ${request.task} of cluster ${request.cluster} was not started with ECS Exec enabled`, hint: enableExecHint })
+              }
+              const container = found.containers.find((c) => request.container === undefined || c.name === request.container)
+              if (container === undefined) {
+                return yield* new AwsInvalidRequest({ ...fields("ExecuteCommand", action), code: "InvalidParameterException", awsMessage: `The container ${request.container} was not found in the task.` })
+              }
+              const sessionId = `ecs-execute-command-${(++counter).toString(16).padStart(17, "0")}`
+              return {
+                ticket: { sessionId, streamUrl: `wss://ssmmessages.${region}.amazonaws.com/v1/data-channel/${sessionId}?role=publish_subscribe`, token: Redacted.make(`token-${sessionId}`) },
+                taskArn: found.arn,
+                containerName: container.name
+              }
+            }),
           describeTask: (cluster, task) =>
             Effect.gen(function*() {
               yield* record("DescribeTasks")
@@ -319,6 +359,13 @@ export const EcsMemory = {
                 ))
             })
         })
+        // Seeds go through the API itself, so they are stored exactly as requests would be; a seed AWS
+        // would reject (an unknown cluster or definition) is a bug in the test: the layer dies saying so.
+        for (const request of seed.taskDefinitions ?? []) yield* Effect.orDie(ecs.registerTaskDefinition(request))
+        for (const request of seed.tasks ?? []) yield* Effect.orDie(ecs.runTask(request))
+        yield* Ref.set(calls, [])
+        yield* Ref.set(started, [])
+        yield* Ref.set(registered, [])
         const state = EcsMemoryState.of({
           tasks: current,
           started: Ref.get(started),

@@ -39,6 +39,11 @@ export interface LogsSeed {
   readonly exportDuration?: Duration.Input
   /** Make export tasks end FAILED or CANCELLED with this message. */
   readonly exportOutcome?: { readonly status: Extract<ExportStatus, "FAILED" | "CANCELLED">; readonly message: string }
+  /**
+   * Generated ids (events, queries, export tasks) count from this number in this layer (default 0),
+   * so they do not depend on other layers or on test order.
+   */
+  readonly idSeed?: number
 }
 
 export interface MemoryQuery {
@@ -82,7 +87,6 @@ interface StoredExport extends ExportTask {
   readonly endsAt: number
 }
 
-let counter = 0
 const toMs = (t: Date | number) => (typeof t === "number" ? t : t.getTime())
 const millis = (d: Duration.Input | undefined) => Duration.toMillis(Duration.fromInputUnsafe(d ?? 0))
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -94,6 +98,7 @@ export const LogsMemory = {
         const region = seed.region ?? "us-east-1"
         const accountId = seed.accountId ?? "123456789012"
         const pageSize = seed.pageSize ?? 50
+        let counter = seed.idSeed ?? 0
         const s3 = yield* Effect.serviceOption(S3MemoryState)
         const now = Clock.currentTimeMillis
         const t0 = yield* now

@@ -54,11 +54,18 @@ const dayMillis = 86_400_000
 const accountId = "123456789012"
 
 export const SecretsMemory = {
-  layer: (options: { readonly region?: string; readonly secrets?: ReadonlyArray<SecretSeed> } = {}): Layer.Layer<Secrets | SecretsMemoryState> =>
+  /**
+   * `secrets` exist from the start (one AWSCURRENT version each). Generated ids (ARN suffixes,
+   * version ids) count from `idSeed` (default 0) in this layer, so they do not depend on other
+   * layers or on test order.
+   */
+  layer: (
+    options: { readonly region?: string; readonly secrets?: ReadonlyArray<SecretSeed>; readonly idSeed?: number } = {}
+  ): Layer.Layer<Secrets | SecretsMemoryState> =>
     Layer.effectContext(
       Effect.gen(function*() {
         const region = options.region ?? "us-east-1"
-        let counter = 0
+        let counter = options.idSeed ?? 0
         const nextId = () => (++counter).toString(16).padStart(8, "0")
         const arnOf = (name: string) => `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-${nextId().slice(2)}`
         const store = yield* Ref.make(new Map<string, StoredSecret>())

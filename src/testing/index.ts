@@ -1,9 +1,23 @@
 /**
  * `aegea/testing`: deterministic in-memory layers for every aegea service. Seed them, run your
  * program, drive time with TestClock, and inspect what happened through the `*State` services.
+ *
+ * Seeding: `Ec2Memory.layer({ instances, images, volumes, ... })`, `BatchMemory.layer({ queues,
+ * computeEnvironments, jobDefinitions, jobs })`, `EcsMemory.layer({ clusters, taskDefinitions,
+ * tasks })`, `LogsMemory.layer({ groups })` (group -> stream -> events), `SecretsMemory.layer({
+ * secrets })`. Seeded jobs, tasks and definitions go through the fake's API at build time, with no
+ * calls recorded.
+ *
+ * Ids: every generated id (instances, jobs, tasks, log events, queries, export tasks, secret ARNs and
+ * versions) comes from a counter of that layer instance, starting at the seed's `idSeed` (default
+ * 0), so ids never depend on test order or on other layers.
+ *
+ * Dependencies between fakes are in the types: `BatchMemory.layer` with a `script` requires
+ * `LogsMemoryState` (its jobs' log lines go there); provide it underneath with
+ * `Layer.provideMerge(LogsMemory.layer())`, not beside it with `Layer.mergeAll`.
  */
 export { layerFromValue as AegeaConfigTest } from "./AegeaConfigTest.ts"
-export { type Ec2Seed, Ec2Memory, Ec2MemoryState, makeInstance } from "./Ec2Memory.ts"
+export { type Ec2Seed, Ec2Memory, Ec2MemoryState, instanceIdOf, makeInstance, matchesFilterValue } from "./Ec2Memory.ts"
 export { defaultTestSettings, OutputCapture, OutputTest } from "./OutputTest.ts"
 export { LogsMemory, LogsMemoryState, type LogsSeed } from "./LogsMemory.ts"
 export { S3Memory, S3MemoryState } from "./S3Memory.ts"

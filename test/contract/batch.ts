@@ -76,5 +76,12 @@ export const batchContract = (name: string, make: () => Promise<BatchContractLay
         assert.strictEqual(queue._tag, "ResourceNotFound")
         const job = yield* Effect.flip(batch.describeJob("00000000-0000-0000-0000-000000000000"))
         assert.strictEqual(job._tag, "ResourceNotFound")
+        // Listing the jobs of a queue that does not exist is an error on AWS (and moto), not [].
+        const listing = yield* Effect.flip(Stream.runCollect(batch.jobs({ queue: "no_such_queue" })))
+        assert.strictEqual(listing._tag, "AwsInvalidRequest")
+        if (listing._tag === "AwsInvalidRequest") {
+          assert.strictEqual(listing.code, "ClientException")
+          assert.match(listing.awsMessage, /no_such_queue does not exist/)
+        }
       })))
   })

@@ -126,6 +126,55 @@ export const ec2Contract = (label: string, harness: Ec2Harness) =>
       assert.strictEqual(error._tag, "ResourceNotFound")
     })
 
+    // Few scenarios, each checking several things: every one costs a moto reset and seeding.
+    it("filters take EC2 wildcards (* and ?) in names and tags, and tag-key", async () => {
+      const { layer } = await harness.make([
+        { name: "ml-1", tags: { team: "x" } },
+        { name: "ml-22", tags: { owner: "y" } },
+        { name: "web-1", tags: { role: "ml-box" } }
+      ])
+      const names = (f: Parameters<Ec2["Service"]["instances"]>[0]) =>
+        run(layer, withEc2((ec2) => Stream.runCollect(ec2.instances(f)))).then((all) => all.map((i) => i.name).sort())
+      assert.deepStrictEqual(await names({ names: ["ml-*"] }), ["ml-1", "ml-22"])
+      assert.deepStrictEqual(await names({ filters: { "tag:Name": ["ml-*"] } }), ["ml-1", "ml-22"])
+      assert.deepStrictEqual(await names({ filters: { "tag:Name": ["ml-?"] } }), ["ml-1"])
+      assert.deepStrictEqual(await names({ tags: { role: ["ml*"] } }), ["web-1"])
+      assert.deepStrictEqual(await names({ filters: { "tag-key": ["team"] } }), ["ml-1"])
+      assert.deepStrictEqual(await names({ filters: { "tag-key": ["team", "owner"] } }), ["ml-1", "ml-22"])
+      assert.deepStrictEqual(await names({ filters: { "tag-key": ["t*"] } }), ["ml-1"])
+    })
+
+    it("a running instance has a live one's fields; reboot reports no change; nothing to do returns at once", async () => {
+      const { layer, ids } = await harness.make([{ name: "full", tags: { env: "prod" } }])
+      const [instance] = await run(layer, list)
+      assert.deepStrictEqual(Object.keys(instance ?? {}).sort(), [
+        "architecture", "availabilityZone", "id", "imageId", "launchTime", "lifecycle", "name", "privateDns", "privateIp",
+        "publicDns", "publicIp", "securityGroups", "state", "subnetId", "tags", "type", "vpcId"
+      ])
+      assert.match(instance?.privateIp ?? "", /^\d+\.\d+\.\d+\.\d+$/)
+      assert.strictEqual(instance?.architecture, "x86_64")
+      assert.match(instance?.vpcId ?? "", /^vpc-/)
+      assert.match(instance?.subnetId ?? "", /^subnet-/)
+      assert.isArray(instance?.securityGroups)
+      assert.instanceOf(instance?.launchTime, Date)
+
+      // RebootInstances returns no state change; the instance stays running.
+      assert.deepStrictEqual(await run(layer, withEc2((ec2) => ec2.changeState("reboot", ids))), [])
+      assert.strictEqual((await run(layer, list))[0]?.state, "running")
+
+      // The README's library example, verbatim but for the layer, when nothing matches: no call
+      // with empty ids, no wait (waitForState([]) used to poll until its ten-minute timeout).
+      const stopAll = Effect.gen(function*() {
+        const ec2 = yield* Ec2
+        const ids = (yield* Stream.runCollect(ec2.instances({ tags: { env: ["dev"] }, states: ["running"] }))).map((i) => i.id)
+        yield* ec2.changeState("stop", ids)
+        return yield* waitForState(ids, "stopped")
+      })
+      assert.deepStrictEqual(await run(layer, stopAll), [])
+      assert.deepStrictEqual(await run(layer, waitForState([], "running")), [])
+      assert.strictEqual((await run(layer, list))[0]?.state, "running")
+    })
+
     it("fails with AwsNotFound for an unknown instance id", async () => {
       const { layer } = await harness.make([{ name: "x" }])
       const error = await run(

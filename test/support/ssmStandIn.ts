@@ -4,8 +4,13 @@
 // points at this server's WebSocket endpoint, which speaks the AGENT side of the data channel
 // (handshake, acks, output_stream_data, flags, channel_closed) and relays the bytes to a local TCP
 // port. Listens on 127.0.0.1 only.
+//
+// Shell sessions (StartSession without a document, AWS-StartInteractiveCommand, and ECS ExecuteCommand,
+// reached through AWS_ENDPOINT_URL_ECS: every other ECS operation is forwarded to moto) run a real
+// local /bin/sh (or `/bin/sh -c COMMAND`) on pipes, without a pseudo-terminal, and relay it.
 import { randomUUID } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { type ChildProcess, spawn } from "node:child_process"
 import { connect, type AddressInfo, type Socket } from "node:net"
 import { WebSocketServer, type WebSocket } from "ws"
 import { ACK_FLAGS, decodeMessage, encodeMessage, MessageType, PayloadType } from "../../src/lib/ssm/frame.ts"
@@ -19,6 +24,8 @@ export interface StandInOptions {
   readonly portMap?: Readonly<Record<number, number>>
   /** Instances for which StartSession is refused with AccessDeniedException. */
   readonly deniedSessions?: ReadonlyArray<string>
+  /** A shell session whose input contains this text loses its connection (no channel_closed). */
+  readonly dropOn?: string
 }
 
 export interface StandInSession {
@@ -32,6 +39,9 @@ export interface StandInSession {
   channels: number
   /** TCP connections from the "agent" to the destination that are still open. */
   openSockets: number
+  /** Shell sessions: the bytes typed (input_stream_data output payloads), and the size messages. */
+  input: Buffer
+  readonly sizes: Array<{ cols: number; rows: number }>
 }
 
 export interface Sshd {
@@ -135,6 +145,7 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
   const sessions = new Map<string, StandInSession & { token: string }>()
   const operations: Array<string> = []
   const sockets = new Set<Socket>()
+  const execTasks = new Set<string>()
   let endpoint = ""
 
   const forward = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
@@ -148,7 +159,11 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
   const http: Server = createServer((req, res) => {
     readBody(req).then(async (body) => {
       const target = String(req.headers["x-amz-target"] ?? "")
-      const operation = target.startsWith("AmazonSSM.") ? target.slice("AmazonSSM.".length) : ""
+      const operation = target.startsWith("AmazonSSM.")
+        ? target.slice("AmazonSSM.".length)
+        : target === "AmazonEC2ContainerServiceV20141113.ExecuteCommand"
+        ? "ecs:ExecuteCommand"
+        : target === "AmazonEC2ContainerServiceV20141113.RunTask" ? "ecs:RunTask" : ""
       operations.push(operation || target || `${req.method} ${req.url}`)
       const input = body.length > 0 ? JSON.parse(body.toString()) as Record<string, unknown> : {}
       switch (operation) {
@@ -171,10 +186,67 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
             terminatedByFlag: false,
             channels: 0,
             openSockets: 0,
+            input: Buffer.alloc(0),
+            sizes: [],
             token
           })
           const streamUrl = `${endpoint.replace(/^http/, "ws")}/v1/data-channel/${sessionId}?role=publish_subscribe`
           return json(res, 200, { SessionId: sessionId, TokenValue: token, StreamUrl: streamUrl })
+        }
+        case "ecs:RunTask": {
+          // moto does not keep enableExecuteCommand: the stand-in remembers the tasks started with it
+          const headers: Record<string, string> = {}
+          for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "content-length") headers[k] = v
+          const upstream = await fetch(options.motoEndpoint + (req.url ?? "/"), { method: "POST", headers, body })
+          const answer = Buffer.from(await upstream.arrayBuffer())
+          if (upstream.ok && input.enableExecuteCommand === true) {
+            for (const t of (JSON.parse(answer.toString()) as { tasks?: Array<{ taskArn?: string }> }).tasks ?? []) if (t.taskArn) execTasks.add(t.taskArn)
+          }
+          res.writeHead(upstream.status, Object.fromEntries(upstream.headers))
+          return res.end(answer)
+        }
+        case "ecs:ExecuteCommand": {
+          const headers: Record<string, string> = {}
+          for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "content-length") headers[k] = v
+          headers["x-amz-target"] = "AmazonEC2ContainerServiceV20141113.DescribeTasks"
+          const described = await fetch(options.motoEndpoint + "/", {
+            method: "POST",
+            headers,
+            body: JSON.stringify({ cluster: input.cluster, tasks: [input.task] })
+          }).then((r) => r.json() as Promise<{ tasks?: Array<Record<string, unknown>> }>)
+          const task = described.tasks?.[0]
+          if (task === undefined) return json(res, 400, { __type: "InvalidParameterException", message: "The specified task was not found." })
+          if (!execTasks.has(String(task.taskArn))) {
+            return json(res, 400, {
+              __type: "InvalidParameterException",
+              message: "The execute command failed because execute command was not enabled when the task was run or the execute command agent isn't running. Wait and try again or run a new task with execute command enabled and try again."
+            })
+          }
+          const containers = (task.containers ?? []) as Array<{ name?: string; containerArn?: string }>
+          const container = containers.find((c) => input.container === undefined || c.name === input.container) ?? containers[0]
+          const sessionId = `ecs-execute-command-${randomUUID().slice(0, 17)}`
+          const token = randomUUID()
+          sessions.set(sessionId, {
+            sessionId,
+            target: `ecs:${String(task.taskArn)}`,
+            documentName: "AWS-StartInteractiveCommand",
+            parameters: { command: [String(input.command)] },
+            terminatedByApi: false,
+            terminatedByFlag: false,
+            channels: 0,
+            openSockets: 0,
+            input: Buffer.alloc(0),
+            sizes: [],
+            token
+          })
+          return json(res, 200, {
+            clusterArn: task.clusterArn,
+            containerArn: container?.containerArn,
+            containerName: container?.name ?? input.container,
+            interactive: true,
+            taskArn: task.taskArn,
+            session: { sessionId, streamUrl: `${endpoint.replace(/^http/, "ws")}/v1/data-channel/${sessionId}?role=publish_subscribe`, tokenValue: token }
+          })
         }
         case "TerminateSession": {
           const s = sessions.get(String(input.SessionId))
@@ -208,7 +280,11 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
     let outSeq = 0n
     let expectedIn = 0n
     let tcp: Socket | undefined
+    let shell: ChildProcess | undefined
     let closed = false
+    const shellType = session.documentName === "SSM-SessionManagerRunShell"
+      ? "Standard_Stream"
+      : session.documentName === "AWS-StartInteractiveCommand" ? "InteractiveCommands" : undefined
     const send = (messageType: string, sequenceNumber: bigint, payloadType: number, payload: Uint8Array, flags = 0n) => {
       if (ws.readyState !== ws.OPEN) return
       ws.send(encodeMessage({ messageType, schemaVersion: 1, createdDate: Date.now(), sequenceNumber, flags, messageId: randomUUID(), payloadType, payload }))
@@ -218,6 +294,7 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
       if (closed) return
       closed = true
       tcp?.destroy()
+      shell?.kill("SIGKILL")
       send(MessageType.channelClosed, 0n, 0, Buffer.from(JSON.stringify({ MessageType: "channel_closed", SessionId: session.sessionId, Output: reason, SchemaVersion: 1 })))
       ws.close(1000)
     }
@@ -240,9 +317,22 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
         closeChannel("")
       })
     }
+    const openShell = () => {
+      const command = session.parameters.command?.[0]
+      const child = spawn("/bin/sh", command === undefined ? [] : ["-c", command], { stdio: ["pipe", "pipe", "pipe"] })
+      shell = child
+      const relayOut = (chunk: Buffer) => {
+        for (let i = 0; i < chunk.length; i += 1024) output(PayloadType.output, chunk.subarray(i, i + 1024))
+      }
+      child.stdout!.on("data", relayOut)
+      child.stderr!.on("data", relayOut)
+      child.stdin!.on("error", () => {})
+      child.on("close", () => closeChannel(""))
+    }
     ws.on("close", () => {
       closed = true
       tcp?.destroy()
+      shell?.kill("SIGKILL")
     })
     ws.once("message", (first, isBinary) => {
       const open = isBinary ? undefined : JSON.parse(first.toString()) as { TokenValue?: string }
@@ -251,7 +341,7 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
       const requestedProperties = { portNumber: session.parameters.portNumber?.[0] ?? "22" }
       output(PayloadType.handshakeRequest, Buffer.from(JSON.stringify({
         AgentVersion: AGENT_VERSION,
-        RequestedClientActions: [{ ActionType: "SessionType", ActionParameters: { SessionType: "Port", Properties: requestedProperties } }]
+        RequestedClientActions: [{ ActionType: "SessionType", ActionParameters: { SessionType: shellType ?? "Port", Properties: shellType === undefined ? requestedProperties : {} } }]
       })))
       ws.on("message", (data: Buffer, binary: boolean) => {
         if (!binary) return
@@ -270,7 +360,19 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
           const response = JSON.parse(Buffer.from(m.payload).toString()) as { ProcessedClientActions?: Array<{ ActionStatus: number }> }
           if (response.ProcessedClientActions?.[0]?.ActionStatus !== 1) return closeChannel("handshake failed")
           output(PayloadType.handshakeComplete, Buffer.from(JSON.stringify({ HandshakeTimeToComplete: 1_000_000, CustomerMessage: "" })))
-          openTcp()
+          if (shellType === undefined) openTcp()
+          else openShell()
+        } else if (m.payloadType === PayloadType.output && shell !== undefined) {
+          session.input = Buffer.concat([session.input, m.payload])
+          if (options.dropOn !== undefined && session.input.includes(options.dropOn)) {
+            closed = true
+            ws.terminate()
+            shell.kill("SIGKILL")
+            return
+          }
+          shell.stdin!.write(m.payload)
+        } else if (m.payloadType === PayloadType.size) {
+          session.sizes.push(JSON.parse(Buffer.from(m.payload).toString()) as { cols: number; rows: number })
         } else if (m.payloadType === PayloadType.output) {
           tcp?.write(m.payload)
         } else if (m.payloadType === PayloadType.flag) {

@@ -79,6 +79,16 @@ describe("resolveAwsEnvironment", () => {
       assert.include(fromEnv.summary, `"gone"`)
     }))
 
+  it.effect("profile names are looked up as own keys: __proto__, constructor, toString are unknown profiles", () =>
+    Effect.gen(function*() {
+      withFiles(configFile)
+      for (const profile of ["__proto__", "constructor", "toString", "hasOwnProperty"]) {
+        const error = yield* Effect.flip(resolveAwsEnvironment({ profile }, {}))
+        assert.strictEqual(error._tag, "ConfigError")
+        assert.include(error.summary, `the AWS profile ${JSON.stringify(profile)} could not be found`)
+      }
+    }))
+
   it.effect("rejects a malformed region, endpoint or AWS_MAX_ATTEMPTS", () =>
     Effect.gen(function*() {
       withFiles(none)

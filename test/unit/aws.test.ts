@@ -88,6 +88,29 @@ describe("answers that are not AWS errors", () => {
     assert.include(error.summary, "answered HTTP 500. ")
   })
 
+  it("an AWS-shaped error body cut short is a dropped answer (retried), not a foreign 404", () => {
+    const cutJson = unparsed(404, `{"__type":"ResourceNotFoundException","message":"Secrets Manager can't fi`, "Unterminated string in JSON at position 73")
+    Object.assign(cutJson, { name: "SyntaxError" })
+    assert.strictEqual(classify(cutJson, "DescribeSecret"), "ambiguous")
+    assert.isTrue(mayRetry("idempotent", "ambiguous"))
+    const cutXml = unparsed(404, `<?xml version="1.0"?><ErrorResponse><Error><Code>InvalidInstanceID.NotFound</Co`)
+    assert.strictEqual(classify(cutXml, "DescribeInstances"), "ambiguous")
+    // a whole page that is not AWS's stays foreign
+    assert.strictEqual(classify(unparsed(404, "<!doctype html>\n<html><h1>Not Found</h1></html>"), "DescribeInstances"), "endpoint")
+    // no body kept (Secrets Manager's guarded calls): the parser's words tell
+    const guarded = sdkError("SyntaxError", 404, { message: "Unterminated string in JSON at position 12" })
+    assert.strictEqual(classify(guarded, "GetSecretValue"), "ambiguous")
+  })
+
+  it("--debug's cause for a foreign body says what it was: 'HTTP 503 from the service (HTML page): <title>'", () => {
+    const page = "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n</html>"
+    const e = unparsed(503, new TextEncoder().encode(page), "Unexpected token '<', \"<html>\r\n<h\"... is not valid JSON")
+    Object.assign(e, { name: "SyntaxError" })
+    const error = toAwsError({ ...describeInstances, service: "Secrets Manager", operation: "GetSecretValue" })(e)
+    assert.strictEqual((error.cause as Error).message, "HTTP 503 from the service (HTML page): 503 Service Temporarily Unavailable")
+    assert.notInclude(String((error.cause as Error).stack), "\r")
+  })
+
   it("an AWS 5xx names its code: 'answered HTTP 503 (ServiceUnavailable): <its message>'", () => {
     const error = toAwsError(describeInstances)(sdkError("ServiceUnavailable", 503, { message: "Service is busy", $fault: "server" }))
     assert.strictEqual(error._tag, "AwsUnavailable")

@@ -1,5 +1,6 @@
-import { Effect, Layer } from "effect"
-import type { Ec2 } from "../../src/services/Ec2.ts"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Stream } from "effect"
+import { Ec2 } from "../../src/services/Ec2.ts"
 import { Ec2Memory, Ec2MemoryState } from "../../src/testing/Ec2Memory.ts"
 import { ec2Contract } from "../contract/ec2.ts"
 
@@ -21,4 +22,26 @@ ec2Contract("in-memory", {
     const ids = seeded.map((i) => i.id)
     return { layer: Layer.succeedContext(context) as Layer.Layer<Ec2>, ids }
   }
+})
+
+// What only the in-memory layer has: ids that count per layer (from idSeed), not per test file.
+describe("Ec2Memory ids", () => {
+  const idsOf = (idSeed?: number) =>
+    Effect.gen(function*() {
+      return (yield* (yield* Ec2MemoryState).instances).map((i) => i.id)
+    }).pipe(Effect.provide(Ec2Memory.layer({ instances: [{ name: "a" }, { name: "b" }], ...(idSeed !== undefined ? { idSeed } : {}) })))
+
+  it.effect("each layer counts from its own seed, whatever was built before", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual(yield* idsOf(), ["i-0000000000a000001", "i-0000000000a000002"])
+      assert.deepStrictEqual(yield* idsOf(0xff), ["i-0000000000a000100", "i-0000000000a000101"])
+      assert.deepStrictEqual(yield* idsOf(), ["i-0000000000a000001", "i-0000000000a000002"])
+    }))
+
+  it.effect("an unsupported filter is an error naming it", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Stream.runCollect((yield* Ec2).instances({ filters: { "placement-group-name": ["x"] } })))
+      assert.strictEqual(error._tag, "AwsInvalidRequest")
+      assert.match(error.awsMessage, /'placement-group-name' is invalid or not supported in memory/)
+    }).pipe(Effect.provide(Ec2Memory.layer({ instances: [{ name: "a" }] }))))
 })

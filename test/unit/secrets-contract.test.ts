@@ -1,5 +1,6 @@
+import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import type { Secrets } from "../../src/services/Secrets.ts"
+import { Secrets } from "../../src/services/Secrets.ts"
 import { SecretsMemory } from "../../src/testing/SecretsMemory.ts"
 import { secretsContract } from "../contract/secrets.ts"
 
@@ -9,4 +10,18 @@ secretsContract("in-memory", {
     const context = await Effect.runPromise(Layer.build(SecretsMemory.layer()).pipe(Effect.scoped))
     return Layer.succeedContext(context) as Layer.Layer<Secrets>
   }
+})
+
+describe("SecretsMemory seeding and ids", () => {
+  const arnOf = (idSeed: number) =>
+    Effect.gen(function*() {
+      return (yield* (yield* Secrets).describe("db/password")).arn
+    }).pipe(Effect.provide(SecretsMemory.layer({ secrets: [{ name: "db/password", value: "x" }], idSeed })))
+
+  it.effect("seeded secrets get ARN suffixes from this layer's own counter", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* arnOf(0), "arn:aws:secretsmanager:us-east-1:123456789012:secret:db/password-000001")
+      assert.strictEqual(yield* arnOf(0x20), "arn:aws:secretsmanager:us-east-1:123456789012:secret:db/password-000021")
+      assert.strictEqual(yield* arnOf(0), "arn:aws:secretsmanager:us-east-1:123456789012:secret:db/password-000001")
+    }))
 })

@@ -149,3 +149,20 @@ describe("cost days: the same syntax, rounded down to the UTC day", () => {
       assert.include(error.message, "--end")
     }))
 })
+
+describe("out-of-range times", () => {
+  const outOfRange = ["-999999999999d", "-99999999d", "99999999d", "+99999999 days", "99999999999999999", "-200000 weeks"]
+  for (const text of outOfRange) {
+    it.effect(`${JSON.stringify(text)} is a UsageError naming the flag, never an invalid Date`, () =>
+      Effect.gen(function*() {
+        assert.isUndefined(parseTimeExpression(text, now))
+        const error = yield* Effect.flip(parseTimeRange({ start: text, end: undefined }, now))
+        assert.strictEqual(error._tag, "UsageError")
+        assert.include(error.message, `invalid time for --start-time: ${JSON.stringify(text)} is out of range (years 0 to 9999)`)
+      }))
+  }
+  it("the edges of the range are times", () => {
+    assert.strictEqual(at("0000-01-01"), "0000-01-01T00:00:00.000Z")
+    assert.strictEqual(at("9999-12-31T23:59"), "9999-12-31T23:59:00.000Z")
+  })
+})

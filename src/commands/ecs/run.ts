@@ -40,6 +40,10 @@ const runFlags = {
   executionRole: optionalString("execution-role", "The IAM role (name or ARN) ECS uses to pull the image and write logs (default aegea.fargate_execution, created when missing)."),
   securityGroup: optionalString("security-group", `The security group (id or name in the default VPC; default ${defaultSecurityGroupName}, created when missing).`),
   tags: repeated("tags", "A tag for the task, as KEY=VALUE; repeatable."),
+  enableExec: Flag.Boolean("enable-exec").pipe(
+    Flag.withDescription("Turn on ECS Exec, so that 'aegea ecs exec TASK' can open a shell in the container (the task role must allow ssmmessages:*)."),
+    Flag.optional
+  ),
   dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("Print the exact AWS requests, as YAML (JSON with --json), and change nothing."), Flag.withDefault(false)),
   // Optional, so that config (ecs_run.watch: true) can turn them on and --no-watch off again.
   watch: Flag.Boolean("watch").pipe(
@@ -73,7 +77,8 @@ export const runCommand = Command.make(
         cluster: Option.getOrElse(input.cluster, () => defaultClusterName),
         commandLines: lines.lines,
         environment,
-        tags
+        tags,
+        ...(Option.getOrElse(input.enableExec, () => false) ? { enableExecuteCommand: true } : {})
       }
     })
     if (Option.isNone(task)) return

@@ -5,6 +5,7 @@ export {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
+  ExecuteCommandCommand,
   ListClustersCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,

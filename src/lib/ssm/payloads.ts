@@ -79,6 +79,14 @@ export const requestedSessionType = (request: HandshakeRequest): string | undefi
   return typeof type === "string" ? type : undefined
 }
 
+/** The session types a port (SSH, tunnel) channel accepts. */
+export const PORT_SESSION_TYPES: ReadonlyArray<string> = ["Port"]
+/** The session types of an interactive shell: the standard shell, and AWS-StartInteractiveCommand (or ECS Exec). */
+export const SHELL_SESSION_TYPES: ReadonlyArray<string> = ["Standard_Stream", "InteractiveCommands"]
+
+/** The payload of a terminal size message (PayloadType.size), as the plugin's shell session sends it. */
+export const sizeJson = (cols: number, rows: number): string => JSON.stringify({ cols, rows })
+
 export const ActionStatus = { success: 1, failed: 2, unsupported: 3 } as const
 
 /**
@@ -86,13 +94,13 @@ export const ActionStatus = { success: 1, failed: 2, unsupported: 3 } as const
  * `Port` session type and declines everything else (KMS encryption included) with an error the
  * agent shows to the user.
  */
-export const handshakeResponseJson = (request: HandshakeRequest): string => {
+export const handshakeResponseJson = (request: HandshakeRequest, sessionTypes: ReadonlyArray<string> = PORT_SESSION_TYPES): string => {
   const errors: Array<string> = []
   const processed = request.actions.map((action) => {
     if (action.actionType === "SessionType") {
       const type = (action.parameters as { SessionType?: unknown } | undefined)?.SessionType
-      if (type === "Port") return { ActionType: action.actionType, ActionStatus: ActionStatus.success, ActionResult: null, Error: "" }
-      const error = `aegea supports only the Port session type, not ${JSON.stringify(type)}`
+      if (typeof type === "string" && sessionTypes.includes(type)) return { ActionType: action.actionType, ActionStatus: ActionStatus.success, ActionResult: null, Error: "" }
+      const error = `aegea expected the session type ${sessionTypes.join(" or ")}, not ${JSON.stringify(type)}`
       errors.push(error)
       return { ActionType: action.actionType, ActionStatus: ActionStatus.failed, ActionResult: null, Error: error }
     }

@@ -13,7 +13,9 @@ import {
   parseAck,
   parseFlag,
   parseHandshakeComplete,
-  parseHandshakeRequest
+  parseHandshakeRequest,
+  PORT_SESSION_TYPES,
+  sizeJson
 } from "./payloads.ts"
 
 export type ChannelEvent =
@@ -46,6 +48,8 @@ export interface ProtocolOptions {
   readonly newId?: () => string
   /** Give up when a message stays unacknowledged this long (default 60 s). */
   readonly ackTimeoutMs?: number
+  /** The SessionTypes accepted in the handshake (default: Port, for SSH and tunnels). */
+  readonly sessionTypes?: ReadonlyArray<string>
 }
 
 export class ChannelProtocol {
@@ -121,6 +125,11 @@ export class ChannelProtocol {
     return this.done ? [] : [this.sequenced(PayloadType.flag, flagPayload(flag))]
   }
 
+  /** The terminal's size, for a shell session: sent at the start and whenever the terminal is resized. */
+  sendSize(cols: number, rows: number): ReadonlyArray<ChannelEvent> {
+    return this.done ? [] : [this.sequenced(PayloadType.size, Buffer.from(sizeJson(cols, rows)))]
+  }
+
   /** Handle one binary WebSocket message from the agent. */
   receive(bytes: Uint8Array): ReadonlyArray<ChannelEvent> {
     if (this.done) return []
@@ -187,7 +196,7 @@ export class ChannelProtocol {
         const request = parseHandshakeRequest(m.payload)
         if (request === undefined) return this.fail("the agent sent an unreadable handshake request")
         this.agentVersion = request.agentVersion
-        return [this.sequenced(PayloadType.handshakeResponse, Buffer.from(handshakeResponseJson(request)))]
+        return [this.sequenced(PayloadType.handshakeResponse, Buffer.from(handshakeResponseJson(request, this.options.sessionTypes ?? PORT_SESSION_TYPES)))]
       }
       case PayloadType.handshakeComplete: {
         this.handshakeComplete = true
