@@ -7,10 +7,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { createServer, type AddressInfo, type Server } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { pathToFileURL } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ticketProxyArgs } from "../../src/proxyRelay.ts"
 import { CLI_PATH, cliEnv, REPO_ROOT } from "../support/cli.ts"
+import { writeLoadHook } from "../support/loadLog.ts"
 import { motoEndpoint, seedInstances, TEST_REGION, useMoto } from "../support/moto.ts"
 import { type SsmStandIn, startSsmStandIn } from "../support/ssmStandIn.ts"
 
@@ -20,6 +20,7 @@ const work = mkdtempSync(join(tmpdir(), "aegea-proxy-relay-"))
 let standIn: SsmStandIn
 let echo: Server
 let box = ""
+let registerHook = ""
 
 beforeAll(async () => {
   echo = createServer((s) => {
@@ -29,15 +30,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve))
   ;[box = ""] = await seedInstances(1, { names: ["relay-box"] })
   standIn = await startSsmStandIn({ motoEndpoint: motoEndpoint(), onlineInstances: [box], portMap: { 22: (echo.address() as AddressInfo).port } })
-  // A module-loader hook that writes down every module the process loads (Node 20: module.register).
-  writeFileSync(join(work, "hooks.mjs"), [
-    `import { appendFileSync } from "node:fs"`,
-    `export async function load(url, context, next) {`,
-    `  if (process.env.AEGEA_LOAD_LOG) appendFileSync(process.env.AEGEA_LOAD_LOG, url + "\\n")`,
-    `  return next(url, context)`,
-    `}`
-  ].join("\n"))
-  writeFileSync(join(work, "register.mjs"), `import { register } from "node:module"\nregister(${JSON.stringify(pathToFileURL(join(work, "hooks.mjs")).href)})\n`)
+  registerHook = writeLoadHook(work)
 }, 60_000)
 
 afterAll(async () => {
@@ -67,7 +60,7 @@ describe("the ProxyCommand's lean path", () => {
     writeFileSync(log, "")
     const child = spawn(
       process.execPath,
-      ["--import", pathToFileURL(join(work, "register.mjs")).href, CLI_PATH, "ssm-proxy", box, "22", "--region", TEST_REGION, "--ticket-directory", tickets],
+      ["--import", registerHook, CLI_PATH, "ssm-proxy", box, "22", "--region", TEST_REGION, "--ticket-directory", tickets],
       { env: { ...cliEnv({ env: { AWS_ENDPOINT_URL_SSM: standIn.endpoint } }), AEGEA_LOAD_LOG: log }, stdio: ["pipe", "pipe", "pipe"] }
     )
     let stdout = ""

@@ -6,10 +6,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { pathToFileURL } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import YAML from "yaml"
 import { REPO_ROOT, runCli } from "../support/cli.ts"
+import { writeLoadHook } from "../support/loadLog.ts"
 import { ec2Client, resetMoto, seedInstances } from "../support/moto.ts"
 import { StopInstancesCommand } from "@aws-sdk/client-ec2"
 
@@ -104,17 +104,10 @@ describe("the JMESPath library is loaded only with --query", () => {
   let dir = ""
   /** The bundle's chunk holding the library (dist/meta.json), e.g. "chunks/dist-LBYQWZ4W.js". */
   let chunk = ""
+  let registerHook = ""
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "aegea-query-load-"))
-    // A module-loader hook that writes down every module the CLI loads (Node 20: module.register).
-    writeFileSync(join(dir, "hooks.mjs"), [
-      `import { appendFileSync } from "node:fs"`,
-      `export async function load(url, context, next) {`,
-      `  if (process.env.AEGEA_LOAD_LOG) appendFileSync(process.env.AEGEA_LOAD_LOG, url + "\\n")`,
-      `  return next(url, context)`,
-      `}`
-    ].join("\n"))
-    writeFileSync(join(dir, "register.mjs"), `import { register } from "node:module"\nregister(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)})\n`)
+    registerHook = writeLoadHook(dir)
     const meta = JSON.parse(readFileSync(join(REPO_ROOT, "dist", "meta.json"), "utf8")) as {
       outputs: Record<string, { inputs: Record<string, unknown> }>
     }
@@ -135,7 +128,7 @@ describe("the JMESPath library is loaded only with --query", () => {
     const log = join(dir, `${args.join("_").replace(/[^\w]/g, "")}.log`)
     writeFileSync(log, "")
     const r = await runCli(args, {
-      nodeArgs: ["--import", pathToFileURL(join(dir, "register.mjs")).href],
+      nodeArgs: ["--import", registerHook],
       env: { AEGEA_NO_STATIC: "1", AEGEA_LOAD_LOG: log }
     })
     expect(r.code, r.stderr).toBe(0)
