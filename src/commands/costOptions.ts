@@ -10,6 +10,7 @@ import * as Schema from "effect/Schema"
 import { ConfigError, UsageError } from "../errors.ts"
 import { parseTimeFlag } from "../lib/timeExpr.ts"
 import { type GroupBy, GroupDimension } from "../services/CostExplorer.ts"
+import { commaList } from "./parse.ts"
 
 const dayMillis = 86_400_000
 
@@ -77,7 +78,7 @@ export const dayRange = (
 /** `--group-by SERVICE --group-by TAG:team` (or comma-separated) -> at most two GroupBy. */
 export const parseGroupBy = (values: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<GroupBy>, UsageError> =>
   Effect.gen(function*() {
-    const items = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "")
+    const items = commaList(values)
     if (items.length > 2) {
       return yield* new UsageError({
         message: `--group-by takes at most two groupings, got ${items.length} (${items.join(", ")})`,

@@ -5,7 +5,6 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
@@ -14,7 +13,7 @@ import { OperationFailed, UsageError } from "../errors.ts"
 import { Ec2Live } from "../layers/Ec2Live.ts"
 import { Ec2ResourcesLive } from "../layers/Ec2ResourcesLive.ts"
 import { listingDescription } from "../lib/table.ts"
-import { pollEvery, statePoll } from "../lib/schedules.ts"
+import { boundedPoll, pollEvery, statePoll } from "../lib/schedules.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Ec2, type Snapshot, type Volume } from "../services/Ec2.ts"
 import { Ec2Resources } from "../services/Ec2Resources.ts"
@@ -84,7 +83,7 @@ const waitForSnapshot = (created: Snapshot) =>
     yield* output.status(line(created))
     const last = yield* resources.snapshot(created.id).pipe(
       Effect.tap((s) => output.status(line(s))),
-      Effect.repeat({ schedule: Schedule.max([pollEvery("5 seconds"), Schedule.recurs(snapshotPolls)]), while: (s) => s.state === "pending" }),
+      Effect.repeat({ schedule: boundedPoll(pollEvery("5 seconds"), snapshotPolls), while: (s) => s.state === "pending" }),
       Effect.ensuring(output.statusDone)
     )
     if (last.state === "pending") {

@@ -14,6 +14,7 @@ import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { Efs, type FileSystem, nfsPort, nfsSecurityGroupName } from "../services/Efs.ts"
 import { Output, type Row, type TableSpec } from "../services/Output.ts"
 import { awsService, BaseLayer } from "./global.ts"
+import { commaList } from "./parse.ts"
 
 export const EfsLayer = awsService(Efs, EfsLive).pipe(Layer.provideMerge(BaseLayer))
 
@@ -57,7 +58,6 @@ const ls = Command.make(
 )
 
 /** `--subnets a,b --subnets c` -> [a, b, c]. */
-const splitList = (values: ReadonlyArray<string>) => values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "")
 
 const create = Command.make(
   "create",
@@ -87,8 +87,8 @@ const create = Command.make(
     if (input.name.trim() === "" || input.name.length > 64) {
       return yield* new UsageError({ message: `invalid file system name '${input.name}'`, hint: "Use 1 to 64 characters" })
     }
-    const network = yield* efs.network(splitList(input.subnets))
-    const givenGroups = splitList(input.securityGroup)
+    const network = yield* efs.network(commaList(input.subnets))
+    const givenGroups = commaList(input.securityGroup)
     const existingGroup = givenGroups.length === 0 ? yield* efs.securityGroupId(nfsSecurityGroupName, network.vpcId) : undefined
     const existing = yield* efs.byCreationToken(input.name)
     const zonesWithTargets = new Set(existing?.mountTargets.map((t) => t.availabilityZone) ?? [])

@@ -20,6 +20,7 @@ import { Output, type Row, type TableSpec } from "../services/Output.ts"
 import { waitForTargets } from "../workflows/elbWait.ts"
 import { confirmDestruction } from "./confirm.ts"
 import { awsService, BaseLayer } from "./global.ts"
+import { commaList } from "./parse.ts"
 
 export const ElbLayer = Layer.mergeAll(awsService(LoadBalancers, LoadBalancersLive), awsService(Ec2, Ec2Live)).pipe(
   Layer.provideMerge(BaseLayer)
@@ -78,7 +79,6 @@ const dryRunFlag = (what: string) =>
 const targetGroupAdvice: TargetGroupAdvice = { several: "Pass --target-group NAME to choose one", classic: "Leave out --target-group" }
 
 /** `--instances a,b --instances c` -> [a, b, c]. */
-const splitList = (values: ReadonlyArray<string>) => values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "")
 
 /** Instances by name or id, each once, with "i-0abc (web-1)" labels. */
 const resolveInstances = (targets: ReadonlyArray<string>) =>
@@ -300,14 +300,14 @@ const create = Command.make(
       })
     }
     if (input.port < 1 || input.port > 65535) return yield* new UsageError({ message: `invalid --port ${input.port}`, hint: "Use a port from 1 to 65535" })
-    const { ids, labels } = yield* resolveInstances(splitList(input.instances))
+    const { ids, labels } = yield* resolveInstances(commaList(input.instances))
     const plan = yield* lbs.planCreate({
       name: input.name,
       instanceIds: ids,
       port: input.port,
       healthCheckPath: input.healthCheckPath,
-      subnetIds: splitList(input.subnets),
-      securityGroupIds: splitList(input.securityGroup),
+      subnetIds: commaList(input.subnets),
+      securityGroupIds: commaList(input.securityGroup),
       certificateDomain: Option.getOrUndefined(input.certificateDomain),
       dnsAlias: Option.getOrUndefined(input.dnsAlias)
     })

@@ -22,6 +22,7 @@ import type { Principal, PrincipalKind } from "../services/Iam.ts"
 import { IamAdmin, IamGroup, IamPolicy, IamRole, type IamUser, principalKinds } from "../services/IamAdmin.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
 import { awsService, BaseLayer } from "./global.ts"
+import { commaList } from "./parse.ts"
 
 export const IamAdminLayer = awsService(IamAdmin, IamAdminLive).pipe(Layer.provideMerge(BaseLayer))
 
@@ -231,7 +232,7 @@ const createUser = Command.make(
     const input = withConfigDefaults((yield* AegeaConfig).section("iam create-user"), raw)
     const iam = yield* IamAdmin
     const output = yield* Output
-    const groupNames = [...new Set(input.groups.flatMap((g) => g.split(",")).map((g) => g.trim()).filter((g) => g !== ""))]
+    const groupNames = [...new Set(commaList(input.groups))]
     if (yield* iam.exists({ kind: "user", name: input.name })) {
       return yield* new UsageError({
         message: `an IAM user named ${input.name} already exists`,

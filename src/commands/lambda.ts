@@ -6,14 +6,13 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { LambdaLive } from "../layers/LambdaLive.ts"
 import { OperationFailed, UsageError } from "../errors.ts"
-import { statePoll } from "../lib/schedules.ts"
+import { boundedPoll, statePoll } from "../lib/schedules.ts"
 import { listingDescription } from "../lib/table.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import { type CodeSource, type ConfigUpdate, EventSourceMapping, Lambda, LambdaFunction } from "../services/Lambda.ts"
@@ -88,7 +87,7 @@ const waitForUpdate = (updated: LambdaFunction) =>
       latest = yield* lambda.get(updated.name).pipe(
         Effect.map(({ environment: _, ...f }): LambdaFunction => f),
         Effect.tap((f) => output.status(`waiting for the update of Lambda function ${updated.name}: ${f.updateStatus ?? "done"}`)),
-        Effect.repeat({ schedule: Schedule.max([statePoll, Schedule.recurs(updatePolls)]), while: (f) => f.updateStatus === "InProgress" })
+        Effect.repeat({ schedule: boundedPoll(statePoll, updatePolls), while: (f) => f.updateStatus === "InProgress" })
       ).pipe(Effect.ensuring(output.statusDone))
     }
     if (latest.updateStatus === "InProgress") {

@@ -4,12 +4,11 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, paginate } from "./aws.ts"
 import type { AwsError } from "../errors.ts"
-import { statePoll } from "../lib/schedules.ts"
+import { boundedPoll, statePoll } from "../lib/schedules.ts"
 import { Audit, type ConfigRecorder, parseCredentialReport, type Trail } from "../services/Audit.ts"
 
 /** Bound on polls while the credential report is generated (2 s apart: 2 minutes). */
@@ -65,7 +64,7 @@ export const AuditLive: Layer.Layer<Audit, never, AwsClients> = Layer.effect(
       yield* iam.call(new iamSdk.GenerateCredentialReportCommand({}), "generate the credential report", idempotent).pipe(
         Effect.map((r) => r.State),
         Effect.repeat({
-          schedule: Schedule.max([statePoll, Schedule.recurs(maxReportPolls)]),
+          schedule: boundedPoll(statePoll, maxReportPolls),
           while: (state) => state !== undefined && state !== "COMPLETE"
         })
       )

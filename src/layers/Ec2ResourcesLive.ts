@@ -1,13 +1,12 @@
 /** The live Ec2Resources layer: deletions by id, EBS volume changes and instance renames. */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type { AwsClients } from "./AwsClients.ts"
 import { type Aws, idempotent, makeAws, once, tokenized } from "./aws.ts"
 import * as map from "./ec2Mapping.ts"
 import { type AwsError, ResourceNotFound } from "../errors.ts"
-import { statePoll } from "../lib/schedules.ts"
+import { boundedPoll, statePoll } from "../lib/schedules.ts"
 import { Ec2Resources, nounOf, type Removable, type RemovableKind } from "../services/Ec2Resources.ts"
 
 /** A dry run that would have succeeded comes back as the "error" DryRunOperation. */
@@ -278,7 +277,7 @@ export const Ec2ResourcesLive: Layer.Layer<Ec2Resources, never, AwsClients> = La
               // AWS deletes the file system only once its mount targets are gone (a minute or so);
               // past the bound, DeleteFileSystem says FileSystemInUse.
               yield* mountTargetsOf(id).pipe(
-                Effect.repeat({ schedule: Schedule.max([statePoll, Schedule.recurs(mountTargetGonePolls)]), while: (left) => left.length > 0 })
+                Effect.repeat({ schedule: boundedPoll(statePoll, mountTargetGonePolls), while: (left) => left.length > 0 })
               )
               yield* goneIsDone(efsAws.call(new m.DeleteFileSystemCommand({ FileSystemId: id }), what, idempotent))
             }))

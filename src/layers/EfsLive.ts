@@ -4,12 +4,11 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, once, paginate, tokenized } from "./aws.ts"
 import { type AwsError, ResourceNotFound, UsageError } from "../errors.ts"
-import { statePoll } from "../lib/schedules.ts"
+import { boundedPoll, statePoll } from "../lib/schedules.ts"
 import { Efs, type FileSystem, type MountTarget, nfsPort } from "../services/Efs.ts"
 
 /** Bound on polls while a new file system becomes available (2 s apart: 10 minutes). */
@@ -202,7 +201,7 @@ export const EfsLive: Layer.Layer<Efs, never, AwsClients> = Layer.effect(
       describe({ FileSystemId: id }).pipe(
         Effect.map((all) => all[0]?.state),
         Effect.repeat({
-          schedule: Schedule.max([statePoll, Schedule.recurs(maxAvailablePolls)]),
+          schedule: boundedPoll(statePoll, maxAvailablePolls),
           while: (state) => state === "creating"
         }),
         Effect.asVoid

@@ -60,7 +60,7 @@ class Connection {
    */
   private corked = false
 
-  private send(frame: Uint8Array) {
+  private transmit(frame: Uint8Array) {
     if (this.ws.readyState !== this.ws.OPEN) return
     const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
     if (!this.corked && socket !== undefined) {
@@ -78,7 +78,7 @@ class Connection {
     for (const event of events) {
       switch (event._tag) {
         case "Send":
-          this.send(event.frame)
+          this.transmit(event.frame)
           break
         case "Data":
           Queue.offerUnsafe(this.output, event.bytes)

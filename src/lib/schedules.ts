@@ -21,6 +21,9 @@ export const awsRetrySchedule = (maxAttempts: number) =>
  */
 export const pollEvery = (interval: Duration.Input) => Schedule.spaced(interval)
 
+/** A poll that gives up after `polls` repetitions (the caller turns running out into its own error). */
+export const boundedPoll = (every: Schedule.Schedule<unknown, unknown>, polls: number) => Schedule.max([every, Schedule.recurs(polls)])
+
 /** The default interval of state polls (instance control, Batch queues, job definitions). */
 export const statePoll = pollEvery("2 seconds")
 
@@ -32,6 +35,9 @@ export const commandPoll = pollEvery("1 second")
 
 /** Logs Insights results: every second, for at most 20 minutes (a query's own limit is 60). */
 export const queryPoll = Schedule.max([Schedule.spaced(Duration.seconds(1)), Schedule.during(Duration.minutes(20))])
+
+/** RDS changes take minutes: every 5 seconds (the first check at once), for at most 2 hours. */
+export const rdsPoll = Schedule.max([pollEvery("5 seconds"), Schedule.during(Duration.hours(2))])
 
 /** A logs export task: every 2 seconds, for at most 6 hours. */
 export const exportPoll = Schedule.max([Schedule.spaced(Duration.seconds(2)), Schedule.during(Duration.hours(6))])

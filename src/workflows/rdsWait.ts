@@ -4,16 +4,14 @@
  * status as it changes (Output.status), and give up after a bound. A status RDS does not leave by
  * itself (failed, incompatible-...) ends the wait as a failure.
  */
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import { OperationFailed } from "../errors.ts"
-import { pollEvery } from "../lib/schedules.ts"
+import { rdsPoll } from "../lib/schedules.ts"
 import { Output } from "../services/Output.ts"
 import { failedStatus, Rds, type RdsError, settledStatus } from "../services/Rds.ts"
 
-/** RDS changes take minutes: every 5 seconds (the first check at once), for at most 2 hours. */
-export const rdsPoll = Schedule.max([pollEvery("5 seconds"), Schedule.during(Duration.hours(2))])
+export { rdsPoll }
 
 export type RdsTarget =
   | { readonly kind: "instance"; readonly name: string; readonly until: "available" | "gone" }

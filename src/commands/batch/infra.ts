@@ -16,6 +16,7 @@ import { Output, type TableSpec } from "../../services/Output.ts"
 import { listingDescription } from "../../lib/table.ts"
 import { BatchLayer } from "./layer.ts"
 import { confirmDestruction } from "../confirm.ts"
+import { commaList } from "../parse.ts"
 
 const name = (what: string) => Argument.String("name").pipe(Argument.withDescription(`The ${what}'s name.`))
 const optionalInt = (flag: string, description: string) => Flag.Int(flag).pipe(Flag.withDescription(description), Flag.optional)
@@ -215,7 +216,7 @@ export const createQueueCommand = Command.make(
   Effect.fn("batch create-queue")(function*(raw) {
     const input = withConfigDefaults((yield* AegeaConfig).section("batch create-queue"), raw)
     const batch = yield* Batch
-    const environments = input.computeEnvironments.flatMap((c) => c.split(",")).map((c) => c.trim()).filter((c) => c !== "")
+    const environments = commaList(input.computeEnvironments)
     const found = yield* Stream.runCollect(batch.computeEnvironments(environments))
     const missing = environments.filter((e) => !found.some((f) => f.name === e || f.arn === e))
     if (missing.length > 0) return yield* new ResourceNotFound({ kind: "compute environment", name: missing[0] ?? "", region: batch.region, hint: "Run 'aegea batch compute-environments'" })
