@@ -143,6 +143,13 @@ const resolvePrincipal = (text: string) =>
     const iam = yield* IamAdmin
     const parsed = parsePrincipal(text)
     if (parsed.kind !== undefined) return { kind: parsed.kind, name: parsed.name } satisfies Principal
+    // IAM names never hold "/" or ":": "nobody/x" is a mistyped kind, not a name to look up
+    if (/[/:]/.test(parsed.name)) {
+      return yield* new UsageError({
+        message: `--attached-to ${JSON.stringify(parsed.name)} names no kind of principal`,
+        hint: "Give user/NAME, group/NAME, role/NAME or a bare name"
+      })
+    }
     const found = yield* Effect.filter(principalKinds, (kind) => iam.exists({ kind, name: parsed.name }), { concurrency: 3 })
     const [kind, ...others] = found
     if (kind === undefined) {

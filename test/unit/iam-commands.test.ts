@@ -64,6 +64,9 @@ describe("aegea iam", () => {
       const ambiguous = (yield* Effect.flip(aegea("iam", "policies", "--attached-to", "both"))) as Failure
       assert.strictEqual(ambiguous.message, "\"both\" is the name of an IAM group and an IAM role")
       assert.strictEqual(ambiguous.hint, "Say which: --attached-to group/both or --attached-to role/both")
+      const mistyped = (yield* Effect.flip(aegea("iam", "policies", "--attached-to", "users/alice"))) as Failure
+      assert.strictEqual(mistyped.message, "--attached-to \"users/alice\" names no kind of principal")
+      assert.strictEqual(mistyped.hint, "Give user/NAME, group/NAME, role/NAME or a bare name")
       yield* aegea("iam", "create-user", "zoe", "--groups", "ops", "--console-password")
       const [row] = JSON.parse(yield* (yield* OutputCapture).stdoutText) as Array<{ consolePassword: string; groups: Array<string> }>
       assert.deepStrictEqual(row?.groups, ["ops"])
