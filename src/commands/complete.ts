@@ -153,9 +153,9 @@ const readCache = (file: string): CompletionCache => {
 const writeCache = (file: string, key: string, values: ReadonlyArray<Candidate>) => {
   try {
     const cache = { ...readCache(file), [key]: { at: Date.now(), values } }
-    mkdirSync(join(file, ".."), { recursive: true })
+    mkdirSync(join(file, ".."), { recursive: true, mode: 0o700 })
     const temporary = `${file}.${process.pid}.tmp`
-    writeFileSync(temporary, JSON.stringify(cache))
+    writeFileSync(temporary, JSON.stringify(cache), { mode: 0o600 })
     renameSync(temporary, file)
   } catch {
     // A cache that cannot be written only makes the next Tab ask AWS again.

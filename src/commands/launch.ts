@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { instanceTable } from "./ls.ts"
+import { checkRequestedColumns } from "../lib/table.ts"
 import * as Command from "effect/cli/Command"
 import { renderCloudConfig } from "../lib/cloudInit.ts"
 import { Ec2Live } from "../layers/Ec2Live.ts"
@@ -60,6 +61,9 @@ const launchedRow = (instance: Instance, plan: LaunchPlan) => ({
   tags: instance.tags
 })
 
+/** What --dry-run prints: the ensures and the RunInstances input, user data decoded, private key redacted (build-ami's too). */
+export const launchDryRunDocument = (plan: LaunchPlan) => dryRunDocument(plan)
+
 /** What --dry-run prints: the ensures and the RunInstances input, user data decoded, private key redacted. */
 const dryRunDocument = (plan: LaunchPlan) =>
   Effect.map(renderCloudConfig(plan.cloudConfig), (userData) => ({
@@ -98,6 +102,8 @@ export const launchCommand = Command.make(
   launchFlags,
   Effect.fn("launch")(function*(input) {
     const output = yield* Output
+    // An unknown --columns/--sort-by is a usage error before anything is created.
+    yield* Effect.fromResult(checkRequestedColumns(launchedTable, output.settings))
     const config = yield* AegeaConfig
     const { spec, dryRun, wait } = yield* launchSpec(input, config.section("launch"))
     const plan = yield* planLaunch(spec)

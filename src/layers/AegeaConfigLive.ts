@@ -88,12 +88,13 @@ export const nodeFileAccess: ConfigFileAccess = {
   writeAtomic: (path, text) => {
     const target = fs.existsSync(path) ? fs.realpathSync(path) : path // keep a symlinked dotfile a symlink
     const directory = nodePath.dirname(target)
-    fs.mkdirSync(directory, { recursive: true })
+    fs.mkdirSync(directory, { recursive: true, mode: 0o700 }) // folders it creates: the owner's only
     const temp = nodePath.join(directory, `.${nodePath.basename(target)}.${process.pid}.${Date.now()}.tmp`)
     const mode = fs.existsSync(target) ? fs.statSync(target).mode & 0o7777 : undefined
     try {
-      fs.writeFileSync(temp, text, { flag: "wx", mode: mode ?? 0o666 })
-      if (mode !== undefined) fs.chmodSync(temp, mode) // an existing file keeps its mode (0600 stays 0600)
+      fs.writeFileSync(temp, text, { flag: "wx", mode: mode ?? 0o600 })
+      // An existing file keeps its mode (0600 stays 0600); a new one is the owner's only (0600).
+      if (mode !== undefined) fs.chmodSync(temp, mode)
       fs.renameSync(temp, target)
     } catch (error) {
       fs.rmSync(temp, { force: true })

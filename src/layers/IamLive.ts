@@ -137,7 +137,17 @@ export const IamLive: Layer.Layer<Iam, never, AwsClients> = Layer.effect(
           Effect.catchIf((e) => e._tag === "AwsInvalidRequest" && /taken|exists/i.test(e.awsMessage), () => Effect.succeed(undefined))
         )
         if (arn !== undefined) return { value: { name: roleName, arn }, created: true }
-        return { value: { name: roleName, arn: Option.getOrUndefined(yield* getRole(roleName)) ?? "" }, created: false }
+        // Created by a concurrent run, or by our own attempt whose answer was lost. Look it up by its
+        // name, else by the service's own path (names differ in case between AWS and emulators).
+        const byName = Option.getOrUndefined(yield* getRole(roleName))
+        if (byName !== undefined) return { value: { name: roleName, arn: byName }, created: false }
+        const listed = yield* aws.call(
+          new sdk.ListRolesCommand({ PathPrefix: `/aws-service-role/${service}/` }),
+          `look up the service-linked role of ${service}`,
+          idempotent
+        )
+        const role = listed.Roles?.[0]
+        return { value: { name: role?.RoleName ?? roleName, arn: role?.Arn ?? "" }, created: false }
       })
 
     return Iam.of({

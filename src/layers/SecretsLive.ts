@@ -208,6 +208,20 @@ export const SecretsLive: Layer.Layer<Secrets, never, AwsClients> = Layer.effect
           idempotent
         ).pipe(
           Effect.map((r) => ({ name: r.Name ?? name, arn: r.ARN ?? "", deletionDate: toDate(r.DeletionDate) })),
+          // A retry after a lost answer finds the secret "marked deleted" by the first attempt: that
+          // is the outcome asked for, as the secret itself says.
+          Effect.catchIf(
+            (e) => !options.force && e._tag === "AwsInvalidRequest" && /marked (as )?deleted|scheduled for deletion/i.test(e.awsMessage),
+            (e) =>
+              describe(name).pipe(
+                Effect.flatMap((secret) =>
+                  secret.deletionDate === undefined
+                    ? Effect.fail(e)
+                    : Effect.succeed({ name: secret.name, arn: secret.arn, deletionDate: secret.deletionDate as Date | undefined })
+                ),
+                Effect.catchTag("ResourceNotFound", () => Effect.fail(e))
+              )
+          ),
           notFoundAsResource(name)
         )
       ))

@@ -184,6 +184,23 @@ export const resolveColumns = (
   }))
 }
 
+/**
+ * For commands that change something and then print a table: `--columns` and `--sort-by` checked
+ * against the spec before the change, so an unknown name is a usage error with nothing done.
+ */
+export const checkRequestedColumns = (
+  spec: TableSpec,
+  settings: Pick<OutputSettings, "columns" | "sortBy">
+): Result.Result<void, UsageError> => {
+  const columns = resolveColumns(spec, settings.columns, [])
+  if (Result.isFailure(columns)) return Result.fail(columns.failure)
+  if (Option.isSome(settings.sortBy)) {
+    const key = resolveColumnName(spec, [], settings.sortBy.value.key, "--sort-by")
+    if (Result.isFailure(key)) return Result.fail(key.failure)
+  }
+  return Result.void
+}
+
 // --- sorting ----------------------------------------------------------------------------------
 
 // Built on first sort, not at start-up (ICU set-up costs a few ms).

@@ -234,7 +234,7 @@ const writeImageUserCache = (file: string, key: string, user: string) => {
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
     const temporary = `${file}.${process.pid}.tmp`
-    writeFileSync(temporary, JSON.stringify({ ...readImageUserCache(file), [key]: user }))
+    writeFileSync(temporary, JSON.stringify({ ...readImageUserCache(file), [key]: user }), { mode: 0o600 })
     renameSync(temporary, file)
   } catch {
     // ignored

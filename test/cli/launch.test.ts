@@ -65,6 +65,12 @@ describe("aegea launch (binary)", () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain("--storage")
     expect(await instanceCount()).toBe(0)
+    // The table's columns are checked before the launch, not after it (it used to launch, then fail).
+    const columns = await runCli(["launch", "box", "--amazon-linux-ami", "--no-wait", "--columns", "name,instance_type"])
+    expect(columns.code).toBe(2)
+    expect(columns.stderr).toContain('unknown column "instance_type" for --columns')
+    expect(columns.stderr).not.toContain("launched")
+    expect(await instanceCount()).toBe(0)
   })
 
   describe("a wait that fails after launching says the instance was launched, and still prints its row", () => {

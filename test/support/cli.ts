@@ -4,7 +4,35 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { constants, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { inject } from "vitest"
 import { awsTestEnv } from "./moto.ts"
+import { createdSince, recordOutput, snapshotHome } from "./outputScan.ts"
+
+declare module "vitest" {
+  interface ProvidedContext {
+    /** Where every spawned aegea's outputs are recorded for the secret scan (./outputScan.ts); unset in unit. */
+    outputScanDir?: string
+  }
+}
+
+/** The run's record folder (aws and cli-standalone projects), else undefined. */
+const scanFolder = (): string | undefined => {
+  try {
+    return inject("outputScanDir")
+  } catch {
+    return undefined
+  }
+}
+
+/** Snapshots HOME before a spawn; the returned function records the process's outputs after it. */
+const recorder = (env: Record<string, string>, args: ReadonlyArray<string>) => {
+  const folder = scanFolder()
+  const home = env.HOME
+  if (folder === undefined || home === undefined) return () => {}
+  const before = snapshotHome(home)
+  return (stdout: string, stderr: string) =>
+    recordOutput(folder, { args, stdout, stderr, created: createdSince(before, snapshotHome(home)) })
+}
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url))
 export const CLI_PATH = join(REPO_ROOT, "dist", "aegea.js")
@@ -46,10 +74,18 @@ function assertBuilt(): void {
 
 export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 
-function run(file: string, args: ReadonlyArray<string>, opts: CliOptions, what: string): Promise<CliResult> {
+function run(
+  file: string,
+  args: ReadonlyArray<string>,
+  opts: CliOptions,
+  what: string,
+  aegeaArgs: ReadonlyArray<string>
+): Promise<CliResult> {
   const timeoutMs = opts.timeoutMs ?? 30_000
+  const env = cliEnv(opts)
+  const record = recorder(env, aegeaArgs)
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: REPO_ROOT, env: cliEnv(opts), stdio: ["pipe", "pipe", "pipe"] })
+    const child = spawn(file, args, { cwd: REPO_ROOT, env, stdio: ["pipe", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
@@ -70,6 +106,7 @@ function run(file: string, args: ReadonlyArray<string>, opts: CliOptions, what: 
     })
     child.once("close", (code, signal) => {
       clearTimeout(timer)
+      record(stdout, stderr)
       // a signal death is reported shell-style: 128 + signal number
       resolve({ code: code ?? 128 + (signal ? constants.signals[signal] : 0), stdout, stderr })
     })
@@ -79,7 +116,7 @@ function run(file: string, args: ReadonlyArray<string>, opts: CliOptions, what: 
 /** `node dist/aegea.js ...args` with awsTestEnv(); resolves with the exit code and both streams. */
 export function runCli(args: ReadonlyArray<string>, opts: CliOptions = {}): Promise<CliResult> {
   assertBuilt()
-  return run(process.execPath, [...(opts.nodeArgs ?? []), CLI_PATH, ...args], opts, `aegea ${args.join(" ")}`)
+  return run(process.execPath, [...(opts.nodeArgs ?? []), CLI_PATH, ...args], opts, `aegea ${args.join(" ")}`, args)
 }
 
 export interface PipedResult extends CliResult {
@@ -104,7 +141,7 @@ export async function runCliPiped(
     const aegea = [process.execPath, CLI_PATH, ...args].map(shellQuote).join(" ")
     const script =
       `{ ${aegea} 2>${shellQuote(errFile)}; echo $? >${shellQuote(codeFile)}; } | ${pipeTo.map(shellQuote).join(" ")}`
-    const r = await run("/bin/sh", ["-c", script], opts, `aegea ${args.join(" ")} | ${pipeTo.join(" ")}`)
+    const r = await run("/bin/sh", ["-c", script], opts, `aegea ${args.join(" ")} | ${pipeTo.join(" ")}`, args)
     const code = Number(readFileSync(codeFile, "utf8").trim())
     return { code, stdout: r.stdout, stderr: readFileSync(errFile, "utf8"), pipeCode: r.code }
   } finally {
@@ -143,7 +180,9 @@ export function runCliOnTerminal(args: ReadonlyArray<string>, opts: TerminalOpti
   const command = `${opts.columns === undefined ? "" : `stty cols ${opts.columns}; `}${opts.rows === undefined ? "" : `stty rows ${opts.rows}; `}${aegea}`
   const timeoutMs = opts.timeoutMs ?? 30_000
   return new Promise((resolve, reject) => {
-    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: REPO_ROOT, env: cliEnv(opts.env !== undefined ? { env: opts.env } : {}), stdio: ["pipe", "pipe", "pipe"] })
+    const env = cliEnv(opts.env !== undefined ? { env: opts.env } : {})
+    const record = recorder(env, args)
+    const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: REPO_ROOT, env, stdio: ["pipe", "pipe", "pipe"] })
     let output = ""
     const answers: Array<TerminalAnswer> = opts.answer === undefined ? [] : Array.isArray(opts.answer) ? [...opts.answer] : [opts.answer as TerminalAnswer]
     let seen = 0
@@ -170,6 +209,7 @@ export function runCliOnTerminal(args: ReadonlyArray<string>, opts: TerminalOpti
     })
     child.once("close", (code) => {
       clearTimeout(timer)
+      record(output, "") // stdout and stderr merged by the terminal
       resolve({ code: code ?? -1, output: output.replace(/\r\n/g, "\n") })
     })
   })

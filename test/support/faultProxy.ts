@@ -17,6 +17,15 @@
 // - stall():              accept the request and never answer (until the client gives up or close()).
 // - reply(make):          answer without forwarding with what make(request) returns (e.g. an answer naming
 //                         the instance id the request asked about).
+// - throttle():           answer with the protocol's own throttling error (EC2 query XML RequestLimitExceeded,
+//                         IAM/STS query XML Throttling, JSON 1.0/1.1 ThrottlingException, Batch REST-JSON 429,
+//                         S3 REST-XML SlowDown): nothing was done.
+// - truncate():           forward, then send the target's headers and half its body and end the connection
+//                         (the request reached AWS; the answer arrived cut short).
+// - resetMidBody():       forward, then send the headers and a part of the body and destroy the socket.
+// - slow(ms):             wait, then forward faithfully.
+// - choose(pick):         decide per request (pick returns an action, or undefined to forward): see randomFaults,
+//                         which injects a mix of the faults above at a rate, deterministically by seed.
 //
 // Bounded: request bodies are read up to MAX_BODY_BYTES, upstream requests time out, `times` limits each
 // rule, the log keeps at most MAX_LOG entries, close() destroys every socket (client and upstream).
@@ -51,6 +60,11 @@ export type FaultAction =
   | { readonly kind: "status"; readonly status: number; readonly body: string; readonly headers: Readonly<Record<string, string>> }
   | { readonly kind: "stall" }
   | { readonly kind: "reply"; readonly make: (request: ProxiedRequest) => Answer }
+  | { readonly kind: "throttle" }
+  | { readonly kind: "truncate" }
+  | { readonly kind: "resetMidBody" }
+  | { readonly kind: "slow"; readonly ms: number }
+  | { readonly kind: "choose"; readonly pick: (request: ProxiedRequest) => FaultAction | undefined }
 
 /** What a `reply` action answers. */
 export interface Answer {
@@ -69,6 +83,116 @@ export const status = (code: number, body = "", headers: Readonly<Record<string,
 })
 export const stall = (): FaultAction => ({ kind: "stall" })
 export const reply = (make: (request: ProxiedRequest) => Answer): FaultAction => ({ kind: "reply", make })
+export const throttle = (): FaultAction => ({ kind: "throttle" })
+export const truncate = (): FaultAction => ({ kind: "truncate" })
+export const resetMidBody = (): FaultAction => ({ kind: "resetMidBody" })
+export const slow = (ms: number): FaultAction => ({ kind: "slow", ms })
+export const choose = (pick: (request: ProxiedRequest) => FaultAction | undefined): FaultAction => ({ kind: "choose", pick })
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same faults on the same sequence of requests. */
+export const seededRandom = (seed: number) => {
+  let a = seed >>> 0
+  return (): number => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Every kind of fault randomFaults injects, in the order its seed picks from. */
+export const faultKinds = [
+  "throttle",
+  "html5xx",
+  "resetBeforeForward",
+  "dropResponse",
+  "resetMidBody",
+  "truncate",
+  "slow"
+] as const
+export type FaultKind = (typeof faultKinds)[number]
+
+const htmlPage = "<html><head><title>503 Service Temporarily Unavailable</title></head>\r\n<body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>\r\n"
+
+const faultOfKind = (kind: FaultKind): FaultAction => {
+  switch (kind) {
+    case "throttle": return throttle()
+    case "html5xx": return status(503, htmlPage, { "content-type": "text/html" })
+    case "resetBeforeForward": return resetBeforeForward()
+    case "dropResponse": return dropResponse()
+    case "resetMidBody": return resetMidBody()
+    case "truncate": return truncate()
+    case "slow": return slow(150)
+  }
+}
+
+/**
+ * A rule injecting faults into `rate` of the requests it matches (default: every request), each of a kind
+ * drawn from `kinds`, deterministically by `seed`: the same seed on the same sequence of requests injects
+ * the same faults. `counts` tallies what was injected.
+ */
+export const randomFaults = (options: {
+  readonly seed: number
+  readonly rate: number
+  readonly kinds?: ReadonlyArray<FaultKind>
+  readonly match?: (request: ProxiedRequest) => boolean
+}): FaultRule & { readonly counts: Record<FaultKind, number> } => {
+  // Two streams: consecutive draws of one are correlated enough to starve a kind at low rates.
+  const random = seededRandom(options.seed)
+  const pickKind = seededRandom(options.seed ^ 0x5bd1e995)
+  const kinds = options.kinds ?? faultKinds
+  const counts = Object.fromEntries(faultKinds.map((k) => [k, 0])) as Record<FaultKind, number>
+  return {
+    name: `random faults (seed ${options.seed}, rate ${options.rate})`,
+    match: options.match ?? (() => true),
+    times: Infinity,
+    counts,
+    action: choose(() => {
+      const hit = random() < options.rate
+      const kind = kinds[Math.floor(pickKind() * kinds.length)] ?? "throttle"
+      if (!hit) return undefined
+      counts[kind] += 1
+      return faultOfKind(kind)
+    })
+  }
+}
+
+const xml = { "content-type": "text/xml" }
+/** The throttling error each protocol answers with, as AWS sends it. */
+export const throttlingAnswer = (request: ProxiedRequest): Answer => {
+  const target = request.headers["x-amz-target"]
+  if (typeof target === "string") {
+    const type = String(request.headers["content-type"] ?? "application/x-amz-json-1.1")
+    return { status: 400, headers: { "content-type": type }, body: JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }) }
+  }
+  if (request.path.toLowerCase().startsWith("/v1/")) {
+    return {
+      status: 429,
+      headers: { "content-type": "application/json", "x-amzn-errortype": "TooManyRequestsException" },
+      body: JSON.stringify({ message: "Too Many Requests" })
+    }
+  }
+  if (request.service === "ec2") {
+    return {
+      status: 503,
+      headers: xml,
+      body: "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>fault-proxy</RequestID></Response>"
+    }
+  }
+  if (request.service === "s3") {
+    return {
+      status: 503,
+      headers: { "content-type": "application/xml" },
+      body: "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>fault-proxy</RequestId></Error>"
+    }
+  }
+  return {
+    status: 400,
+    headers: xml,
+    body: "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>"
+  }
+}
 
 export interface FaultRule {
   /** Shown in the log (default: "rule N", N its index). */
@@ -270,7 +394,8 @@ export function startFaultProxy(target: string, options: FaultProxyOptions = {})
       operation: operationOf(method, path, req.headers, text)
     }
     const applied = closed ? undefined : pickRule(proxied)
-    const action: FaultAction | undefined = applied?.rule.action
+    const ruleAction: FaultAction | undefined = applied?.rule.action
+    const action: FaultAction | undefined = ruleAction?.kind === "choose" ? ruleAction.pick(proxied) : ruleAction
     const entry: ProxyLogEntry = {
       seq: ++seq,
       method,
@@ -280,8 +405,8 @@ export function startFaultProxy(target: string, options: FaultProxyOptions = {})
       headers: req.headers,
       body: text.length > LOG_BODY_CHARS ? text.slice(0, LOG_BODY_CHARS) : text,
       action: action?.kind ?? "forward",
-      rule: applied?.name,
-      reachedTarget: action === undefined || action.kind === "dropResponse",
+      rule: action === undefined ? undefined : applied?.name,
+      reachedTarget: action === undefined || !["resetBeforeForward", "stall", "status", "reply", "throttle"].includes(action.kind),
       status: undefined,
       error: undefined
     }
@@ -292,12 +417,13 @@ export function startFaultProxy(target: string, options: FaultProxyOptions = {})
       return
     }
     if (action?.kind === "stall") return // the socket stays open until the client or close() ends it
-    if (action?.kind === "status" || action?.kind === "reply") {
-      const answer: Answer = action.kind === "status" ? action : action.make(proxied)
+    if (action?.kind === "status" || action?.kind === "reply" || action?.kind === "throttle") {
+      const answer: Answer = action.kind === "status" ? action : action.kind === "throttle" ? throttlingAnswer(proxied) : action.make(proxied)
       entry.status = answer.status
       res.writeHead(answer.status, { "content-length": String(Buffer.byteLength(answer.body)), ...answer.headers }).end(answer.body)
       return
     }
+    if (action?.kind === "slow") await new Promise((r) => setTimeout(r, action.ms))
     let answer: Awaited<ReturnType<typeof forward>>
     try {
       answer = await forward(req, body)
@@ -313,6 +439,14 @@ export function startFaultProxy(target: string, options: FaultProxyOptions = {})
     }
     const headers = endToEnd(answer.headers)
     headers["content-length"] = String(answer.body.length)
+    if (action?.kind === "truncate" || action?.kind === "resetMidBody") {
+      // The whole length is announced; only a part of the body follows.
+      res.writeHead(answer.status, headers)
+      res.write(answer.body.subarray(0, Math.floor(answer.body.length / 2)))
+      if (action.kind === "truncate") setImmediate(() => req.socket.end())
+      else setImmediate(() => req.socket.destroy())
+      return
+    }
     res.writeHead(answer.status, headers).end(answer.body)
   }
 

@@ -6,11 +6,16 @@
 // AEGEA_TEST_MOTO_ENDPOINT=http://127.0.0.1:PORT (set before `vitest`) reuses a server you started yourself.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { createServer } from "node:net"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import type { TestProject } from "vitest/node"
+import { scanRecord } from "./outputScan.ts"
 
 declare module "vitest" {
   interface ProvidedContext {
     motoEndpoint: string
+    outputScanDir?: string
   }
 }
 
@@ -104,7 +109,31 @@ async function configure(endpoint: string): Promise<void> {
   }
 }
 
+/**
+ * The project's moto, and the folder where every aegea the tests spawn records its outputs; when the
+ * run ends, the outputs are scanned for credentials and secrets (./outputScan.ts) and any finding
+ * fails the run.
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const folder = mkdtempSync(join(tmpdir(), "aegea-outputs-"))
+  project.provide("outputScanDir", folder)
+  const stopMoto = await setupMoto(project)
+  return async () => {
+    await stopMoto()
+    const { processes, findings } = scanRecord(folder)
+    rmSync(folder, { recursive: true, force: true })
+    if (findings.length > 0) {
+      process.exitCode = 1
+      throw new Error(
+        `secret scan (${project.name}): ${findings.length} finding(s) in the outputs of ${processes} aegea processes:\n` +
+          findings.slice(0, 30).join("\n")
+      )
+    }
+    console.log(`secret scan (${project.name}): the outputs of ${processes} aegea processes hold no credentials or secrets`)
+  }
+}
+
+async function setupMoto(project: TestProject): Promise<() => Promise<void>> {
   const preset = process.env.AEGEA_TEST_MOTO_ENDPOINT
   if (preset) {
     if ((await fetchOk(`${preset}/moto-api/`)) === undefined)

@@ -1,5 +1,6 @@
 // Helpers for test/integration and test/cli (the `aws` vitest project). The server itself is started once
 // per run by ./globalSetup.ts; a test file calls `useMoto()` at top level to start from a clean state.
+import { SUITE_SECRET_ACCESS_KEY, SUITE_SESSION_TOKEN } from "./outputScan.ts"
 import { EC2Client, RunInstancesCommand, StopInstancesCommand, CreateTagsCommand } from "@aws-sdk/client-ec2"
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -79,7 +80,9 @@ export function awsTestEnv(opts: { readonly home?: string } = {}): Record<string
   const home = opts.home ?? makeTestHome()
   return {
     AWS_ACCESS_KEY_ID: "testing",
-    AWS_SECRET_ACCESS_KEY: "testing",
+    // Distinctive, so that the suite's secret scan (./outputScan.ts) finds any echo of them.
+    AWS_SECRET_ACCESS_KEY: SUITE_SECRET_ACCESS_KEY,
+    AWS_SESSION_TOKEN: SUITE_SESSION_TOKEN,
     AWS_REGION: TEST_REGION,
     AWS_DEFAULT_REGION: TEST_REGION,
     AWS_ENDPOINT_URL: motoEndpoint(),
