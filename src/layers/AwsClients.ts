@@ -23,6 +23,8 @@ export interface AwsSettings {
   readonly maxAttempts?: number | undefined
   /** Time limit of one attempt (AEGEA_REQUEST_TIMEOUT, seconds). Default 60 s. */
   readonly requestTimeout?: Duration.Duration | undefined
+  /** Library use: see `ClientOptions`. */
+  readonly clientOptions?: ClientOptions | undefined
   /**
    * Values from aegea's config file (`region`, `profile`, `endpoint_url`): below the flags and the
    * process environment, above the profile's own settings.
@@ -32,6 +34,28 @@ export interface AwsSettings {
     readonly profile?: string | undefined
     readonly endpointUrl?: string | undefined
   } | undefined
+}
+
+/**
+ * For programs that embed aegea's services: the SDK side of every client it makes.
+ */
+export interface ClientOptions {
+  /**
+   * Credentials for every client: a provider (as the SDK takes one) or fixed keys. Default: the SDK's
+   * default chain for the profile, resolved once per process and refreshed before it expires.
+   */
+  readonly credentials?: AwsCredentialIdentityProvider | AwsCredentialIdentity | undefined
+  /**
+   * More SDK client configuration for every client (a `requestHandler`, a `logger`, ...). Retries
+   * stay aegea's (one Schedule per call, see aws.ts): `maxAttempts` is always 1.
+   */
+  readonly sdkConfig?: Readonly<Record<string, unknown>> | undefined
+  /**
+   * Clients you made, by aegea's name of the service ("EC2", "Batch", "ECS", "CloudWatch Logs",
+   * "Secrets Manager", "IAM", "S3", "SSM", ...: the first argument of `makeAws` in each live layer).
+   * They are used as they are (their own region, credentials and endpoint) and never destroyed by aegea.
+   */
+  readonly clients?: Readonly<Record<string, object>> | undefined
 }
 
 export interface AwsEnvironment {
@@ -53,6 +77,8 @@ export interface AwsEnvironment {
     readonly credentials: AwsCredentialIdentityProvider
     readonly customUserAgent: string
   }
+  /** Ready-made clients by service name (ClientOptions.clients): makeAws uses them instead of making one. */
+  readonly clients?: Readonly<Record<string, object>> | undefined
 }
 
 export class AwsClients extends Context.Service<AwsClients, AwsEnvironment>()("aegea/AwsClients") {
@@ -62,7 +88,10 @@ export class AwsClients extends Context.Service<AwsClients, AwsEnvironment>()("a
 
   /** A fixed environment, for tests and for programs that already know their region. */
   static readonly layerStatic = (
-    environment: Omit<AwsEnvironment, "clientConfig" | "requestTimeout"> & { readonly requestTimeout?: Duration.Duration }
+    environment: Omit<AwsEnvironment, "clientConfig" | "requestTimeout" | "clients"> & {
+      readonly requestTimeout?: Duration.Duration
+      readonly clientOptions?: ClientOptions | undefined
+    }
   ): Layer.Layer<AwsClients> => Layer.sync(AwsClients, () => withClientConfig(environment))
 }
 
@@ -98,19 +127,31 @@ export const sharedCredentials = (
 }
 
 const withClientConfig = (
-  e: Omit<AwsEnvironment, "clientConfig" | "requestTimeout"> & { readonly requestTimeout?: Duration.Duration | undefined }
-): AwsEnvironment => ({
-  ...e,
-  requestTimeout: e.requestTimeout ?? Duration.seconds(60),
-  clientConfig: {
-    region: e.region,
-    maxAttempts: 1,
-    ...(e.profile !== undefined ? { profile: e.profile } : {}),
-    ...(e.endpointUrl !== undefined ? { endpoint: e.endpointUrl } : {}),
-    credentials: sharedCredentials(e.profile),
-    customUserAgent: `aegea/${version}`
+  e: Omit<AwsEnvironment, "clientConfig" | "requestTimeout" | "clients"> & {
+    readonly requestTimeout?: Duration.Duration | undefined
+    readonly clientOptions?: ClientOptions | undefined
   }
-})
+): AwsEnvironment => {
+  const { clientOptions, ...environment } = e
+  const given = clientOptions?.credentials
+  const credentials: AwsCredentialIdentityProvider = given === undefined
+    ? sharedCredentials(e.profile)
+    : typeof given === "function" ? given : () => Promise.resolve(given)
+  return {
+    ...environment,
+    requestTimeout: e.requestTimeout ?? Duration.seconds(60),
+    clientConfig: {
+      region: e.region,
+      ...(e.profile !== undefined ? { profile: e.profile } : {}),
+      ...(e.endpointUrl !== undefined ? { endpoint: e.endpointUrl } : {}),
+      credentials,
+      customUserAgent: `aegea/${version}`,
+      ...clientOptions?.sdkConfig,
+      maxAttempts: 1
+    },
+    ...(clientOptions?.clients !== undefined ? { clients: clientOptions.clients } : {})
+  }
+}
 
 const nonEmpty = (s: string | undefined) => (s === undefined || s.trim() === "" ? undefined : s.trim())
 
@@ -174,7 +215,7 @@ export const resolveAwsEnvironment = Effect.fnUntraced(function*(
       hint: "Pass a region name such as us-east-1 or eu-west-1 (aegea regions lists them)"
     })
   }
-  return withClientConfig({ region, profile, endpointUrl, maxAttempts, requestTimeout })
+  return withClientConfig({ region, profile, endpointUrl, maxAttempts, requestTimeout, clientOptions: settings.clientOptions })
 })
 
 interface SharedConfigFiles {

@@ -721,6 +721,7 @@ export const makeAws = <C extends SdkClient>(
     const env = options.region === undefined || options.region === shared.region
       ? shared
       : { ...shared, region: options.region, clientConfig: { ...shared.clientConfig, region: options.region } }
-    const client = yield* Effect.acquireRelease(Effect.sync(() => make(env.clientConfig)), (c) => Effect.sync(() => c.destroy()))
+    const own = shared.clients?.[service] as C | undefined // the embedding program's: used as is, not destroyed
+    const client = own ?? (yield* Effect.acquireRelease(Effect.sync(() => make(env.clientConfig)), (c) => Effect.sync(() => c.destroy())))
     return { ...awsCalls(service, env, client, { global: options.global === true }), callerIdentity: callerIdentityOf(shared) }
   })

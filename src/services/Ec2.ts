@@ -268,12 +268,18 @@ export const resolveInstanceWith = (
 
 /**
  * Poll until every instance is in `target` (or terminated, which ends any wait), printing nothing.
- * `schedule` defaults to every 2 s with a 10 minute bound; the result is the last listing.
+ * The poll defaults to every 2 s (`every`, or any `schedule`) with a 10 minute bound (`timeout`);
+ * the result is the last listing.
  */
 export const waitForState = (
   ids: ReadonlyArray<string>,
   target: InstanceState,
-  options: { readonly every?: Duration.Input; readonly timeout?: Duration.Input } = {}
+  options: {
+    readonly every?: Duration.Input
+    /** How to poll (replaces `every`): any Schedule, e.g. `Schedule.exponential("1 second")`; it may end the wait early. */
+    readonly schedule?: Schedule.Schedule<unknown, ReadonlyArray<Instance>>
+    readonly timeout?: Duration.Input
+  } = {}
 ): Effect.Effect<ReadonlyArray<Instance>, AwsError | OperationFailed, Ec2> =>
   Effect.gen(function*() {
     if (ids.length === 0) return []
@@ -282,7 +288,10 @@ export const waitForState = (
       list.length > 0 && list.every((i) => i.state === target || (i.state === "terminated" && target !== "running"))
     const poll = Stream.runCollect(ec2.instances({ ids }))
     return yield* poll.pipe(
-      Effect.repeat({ schedule: options.every === undefined ? statePoll : pollEvery(options.every), until: done }),
+      Effect.repeat({
+        schedule: options.schedule ?? (options.every === undefined ? statePoll : pollEvery(options.every)),
+        until: done
+      }),
       Effect.timeoutOrElse({
         duration: options.timeout ?? "10 minutes",
         orElse: () =>

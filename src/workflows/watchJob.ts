@@ -9,7 +9,7 @@ import { Batch, defaultJobLogGroup, isFinished, type Job } from "../services/Bat
 import { type AwsError, OperationFailed, type ResourceNotFound } from "../errors.ts"
 import type { Logs } from "../services/Logs.ts"
 import type { Output } from "../services/Output.ts"
-import { type Snapshot, watchLoop, type WatchPacing } from "./watchLoop.ts"
+import { renderWatch, type Snapshot, type WatchEvent, watchEvents, type WatchPacing } from "./watchLoop.ts"
 
 /** A job in these has not started yet: `batch watch` shows a status line while it waits. */
 export const jobWaitingStatuses: ReadonlyArray<string> = ["SUBMITTED", "PENDING", "RUNNABLE", "STARTING"]
@@ -26,16 +26,25 @@ export interface WatchJobOptions {
   readonly pacing?: Partial<WatchPacing>
 }
 
-/** Follow a job until it SUCCEEDED or FAILED; returns its last description. */
-export const watchJob = (
+/** What a job's watch reports at each poll. */
+export interface JobSnapshot extends Snapshot {
+  readonly job: Job
+}
+
+/**
+ * Follow a job until it SUCCEEDED or FAILED, as a Stream of events: each poll's status, its log
+ * lines, a hint when it stays RUNNABLE (and why), then `Finished` with its last description. Needs
+ * no Output: render it as you like, or collect the log lines with `Stream.filter`.
+ */
+export const watchJobEvents = (
   jobId: string,
   options: WatchJobOptions = {}
-): Effect.Effect<Job, AwsError | ResourceNotFound | OperationFailed, Batch | Logs | Output> =>
-  Effect.gen(function*() {
+): Stream.Stream<WatchEvent<JobSnapshot>, AwsError | ResourceNotFound | OperationFailed, Batch | Logs> =>
+  Stream.unwrap(Effect.gen(function*() {
     const batch = yield* Batch
     const first = yield* batch.describeJob(jobId)
     const poll = batch.describeJob(jobId).pipe(
-      Effect.map((job) => ({
+      Effect.map((job): JobSnapshot => ({
         job,
         status: job.status,
         reason: job.statusReason,
@@ -43,7 +52,7 @@ export const watchJob = (
         logs: jobLogs(job)
       }))
     )
-    const last = yield* watchLoop({
+    return watchEvents({
       label: jobLabel(first),
       poll,
       stuck: {
@@ -54,8 +63,14 @@ export const watchJob = (
       waiting: jobWaitingStatuses,
       ...(options.pacing !== undefined ? { pacing: options.pacing } : {})
     })
-    return last.job
-  })
+  }))
+
+/** The CLI's watch of a job (renderWatch of watchJobEvents); returns its last description. */
+export const watchJob = (
+  jobId: string,
+  options: WatchJobOptions = {}
+): Effect.Effect<Job, AwsError | ResourceNotFound | OperationFailed, Batch | Logs | Output> =>
+  Effect.map(renderWatch(watchJobEvents(jobId, options)), (last) => last.job)
 
 /**
  * Why a job may be stuck in RUNNABLE: the queue or a compute environment disabled or invalid, or

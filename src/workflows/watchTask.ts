@@ -1,11 +1,12 @@
 /** `ecs watch` and `ecs run --watch`: follow a Fargate task to STOPPED with its log lines, then its exit code. */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { containerName, defaultTaskLogGroup, Ecs, type Task, taskExitCode, taskIdOf, taskLogStream } from "../services/Ecs.ts"
 import { type AwsError, OperationFailed, type ResourceNotFound } from "../errors.ts"
 import type { Logs } from "../services/Logs.ts"
 import type { Output } from "../services/Output.ts"
-import { watchLoop, type WatchPacing } from "./watchLoop.ts"
+import { renderWatch, type Snapshot, type WatchEvent, watchEvents, type WatchPacing } from "./watchLoop.ts"
 
 /** A task in these has not started yet: `ecs watch` shows a status line while it waits. */
 export const taskWaitingStatuses: ReadonlyArray<string> = ["PROVISIONING", "PENDING", "ACTIVATING"]
@@ -17,20 +18,28 @@ export interface WatchTaskOptions {
   readonly pacing?: Partial<WatchPacing>
 }
 
-/** Follow a task until STOPPED; returns its last description. */
-export const watchTask = (
+/** What a task's watch reports at each poll. */
+export interface TaskSnapshot extends Snapshot {
+  readonly task: Task
+}
+
+/**
+ * Follow a task until STOPPED, as a Stream of events: each poll's status, its container's log lines,
+ * then `Finished` with its last description. Needs no Output.
+ */
+export const watchTaskEvents = (
   cluster: string,
   task: string,
   options: WatchTaskOptions = {}
-): Effect.Effect<Task, AwsError | ResourceNotFound | OperationFailed, Ecs | Logs | Output> =>
-  Effect.gen(function*() {
+): Stream.Stream<WatchEvent<TaskSnapshot>, AwsError | ResourceNotFound | OperationFailed, Ecs | Logs> =>
+  Stream.unwrap(Effect.gen(function*() {
     const ecs = yield* Ecs
     const id = taskIdOf(task)
     const logs = yield* taskLogs(cluster, id, options.logGroup)
-    const last = yield* watchLoop({
+    return watchEvents({
       label: taskLabel({ id, cluster }),
       poll: ecs.describeTask(cluster, id).pipe(
-        Effect.map((t) => ({
+        Effect.map((t): TaskSnapshot => ({
           task: t,
           status: t.lastStatus,
           reason: t.lastStatus === "STOPPED" ? t.stoppedReason : undefined,
@@ -41,8 +50,15 @@ export const watchTask = (
       waiting: taskWaitingStatuses,
       ...(options.pacing !== undefined ? { pacing: options.pacing } : {})
     })
-    return last.task
-  })
+  }))
+
+/** The CLI's watch of a task (renderWatch of watchTaskEvents); returns its last description. */
+export const watchTask = (
+  cluster: string,
+  task: string,
+  options: WatchTaskOptions = {}
+): Effect.Effect<Task, AwsError | ResourceNotFound | OperationFailed, Ecs | Logs | Output> =>
+  Effect.map(renderWatch(watchTaskEvents(cluster, task, options)), (last) => last.task)
 
 /**
  * Where a task logs: `logGroup` when given (aegea's own naming), else its task definition's awslogs

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll } from "vitest"
-import { resolveAwsEnvironment } from "../../src/layers/AwsClients.ts"
+import { AwsClients, resolveAwsEnvironment } from "../../src/layers/AwsClients.ts"
+import { idempotent, makeAws } from "../../src/layers/aws.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "aegea-awsclients-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -98,5 +99,50 @@ describe("resolveAwsEnvironment", () => {
       assert.include(endpoint.summary, "invalid endpoint URL")
       const attempts = yield* Effect.flip(resolveAwsEnvironment({ region: "us-east-1" }, { AWS_MAX_ATTEMPTS: "0" }))
       assert.include(attempts.summary, "AWS_MAX_ATTEMPTS")
+    }))
+})
+
+describe("AwsClients for programs that embed aegea (ClientOptions)", () => {
+  it.effect("fixed credentials, extra SDK config (maxAttempts stays 1), and a ready-made client used as is, never destroyed", () =>
+    Effect.gen(function*() {
+      withFiles(none)
+      const env = yield* resolveAwsEnvironment({
+        region: "eu-west-1",
+        clientOptions: {
+          credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "example" },
+          sdkConfig: { maxAttempts: 9, customUserAgent: "mine/1" }
+        }
+      }, {})
+      assert.deepStrictEqual(yield* Effect.promise(() => env.clientConfig.credentials()), { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "example" })
+      assert.strictEqual(env.clientConfig.maxAttempts, 1)
+      assert.strictEqual(env.clientConfig.customUserAgent, "mine/1")
+
+      const calls: Array<string> = []
+      let destroyed = 0
+      const mine = {
+        send: (command: { input: unknown }) => {
+          calls.push(JSON.stringify(command.input))
+          return Promise.resolve({ ok: true })
+        },
+        destroy: () => void destroyed++
+      }
+      const made: Array<string> = []
+      const result = yield* Effect.scoped(Effect.gen(function*() {
+        const aws = yield* makeAws("EC2", () => {
+          made.push("EC2")
+          return mine
+        })
+        return yield* aws.call({ input: { DryRun: false } } as never, "look", idempotent)
+      })).pipe(Effect.provide(AwsClients.layerStatic({
+        region: "eu-west-1",
+        profile: undefined,
+        endpointUrl: undefined,
+        maxAttempts: 1,
+        clientOptions: { clients: { EC2: mine } }
+      })))
+      assert.deepStrictEqual(result, { ok: true })
+      assert.deepStrictEqual(calls, ['{"DryRun":false}'])
+      assert.deepStrictEqual(made, [])
+      assert.strictEqual(destroyed, 0)
     }))
 })

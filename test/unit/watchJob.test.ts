@@ -1,11 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, Effect, Exit, Fiber, Layer } from "effect"
+import { Clock, Effect, Exit, Fiber, Layer, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { Batch } from "../../src/services/Batch.ts"
 import { registerJobDefinitionRequest, submitJobRequest } from "../../src/services/batchRequests.ts"
 import { AwsThrottled } from "../../src/errors.ts"
 import { Logs } from "../../src/services/Logs.ts"
-import { jobOutcome, watchJob } from "../../src/workflows/watchJob.ts"
+import { jobOutcome, watchJob, watchJobEvents } from "../../src/workflows/watchJob.ts"
 import { nextDelay, watchLoop } from "../../src/workflows/watchLoop.ts"
 import { BatchMemory, type JobScript } from "../../src/testing/BatchMemory.ts"
 import { LogsMemory, LogsMemoryState } from "../../src/testing/LogsMemory.ts"
@@ -40,6 +40,34 @@ const submit = (lines: ReadonlyArray<string>) =>
   })
 
 describe("watchJob", () => {
+  it.effect("as a library Stream: events with no Output in the environment (statuses, every log line once, Finished)", () =>
+    Effect.gen(function*() {
+      const id = yield* submit(["echo"])
+      const fiber = yield* Effect.forkChild(Stream.runCollect(watchJobEvents(id)))
+      yield* TestClock.adjust("60 seconds")
+      const events = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(
+        events.filter((e) => e._tag === "LogLine").map((e) => e._tag === "LogLine" ? e.message : ""),
+        ["a", "b", "c"]
+      )
+      assert.deepStrictEqual(
+        events.flatMap((e) => e._tag === "Polled" && e.changed ? [e.snapshot.status] : []),
+        ["SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED"]
+      )
+      const last = events[events.length - 1]
+      assert.strictEqual(last?._tag, "Finished")
+      assert.strictEqual(last?._tag === "Finished" ? last.snapshot.job.status : undefined, "SUCCEEDED")
+      // Waiting flags mark the statuses before the start, and only those.
+      assert.isTrue(events.some((e) => e._tag === "Polled" && e.waiting && e.snapshot.status === "RUNNABLE"))
+      assert.isFalse(events.some((e) => e._tag === "Polled" && e.waiting && e.snapshot.status === "RUNNING"))
+    }).pipe(Effect.provide(
+      BatchMemory.layer({
+        queues: [{ name: "q", priority: 1, computeEnvironments: ["ce"] }],
+        computeEnvironments: [{ name: "ce", computeType: "FARGATE", maxVcpus: 4 }],
+        script: () => ({ logLines: ["a", "b", "c"] })
+      }).pipe(Layer.provideMerge(LogsMemory.layer({ pageSize: 2 })))
+    )))
+
   it.effect("prints each status once and every log line once, in order, then succeeds", () =>
     Effect.gen(function*() {
       const lines = Array.from({ length: 7 }, (_, i) => `line ${i + 1}`)
