@@ -2,14 +2,26 @@
  * The npm package as users get it: `npm pack` of this checkout (the bundle built by `npm test`, the
  * types built here), checked for size and contents, then installed into a scratch project next to a
  * different Effect 4.x release than aegea builds with: one copy of effect, a program type-checks
- * against aegea's declarations and runs.
+ * against aegea's declarations and runs, and so do the README's library examples (the ```ts blocks of
+ * its "Library API" section that start with a `// NAME.ts` line: all are compiled; the program and
+ * the tests among them are run).
  */
 import { execFileSync, spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { REPO_ROOT } from "../support/cli.ts"
+import { motoEndpoint } from "../support/moto.ts"
+
+/** The README's library examples: `// NAME.ts` as the first line of a ```ts block in "## Library API". */
+const readmeExamples = (): Array<{ name: string; code: string }> => {
+  const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8")
+  const start = readme.indexOf("\n## Library API\n")
+  const end = readme.indexOf("\n## ", start + 5)
+  const section = readme.slice(start, end < 0 ? undefined : end)
+  return [...section.matchAll(/```ts\n\/\/ ([\w.-]+\.ts)\n([\s\S]*?)```/g)].map((m) => ({ name: m[1]!, code: m[2]! }))
+}
 
 /** The Effect release the scratch project installs: another 4.x than the one in package-lock.json. */
 const otherEffect = "4.0.6"
@@ -37,7 +49,7 @@ beforeAll(() => {
 
 afterAll(() => {
   if (work !== "") rmSync(work, { recursive: true, force: true })
-})
+}, 180_000)
 
 describe("the npm package", () => {
   it(`is lean: under ${budgetBytes / 1024 / 1024} MB packed, no metafile, no tests, package.json exported`, () => {
@@ -73,9 +85,13 @@ describe("the npm package", () => {
       join(project, "tsconfig.json"),
       JSON.stringify({
         compilerOptions: { target: "es2022", module: "nodenext", moduleResolution: "nodenext", strict: true, outDir: "out", types: ["node"] },
-        files: ["main.ts"]
+        include: ["main.ts", "readme/*.ts"]
       })
     )
+    const examples = readmeExamples()
+    expect(examples.map((e) => e.name).sort()).toEqual(["job-lines.ts", "layers.ts", "stop-all.test.ts", "stop-all.ts", "stop-dev.ts"])
+    mkdirSync(join(project, "readme"))
+    for (const example of examples) writeFileSync(join(project, "readme", example.name), example.code)
     writeFileSync(
       join(project, "main.ts"),
       [
@@ -96,7 +112,7 @@ describe("the npm package", () => {
         ``
       ].join("\n")
     )
-    npm(["install", "--no-audit", "--no-fund", "--ignore-scripts", tarball, `effect@${otherEffect}`, "typescript@5", "@types/node@22"], project)
+    npm(["install", "--no-audit", "--no-fund", "--ignore-scripts", tarball, `effect@${otherEffect}`, "typescript@5", "@types/node@22", "@effect/vitest@4.0.5", "vitest@5.1.1"], project)
     const tree = JSON.parse(npm(["ls", "effect", "--all", "--json"], project)) as { dependencies?: Record<string, { version: string; dependencies?: Record<string, { version: string }> }> }
     const versions = new Set<string>()
     const walk = (deps: Record<string, { version: string; dependencies?: Record<string, { version: string }> }> | undefined) => {
@@ -113,5 +129,18 @@ describe("the npm package", () => {
     const run = spawnSync(process.execPath, [join(project, "out", "main.js")], { cwd: project, encoding: "utf8" })
     expect(run.stderr).toBe("")
     expect(JSON.parse(run.stdout)).toEqual({ running: ["box"], missing: "ResourceNotFound", code: 5, version: expect.any(String) })
+    // The README's program, against this project's moto (nothing tagged env=dev runs there).
+    const awsEnv = { ...process.env, AWS_ENDPOINT_URL: motoEndpoint(), AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_MAX_ATTEMPTS: "1" }
+    const program = spawnSync(process.execPath, [join(project, "out", "readme", "stop-dev.js")], { cwd: project, encoding: "utf8", env: awsEnv })
+    expect(program.stderr).toBe("")
+    expect(program.stdout).toBe("stopped 0 instances\n")
+    // The README's tests, with vitest as a user runs them.
+    const tests = spawnSync(process.execPath, [join(project, "node_modules", "vitest", "vitest.mjs"), "run", "readme/stop-all.test.ts"], {
+      cwd: project,
+      encoding: "utf8",
+      env: { ...process.env, CI: "true", NO_COLOR: "1" }
+    })
+    expect(tests.stdout + tests.stderr).toMatch(/Tests\s+2 passed \(2\)/)
+    expect(tests.status).toBe(0)
   }, 300_000)
 })
