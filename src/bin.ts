@@ -1,7 +1,8 @@
 /**
  * Process entry: argv -> root command -> exit code. The only place that prints an error: one line
  * on stderr (what went wrong and what to do), the cause chain only with --debug. The launcher
- * (src/main.ts) passes the root to run: the whole CLI, or the EC2 family's (src/cliEc2.ts).
+ * (src/main.ts) passes the root to run: the whole CLI, the EC2 family's (src/cliEc2.ts) or that of
+ * `logs` (src/cliLogs.ts).
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import * as Effect from "effect/Effect"
@@ -16,6 +17,7 @@ import * as Command from "effect/cli/Command"
 import * as GlobalFlag from "effect/cli/GlobalFlag"
 import type { HelpDoc } from "effect/cli/HelpDoc"
 import type { cli as ec2Cli } from "./cliEc2.ts"
+import type { cli as logsCli } from "./cliLogs.ts"
 import type { cli as wholeCli } from "./cli.ts"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -121,7 +123,7 @@ const writeHelpDocs = (cli: typeof wholeCli, dir: string) =>
     )
   }, { discard: true })
 
-export const run = (cli: typeof wholeCli | typeof ec2Cli): void => {
+export const run = (cli: typeof wholeCli | typeof ec2Cli | typeof logsCli): void => {
   const helpDocs = process.env.AEGEA_HELP_DOCS
   if (helpDocs !== undefined && helpDocs !== "") {
     NodeRuntime.runMain(writeHelpDocs(cli as typeof wholeCli, helpDocs), { disableErrorReporting: false })

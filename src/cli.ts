@@ -2,6 +2,7 @@
 import * as Command from "effect/cli/Command"
 import { ec2Commands } from "./cliEc2.ts"
 import { batchCommand } from "./commands/batch/index.ts"
+import { buildDockerImageCommand } from "./commands/buildDockerImage.ts"
 import { completeCommand } from "./commands/complete.ts"
 import { configCommand } from "./commands/config.ts"
 import { auditCommand } from "./commands/audit.ts"
@@ -10,9 +11,11 @@ import { efsCommand } from "./commands/efs.ts"
 import { billingCommand } from "./commands/billing.ts"
 import { pricingCommand } from "./commands/pricing.ts"
 import { ecsCommand } from "./commands/ecs.ts"
+import { ecrCommand } from "./commands/ecr.ts"
 import { grepCommand } from "./commands/grep.ts"
 import { helpCommand } from "./commands/help.ts"
 import { launchCommand } from "./commands/launch.ts"
+import { buildAmiCommand } from "./commands/buildAmi.ts"
 import { listingCommands } from "./commands/listings.ts"
 import { aliasCommands } from "./commands/aliases.ts"
 import { logsCommand } from "./commands/logs.ts"
@@ -41,13 +44,16 @@ export const cli = rootCommand.pipe(
   Command.withSubcommands([
     ...ec2Commands,
     launchCommand,
+    buildAmiCommand,
     rmCommand,
     renameCommand,
     ebsCommand,
     ...sshCommands,
     sessionCommand,
     batchCommand,
+    buildDockerImageCommand,
     ecsCommand,
+    ecrCommand,
     logsCommand,
     grepCommand,
     costCommand,

@@ -18,7 +18,7 @@
 export * from "./errors.ts"
 
 // Environment tier and the SDK boundary
-export { AwsClients, type AwsEnvironment, type AwsSettings, resolveAwsEnvironment } from "./layers/AwsClients.ts"
+export { AwsClients, type AwsEnvironment, type AwsSettings, type ClientOptions, resolveAwsEnvironment } from "./layers/AwsClients.ts"
 export {
   type Aws,
   awsCalls,
@@ -66,12 +66,24 @@ export { Ec2LaunchLive } from "./layers/Ec2LaunchLive.ts"
 
 // launch, ssh, scp, tunnel, run (Systems Manager, the Session Manager data channel, OpenSSH)
 export { executeLaunch, type LaunchPlan, type LaunchSpec, planLaunch, waitForLaunch } from "./workflows/launch.ts"
+export {
+  awaitCloudInit,
+  type BuildPlan as AmiBuildPlan,
+  type BuildSpec as AmiBuildSpec,
+  executeBuild,
+  executePrune,
+  planBuild,
+  planPrune,
+  snapshotHost,
+  waitForImage
+} from "./workflows/buildAmi.ts"
 export { generateHostKey, type HostKey } from "./lib/hostKey.ts"
 export { hostKeyFromTags, hostKeyTags, knownHostsLine } from "./lib/hostKeys.ts"
 export * from "./services/Ssm.ts"
 export { SsmLive } from "./layers/SsmLive.ts"
 export { type ChannelKind, type DataChannel, SsmSession } from "./services/SsmSession.ts"
-export { SsmSessionLive } from "./layers/SsmSessionLive.ts"
+export { type ResumeOptions, ssmSessionLayer, SsmSessionLive } from "./layers/SsmSessionLive.ts"
+export { defaultSessionTimings, type SessionTimings } from "./lib/ssm/resume.ts"
 export { relay, type RelayStreams } from "./workflows/relay.ts"
 export { linuxUserName, Ssh } from "./services/Ssh.ts"
 export { SshLive } from "./layers/SshLive.ts"
@@ -82,8 +94,13 @@ export { Ec2InstanceConnectLive } from "./layers/Ec2InstanceConnectLive.ts"
 export * from "./services/Batch.ts"
 export { BatchLive } from "./layers/BatchLive.ts"
 export { ensureDefaultQueue, resolveQueue, submitBatchJob, type SubmitInput } from "./workflows/batchSubmit.ts"
-export { jobOutcome, watchJob, type WatchJobOptions } from "./workflows/watchJob.ts"
-export { defaultPacing, watchLoop, type WatchPacing } from "./workflows/watchLoop.ts"
+export { type ComputeEnvironmentInput, type ComputeEnvironmentPlan, ensureComputeEnvironment } from "./workflows/computeEnvironment.ts"
+export { buildDockerImage, type BuildInput, type BuildPlan, buildQueueName, buildRoleName } from "./workflows/buildDockerImage.ts"
+export { configDigest, dockerfileFromCloudConfig } from "./lib/dockerfile.ts"
+// Watches as Streams of typed events (statuses, log lines, hints, the end): no Output needed.
+// watchJob/watchTask/watchLoop are the CLI's renderings of them (they print through Output).
+export { type JobSnapshot, jobOutcome, watchJob, watchJobEvents, type WatchJobOptions } from "./workflows/watchJob.ts"
+export { defaultPacing, isLogLine, renderWatch, type Snapshot, type WatchEvent, watchEvents, watchLoop, type WatchOptions, type WatchPacing } from "./workflows/watchLoop.ts"
 export { fargateExecutionRole, Iam, IamIdentity, type PolicyDocument, type Principal, type Role, type RoleSpec } from "./services/Iam.ts"
 export { IamIdentityLive, IamLive } from "./layers/IamLive.ts"
 export { Ec2NetworkLive } from "./layers/Ec2NetworkLive.ts"
@@ -94,14 +111,19 @@ export { Ec2ResourcesLive } from "./layers/Ec2ResourcesLive.ts"
 export * from "./services/Ecs.ts"
 export { EcsLive } from "./layers/EcsLive.ts"
 export { defaultSecurityGroupName, resolveCluster, roleArnOf, runEcsTask, type RunInput } from "./workflows/ecsRun.ts"
-export { taskLabel, taskOutcome, watchTask, type WatchTaskOptions } from "./workflows/watchTask.ts"
+export { taskLabel, taskOutcome, type TaskSnapshot, watchTask, watchTaskEvents, type WatchTaskOptions } from "./workflows/watchTask.ts"
 export * from "./services/ecsRequests.ts"
+export * from "./services/batchRequests.ts"
 
 // CloudWatch Logs (and the S3 side of log exports)
 export * from "./services/Logs.ts"
 export { LogsLive } from "./layers/LogsLive.ts"
 export * from "./services/S3.ts"
 export { S3Live } from "./layers/S3Live.ts"
+// The staging bucket (large --execute files of batch submit and ecs run, presigned URLs)
+export * from "./services/S3Staging.ts"
+export { S3StagingLive } from "./layers/S3StagingLive.ts"
+export { executeFile, executeKey, type ExecuteLines, removeStaged, type StagedObject } from "./workflows/stageExecute.ts"
 export { followEvents } from "./workflows/followEvents.ts"
 export { runInsightsQuery } from "./workflows/insightsQuery.ts"
 export { parseTimeFlag } from "./lib/timeExpr.ts"
@@ -117,6 +139,9 @@ export * from "./workflows/instanceDns.ts"
 // Secrets Manager
 export * from "./services/Secrets.ts"
 export { SecretsLive } from "./layers/SecretsLive.ts"
+// ECR (aegea ecr; image builds)
+export * from "./services/Ecr.ts"
+export { EcrLive } from "./layers/EcrLive.ts"
 // RDS
 export * from "./services/Rds.ts"
 export { RdsLive } from "./layers/RdsLive.ts"

@@ -94,6 +94,10 @@ if (!(await printStatic()) && !(await relayTicket())) {
   setTimeout(() => v8.setFlagsFromString("--opt"), 1_000).unref()
   // The EC2 family (ls, listings, start/stop...) has a root of its own: `ls` loads 16% less code.
   const family = process.env.AEGEA_NO_STATIC ? "all" : commandFamily(process.argv.slice(2))
-  const [{ run }, { cli }] = await Promise.all([import("./bin.ts"), family === "ec2" ? import("./cliEc2.ts") : import("./cli.ts")])
+  // So has `logs` (src/cliLogs.ts), which otherwise loads the whole CLI for a command of its own.
+  const [{ run }, { cli }] = await Promise.all([
+    import("./bin.ts"),
+    family === "ec2" ? import("./cliEc2.ts") : family === "logs" ? import("./cliLogs.ts") : import("./cli.ts")
+  ])
   run(cli)
 }

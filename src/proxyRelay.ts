@@ -5,14 +5,17 @@
  * start-up of the whole CLI). The launcher (src/main.ts) comes here only for the exact command line
  * src/lib/sshArgs.ts proxyCommand writes; with no ticket (a second connection of the same ssh, or
  * plain ssh using `aegea ssm-proxy`), it goes on to the normal command, which starts a session.
- * TerminateSession stays with `aegea ssh`, which started the session.
+ * TerminateSession stays with `aegea ssh`, which started the session. A lost connection is resumed
+ * as everywhere else; only then is the SDK loaded, for ResumeSession (layers/ssmResume.ts). A
+ * session the agent asks to encrypt calls KMS GenerateDataKey, signed by hand (layers/kmsDataKey.ts,
+ * loaded only then).
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { attachTicket } from "./layers/SsmSessionLive.ts"
-import { claimTicket } from "./layers/ssmTicket.ts"
+import { claimTicket, generateDataKeyForTicket, resumeForTicket, type TicketAws } from "./layers/ssmTicket.ts"
 import { relayStdio } from "./workflows/relay.ts"
 
 /** The instance and ticket directory of `ssm-proxy ID PORT [--region R] [--profile P] [--endpoint-url U] --ticket-directory D`. */
@@ -27,15 +30,29 @@ export const ticketProxyArgs = (args: ReadonlyArray<string>): { readonly instanc
   return directory === undefined ? undefined : { instanceId: args[1]!, directory }
 }
 
+/** The `--region`, `--profile` and `--endpoint-url` of that command line (for ResumeSession). */
+export const ticketProxyAws = (args: ReadonlyArray<string>): TicketAws => {
+  const value = (flag: string) => {
+    for (let i = 3; i < args.length; i += 2) if (args[i] === flag) return args[i + 1]
+    return undefined
+  }
+  return { region: value("--region"), profile: value("--profile"), endpointUrl: value("--endpoint-url") }
+}
+
 /**
  * Relays through the ticket's session if there is one to claim: resolves to the exit code, or to
- * undefined when there was no ticket (the caller then runs the normal command).
+ * undefined when there was no ticket (the caller then runs the normal command). `aws` (default: this
+ * process's command line) says where to call ResumeSession after a lost connection.
  */
-export const relayClaimedTicket = async (instanceId: string, directory: string): Promise<number | undefined> => {
+export const relayClaimedTicket = async (
+  instanceId: string,
+  directory: string,
+  aws: TicketAws = ticketProxyAws(process.argv.slice(2))
+): Promise<number | undefined> => {
   const ticket = claimTicket(directory, instanceId)
   if (ticket === undefined) return undefined
   const exit = await Effect.runPromiseExit(
-    Effect.scoped(Effect.flatMap(attachTicket(instanceId, ticket), relayStdio))
+    Effect.scoped(Effect.flatMap(attachTicket(instanceId, ticket, "port", { resume: resumeForTicket(aws), generateDataKey: generateDataKeyForTicket(aws) }), relayStdio))
   )
   if (Exit.isSuccess(exit)) return 0
   const error = Cause.findErrorOption(exit.cause)

@@ -93,7 +93,13 @@ export const printGroupEvents = (options: {
     const print = options.follow
       ? followEvents(readAll, { start, end }).pipe(Stream.runForEach((e) => output.text(table ? line(e) : JSON.stringify(e))))
       : table
-      ? readAll(start).pipe(Stream.runForEach((e) => Effect.andThen(Effect.sync(() => printed++), output.text(line(e)))))
+      // A page at a time: one write of its lines (the same text as a write per line), not an effect per event.
+      ? readAll(start).pipe(Stream.runForEachArray((events) => {
+        printed += events.length
+        const lines = new Array<string>(events.length)
+        for (let i = 0; i < events.length; i++) lines[i] = line(events[i]!)
+        return output.text(lines.join("\n"))
+      }))
       : Effect.flatMap(Stream.runCollect(readAll(start)), (events) => {
         printed = events.length
         return output.table(events, eventTable, { empty: null })

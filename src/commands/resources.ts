@@ -57,7 +57,10 @@ const filteredListing = <A extends Row>(
 
 const tags = { tags: "tags" } as const
 
-export const imagesCommand = filteredListing("images", "List the AMIs this account owns.", (ec2, filters) => ec2.images({ filters }), {
+/** An image with what aegea build-ami tags it with: the image it was built from, and when. */
+const imageRow = (image: Image) => ({ ...image, baseAmi: image.tags.BaseAMI, buildTime: image.tags.BuildTime })
+
+export const imagesCommand = filteredListing("images", "List the AMIs this account owns.", (ec2, filters) => ec2.images({ filters }).pipe(Stream.map(imageRow)), {
   columns: [
     { key: "name", kind: "name" },
     { key: "id", kind: "id" },
@@ -65,9 +68,12 @@ export const imagesCommand = filteredListing("images", "List the AMIs this accou
     { key: "architecture" },
     { key: "created", kind: "time" },
     { key: "public" },
+    // What aegea build-ami tags its images with (BaseAMI, BuildTime): the image it was built from, and when.
+    { key: "baseAmi", header: "BASE AMI", kind: "id" },
+    { key: "buildTime", header: "BUILT", kind: "time" },
     { key: "tags", kind: "tags" }
   ],
-  fields: Object.keys(Image.fields),
+  fields: [...Object.keys(Image.fields), "baseAmi", "buildTime"],
   aliases: { creation_date: "created", image_id: "id" }
 }, "DescribeImages", "architecture=arm64")
 

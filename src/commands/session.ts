@@ -60,7 +60,7 @@ export const interactive = (channel: DataChannel, io: TerminalIo = { input: proc
 const label = (i: Instance) => (i.name !== undefined ? `${i.id} (${i.name})` : i.id)
 
 /** Before StartSession: the instance is running and its SSM agent online (hints name no ssh flags). */
-const checkShellTarget = (instance: Instance) =>
+export const checkShellTarget = (instance: Instance) =>
   Effect.gen(function*() {
     if (instance.state !== "running") {
       return yield* new OperationFailed({

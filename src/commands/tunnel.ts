@@ -1,8 +1,10 @@
 /**
  * `aegea tunnel NAME LOCAL_PORT:[REMOTE_HOST:]REMOTE_PORT`: forward a local port to a port of the
- * instance (or of a host it can reach) through Session Manager. One session per local connection
- * (the raw single-connection mode of the port-forwarding documents, no smux). Everything is scoped:
- * on Ctrl-C, error or exit the listener closes and every session ends.
+ * instance (or of a host it can reach) through Session Manager. When the agent supports it (the
+ * plugin's and the agent's rule, lib/ssm/smux.ts `portForwardingMode`), one session carries every
+ * local connection as an smux stream (workflows/muxTunnel.ts); with older agents, one session per
+ * local connection (the raw single-connection mode). `--debug` says which. Everything is scoped: on
+ * Ctrl-C, error or exit the listener closes and every session ends.
  */
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
@@ -12,11 +14,15 @@ import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net"
 import { relay } from "../workflows/relay.ts"
+import { muxTunnel } from "../workflows/muxTunnel.ts"
+import { CLIENT_VERSION } from "../lib/ssm/payloads.ts"
+import { type PortForwardingMode, smuxKeepAliveNeeded } from "../lib/ssm/smux.ts"
+import { Debug } from "./global.ts"
 import { Ec2 } from "../services/Ec2.ts"
 import { OperationFailed, UsageError } from "../errors.ts"
 import { Output } from "../services/Output.ts"
 import type { SessionDocument } from "../services/Ssm.ts"
-import { SsmSession } from "../services/SsmSession.ts"
+import { type DataChannel, SsmSession } from "../services/SsmSession.ts"
 import { SshCommandLayer } from "./ssh.ts"
 import { checkSsmTarget } from "../workflows/sshConnection.ts"
 
@@ -67,6 +73,17 @@ const listen = (localPort: number) =>
     return { port: (server.address() as AddressInfo).port, connections: Stream.fromQueue(connections) }
   })
 
+/**
+ * A port-forwarding session's mode, as its channel found it (lib/ssm/smux.ts `portForwardingMode`):
+ * smux when the agent multiplexes, else one connection per session.
+ */
+export const tunnelMode = (channel: DataChannel): PortForwardingMode => channel.portForwardingMode ?? "basic"
+
+const modeLine = (channel: DataChannel, mode: PortForwardingMode) =>
+  mode === "mux"
+    ? `aegea: tunnel mode: smux, every connection over session ${channel.sessionId} (agent ${channel.agentVersion})`
+    : `aegea: tunnel mode: basic, one session per connection (agent ${channel.agentVersion || "of unknown version"}, client version ${CLIENT_VERSION})`
+
 export const tunnelCommand = Command.make(
   "tunnel",
   {
@@ -91,29 +108,43 @@ export const tunnelCommand = Command.make(
       localPort,
       ...(spec.remoteHost !== undefined ? { host: spec.remoteHost } : {})
     })
-    // Pre-flight: a first session proves that StartSession is allowed and the agent answers.
-    yield* Effect.scoped(sessions.open(instance.id, document(spec.localPort)))
-    const listener = yield* listen(spec.localPort)
     const remote = `${spec.remoteHost ?? "localhost"}:${spec.remotePort}`
-    yield* output.info(`tunnel: 127.0.0.1:${listener.port} -> ${remote} through ${instance.id}${instance.name ? ` (${instance.name})` : ""}; press Ctrl-C to close it`)
-    yield* listener.connections.pipe(
-      Stream.mapEffect(
-        (socket) =>
-          Effect.scoped(
-            Effect.flatMap(sessions.open(instance.id, document(listener.port)), (channel) =>
-              relay(channel, { input: socket, output: socket, onInputEnd: "finish" }))
-          ).pipe(
-            Effect.catch((e) => output.warn(`tunnel connection closed: ${e._tag === "OperationFailed" ? e.message : e.summary}`)),
-            Effect.ensuring(Effect.sync(() => socket.destroy()))
-          ),
-        { concurrency: "unbounded" }
-      ),
-      Stream.runDrain
+    const debug = yield* Debug
+    /** Listen, then hand every local connection to `serve` until Ctrl-C (or `alongside` fails). */
+    const serveConnections = (serve: (socket: Socket, port: number) => Effect.Effect<void>, alongside: Effect.Effect<never, OperationFailed> = Effect.never) =>
+      Effect.gen(function*() {
+        const listener = yield* listen(spec.localPort)
+        yield* output.info(`tunnel: 127.0.0.1:${listener.port} -> ${remote} through ${instance.id}${instance.name ? ` (${instance.name})` : ""}; press Ctrl-C to close it`)
+        yield* Effect.raceFirst(
+          listener.connections.pipe(Stream.mapEffect((socket) => serve(socket, listener.port), { concurrency: "unbounded" }), Stream.runDrain),
+          alongside
+        )
+      })
+    // The first session proves that StartSession is allowed and the agent answers, and its handshake
+    // says whether the agent multiplexes: then it carries every connection.
+    const basic = yield* Effect.scoped(Effect.gen(function*() {
+      const channel = yield* sessions.open(instance.id, document(spec.localPort))
+      const mode = tunnelMode(channel)
+      if (debug) yield* output.info(modeLine(channel, mode))
+      if (mode === "basic") return true
+      const mux = yield* muxTunnel(channel, { keepAlive: smuxKeepAliveNeeded(channel.agentVersion) })
+      yield* serveConnections((socket) => mux.serve(socket), mux.run)
+      return false
+    }))
+    if (!basic) return
+    yield* serveConnections((socket, localPort) =>
+      Effect.scoped(
+        Effect.flatMap(sessions.open(instance.id, document(localPort)), (channel) =>
+          relay(channel, { input: socket, output: socket, onInputEnd: "finish" }))
+      ).pipe(
+        Effect.catch((e) => output.warn(`tunnel connection closed: ${e._tag === "OperationFailed" ? e.message : e.summary}`)),
+        Effect.ensuring(Effect.sync(() => socket.destroy()))
+      )
     )
   }, Effect.scoped)
 ).pipe(
   Command.withDescription(
-    "Forward a local port to a port of an instance, or of a host the instance can reach (a database), through Session Manager. Runs until Ctrl-C, then closes the listener and every session."
+    "Forward a local port to a port of an instance, or of a host the instance can reach (a database), through Session Manager. One session carries every connection (smux, as the session-manager-plugin does) when the instance's SSM agent supports it, else each connection gets its own session; --debug prints which mode was used. Runs until Ctrl-C, then closes the listener and every session."
   ),
   Command.withExamples([
     { command: "aegea tunnel box 8888:8888", description: "Reach the instance's port 8888 at 127.0.0.1:8888" },

@@ -122,6 +122,9 @@ export const BatchLive: Layer.Layer<Batch, never, AwsClients> = Layer.effect(
                     desiredvCpus: spec.desiredVcpus ?? 0,
                     instanceTypes: [...(spec.instanceTypes ?? ["optimal"])],
                     ...(spec.instanceRole !== undefined ? { instanceRole: spec.instanceRole } : {}),
+                    ...(spec.launchTemplate !== undefined ? { launchTemplate: { launchTemplateName: spec.launchTemplate } } : {}),
+                    ...(spec.image !== undefined ? { ec2Configuration: [{ imageType: spec.image.type, imageIdOverride: spec.image.id }] } : {}),
+                    ...(spec.ec2KeyPair !== undefined ? { ec2KeyPair: spec.ec2KeyPair } : {}),
                     ...(spec.computeType === "SPOT" ? { allocationStrategy: "SPOT_CAPACITY_OPTIMIZED" as const } : {})
                   })
               },

@@ -1,4 +1,7 @@
-/** The live Ec2Launch layer: image lookup, RunInstances and spot price history for `aegea launch`. */
+/**
+ * The live Ec2Launch layer: image lookup, RunInstances and spot price history for `aegea launch`;
+ * CreateImage, DeregisterImage and DeleteSnapshot for `aegea build-ami`.
+ */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -7,7 +10,8 @@ import { randomUUID } from "node:crypto"
 import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, paginate, reconciled, requestTokenTag } from "./aws.ts"
 import * as map from "./ec2Mapping.ts"
-import { Ec2Launch, type RunInstanceRequest } from "../services/Ec2Launch.ts"
+import type { AwsError } from "../errors.ts"
+import { type CreateImageRequest, Ec2Launch, type RunInstanceRequest } from "../services/Ec2Launch.ts"
 
 /**
  * The tag RunInstances sets to a fresh token, by which an instance whose RunInstances answer was lost
@@ -114,20 +118,66 @@ export const Ec2LaunchLive: Layer.Layer<Ec2Launch, never, AwsClients> = Layer.ef
       ).pipe(Effect.map((r) => map.toInstance(r.Instances?.[0] ?? {})))
     }
 
-    return Ec2Launch.of({
-      findImages: (query) =>
-        aws.call(
-          new sdk.DescribeImagesCommand({
-            ...(query.owners ? { Owners: [...query.owners] } : {}),
-            ...(query.ids ? { ImageIds: [...query.ids] } : {}),
-            Filters: Object.entries(query.filters ?? {}).map(([Name, Values]) => ({ Name, Values: [...Values] }))
-          }),
-          "find images",
-          idempotent
-        ).pipe(
-          Effect.map((r) => (r.Images ?? []).map((i) => ({ ...map.toImage(i), ...(i.RootDeviceName ? { rootDeviceName: i.RootDeviceName } : {}) }))),
-          Effect.catchIf((e) => e._tag === "AwsNotFound" || (e._tag === "AwsInvalidRequest" && e.code.startsWith("InvalidAMIID")), () => Effect.succeed([]))
+    const describeImages = (query: { readonly owners?: ReadonlyArray<string>; readonly ids?: ReadonlyArray<string>; readonly filters?: Readonly<Record<string, ReadonlyArray<string>>> }) =>
+      aws.call(
+        new sdk.DescribeImagesCommand({
+          ...(query.owners ? { Owners: [...query.owners] } : {}),
+          ...(query.ids ? { ImageIds: [...query.ids] } : {}),
+          Filters: Object.entries(query.filters ?? {}).map(([Name, Values]) => ({ Name, Values: [...Values] }))
+        }),
+        "find images",
+        idempotent
+      ).pipe(
+        Effect.map((r) =>
+          (r.Images ?? []).map((i) => {
+            const snapshots = (i.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : []))
+            return {
+              ...map.toImage(i),
+              ...(i.RootDeviceName ? { rootDeviceName: i.RootDeviceName } : {}),
+              ...(snapshots.length > 0 ? { snapshotIds: snapshots } : {})
+            }
+          })
         ),
+        Effect.catchIf((e) => e._tag === "AwsNotFound" || (e._tag === "AwsInvalidRequest" && e.code.startsWith("InvalidAMIID")), () => Effect.succeed([]))
+      )
+
+    const createImage = (request: CreateImageRequest) => {
+      const tags = Object.entries(request.tags).map(([Key, Value]) => ({ Key, Value }))
+      // The name is unique in the account: an image whose answer was lost is found by it.
+      const findMade = Effect.map(
+        describeImages({ owners: ["self"], filters: { name: [request.name] } }),
+        (images): Option.Option<import("@aws-sdk/client-ec2").CreateImageCommandOutput> =>
+          Option.map(Option.fromUndefinedOr(images[0]), (image) => ({ ImageId: image.id, $metadata: {} }))
+      )
+      return aws.call(
+        new sdk.CreateImageCommand({
+          InstanceId: request.instanceId,
+          Name: request.name,
+          ...(request.description !== undefined ? { Description: request.description } : {}),
+          ...(request.noReboot !== undefined ? { NoReboot: request.noReboot } : {}),
+          ...(tags.length > 0 ? { TagSpecifications: [{ ResourceType: "image" as const, Tags: tags }] } : {})
+        }),
+        `create image ${request.name} of ${request.instanceId}`,
+        reconciled(findMade, (r) => `image ${r.ImageId ?? "?"} (${request.name})`)
+      ).pipe(Effect.map((r) => r.ImageId ?? ""))
+    }
+
+    const gone = (codes: ReadonlyArray<string>) => (e: AwsError) =>
+      e._tag === "AwsNotFound" || ((e._tag === "AwsInvalidRequest") && codes.some((c) => e.code.startsWith(c)))
+
+    return Ec2Launch.of({
+      createImage,
+      deregisterImage: (imageId) =>
+        aws.call(new sdk.DeregisterImageCommand({ ImageId: imageId }), `deregister image ${imageId}`, idempotent).pipe(
+          Effect.asVoid,
+          Effect.catchIf(gone(["InvalidAMIID"]), () => Effect.void)
+        ),
+      deleteSnapshot: (snapshotId) =>
+        aws.call(new sdk.DeleteSnapshotCommand({ SnapshotId: snapshotId }), `delete snapshot ${snapshotId}`, idempotent).pipe(
+          Effect.asVoid,
+          Effect.catchIf(gone(["InvalidSnapshot.NotFound", "InvalidSnapshotID"]), () => Effect.void)
+        ),
+      findImages: describeImages,
       runInstance,
       spotPrices: (instanceType, since) =>
         Stream.runCollect(

@@ -1,9 +1,10 @@
-/** The live Ec2Network layer: the default VPC, its subnets, and security groups created on demand. */
+/** The live Ec2Network layer: the default VPC, its subnets, and security groups and launch templates created on demand. */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { randomUUID } from "node:crypto"
 import type { AwsClients } from "./AwsClients.ts"
-import { idempotent, makeAws, reconciled } from "./aws.ts"
+import { idempotent, makeAws, reconciled, tokenized } from "./aws.ts"
 import { Ec2Network } from "../services/Ec2Network.ts"
 import { ResourceNotFound } from "../errors.ts"
 
@@ -22,7 +23,44 @@ export const Ec2NetworkLive: Layer.Layer<Ec2Network, never, AwsClients> = Layer.
         idempotent
       ).pipe(Effect.map((r) => r.SecurityGroups?.[0]?.GroupId))
 
+    const launchTemplate = (name: string) =>
+      aws.call(
+        new sdk.DescribeLaunchTemplatesCommand({ Filters: [{ Name: "launch-template-name", Values: [name] }] }),
+        `find launch template ${name}`,
+        idempotent
+      ).pipe(
+        Effect.map((r) => {
+          const found = (r.LaunchTemplates ?? []).find((t) => t.LaunchTemplateName === name)
+          return Option.map(Option.fromUndefinedOr(found?.LaunchTemplateId), (id) => ({ id, name }))
+        })
+      )
+
     return Ec2Network.of({
+      launchTemplate,
+      ensureLaunchTemplate: (spec) =>
+        Effect.gen(function*() {
+          const existing = yield* launchTemplate(spec.name)
+          if (Option.isSome(existing)) return { value: existing.value, created: false }
+          const tags = Object.entries(spec.tags ?? {}).map(([Key, Value]) => ({ Key, Value }))
+          const created = yield* aws.call(
+            new sdk.CreateLaunchTemplateCommand({
+              LaunchTemplateName: spec.name,
+              // Made once per ensure: a retry after a lost answer gets the template this request made.
+              ClientToken: randomUUID(),
+              LaunchTemplateData: { UserData: Buffer.from(spec.userData, "utf8").toString("base64") },
+              ...(tags.length > 0 ? { TagSpecifications: [{ ResourceType: "launch-template" as const, Tags: tags }] } : {})
+            }),
+            `create launch template ${spec.name}`,
+            tokenized
+          ).pipe(
+            Effect.map((r) => r.LaunchTemplate?.LaunchTemplateId),
+            // made meanwhile by another run: the template of that name is the same content
+            Effect.catchIf((e) => e._tag === "AwsInvalidRequest" && /AlreadyExists/.test(e.code), () => Effect.succeed(undefined))
+          )
+          if (created !== undefined) return { value: { id: created, name: spec.name }, created: true }
+          const raced = yield* launchTemplate(spec.name)
+          return { value: Option.getOrElse(raced, () => ({ id: "", name: spec.name })), created: false }
+        }),
       defaultNetwork: Effect.gen(function*() {
         const vpcs = yield* aws.call(
           new sdk.DescribeVpcsCommand({ Filters: [{ Name: "isDefault", Values: ["true"] }] }),

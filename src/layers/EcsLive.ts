@@ -45,6 +45,22 @@ export const EcsLive: Layer.Layer<Ecs, never, AwsClients> = Layer.effect(
     const describeTasks = (cluster: string, tasks: ReadonlyArray<string>) =>
       Effect.map(describeSdkTasks(cluster, tasks), (all) => all.map(map.toTask))
 
+    /**
+     * `ecs:CLUSTER_TASK_RUNTIMEID`, the target of an ECS Exec session (as the AWS CLI hands it to the
+     * plugin): the container's runtime id comes from DescribeTasks. Best effort: undefined if unknown.
+     */
+    const execTarget = (cluster: string, taskArn: string, containerName: string | undefined) =>
+      aws.call(new sdk.DescribeTasksCommand({ cluster, tasks: [taskArn] }), `describe task ${taskArn}`, idempotent).pipe(
+        Effect.map((d) => {
+          const task = d.tasks?.[0]
+          const container = task?.containers?.find((c) => c.name === containerName) ?? task?.containers?.[0]
+          const clusterName = (task?.clusterArn ?? cluster).split("/").pop()
+          const taskId = (task?.taskArn ?? taskArn).split("/").pop()
+          return container?.runtimeId ? `ecs:${clusterName}_${taskId}_${container.runtimeId}` : undefined
+        }),
+        Effect.catch(() => Effect.succeed(undefined))
+      )
+
     return Ecs.of({
       region: env.region,
       clusters: () =>
@@ -187,11 +203,12 @@ export const EcsLive: Layer.Layer<Ecs, never, AwsClients> = Layer.effect(
           ),
           Effect.flatMap((r) =>
             r.session?.sessionId && r.session.streamUrl && r.session.tokenValue
-              ? Effect.succeed({
-                ticket: { sessionId: r.session.sessionId, streamUrl: r.session.streamUrl, token: Redacted.make(r.session.tokenValue) },
+              ? Effect.map(execTarget(r.clusterArn ?? request.cluster, r.taskArn ?? request.task, r.containerName), (target) => ({
+                ticket: { sessionId: r.session!.sessionId!, streamUrl: r.session!.streamUrl!, token: Redacted.make(r.session!.tokenValue!) },
                 taskArn: r.taskArn ?? request.task,
-                containerName: r.containerName ?? request.container ?? ""
-              })
+                containerName: r.containerName ?? request.container ?? "",
+                target
+              }))
               : Effect.fail(new OperationFailed({ message: `ECS ExecuteCommand returned no session for task ${request.task}` }))
           )
         ),
@@ -228,7 +245,31 @@ export const EcsLive: Layer.Layer<Ecs, never, AwsClients> = Layer.effect(
         ),
       // Stopping a stopped task changes nothing (ECS answers with the task as it is).
       stopTask: (cluster, task, reason) =>
-        aws.call(new sdk.StopTaskCommand({ cluster, task, reason }), `stop task ${task} of cluster ${cluster}`, idempotent).pipe(Effect.asVoid)
+        aws.call(new sdk.StopTaskCommand({ cluster, task, reason }), `stop task ${task} of cluster ${cluster}`, idempotent).pipe(Effect.asVoid),
+      describeContainerInstance: (cluster, containerInstance) =>
+        aws.call(
+          new sdk.DescribeContainerInstancesCommand({ cluster, containerInstances: [containerInstance] }),
+          `describe container instance ${containerInstance} of cluster ${cluster}`,
+          idempotent
+        ).pipe(
+          Effect.flatMap((r) => {
+            const found = r.containerInstances?.[0]
+            return found === undefined
+              ? Effect.fail(
+                new ResourceNotFound({
+                  kind: `container instance of ECS cluster ${cluster}`,
+                  name: containerInstance,
+                  region: env.region,
+                  hint: "It may have been deregistered (its instance terminated)"
+                })
+              )
+              : Effect.succeed({
+                arn: found.containerInstanceArn ?? containerInstance,
+                ec2InstanceId: found.ec2InstanceId,
+                status: found.status ?? "UNKNOWN"
+              })
+          })
+        )
     })
   })
 )

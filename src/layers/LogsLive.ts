@@ -55,7 +55,11 @@ export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
           Effect.map((r) =>
             [
               // AWS interleaves streams within a page; emulators may not: order each page by time.
-              inTimeOrder((r.events ?? []).map(map.fromFiltered(q.group)).filter((e) => wanted === undefined || wanted.has(e.stream))),
+              inTimeOrder(
+                wanted === undefined
+                  ? (r.events ?? []).map(map.fromFiltered(q.group))
+                  : (r.events ?? []).map(map.fromFiltered(q.group)).filter((e) => wanted.has(e.stream))
+              ),
               r.nextToken
             ] as const
           )

@@ -2,25 +2,14 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { AwsClients } from "./AwsClients.ts"
-import { idempotent, makeAws, paginate } from "./aws.ts"
+import { makeS3Aws } from "./s3Client.ts"
+import { idempotent, paginate } from "./aws.ts"
 import { type GetObjectOptions, logExportBucketPolicy, S3 } from "../services/S3.ts"
 
 export const S3Live: Layer.Layer<S3, never, AwsClients> = Layer.effect(
   S3,
   Effect.gen(function*() {
-    const sdk = yield* Effect.promise(() => import("@aws-sdk/client-s3"))
-    // moto and other emulators serve S3 path-style only (no <bucket>.127.0.0.1 host names).
-    const aws = yield* makeAws("S3", (config) =>
-      new sdk.S3Client({ ...config, ...(config.endpoint !== undefined ? { forcePathStyle: true } : {}) }))
-    const env = aws.env
-
-    const accountId = Effect.map(aws.callerIdentity, (identity) => identity.account)
-
-    const bucketExists = (bucket: string) =>
-      aws.call(new sdk.HeadBucketCommand({ Bucket: bucket }), `check bucket ${bucket}`, idempotent).pipe(
-        Effect.as(true),
-        Effect.catchTag("AwsNotFound", () => Effect.succeed(false))
-      )
+    const { sdk, aws, env, accountId, bucketExists } = yield* makeS3Aws
 
     const createBucket = (bucket: string) =>
       aws.call(

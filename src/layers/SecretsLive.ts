@@ -196,7 +196,9 @@ export const SecretsLive: Layer.Layer<Secrets, never, AwsClients> = Layer.effect
 
     // AWS reports success for a forced delete of a secret that does not exist: check first.
     const deleteSecret = (name: string, options: DeleteOptions = {}) =>
-      (options.force ? Effect.asVoid(describe(name)) : Effect.void).pipe(Effect.andThen(
+      // Read first: a secret already scheduled for deletion before this call gets AWS's own refusal;
+      // one that becomes "marked deleted" during it was deleted by this call's lost first attempt.
+      describe(name).pipe(Effect.flatMap((before) =>
         aws.call(
           new sdk.DeleteSecretCommand({
             SecretId: name,
@@ -211,7 +213,9 @@ export const SecretsLive: Layer.Layer<Secrets, never, AwsClients> = Layer.effect
           // A retry after a lost answer finds the secret "marked deleted" by the first attempt: that
           // is the outcome asked for, as the secret itself says.
           Effect.catchIf(
-            (e) => !options.force && e._tag === "AwsInvalidRequest" && /marked (as )?deleted|scheduled for deletion/i.test(e.awsMessage),
+            (e) =>
+              !options.force && before.deletionDate === undefined && e._tag === "AwsInvalidRequest" &&
+              /marked (as )?deleted|scheduled for deletion/i.test(e.awsMessage),
             (e) =>
               describe(name).pipe(
                 Effect.flatMap((secret) =>

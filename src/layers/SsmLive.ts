@@ -64,6 +64,20 @@ export const SsmLive: Layer.Layer<Ssm, never, AwsClients> = Layer.effect(
         Effect.asVoid
       )
 
+    const resumeSession = (sessionId: string) =>
+      aws.call(
+        new sdk.ResumeSessionCommand({ SessionId: sessionId }),
+        `resume the Session Manager session ${sessionId}`,
+        // Each call hands out a fresh token for the same session; a second call is as good as the first.
+        idempotent
+      ).pipe(
+        Effect.map((r) =>
+          r.TokenValue === undefined || r.TokenValue === ""
+            ? Option.none()
+            : Option.some({ sessionId: r.SessionId ?? sessionId, streamUrl: r.StreamUrl ?? "", token: Redacted.make(r.TokenValue) })
+        )
+      )
+
     const sendCommand: Ssm["Service"]["sendCommand"] = (instanceId, commands, options = {}) =>
       aws.call(
         new sdk.SendCommandCommand({
@@ -114,6 +128,6 @@ export const SsmLive: Layer.Layer<Ssm, never, AwsClients> = Layer.effect(
       endpointUrl: env.endpointUrl,
       ssmUrl: process.env.AWS_ENDPOINT_URL_SSM ?? env.endpointUrl ?? `https://ssm.${env.region}.amazonaws.com`
     }
-    return Ssm.of({ endpoint, getParameter, agentInfo, startSession, terminateSession, sendCommand, commandInvocation, cancelCommand })
+    return Ssm.of({ endpoint, getParameter, agentInfo, startSession, terminateSession, resumeSession, sendCommand, commandInvocation, cancelCommand })
   })
 )

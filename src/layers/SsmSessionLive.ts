@@ -1,18 +1,33 @@
 /**
  * The live data channel: a WebSocket (the `ws` package, imported lazily) to the session's StreamUrl,
- * driven by the pure protocol of src/lib/ssm. No ResumeSession: a lost connection ends the session.
+ * driven by the pure protocol of src/lib/ssm. The channel outlives its WebSocket: a ping every 30 s
+ * with a 10 s pong timeout notices a stalled connection, and a connection that is lost or stalls is
+ * resumed (ResumeSession, the same stream with the new token, every unacknowledged message sent
+ * again) on a bounded backoff (lib/ssm/resume.ts), with a one-line notice on stderr. A session the
+ * agent asks to encrypt gets its data key from `generateDataKey` (KMS, lib/ssm/kmsEncryption.ts); a
+ * port-forwarding session with a current agent is an smux session (the channel says so, and the
+ * caller, workflows/muxTunnel.ts, speaks it).
  */
 import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { randomUUID } from "node:crypto"
 import type WebSocketType from "ws"
 import { type ChannelEvent, ChannelProtocol } from "../lib/ssm/protocol.ts"
-import { Flag, openDataChannelJson, PORT_SESSION_TYPES, SHELL_SESSION_TYPES } from "../lib/ssm/payloads.ts"
-import { OperationFailed } from "../errors.ts"
+import { CLIENT_VERSION, Flag, openDataChannelJson, PORT_SESSION_TYPES, SHELL_SESSION_TYPES } from "../lib/ssm/payloads.ts"
+import { generateDataKeyInput } from "../lib/ssm/kmsEncryption.ts"
+import { portForwardingMode, type PortForwardingMode } from "../lib/ssm/smux.ts"
+import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
+import type { GenerateDataKey } from "./kmsDataKey.ts"
+import { resumedNotice, resumeSchedule, type SessionTimings, sessionTimingsFromEnv } from "../lib/ssm/resume.ts"
+import { type AegeaError, OperationFailed } from "../errors.ts"
 import { Ssm, type SessionTicket } from "../services/Ssm.ts"
 import { type ChannelKind, type DataChannel, SsmSession } from "../services/SsmSession.ts"
 
@@ -20,49 +35,173 @@ import { type ChannelKind, type DataChannel, SsmSession } from "../services/SsmS
 const SEND_WINDOW = 128
 const HANDSHAKE_TIMEOUT_MS = 30_000
 const CLOSE_GRACE_MS = 1_000
+/** Opening the WebSocket of a resumed session (the upgrade and the token frame). */
+const RECONNECT_TIMEOUT = Duration.seconds(15)
 
 type Output = Queue.Queue<Uint8Array, OperationFailed | Cause.Done>
 
-/** One open WebSocket and its protocol state; callbacks only, wrapped in Effect by `attach`. */
+/** How a channel resumes its session after a lost connection. */
+export interface ResumeOptions {
+  /**
+   * ResumeSession: a new ticket for the session, or none when Session Manager gave no token (the
+   * session has ended). Without it a lost connection ends the channel.
+   */
+  readonly resume?: ((sessionId: string) => Effect.Effect<Option.Option<SessionTicket>, AegeaError>) | undefined
+  /** Keep-alive and resumption timings (default: lib/ssm/resume.ts, with the environment's overrides). */
+  readonly timings?: SessionTimings | undefined
+  /** Where the one-line notice of a resumption goes (default: stderr). */
+  readonly notice?: ((line: string) => void) | undefined
+  /**
+   * kms:GenerateDataKey, for sessions the agent asks to encrypt (Session Manager preferences with a
+   * KMS key). Without it such a session fails with one line.
+   */
+  readonly generateDataKey?: GenerateDataKey | undefined
+}
+
+/** What a channel needs to answer the agent's KMSEncryption action. */
+interface Encryption {
+  readonly sessionId: string
+  /** The session's target, for the encryption context (the instance id). */
+  readonly targetId: string
+  readonly generateDataKey: GenerateDataKey | undefined
+}
+
+/** The notice on stderr; on a terminal in raw mode (`aegea session`) a line needs its carriage return. */
+const stderrNotice = (line: string) => {
+  const raw = process.stdin.isTTY === true && (process.stdin as { isRaw?: boolean }).isRaw === true
+  process.stderr.write(`aegea: ${line}${raw ? "\r\n" : "\n"}`)
+}
+
+/**
+ * One data channel and its protocol state, over one WebSocket at a time (callbacks only, wrapped in
+ * Effect by `attachTicket`): the first, then each one a resumption opens.
+ */
 class Connection {
   readonly protocol: ChannelProtocol
   agentVersion = ""
+  /** Port sessions: whether the byte stream is smux (then a ConnectToPortError flag ends one stream, not the channel). */
+  mode: PortForwardingMode = "basic"
   private finished = false
+  private ws: WebSocketType | undefined
   private readonly ticker: ReturnType<typeof setInterval>
-  private readonly pinger: ReturnType<typeof setInterval>
+  private pinger: ReturnType<typeof setInterval> | undefined
+  private pongTimer: ReturnType<typeof setTimeout> | undefined
   private waiters: Array<() => void> = []
+  /** Whether anything (a message, a pong) arrived on the current WebSocket. */
+  heardFrom = false
 
   constructor(
-    readonly ws: WebSocketType,
     private readonly output: Output,
-    private readonly describe: string,
+    readonly describe: string,
     private readonly onReady: (error: OperationFailed | undefined) => void,
-    kind: ChannelKind = "port"
+    kind: ChannelKind,
+    private readonly timings: SessionTimings,
+    /** A lost or stalled connection after the handshake: resume (when the session can be resumed). */
+    private readonly onLost: ((reason: string) => void) | undefined,
+    private readonly encryption: Encryption
   ) {
     this.protocol = new ChannelProtocol({ now: Date.now, sessionTypes: kind === "shell" ? SHELL_SESSION_TYPES : PORT_SESSION_TYPES })
+    this.ticker = setInterval(() => {
+      if (this.isOpen) this.handle(this.protocol.tick())
+    }, 100)
+    this.ticker.unref()
+  }
+
+  private get isOpen() {
+    return this.ws !== undefined && this.ws.readyState === this.ws.OPEN
+  }
+
+  /** Speak through this WebSocket from now on. */
+  use(ws: WebSocketType) {
+    this.ws = ws
+    this.heardFrom = false
     ws.binaryType = "nodebuffer"
+    // a pong, or anything else that arrives after the ping, shows the connection is alive
     ws.on("message", (data: Buffer, isBinary: boolean) => {
+      if (this.ws !== ws) return
+      this.alive()
       if (isBinary) this.handle(this.protocol.receive(data))
     })
-    ws.on("error", (cause) => this.fail(`the Session Manager connection for ${describe} failed: ${cause.message}`, cause))
+    ws.on("pong", () => {
+      if (this.ws === ws) this.alive()
+    })
+    ws.on("error", (cause) => this.lose(ws, `the Session Manager connection for ${this.describe} failed: ${cause.message}`, cause))
     ws.on("close", (code, reason) =>
-      this.fail(`the Session Manager connection for ${describe} closed unexpectedly (${code}${reason.length > 0 ? ` ${reason.toString()}` : ""})`))
-    this.ticker = setInterval(() => this.handle(this.protocol.tick()), 100)
-    this.pinger = setInterval(() => ws.readyState === ws.OPEN && ws.ping("keepalive"), 5 * 60_000)
-    this.ticker.unref()
+      this.lose(ws, `the Session Manager connection for ${this.describe} closed unexpectedly (${code}${reason.length > 0 ? ` ${reason.toString()}` : ""})`))
+    clearInterval(this.pinger)
+    this.pinger = setInterval(() => this.ping(), Duration.toMillis(this.timings.pingInterval))
     this.pinger.unref()
+  }
+
+  private alive() {
+    this.heardFrom = true
+    clearTimeout(this.pongTimer)
+    this.pongTimer = undefined
+  }
+
+  /** Ping (unless a ping is still unanswered); nothing back within the timeout: the connection stalled. */
+  ping() {
+    const ws = this.ws
+    if (ws === undefined || ws.readyState !== ws.OPEN || this.pongTimer !== undefined) return
+    ws.ping("keepalive")
+    const timeout = Duration.toMillis(this.timings.pongTimeout)
+    this.pongTimer = setTimeout(() => {
+      this.pongTimer = undefined
+      this.lose(ws, `the Session Manager connection for ${this.describe} stalled (no answer to a ping within ${timeout / 1000} s)`)
+    }, timeout)
+    this.pongTimer.unref()
+  }
+
+  /** The WebSocket `ws` is gone (closed, failed or stalled): resume, or end the channel. */
+  private lose(ws: WebSocketType, message: string, cause?: unknown) {
+    if (this.ws !== ws || this.finished) return
+    this.detach()
+    ws.terminate()
+    if (this.onLost !== undefined && this.protocol.handshakeComplete) this.onLost(message)
+    else this.fail(message, cause)
+  }
+
+  private detach() {
+    this.ws = undefined
+    clearInterval(this.pinger)
+    clearTimeout(this.pongTimer)
+    this.pinger = undefined
+    this.pongTimer = undefined
+  }
+
+  /** A resumption opened a WebSocket: speak through it and send again what the agent has not acknowledged. */
+  resumed({ early, handOver, ws }: Reopened) {
+    handOver()
+    if (this.finished) {
+      ws.terminate()
+      return
+    }
+    this.use(ws)
+    if (ws.readyState !== ws.OPEN) {
+      this.lose(ws, `the Session Manager connection for ${this.describe} closed unexpectedly while resuming`)
+      return
+    }
+    this.handle(this.protocol.resendUnacknowledged())
+    for (const data of early) {
+      this.alive()
+      this.handle(this.protocol.receive(data))
+    }
+    this.ping() // its pong proves the new connection at once
   }
 
   /**
    * Frames sent in one turn of the event loop leave in one socket write: the WebSocket's socket is
    * corked at the first and uncorked on the next tick (no added latency: a keystroke still goes out
    * as soon as the code that sent it is done). 64 KiB read from a tunnel's client is 64 frames.
+   * Without an open WebSocket (a resumption under way) nothing is sent: what is unacknowledged is
+   * sent again on the next one.
    */
   private corked = false
 
   private transmit(frame: Uint8Array) {
-    if (this.ws.readyState !== this.ws.OPEN) return
-    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
+    const ws = this.ws
+    if (ws === undefined || ws.readyState !== ws.OPEN) return
+    const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
     if (!this.corked && socket !== undefined) {
       this.corked = true
       socket.cork()
@@ -71,7 +210,7 @@ class Connection {
         socket.uncork()
       })
     }
-    this.ws.send(frame)
+    ws.send(frame)
   }
 
   private handle(events: ReadonlyArray<ChannelEvent>) {
@@ -85,10 +224,15 @@ class Connection {
           break
         case "HandshakeComplete":
           this.agentVersion = event.agentVersion
+          this.mode = portForwardingMode({ sessionPropertiesType: this.protocol.sessionPropertiesType, agentVersion: event.agentVersion, clientVersion: CLIENT_VERSION })
           this.onReady(undefined)
           break
         case "AgentFlag":
-          if (event.flag === Flag.connectToPortError) this.fail(`the SSM agent could not connect to the remote port for ${this.describe}`)
+          // smux: the agent closes that one stream (FIN); the session goes on
+          if (event.flag === Flag.connectToPortError && this.mode !== "mux") this.fail(`the SSM agent could not connect to the remote port for ${this.describe}`)
+          break
+        case "KmsKeyNeeded":
+          this.generateDataKey(event.request)
           break
         case "Closed":
           this.finish()
@@ -107,6 +251,35 @@ class Connection {
     if (this.protocol.unacknowledged < SEND_WINDOW) this.wake()
   }
 
+  /** The agent asks for KMS encryption: GenerateDataKey, then the handshake goes on (or the channel fails). */
+  private generateDataKey(request: Parameters<typeof generateDataKeyInput>[0]) {
+    const generate = this.encryption.generateDataKey
+    if (generate === undefined) {
+      this.failAfterSending(this.protocol.kmsKeyFailed("aegea cannot call KMS here"))
+      return
+    }
+    void Effect.runPromiseExit(generate(generateDataKeyInput(request, this.encryption.sessionId, this.encryption.targetId))).then((exit) => {
+      if (this.finished) return
+      if (Exit.isSuccess(exit)) return this.handle(this.protocol.kmsKeyReady(exit.value))
+      const error = Cause.findErrorOption(exit.cause)
+      const reason = Option.isSome(error) ? oneLine(error.value.summary) : "GenerateDataKey failed"
+      this.failAfterSending(this.protocol.kmsKeyFailed(`could not get a data key from KMS: ${reason}`))
+    })
+  }
+
+  /** Send what `events` send (telling the agent why), then, once it has left (at most 1 s), fail. */
+  private failAfterSending(events: ReadonlyArray<ChannelEvent>) {
+    this.handle(events.filter((e) => e._tag !== "Failed"))
+    const failed = events.filter((e) => e._tag === "Failed")
+    const deadline = Date.now() + CLOSE_GRACE_MS
+    const later = () => {
+      const ws = this.ws
+      if (this.finished || ws === undefined || ws.bufferedAmount === 0 || Date.now() >= deadline) this.handle(failed)
+      else setTimeout(later, 10)
+    }
+    setImmediate(later)
+  }
+
   private wake() {
     const waiters = this.waiters
     this.waiters = []
@@ -118,6 +291,7 @@ class Connection {
     this.finished = true
     clearInterval(this.ticker)
     clearInterval(this.pinger)
+    clearTimeout(this.pongTimer)
     this.wake()
     return true
   }
@@ -127,7 +301,8 @@ class Connection {
     const error = new OperationFailed({ message, ...(cause !== undefined ? { cause } : {}) })
     this.onReady(error)
     Queue.failCauseUnsafe(this.output, Cause.fail(error))
-    this.ws.terminate()
+    this.ws?.terminate()
+    this.ws = undefined
   }
 
   get isFinished() {
@@ -150,7 +325,7 @@ class Connection {
 
   /** Ask the agent to end the session, give it a moment to acknowledge, then close the socket. */
   async close(): Promise<void> {
-    if (!this.finished && this.protocol.handshakeComplete) {
+    if (!this.finished && this.protocol.handshakeComplete && this.isOpen) {
       this.handle(this.protocol.sendFlag(Flag.terminateSession))
       const deadline = Date.now() + CLOSE_GRACE_MS
       while (!this.finished && this.protocol.unacknowledged > 0 && Date.now() < deadline) {
@@ -159,7 +334,9 @@ class Connection {
     }
     this.finish()
     Queue.endUnsafe(this.output)
-    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) this.ws.close(1000)
+    const ws = this.ws
+    this.detach()
+    if (ws !== undefined && (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING)) ws.close(1000)
   }
 }
 
@@ -180,46 +357,213 @@ export const maskFor = (url: string): ((mask: Buffer) => void) | undefined => {
   return parsed.protocol === "wss:" || loopback ? (mask) => void mask.fill(0) : undefined
 }
 
-const connect = (instanceId: string, ticket: SessionTicket, output: Output, kind: ChannelKind) =>
-  Effect.tryPromise({
-    try: () => import("ws"),
-    catch: (cause) => new OperationFailed({ message: "could not load the WebSocket client (the ws package)", cause })
-  }).pipe(
-    Effect.flatMap(({ default: WebSocket }) =>
-      Effect.callback<Connection, OperationFailed>((resume) => {
-        const describe = `${instanceId} (session ${ticket.sessionId})`
-        let settled = false
-        const generateMask = maskFor(ticket.streamUrl)
-        const ws = new WebSocket(ticket.streamUrl, generateMask !== undefined ? { generateMask } : {})
-        const connection = new Connection(ws, output, describe, (error) => {
-          if (settled) return
-          settled = true
-          clearTimeout(timer)
-          resume(error === undefined ? Effect.succeed(connection) : Effect.fail(error))
-        }, kind)
-        const timer = setTimeout(() => connection.fail(`the SSM agent on ${describe} did not complete the handshake within 30 s`), HANDSHAKE_TIMEOUT_MS)
-        ws.on("open", () => ws.send(openDataChannelJson(Redacted.value(ticket.token), randomUUID(), randomUUID())))
-        return Effect.sync(() => {
-          clearTimeout(timer)
-          if (!settled) connection.fail(`opening the session for ${describe} was interrupted`)
-        })
-      })
-    )
-  )
+const loadWs = Effect.tryPromise({
+  try: () => import("ws"),
+  catch: (cause) => new OperationFailed({ message: "could not load the WebSocket client (the ws package)", cause })
+})
 
+/** A new WebSocket to `streamUrl`, with the masking key `maskFor` chooses. */
+const newSocket = (WebSocket: typeof WebSocketType, streamUrl: string): WebSocketType => {
+  const generateMask = maskFor(streamUrl)
+  return new WebSocket(streamUrl, generateMask !== undefined ? { generateMask } : {})
+}
+
+const connect = (
+  WebSocket: typeof WebSocketType,
+  instanceId: string,
+  ticket: SessionTicket,
+  clientId: string,
+  output: Output,
+  kind: ChannelKind,
+  timings: SessionTimings,
+  onLost: ((reason: string) => void) | undefined,
+  generateDataKey: GenerateDataKey | undefined
+) =>
+  Effect.callback<Connection, OperationFailed>((resume) => {
+    const describe = `${instanceId} (session ${ticket.sessionId})`
+    let settled = false
+    const connection = new Connection(output, describe, (error) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      resume(error === undefined ? Effect.succeed(connection) : Effect.fail(error))
+    }, kind, timings, onLost, { sessionId: ticket.sessionId, targetId: instanceId, generateDataKey })
+    const ws = newSocket(WebSocket, ticket.streamUrl)
+    connection.use(ws)
+    const timer = setTimeout(() => connection.fail(`the SSM agent on ${describe} did not complete the handshake within 30 s`), HANDSHAKE_TIMEOUT_MS)
+    ws.on("open", () => ws.send(openDataChannelJson(Redacted.value(ticket.token), randomUUID(), clientId)))
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      if (!settled) connection.fail(`opening the session for ${describe} was interrupted`)
+    })
+  })
+
+/** A resumed session's new WebSocket, and what arrived on it before the channel took it over. */
+interface Reopened {
+  readonly ws: WebSocketType
+  readonly early: Array<Buffer>
+  /** Stops collecting `early` (the channel listens from now on). */
+  readonly handOver: () => void
+}
+
+/** The WebSocket of a resumed session, open and given its new token (OpenDataChannel again). */
+const reopen = (WebSocket: typeof WebSocketType, streamUrl: string, token: string, clientId: string) =>
+  Effect.callback<Reopened, OperationFailed>((resume) => {
+    const ws = newSocket(WebSocket, streamUrl)
+    let settled = false
+    const onError = (cause: Error) => fail(new OperationFailed({ message: `could not reconnect: ${cause.message}`, cause }))
+    const onClose = (code: number) => fail(new OperationFailed({ message: `could not reconnect: the connection closed (${code})` }))
+    const abandon = () => {
+      settled = true
+      ws.off("error", onError)
+      ws.off("close", onClose)
+      ws.on("error", () => {})
+      ws.terminate()
+    }
+    const fail = (error: OperationFailed) => {
+      if (settled) return
+      abandon()
+      resume(Effect.fail(error))
+    }
+    ws.on("error", onError)
+    ws.on("close", onClose)
+    ws.once("open", () => {
+      if (settled) return
+      settled = true
+      ws.off("error", onError)
+      ws.off("close", onClose)
+      ws.send(openDataChannelJson(token, randomUUID(), clientId))
+      // the agent may answer before the channel takes the socket over: keep what comes meanwhile
+      const early: Array<Buffer> = []
+      const collect = (data: Buffer, isBinary: boolean) => void (isBinary && early.push(data))
+      const ignore = () => {}
+      ws.on("message", collect)
+      ws.on("error", ignore)
+      resume(Effect.succeed({
+        ws,
+        early,
+        handOver: () => {
+          ws.off("message", collect)
+          ws.off("error", ignore)
+        }
+      }))
+    })
+    return Effect.sync(() => {
+      if (!settled) abandon()
+    })
+  })
+
+/** Why one resumption attempt failed, and whether another may help. */
+interface ResumeFailure {
+  readonly message: string
+  /** Session Manager gave no token: the session has ended. */
+  readonly ended: boolean
+  readonly retry: boolean
+}
+
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, "; ")
+
+/**
+ * Resume the session after each loss the connection reports on `losses`: ResumeSession, reopen,
+ * resend, on `resumeSchedule`. Attempts count across losses until the new connection is heard from
+ * (a connection refused again at once does not start a fresh budget). Runs until interrupted.
+ */
+const resumeLoop = (
+  WebSocket: typeof WebSocketType,
+  connection: Connection,
+  ticket: SessionTicket,
+  clientId: string,
+  losses: Queue.Queue<string>,
+  resume: (sessionId: string) => Effect.Effect<Option.Option<SessionTicket>, AegeaError>,
+  timings: SessionTimings,
+  notice: (line: string) => void
+) =>
+  Effect.gen(function*() {
+    let streamUrl = ticket.streamUrl
+    let used = 0
+    while (!connection.isFinished) {
+      const lost = yield* Queue.take(losses)
+      if (connection.heardFrom) used = 0
+      if (connection.isFinished) return
+      const budget = timings.resumeAttempts - used
+      const attempt = Effect.gen(function*() {
+        used++
+        const resumed = yield* resume(ticket.sessionId).pipe(
+          Effect.mapError((e): ResumeFailure => ({
+            message: oneLine(e.summary),
+            ended: false,
+            retry: e._tag === "AwsUnavailable" || e._tag === "AwsThrottled"
+          }))
+        )
+        if (Option.isNone(resumed)) {
+          return yield* Effect.fail<ResumeFailure>({ message: "Session Manager ended the session (ResumeSession gave no token)", ended: true, retry: false })
+        }
+        if (resumed.value.streamUrl !== "") streamUrl = resumed.value.streamUrl
+        return yield* reopen(WebSocket, streamUrl, Redacted.value(resumed.value.token), clientId).pipe(
+          Effect.timeoutOrElse({
+            duration: RECONNECT_TIMEOUT,
+            orElse: () => Effect.fail(new OperationFailed({ message: "could not reconnect: no answer within 15 s" }))
+          }),
+          Effect.mapError((e): ResumeFailure => ({ message: e.message, ended: false, retry: true }))
+        )
+      })
+      const outcome = yield* Effect.result(
+        budget <= 0
+          ? Effect.fail<ResumeFailure>({ message: `gave up after ${timings.resumeAttempts} attempts`, ended: false, retry: false })
+          : attempt.pipe(
+            Effect.retry(
+              resumeSchedule({ ...timings, resumeAttempts: budget }).pipe(
+                Schedule.setInputType<ResumeFailure>(),
+                Schedule.while(({ input }) => input.retry)
+              )
+            )
+          )
+      )
+      if (outcome._tag === "Success") {
+        connection.resumed(outcome.success)
+        if (!connection.isFinished) notice(resumedNotice(ticket.sessionId, used))
+      } else {
+        const failure = outcome.failure
+        connection.fail(
+          failure.ended
+            ? `${lost}, and ${failure.message}`
+            : `${lost}, and could not resume the session (attempt ${used} of ${timings.resumeAttempts}): ${failure.message}`
+        )
+      }
+    }
+  })
 
 /**
  * The data channel of a session already started (its ticket), open until the scope closes; ending
  * the session with TerminateSession is the caller's (SsmSessionLive's attach, or `aegea ssh`, which
- * started it for its ProxyCommand). Needs no AWS client: the lean ProxyCommand path uses it alone.
+ * started it for its ProxyCommand). Needs no AWS client: the lean ProxyCommand path uses it alone,
+ * and passes its own `resume`.
  */
-export const attachTicket = (instanceId: string, ticket: SessionTicket, kind: ChannelKind = "port") =>
+export const attachTicket = (instanceId: string, ticket: SessionTicket, kind: ChannelKind = "port", options: ResumeOptions = {}) =>
   Effect.gen(function*() {
+    const { default: WebSocket } = yield* loadWs
+    const timings = options.timings ?? sessionTimingsFromEnv()
     const output = yield* Queue.unbounded<Uint8Array, OperationFailed | Cause.Done>()
+    const losses = yield* Queue.unbounded<string>()
+    const clientId = randomUUID()
+    const resume = options.resume
     const connection = yield* Effect.acquireRelease(
-      connect(instanceId, ticket, output, kind),
+      connect(
+        WebSocket,
+        instanceId,
+        ticket,
+        clientId,
+        output,
+        kind,
+        timings,
+        resume === undefined ? undefined : (reason) => Queue.offerUnsafe(losses, reason),
+        options.generateDataKey
+      ),
       (c) => Effect.promise(() => c.close())
     )
+    if (resume !== undefined) {
+      yield* Effect.forkScoped(resumeLoop(WebSocket, connection, ticket, clientId, losses, resume, timings, options.notice ?? stderrNotice))
+    }
     const channel: DataChannel = {
       sessionId: ticket.sessionId,
       instanceId,
@@ -230,21 +574,34 @@ export const attachTicket = (instanceId: string, ticket: SessionTicket, kind: Ch
           catch: (cause) => new OperationFailed({ message: `could not send to the session on ${instanceId}: it is closed`, cause })
         }),
       output: Stream.fromQueue(output),
-      sendSize: (cols, rows) => Effect.sync(() => connection.sendSize(cols, rows))
+      sendSize: (cols, rows) => Effect.sync(() => connection.sendSize(cols, rows)),
+      portForwardingMode: connection.mode,
+      encrypted: connection.protocol.encrypted
     }
     return channel
   })
 
-export const SsmSessionLive: Layer.Layer<SsmSession, never, Ssm> = Layer.effect(
+/** GenerateDataKey in `env`, its code loaded on first use. */
+const lazyGenerateDataKey = (env: AwsEnvironment): GenerateDataKey => (input) =>
+  Effect.flatMap(Effect.promise(() => import("./kmsDataKey.ts")), (m) => m.generateDataKeyWith(env)(input))
+
+/**
+ * The SsmSession layer over an Ssm layer: channels resume their session with Ssm.resumeSession.
+ * `options` sets the keep-alive and resumption timings and where the notice goes (tests).
+ */
+export const ssmSessionLayer = (options: Omit<ResumeOptions, "resume"> = {}): Layer.Layer<SsmSession, never, Ssm> => Layer.effect(
   SsmSession,
   Effect.gen(function*() {
     const ssm = yield* Ssm
+    // KMS-encrypted sessions call KMS in the command's AWS environment (loaded only when an agent asks)
+    const aws = yield* Effect.serviceOption(AwsClients)
+    const generateDataKey = options.generateDataKey ?? (Option.isSome(aws) ? lazyGenerateDataKey(aws.value) : undefined)
 
     const attach = (instanceId: string, ticket: SessionTicket, kind: ChannelKind = "port") =>
       Effect.gen(function*() {
         // registered first, so it runs last: after the WebSocket is closed
         yield* Effect.addFinalizer(() => ssm.terminateSession(ticket.sessionId).pipe(Effect.ignore))
-        return yield* attachTicket(instanceId, ticket, kind)
+        return yield* attachTicket(instanceId, ticket, kind, { ...options, resume: ssm.resumeSession, generateDataKey })
       })
 
     return SsmSession.of({
@@ -253,3 +610,5 @@ export const SsmSessionLive: Layer.Layer<SsmSession, never, Ssm> = Layer.effect(
     })
   })
 )
+
+export const SsmSessionLive: Layer.Layer<SsmSession, never, Ssm> = ssmSessionLayer()

@@ -42,7 +42,12 @@ export const toJob = (j: Sdk.JobDetail): Job => {
     environment: Object.fromEntries((c?.environment ?? []).map((e) => [e.name ?? "", e.value ?? ""])),
     parameters: { ...j.parameters },
     dependsOn: (j.dependsOn ?? []).flatMap((d) => (d.jobId ? [d.jobId] : [])),
-    ...opt("arraySize", j.arrayProperties?.size)
+    ...opt("arraySize", j.arrayProperties?.size),
+    ...opt("platform", j.platformCapabilities?.[0]),
+    // Only real ARNs (an emulator may put placeholders there).
+    ...opt("containerInstanceArn", c?.containerInstanceArn?.startsWith("arn:") ? c.containerInstanceArn : undefined),
+    ...opt("taskArn", c?.taskArn !== undefined && /^arn:[^:]+:ecs:.*:task\//.test(c.taskArn) ? c.taskArn : undefined),
+    ...opt("execEnabled", c?.enableExecuteCommand)
   }
 }
 

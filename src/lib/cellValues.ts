@@ -4,6 +4,7 @@
  * The choices for each kind are listed at the top of `table.ts`.
  */
 import type { ColumnKind, Row } from "./columns.ts"
+import { isoString } from "./isoTime.ts"
 import { humanBytes, relativeTime } from "./relativeTime.ts"
 
 /** The value at a key of the row, or at a dotted path into it ("placement.availabilityZone"). */
@@ -41,7 +42,7 @@ const asTags = (value: unknown): Record<string, string> | undefined => {
 /** A JSON/YAML-ready copy: Dates as ISO strings, no undefined, no functions, Maps as objects. */
 export const toPlain = (value: unknown): unknown => {
   if (value === undefined || value === null || typeof value === "function" || typeof value === "symbol") return null
-  if (value instanceof Date) return asDate(value)?.toISOString() ?? null
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : isoString(value)
   if (typeof value === "bigint") return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()
   if (typeof value === "number") return Number.isFinite(value) ? value : null
   if (typeof value !== "object") return value
@@ -63,7 +64,10 @@ export const toPlain = (value: unknown): unknown => {
 /** The value as JSON/YAML show it (see the choices at the top of this file). */
 export const machineValue = (value: unknown, kind: ColumnKind): unknown => {
   if (value === undefined || value === null) return null
-  if (kind === "time") return asDate(value)?.toISOString() ?? toPlain(value)
+  if (kind === "time") {
+    const date = asDate(value)
+    return date !== undefined ? isoString(date) : toPlain(value)
+  }
   if (kind === "tags") return asTags(value) ?? toPlain(value)
   return toPlain(value)
 }
@@ -77,7 +81,7 @@ export const flatField = (value: unknown, kind: ColumnKind): string => {
 export const plainText = (value: unknown): string =>
   isMissing(value) ? ""
     : typeof value === "string" ? value
-    : value instanceof Date ? (asDate(value)?.toISOString() ?? "")
+    : value instanceof Date ? (Number.isNaN(value.getTime()) ? "" : isoString(value))
     : Array.isArray(value) ? value.map(plainText).filter((s) => s !== "").join(", ")
     : typeof value === "object" ? JSON.stringify(toPlain(value))
     : String(value)

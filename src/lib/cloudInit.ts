@@ -165,6 +165,9 @@ export const parseCloudConfig = (text: string, source: string): Effect.Effect<Cl
     return parsed
   })
 
+/** Waits until cloud-init is done (exit 0), failed (1) or done with recoverable errors (2): what build-ami runs through SSM. */
+export const cloudInitStatusWait = "cloud-init status --wait"
+
 /** Where a --user-data shell script is written on the instance and run from. */
 export const userScriptPath = "/var/lib/aegea/user-data-script"
 

@@ -3,6 +3,7 @@
  * counts with rate and ETA, timestamps, and the colours of watch lines and log lines. Pure: times
  * are passed in (from Effect's Clock, so TestClock drives them).
  */
+import { isoString } from "./isoTime.ts"
 import { humanBytes } from "./relativeTime.ts"
 import { colorState, visibleWidth } from "./table.ts"
 
@@ -106,7 +107,7 @@ export const eventLineText = (
   options: { readonly showGroup: boolean; readonly color: boolean }
 ): string =>
   logLine(
-    `${dim(event.timestamp.toISOString(), options.color)} ${streamColor(`${options.showGroup ? `${event.group}:` : ""}${event.stream}`, options.color)}`,
+    `${dim(isoString(event.timestamp), options.color)} ${streamColor(`${options.showGroup ? `${event.group}:` : ""}${event.stream}`, options.color)}`,
     event.message
   )
 

@@ -391,8 +391,22 @@ export const renderAlignedTable = (
 // --- whole listings and documents -------------------------------------------------------------
 
 /** Rows as JSON/YAML objects: the column keys in order, each present (null when missing). */
-export const toRecords = (rows: ReadonlyArray<Row>, columns: ReadonlyArray<Column>): Array<Record<string, unknown>> =>
-  rows.map((row) => Object.fromEntries(columns.map((c) => [c.key, machineValue(valueAt(row, c.key), c.kind)])))
+export const toRecords = (rows: ReadonlyArray<Row>, columns: ReadonlyArray<Column>): Array<Record<string, unknown>> => {
+  // What `Object.fromEntries(columns.map(...))` gives for each row, without two arrays per row and cell.
+  const records = new Array<Record<string, unknown>>(rows.length)
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!
+    const record: Record<string, unknown> = {}
+    for (let k = 0; k < columns.length; k++) {
+      const c = columns[k]!
+      const value = machineValue(valueAt(row, c.key), c.kind)
+      if (c.key === "__proto__") Object.defineProperty(record, c.key, { value, writable: true, enumerable: true, configurable: true })
+      else record[c.key] = value
+    }
+    records[r] = record
+  }
+  return records
+}
 
 /**
  * The full text of a listing in `settings.format`, ending in a newline. `stringifyYaml` is passed in

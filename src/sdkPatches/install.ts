@@ -33,6 +33,10 @@
  *   client in package.json, installing it with this same function on a subclass. With both SDK modules
  *   importing this file, esbuild puts it (and the XML and JSON code) in the chunk that every SDK client
  *   loads: about 8 KB more for a JSON-only command, 3 KB for an XML-only one.
+ * - Both `parseXml` above and the JSON deserializer's `read` (wrapped here, the SDK's own otherwise)
+ *   tell ./optimizer.ts how large each response is: once they add up to a few megabytes, it turns
+ *   V8's optimizing compiler back on, which the launcher keeps off for a second (src/main.ts).
+ *   test/unit/sdkOptimizer.test.ts.
  * - The SDK's generated schema modules (`@aws-sdk/client-*` dist-es/schemas/schemas_N.js) have their
  *   computed keys of string constants written as the literals they are (plugin
  *   inline-sdk-schema-keys), so esbuild can drop the schemas aegea does not use (EC2's, bundled: 60 KB
@@ -45,6 +49,7 @@
  */
 import { fastJsonRead } from "./jsonReadSchema.ts"
 import { fastReadSchema, guidedRead, parseXml } from "./xmlReadSchema.ts"
+import { optimizeForResponse } from "./optimizer.ts"
 
 /** What installXmlShapeDeserializer needs of the class: its prototype, with the SDK's three methods. */
 export interface XmlShapeDeserializerClass {
@@ -82,6 +87,7 @@ export interface JsonShapeDeserializerClass {
 }
 
 type JsonMethods = {
+  read: (this: unknown, schema: unknown, data: unknown) => unknown
   _read: Parameters<typeof fastJsonRead>[0]
   _readStruct: Parameters<typeof fastJsonRead>[1]
 }
@@ -91,14 +97,21 @@ const JSON_INSTALLED = Symbol.for("aegea.sdkPatches.JsonShapeDeserializer2")
 
 /**
  * Puts the bundle's `_read` on `cls.prototype` (the SDK's `JsonShapeDeserializer2`, or in tests a
- * subclass of it), keeping the SDK's `_read` and `_readStruct` for the cases it leaves to them. Once
- * per prototype; throws if the SDK's methods are not there.
+ * subclass of it), keeping the SDK's `_read` and `_readStruct` for the cases it leaves to them; and
+ * wraps its `read` (the SDK's, unchanged) to turn the optimizing compiler on for a large response
+ * (./optimizer.ts). Once per prototype; throws if the SDK's methods are not there.
  */
 export const installJsonShapeDeserializer = (cls: JsonShapeDeserializerClass): void => {
   const proto = cls.prototype as JsonMethods & { [JSON_INSTALLED]?: true }
   if (Object.hasOwn(proto, JSON_INSTALLED)) return
-  for (const name of ["_read", "_readStruct"] as const)
+  for (const name of ["read", "_read", "_readStruct"] as const)
     if (typeof proto[name] !== "function") throw new Error(`aegea sdkPatches: JsonShapeDeserializer2 has no method ${name}`)
   proto._read = fastJsonRead(proto._read, proto._readStruct)
+  const sdkRead = proto.read
+  proto.read = function read(this: unknown, schema: unknown, data: unknown): unknown {
+    const size = typeof data === "string" ? data.length : data instanceof Uint8Array ? data.byteLength : 0
+    optimizeForResponse(size)
+    return sdkRead.call(this, schema, data)
+  }
   Object.defineProperty(proto, JSON_INSTALLED, { value: true })
 }

@@ -23,6 +23,7 @@
 import { getValueFromTextNode } from "@smithy/core/client"
 import { NormalizedSchema } from "@smithy/core/schema"
 import { type Guide, parseXML, parseXMLResolvingText, SKIP } from "./xmlParser.ts"
+import { optimizeForResponse } from "./optimizer.ts"
 
 /** What a reader needs of the deserializer: the SDK's readers of strings, timestamps and blobs. */
 interface Deserializer {
@@ -212,6 +213,7 @@ export const guidedRead = (sdk: SdkRead): SdkRead =>
  */
 export function parseXml(this: unknown, xml: string): unknown {
   if (!xml.length) return {}
+  optimizeForResponse(xml.length)
   let resolved: Record<string, unknown> | undefined
   try {
     resolved = parseXMLResolvingText(xml, (this as Guided | undefined)?.[GUIDE])

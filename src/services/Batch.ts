@@ -45,7 +45,15 @@ export const Job = Schema.Struct({
   environment: Schema.Record(Schema.String, Schema.String),
   parameters: Schema.Record(Schema.String, Schema.String),
   dependsOn: Schema.Array(Schema.String),
-  arraySize: optionalNumber
+  arraySize: optionalNumber,
+  /** "EC2" or "FARGATE" (the job's platform capability), when AWS says. */
+  platform: optionalString,
+  /** While it runs on an EC2 compute environment: the ECS container instance of its task. */
+  containerInstanceArn: optionalString,
+  /** While it runs: its ECS task (the cluster is in the ARN). */
+  taskArn: optionalString,
+  /** ECS Exec is on for its task (set by its job definition), so `batch ssh` can open a shell in a Fargate job. */
+  execEnabled: Schema.optional(Schema.Boolean)
 })
 export type Job = typeof Job.Type
 
@@ -120,6 +128,12 @@ export interface ComputeEnvironmentSpec {
   /** EC2/SPOT only: instance types (default "optimal") and the instance profile ARN. */
   readonly instanceTypes?: ReadonlyArray<string>
   readonly instanceRole?: string
+  /** EC2/SPOT only: the launch template (by name, its default version) the instances start from. */
+  readonly launchTemplate?: string
+  /** EC2/SPOT only: the AMI of the instances and its Batch image type (e.g. ECS_AL2023, ECS_AL2_NVIDIA). */
+  readonly image?: { readonly id: string; readonly type: string }
+  /** EC2/SPOT only: the EC2 key pair of the instances. */
+  readonly ec2KeyPair?: string
   /** The role Batch uses to manage the environment (default: its service-linked role). */
   readonly serviceRole?: string
   readonly tags?: Readonly<Record<string, string>>

@@ -37,13 +37,16 @@ export const perCommandKeys: Readonly<Record<string, KeySpec>> = {
 /** Where a flag's value is richer in a file than on a command line. */
 const overrides: Readonly<Record<string, Readonly<Record<string, KeySpec>>>> = {
   // A cloud-init mapping written as YAML, or the flag's JSON/YAML text.
-  launch: { cloud_config_data: "cloud-config" }
+  launch: { cloud_config_data: "cloud-config" },
+  build_ami: { cloud_config_data: "cloud-config" }
 }
 
 /** Sections that are no command: settings several commands share. */
 export const settingSections: Readonly<Record<string, Readonly<Record<string, KeySpec>>>> = {
   // The private Route 53 zone of instance names (launch, terminate, rename); default "aegea.".
-  dns: { private_zone: "string" }
+  dns: { private_zone: "string" },
+  // What every image build installs (build-ami, before build_ami's own): packages and commands (runcmd).
+  build_image: { packages: "strings", commands: "strings" }
 }
 
 /** The keys a command's section (or a setting section) accepts, with their types. */

@@ -1,6 +1,7 @@
 /**
  * What `aegea launch` needs from EC2 beyond listing: image lookup with filters, RunInstances, and
- * spot price history. Networking (default VPC, security groups) is Ec2Network's.
+ * spot price history; for `aegea build-ami`, CreateImage, DeregisterImage and DeleteSnapshot.
+ * Networking (default VPC, security groups) is Ec2Network's.
  */
 import type { SpotPrice } from "../lib/spotPrice.ts"
 import * as Context from "effect/Context"
@@ -12,7 +13,12 @@ import type { AwsError } from "../errors.ts"
 const optionalString = Schema.optional(Schema.String)
 
 /** An image with the root device name a root-volume resize must target (e.g. /dev/xvda, /dev/sda1). */
-export const LaunchImage = Schema.Struct({ ...Image.fields, rootDeviceName: optionalString })
+export const LaunchImage = Schema.Struct({
+  ...Image.fields,
+  rootDeviceName: optionalString,
+  /** The EBS snapshots behind the image (its block device mappings), deleted with it by `build-ami --prune`. */
+  snapshotIds: Schema.optional(Schema.Array(Schema.String))
+})
 export type LaunchImage = typeof LaunchImage.Type
 
 export interface ImageQuery {
@@ -55,6 +61,18 @@ export interface RunInstanceRequest {
 
 export type { SpotPrice }
 
+/** One CreateImage call (`aegea build-ami`): an image of an instance, tagged at creation. */
+export interface CreateImageRequest {
+  readonly instanceId: string
+  /** The AMI name: unique among this account's images in the region. */
+  readonly name: string
+  readonly description?: string
+  /** Applied to the image at creation. */
+  readonly tags: Readonly<Record<string, string>>
+  /** Image the instance without rebooting it first (EC2's default is to reboot, for a consistent file system). */
+  readonly noReboot?: boolean
+}
+
 export class Ec2Launch extends Context.Service<Ec2Launch, {
   /** Images matching the query, in no particular order; unknown ids give an empty list. */
   readonly findImages: (query: ImageQuery) => Effect.Effect<ReadonlyArray<LaunchImage>, AwsError>
@@ -62,4 +80,10 @@ export class Ec2Launch extends Context.Service<Ec2Launch, {
   readonly runInstance: (request: RunInstanceRequest) => Effect.Effect<Instance, AwsError>
   /** Linux/UNIX spot prices of an instance type since `since`, every zone. */
   readonly spotPrices: (instanceType: string, since: Date) => Effect.Effect<ReadonlyArray<SpotPrice>, AwsError>
+  /** CreateImage: returns the new image's id (the image is `pending` until its snapshots are done). */
+  readonly createImage: (request: CreateImageRequest) => Effect.Effect<string, AwsError>
+  /** DeregisterImage; an image already gone is success. Its snapshots stay (see deleteSnapshot). */
+  readonly deregisterImage: (imageId: string) => Effect.Effect<void, AwsError>
+  /** DeleteSnapshot; a snapshot already gone is success. */
+  readonly deleteSnapshot: (snapshotId: string) => Effect.Effect<void, AwsError>
 }>()("aegea/Ec2Launch") {}

@@ -88,6 +88,19 @@ export interface ExecSession {
   readonly ticket: SessionTicket
   readonly taskArn: string
   readonly containerName: string
+  /**
+   * The session's target as Session Manager names it, `ecs:CLUSTER_TASK_RUNTIMEID` (what a KMS-encrypted
+   * session's encryption context holds), when the container's runtime id is known.
+   */
+  readonly target?: string | undefined
+}
+
+/** An EC2 instance registered in a cluster (where Batch and ECS place tasks on EC2). */
+export interface ContainerInstance {
+  readonly arn: string
+  readonly ec2InstanceId: string | undefined
+  /** ACTIVE, DRAINING, INACTIVE... */
+  readonly status: string
 }
 
 /** The hint for a task that was started without ECS Exec. */
@@ -120,6 +133,11 @@ export class Ecs extends Context.Service<Ecs, {
    * aegea container first, else the first container logging to CloudWatch); none when it has none.
    */
   readonly taskLogLocation: (task: Task) => Effect.Effect<Option.Option<TaskLogLocation>, AwsError>
+  /** One container instance of a cluster (ARN or id); ResourceNotFound when the cluster does not know it. */
+  readonly describeContainerInstance: (
+    cluster: string,
+    containerInstance: string
+  ) => Effect.Effect<ContainerInstance, AwsError | ResourceNotFound>
 }>()("aegea/Ecs") {}
 
 export interface TaskLogLocation {

@@ -76,6 +76,16 @@ export const trustPolicy = (service: string): PolicyDocument => ({
  * policy AmazonECSTaskExecutionRolePolicy (absent from emulators, and not ours to version), it
  * carries an inline policy with the same permissions: pull from ECR and write CloudWatch logs.
  */
+/** What pulling an image from ECR and writing its CloudWatch logs takes (AmazonECSTaskExecutionRolePolicy's actions). */
+export const pullImageAndLogActions = [
+  "ecr:GetAuthorizationToken",
+  "ecr:BatchCheckLayerAvailability",
+  "ecr:GetDownloadUrlForLayer",
+  "ecr:BatchGetImage",
+  "logs:CreateLogStream",
+  "logs:PutLogEvents"
+] as const
+
 export const fargateExecutionRole: RoleSpec = {
   name: "aegea.fargate_execution",
   trustedService: "ecs-tasks.amazonaws.com",
@@ -86,14 +96,7 @@ export const fargateExecutionRole: RoleSpec = {
       Statement: [
         {
           Effect: "Allow",
-          Action: [
-            "ecr:GetAuthorizationToken",
-            "ecr:BatchCheckLayerAvailability",
-            "ecr:GetDownloadUrlForLayer",
-            "ecr:BatchGetImage",
-            "logs:CreateLogStream",
-            "logs:PutLogEvents"
-          ],
+          Action: [...pullImageAndLogActions],
           Resource: "*"
         }
       ]

@@ -85,6 +85,11 @@ export class Ssm extends Context.Service<Ssm, {
   readonly agentInfo: (instanceId: string) => Effect.Effect<Option.Option<AgentInfo>, AwsError>
   readonly startSession: (instanceId: string, document: SessionDocument) => Effect.Effect<SessionTicket, AwsError>
   readonly terminateSession: (sessionId: string) => Effect.Effect<void, AwsError>
+  /**
+   * ResumeSession after the data channel's connection was lost: a new one-time token (and stream URL)
+   * for the same session, or none when Session Manager gave no token (the session has ended).
+   */
+  readonly resumeSession: (sessionId: string) => Effect.Effect<Option.Option<SessionTicket>, AwsError>
   /** Run a shell script with AWS-RunShellScript; returns the command id. */
   readonly sendCommand: (
     instanceId: string,

@@ -2,13 +2,17 @@
  * The Session Manager data channel: the byte stream of a session (SSH or port forwarding) between
  * aegea and the SSM agent on an instance, spoken natively over WebSocket (no session-manager-plugin).
  * A channel lives in a Scope: closing the scope sends the TerminateSession flag, closes the WebSocket
- * and calls ssm:TerminateSession.
+ * and calls ssm:TerminateSession. A channel outlives its WebSocket: a connection that is lost or
+ * stalls is resumed (ssm:ResumeSession, the stream again with the new token, what the agent had not
+ * acknowledged sent again), so its byte stream goes on unbroken; only a session that cannot be
+ * resumed fails `output`.
  */
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { AwsError, OperationFailed } from "../errors.ts"
+import type { PortForwardingMode } from "../lib/ssm/smux.ts"
 import type { SessionDocument, SessionTicket } from "./Ssm.ts"
 
 export interface DataChannel {
@@ -20,11 +24,19 @@ export interface DataChannel {
   readonly write: (bytes: Uint8Array) => Effect.Effect<void, OperationFailed>
   /**
    * Bytes from the remote port, in order. Ends when the agent closes the channel (e.g. the remote
-   * port closed the connection); fails when the connection is lost. Consume it once.
+   * port closed the connection); fails when the connection is lost and the session cannot be
+   * resumed. Consume it once.
    */
   readonly output: Stream.Stream<Uint8Array, OperationFailed>
   /** Tell a shell session the terminal's size (columns, rows); port sessions ignore it. */
   readonly sendSize: (cols: number, rows: number) => Effect.Effect<void>
+  /**
+   * Port sessions: "mux" when the byte stream is an smux session (port forwarding with an agent that
+   * multiplexes, lib/ssm/smux.ts), "basic" when it is one connection's bytes. Absent: basic.
+   */
+  readonly portForwardingMode?: PortForwardingMode | undefined
+  /** Whether the session's payloads are KMS-encrypted (Session Manager preferences with a KMS key). */
+  readonly encrypted?: boolean | undefined
 }
 
 /** "port": SSH and tunnels (SessionType Port); "shell": an interactive shell or command (Standard_Stream, InteractiveCommands). */

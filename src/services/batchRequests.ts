@@ -7,12 +7,26 @@ import * as Effect from "effect/Effect"
 import { definitionName } from "../lib/definitionHash.ts"
 import { fargateSizeProblem } from "../lib/fargateSizes.ts"
 import { containerCommand } from "../lib/shellCommand.ts"
+import {
+  type ContainerOptions,
+  definitionVolumes,
+  type DefinitionVolume,
+  type EfsVolume,
+  ephemeralStorageGiB,
+  type HostVolume,
+  type MountPoint,
+  type Platform,
+  storageProblem,
+  type StorageRequest,
+  type Ulimit
+} from "../lib/containerStorage.ts"
 import { UsageError } from "../errors.ts"
 
-export type Platform = "FARGATE" | "EC2"
+export type { ContainerOptions, DefinitionVolume, EfsVolume, HostVolume, MountPoint, Platform, StorageRequest, Ulimit }
+export { fargateEphemeralStorage, instanceStorageHostPath } from "../lib/containerStorage.ts"
 
 /** What goes into a job definition (and so into its content hash). */
-export interface ContainerShape {
+export interface ContainerShape extends ContainerOptions {
   readonly image: string
   readonly vcpus: number
   readonly memoryMiB: number
@@ -53,7 +67,13 @@ export interface RegisterJobDefinitionRequest {
     readonly executionRoleArn?: string
     readonly networkConfiguration?: { readonly assignPublicIp: "ENABLED" }
     readonly fargatePlatformConfiguration?: { readonly platformVersion: "LATEST" }
-    readonly logConfiguration: { readonly logDriver: "awslogs"; readonly options: Readonly<Record<string, string>> }
+    readonly logConfiguration: { readonly logDriver: string; readonly options: Readonly<Record<string, string>> }
+    readonly privileged?: boolean
+    readonly user?: string
+    readonly ulimits?: ReadonlyArray<Ulimit>
+    readonly volumes?: ReadonlyArray<DefinitionVolume>
+    readonly mountPoints?: ReadonlyArray<MountPoint>
+    readonly ephemeralStorage?: { readonly sizeInGiB: number }
   }
   readonly retryStrategy?: { readonly attempts: number }
   readonly timeout?: { readonly attemptDurationSeconds: number }
@@ -94,7 +114,7 @@ export const checkContainerShape = (shape: ContainerShape): Effect.Effect<void, 
       if (problem !== undefined) {
         return yield* usage(`invalid --memory/--vcpus for Fargate: ${problem}`, "Or pass --platform EC2 with an EC2 queue")
       }
-      if (shape.gpus > 0) return yield* usage("Fargate has no GPUs", "Pass --platform EC2 and a GPU queue for --gpus")
+      if (shape.gpus > 0) return yield* usage("--gpus needs EC2: Fargate has no GPUs", "Pass --platform EC2 and a GPU queue for --gpus")
     } else if (!Number.isInteger(shape.vcpus)) {
       return yield* usage(`invalid --vcpus ${shape.vcpus}: EC2 jobs take a whole number of vCPUs`)
     }
@@ -104,10 +124,24 @@ export const checkContainerShape = (shape: ContainerShape): Effect.Effect<void, 
     if (shape.timeoutSeconds !== undefined && shape.timeoutSeconds < 60) {
       return yield* usage(`invalid --timeout ${shape.timeoutSeconds}: Batch needs at least 60 seconds`)
     }
+    const storage = storageProblem(shape)
+    if (storage !== undefined) return yield* usage(storage.message, storage.hint)
   })
+
+/** The log configuration: awslogs into the log group unless --log-driver names another; --log-options on top. */
+export const logConfiguration = (
+  driver: string | undefined,
+  options: Readonly<Record<string, string>> | undefined,
+  awslogs: Readonly<Record<string, string>>
+) => {
+  const logDriver = driver ?? "awslogs"
+  return { logDriver, options: { ...(logDriver === "awslogs" ? awslogs : {}), ...options } }
+}
 
 const definitionBody = (shape: ContainerShape) => {
   const fargate = shape.platform === "FARGATE"
+  const { mountPoints, volumes } = definitionVolumes(shape)
+  const ephemeral = ephemeralStorageGiB(shape)
   return {
     type: "container" as const,
     platformCapabilities: [shape.platform],
@@ -126,7 +160,12 @@ const definitionBody = (shape: ContainerShape) => {
           fargatePlatformConfiguration: { platformVersion: "LATEST" as const }
         }
         : {}),
-      logConfiguration: { logDriver: "awslogs" as const, options: { "awslogs-group": shape.logGroup } }
+      logConfiguration: logConfiguration(shape.logDriver, shape.logOptions, { "awslogs-group": shape.logGroup }),
+      ...(shape.privileged === true ? { privileged: true } : {}),
+      ...(shape.user !== undefined ? { user: shape.user } : {}),
+      ...(shape.ulimits !== undefined && shape.ulimits.length > 0 ? { ulimits: shape.ulimits } : {}),
+      ...(volumes.length > 0 ? { volumes, mountPoints } : {}),
+      ...(ephemeral !== undefined ? { ephemeralStorage: { sizeInGiB: ephemeral } } : {})
     },
     ...(shape.retryAttempts !== undefined ? { retryStrategy: { attempts: shape.retryAttempts } } : {}),
     ...(shape.timeoutSeconds !== undefined ? { timeout: { attemptDurationSeconds: shape.timeoutSeconds } } : {})

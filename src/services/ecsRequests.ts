@@ -6,13 +6,29 @@ import * as Effect from "effect/Effect"
 import { definitionName } from "../lib/definitionHash.ts"
 import { fargateSizeProblem } from "../lib/fargateSizes.ts"
 import { containerCommand } from "../lib/shellCommand.ts"
+import {
+  type ContainerOptions,
+  definitionVolumes,
+  type DefinitionVolume,
+  type EfsVolume,
+  ephemeralStorageGiB,
+  type HostVolume,
+  type MountPoint,
+  type Platform,
+  storageProblem,
+  type StorageRequest,
+  type Ulimit
+} from "../lib/containerStorage.ts"
 import { UsageError } from "../errors.ts"
 
 /** The container aegea runs in its task definitions, and the awslogs stream prefix it sets. */
 export const containerName = "aegea"
 export const logStreamPrefix = "aegea"
 
-export interface TaskShape {
+/** The family prefix of aegea's task definitions (`--task-name` names another). */
+export const defaultTaskName = "aegea_ecs"
+
+export interface TaskShape extends ContainerOptions {
   readonly image: string
   /** CPU units: 1024 = 1 vCPU. */
   readonly cpu: number
@@ -21,6 +37,10 @@ export interface TaskShape {
   readonly taskRoleArn?: string | undefined
   readonly logGroup: string
   readonly region: string
+  /** FARGATE (default) or EC2 (the cluster's container instances). */
+  readonly platform?: Platform | undefined
+  /** The family prefix (`--task-name`, default aegea_ecs): the family is `<prefix>_<content hash>`. */
+  readonly taskName?: string | undefined
 }
 
 export interface TaskRun {
@@ -32,12 +52,14 @@ export interface TaskRun {
   readonly tags: Readonly<Record<string, string>>
   /** Turn on ECS Exec for the task (`ecs run --enable-exec`). */
   readonly enableExecuteCommand?: boolean
+  /** FARGATE (default: awsvpc networking in `subnets`) or EC2 (bridge networking on the cluster's instances). */
+  readonly platform?: Platform | undefined
 }
 
 export interface RegisterTaskDefinitionRequest {
   readonly family: string
-  readonly requiresCompatibilities: ReadonlyArray<"FARGATE">
-  readonly networkMode: "awsvpc"
+  readonly requiresCompatibilities: ReadonlyArray<Platform>
+  readonly networkMode: "awsvpc" | "bridge"
   readonly cpu: string
   readonly memory: string
   readonly executionRoleArn: string
@@ -47,18 +69,24 @@ export interface RegisterTaskDefinitionRequest {
     readonly image: string
     readonly essential: boolean
     readonly memory: number
-    readonly logConfiguration: { readonly logDriver: "awslogs"; readonly options: Readonly<Record<string, string>> }
+    readonly logConfiguration: { readonly logDriver: string; readonly options: Readonly<Record<string, string>> }
+    readonly privileged?: boolean
+    readonly user?: string
+    readonly ulimits?: ReadonlyArray<Ulimit>
+    readonly mountPoints?: ReadonlyArray<MountPoint>
   }>
+  readonly volumes?: ReadonlyArray<DefinitionVolume>
+  readonly ephemeralStorage?: { readonly sizeInGiB: number }
   readonly tags: ReadonlyArray<{ readonly key: string; readonly value: string }>
 }
 
 export interface RunTaskRequest {
   readonly cluster: string
   readonly taskDefinition: string
-  readonly launchType: "FARGATE"
+  readonly launchType: Platform
   readonly count: 1
   readonly startedBy: "aegea"
-  readonly networkConfiguration: {
+  readonly networkConfiguration?: {
     readonly awsvpcConfiguration: {
       readonly subnets: ReadonlyArray<string>
       readonly securityGroups: ReadonlyArray<string>
@@ -80,61 +108,86 @@ export interface RunTaskRequest {
 /** RunTask accepts at most 8192 characters of `overrides` JSON (ECS API reference). */
 export const overridesLimit = 8192
 
-export const checkTaskShape = (shape: Pick<TaskShape, "cpu" | "memoryMiB">): Effect.Effect<void, UsageError> => {
-  const problem = fargateSizeProblem(shape.cpu / 1024, shape.memoryMiB)
-  return problem === undefined
-    ? Effect.void
-    : Effect.fail(
+type CheckedShape = Omit<TaskShape, "executionRoleArn" | "region" | "logGroup" | "image">
+
+export const checkTaskShape = (shape: CheckedShape): Effect.Effect<void, UsageError> => {
+  const platform = shape.platform ?? "FARGATE"
+  const problem = platform === "FARGATE" ? fargateSizeProblem(shape.cpu / 1024, shape.memoryMiB) : undefined
+  if (problem !== undefined) {
+    return Effect.fail(
       new UsageError({
         message: `invalid --fargate-cpu/--fargate-memory: ${problem.replace("--memory", "--fargate-memory")}`,
         hint: "--fargate-cpu takes CPU units (256 = 0.25 vCPU, 1024 = 1 vCPU) and --fargate-memory MiB"
       })
     )
+  }
+  if (shape.taskName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]{0,200}$/.test(shape.taskName)) {
+    return Effect.fail(
+      new UsageError({
+        message: `invalid --task-name ${JSON.stringify(shape.taskName)}`,
+        hint: "Use up to 200 letters, digits, hyphens and underscores, starting with a letter or digit"
+      })
+    )
+  }
+  const storage = storageProblem({ ...shape, platform })
+  return storage === undefined ? Effect.void : Effect.fail(new UsageError(storage))
 }
 
-const definitionBody = (shape: TaskShape) => ({
-  requiresCompatibilities: ["FARGATE" as const],
-  networkMode: "awsvpc" as const,
-  cpu: String(shape.cpu),
-  memory: String(shape.memoryMiB),
-  executionRoleArn: shape.executionRoleArn,
-  ...(shape.taskRoleArn !== undefined ? { taskRoleArn: shape.taskRoleArn } : {}),
-  containerDefinitions: [
-    {
-      name: containerName,
-      image: shape.image,
-      essential: true,
-      memory: shape.memoryMiB,
-      logConfiguration: {
-        logDriver: "awslogs" as const,
-        options: {
-          "awslogs-group": shape.logGroup,
-          "awslogs-region": shape.region,
-          "awslogs-stream-prefix": logStreamPrefix
-        }
+const definitionBody = (shape: TaskShape) => {
+  const platform = shape.platform ?? "FARGATE"
+  const storageShape = { ...shape, platform }
+  const { mountPoints, volumes } = definitionVolumes(storageShape)
+  const ephemeral = ephemeralStorageGiB(storageShape)
+  const awslogs = {
+    "awslogs-group": shape.logGroup,
+    "awslogs-region": shape.region,
+    "awslogs-stream-prefix": logStreamPrefix
+  }
+  const logDriver = shape.logDriver ?? "awslogs"
+  return {
+    requiresCompatibilities: [platform],
+    networkMode: platform === "FARGATE" ? "awsvpc" as const : "bridge" as const,
+    cpu: String(shape.cpu),
+    memory: String(shape.memoryMiB),
+    executionRoleArn: shape.executionRoleArn,
+    ...(shape.taskRoleArn !== undefined ? { taskRoleArn: shape.taskRoleArn } : {}),
+    containerDefinitions: [
+      {
+        name: containerName,
+        image: shape.image,
+        essential: true,
+        memory: shape.memoryMiB,
+        logConfiguration: { logDriver, options: { ...(logDriver === "awslogs" ? awslogs : {}), ...shape.logOptions } },
+        ...(shape.privileged === true ? { privileged: true } : {}),
+        ...(shape.user !== undefined ? { user: shape.user } : {}),
+        ...(shape.ulimits !== undefined && shape.ulimits.length > 0 ? { ulimits: shape.ulimits } : {}),
+        ...(mountPoints.length > 0 ? { mountPoints } : {})
       }
-    }
-  ]
-})
+    ],
+    ...(volumes.length > 0 ? { volumes } : {}),
+    ...(ephemeral !== undefined ? { ephemeralStorage: { sizeInGiB: ephemeral } } : {})
+  }
+}
 
 /** The task definition for a shape; its family name carries the hash of its content. */
 export const registerTaskDefinitionRequest = (shape: TaskShape): RegisterTaskDefinitionRequest => {
   const body = definitionBody(shape)
-  const family = definitionName("aegea_ecs", body)
+  const family = definitionName(shape.taskName ?? defaultTaskName, body)
   return { family, ...body, tags: [{ key: "aegea:definition", value: family }] }
 }
 
 export const runTaskRequest = (run: TaskRun, taskDefinition: string): RunTaskRequest => {
   const tags = Object.entries(run.tags).map(([key, value]) => ({ key, value }))
+  const platform = run.platform ?? "FARGATE"
   return {
     cluster: run.cluster,
     taskDefinition,
-    launchType: "FARGATE",
+    launchType: platform,
     count: 1,
     startedBy: "aegea",
-    networkConfiguration: {
-      awsvpcConfiguration: { subnets: run.subnets, securityGroups: run.securityGroups, assignPublicIp: "ENABLED" }
-    },
+    ...(platform === "FARGATE"
+      ? { networkConfiguration: { awsvpcConfiguration: { subnets: run.subnets, securityGroups: run.securityGroups, assignPublicIp: "ENABLED" as const } } }
+      : {}),
     overrides: {
       containerOverrides: [
         {

@@ -1,8 +1,10 @@
-/** Ec2Network in memory: a default VPC (or none), and security groups created on demand. */
+/** Ec2Network in memory: a default VPC (or none), and security groups and launch templates created on demand. */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
-import { type DefaultNetwork, Ec2Network } from "../services/Ec2Network.ts"
+import * as Option from "effect/Option"
+import { type DefaultNetwork, Ec2Network, type LaunchTemplate } from "../services/Ec2Network.ts"
+import type { Ensured } from "../services/Iam.ts"
 import { ResourceNotFound } from "../errors.ts"
 
 export const Ec2NetworkMemory = {
@@ -14,7 +16,17 @@ export const Ec2NetworkMemory = {
         const groups = yield* Ref.make<ReadonlyMap<string, string>>(new Map())
         let next = 0
         const key = (name: string, vpcId: string) => `${vpcId}/${name}`
+        const templates = yield* Ref.make<ReadonlyMap<string, { readonly id: string; readonly name: string; readonly userData: string }>>(new Map())
         return Ec2Network.of({
+          launchTemplate: (name) =>
+            Effect.map(Ref.get(templates), (t) => Option.map(Option.fromUndefinedOr(t.get(name)), ({ id }) => ({ id, name }))),
+          ensureLaunchTemplate: (spec) =>
+            Ref.modify(templates, (t): readonly [Ensured<LaunchTemplate>, ReadonlyMap<string, { readonly id: string; readonly name: string; readonly userData: string }>] => {
+              const existing = t.get(spec.name)
+              if (existing !== undefined) return [{ value: { id: existing.id, name: spec.name }, created: false }, t] as const
+              const id = `lt-${(++next).toString(16).padStart(17, "0")}`
+              return [{ value: { id, name: spec.name }, created: true }, new Map([...t, [spec.name, { id, name: spec.name, userData: spec.userData }]])] as const
+            }),
           defaultNetwork: network === null
             ? Effect.fail(new ResourceNotFound({ kind: "VPC", name: "default", hint: "Create one with 'aws ec2 create-default-vpc'" }))
             : Effect.succeed(network),

@@ -58,6 +58,13 @@ export interface EcsSeed {
    * 000...001), so they do not depend on other layers or on test order.
    */
   readonly idSeed?: number
+  /** EC2 container instances registered in the clusters (where Batch places jobs on EC2). */
+  readonly containerInstances?: ReadonlyArray<{
+    readonly cluster: string
+    readonly arn: string
+    readonly ec2InstanceId: string
+    readonly status?: string
+  }>
 }
 
 interface StoredDefinition extends TaskDefinitionRef {
@@ -260,6 +267,24 @@ export const EcsMemory = {
               const active = (yield* Ref.get(definitions)).filter((d) => d.family === family && d.status === "ACTIVE")
               const latest = active[active.length - 1]
               return latest === undefined ? Option.none() : Option.some({ arn: latest.arn, family: latest.family, revision: latest.revision })
+            }),
+          describeContainerInstance: (cluster, containerInstance) =>
+            Effect.gen(function*() {
+              yield* record("DescribeContainerInstances")
+              const action = `describe container instance ${containerInstance} of cluster ${cluster}`
+              const name = yield* requireCluster("DescribeContainerInstances", action, cluster)
+              const found = (seed.containerInstances ?? []).find((c) =>
+                nameOf(c.cluster) === name && (c.arn === containerInstance || nameOf(c.arn) === containerInstance)
+              )
+              if (found === undefined) {
+                return yield* new ResourceNotFound({
+                  kind: `container instance of ECS cluster ${cluster}`,
+                  name: containerInstance,
+                  region,
+                  hint: "It may have been deregistered (its instance terminated)"
+                })
+              }
+              return { arn: found.arn, ec2InstanceId: found.ec2InstanceId, status: found.status ?? "ACTIVE" }
             }),
           taskLogLocation: (task) =>
             Effect.gen(function*() {

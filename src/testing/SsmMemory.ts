@@ -147,6 +147,27 @@ export const SsmMemory = {
             record("TerminateSession").pipe(
               Effect.andThen(Ref.update(sessions, (s) => s.map((x) => (x.sessionId === sessionId ? { ...x, terminated: true } : x))))
             ),
+          resumeSession: (sessionId) =>
+            Effect.gen(function*() {
+              yield* record("ResumeSession")
+              const session = (yield* Ref.get(sessions)).find((s) => s.sessionId === sessionId)
+              if (session === undefined) {
+                // what SsmLive makes of SSM's DoesNotExistException (layers/aws.ts: an invalid request)
+                return yield* new AwsInvalidRequest({
+                  action: `resume the Session Manager session ${sessionId}`,
+                  service: "SSM",
+                  operation: "ResumeSession",
+                  code: "DoesNotExistException",
+                  awsMessage: `Session ${sessionId} does not exist`
+                })
+              }
+              if (session.terminated) return Option.none()
+              return Option.some({
+                sessionId,
+                streamUrl: `wss://ssmmessages.invalid/v1/data-channel/${sessionId}`,
+                token: Redacted.make(`token-${sessionId}-resumed-${++counter}`)
+              })
+            }),
           sendCommand: (instanceId, list) =>
             Effect.gen(function*() {
               yield* record("SendCommand")

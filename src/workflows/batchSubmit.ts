@@ -9,6 +9,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { statePoll } from "../lib/schedules.ts"
+import { storageCheckLines } from "../lib/containerStorage.ts"
 import { Batch, type ComputeEnvironment, defaultQueueName, type JobQueue, type SubmittedJob } from "../services/Batch.ts"
 import {
   checkContainerShape,
@@ -25,10 +26,19 @@ import { fargateExecutionRole, Iam } from "../services/Iam.ts"
 import { Logs } from "../services/Logs.ts"
 import { Output } from "../services/Output.ts"
 
+const identity = <A>(a: A): A => a
+
 export interface SubmitInput {
   readonly shape: Omit<ContainerShape, "executionRoleArn">
   readonly run: JobRun
+  /**
+   * Wraps the SubmitJob call, e.g. with createShieldedFromInterrupt so that a Ctrl-C during it
+   * finishes the call first and then terminates or names the job. Default: the call as it is.
+   */
+  readonly shieldSubmit?: ((submit: Effect.Effect<SubmittedJob, AwsError>) => Effect.Effect<SubmittedJob, AwsError>) | undefined
   readonly dryRun: boolean
+  /** Submit against this existing job definition: `shape` is then not registered (nor checked). */
+  readonly jobDefinitionArn?: string | undefined
 }
 
 export type SubmitError = AwsError | UsageError | ResourceNotFound | OperationFailed
@@ -117,10 +127,24 @@ export const submitBatchJob = (input: SubmitInput) =>
     const logs = yield* Logs
     const output = yield* Output
     const fargate = input.shape.platform === "FARGATE"
-    yield* checkContainerShape({ ...input.shape, executionRoleArn: "placeholder" })
+    if (input.jobDefinitionArn === undefined) yield* checkContainerShape({ ...input.shape, executionRoleArn: "placeholder" })
     yield* checkJobName(input.run.name)
     // An unknown queue fails here, before anything (role, log group, definition) is created.
     const existingQueue = yield* resolveQueue(input.run.queue, { create: false })
+    if (input.jobDefinitionArn !== undefined) {
+      const submit = submitJobRequest(input.run, input.jobDefinitionArn)
+      yield* checkSubmitSize(submit)
+      if (input.dryRun) {
+        if (Option.isNone(existingQueue)) yield* output.info(`dry run: queue ${input.run.queue} does not exist yet and would be created`)
+        yield* output.document({ SubmitJob: submit })
+        yield* output.info("dry run: nothing was created or submitted")
+        return Option.none<SubmittedJob>()
+      }
+      if (Option.isNone(existingQueue)) yield* resolveQueue(input.run.queue, { create: true })
+      const job = yield* (input.shieldSubmit ?? identity)(batch.submitJob(submit))
+      yield* output.info(`submitted job ${job.id} (${job.name}) to queue ${input.run.queue} with job definition ${input.jobDefinitionArn}`)
+      return Option.some(job)
+    }
     const executionRoleArn = !fargate
       ? undefined
       : input.dryRun
@@ -130,7 +154,9 @@ export const submitBatchJob = (input: SubmitInput) =>
         Effect.map((role) => role.value.arn)
       )
     const register = registerJobDefinitionRequest({ ...input.shape, executionRoleArn })
-    const submit = submitJobRequest(input.run, register.jobDefinitionName)
+    // EC2 --storage: the job stops early when the instance storage has less free space than asked.
+    const checks = storageCheckLines(input.shape)
+    const submit = submitJobRequest({ ...input.run, commandLines: [...checks, ...input.run.commandLines] }, register.jobDefinitionName)
     yield* checkSubmitSize(submit)
     const queue = Option.isSome(existingQueue) || input.dryRun
       ? existingQueue
@@ -147,7 +173,7 @@ export const submitBatchJob = (input: SubmitInput) =>
       const definition = yield* batch.registerJobDefinition(register)
       yield* output.info(`registered job definition ${definition.name}:${definition.revision}`)
     }
-    const job = yield* batch.submitJob(submit)
+    const job = yield* (input.shieldSubmit ?? identity)(batch.submitJob(submit))
     yield* output.info(`submitted job ${job.id} (${job.name}) to queue ${input.run.queue}`)
     return Option.some(job)
   })

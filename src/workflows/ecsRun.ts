@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { Ec2Network } from "../services/Ec2Network.ts"
+import { storageCheckLines } from "../lib/containerStorage.ts"
 import { defaultClusterName, Ecs, type Task } from "../services/Ecs.ts"
 import {
   checkOverridesSize,
@@ -35,6 +36,11 @@ export interface RunInput {
   readonly securityGroup?: string | undefined
   readonly run: Omit<TaskRun, "subnets" | "securityGroups">
   readonly dryRun: boolean
+  /**
+   * Wraps the RunTask call, e.g. with createShieldedFromInterrupt so that a Ctrl-C during it
+   * finishes the call first and then stops or names the task. Default: the call as it is.
+   */
+  readonly shieldRun?: ((run: Effect.Effect<Task, AwsError>) => Effect.Effect<Task, AwsError>) | undefined
 }
 
 export type RunError = AwsError | UsageError | ResourceNotFound
@@ -95,8 +101,10 @@ export const runEcsTask = (input: RunInput) =>
     const output = yield* Output
     const network = yield* Ec2Network
     yield* checkTaskShape(input.shape)
-    // An unknown cluster fails here, before anything is created.
-    const cluster = yield* resolveCluster(input.run.cluster, { missingIsDefault: true })
+    const platform = input.shape.platform ?? "FARGATE"
+    // An unknown cluster fails here, before anything is created. EC2 tasks need a cluster with
+    // container instances: the default cluster is only created (empty) for Fargate.
+    const cluster = yield* resolveCluster(input.run.cluster, { missingIsDefault: platform === "FARGATE" })
     const executionRoleArn = input.executionRole !== undefined
       ? yield* roleArnOf(input.executionRole)
       : input.dryRun
@@ -107,9 +115,16 @@ export const runEcsTask = (input: RunInput) =>
       )
     const taskRoleArn = input.taskRole !== undefined ? yield* roleArnOf(input.taskRole) : undefined
     const register = registerTaskDefinitionRequest({ ...input.shape, executionRoleArn, taskRoleArn, region: ecs.region })
-    const { vpcId, subnetIds } = yield* network.defaultNetwork
-    const securityGroup = yield* securityGroupFor(input.securityGroup, vpcId, input.dryRun)
-    const run = runTaskRequest({ ...input.run, subnets: subnetIds, securityGroups: [securityGroup] }, register.family)
+    // Fargate tasks get their own network interface in the default VPC; EC2 tasks use their instance's (bridge).
+    const networking = platform === "FARGATE"
+      ? yield* Effect.gen(function*() {
+        const { vpcId, subnetIds } = yield* network.defaultNetwork
+        return { subnets: subnetIds, securityGroups: [yield* securityGroupFor(input.securityGroup, vpcId, input.dryRun)] }
+      })
+      : { subnets: [], securityGroups: [] }
+    // EC2 --storage: the task stops early when the instance storage has less free space than asked.
+    const commandLines = [...storageCheckLines({ ...input.shape, platform }), ...input.run.commandLines]
+    const run = runTaskRequest({ ...input.run, commandLines, ...networking, platform }, register.family)
     yield* checkOverridesSize(run)
     if (input.dryRun) {
       if (Option.isNone(cluster)) yield* output.info(`dry run: cluster ${input.run.cluster} does not exist yet and would be created`)
@@ -130,7 +145,7 @@ export const runEcsTask = (input: RunInput) =>
     const definition = Option.isSome(existing) ? existing.value : yield* ecs.registerTaskDefinition(register)
     if (Option.isNone(existing)) yield* output.info(`registered task definition ${definition.family}:${definition.revision}`)
     // RunTask names the family: ECS takes its latest ACTIVE revision (all revisions of a hashed family are identical).
-    const task = yield* ecs.runTask(run)
+    const task = yield* (input.shieldRun === undefined ? ecs.runTask(run) : input.shieldRun(ecs.runTask(run)))
     yield* output.info(`started task ${task.id} (${definition.family}:${definition.revision}) in cluster ${task.cluster}`)
     return Option.some(task)
   })

@@ -11,6 +11,8 @@
 import { BatchClient, DescribeJobDefinitionsCommand, type JobStatus, ListJobsCommand } from "@aws-sdk/client-batch"
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2"
 import { ECSClient, ListTaskDefinitionsCommand, ListTasksCommand } from "@aws-sdk/client-ecs"
+import { CreateRepositoryCommand, ECRClient } from "@aws-sdk/client-ecr"
+import { CreateHostedZoneCommand, ListHostedZonesCommand, ListResourceRecordSetsCommand, Route53Client } from "@aws-sdk/client-route-53"
 import { ListSecretVersionIdsCommand, ListSecretsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager"
 import { afterAll, describe, expect, it } from "vitest"
 import { type CliResult, runCli } from "../support/cli.ts"
@@ -29,6 +31,8 @@ const ec2 = ec2Client()
 const batch = new BatchClient(sdkConfig())
 const ecs = new ECSClient(sdkConfig())
 const secrets = new SecretsManagerClient(sdkConfig())
+const route53 = new Route53Client(sdkConfig())
+const ecr = new ECRClient(sdkConfig())
 
 interface Step {
   readonly args: ReadonlyArray<string>
@@ -97,14 +101,39 @@ const scenarios: ReadonlyArray<Scenario> = [
     count: async () => ({ instances: await namedInstances("faulty-box") })
   },
   {
-    name: "batch submit --watch (cold: queue, role, log group and definition created)",
-    steps: [{ args: ["batch", "submit", "--command", "echo hi", "--name", "faulty_job", "--watch"] }],
-    count: async () => ({ jobs: await jobsNamed("faulty_job"), definitions: await jobDefinitionRevisions() })
+    name: "batch submit --watch, cold (queue, role, log group and definition created) then warm",
+    steps: [
+      { args: ["batch", "submit", "--command", "echo hi", "--name", "faulty_job", "--watch"] },
+      // warm: the queue, roles and definition exist now
+      { args: ["batch", "submit", "--command", "echo hi", "--name", "faulty_job2", "--watch"] }
+    ],
+    count: async () => ({ jobs: await jobsNamed("faulty_job"), warmJobs: await jobsNamed("faulty_job2"), definitions: await jobDefinitionRevisions() })
   },
   {
     name: "ecs run",
     steps: [{ args: ["ecs", "run", "--command", "true", "--no-watch", "--tags", "run=faults"] }],
     count: async () => ({ tasks: await ecsTasks(), definitions: await taskDefinitionRevisions() })
+  },
+  {
+    name: "operator families: zones update and records, ecr, elb, rds and iam listings",
+    setup: async () => {
+      await route53.send(new CreateHostedZoneCommand({ Name: "faults.example.", CallerReference: `faults-${Date.now()}` }))
+      await ecr.send(new CreateRepositoryCommand({ repositoryName: "faults" }))
+    },
+    steps: [
+      { args: ["zones", "update", "faults.example.", "www=10.0.0.1"] },
+      { args: ["zones", "records", "faults.example.", "--output", "json"] },
+      { args: ["ecr", "ls", "--output", "json"] },
+      { args: ["elb", "ls", "--output", "json"] },
+      { args: ["rds", "ls", "--output", "json"] },
+      { args: ["iam", "users", "--output", "json"] }
+    ],
+    count: async () => {
+      const zones = (await route53.send(new ListHostedZonesCommand({}))).HostedZones ?? []
+      const zone = zones.find((z) => z.Name === "faults.example.")
+      const records = zone?.Id === undefined ? [] : (await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: zone.Id }))).ResourceRecordSets ?? []
+      return { zones: zones.length, records: records.length }
+    }
   },
   {
     name: "logs",
@@ -136,6 +165,7 @@ const normalise = (text: string) =>
     .replace(/\bi-[0-9a-f]{8,17}\b/g, "i-ID")
     .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, "UUID")
     .replace(/\barn:aws:[^\s"]+/g, "ARN")
+    .replace(/\/hostedzone\/[A-Z0-9]+|\bZ[A-Z0-9]{10,}\b/g, "ZONE")
     .replace(/\b\d+\.\d+\.\d+\.\d+\b/g, "IP")
     .replace(/\b\d{4}-\d\d-\d\dT[\d:.]+Z?\b/g, "TIME")
     .replace(/\b\d+(\.\d+)? ?(ms|s|m|h)\b/g, "DURATION")
@@ -168,6 +198,8 @@ afterAll(() => {
   batch.destroy()
   ecs.destroy()
   secrets.destroy()
+  route53.destroy()
+  ecr.destroy()
   const injected = Object.values(figures.injected).reduce((a, b) => a + b, 0)
   // The bench mode's figures (npm run bench:faults); one line in CI.
   console.log(

@@ -11,10 +11,16 @@ import { DescribeTasksCommand, ECSClient, ListTasksCommand } from "@aws-sdk/clie
 import { afterAll, describe, expect, it } from "vitest"
 import { CLI_PATH, cliEnv, runCli } from "../support/cli.ts"
 import { seedLogs } from "../support/logs.ts"
-import { type FaultProxy, operationIs, stall, startFaultProxy } from "../support/faultProxy.ts"
+import { type FaultProxy, operationIs, slow, stall, startFaultProxy } from "../support/faultProxy.ts"
 import { motoEndpoint, sdkConfig, useMoto } from "../support/moto.ts"
 
 useMoto({ each: true })
+
+// CI interrupts each command once; `npm run bench:interrupt` repeats every scenario (15 rounds: > 100 interruptions).
+const ROUNDS = Math.max(1, Math.min(50, Number(process.env.AEGEA_INTERRUPT_ROUNDS ?? "1") || 1))
+const round = (name: string, i: number) => (ROUNDS === 1 ? name : `${name} (round ${i + 1})`)
+let interruptions = 0
+afterAll(() => console.log(`interruptions: ${interruptions} from outside, each with exit 130 and nothing left behind`))
 const ecs = new ECSClient(sdkConfig())
 afterAll(() => ecs.destroy())
 
@@ -71,6 +77,7 @@ const start = (args: ReadonlyArray<string>, env: Record<string, string> = {}): R
         check()
       }),
     interrupt: async () => {
+      interruptions += 1
       child.kill("SIGINT")
       const timer = new Promise<never>((_, reject) =>
         setTimeout(() => {
@@ -91,8 +98,59 @@ const leftNothing = (run: Running) => {
   expect(run.output().stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m)
 }
 
+/** Resolves once the proxy has received `operation` (bounded: 300 checks, 100 ms apart). */
+const received = async (proxy: FaultProxy, operation: string) => {
+  for (let i = 0; i < 300; i++) {
+    if (proxy.received(operation) > 0) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${operation} never reached the proxy`)
+}
+
+describe("Ctrl-C during a creating call (SubmitJob, RunTask): the call is finished, then what it created is dealt with", () => {
+  for (let i = 0; i < ROUNDS; i++) {
+  it(round("batch submit --watch --terminate-on-interrupt: the job is terminated, and aegea says so", i), async () => {
+    const proxy = await startFaultProxy(motoEndpoint(), { rules: [{ match: operationIs("SubmitJob"), action: slow(2_000), times: 1 }] })
+    const run = start(["batch", "submit", "--command", "sleep 600", "--name", "int_job", "--watch", "--terminate-on-interrupt"], { AWS_ENDPOINT_URL: proxy.url })
+    await received(proxy, "SubmitJob")
+    expect(await run.interrupt()).toBe(130)
+    await proxy.close()
+    expect(proxy.reached("SubmitJob")).toBe(1)
+    expect(proxy.received("TerminateJob")).toBe(1)
+    expect(run.output().stderr).toMatch(/terminated job [0-9a-f-]{36}/)
+    leftNothing(run)
+  })
+
+  it(round("batch submit without the flag: one job, named with the command that terminates it", i), async () => {
+    const proxy = await startFaultProxy(motoEndpoint(), { rules: [{ match: operationIs("SubmitJob"), action: slow(2_000), times: 1 }] })
+    const run = start(["batch", "submit", "--command", "sleep 600", "--name", "int_job2"], { AWS_ENDPOINT_URL: proxy.url })
+    await received(proxy, "SubmitJob")
+    expect(await run.interrupt()).toBe(130)
+    await proxy.close()
+    expect(proxy.received("TerminateJob")).toBe(0)
+    expect(run.output().stderr).toMatch(/Ctrl-C arrived during the request; job ([0-9a-f-]{36}) keeps running \(aegea batch terminate \1 stops it\)/)
+    leftNothing(run)
+  })
+
+  it(round("ecs run --stop-on-interrupt: the task is stopped", i), async () => {
+    const proxy = await startFaultProxy(motoEndpoint(), { rules: [{ match: operationIs("RunTask"), action: slow(2_000), times: 1 }] })
+    const run = start(["ecs", "run", "--command", "sleep 600", "--stop-on-interrupt"], { AWS_ENDPOINT_URL: proxy.url })
+    await received(proxy, "RunTask")
+    expect(await run.interrupt()).toBe(130)
+    await proxy.close()
+    expect(proxy.reached("RunTask")).toBe(1)
+    expect(proxy.received("StopTask")).toBe(1)
+    expect(run.output().stderr).toMatch(/stopped task \S+/)
+    const running = (await ecs.send(new ListTasksCommand({ cluster: "aegea_ecs", desiredStatus: "RUNNING" }))).taskArns ?? []
+    expect(running).toEqual([])
+    leftNothing(run)
+  })
+  }
+})
+
 describe("Ctrl-C from outside during long-running commands (SIGINT, exit 130, nothing left behind)", () => {
-  it("logs --follow", async () => {
+  for (let i = 0; i < ROUNDS; i++) {
+  it(round("logs --follow", i), async () => {
     await seedLogs({ "/aegea/int": { s: [{ timestamp: Date.now() - 1_000, message: "first line" }] } })
     const run = start(["logs", "/aegea/int", "--follow"])
     await run.waitFor(/first line/)
@@ -100,7 +158,7 @@ describe("Ctrl-C from outside during long-running commands (SIGINT, exit 130, no
     leftNothing(run)
   })
 
-  it("ecs run --watch --stop-on-interrupt: the task is stopped, and aegea says so", async () => {
+  it(round("ecs run --watch --stop-on-interrupt: the task is stopped, and aegea says so", i), async () => {
     const proxy = await heldPolls()
     const run = start(["ecs", "run", "--command", "sleep 600", "--watch", "--stop-on-interrupt"], { AWS_ENDPOINT_URL: proxy.url })
     await run.waitFor(/started task/)
@@ -115,7 +173,7 @@ describe("Ctrl-C from outside during long-running commands (SIGINT, exit 130, no
     leftNothing(run)
   })
 
-  it("ecs run --watch without the flag: the task keeps running, and aegea names the command that stops it", async () => {
+  it(round("ecs run --watch without the flag: the task keeps running, and aegea names the command that stops it", i), async () => {
     const proxy = await heldPolls()
     const run = start(["ecs", "run", "--command", "sleep 600", "--watch"], { AWS_ENDPOINT_URL: proxy.url })
     await run.waitFor(/started task/)
@@ -126,7 +184,7 @@ describe("Ctrl-C from outside during long-running commands (SIGINT, exit 130, no
     leftNothing(run)
   })
 
-  it("launch, while it waits for the instance's SSM agent (moto never reports one)", async () => {
+  it(round("launch, while it waits for the instance's SSM agent (moto never reports one)", i), async () => {
     const run = start(["launch", "int-box", "--amazon-linux-ami", "--no-dns"])
     await run.waitFor(/launched int-box/)
     expect(await run.interrupt()).toBe(130)
@@ -134,4 +192,5 @@ describe("Ctrl-C from outside during long-running commands (SIGINT, exit 130, no
     // The instance exists (it was launched before the Ctrl-C) and `aegea ls` shows it.
     expect((await runCli(["ls", "int-box", "--columns", "name"])).stdout).toContain("int-box")
   })
+  }
 })

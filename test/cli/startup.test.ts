@@ -69,6 +69,19 @@ describe("the EC2 family's own root (src/cliEc2.ts)", () => {
     expect(family).toStrictEqual(whole)
   })
 
+  it.each([
+    ["logs", "--help"],
+    ["logs", "export", "--help"],
+    ["logs", "--bogus"],
+    ["logs", "no-such-group", "--start-time", "1h"],
+    ["-o", "json", "logs"],
+    ["logs", "--start-time", "sometime", "g"]
+  ].map((args) => [args.join(" "), args] as const))("aegea %s (the logs root, src/cliLogs.ts) prints the same as the whole CLI", async (_, args) => {
+    const family = await runCli(args)
+    const whole = await runCli(args, { env: { AEGEA_NO_STATIC: "1" } })
+    expect(family).toStrictEqual(whole)
+  })
+
   it("lists the seeded instances through the family root", async () => {
     const r = await runCli(["ls", "--output", "json"])
     expect(r.code).toBe(0)

@@ -39,11 +39,12 @@ const layer = () =>
     Layer.provide(AwsClients.layerStatic({ region: "us-east-1", profile: undefined, endpointUrl: standIn.endpoint, maxAttempts: 1 }))
   )
 
+// The raw byte pipe of the SSH document (a port-forwarding document's stream is smux with current agents).
 describe("SsmSessionLive", () => {
   it.live("carries bytes both ways through the data channel, in order, across many 1 KiB messages", () =>
     Effect.gen(function*() {
       const session = yield* SsmSession
-      const channel = yield* session.open(INSTANCE, { kind: "port-forwarding", remotePort: 7, localPort: 0 })
+      const channel = yield* session.open(INSTANCE, { kind: "ssh", port: 7 })
       const payload = Buffer.alloc(200_000)
       for (let i = 0; i < payload.length; i++) payload[i] = (i * 7) % 251
       yield* channel.write(payload)
@@ -60,12 +61,12 @@ describe("SsmSessionLive", () => {
     Effect.gen(function*() {
       const before = standIn.sessions.length
       yield* Effect.scoped(Effect.gen(function*() {
-        const channel = yield* (yield* SsmSession).open(INSTANCE, { kind: "port-forwarding", remotePort: 7, localPort: 0 })
+        const channel = yield* (yield* SsmSession).open(INSTANCE, { kind: "ssh", port: 7 })
         yield* channel.write(Buffer.from("ping"))
         yield* channel.output.pipe(Stream.take(1), Stream.runDrain)
       }))
       const session = standIn.sessions[before]!
-      assert.strictEqual(session.documentName, "AWS-StartPortForwardingSession")
+      assert.strictEqual(session.documentName, "AWS-StartSSHSession")
       assert.isTrue(session.terminatedByFlag)
       assert.isTrue(session.terminatedByApi)
       yield* Effect.sleep("100 millis")
@@ -75,7 +76,7 @@ describe("SsmSessionLive", () => {
   it.live("a refused destination port fails the channel with a clear error", () =>
     Effect.gen(function*() {
       const error = yield* Effect.scoped(Effect.gen(function*() {
-        const channel = yield* (yield* SsmSession).open(INSTANCE, { kind: "port-forwarding", remotePort: 1, localPort: 0 })
+        const channel = yield* (yield* SsmSession).open(INSTANCE, { kind: "ssh", port: 1 })
         return yield* channel.output.pipe(Stream.runDrain)
       })).pipe(Effect.flip)
       assert.match(error.message, /could not connect to the remote port|closed/)

@@ -5,6 +5,22 @@
 // (handshake, acks, output_stream_data, flags, channel_closed) and relays the bytes to a local TCP
 // port. Listens on 127.0.0.1 only.
 //
+// Sessions outlive their WebSocket as on AWS: a connection that ends without the TerminateSession
+// flag or API call (dropped, terminated) leaves the session open; ResumeSession gives a new token, the
+// next connection with it continues the session (no new handshake), the agent sends again every
+// output_stream_data message not yet acknowledged, and input_stream_data messages seen before are
+// acknowledged again and dropped by sequence number (a gap is buffered), as the agent does. Controls:
+// `drop` (abrupt close), `stall` (stop reading and sending, pings unanswered, no close),
+// `endOnResume` (ResumeSession answers without a token) and `failResumes` (ResumeSession fails, 500). Every session logs the order of what it
+// handled (`log`), so a test can check that no data came before HandshakeComplete.
+//
+// Port forwarding sessions (AWS-StartPortForwardingSession...) carry `type: LocalPortForwarding`; when
+// the client reports version >= 1.1.70 the agent speaks smux, as the real one does
+// (ssmStandInMux.ts): one destination connection per stream. With `kms`, sessions on the instances it
+// names ask for KMS encryption: the client's data key must come from the KMS stand-in under the
+// session's encryption context, the encryption challenge must be answered, and Output payloads are
+// AES-GCM both ways.
+//
 // Shell sessions (StartSession without a document, AWS-StartInteractiveCommand, and ECS ExecuteCommand,
 // reached through AWS_ENDPOINT_URL_ECS: every other ECS operation is forwarded to moto) run a real
 // local /bin/sh (or `/bin/sh -c COMMAND`) on pipes, without a pseudo-terminal, and relay it.
@@ -13,7 +29,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type ChildProcess, spawn } from "node:child_process"
 import { connect, type AddressInfo, type Socket } from "node:net"
 import { WebSocketServer, type WebSocket } from "ws"
-import { ACK_FLAGS, decodeMessage, encodeMessage, MessageType, PayloadType } from "../../src/lib/ssm/frame.ts"
+import { ACK_FLAGS, type ClientMessage, decodeMessage, encodeMessage, MessageType, PayloadType } from "../../src/lib/ssm/frame.ts"
+import type { SessionCipher } from "../../src/lib/ssm/kmsEncryption.ts"
+import { type AgentEncryption, agentEncryption, type AgentMux, agentMux, agentUsesMux, type KmsStandIn, portSessionProperties } from "./ssmStandInMux.ts"
 
 export interface StandInOptions {
   /** moto's URL, for the operations the stand-in does not implement. */
@@ -26,6 +44,8 @@ export interface StandInOptions {
   readonly deniedSessions?: ReadonlyArray<string>
   /** A shell session whose input contains this text loses its connection (no channel_closed). */
   readonly dropOn?: string
+  /** Sessions on these instances ask for KMS encryption with `keyId`, checked against the KMS stand-in. */
+  readonly kms?: { readonly standIn: KmsStandIn; readonly keyId: string; readonly instances: ReadonlyArray<string> }
 }
 
 export interface StandInSession {
@@ -42,6 +62,22 @@ export interface StandInSession {
   /** Shell sessions: the bytes typed (input_stream_data output payloads), and the size messages. */
   input: Buffer
   readonly sizes: Array<{ cols: number; rows: number }>
+  /** ResumeSession calls answered with a token. */
+  resumes: number
+  /** input_stream_data messages received again (same sequence number) and dropped. */
+  duplicates: number
+  /** Port forwarding: whether the agent spoke smux, the streams the client opened, the most open at once. */
+  mux: boolean
+  streams: number
+  maxOpenStreams: number
+  /** KMS: the challenge was answered, and every payload since decrypted. */
+  encrypted: boolean
+  /**
+   * What the agent handled, in order: "agent:HandshakeRequest", "client:HandshakeResponse",
+   * "agent:HandshakeComplete", "client:Output", "client:Size", "client:Flag", "connection" (a WebSocket
+   * opened with a valid token).
+   */
+  readonly log: Array<string>
 }
 
 export interface Sshd {
@@ -123,10 +159,70 @@ export interface SsmStandIn {
   readonly sessions: ReadonlyArray<StandInSession>
   /** Every operation received, e.g. "StartSession". */
   readonly operations: ReadonlyArray<string>
+  /**
+   * Drop the session's WebSocket abruptly (no close frame, no channel_closed); the session stays open.
+   * False when the session had no connection to drop (e.g. a resumption under way).
+   */
+  readonly drop: (sessionId: string) => boolean
+  /**
+   * Stall the session's WebSocket: read nothing (pings go unanswered) and send nothing, without
+   * closing it. False when the session had no working connection to stall.
+   */
+  readonly stall: (sessionId: string) => boolean
+  /** When true, ResumeSession answers without a token (the session has ended). */
+  endOnResume: boolean
+  /** ResumeSession calls still to answer with a 500 InternalServerError (each call takes one). */
+  failResumes: number
   readonly close: () => Promise<void>
 }
 
+/** The agent's side of one session, kept across its WebSockets. */
+interface AgentState {
+  ws: WebSocket | undefined
+  stalled: boolean
+  outSeq: bigint
+  expectedIn: bigint
+  /** output_stream_data frames the client has not acknowledged, by sequence number. */
+  readonly unacked: Map<bigint, Uint8Array>
+  /** input_stream_data messages that arrived ahead of a gap. */
+  readonly ahead: Map<bigint, ClientMessage>
+  handshakeStarted: boolean
+  tcp: Socket | undefined
+  shell: ChildProcess | undefined
+  ended: boolean
+  mux: AgentMux | undefined
+  encryption: AgentEncryption | undefined
+  cipher: SessionCipher | undefined
+  /** The check of the client's EncChallengeResponse, while one is awaited. */
+  challenge: ((response: Uint8Array) => boolean) | undefined
+}
+
+const payloadNames: Record<number, string> = {
+  [PayloadType.output]: "Output",
+  [PayloadType.size]: "Size",
+  [PayloadType.flag]: "Flag",
+  [PayloadType.handshakeResponse]: "HandshakeResponse",
+  [PayloadType.encChallengeResponse]: "EncChallengeResponse"
+}
+
 const AGENT_VERSION = "3.3.1957.0"
+
+const newAgentState = (): AgentState => ({
+  ws: undefined,
+  stalled: false,
+  outSeq: 0n,
+  expectedIn: 0n,
+  unacked: new Map(),
+  ahead: new Map(),
+  handshakeStarted: false,
+  tcp: undefined,
+  shell: undefined,
+  ended: false,
+  mux: undefined,
+  encryption: undefined,
+  cipher: undefined,
+  challenge: undefined
+})
 
 const readBody = (req: IncomingMessage) =>
   new Promise<Buffer>((resolve, reject) => {
@@ -142,7 +238,7 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 }
 
 export async function startSsmStandIn(options: StandInOptions): Promise<SsmStandIn> {
-  const sessions = new Map<string, StandInSession & { token: string }>()
+  const sessions = new Map<string, StandInSession & { token: string; readonly agent: AgentState }>()
   const operations: Array<string> = []
   const sockets = new Set<Socket>()
   const execTasks = new Set<string>()
@@ -188,6 +284,14 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
             openSockets: 0,
             input: Buffer.alloc(0),
             sizes: [],
+            resumes: 0,
+            duplicates: 0,
+            mux: false,
+            streams: 0,
+            maxOpenStreams: 0,
+            encrypted: false,
+            log: [],
+            agent: newAgentState(),
             token
           })
           const streamUrl = `${endpoint.replace(/^http/, "ws")}/v1/data-channel/${sessionId}?role=publish_subscribe`
@@ -237,6 +341,14 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
             openSockets: 0,
             input: Buffer.alloc(0),
             sizes: [],
+            resumes: 0,
+            duplicates: 0,
+            mux: false,
+            streams: 0,
+            maxOpenStreams: 0,
+            encrypted: false,
+            log: [],
+            agent: newAgentState(),
             token
           })
           return json(res, 200, {
@@ -250,8 +362,24 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
         }
         case "TerminateSession": {
           const s = sessions.get(String(input.SessionId))
-          if (s) s.terminatedByApi = true
+          if (s) {
+            s.terminatedByApi = true
+            endSession(s)
+          }
           return json(res, 200, { SessionId: input.SessionId })
+        }
+        case "ResumeSession": {
+          const s = sessions.get(String(input.SessionId))
+          if (s === undefined) return json(res, 400, { __type: "DoesNotExistException", message: `Session ${String(input.SessionId)} does not exist` })
+          if (standIn.failResumes > 0) {
+            standIn.failResumes--
+            return json(res, 500, { __type: "InternalServerError", message: "the stand-in fails this ResumeSession" })
+          }
+          if (s.agent.ended || standIn.endOnResume) return json(res, 200, { SessionId: s.sessionId })
+          s.token = randomUUID()
+          s.resumes++
+          const streamUrl = `${endpoint.replace(/^http/, "ws")}/v1/data-channel/${s.sessionId}?role=publish_subscribe`
+          return json(res, 200, { SessionId: s.sessionId, TokenValue: s.token, StreamUrl: streamUrl })
         }
         case "DescribeInstanceInformation": {
           const filters = (input.Filters ?? []) as Array<{ Key: string; Values: Array<string> }>
@@ -275,41 +403,55 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
     wss.handleUpgrade(req, socket, head, (ws) => agent(ws, session))
   })
 
-  /** The agent side of one data channel. */
-  const agent = (ws: WebSocket, session: StandInSession & { token: string }) => {
-    let outSeq = 0n
-    let expectedIn = 0n
-    let tcp: Socket | undefined
-    let shell: ChildProcess | undefined
-    let closed = false
+  type Session = StandInSession & { token: string; readonly agent: AgentState }
+
+  /** The session is over: its destination connection or shell and its WebSocket go. */
+  const endSession = (session: Session) => {
+    const a = session.agent
+    if (a.ended) return
+    a.ended = true
+    a.tcp?.destroy()
+    a.mux?.close()
+    a.shell?.kill("SIGKILL")
+    a.ws?.close(1000)
+  }
+
+  /** The agent side of one data channel: the session's state, over the WebSocket `ws` from now on. */
+  const agent = (ws: WebSocket, session: Session) => {
+    const a = session.agent
     const shellType = session.documentName === "SSM-SessionManagerRunShell"
       ? "Standard_Stream"
       : session.documentName === "AWS-StartInteractiveCommand" ? "InteractiveCommands" : undefined
-    const send = (messageType: string, sequenceNumber: bigint, payloadType: number, payload: Uint8Array, flags = 0n) => {
-      if (ws.readyState !== ws.OPEN) return
-      ws.send(encodeMessage({ messageType, schemaVersion: 1, createdDate: Date.now(), sequenceNumber, flags, messageId: randomUUID(), payloadType, payload }))
+    const transmit = (frame: Uint8Array) => {
+      const current = a.ws
+      if (current !== undefined && current.readyState === current.OPEN && !a.stalled) current.send(frame)
     }
-    const output = (payloadType: number, payload: Uint8Array) => send(MessageType.output, outSeq++, payloadType, payload)
+    const frame = (messageType: string, sequenceNumber: bigint, payloadType: number, payload: Uint8Array, flags = 0n) =>
+      encodeMessage({ messageType, schemaVersion: 1, createdDate: Date.now(), sequenceNumber, flags, messageId: randomUUID(), payloadType, payload })
+    /** A sequenced output_stream_data message, kept until the client acknowledges it. */
+    const output = (payloadType: number, payload: Uint8Array) => {
+      const seq = a.outSeq++
+      // the agent encrypts Output, StdErr and ExitCode once KMS encryption is on
+      const body = a.cipher !== undefined && [PayloadType.output, PayloadType.stdErr, PayloadType.exitCode].includes(payloadType as 1) ? a.cipher.encrypt(payload) : payload
+      const f = frame(MessageType.output, seq, payloadType, body)
+      a.unacked.set(seq, f)
+      transmit(f)
+    }
     const closeChannel = (reason: string) => {
-      if (closed) return
-      closed = true
-      tcp?.destroy()
-      shell?.kill("SIGKILL")
-      send(MessageType.channelClosed, 0n, 0, Buffer.from(JSON.stringify({ MessageType: "channel_closed", SessionId: session.sessionId, Output: reason, SchemaVersion: 1 })))
-      ws.close(1000)
+      if (a.ended) return
+      transmit(frame(MessageType.channelClosed, 0n, 0, Buffer.from(JSON.stringify({ MessageType: "channel_closed", SessionId: session.sessionId, Output: reason, SchemaVersion: 1 }))))
+      endSession(session)
     }
     const openTcp = () => {
-      const remotePort = Number(session.parameters.portNumber?.[0] ?? 22)
-      const port = options.portMap?.[remotePort] ?? remotePort
-      const socket = connect({ host: "127.0.0.1", port })
-      tcp = socket
+      const socket = connect({ host: "127.0.0.1", port: remote() })
+      a.tcp = socket
       sockets.add(socket)
       session.openSockets++
       socket.on("data", (chunk: Buffer) => {
         for (let i = 0; i < chunk.length; i += 1024) output(PayloadType.output, chunk.subarray(i, i + 1024))
       })
       socket.on("error", () => {
-        if (!closed) output(PayloadType.flag, Buffer.from([0, 0, 0, 3]))
+        if (!a.ended) output(PayloadType.flag, Buffer.from([0, 0, 0, 3]))
       })
       socket.on("close", () => {
         sockets.delete(socket)
@@ -317,10 +459,46 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
         closeChannel("")
       })
     }
+    const remote = () => {
+      const remotePort = Number(session.parameters.portNumber?.[0] ?? 22)
+      return options.portMap?.[remotePort] ?? remotePort
+    }
+    /** The agent's smux server: each stream the client opens is one connection to the destination. */
+    const openMux = () => {
+      session.mux = true
+      a.mux = agentMux({
+        host: "127.0.0.1",
+        port: remote(),
+        send: (bytes) => {
+          for (let i = 0; i < bytes.length; i += 1024) output(PayloadType.output, bytes.subarray(i, i + 1024))
+        },
+        flag: (flag) => output(PayloadType.flag, Buffer.from([0, 0, 0, flag])),
+        sockets,
+        onSocket: (delta) => {
+          session.openSockets += delta
+          if (delta === 1) {
+            session.streams = a.mux?.streamsOpened ?? session.streams + 1
+            session.maxOpenStreams = Math.max(session.maxOpenStreams, session.openSockets)
+          }
+        }
+      })
+    }
+    const properties = shellType === undefined ? portSessionProperties(session.documentName, session.parameters) : {}
+    /** The handshake is done (after the encryption challenge, if any): the session starts. */
+    const complete = (clientVersion: string) => {
+      session.log.push("agent:HandshakeComplete")
+      output(PayloadType.handshakeComplete, Buffer.from(JSON.stringify({
+        HandshakeTimeToComplete: 1_000_000,
+        CustomerMessage: a.cipher !== undefined ? "This session is encrypted using AWS KMS." : ""
+      })))
+      if (shellType !== undefined) openShell()
+      else if (agentUsesMux(properties, clientVersion)) openMux()
+      else openTcp()
+    }
     const openShell = () => {
       const command = session.parameters.command?.[0]
       const child = spawn("/bin/sh", command === undefined ? [] : ["-c", command], { stdio: ["pipe", "pipe", "pipe"] })
-      shell = child
+      a.shell = child
       const relayOut = (chunk: Buffer) => {
         for (let i = 0; i < chunk.length; i += 1024) output(PayloadType.output, chunk.subarray(i, i + 1024))
       }
@@ -329,77 +507,174 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
       child.stdin!.on("error", () => {})
       child.on("close", () => closeChannel(""))
     }
-    ws.on("close", () => {
-      closed = true
-      tcp?.destroy()
-      shell?.kill("SIGKILL")
+    /** One input_stream_data message, in sequence. */
+    let clientVersion = ""
+    const handle = (received: ClientMessage) => {
+      const name = payloadNames[received.payloadType] ?? `PayloadType${received.payloadType}`
+      session.log.push(`client:${name}`)
+      let m = received
+      if (a.cipher !== undefined && m.payloadType === PayloadType.output) {
+        const plain = a.cipher.decrypt(m.payload)
+        if (plain === undefined) {
+          session.encrypted = false
+          return closeChannel("could not decrypt the client's data")
+        }
+        m = { ...m, payload: plain }
+      }
+      if (m.payloadType === PayloadType.handshakeResponse) {
+        const response = JSON.parse(Buffer.from(m.payload).toString()) as {
+          ClientVersion?: string
+          ProcessedClientActions?: Array<{ ActionType?: string; ActionStatus: number }>
+        }
+        const processed = response.ProcessedClientActions ?? []
+        if (processed.length === 0 || processed.some((p) => p.ActionStatus !== 1)) return closeChannel("handshake failed")
+        clientVersion = response.ClientVersion ?? ""
+        if (a.encryption !== undefined) {
+          const accepted = a.encryption.accept(processed.find((p) => p.ActionType === "KMSEncryption"))
+          if (typeof accepted === "string") return closeChannel(accepted)
+          a.cipher = accepted
+          const challenge = a.encryption.challenge(accepted)
+          a.challenge = challenge.check
+          session.log.push("agent:EncChallengeRequest")
+          output(PayloadType.encChallengeRequest, challenge.payload)
+          return
+        }
+        complete(clientVersion)
+      } else if (m.payloadType === PayloadType.encChallengeResponse) {
+        const check = a.challenge
+        a.challenge = undefined
+        if (check === undefined || !check(m.payload)) return closeChannel("the encryption challenge failed")
+        session.encrypted = true
+        complete(clientVersion)
+      } else if (m.payloadType === PayloadType.output && a.mux !== undefined) {
+        a.mux.receive(m.payload)
+      } else if (m.payloadType === PayloadType.output && a.shell !== undefined) {
+        session.input = Buffer.concat([session.input, m.payload])
+        if (options.dropOn !== undefined && session.input.includes(options.dropOn)) {
+          // the shell dies with its connection: the session cannot be resumed
+          a.ended = true
+          a.shell.kill("SIGKILL")
+          a.ws?.terminate()
+          return
+        }
+        a.shell.stdin!.write(m.payload)
+      } else if (m.payloadType === PayloadType.size) {
+        session.sizes.push(JSON.parse(Buffer.from(m.payload).toString()) as { cols: number; rows: number })
+      } else if (m.payloadType === PayloadType.output) {
+        a.tcp?.write(m.payload)
+      } else if (m.payloadType === PayloadType.flag) {
+        const flag = Buffer.from(m.payload).readUInt32BE(0)
+        if (flag === 2) {
+          session.terminatedByFlag = true
+          closeChannel("")
+        } else if (flag === 1) a.tcp?.destroy()
+      }
+    }
+    ws.on("close", (code) => {
+      if (a.ws !== ws) return
+      a.ws = undefined
+      // a normal close by the client ends the session; a lost connection leaves it to be resumed
+      if (code === 1000) endSession(session)
     })
     ws.once("message", (first, isBinary) => {
       const open = isBinary ? undefined : JSON.parse(first.toString()) as { TokenValue?: string }
-      if (open?.TokenValue !== session.token) return ws.close(1003, "request to open data channel does not contain token")
+      if (a.ended || open?.TokenValue !== session.token) return ws.close(1003, "request to open data channel does not contain token")
       session.channels++
-      const requestedProperties = { portNumber: session.parameters.portNumber?.[0] ?? "22" }
-      output(PayloadType.handshakeRequest, Buffer.from(JSON.stringify({
-        AgentVersion: AGENT_VERSION,
-        RequestedClientActions: [{ ActionType: "SessionType", ActionParameters: { SessionType: shellType ?? "Port", Properties: shellType === undefined ? requestedProperties : {} } }]
-      })))
+      session.log.push("connection")
+      const previous = a.ws
+      a.ws = ws
+      a.stalled = false
+      previous?.terminate()
+      if (a.handshakeStarted) {
+        // a resumed session: everything not acknowledged again, in order
+        for (const seq of [...a.unacked.keys()].sort((x, y) => (x < y ? -1 : 1))) transmit(a.unacked.get(seq)!)
+      } else {
+        a.handshakeStarted = true
+        session.log.push("agent:HandshakeRequest")
+        const kms = options.kms
+        if (kms !== undefined && kms.instances.includes(session.target)) {
+          a.encryption = agentEncryption(kms.standIn, kms.keyId, session.sessionId, session.target)
+        }
+        output(PayloadType.handshakeRequest, Buffer.from(JSON.stringify({
+          AgentVersion: AGENT_VERSION,
+          RequestedClientActions: [
+            { ActionType: "SessionType", ActionParameters: { SessionType: shellType ?? "Port", Properties: properties } },
+            ...(a.encryption !== undefined ? [a.encryption.action] : [])
+          ]
+        })))
+      }
       ws.on("message", (data: Buffer, binary: boolean) => {
-        if (!binary) return
+        if (!binary || a.ws !== ws || a.stalled) return
         const decoded = decodeMessage(data)
-        if (decoded._tag !== "Decoded" || decoded.message.messageType !== MessageType.input) return
+        if (decoded._tag !== "Decoded") return
         const m = decoded.message
-        send(MessageType.acknowledge, 0n, 0, Buffer.from(JSON.stringify({
+        if (m.messageType === MessageType.acknowledge) {
+          const acked = JSON.parse(Buffer.from(m.payload).toString()) as { AcknowledgedMessageSequenceNumber?: number }
+          if (typeof acked.AcknowledgedMessageSequenceNumber === "number") a.unacked.delete(BigInt(acked.AcknowledgedMessageSequenceNumber))
+          return
+        }
+        if (m.messageType !== MessageType.input) return
+        transmit(frame(MessageType.acknowledge, 0n, 0, Buffer.from(JSON.stringify({
           AcknowledgedMessageType: m.messageType,
           AcknowledgedMessageId: m.messageId,
           AcknowledgedMessageSequenceNumber: Number(m.sequenceNumber),
           IsSequentialMessage: true
-        })), ACK_FLAGS)
-        if (m.sequenceNumber !== expectedIn) return // a resend of something already handled
-        expectedIn++
-        if (m.payloadType === PayloadType.handshakeResponse) {
-          const response = JSON.parse(Buffer.from(m.payload).toString()) as { ProcessedClientActions?: Array<{ ActionStatus: number }> }
-          if (response.ProcessedClientActions?.[0]?.ActionStatus !== 1) return closeChannel("handshake failed")
-          output(PayloadType.handshakeComplete, Buffer.from(JSON.stringify({ HandshakeTimeToComplete: 1_000_000, CustomerMessage: "" })))
-          if (shellType === undefined) openTcp()
-          else openShell()
-        } else if (m.payloadType === PayloadType.output && shell !== undefined) {
-          session.input = Buffer.concat([session.input, m.payload])
-          if (options.dropOn !== undefined && session.input.includes(options.dropOn)) {
-            closed = true
-            ws.terminate()
-            shell.kill("SIGKILL")
-            return
-          }
-          shell.stdin!.write(m.payload)
-        } else if (m.payloadType === PayloadType.size) {
-          session.sizes.push(JSON.parse(Buffer.from(m.payload).toString()) as { cols: number; rows: number })
-        } else if (m.payloadType === PayloadType.output) {
-          tcp?.write(m.payload)
-        } else if (m.payloadType === PayloadType.flag) {
-          const flag = Buffer.from(m.payload).readUInt32BE(0)
-          if (flag === 2) {
-            session.terminatedByFlag = true
-            closeChannel("")
-          } else if (flag === 1) tcp?.destroy()
+        })), ACK_FLAGS))
+        if (m.sequenceNumber < a.expectedIn || a.ahead.has(m.sequenceNumber)) {
+          session.duplicates++ // sent again (a resend or a resumption): acknowledged again, dropped
+          return
+        }
+        if (m.sequenceNumber > a.expectedIn) {
+          a.ahead.set(m.sequenceNumber, m)
+          return
+        }
+        a.expectedIn++
+        handle(m)
+        for (let next = a.ahead.get(a.expectedIn); next !== undefined && !a.ended; next = a.ahead.get(a.expectedIn)) {
+          a.ahead.delete(a.expectedIn)
+          a.expectedIn++
+          handle(next)
         }
       })
     })
   }
 
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve))
-  endpoint = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
-  return {
-    endpoint,
+  const standIn: SsmStandIn = {
+    get endpoint() {
+      return endpoint
+    },
     get sessions() {
       return [...sessions.values()]
     },
     operations,
+    drop: (sessionId) => {
+      const a = sessions.get(sessionId)?.agent
+      const ws = a?.ws
+      if (a === undefined || ws === undefined) return false
+      a.ws = undefined
+      ws.terminate()
+      return true
+    },
+    stall: (sessionId) => {
+      const a = sessions.get(sessionId)?.agent
+      if (a?.ws === undefined || a.stalled) return false
+      a.stalled = true
+      ;(a.ws as unknown as { _socket?: Socket })._socket?.pause()
+      return true
+    },
+    endOnResume: false,
+    failResumes: 0,
     close: async () => {
       for (const s of sockets) s.destroy()
+      for (const s of sessions.values()) s.agent.shell?.kill("SIGKILL")
       for (const client of wss.clients) client.terminate()
       wss.close()
       http.closeAllConnections()
       await new Promise<void>((resolve) => http.close(() => resolve()))
     }
   }
+
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve))
+  endpoint = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+  return standIn
 }

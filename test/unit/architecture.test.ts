@@ -28,7 +28,7 @@ export const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   workflows: ["services", "lib", "errors.ts", "defaults.ts"],
   commands: ["workflows", "services", "layers", "lib", "errors.ts", "defaults.ts"]
 }
-const entryFiles = new Set(["bin.ts", "main.ts", "aegeaSsh.ts", "proxyRelay.ts", "cli.ts", "cliEc2.ts", "root.ts", "index.ts", "report.ts"])
+const entryFiles = new Set(["bin.ts", "main.ts", "aegeaSsh.ts", "proxyRelay.ts", "cli.ts", "cliEc2.ts", "cliLogs.ts", "root.ts", "index.ts", "report.ts"])
 
 const walk = (dir: string): Array<string> =>
   readdirSync(dir).flatMap((name) => {

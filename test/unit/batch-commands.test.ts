@@ -11,6 +11,8 @@ import { linesOf } from "../../src/lib/shellCommand.ts"
 import { layerFromValue } from "../../src/testing/AegeaConfigTest.ts"
 import { BatchMemory, BatchMemoryState, type JobScript } from "../../src/testing/BatchMemory.ts"
 import { Ec2NetworkMemory } from "../../src/testing/Ec2NetworkMemory.ts"
+import { EfsMemory } from "../../src/testing/EfsMemory.ts"
+import { S3StagingMemory } from "../../src/testing/S3StagingMemory.ts"
 import { IamMemory, IamMemoryState } from "../../src/testing/IamMemory.ts"
 import { LogsMemory } from "../../src/testing/LogsMemory.ts"
 import { OutputCapture, OutputTest } from "../../src/testing/OutputTest.ts"
@@ -27,6 +29,8 @@ const layers = (script: (lines: ReadonlyArray<string>) => JobScript = () => ({})
     ),
     IamMemory.layer(),
     Ec2NetworkMemory.layer(),
+    S3StagingMemory.layer(),
+    EfsMemory.layer(),
     OutputTest.layer({ format: "json" }),
     layerFromValue({ ...structuredClone(defaults), ...config })
   )

@@ -2,11 +2,12 @@
 // root's subcommands, and anything it cannot read with certainty must go to the whole CLI.
 import { describe, expect, it } from "vitest"
 import { cli as ec2Cli } from "../../src/cliEc2.ts"
+import { cli as logsCli } from "../../src/cliLogs.ts"
 import { cli as wholeCli } from "../../src/cli.ts"
 import { globalFlags } from "../../src/commands/global.ts"
-import { commandFamily, EC2_FAMILY, GLOBAL_SWITCHES, GLOBAL_WITH_VALUE, subcommandOf } from "../../src/lib/commandFamily.ts"
+import { commandFamily, EC2_FAMILY, GLOBAL_SWITCHES, GLOBAL_WITH_VALUE, LOGS_FAMILY, subcommandOf } from "../../src/lib/commandFamily.ts"
 
-const namesOf = (command: typeof wholeCli | typeof ec2Cli) => command.subcommands.flatMap((group) => group.commands.map((c) => c.name))
+const namesOf = (command: typeof wholeCli | typeof ec2Cli | typeof logsCli) => command.subcommands.flatMap((group) => group.commands.map((c) => c.name))
 
 describe("commandFamily", () => {
   it("lists exactly the subcommands of the EC2 root, all of which the whole CLI has too", () => {
@@ -14,6 +15,15 @@ describe("commandFamily", () => {
     const whole = namesOf(wholeCli)
     for (const name of EC2_FAMILY) expect(whole).toContain(name)
     expect(whole.length).toBeGreaterThan(EC2_FAMILY.size)
+  })
+
+  it("lists exactly the subcommands of the logs root, which the whole CLI has too, and none of the EC2 family", () => {
+    expect([...LOGS_FAMILY].sort()).toEqual(namesOf(logsCli).sort())
+    const whole = namesOf(wholeCli)
+    for (const name of LOGS_FAMILY) {
+      expect(whole).toContain(name)
+      expect(EC2_FAMILY.has(name)).toBe(false)
+    }
   })
 
   it("knows every global flag of src/commands/global.ts, and whether it takes a value", () => {
@@ -45,6 +55,11 @@ describe("commandFamily", () => {
     [["--region", "eu-west-1", "ls"], "ec2"],
     [["--region=eu-west-1", "-o", "json", "--debug", "security-groups"], "ec2"],
     [["--json", "--no-color", "--columns", "id,name", "--sort-by", "name:desc", "--profile", "p", "--endpoint-url", "http://x", "terminate", "i-1"], "ec2"],
+    [["logs"], "logs"],
+    [["--region", "eu-west-1", "logs", "/aws/batch/job", "--start-time", "2h"], "logs"],
+    [["logs", "export", "--help"], "logs"],
+    [["logs", "--completions", "bash"], "all"],
+    [["flow-logs", "get"], "all"],
     [["stop", "--completions", "bash"], "all"],
     [["--completions=zsh"], "all"],
     [["batch", "submit"], "all"],

@@ -1,7 +1,9 @@
 // Issue 19: Ctrl-C while a creating call (SubmitJob, RunTask) is in flight must not leave what it
 // created running unnoticed: the interruption waits for the answer, then stops it (with the flag) or
 // names it with the command that stops it.
+import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
+import * as Layer from "effect/Layer"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { TestClock } from "effect/testing"
@@ -31,7 +33,7 @@ const run = (stopOnInterrupt: boolean) =>
     yield* Fiber.join(interrupting)
     const stderr = yield* (yield* OutputCapture).stderr
     return { answered, stopped, stderr }
-  }).pipe(Effect.provide(OutputTest.layer()))
+  }).pipe(Effect.provide(Layer.merge(OutputTest.layer(), NodeServices.layer)))
 
 describe("a creating call interrupted by Ctrl-C", () => {
   it.effect("waits for the answer, then stops what was created when asked to", () =>
@@ -55,5 +57,5 @@ describe("a creating call interrupted by Ctrl-C", () => {
         throw new Error("not interrupted: no handler")
       }))
       assert.strictEqual(yield* Fiber.join(fiber), "t-1")
-    }).pipe(Effect.provide(OutputTest.layer())))
+    }).pipe(Effect.provide(Layer.merge(OutputTest.layer(), NodeServices.layer))))
 })

@@ -12,6 +12,8 @@ import { Ecs } from "../../src/services/Ecs.ts"
 import { Logs } from "../../src/services/Logs.ts"
 import { layerFromValue } from "../../src/testing/AegeaConfigTest.ts"
 import { Ec2NetworkMemory } from "../../src/testing/Ec2NetworkMemory.ts"
+import { EfsMemory } from "../../src/testing/EfsMemory.ts"
+import { S3StagingMemory } from "../../src/testing/S3StagingMemory.ts"
 import { EcsMemory, EcsMemoryState, type TaskScript } from "../../src/testing/EcsMemory.ts"
 import { IamMemory, IamMemoryState } from "../../src/testing/IamMemory.ts"
 import { LogsMemory } from "../../src/testing/LogsMemory.ts"
@@ -28,6 +30,8 @@ const layers = (script: (lines: ReadonlyArray<string>) => TaskScript = () => ({}
     ),
     IamMemory.layer(),
     Ec2NetworkMemory.layer(),
+    S3StagingMemory.layer(),
+    EfsMemory.layer(),
     OutputTest.layer({ format: "json" }),
     layerFromValue(structuredClone(defaults))
   )
@@ -76,7 +80,7 @@ describe("aegea ecs run", () => {
       assert.deepStrictEqual(linesOf(request?.overrides.containerOverrides[0]?.command ?? []), ["echo hello", "echo world"])
       assert.deepStrictEqual(request?.overrides.containerOverrides[0]?.environment, [{ name: "A", value: "1" }])
       assert.deepStrictEqual(request?.tags, [{ key: "team", value: "x" }])
-      assert.deepStrictEqual(request?.networkConfiguration.awsvpcConfiguration.subnets, ["subnet-a", "subnet-b", "subnet-c"])
+      assert.deepStrictEqual(request?.networkConfiguration?.awsvpcConfiguration.subnets, ["subnet-a", "subnet-b", "subnet-c"])
       assert.strictEqual(request?.launchType, "FARGATE")
       const roles = yield* (yield* IamMemoryState).createdRoles
       assert.deepStrictEqual(roles.map((r) => r.trustedService), ["ecs-tasks.amazonaws.com"])

@@ -523,7 +523,10 @@ describe("hints and flag texts", () => {
         "lambda update-code", "lambda update-config", "launch", "put-alarm", "rename", "rm", "reboot", "s3 restore", "secrets delete",
         "secrets grant", "secrets put", "sfn stop", "start", "stop", "terminate",
         "zones delete", "zones update", "elb create", "elb delete", "elb deregister", "elb register", "elb replace",
-        "iam create-user", "rds create", "rds delete", "rds restore", "rds snapshot"
+        "iam create-user", "rds create", "rds delete", "rds restore", "rds snapshot",
+        "build-ami",
+        "ecr retag",
+        "batch create-compute-environment", "build-docker-image"
       ].sort()
     )
   })

@@ -216,11 +216,14 @@ describe("sequencing and acknowledgements", () => {
 
   it("drops acknowledged messages and resends unacknowledged ones after the timeout, then gives up", () => {
     const { protocol, advance } = fresh()
+    const response = sent(protocol.receive(agent(0, PayloadType.handshakeRequest, handshakeRequest)))[1]!
+    protocol.receive(agent(1, PayloadType.handshakeComplete, "{}"))
+    protocol.receive(agent(0, PayloadType.none, ackJson({ messageType: "input_stream_data", messageId: response.messageId, sequenceNumber: 0 }), MessageType.acknowledge))
     const out = sent(protocol.sendData(Buffer.from("x")))
     assert.strictEqual(protocol.tick().length, 0)
     advance(250)
     assert.strictEqual(sent(protocol.tick())[0]!.sequenceNumber, out[0]!.sequenceNumber)
-    const ack = ackJson({ messageType: "input_stream_data", messageId: out[0]!.messageId, sequenceNumber: 0 })
+    const ack = ackJson({ messageType: "input_stream_data", messageId: out[0]!.messageId, sequenceNumber: 1 })
     protocol.receive(agent(0, PayloadType.none, ack, MessageType.acknowledge))
     assert.strictEqual(protocol.unacknowledged, 0)
     protocol.sendData(Buffer.from("y"))

@@ -47,12 +47,14 @@ describe("shell sessions on the data channel", () => {
   it("sends the terminal size as a sequenced size message, in line with data, and nothing once closed", () => {
     const protocol = new ChannelProtocol({ now: () => 1_000, sessionTypes: SHELL_SESSION_TYPES })
     assert.strictEqual(sizeJson(120, 40), `{"cols":120,"rows":40}`)
+    protocol.receive(agent(0, PayloadType.handshakeRequest, request("Standard_Stream")))
+    protocol.receive(agent(1, PayloadType.handshakeComplete, "{}"))
     const [size] = sent(protocol.sendSize(120, 40))
-    assert.deepStrictEqual([size!.messageType, size!.sequenceNumber, size!.payloadType], [MessageType.input, 0n, PayloadType.size])
+    assert.deepStrictEqual([size!.messageType, size!.sequenceNumber, size!.payloadType], [MessageType.input, 1n, PayloadType.size])
     assert.deepStrictEqual(JSON.parse(Buffer.from(size!.payload).toString()), { cols: 120, rows: 40 })
     const [typed] = sent(protocol.sendData(Buffer.from([3])))
-    assert.deepStrictEqual([typed!.sequenceNumber, typed!.payloadType, [...typed!.payload]], [1n, PayloadType.output, [3]])
-    assert.strictEqual(protocol.unacknowledged, 2)
+    assert.deepStrictEqual([typed!.sequenceNumber, typed!.payloadType, [...typed!.payload]], [2n, PayloadType.output, [3]])
+    assert.strictEqual(protocol.unacknowledged, 3)
     protocol.receive(encodeMessage({
       messageType: MessageType.channelClosed,
       schemaVersion: 1,

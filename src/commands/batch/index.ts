@@ -12,6 +12,7 @@ import {
 } from "./infra.ts"
 import { cancelCommand, describeCommand, logsCommand, lsCommand, terminateCommand, watchCommand } from "./jobs.ts"
 import { submitCommand } from "./submit.ts"
+import { sshCommand } from "./ssh.ts"
 
 export const batchCommand = Command.make("batch").pipe(
   Command.withDescription("Run shell lines in containers on AWS Batch and follow them to their exit code; manage queues and compute environments."),
@@ -27,6 +28,7 @@ export const batchCommand = Command.make("batch").pipe(
     logsCommand,
     terminateCommand,
     cancelCommand,
+    sshCommand,
     queuesCommand,
     computeEnvironmentsCommand,
     jobDefinitionsCommand,

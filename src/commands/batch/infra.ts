@@ -2,19 +2,22 @@
 import { statePoll } from "../../lib/schedules.ts"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { Batch, computeTypes } from "../../services/Batch.ts"
-import { Ec2Network } from "../../services/Ec2Network.ts"
-import { OperationFailed, ResourceNotFound } from "../../errors.ts"
-import { Iam } from "../../services/Iam.ts"
+import { OperationFailed, ResourceNotFound, UsageError } from "../../errors.ts"
 import { Output, type TableSpec } from "../../services/Output.ts"
 import { listingDescription } from "../../lib/table.ts"
 import { BatchLayer } from "./layer.ts"
+import * as Layer from "effect/Layer"
+import { SsmLive } from "../../layers/SsmLive.ts"
+import { Ssm } from "../../services/Ssm.ts"
+import { batchInstanceRoleName, ecsOptimizedImage, instanceTypesArchitecture } from "../../lib/batchInstance.ts"
+import { type ComputeEnvironmentInput, ensureComputeEnvironment, isEc2 } from "../../workflows/computeEnvironment.ts"
+import { awsService } from "../global.ts"
 import { confirmDestruction } from "../confirm.ts"
 import { commaList } from "../parse.ts"
 
@@ -105,48 +108,95 @@ const waitUntil = <A>(what: string, check: Effect.Effect<A, never>, done: (a: A)
     Effect.timeoutOrElse({ duration: "5 minutes", orElse: () => Effect.fail(new OperationFailed({ message: `timed out waiting for ${what}` })) })
   )
 
+/** What `batch create-compute-environment` refuses before any AWS call, in the words of its flags. */
+const checkComputeEnvironmentInput = (input: ComputeEnvironmentInput): Effect.Effect<void, UsageError> =>
+  Effect.gen(function*() {
+    if (!isEc2(input.computeType)) {
+      const ec2Only = [
+        ["--instance-types", input.instanceTypes.length > 0],
+        ["--gpus", input.gpus],
+        ["--ssh-key-name", input.sshKeyName !== undefined],
+        ["--instance-role", input.instanceRole !== undefined]
+      ].flatMap(([flag, given]) => (given ? [flag as string] : []))
+      if (ec2Only.length > 0) {
+        return yield* new UsageError({
+          message: `${ec2Only.join(", ")} only apply to EC2 and SPOT compute environments`,
+          hint: "Pass --compute-type EC2 or --compute-type SPOT"
+        })
+      }
+      return
+    }
+    const architecture = instanceTypesArchitecture(input.instanceTypes)
+    if (architecture === undefined) {
+      return yield* new UsageError({
+        message: `--instance-types mixes arm64 (Graviton) and x86_64 types: ${input.instanceTypes.join(", ")}`,
+        hint: "A compute environment boots one image: give types of one architecture, or create two environments"
+      })
+    }
+    if (ecsOptimizedImage(architecture, input.gpus) === undefined) {
+      return yield* new UsageError({
+        message: "there is no ECS-optimized GPU image for arm64 (Graviton) instance types",
+        hint: "Use x86_64 GPU types (e.g. --instance-types g5) with --gpus"
+      })
+    }
+  })
+
+/** `batch create-compute-environment` needs SSM too: the ECS-optimized AMI's public parameter. */
+const ComputeEnvironmentLayer = awsService(Ssm, SsmLive).pipe(Layer.provideMerge(BatchLayer))
+
 export const createComputeEnvironmentCommand = Command.make(
   "create-compute-environment",
   {
     name: name("compute environment"),
-    computeType: Flag.Literals("compute-type", computeTypes).pipe(Flag.withDescription("Fargate, Fargate Spot, EC2 or EC2 Spot capacity (default FARGATE)."), Flag.optional),
+    computeType: Flag.Literals("compute-type", computeTypes).pipe(Flag.withDescription("Fargate, Fargate Spot, EC2 or EC2 Spot capacity (default FARGATE); SPOT uses the SPOT_CAPACITY_OPTIMIZED allocation strategy."), Flag.optional),
     maxVcpus: Flag.Int("max-vcpus").pipe(Flag.withDescription("The most vCPUs it may run at once (default 64)."), Flag.optional),
     minVcpus: optionalInt("min-vcpus", "EC2/SPOT: vCPUs kept running even when idle (default 0)."),
     desiredVcpus: optionalInt("desired-vcpus", "EC2/SPOT: vCPUs to start with (default 0)."),
-    instanceTypes: Flag.String("instance-types").pipe(Flag.withDescription("EC2/SPOT: instance types or families (default optimal); repeatable."), Flag.atLeast(0)),
-    instanceRole: Flag.String("instance-role").pipe(Flag.withDescription("EC2/SPOT: the instance profile (name or ARN) of the container instances."), Flag.optional)
+    instanceTypes: Flag.String("instance-types").pipe(Flag.withDescription("EC2/SPOT: instance types or families (default optimal); comma-separated or repeated. Graviton types boot the arm64 image."), Flag.atLeast(0)),
+    instanceRole: Flag.String("instance-role").pipe(Flag.withDescription(`EC2/SPOT: the instance profile (name or ARN) of the container instances (default ${batchInstanceRoleName}, created with the ECS container-instance and Systems Manager permissions).`), Flag.optional),
+    gpus: Flag.Boolean("gpus").pipe(Flag.withDescription("EC2/SPOT: boot the ECS-optimized GPU image (Amazon Linux 2 with NVIDIA drivers) instead of Amazon Linux 2023."), Flag.withDefault(false)),
+    sshKeyName: Flag.String("ssh-key-name").pipe(Flag.withDescription("EC2/SPOT: the EC2 key pair of the instances."), Flag.optional),
+    dryRun: Flag.Boolean("dry-run").pipe(Flag.withDescription("Print what exists, what would be created and the compute environment, launch template and image, as YAML (JSON with --json); change nothing."), Flag.withDefault(false))
   },
   Effect.fn("batch create-compute-environment")(function*(raw) {
     const input = withConfigDefaults((yield* AegeaConfig).section("batch create-compute-environment"), raw)
-    const batch = yield* Batch
-    const network = yield* Ec2Network
     const output = yield* Output
-    const { vpcId, subnetIds } = yield* network.defaultNetwork
-    const group = yield* network.ensureSecurityGroup(input.name, vpcId, `aegea batch compute environment ${input.name}`)
-    const role = Option.getOrUndefined(input.instanceRole)
-    const instanceRole = role === undefined || role.startsWith("arn:")
-      ? role
-      : `arn:aws:iam::${yield* (yield* Iam).accountId}:instance-profile/${role}`
-    const serviceRole = yield* (yield* Iam).ensureServiceLinkedRole("batch.amazonaws.com", "AWSServiceRoleForBatch")
-    const result = yield* batch.createComputeEnvironment({
+    const request = {
       name: input.name,
-      serviceRole: serviceRole.value.arn,
       computeType: Option.getOrElse(input.computeType, () => "FARGATE" as const),
       maxVcpus: Option.getOrElse(input.maxVcpus, () => 64),
-      ...(Option.isSome(input.minVcpus) ? { minVcpus: input.minVcpus.value } : {}),
-      ...(Option.isSome(input.desiredVcpus) ? { desiredVcpus: input.desiredVcpus.value } : {}),
-      ...(input.instanceTypes.length > 0 ? { instanceTypes: input.instanceTypes } : {}),
-      ...(instanceRole !== undefined ? { instanceRole } : {}),
-      subnets: subnetIds,
-      securityGroups: [group.id]
-    })
-    yield* output.info(result.created ? `created compute environment ${input.name}` : `compute environment ${input.name} already exists`)
-    yield* output.document(result.value)
+      minVcpus: Option.getOrUndefined(input.minVcpus),
+      desiredVcpus: Option.getOrUndefined(input.desiredVcpus),
+      instanceTypes: commaList(input.instanceTypes),
+      gpus: input.gpus,
+      sshKeyName: Option.getOrUndefined(input.sshKeyName),
+      instanceRole: Option.getOrUndefined(input.instanceRole),
+      dryRun: input.dryRun
+    }
+    yield* checkComputeEnvironmentInput(request)
+    const plan = yield* ensureComputeEnvironment(request)
+    if (input.dryRun) {
+      yield* output.document(plan)
+      yield* output.info(plan.created.length > 0 ? `dry run: would create ${plan.created.join(", ")}; nothing was created` : "dry run: everything exists; nothing was created")
+      return
+    }
+    if (plan.reused.includes(`compute environment ${input.name}`)) yield* output.info(`compute environment ${input.name} already exists`)
+    const [ce] = yield* Stream.runCollect((yield* Batch).computeEnvironments([input.name]))
+    yield* output.document(ce ?? plan.computeEnvironment)
   })
 ).pipe(
-  Command.withDescription("Create a managed compute environment in the default VPC's subnets (nothing happens when it exists)."),
-  Command.withExamples([{ command: "aegea batch create-compute-environment spot --compute-type FARGATE_SPOT --max-vcpus 256", description: "A Fargate Spot environment" }]),
-  Command.provide(BatchLayer)
+  Command.withDescription(
+    "Create a managed compute environment in the default VPC's subnets, with everything it needs (nothing is created twice). " +
+      `EC2 and SPOT environments get the instance role and profile ${batchInstanceRoleName}, a launch template that formats the NVMe instance storage (RAID 0 over several disks) as XFS on /mnt, ` +
+      "and the ECS-optimized AMI from its public SSM parameter (the GPU variant with --gpus, the arm64 one for Graviton types)."
+  ),
+  Command.withShortDescription("Create a managed compute environment; EC2/SPOT with instance role, NVMe-mounting launch template and ECS-optimized AMI."),
+  Command.withExamples([
+    { command: "aegea batch create-compute-environment spot --compute-type FARGATE_SPOT --max-vcpus 256", description: "A Fargate Spot environment" },
+    { command: "aegea batch create-compute-environment big --compute-type SPOT --instance-types m5d,c5d,r5d --max-vcpus 512", description: "Spot instances with NVMe storage on /mnt" },
+    { command: "aegea batch create-compute-environment gpu --compute-type EC2 --instance-types g5 --gpus --dry-run", description: "Show what a GPU environment needs, creating nothing" }
+  ]),
+  Command.provide(ComputeEnvironmentLayer)
 )
 
 export const updateComputeEnvironmentCommand = Command.make(

@@ -23,7 +23,8 @@ export const execInTask = (request: { readonly cluster: string; readonly task: s
     const output = yield* Output
     const exec = yield* (yield* Ecs).executeCommand(request)
     const taskId = taskIdOf(exec.taskArn)
-    const channel = yield* (yield* SsmSession).attach(`task ${taskId}`, exec.ticket, "shell")
+    // The session's target names it in messages and, for KMS-encrypted sessions, in the encryption context.
+    const channel = yield* (yield* SsmSession).attach(exec.target ?? `task ${taskId}`, exec.ticket, "shell")
     yield* output.info(`ECS Exec session ${channel.sessionId} in task ${taskId}, container ${exec.containerName}: ${request.command}`)
     yield* interactive(channel)
   }).pipe(Effect.scoped)

@@ -2,21 +2,27 @@
 import * as Effect from "effect/Effect"
 import { Ecs } from "../../services/Ecs.ts"
 import { taskOutcome, watchTask } from "../../workflows/watchTask.ts"
-import { watchStoppingOnInterrupt } from "../confirm.ts"
+import { type StopOnInterrupt, watchStoppingOnInterrupt } from "../../workflows/stopOnInterrupt.ts"
 
 export const interruptReason = "Stopped by aegea (watch interrupted)"
 
-export const followTask = (cluster: string, taskId: string, options: { readonly stopOnInterrupt: boolean }) =>
+/** What Ctrl-C does to a task aegea watches, or has just started (`watching`: say how to watch it again). */
+export const taskInterruptOptions = (ecs: Ecs["Service"], cluster: string, taskId: string, stop: boolean, watching = true): StopOnInterrupt => ({
+  stopOnInterrupt: stop,
+  label: `task ${taskId}`,
+  verb: "Stop",
+  done: "stopped",
+  stop: ecs.stopTask(cluster, taskId, interruptReason),
+  stopCommand: `aegea ecs stop ${taskId} --cluster ${cluster}`,
+  ...(watching ? { resumeCommand: `aegea ecs watch ${taskId} --cluster ${cluster}` } : {})
+})
+
+/** Watch a task to its end, stopping it on Ctrl-C when asked to; returns its last description. */
+export const watchTaskStopping = (cluster: string, taskId: string, stop: boolean) =>
   Effect.gen(function*() {
     const ecs = yield* Ecs
-    const task = yield* watchStoppingOnInterrupt(watchTask(cluster, taskId), {
-      stopOnInterrupt: options.stopOnInterrupt,
-      label: `task ${taskId}`,
-      verb: "Stop",
-      done: "stopped",
-      stop: ecs.stopTask(cluster, taskId, interruptReason),
-      stopCommand: `aegea ecs stop ${taskId} --cluster ${cluster}`,
-      resumeCommand: `aegea ecs watch ${taskId} --cluster ${cluster}`
-    })
-    yield* taskOutcome(task)
+    return yield* watchStoppingOnInterrupt(watchTask(cluster, taskId), taskInterruptOptions(ecs, cluster, taskId, stop))
   })
+
+export const followTask = (cluster: string, taskId: string, options: { readonly stopOnInterrupt: boolean }) =>
+  Effect.flatMap(watchTaskStopping(cluster, taskId, options.stopOnInterrupt), taskOutcome)

@@ -1,17 +1,29 @@
 /** `aegea ecs run`: run shell lines (or a file) as a one-shot Fargate task, optionally watching it. */
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { ecsPayloadLimit } from "../../lib/executePayload.ts"
+import { EfsLive } from "../../layers/EfsLive.ts"
+import { S3StagingLive } from "../../layers/S3StagingLive.ts"
+import { Efs } from "../../services/Efs.ts"
+import { checkTaskShape, defaultTaskName } from "../../services/ecsRequests.ts"
+import { S3Staging } from "../../services/S3Staging.ts"
+import { removeStaged } from "../../workflows/stageExecute.ts"
+import { taskOutcome } from "../../workflows/watchTask.ts"
+import { containerFlags, containerOptions, executeDescription, runLines } from "../batch/containerFlags.ts"
+import type * as Prompt from "effect/cli/Prompt"
+import { createShieldedFromInterrupt } from "../../workflows/stopOnInterrupt.ts"
+import { awsService, BaseLayer } from "../global.ts"
 import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"
 import { defaultClusterName, defaultTaskLogGroup, Ecs } from "../../services/Ecs.ts"
 import { defaultSecurityGroupName, runEcsTask } from "../../workflows/ecsRun.ts"
 import { Output } from "../../services/Output.ts"
 import { singleValues } from "../batch/parseFlags.ts"
-import { commandLines, ecrImage } from "../batch/submit.ts"
+import { ecrImage } from "../batch/submit.ts"
 import { parseFargateCpu, parseFargateMemory } from "./fargateFlags.ts"
-import { followTask } from "./follow.ts"
+import { taskInterruptOptions, watchTaskStopping } from "./follow.ts"
 import { EcsRunLayer } from "./layer.ts"
 
 const optionalString = (name: string, description: string) =>
@@ -23,18 +35,29 @@ export const stopOnInterruptFlag = Flag.Boolean("stop-on-interrupt").pipe(
   Flag.withDefault(false)
 )
 const stopOnInterruptConfigurable = Flag.Boolean("stop-on-interrupt").pipe(
-  Flag.withDescription("With --watch: on Ctrl-C, stop the task before exiting (at a terminal you are asked otherwise)."),
+  Flag.withDescription("On Ctrl-C (during RunTask, or while watching), stop the task before exiting (at a terminal you are asked otherwise)."),
   Flag.optional
 )
 
 const runFlags = {
   command: repeated("command", "A shell line to run in the container; repeat for several lines, run in order under set -euo pipefail."),
-  execute: optionalString("execute", "Run this local script or binary in the container (shipped compressed in the task's environment, up to about 6 KiB)."),
+  execute: optionalString("execute", executeDescription("task", 6)),
   image: optionalString("image", "The container image (default from config: ubuntu)."),
   ecrImage: optionalString("ecr-image", "An image in this account's ECR registry, as REPO[:TAG]; overrides --image."),
   environment: repeated("environment", "An environment variable for the container, as NAME=VALUE; repeatable."),
   fargateCpu: optionalString("fargate-cpu", "CPU for the task: units (256 = 0.25 vCPU, 1024 = 1 vCPU) or vCPUs such as 0.5 or \"2 vCPU\" (default 256)."),
-  fargateMemory: optionalString("fargate-memory", "Memory for the task in MiB, or with a unit such as 2GB (default 512; Fargate accepts set sizes per CPU)."),
+  fargateMemory: Flag.String("fargate-memory").pipe(
+    Flag.withAlias("memory"),
+    Flag.withAlias("memory-mb"),
+    Flag.withDescription("Memory for the task in MiB, or with a unit such as 2GB (default 512; Fargate accepts set sizes per CPU)."),
+    Flag.optional
+  ),
+  platform: Flag.Literals("platform", ["FARGATE", "EC2"]).pipe(
+    Flag.withDescription("Run on Fargate (the default) or on the container instances of an EC2 cluster given with --cluster (bridge networking)."),
+    Flag.optional
+  ),
+  taskName: optionalString("task-name", `The task definition family's prefix (default ${defaultTaskName}): the family is NAME_<content hash>.`),
+  ...containerFlags,
   cluster: optionalString("cluster", `The ECS cluster (default ${defaultClusterName}, created when missing; other clusters must exist).`),
   taskRole: optionalString("task-role", "The IAM role (name or ARN) the container's AWS calls use."),
   executionRole: optionalString("execution-role", "The IAM role (name or ARN) ECS uses to pull the image and write logs (default aegea.fargate_execution, created when missing)."),
@@ -60,16 +83,36 @@ export const runCommand = Command.make(
     const config = yield* AegeaConfig
     const input = withConfigDefaults(config.section("ecs run"), flags)
     const output = yield* Output
-    const lines = yield* commandLines(input.command, input.execute, ecsPayloadLimit)
-    const environment = { ...(yield* singleValues("environment", input.environment)), ...lines.environment }
     const tags = yield* singleValues("tags", input.tags)
     const region = (yield* Ecs).region
     const image = Option.isSome(input.ecrImage) ? yield* ecrImage(input.ecrImage.value, region) : Option.getOrElse(input.image, () => "ubuntu")
     const cpu = yield* parseFargateCpu(Option.getOrElse(input.fargateCpu, () => "256"))
     const memoryMiB = yield* parseFargateMemory(Option.getOrElse(input.fargateMemory, () => "512"))
+    const platform = Option.getOrElse(input.platform, () => "FARGATE" as const)
+    const shape = {
+      image,
+      cpu,
+      memoryMiB,
+      logGroup: defaultTaskLogGroup,
+      platform,
+      taskName: Option.getOrUndefined(input.taskName),
+      ...(yield* containerOptions(input))
+    }
+    // A shape ECS would refuse fails before --execute uploads anything.
+    yield* checkTaskShape(shape)
+    const lines = yield* runLines(input.command, input.execute, ecsPayloadLimit, { dryRun: input.dryRun })
+    const environment = { ...(yield* singleValues("environment", input.environment)), ...lines.environment }
+    const stopOnInterrupt = Option.getOrElse(input.stopOnInterrupt, () => false)
+    const watching = Option.getOrElse(input.watch, () => false)
+    const interruptContext = yield* Effect.context<Output | Prompt.Environment>()
+    const ecsService = yield* Ecs
     const task = yield* runEcsTask({
       dryRun: input.dryRun,
-      shape: { image, cpu, memoryMiB, logGroup: defaultTaskLogGroup },
+      // A Ctrl-C during RunTask waits for its answer, then stops the task (when asked) or names it.
+      shieldRun: (runTask) =>
+        createShieldedFromInterrupt(runTask, (started) => taskInterruptOptions(ecsService, started.cluster, started.id, stopOnInterrupt, watching))
+          .pipe(Effect.provideContext(interruptContext)),
+      shape,
       executionRole: Option.getOrUndefined(input.executionRole),
       taskRole: Option.getOrUndefined(input.taskRole),
       securityGroup: Option.getOrUndefined(input.securityGroup),
@@ -82,21 +125,25 @@ export const runCommand = Command.make(
       }
     })
     if (Option.isNone(task)) return
-    if (!Option.getOrElse(input.watch, () => false)) {
+    if (!watching) {
       yield* output.document({ taskId: task.value.id, taskArn: task.value.arn, cluster: task.value.cluster, taskDefinition: task.value.taskDefinition })
       return
     }
-    yield* followTask(task.value.cluster, task.value.id, { stopOnInterrupt: Option.getOrElse(input.stopOnInterrupt, () => false) })
+    const ended = yield* watchTaskStopping(task.value.cluster, task.value.id, stopOnInterrupt)
+    // The task has ended: its --execute file is no longer needed (an interrupted watch leaves it to the lifecycle rule).
+    yield* removeStaged(lines.staged)
+    yield* taskOutcome(ended)
   })
 ).pipe(
   Command.withAlias("launch"), // the Python aegea's `ecs launch`
   Command.withDescription(
-    `Run shell lines (or a local file) as a one-shot Fargate task. Creates the cluster ${defaultClusterName}, the log group ${defaultTaskLogGroup}, the execution role and the task definition on first use.`
+    `Run shell lines (or a local file) as a one-shot Fargate task (or, with --platform EC2, on an EC2 cluster's instances). Creates the cluster ${defaultClusterName}, the log group ${defaultTaskLogGroup}, the execution role and the task definition on first use.`
   ),
   Command.withExamples([
     { command: "aegea ecs run --command \"echo hello\" --watch", description: "Run a line on Fargate and follow it to its exit code" },
     { command: "aegea ecs run --execute ./job.sh --fargate-cpu 1024 --fargate-memory 4096", description: "Ship and run a local script on 1 vCPU and 4 GiB" },
-    { command: "aegea ecs run --command \"make test\" --image my/repo:1 --dry-run", description: "Print the requests without running anything" }
+    { command: "aegea ecs run --command \"make test\" --image my/repo:1 --dry-run", description: "Print the requests without running anything" },
+    { command: "aegea ecs run --execute ./build/mytool --storage /scratch=100 --efs-storage /efs --watch", description: "Run a local binary with 100 GiB of ephemeral storage and the aegea EFS file system" }
   ]),
-  Command.provide(EcsRunLayer)
+  Command.provide(Layer.mergeAll(EcsRunLayer, Layer.mergeAll(awsService(S3Staging, S3StagingLive), awsService(Efs, EfsLive)).pipe(Layer.provideMerge(BaseLayer))))
 )

@@ -62,5 +62,11 @@ export { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2"
 // --- what launch needs ---
 export { DescribeSpotPriceHistoryCommand, RunInstancesCommand } from "@aws-sdk/client-ec2"
 
+// --- what build-ami needs (DeregisterImage and DeleteSnapshot are above) ---
+export { CreateImageCommand } from "@aws-sdk/client-ec2"
+
 // --- what flow-logs needs ---
 export { CreateFlowLogsCommand, DescribeFlowLogsCommand, DescribeNetworkInterfacesCommand } from "@aws-sdk/client-ec2"
+
+// --- batch compute environments' launch templates (src/layers/Ec2NetworkLive.ts) ---
+export { CreateLaunchTemplateCommand } from "@aws-sdk/client-ec2"

@@ -2,6 +2,7 @@
 export {
   CreateClusterCommand,
   DescribeClustersCommand,
+  DescribeContainerInstancesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,

@@ -3,8 +3,13 @@
  * the handshake, channel_closed, and the 4-byte flags. Pure functions; parsers never throw.
  */
 
-/** The version aegea reports. Below 1.1.70, so port-forwarding agents use the raw single-connection mode (no smux). */
-export const CLIENT_VERSION = "1.1.61.0"
+/**
+ * The version aegea reports (a released session-manager-plugin's). Agents decide by it: at least
+ * 1.1.70, port-forwarding sessions speak smux (lib/ssm/smux.ts); above 1.2.331.0, the agent turns its
+ * smux keep-alive off (else it would close a tunnel idle for 30 s). Above 1.2.295 agents would
+ * separate stdout and stderr of NonInteractiveCommands sessions, which aegea does not accept.
+ */
+export const CLIENT_VERSION = "1.2.694.0"
 
 /** The first (text) WebSocket frame: authenticates with the one-time token of StartSession. */
 export const openDataChannelJson = (token: string, requestId: string, clientId: string): string =>
@@ -79,6 +84,13 @@ export const requestedSessionType = (request: HandshakeRequest): string | undefi
   return typeof type === "string" ? type : undefined
 }
 
+/** The `type` of the SessionType action's Properties ("LocalPortForwarding" for the port-forwarding documents), if any. */
+export const requestedPropertiesType = (request: HandshakeRequest): string | undefined => {
+  const action = request.actions.find((a) => a.actionType === "SessionType")
+  const type = (action?.parameters as { Properties?: { type?: unknown } | null } | undefined)?.Properties?.type
+  return typeof type === "string" ? type : undefined
+}
+
 /** The session types a port (SSH, tunnel) channel accepts. */
 export const PORT_SESSION_TYPES: ReadonlyArray<string> = ["Port"]
 /** The session types of an interactive shell: the standard shell, and AWS-StartInteractiveCommand (or ECS Exec). */
@@ -89,12 +101,19 @@ export const sizeJson = (cols: number, rows: number): string => JSON.stringify({
 
 export const ActionStatus = { success: 1, failed: 2, unsupported: 3 } as const
 
+/** The outcome of the KMSEncryption action: its result (lib/ssm/kmsEncryption.ts kmsActionResult), or why it failed. */
+export type KmsOutcome = { readonly result: object } | { readonly error: string }
+
 /**
- * The answer to a HandshakeRequest: one processed action per requested action. aegea accepts the
- * `Port` session type and declines everything else (KMS encryption included) with an error the
- * agent shows to the user.
+ * The answer to a HandshakeRequest: one processed action per requested action, in order. aegea
+ * accepts the session types given, answers KMSEncryption with `kms` (declines it without), and
+ * declines anything else with an error the agent shows to the user.
  */
-export const handshakeResponseJson = (request: HandshakeRequest, sessionTypes: ReadonlyArray<string> = PORT_SESSION_TYPES): string => {
+export const handshakeResponseJson = (
+  request: HandshakeRequest,
+  sessionTypes: ReadonlyArray<string> = PORT_SESSION_TYPES,
+  kms?: KmsOutcome
+): string => {
   const errors: Array<string> = []
   const processed = request.actions.map((action) => {
     if (action.actionType === "SessionType") {
@@ -104,8 +123,14 @@ export const handshakeResponseJson = (request: HandshakeRequest, sessionTypes: R
       errors.push(error)
       return { ActionType: action.actionType, ActionStatus: ActionStatus.failed, ActionResult: null, Error: error }
     }
+    if (action.actionType === "KMSEncryption" && kms !== undefined) {
+      if ("result" in kms) return { ActionType: action.actionType, ActionStatus: ActionStatus.success, ActionResult: kms.result, Error: "" }
+      const error = `Failed to process action KMSEncryption: ${kms.error}`
+      errors.push(error)
+      return { ActionType: action.actionType, ActionStatus: ActionStatus.failed, ActionResult: null, Error: error }
+    }
     const error = action.actionType === "KMSEncryption"
-      ? "aegea does not support KMS encryption of Session Manager sessions"
+      ? "aegea could not set up KMS encryption of this session"
       : `aegea does not support the action ${action.actionType}`
     errors.push(error)
     return { ActionType: action.actionType, ActionStatus: ActionStatus.unsupported, ActionResult: null, Error: error }

@@ -2,6 +2,19 @@
  * The client side of the data channel as a pure state machine: sequence numbers, acknowledgements,
  * in-order delivery, the handshake and retransmission. It performs no I/O: every method returns the
  * events the caller must act on (frames to send, bytes to deliver, the channel closing).
+ *
+ * The state outlives one WebSocket: after a reconnection (ResumeSession) the caller calls
+ * `resendUnacknowledged()`, which sends again every message the agent has not acknowledged, with its
+ * sequence number and message id unchanged; the next incoming sequence number is kept, so messages
+ * the agent sends again are acknowledged and dropped, never delivered twice.
+ *
+ * Nothing but the handshake response leaves before the agent's HandshakeComplete: data, sizes and
+ * flags given earlier wait, in order, and are sent right after it.
+ *
+ * KMS encryption (lib/ssm/kmsEncryption.ts): when the agent asks for it, the handshake response waits
+ * for the caller's GenerateDataKey (the `KmsKeyNeeded` event, answered with `kmsKeyReady` or
+ * `kmsKeyFailed`); from then on Output payloads are AES-GCM both ways (and the agent's StdErr and
+ * ExitCode), and the agent's encryption challenge is answered before HandshakeComplete.
  */
 import { randomUUID } from "node:crypto"
 import { ACK_FLAGS, type ClientMessage, decodeMessage, encodeMessage, MessageType, PayloadType } from "./frame.ts"
@@ -15,8 +28,20 @@ import {
   parseHandshakeComplete,
   parseHandshakeRequest,
   PORT_SESSION_TYPES,
-  sizeJson
+  requestedPropertiesType,
+  sizeJson,
+  type HandshakeRequest,
+  type KmsOutcome
 } from "./payloads.ts"
+import {
+  type DataKey,
+  ENCRYPTED_INPUT_TYPES,
+  ENCRYPTED_OUTPUT_TYPES,
+  kmsActionResult,
+  type KmsEncryptionRequest,
+  parseKmsEncryptionRequest,
+  SessionCipher
+} from "./kmsEncryption.ts"
 
 export type ChannelEvent =
   | { readonly _tag: "Send"; readonly frame: Uint8Array }
@@ -26,6 +51,8 @@ export type ChannelEvent =
   | { readonly _tag: "Closed"; readonly reason: string }
   | { readonly _tag: "Failed"; readonly reason: string }
   | { readonly _tag: "Ignored"; readonly reason: string }
+  /** The agent asks for KMS encryption: call GenerateDataKey, then `kmsKeyReady` (or `kmsKeyFailed`). */
+  | { readonly _tag: "KmsKeyNeeded"; readonly request: KmsEncryptionRequest }
 
 /** Data messages carry at most this many bytes (the plugin's and the agent's chunk size). */
 export const CHUNK_SIZE = 1024
@@ -37,7 +64,7 @@ const MAX_RTO_MS = 1000
 
 interface Outgoing {
   readonly frame: Uint8Array
-  readonly firstSent: number
+  firstSent: number
   lastSent: number
   resent: boolean
 }
@@ -62,7 +89,15 @@ export class ChannelProtocol {
   private rttVar = 0
   private rto = MIN_RTO_MS
   private done = false
+  /** Messages (data, sizes, flags) given before HandshakeComplete, sent in order right after it. */
+  private held: Array<{ readonly payloadType: number; readonly payload: Uint8Array }> = []
   handshakeComplete = false
+  /** The `type` of the agent's session properties ("LocalPortForwarding" for port forwarding). */
+  sessionPropertiesType: string | undefined = undefined
+  /** Set once KMS encryption is agreed: encrypts what goes, decrypts what comes. */
+  private cipher: SessionCipher | undefined
+  /** A handshake request whose response waits for the KMS data key. */
+  private pendingHandshake: { readonly request: HandshakeRequest; readonly kms: KmsEncryptionRequest } | undefined
 
   constructor(private readonly options: ProtocolOptions) {}
 
@@ -73,6 +108,32 @@ export class ChannelProtocol {
 
   get closed(): boolean {
     return this.done
+  }
+
+  /** The sequence number the next input_stream_data message will carry. */
+  get nextSequenceNumber(): bigint {
+    return this.nextOutgoing
+  }
+
+  /** The sequence number of the next output_stream_data message to deliver. */
+  get expectedSequenceNumber(): bigint {
+    return this.expectedIncoming
+  }
+
+  /**
+   * After a reconnection: every unacknowledged message again, in sequence order, unchanged (same
+   * sequence number, same message id). Their ack timeout starts again from now: the time without a
+   * connection does not count against the agent.
+   */
+  resendUnacknowledged(): ReadonlyArray<ChannelEvent> {
+    if (this.done) return []
+    const now = this.options.now()
+    return [...this.outgoing.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => {
+      entry.firstSent = now
+      entry.lastSent = now
+      entry.resent = true
+      return { _tag: "Send", frame: entry.frame } as const
+    })
   }
 
   private id() {
@@ -92,10 +153,25 @@ export class ChannelProtocol {
     })
   }
 
-  /** A sequenced input_stream_data message, kept until acknowledged. */
+  /** A message that must wait for HandshakeComplete: held until then, else sent now. */
+  private afterHandshake(payloadType: number, payload: Uint8Array): ReadonlyArray<ChannelEvent> {
+    if (!this.handshakeComplete) {
+      this.held.push({ payloadType, payload })
+      return []
+    }
+    return [this.sequenced(payloadType, payload)]
+  }
+
+  /** Whether the session's payloads are KMS-encrypted. */
+  get encrypted(): boolean {
+    return this.cipher !== undefined
+  }
+
+  /** A sequenced input_stream_data message, kept until acknowledged (encrypted when the session is). */
   private sequenced(payloadType: number, payload: Uint8Array): ChannelEvent {
     const seq = this.nextOutgoing++
-    const frame = this.message(MessageType.input, seq, 0n, payloadType, payload)
+    const body = this.cipher !== undefined && ENCRYPTED_INPUT_TYPES.has(payloadType) ? this.cipher.encrypt(payload) : payload
+    const frame = this.message(MessageType.input, seq, 0n, payloadType, body)
     const now = this.options.now()
     this.outgoing.set(seq, { frame, firstSent: now, lastSent: now, resent: false })
     return { _tag: "Send", frame }
@@ -115,19 +191,19 @@ export class ChannelProtocol {
     if (this.done) return []
     const events: Array<ChannelEvent> = []
     for (let offset = 0; offset < bytes.length; offset += CHUNK_SIZE) {
-      events.push(this.sequenced(PayloadType.output, bytes.subarray(offset, offset + CHUNK_SIZE)))
+      events.push(...this.afterHandshake(PayloadType.output, bytes.subarray(offset, offset + CHUNK_SIZE)))
     }
     return events
   }
 
   /** A flag for the agent: 1 DisconnectToPort, 2 TerminateSession. */
   sendFlag(flag: number): ReadonlyArray<ChannelEvent> {
-    return this.done ? [] : [this.sequenced(PayloadType.flag, flagPayload(flag))]
+    return this.done ? [] : this.afterHandshake(PayloadType.flag, flagPayload(flag))
   }
 
   /** The terminal's size, for a shell session: sent at the start and whenever the terminal is resized. */
   sendSize(cols: number, rows: number): ReadonlyArray<ChannelEvent> {
-    return this.done ? [] : [this.sequenced(PayloadType.size, Buffer.from(sizeJson(cols, rows)))]
+    return this.done ? [] : this.afterHandshake(PayloadType.size, Buffer.from(sizeJson(cols, rows)))
   }
 
   /** Handle one binary WebSocket message from the agent. */
@@ -188,7 +264,13 @@ export class ChannelProtocol {
     return events
   }
 
-  private handle(m: ClientMessage): ReadonlyArray<ChannelEvent> {
+  private handle(received: ClientMessage): ReadonlyArray<ChannelEvent> {
+    let m = received
+    if (this.cipher !== undefined && ENCRYPTED_OUTPUT_TYPES.has(m.payloadType)) {
+      const plain = this.cipher.decrypt(m.payload)
+      if (plain === undefined) return this.fail("a message from the agent does not decrypt with the session's KMS data key")
+      m = { ...m, payload: plain }
+    }
     switch (m.payloadType) {
       case PayloadType.output:
         return m.payload.length > 0 ? [{ _tag: "Data", bytes: m.payload }] : []
@@ -196,22 +278,69 @@ export class ChannelProtocol {
         const request = parseHandshakeRequest(m.payload)
         if (request === undefined) return this.fail("the agent sent an unreadable handshake request")
         this.agentVersion = request.agentVersion
-        return [this.sequenced(PayloadType.handshakeResponse, Buffer.from(handshakeResponseJson(request, this.options.sessionTypes ?? PORT_SESSION_TYPES)))]
+        this.sessionPropertiesType = requestedPropertiesType(request)
+        const kmsAction = request.actions.find((a) => a.actionType === "KMSEncryption")
+        if (kmsAction !== undefined) {
+          const kms = parseKmsEncryptionRequest(kmsAction.parameters)
+          if (kms === undefined) return this.respond(request, { error: "the agent named no KMS key" })
+          this.pendingHandshake = { request, kms }
+          return [{ _tag: "KmsKeyNeeded", request: kms }]
+        }
+        return this.respond(request)
       }
       case PayloadType.handshakeComplete: {
         this.handshakeComplete = true
         const complete = parseHandshakeComplete(m.payload)
-        return [{ _tag: "HandshakeComplete", agentVersion: this.agentVersion, customerMessage: complete?.customerMessage ?? "" }]
+        const held = this.held
+        this.held = []
+        return [
+          { _tag: "HandshakeComplete", agentVersion: this.agentVersion, customerMessage: complete?.customerMessage ?? "" },
+          ...held.map((h) => this.sequenced(h.payloadType, h.payload))
+        ]
       }
       case PayloadType.flag: {
         const flag = parseFlag(m.payload)
         return flag === undefined ? [{ _tag: "Ignored", reason: "unreadable flag" }] : [{ _tag: "AgentFlag", flag }]
       }
-      case PayloadType.encChallengeRequest:
-        return this.fail("the agent asked for KMS encryption, which aegea does not support")
+      case PayloadType.encChallengeRequest: {
+        if (this.cipher === undefined) return this.fail("the agent sent an encryption challenge, but the session is not encrypted")
+        const answer = this.cipher.answerChallenge(m.payload)
+        if (answer === undefined) return this.fail("could not answer the agent's encryption challenge with the session's KMS data key")
+        return [this.sequenced(PayloadType.encChallengeResponse, answer)]
+      }
       default:
         return [{ _tag: "Ignored", reason: `payload type ${m.payloadType} is not used by port sessions` }]
     }
+  }
+
+  private respond(request: HandshakeRequest, kms?: KmsOutcome): ReadonlyArray<ChannelEvent> {
+    const response = handshakeResponseJson(request, this.options.sessionTypes ?? PORT_SESSION_TYPES, kms)
+    return [this.sequenced(PayloadType.handshakeResponse, Buffer.from(response))]
+  }
+
+  /** GenerateDataKey answered: encryption on, and the handshake response (with the encrypted key) goes. */
+  kmsKeyReady(key: DataKey): ReadonlyArray<ChannelEvent> {
+    const pending = this.pendingHandshake
+    if (pending === undefined || this.done) return []
+    this.pendingHandshake = undefined
+    let cipher: SessionCipher
+    try {
+      cipher = new SessionCipher(key.plaintext)
+    } catch (e) {
+      return this.kmsKeyFailed(e instanceof Error ? e.message : String(e))
+    }
+    const events = this.respond(pending.request, { result: kmsActionResult(pending.kms, key.ciphertextBlob) })
+    this.cipher = cipher
+    return events
+  }
+
+  /** GenerateDataKey failed: the agent is told why (it ends the session), and the channel fails with it. */
+  kmsKeyFailed(reason: string): ReadonlyArray<ChannelEvent> {
+    const pending = this.pendingHandshake
+    if (this.done) return []
+    this.pendingHandshake = undefined
+    const told = pending === undefined ? [] : this.respond(pending.request, { error: reason })
+    return [...told, ...this.fail(`the session requires KMS encryption, and ${reason}`)]
   }
 
   private fail(reason: string): ReadonlyArray<ChannelEvent> {

@@ -1,0 +1,232 @@
+/**
+ * smux protocol version 1 (xtaci/smux, as the session-manager-plugin vendors it), the client side:
+ * how one port-forwarding session carries many TCP connections. The data channel's Output payloads,
+ * concatenated in each direction, are one smux byte stream; frames may be split across payloads or
+ * several may share one, so the reader reassembles them. Pure: no I/O, no timers.
+ *
+ *   offset len field
+ *        0   1 version (1)
+ *        1   1 command: 0 SYN (open a stream), 1 FIN (close it), 2 PSH (data), 3 NOP (keep-alive)
+ *        2   2 data length, LITTLE-endian
+ *        4   4 stream id, LITTLE-endian
+ *        8   n data (PSH only; at most 32768 bytes per frame, the library's default MaxFrameSize)
+ *
+ * The client opens streams 3, 5, 7... (the library starts its counter at 1 and adds 2 before each
+ * open); the agent only accepts streams. Version 2's UPD (window update) frames are never used: the
+ * plugin and the agent both run version 1.
+ */
+
+export const SMUX_VERSION = 1
+export const SmuxCmd = { syn: 0, fin: 1, psh: 2, nop: 3 } as const
+export const SMUX_HEADER_SIZE = 8
+/** The most data one PSH frame carries (smux's default MaxFrameSize). */
+export const SMUX_MAX_FRAME_DATA = 32768
+/** The first stream id a client opens. */
+export const FIRST_CLIENT_STREAM_ID = 3
+
+export interface SmuxFrame {
+  readonly cmd: number
+  readonly streamId: number
+  readonly data: Uint8Array
+}
+
+const empty = new Uint8Array(0)
+
+/** One frame's bytes. `data` only for PSH; at most SMUX_MAX_FRAME_DATA bytes. */
+export const encodeSmuxFrame = (cmd: number, streamId: number, data: Uint8Array = empty): Uint8Array => {
+  if (data.length > SMUX_MAX_FRAME_DATA) throw new RangeError(`an smux frame carries at most ${SMUX_MAX_FRAME_DATA} bytes, not ${data.length}`)
+  const frame = Buffer.allocUnsafe(SMUX_HEADER_SIZE + data.length)
+  frame.writeUInt8(SMUX_VERSION, 0)
+  frame.writeUInt8(cmd, 1)
+  frame.writeUInt16LE(data.length, 2)
+  frame.writeUInt32LE(streamId >>> 0, 4)
+  frame.set(data, SMUX_HEADER_SIZE)
+  return frame
+}
+
+export type SmuxReadResult =
+  | { readonly _tag: "Frames"; readonly frames: ReadonlyArray<SmuxFrame> }
+  | { readonly _tag: "ProtocolError"; readonly reason: string }
+
+/**
+ * Reassembles frames from a byte stream delivered in arbitrary pieces. A frame with another version
+ * or an unknown command is a protocol error (smux closes the session): nothing after it is read.
+ */
+export class SmuxFrameReader {
+  private pending: Buffer = Buffer.alloc(0)
+  private broken: string | undefined
+
+  /** Bytes held while waiting for the rest of a frame. */
+  get buffered(): number {
+    return this.pending.length
+  }
+
+  push(bytes: Uint8Array): SmuxReadResult {
+    if (this.broken !== undefined) return { _tag: "ProtocolError", reason: this.broken }
+    const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+    let buffer = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk])
+    const frames: Array<SmuxFrame> = []
+    let offset = 0
+    while (buffer.length - offset >= SMUX_HEADER_SIZE) {
+      const version = buffer.readUInt8(offset)
+      const cmd = buffer.readUInt8(offset + 1)
+      if (version !== SMUX_VERSION) return this.fail(`smux frame of version ${version}, expected ${SMUX_VERSION}`)
+      if (cmd > SmuxCmd.nop) return this.fail(`unknown smux command ${cmd}`)
+      const length = buffer.readUInt16LE(offset + 2)
+      if (buffer.length - offset < SMUX_HEADER_SIZE + length) break
+      const streamId = buffer.readUInt32LE(offset + 4)
+      // a copy: the frame's data outlives this chunk (it is written to a socket later)
+      const data = length === 0 ? empty : Uint8Array.prototype.slice.call(buffer, offset + SMUX_HEADER_SIZE, offset + SMUX_HEADER_SIZE + length)
+      frames.push({ cmd, streamId, data })
+      offset += SMUX_HEADER_SIZE + length
+    }
+    buffer = buffer.subarray(offset)
+    // keep only the unread tail (copied, so the chunk it came from can be freed)
+    this.pending = buffer.length === 0 ? Buffer.alloc(0) : Buffer.from(buffer)
+    return { _tag: "Frames", frames }
+  }
+
+  private fail(reason: string): SmuxReadResult {
+    this.broken = reason
+    this.pending = Buffer.alloc(0)
+    return { _tag: "ProtocolError", reason }
+  }
+}
+
+export type SmuxEvent =
+  /** Bytes for the data channel (one or more whole frames). */
+  | { readonly _tag: "Send"; readonly bytes: Uint8Array }
+  /** Bytes the agent sent on a stream. */
+  | { readonly _tag: "Data"; readonly streamId: number; readonly bytes: Uint8Array }
+  /** The agent closed a stream (its destination connection ended or could not be made). */
+  | { readonly _tag: "RemoteClosed"; readonly streamId: number }
+  /** The byte stream is not smux v1: the whole session is unusable. */
+  | { readonly _tag: "ProtocolError"; readonly reason: string }
+
+interface StreamState {
+  /** We sent FIN. */
+  localClosed: boolean
+}
+
+/**
+ * The client's streams: ids, the frames each operation needs, and the agent's frames sorted by
+ * stream. A stream is forgotten once both sides closed it. Frames for streams that are not open
+ * (closed, or never opened: the agent opens none) are dropped, as smux does.
+ */
+export class SmuxClient {
+  private nextId = FIRST_CLIENT_STREAM_ID
+  private readonly streams = new Map<number, StreamState>()
+  private readonly reader = new SmuxFrameReader()
+
+  /** Streams open on at least one side. */
+  get openStreams(): number {
+    return this.streams.size
+  }
+
+  isOpen(streamId: number): boolean {
+    return this.streams.has(streamId)
+  }
+
+  /** A new stream: its id and the SYN frame that opens it. */
+  open(): { readonly streamId: number; readonly events: ReadonlyArray<SmuxEvent> } {
+    const streamId = this.nextId
+    // ids are 32-bit; 2^31 streams in one session are not reached in practice
+    this.nextId += 2
+    this.streams.set(streamId, { localClosed: false })
+    return { streamId, events: [{ _tag: "Send", bytes: encodeSmuxFrame(SmuxCmd.syn, streamId) }] }
+  }
+
+  /** Data for a stream, as PSH frames of at most SMUX_MAX_FRAME_DATA bytes (nothing once we closed it). */
+  write(streamId: number, bytes: Uint8Array): ReadonlyArray<SmuxEvent> {
+    const stream = this.streams.get(streamId)
+    if (stream === undefined || stream.localClosed || bytes.length === 0) return []
+    const frames: Array<Uint8Array> = []
+    for (let offset = 0; offset < bytes.length; offset += SMUX_MAX_FRAME_DATA) {
+      frames.push(encodeSmuxFrame(SmuxCmd.psh, streamId, bytes.subarray(offset, offset + SMUX_MAX_FRAME_DATA)))
+    }
+    return [{ _tag: "Send", bytes: frames.length === 1 ? frames[0]! : Buffer.concat(frames) }]
+  }
+
+  /** Our side is done with a stream (the local connection ended): FIN, once. */
+  close(streamId: number): ReadonlyArray<SmuxEvent> {
+    const stream = this.streams.get(streamId)
+    if (stream === undefined || stream.localClosed) return []
+    stream.localClosed = true
+    return [{ _tag: "Send", bytes: encodeSmuxFrame(SmuxCmd.fin, streamId) }]
+  }
+
+  /** Forget a stream without telling the agent (the session is ending). */
+  forget(streamId: number): void {
+    this.streams.delete(streamId)
+  }
+
+  /** The keep-alive frame (for agents that expect one, see `smuxKeepAliveNeeded`). */
+  nop(): ReadonlyArray<SmuxEvent> {
+    return [{ _tag: "Send", bytes: encodeSmuxFrame(SmuxCmd.nop, 0) }]
+  }
+
+  /** Bytes from the data channel (any piece of the agent's smux stream). */
+  receive(bytes: Uint8Array): ReadonlyArray<SmuxEvent> {
+    const read = this.reader.push(bytes)
+    if (read._tag === "ProtocolError") return [{ _tag: "ProtocolError", reason: read.reason }]
+    const events: Array<SmuxEvent> = []
+    for (const frame of read.frames) {
+      switch (frame.cmd) {
+        case SmuxCmd.psh:
+          if (this.streams.has(frame.streamId) && frame.data.length > 0) events.push({ _tag: "Data", streamId: frame.streamId, bytes: frame.data })
+          break
+        case SmuxCmd.fin:
+          if (this.streams.delete(frame.streamId)) events.push({ _tag: "RemoteClosed", streamId: frame.streamId })
+          break
+        case SmuxCmd.syn:
+          // a server opening a stream: the agent never does; smux would queue it for Accept, nobody accepts
+          break
+        case SmuxCmd.nop:
+          break
+      }
+    }
+    return events
+  }
+}
+
+/** Compare dotted numeric versions ("3.0.196.0"): negative, 0 or positive. Missing parts count as 0. */
+export const compareVersions = (a: string, b: string): number => {
+  const pa = a.split(".").map((p) => Number.parseInt(p, 10) || 0)
+  const pb = b.split(".").map((p) => Number.parseInt(p, 10) || 0)
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0)
+    if (d !== 0) return d
+  }
+  return 0
+}
+
+/** The plugin speaks smux to agents newer than this. */
+export const MUX_MIN_AGENT_VERSION = "3.0.196.0"
+/** The agent speaks smux to clients reporting at least this version. */
+export const MUX_MIN_CLIENT_VERSION = "1.1.70"
+/** Agents up to this version expect smux keep-alive frames (NOP every 10 s) and drop a silent session after 30 s. */
+export const MUX_KEEPALIVE_MAX_AGENT_VERSION = "3.1.1511.0"
+/** The keep-alive interval for those agents (smux's default). */
+export const SMUX_KEEPALIVE_INTERVAL_MS = 10_000
+
+export type PortForwardingMode = "mux" | "basic"
+
+/**
+ * Which mode a port session speaks, decided as both ends decide it: smux iff the agent's session
+ * properties say LocalPortForwarding, the agent is newer than 3.0.196.0 (the plugin's rule) and the
+ * client version aegea reports is at least 1.1.70 (the agent's rule); else the raw single-connection
+ * byte stream ("basic"). SSH sessions (no `type` property) are never multiplexed.
+ */
+export const portForwardingMode = (input: {
+  readonly sessionPropertiesType: string | undefined
+  readonly agentVersion: string
+  readonly clientVersion: string
+}): PortForwardingMode =>
+  input.sessionPropertiesType === "LocalPortForwarding" &&
+    compareVersions(input.agentVersion, MUX_MIN_AGENT_VERSION) > 0 &&
+    compareVersions(input.clientVersion, MUX_MIN_CLIENT_VERSION) >= 0
+    ? "mux"
+    : "basic"
+
+/** Whether the client must send smux NOP frames: the plugin does for agents up to 3.1.1511.0, and must not for newer ones (they would defeat Session Manager's idle timeout). */
+export const smuxKeepAliveNeeded = (agentVersion: string): boolean => compareVersions(agentVersion, MUX_KEEPALIVE_MAX_AGENT_VERSION) <= 0

@@ -1,0 +1,125 @@
+/**
+ * Many TCP connections over one port-forwarding session: the session's byte stream is an smux v1
+ * session (lib/ssm/smux.ts) and each local connection is one stream, as the session-manager-plugin
+ * does when the agent supports it (MuxPortForwarding). One writer sends every frame through the
+ * channel in the order they were made (a frame is never interleaved with another); one reader sorts
+ * the agent's frames to the connections.
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
+import * as Stream from "effect/Stream"
+import type { Socket } from "node:net"
+import { OperationFailed } from "../errors.ts"
+import { SMUX_KEEPALIVE_INTERVAL_MS, SmuxClient, type SmuxEvent } from "../lib/ssm/smux.ts"
+import type { DataChannel } from "../services/SsmSession.ts"
+
+export interface MuxTunnel {
+  /** Relay one local connection over a new stream until both sides have closed it. Never fails. */
+  readonly serve: (socket: Socket) => Effect.Effect<void>
+  /**
+   * Carries the session: writes the frames, reads the agent's, sends keep-alives. Fails when the
+   * session fails or ends (the agent closed it). Run it alongside the `serve` calls.
+   */
+  readonly run: Effect.Effect<never, OperationFailed>
+  /** Streams open now (for tests and --debug). */
+  readonly openStreams: () => number
+  /** Streams opened so far. */
+  readonly streamsOpened: () => number
+}
+
+export interface MuxTunnelOptions {
+  /** Send smux NOP frames (agents up to 3.1.1511.0, see `smuxKeepAliveNeeded`). */
+  readonly keepAlive: boolean
+  readonly keepAliveInterval?: Duration.Duration
+}
+
+/** Frames waiting for the writer: at most this many pieces (each at most one socket read, 64 KiB). */
+const WRITE_QUEUE = 64
+
+export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effect.Effect<MuxTunnel> =>
+  Effect.gen(function*() {
+    const client = new SmuxClient()
+    const outgoing = yield* Queue.bounded<Uint8Array>(WRITE_QUEUE)
+    /** Local connections by stream id, and what to do when the agent closes their stream. */
+    const connections = new Map<number, { readonly socket: Socket; readonly remoteClosed: () => void }>()
+    let opened = 0
+
+    const enqueue = (events: ReadonlyArray<SmuxEvent>) =>
+      Effect.forEach(events, (e) => (e._tag === "Send" ? Queue.offer(outgoing, e.bytes) : Effect.void), { discard: true })
+
+    const writer = Effect.forever(
+      Effect.flatMap(Queue.takeAll(outgoing), (pieces) => channel.write(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)))
+    )
+
+    const reader = channel.output.pipe(
+      Stream.runForEach((bytes) =>
+        Effect.suspend(() => {
+          for (const event of client.receive(bytes)) {
+            switch (event._tag) {
+              case "Data": {
+                const c = connections.get(event.streamId)
+                if (c !== undefined && !c.socket.destroyed) c.socket.write(event.bytes)
+                break
+              }
+              case "RemoteClosed":
+                connections.get(event.streamId)?.remoteClosed()
+                break
+              case "ProtocolError":
+                return Effect.fail(new OperationFailed({ message: `the session's port forwarding stream is not smux: ${event.reason}` }))
+              case "Send":
+                break
+            }
+          }
+          return Effect.void
+        })
+      ),
+      Effect.andThen(Effect.fail(new OperationFailed({ message: `the SSM agent closed the session ${channel.sessionId} on ${channel.instanceId}` })))
+    )
+
+    const keepAlive = options.keepAlive
+      ? Effect.forever(Effect.andThen(Effect.sleep(options.keepAliveInterval ?? Duration.millis(SMUX_KEEPALIVE_INTERVAL_MS)), enqueue(client.nop())))
+      : Effect.never
+
+    const serve = (socket: Socket): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        const { events, streamId } = client.open()
+        opened++
+        // the agent's FIN: write what is pending to the local client, then close (as the plugin does)
+        connections.set(streamId, {
+          socket,
+          remoteClosed: () => {
+            if (!socket.destroyed) socket.end(() => socket.destroy())
+          }
+        })
+        const closedPromise = new Promise<void>((resolve) => {
+          if (socket.destroyed) resolve()
+          else socket.once("close", () => resolve())
+        })
+        const closed = Effect.promise(() => closedPromise)
+        yield* enqueue(events)
+        const inbound = Stream.fromAsyncIterable(
+          socket as AsyncIterable<Uint8Array | string>,
+          (cause) => new OperationFailed({ message: "could not read a tunnel connection", cause })
+        ).pipe(
+          Stream.runForEach((chunk) => enqueue(client.write(streamId, typeof chunk === "string" ? Buffer.from(chunk) : chunk))),
+          Effect.ignore
+        )
+        // local EOF (or the connection ended): FIN, then wait for the agent's FIN or the socket to close
+        yield* Effect.raceFirst(inbound, closed)
+        yield* enqueue(client.close(streamId))
+        yield* closed
+      }).pipe(
+        Effect.ensuring(Effect.sync(() => {
+          for (const [id, c] of connections) if (c.socket === socket) connections.delete(id)
+          socket.destroy()
+        }))
+      )
+
+    return {
+      serve,
+      run: Effect.raceFirst(Effect.raceFirst(writer, reader), keepAlive).pipe(Effect.andThen(Effect.never)),
+      openStreams: () => client.openStreams,
+      streamsOpened: () => opened
+    }
+  })

@@ -1,0 +1,172 @@
+// workflows/muxTunnel.ts: many local TCP connections over one data channel as smux streams, against
+// the stand-in's smux server (test/support/ssmStandInMux.ts) and a TCP echo server, both on
+// 127.0.0.1. The fake channel cuts the byte stream into 1 KiB pieces both ways (as data-channel
+// messages are), so frames arrive split and combined.
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Queue from "effect/Queue"
+import * as Stream from "effect/Stream"
+import { TestClock } from "effect/testing"
+import type * as Cause from "effect/Cause"
+import { createHash } from "node:crypto"
+import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net"
+import { SmuxCmd, SmuxFrameReader } from "../../src/lib/ssm/smux.ts"
+import type { DataChannel } from "../../src/services/SsmSession.ts"
+import { muxTunnel } from "../../src/workflows/muxTunnel.ts"
+import type { OperationFailed } from "../../src/errors.ts"
+import { type AgentMux, agentMux } from "../support/ssmStandInMux.ts"
+
+const listen = async (server: Server) => {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return (server.address() as AddressInfo).port
+}
+const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()))
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex")
+const pieces = (bytes: Uint8Array) => Array.from({ length: Math.ceil(bytes.length / 1024) }, (_, i) => bytes.subarray(i * 1024, (i + 1) * 1024))
+
+/** A data channel whose far end is the stand-in's smux server connecting to `port`. */
+const fakeChannel = Effect.fnUntraced(function*(port: number, flags: Array<number>) {
+  const output = yield* Queue.unbounded<Uint8Array, OperationFailed | Cause.Done>()
+  let agent: AgentMux | undefined = undefined
+  agent = agentMux({
+    host: "127.0.0.1",
+    port,
+    send: (bytes) => void pieces(bytes).forEach((p) => Queue.offerUnsafe(output, Buffer.from(p))),
+    flag: (flag) => void flags.push(flag)
+  })
+  const channel: DataChannel = {
+    sessionId: "s-1",
+    instanceId: "i-1",
+    agentVersion: "3.3.1957.0",
+    write: (bytes) => Effect.sync(() => pieces(bytes).forEach((p) => agent.receive(Buffer.from(p)))),
+    output: Stream.fromQueue(output),
+    sendSize: () => Effect.void
+  }
+  return { channel, agent, output }
+})
+
+/** Connect, send `payload`, collect the echo until it is complete, close; the echo's checksum. */
+const echoOnce = (port: number, payload: Buffer) =>
+  new Promise<string>((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    let got = 0
+    const s: Socket = connect({ host: "127.0.0.1", port }, () => {
+      for (let i = 0; i < payload.length; i += 7000) s.write(payload.subarray(i, i + 7000))
+    })
+    s.on("data", (d: Buffer) => {
+      chunks.push(d)
+      got += d.length
+      if (got >= payload.length) {
+        s.end()
+        resolve(sha(Buffer.concat(chunks)))
+      }
+    })
+    s.on("error", reject)
+    s.on("close", () => got < payload.length && reject(new Error(`closed after ${got} of ${payload.length} bytes`)))
+  })
+
+describe("muxTunnel", () => {
+  it("carries 20 concurrent connections over one channel, each echoed intact, and closes every stream", async () => {
+    const echo = createServer((s) => {
+      s.on("error", () => {})
+      s.pipe(s)
+    })
+    const echoPort = await listen(echo)
+    const flags: Array<number> = []
+    const { agent, channel } = await Effect.runPromise(fakeChannel(echoPort, flags))
+    const mux = await Effect.runPromise(muxTunnel(channel, { keepAlive: false }))
+    const runner = Effect.runFork(mux.run)
+    const local = createServer((socket) => void Effect.runFork(mux.serve(socket)))
+    const localPort = await listen(local)
+    try {
+      const payloads = Array.from({ length: 20 }, (_, i) => Buffer.from(Array.from({ length: 16_000 + i * 997 }, (_, j) => (j * (i + 3)) & 0xff)))
+      const sums = await Promise.all(payloads.map((p) => echoOnce(localPort, p)))
+      assert.deepStrictEqual(sums, payloads.map(sha))
+      assert.strictEqual(agent.streamsOpened, 20)
+      assert.isAbove(agent.maxOpen, 1, "the connections overlapped")
+      assert.strictEqual(agent.error, undefined)
+      for (let i = 0; i < 500 && mux.openStreams() > 0; i++) await new Promise((r) => setTimeout(r, 10))
+      assert.strictEqual(mux.openStreams(), 0, "every stream closed on both sides")
+      assert.deepStrictEqual(flags, [])
+    } finally {
+      await Effect.runPromise(Fiber.interrupt(runner))
+      agent.close()
+      await close(local)
+      await close(echo)
+    }
+  })
+
+  it("a destination the agent cannot reach: the flag, a FIN, and the local connection closes; others go on", async () => {
+    const gone = createServer()
+    const deadPort = await listen(gone)
+    await close(gone)
+    const flags: Array<number> = []
+    const { agent, channel } = await Effect.runPromise(fakeChannel(deadPort, flags))
+    const mux = await Effect.runPromise(muxTunnel(channel, { keepAlive: false }))
+    const runner = Effect.runFork(mux.run)
+    const local = createServer((socket) => void Effect.runFork(mux.serve(socket)))
+    const localPort = await listen(local)
+    try {
+      const closed = await new Promise<boolean>((resolve) => {
+        const s = connect({ host: "127.0.0.1", port: localPort }, () => s.write("hello"))
+        s.on("error", () => {})
+        s.on("close", () => resolve(true))
+      })
+      assert.isTrue(closed)
+      assert.deepStrictEqual(flags, [3])
+      assert.strictEqual(runner.pollUnsafe(), undefined, "the session goes on")
+    } finally {
+      await Effect.runPromise(Fiber.interrupt(runner))
+      agent.close()
+      await close(local)
+    }
+  })
+
+  it.effect("sends a NOP every 10 s to agents that need it, and none otherwise", () =>
+    Effect.gen(function*() {
+      const written = (keepAlive: boolean) =>
+        Effect.gen(function*() {
+          const frames: Array<number> = []
+          const reader = new SmuxFrameReader()
+          const channel: DataChannel = {
+            sessionId: "s",
+            instanceId: "i",
+            agentVersion: "3.0.222.0",
+            write: (bytes) =>
+              Effect.sync(() => {
+                const r = reader.push(bytes)
+                if (r._tag === "Frames") frames.push(...r.frames.map((f) => f.cmd))
+              }),
+            output: Stream.never,
+            sendSize: () => Effect.void
+          }
+          const mux = yield* muxTunnel(channel, { keepAlive })
+          const fiber = yield* Effect.forkChild(mux.run)
+          yield* TestClock.adjust("25 seconds")
+          yield* Fiber.interrupt(fiber)
+          return frames
+        })
+      assert.deepStrictEqual(yield* written(true), [SmuxCmd.nop, SmuxCmd.nop])
+      assert.deepStrictEqual(yield* written(false), [])
+    }))
+
+  it.effect("fails when the byte stream is not smux, and when the agent ends the session", () =>
+    Effect.gen(function*() {
+      const run = (bytes: Array<Uint8Array>) =>
+        Effect.gen(function*() {
+          const channel: DataChannel = {
+            sessionId: "s-9",
+            instanceId: "i-9",
+            agentVersion: "3.3.1957.0",
+            write: () => Effect.void,
+            output: Stream.fromIterable(bytes),
+            sendSize: () => Effect.void
+          }
+          const mux = yield* muxTunnel(channel, { keepAlive: false })
+          return yield* Effect.flip(mux.run)
+        })
+      assert.match((yield* run([Buffer.from("SSH-2.0-OpenSSH_9.6\r\n")])).message, /not smux: smux frame of version 83/)
+      assert.match((yield* run([])).message, /closed the session s-9 on i-9/)
+    }))
+})
