@@ -53,7 +53,11 @@ const declarations = (file, seen = new Set()) => {
   const declaration = /(\/\*\*(?:(?!\*\/)[\s\S])*\*\/\s*)?^export\s+(?:declare\s+)?(?:abstract\s+)?(const|let|function\*?|async function|class|interface|type|enum|namespace)\s+([A-Za-z_$][\w$]*)/gm
   for (const m of text.matchAll(declaration)) {
     const kind = m[2].replace(/^async /, "").replace("function*", "function").replace("let", "const")
-    found.set(m[3], { kind, summary: m[1] ? firstSentence(m[1].trim()) : "" })
+    const summary = m[1] ? firstSentence(m[1].trim()) : ""
+    const earlier = found.get(m[3])
+    // A Schema and its type share a name: one entry, "schema", documented by whichever has the comment.
+    if (earlier !== undefined) found.set(m[3], { kind: "schema", summary: earlier.summary || summary })
+    else found.set(m[3], { kind, summary })
   }
   for (const [name, value] of reexports(file, seen)) if (!found.has(name)) found.set(name, value)
   return found

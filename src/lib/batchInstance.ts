@@ -7,6 +7,7 @@
  */
 import { createHash } from "node:crypto"
 import { type Architecture, architectureOf } from "./instanceTypes.ts"
+import { instanceStorageHostPath } from "./containerStorage.ts"
 
 /** The ECS-optimized image of the instances: its public SSM parameter and Batch's name for its type. */
 export interface EcsImageChoice {
@@ -27,7 +28,7 @@ export const ecsOptimizedImage = (architecture: Architecture, gpus: boolean): Ec
 }
 
 /** Where the instance storage is mounted (and what `batch submit --mount-instance-storage` expects). */
-export const instanceStorageMount = "/mnt"
+export const instanceStorageMount = instanceStorageHostPath
 
 /**
  * Format and mount the instance's NVMe instance-store disks (not its EBS volumes: those report the
