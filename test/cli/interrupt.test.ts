@@ -184,6 +184,17 @@ describe("Ctrl-C from outside during long-running commands (SIGINT, exit 130, no
     leftNothing(run)
   })
 
+  it(round("grep (Logs Insights): the running query is stopped (StopQuery) on the way out", i), async () => {
+    await seedLogs({ "/aegea/int": { s: [{ timestamp: Date.now() - 1_000, message: "ERROR one" }] } })
+    const proxy = await startFaultProxy(motoEndpoint(), { rules: [{ match: operationIs("GetQueryResults"), action: stall(), times: Infinity }] })
+    const run = start(["grep", "ERROR", "/aegea/int", "--start-time", "1h"], { AWS_ENDPOINT_URL: proxy.url })
+    await received(proxy, "GetQueryResults")
+    expect(await run.interrupt()).toBe(130)
+    await proxy.close()
+    expect(proxy.received("StopQuery")).toBe(1)
+    leftNothing(run)
+  })
+
   it(round("launch, while it waits for the instance's SSM agent (moto never reports one)", i), async () => {
     const run = start(["launch", "int-box", "--amazon-linux-ami", "--no-dns"])
     await run.waitFor(/launched int-box/)
