@@ -7,16 +7,16 @@
 // - the lean ProxyCommand path (`ssm-proxy` with a ticket) answers the agent's KMSEncryption action
 //   (a signed GenerateDataKey with the session's encryption context), the encryption challenge, and
 //   round-trips checksummed bytes encrypted with AES-GCM both ways.
-import { StartSessionCommand, SSMClient } from "@aws-sdk/client-ssm"
 import { spawn } from "node:child_process"
 import { createHash } from "node:crypto"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { type AddressInfo, connect, createServer, type Server } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { CLI_PATH, cliEnv } from "../support/cli.ts"
-import { motoEndpoint, seedInstances, TEST_REGION, useMoto } from "../support/moto.ts"
+import { motoEndpoint, seedInstances, useMoto } from "../support/moto.ts"
+import { startSsmProxy } from "../support/ssmProxyRun.ts"
 import { type SsmStandIn, startSsmStandIn } from "../support/ssmStandIn.ts"
 import { type KmsStandIn, startKmsStandIn } from "../support/ssmStandInMux.ts"
 
@@ -120,26 +120,12 @@ describe("aegea tunnel with smux", () => {
 
 describe("a KMS-encrypted session", () => {
   it("ssm-proxy answers KMSEncryption and the challenge, and round-trips checksummed bytes encrypted both ways", async () => {
-    const ssm = new SSMClient({ region: TEST_REGION, endpoint: standIn.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } })
-    const started = await ssm.send(new StartSessionCommand({ Target: secretBox, DocumentName: "AWS-StartSSHSession", Parameters: { portNumber: ["22"] } }))
-    ssm.destroy()
-    const sessionId = started.SessionId!
-    const tickets = mkdtempSync(join(work, "tickets-"))
-    writeFileSync(join(tickets, `ticket-${secretBox}.json`), JSON.stringify({ SessionId: sessionId, TokenValue: started.TokenValue, StreamUrl: started.StreamUrl }), { mode: 0o600 })
-    const child = spawn(process.execPath, [CLI_PATH, "ssm-proxy", secretBox, "22", "--region", TEST_REGION, "--ticket-directory", tickets], {
-      env: cliEnv({ env: env() }),
-      stdio: ["pipe", "pipe", "pipe"]
-    })
-    const chunks: Array<Buffer> = []
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => chunks.push(d))
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-    child.stdin.on("error", () => {})
+    const { child, sessionId, chunks, stderr: stderrText } = await startSsmProxy(standIn.endpoint, secretBox, work, env())
     try {
       const payload = pattern(50_000, 7)
       for (let i = 0; i < payload.length; i += 4096) child.stdin.write(payload.subarray(i, i + 4096))
       const received = () => Buffer.concat(chunks)
-      await until(() => received().length >= payload.length, () => `echoed ${received().length} of ${payload.length}; stderr: ${stderr}`)
+      await until(() => received().length >= payload.length, () => `echoed ${received().length} of ${payload.length}; stderr: ${stderrText()}`)
       expect(sha(received())).toBe(sha(payload))
       const session = standIn.sessions.find((s) => s.sessionId === sessionId)!
       expect(session.encrypted, "the agent decrypted every Output payload and encrypted its own").toBe(true)
@@ -160,7 +146,7 @@ describe("a KMS-encrypted session", () => {
         NumberOfBytes: 64,
         EncryptionContext: { "aws:ssm:SessionId": sessionId, "aws:ssm:TargetId": secretBox }
       })
-      expect(stderr).toBe("")
+      expect(stderrText()).toBe("")
     } finally {
       child.stdin.end()
       child.kill("SIGKILL")

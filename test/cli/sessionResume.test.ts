@@ -4,16 +4,16 @@
 // resumes a dropped connection too, and then reports a session that ResumeSession says has ended in
 // one line with exit code 1. The stand-in logs the order of what its agent handled: no data before
 // HandshakeComplete.
-import { StartSessionCommand, SSMClient } from "@aws-sdk/client-ssm"
 import { spawn } from "node:child_process"
 import { createHash } from "node:crypto"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { CLI_PATH, cliEnv } from "../support/cli.ts"
-import { motoEndpoint, seedInstances, TEST_REGION, useMoto } from "../support/moto.ts"
+import { motoEndpoint, seedInstances, useMoto } from "../support/moto.ts"
+import { startSsmProxy } from "../support/ssmProxyRun.ts"
 import { type SsmStandIn, startSsmStandIn } from "../support/ssmStandIn.ts"
 
 useMoto()
@@ -133,21 +133,7 @@ describe("aegea tunnel across drops", () => {
 
 describe("aegea ssm-proxy (the lean ProxyCommand path) across drops", () => {
   it("resumes a dropped connection, then reports a session that has ended in one line, exit code 1", async () => {
-    const ssm = new SSMClient({ region: TEST_REGION, endpoint: standIn.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } })
-    const started = await ssm.send(new StartSessionCommand({ Target: box, DocumentName: "AWS-StartSSHSession", Parameters: { portNumber: ["22"] } }))
-    ssm.destroy()
-    const sessionId = started.SessionId!
-    const tickets = mkdtempSync(join(work, "tickets-"))
-    writeFileSync(join(tickets, `ticket-${box}.json`), JSON.stringify({ SessionId: sessionId, TokenValue: started.TokenValue, StreamUrl: started.StreamUrl }), { mode: 0o600 })
-    const child = spawn(process.execPath, [CLI_PATH, "ssm-proxy", box, "22", "--region", TEST_REGION, "--ticket-directory", tickets], {
-      env: cliEnv({ env: env() }),
-      stdio: ["pipe", "pipe", "pipe"]
-    })
-    const chunks: Array<Buffer> = []
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => chunks.push(d))
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
-    child.stdin.on("error", () => {})
+    const { child, sessionId, chunks, stderr: stderrText } = await startSsmProxy(standIn.endpoint, box, work, env())
     const operationsBefore = standIn.operations.length
     const exited = new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)))
     try {
@@ -159,13 +145,13 @@ describe("aegea ssm-proxy (the lean ProxyCommand path) across drops", () => {
         dropped ||= standIn.drop(sessionId)
       })
       expect(dropped).toBe(true)
-      await until(() => stderr.includes("\n"), () => `no notice: ${stderr}`)
-      expect(stderr).toBe(`aegea: connection to session ${sessionId} lost; resumed (attempt 1)\n`)
+      await until(() => stderrText().includes("\n"), () => `no notice: ${stderrText()}`)
+      expect(stderrText()).toBe(`aegea: connection to session ${sessionId} lost; resumed (attempt 1)\n`)
       expect(agentOrder(sessionId)).toEqual(["connection", "agent:HandshakeRequest", "client:HandshakeResponse", "agent:HandshakeComplete", "client:Output"])
       standIn.endOnResume = true
       standIn.drop(sessionId)
       const code = await exited
-      expect(stderr.split("\n").slice(1)).toEqual([
+      expect(stderrText().split("\n").slice(1)).toEqual([
         expect.stringMatching(/^aegea ssm-proxy: the Session Manager connection for i-\w+ \(session \S+\) closed unexpectedly \(1006\), and Session Manager ended the session \(ResumeSession gave no token\)$/),
         ""
       ])
