@@ -53,42 +53,84 @@ export type SmuxReadResult =
  * or an unknown command is a protocol error (smux closes the session): nothing after it is read.
  */
 export class SmuxFrameReader {
-  private pending: Buffer = Buffer.alloc(0)
+  /**
+   * The unread bytes, as the pieces they arrived in: a 32 KiB frame spread over many small payloads is
+   * joined once, when it is whole, not once per piece.
+   */
+  private pieces: Array<Buffer> = []
+  private size = 0
   private broken: string | undefined
 
   /** Bytes held while waiting for the rest of a frame. */
   get buffered(): number {
-    return this.pending.length
+    return this.size
   }
 
   push(bytes: Uint8Array): SmuxReadResult {
     if (this.broken !== undefined) return { _tag: "ProtocolError", reason: this.broken }
-    const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
-    let buffer = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk])
+    if (bytes.length > 0) {
+      this.pieces.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))
+      this.size += bytes.length
+    }
     const frames: Array<SmuxFrame> = []
-    let offset = 0
-    while (buffer.length - offset >= SMUX_HEADER_SIZE) {
-      const version = buffer.readUInt8(offset)
-      const cmd = buffer.readUInt8(offset + 1)
+    while (this.size >= SMUX_HEADER_SIZE) {
+      const header = this.peek(SMUX_HEADER_SIZE)
+      const version = header.readUInt8(0)
+      const cmd = header.readUInt8(1)
       if (version !== SMUX_VERSION) return this.fail(`smux frame of version ${version}, expected ${SMUX_VERSION}`)
       if (cmd > SmuxCmd.nop) return this.fail(`unknown smux command ${cmd}`)
-      const length = buffer.readUInt16LE(offset + 2)
-      if (buffer.length - offset < SMUX_HEADER_SIZE + length) break
-      const streamId = buffer.readUInt32LE(offset + 4)
-      // a copy: the frame's data outlives this chunk (it is written to a socket later)
-      const data = length === 0 ? empty : Uint8Array.prototype.slice.call(buffer, offset + SMUX_HEADER_SIZE, offset + SMUX_HEADER_SIZE + length)
+      const length = header.readUInt16LE(2)
+      if (this.size < SMUX_HEADER_SIZE + length) break
+      const streamId = header.readUInt32LE(4)
+      this.take(SMUX_HEADER_SIZE)
+      // a copy: the frame's data outlives the pieces it came from (it is written to a socket later)
+      const data = length === 0 ? empty : this.take(length, true)
       frames.push({ cmd, streamId, data })
-      offset += SMUX_HEADER_SIZE + length
     }
-    buffer = buffer.subarray(offset)
-    // keep only the unread tail (copied, so the chunk it came from can be freed)
-    this.pending = buffer.length === 0 ? Buffer.alloc(0) : Buffer.from(buffer)
     return { _tag: "Frames", frames }
+  }
+
+  /** The first `n` buffered bytes, joining the first pieces if they are shorter (n is a header's size). */
+  private peek(n: number): Buffer {
+    const first = this.pieces[0]!
+    if (first.length >= n) return first
+    const joined = Buffer.concat(this.pieces)
+    this.pieces = [joined]
+    return joined
+  }
+
+  /** Removes and returns the first `n` buffered bytes (a fresh copy when `copy`, or when they span pieces). */
+  private take(n: number, copy = false): Uint8Array {
+    this.size -= n
+    const first = this.pieces[0]!
+    if (first.length >= n) {
+      const out = first.subarray(0, n)
+      if (first.length === n) this.pieces.shift()
+      else this.pieces[0] = first.subarray(n)
+      return copy ? Uint8Array.prototype.slice.call(out, 0) as Uint8Array : out
+    }
+    const out = Buffer.allocUnsafe(n)
+    let filled = 0
+    while (filled < n) {
+      const piece = this.pieces[0]!
+      const need = n - filled
+      if (piece.length <= need) {
+        out.set(piece, filled)
+        filled += piece.length
+        this.pieces.shift()
+      } else {
+        out.set(piece.subarray(0, need), filled)
+        filled += need
+        this.pieces[0] = piece.subarray(need)
+      }
+    }
+    return out
   }
 
   private fail(reason: string): SmuxReadResult {
     this.broken = reason
-    this.pending = Buffer.alloc(0)
+    this.pieces = []
+    this.size = 0
     return { _tag: "ProtocolError", reason }
   }
 }
