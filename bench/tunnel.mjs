@@ -37,6 +37,8 @@ const cpuOf = (pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
+/** The sys part alone (the kernel's work for the process: socket reads and writes, loopback TCP). */
+const sysOf = (pid) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[12]) / 100
 const ownCpu = () => {
   const u = process.cpuUsage()
   return (u.user + u.system) / 1e6
@@ -167,11 +169,15 @@ async function main() {
           try {
             // a first small exchange opens the session, so the figures are of the transfer alone
             const cpu0 = cpuOf(child.pid)
+            const sys0 = sysOf(child.pid)
             const own0 = ownCpu()
+            const dup0 = standIn.sessions.reduce((n, s) => n + s.duplicates, 0)
             const t0 = process.hrtime.bigint()
             await withTimeout(transfer(port, direction), `${direction} through the tunnel`)
             const wall = Number(process.hrtime.bigint() - t0) / 1e9
-            samples[b].push({ wall, cpu: cpuOf(child.pid) - cpu0, own: ownCpu() - own0 })
+            // messages aegea sent more than once (resent before the stand-in's acknowledgement came back)
+            const resent = standIn.sessions.reduce((n, s) => n + s.duplicates, 0) - dup0
+            samples[b].push({ wall, cpu: cpuOf(child.pid) - cpu0, sys: sysOf(child.pid) - sys0, own: ownCpu() - own0, resent })
           } finally {
             child.kill("SIGINT")
             await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)))
@@ -187,7 +193,9 @@ async function main() {
           rate: median(s.map((m) => MB / m.wall)),
           cpuPerMb: median(cpuPerMb),
           range: [Math.min(...cpuPerMb), Math.max(...cpuPerMb)],
-          ownPerMb: median(s.map((m) => (m.own / MB) * 1000))
+          sysPerMb: median(s.map((m) => (m.sys / MB) * 1000)),
+          ownPerMb: median(s.map((m) => (m.own / MB) * 1000)),
+          resent: median(s.map((m) => m.resent))
         })
       }
     }
@@ -227,13 +235,15 @@ async function main() {
   }
 
   console.log(`\naegea tunnel bench: ${MB} MB each way, ${RUNS} runs, medians (aegea CPU min-max)`)
-  const head = ["transfer", "wall s", "MB/s", "aegea ms CPU/MB (min-max)", "stand-in+client ms CPU/MB", "target"]
+  const head = ["transfer", "wall s", "MB/s", "aegea ms CPU/MB (min-max)", "of it sys", "stand-in+client ms CPU/MB", "resent", "target"]
   const body = rows.map((r) => [
     r.label,
     fmt(r.wall, 2),
     fmt(r.rate, 1),
     r.cpuPerMb === undefined ? "-" : `${fmt(r.cpuPerMb, 1)} (${fmt(r.range[0], 1)}-${fmt(r.range[1], 1)})`,
+    r.sysPerMb === undefined ? "-" : fmt(r.sysPerMb, 1),
     r.ownPerMb === undefined ? "-" : fmt(r.ownPerMb, 1),
+    r.resent === undefined ? "-" : String(r.resent),
     r.cpuPerMb === undefined ? "" : r.cpuPerMb <= 10 ? "<= 10 ok" : "<= 10 MISSED"
   ])
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)))

@@ -3,7 +3,9 @@
 // its own chunk, so `aegea --help` loads no SDK and `aegea ls` loads only EC2.
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { resolve } from "node:path"
+import { pathToFileURL } from "node:url"
 import { sdkPatches } from "./sdkPatches.mjs"
 
 // Build into a fresh directory and swap it in at the end, so a running `aegea` (or a test) never sees
@@ -87,6 +89,18 @@ writeFileSync(`${out}/static/help.json`, render(["--help"], { AEGEA_HELP_DOC: "j
 // Every command's help as a document (`aegea COMMAND --help`, laid out by the launcher; one run of the CLI).
 mkdirSync(`${out}/static/help`, { recursive: true })
 render([], { AEGEA_HELP_DOCS: `${out}/static/help` })
+// ...and laid out as the launcher would on a pipe without colour (80 columns), by the built layout
+// code itself: COMMAND.txt, which the launcher prints as it is there (src/main.ts printCommandHelp).
+{
+  const [layoutChunk] = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === "src/lib/helpFormat.ts") ?? []
+  if (layoutChunk === undefined) throw new Error("build: no chunk for src/lib/helpFormat.ts (the launcher's help layout)")
+  const { renderHelpDoc } = await import(pathToFileURL(resolve(layoutChunk)).href)
+  for (const file of readdirSync(`${out}/static/help`)) {
+    if (!file.endsWith(".json")) continue
+    const doc = JSON.parse(readFileSync(`${out}/static/help/${file}`, "utf8"))
+    writeFileSync(`${out}/static/help/${file.slice(0, -".json".length)}.txt`, `${renderHelpDoc(doc, { width: 80, colors: false })}\n`)
+  }
+}
 writeFileSync(`${out}/static/version.txt`, render(["--version"], { NO_COLOR: "1" }))
 writeFileSync(`${out}/static/version.color.txt`, render(["--version"], { FORCE_COLOR: "1" }))
 

@@ -4,7 +4,8 @@
  * (src/main.ts) passes the root to run: the whole CLI, the EC2 family's (src/cliEc2.ts) or that of
  * `logs` (src/cliLogs.ts).
  */
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -25,7 +26,7 @@ import { joinRelativeTimeValues } from "./lib/argv.ts"
 import { commandPaths } from "./lib/commandFlags.ts"
 import { openSshArgv } from "./lib/sshArgv.ts"
 import { helpColors, helpFormatter, helpWidth, toPlainHelpDoc } from "./lib/helpFormat.ts"
-import { describeFailure } from "./report.ts"
+import { type CommandTree, describeFailure } from "./report.ts"
 import { redactSecrets } from "./lib/redact.ts"
 import { version } from "./root.ts"
 
@@ -142,6 +143,7 @@ export const run = (cli: typeof wholeCli | typeof ec2Cli | typeof logsCli): void
         const report = describeFailure(exit.cause, {
           debug: argv.includes("--debug"),
           isHelp: CliError.isCliError,
+          command: cli as unknown as CommandTree,
           ...(invalidInvocation !== undefined ? { helpDoc: invalidInvocation } : {})
         })
         if (report.message !== undefined) process.stderr.write(report.message + "\n")

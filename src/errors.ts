@@ -29,10 +29,60 @@ const line = (head: string, detail: string, hint: string | undefined) => {
 
 const inRegion = (region: string | undefined) => (region ? ` in ${region}` : "")
 
+/**
+ * The part of an error's hint that a front end words with its own options, by code. An error's
+ * `hint` is neutral: it speaks of the region, the profile, the endpoint, as a program using aegea
+ * sets them (`AwsClients`' options, the environment). Its `remedy` code names the phrase of that hint
+ * (`remedyPhrases[remedy]`) that the CLI replaces with its flags: "the region" becomes "the --region".
+ */
+export const remedyPhrases = {
+  /** No region anywhere: set one. */
+  "set-region": "Set AWS_REGION, or the region option of AwsClients",
+  /** A name that may be right in another region. */
+  "check-region": "the region",
+  /** Another region may help. */
+  "other-region": "or set the region",
+  /** Other credentials may have the permission. */
+  "other-profile": "another profile",
+  /** The endpoint aegea was pointed at may be wrong. */
+  endpoint: "the endpoint URL",
+  /** The endpoint URL given is not a URL. */
+  "endpoint-value": "Give the endpoint option a URL such as http://127.0.0.1:5000",
+  /** A listing of an AMI that may be in another region or missing: name an image instead. */
+  "check-region-or-image": "check the region and the release, or give an image id",
+  /** The public ECS-optimized AMI parameters were not found where looked. */
+  "check-region-only": "check the region",
+  /** A launch with no subnet in the zone: choose a subnet or another zone. */
+  "subnet-or-zone": "Choose a subnet, or another availability zone",
+  /** An Insights query that scanned too much: narrow its time range. */
+  "time-range": "Narrow the query's time range",
+  /** Permissions come from the instance's role, which the request names. */
+  "iam-role": "its IAM role",
+  /** A launch that waits for the SSM agent can be told not to. */
+  "no-wait": "launch without waiting for it to skip this check",
+  /** cloud-init on the AMI builder took too long. */
+  "cloud-init-timeout": "Allow cloud-init more time, or keep the builder to look at it",
+  /** cloud-init on the AMI builder failed: fix the build's config. */
+  "builder-config": "Fix the build's config (build_ami, build_image, cloud config data) and build again; keeping the builder lets you look at it",
+  /** A request too large for AWS: its command lines and environment are the big parts. */
+  "shorten-inputs": "Shorten the command lines and environment values",
+  /** The default EFS file system is missing: name another. */
+  "efs-storage": "or name another file system for",
+  /** No image matched: choose a public one, or name one. */
+  "image-choice": "Choose the latest public Ubuntu or Amazon Linux image, or give an image id or name"
+} as const
+
+/** The code of a hint's phrase a front end words its own way (see `remedyPhrases`). */
+export type Remedy = keyof typeof remedyPhrases
+
+const Remedy = Schema.Literals(Object.keys(remedyPhrases) as [Remedy, ...Array<Remedy>])
+
 /** Bad command-line input: unknown flag, bad value, missing argument. Exit 2. */
 export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
   message: Schema.String,
-  hint: Schema.optional(Schema.String)
+  hint: Schema.optional(Schema.String),
+  /** The phrase of `hint` a front end words with its own options (see `remedyPhrases`). */
+  remedy: Schema.optional(Remedy)
 }) {
   override readonly [Runtime.errorExitCode] = 2
   get summary() {
@@ -44,6 +94,8 @@ export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
   message: Schema.String,
   hint: Schema.optional(Schema.String),
+  /** The phrase of `hint` a front end words with its own options (see `remedyPhrases`). */
+  remedy: Schema.optional(Remedy),
   file: Schema.optional(Schema.String),
   cause: Schema.optional(Schema.Defect())
 }) {
@@ -56,23 +108,31 @@ export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError"
 /** No credentials, expired credentials, or credentials AWS does not recognise. Exit 4. */
 export class AwsCredentialsMissing extends Schema.TaggedError<AwsCredentialsMissing>()("AwsCredentialsMissing", awsFields) {
   override readonly [Runtime.errorExitCode] = 4
+  /** What to do. */
+  get hint() {
+    return "Check your credentials: run 'aws configure' or 'aws sso login', or set AWS_PROFILE"
+  }
   get summary() {
-    return line(
-      `could not ${this.action}${inRegion(this.region)}: ${this.awsMessage}`,
-      "",
-      "Check your credentials: run 'aws configure' or 'aws sso login', or set AWS_PROFILE"
-    )
+    return line(`could not ${this.action}${inRegion(this.region)}: ${this.awsMessage}`, "", this.hint)
   }
 }
 
 /** AWS refused the call for lack of permission. Exit 4. */
 export class AwsAccessDenied extends Schema.TaggedError<AwsAccessDenied>()("AwsAccessDenied", awsFields) {
   override readonly [Runtime.errorExitCode] = 4
+  /** What to do: ask for the permission, or use other credentials. */
+  get hint() {
+    return "Ask for that permission, or use another profile"
+  }
+  /** The phrase of `hint` a front end words with its own options. */
+  get remedy(): Remedy {
+    return "other-profile"
+  }
   get summary() {
     return line(
       `could not ${this.action}${inRegion(this.region)}: access denied for ${permission(this.service, this.operation)}`,
       "",
-      "Ask for that permission, or use another --profile"
+      this.hint
     )
   }
 }
@@ -80,12 +140,16 @@ export class AwsAccessDenied extends Schema.TaggedError<AwsAccessDenied>()("AwsA
 /** AWS says the resource does not exist. Exit 5. */
 export class AwsNotFound extends Schema.TaggedError<AwsNotFound>()("AwsNotFound", awsFields) {
   override readonly [Runtime.errorExitCode] = 5
+  /** What to do: check the name, and the region (but for IAM, which is global). */
+  get hint() {
+    return this.service === "IAM" ? "Check the name (IAM is global: the region does not matter)" : "Check the name and the region"
+  }
+  /** The phrase of `hint` a front end words with its own options. */
+  get remedy(): Remedy | undefined {
+    return this.service === "IAM" ? undefined : "check-region"
+  }
   get summary() {
-    return line(
-      `could not ${this.action}${inRegion(this.region)}`,
-      this.awsMessage,
-      this.service === "IAM" ? "Check the name (IAM is global: the region does not matter)" : "Check the name and the --region"
-    )
+    return line(`could not ${this.action}${inRegion(this.region)}`, this.awsMessage, this.hint)
   }
 }
 
@@ -100,12 +164,12 @@ export class AwsInvalidRequest extends Schema.TaggedError<AwsInvalidRequest>()("
 /** AWS kept throttling us after every retry. Exit 6. */
 export class AwsThrottled extends Schema.TaggedError<AwsThrottled>()("AwsThrottled", awsFields) {
   override readonly [Runtime.errorExitCode] = 6
+  /** What to do. */
+  get hint() {
+    return "Wait a minute and try again, or raise AWS_MAX_ATTEMPTS"
+  }
   get summary() {
-    return line(
-      `could not ${this.action}${inRegion(this.region)}: AWS throttled the request (${this.code}) after retries`,
-      "",
-      "Wait a minute and try again, or raise AWS_MAX_ATTEMPTS"
-    )
+    return line(`could not ${this.action}${inRegion(this.region)}: AWS throttled the request (${this.code}) after retries`, "", this.hint)
   }
 }
 
@@ -129,6 +193,25 @@ export class AwsUnavailable extends Schema.TaggedError<AwsUnavailable>()("AwsUna
   endpoint: Schema.optional(Schema.String)
 }) {
   override readonly [Runtime.errorExitCode] = 6
+  /** What to do: check the endpoint, try again later, or check whether the change was made. */
+  get hint() {
+    const maybeDone = this.mayHaveTakenEffect === true
+    if (this.notServed === true) {
+      return "Check the endpoint URL and AWS_ENDPOINT_URL: they must name an AWS endpoint, or an emulator that implements this call"
+    }
+    if (this.httpStatus !== undefined) {
+      return maybeDone
+        ? "It may have been done: check before trying again"
+        : this.code === `HTTP ${this.httpStatus}`
+        ? "Try again later; an emulator or a proxy (the endpoint URL, AWS_ENDPOINT_URL) may not support this call"
+        : "Try again later"
+    }
+    return maybeDone ? "Check whether it was done before trying again" : "Check your network and the endpoint URL, then try again"
+  }
+  /** The phrase of `hint` a front end words with its own options (the endpoint's, where the hint names it). */
+  get remedy(): Remedy | undefined {
+    return this.hint.includes(remedyPhrases.endpoint) ? "endpoint" : undefined
+  }
   get summary() {
     const doing = `could not ${this.action}${inRegion(this.region)}`
     const maybeDone = this.mayHaveTakenEffect === true
@@ -138,7 +221,7 @@ export class AwsUnavailable extends Schema.TaggedError<AwsUnavailable>()("AwsUna
         `${doing}: the endpoint ${this.endpoint !== undefined ? `${this.endpoint} ` : ""}does not serve ${this.service} ${this.operation}` +
           (this.httpStatus !== undefined ? ` (HTTP ${this.httpStatus})` : ""),
         this.awsMessage,
-        "Check --endpoint-url and AWS_ENDPOINT_URL: they must name an AWS endpoint, or an emulator that implements this call"
+        this.hint
       )
     }
     if (this.httpStatus !== undefined) {
@@ -146,18 +229,14 @@ export class AwsUnavailable extends Schema.TaggedError<AwsUnavailable>()("AwsUna
         `${doing}: AWS ${this.service} ${this.operation} answered HTTP ${this.httpStatus}` +
           (foreign || this.code === "Unknown" ? "" : ` (${this.code})`),
         this.awsMessage === this.code ? "" : this.awsMessage,
-        maybeDone
-          ? "It may have been done: check before trying again"
-          : foreign
-          ? "Try again later; an emulator or a proxy (--endpoint-url, AWS_ENDPOINT_URL) may not support this call"
-          : "Try again later"
+        this.hint
       )
     }
     return line(
       `${doing}: ` +
         (maybeDone ? "the connection failed before AWS answered, so it may have been done" : "AWS is unreachable or failing"),
       this.awsMessage,
-      maybeDone ? "Check whether it was done before trying again" : "Check your network and --endpoint-url, then try again"
+      this.hint
     )
   }
 }
@@ -165,12 +244,12 @@ export class AwsUnavailable extends Schema.TaggedError<AwsUnavailable>()("AwsUna
 /** An account quota or limit stopped the request (vCPUs, instances, addresses, log groups...). Exit 1. */
 export class AwsQuotaExceeded extends Schema.TaggedError<AwsQuotaExceeded>()("AwsQuotaExceeded", awsFields) {
   override readonly [Runtime.errorExitCode] = 1
+  /** What to do. */
+  get hint() {
+    return "Free some of that resource, or ask AWS for a higher quota in the Service Quotas console"
+  }
   get summary() {
-    return line(
-      `could not ${this.action}${inRegion(this.region)}: an AWS limit was reached (${this.code})`,
-      this.awsMessage,
-      "Free some of that resource, or ask AWS for a higher quota in the Service Quotas console"
-    )
+    return line(`could not ${this.action}${inRegion(this.region)}: an AWS limit was reached (${this.code})`, this.awsMessage, this.hint)
   }
 }
 
@@ -179,7 +258,9 @@ export class ResourceNotFound extends Schema.TaggedError<ResourceNotFound>()("Re
   kind: Schema.String,
   name: Schema.String,
   region: Schema.optional(Schema.String),
-  hint: Schema.optional(Schema.String)
+  hint: Schema.optional(Schema.String),
+  /** The phrase of `hint` a front end words with its own options (see `remedyPhrases`). */
+  remedy: Schema.optional(Remedy)
 }) {
   override readonly [Runtime.errorExitCode] = 5
   get summary() {
@@ -196,16 +277,16 @@ export class AmbiguousName extends Schema.TaggedError<AmbiguousName>()("Ambiguou
   listCommand: Schema.optional(Schema.String)
 }) {
   override readonly [Runtime.errorExitCode] = 5
+  /** What to do. */
+  get hint() {
+    return "Use an id instead of the name"
+  }
   get summary() {
     // At most five candidates; the rest are counted, and the command that lists them named.
     const shown = this.candidates.slice(0, 5).join(", ")
     const more = this.candidates.length - 5
     const rest = more > 0 ? ` and ${more} more${this.listCommand === undefined ? "" : ` (${this.listCommand})`}` : ""
-    return line(
-      `${JSON.stringify(this.name)} matches ${this.candidates.length} ${this.kind}s (${shown}${rest})`,
-      "",
-      "Use an id instead of the name"
-    )
+    return line(`${JSON.stringify(this.name)} matches ${this.candidates.length} ${this.kind}s (${shown}${rest})`, "", this.hint)
   }
 }
 
@@ -213,6 +294,8 @@ export class AmbiguousName extends Schema.TaggedError<AmbiguousName>()("Ambiguou
 export class OperationFailed extends Schema.TaggedError<OperationFailed>()("OperationFailed", {
   message: Schema.String,
   hint: Schema.optional(Schema.String),
+  /** The phrase of `hint` a front end words with its own options (see `remedyPhrases`). */
+  remedy: Schema.optional(Remedy),
   exitCode: Schema.optional(Schema.Number),
   cause: Schema.optional(Schema.Defect())
 }) {
@@ -224,6 +307,10 @@ export class OperationFailed extends Schema.TaggedError<OperationFailed>()("Oper
   }
 }
 
+/**
+ * Every error a failed AWS call becomes, one class per category (credentials, access denied, not
+ * found, invalid, throttled, quota, unavailable).
+ */
 export type AwsError =
   | AwsCredentialsMissing
   | AwsAccessDenied
@@ -233,6 +320,7 @@ export type AwsError =
   | AwsQuotaExceeded
   | AwsUnavailable
 
+/** The closed union of every error aegea fails with; match its members with `Effect.catchTag`. */
 export type AegeaError =
   | AwsError
   | UsageError
@@ -256,6 +344,7 @@ const aegeaTags = new Set([
   "OperationFailed"
 ])
 
+/** Whether a value is one of aegea's errors (any member of `AegeaError`). */
 export const isAegeaError = (u: unknown): u is AegeaError =>
   typeof u === "object" && u !== null && aegeaTags.has((u as { _tag?: string })._tag ?? "")
 

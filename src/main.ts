@@ -1,9 +1,38 @@
 // Launcher: its static imports are Node built-ins only, so the compile cache (Node >= 22.1) covers
 // every chunk the CLI loads afterwards. On Node 20 enableCompileCache does not exist (a no-op).
-import { readFileSync } from "node:fs"
 import module from "node:module"
-import v8 from "node:v8"
-import { commandFamily } from "./lib/commandFamily.ts"
+
+// node:fs through process.getBuiltinModule (Node >= 20.16) where there is one: `import ... from
+// "node:fs"` makes Node build the module's ES namespace, which reads its lazy `ReadStream`... and loads
+// the stream modules, 5 ms of `aegea COMMAND --help` (the build's banner imports node:module already).
+const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule
+const { fstatSync, readFileSync, writeSync } = (getBuiltinModule?.("node:fs") as typeof import("node:fs") | undefined) ?? (await import("node:fs"))
+
+/**
+ * Whether stdout is a pipe, a socket (what Node's child_process gives a child as a pipe) or a file, so
+ * surely no terminal: told from the descriptor, without making `process.stdout` (which loads Node's
+ * stream, socket and terminal modules: a fifth of `aegea ls --help` into a pipe). Anything else (a
+ * terminal, /dev/null) is left to `process.stdout`.
+ */
+const stdoutIsPipeOrFile = (): boolean => {
+  try {
+    const stat = fstatSync(1)
+    return stat.isFIFO() || stat.isSocket() || stat.isFile()
+  } catch {
+    return false
+  }
+}
+
+/** Prints `text` (a pipe or a file: stdoutIsPipeOrFile) with write(2) itself, else through `process.stdout`. */
+const printText = (text: Buffer): void => {
+  let written = 0
+  try {
+    while (written < text.length) written += writeSync(1, text, written)
+  } catch {
+    // a pipe that is full (non-blocking) or gone: what is left goes the usual way
+    process.stdout.write(text.subarray(written))
+  }
+}
 
 /**
  * `aegea --help` / `aegea --version` (nothing else on the line): print the text the build rendered
@@ -16,8 +45,13 @@ const printStatic = async (): Promise<boolean> => {
   if (args.length !== 1 || process.env.AEGEA_NO_STATIC) return false
   const name = args[0] === "--help" || args[0] === "-h" ? "help" : args[0] === "--version" || args[0] === "-v" ? "version" : undefined
   if (name === undefined) return false
-  const color = helpInColor()
+  const plain = stdoutIsPipeOrFile()
+  const color = helpInColor(plain)
   try {
+    if (plain) {
+      printText(readFileSync(new URL(`./static/${name}${color ? ".color" : ""}.txt`, import.meta.url)))
+      return true
+    }
     // On a terminal, help wraps to its width: the build's help document, laid out here (a small chunk).
     if (name === "help" && process.stdout.isTTY === true) {
       const { helpWidth, renderHelpDoc } = await import("./lib/helpFormat.ts")
@@ -32,12 +66,15 @@ const printStatic = async (): Promise<boolean> => {
   }
 }
 
-/** Colour exactly when the CLI would colour help: the rule of helpColors (src/lib/helpFormat.ts). */
-const helpInColor = (): boolean => {
+/**
+ * Colour exactly when the CLI would colour help: the rule of helpColors (src/lib/helpFormat.ts).
+ * `notATerminal`: stdout is known to be no terminal (stdoutIsPipeOrFile), so it is not asked.
+ */
+const helpInColor = (notATerminal = false): boolean => {
   // FORCE_COLOR=0 turns colour off, as it does for data output.
   const { FORCE_COLOR = "", NO_COLOR = "", TERM } = process.env
   const force = FORCE_COLOR.trim().toLowerCase()
-  return force !== "0" && force !== "false" && TERM !== "dumb" && NO_COLOR === "" && (force !== "" || process.stdout.isTTY === true)
+  return force !== "0" && force !== "false" && TERM !== "dumb" && NO_COLOR === "" && (force !== "" || (!notATerminal && process.stdout.isTTY === true))
 }
 
 /**
@@ -49,6 +86,21 @@ const printCommandHelp = async (args: ReadonlyArray<string>): Promise<boolean> =
   const last = args[args.length - 1]
   const words = args.slice(0, -1)
   if ((last !== "--help" && last !== "-h") || !words.every((w) => /^[a-z][a-z0-9-]*$/.test(w))) return false
+  // Into a pipe or a file without colour, the layout is the build's own (80 columns): print its text
+  // (dist/static/help/COMMAND.txt), loading no layout code and no stream (see stdoutIsPipeOrFile).
+  if (stdoutIsPipeOrFile() && !helpInColor(true)) {
+    let text: Buffer | undefined
+    try {
+      text = readFileSync(new URL(`./static/help/${words.join(".")}.txt`, import.meta.url))
+    } catch {
+      // no text: lay out the document
+    }
+    if (text !== undefined) {
+      printText(text)
+      return true
+    }
+  }
+  const colors = helpInColor()
   let doc: unknown
   try {
     doc = JSON.parse(readFileSync(new URL(`./static/help/${words.join(".")}.json`, import.meta.url), "utf8"))
@@ -56,7 +108,7 @@ const printCommandHelp = async (args: ReadonlyArray<string>): Promise<boolean> =
     return false
   }
   const { helpWidth, renderHelpDoc } = await import("./lib/helpFormat.ts")
-  process.stdout.write(`${renderHelpDoc(doc as Parameters<typeof renderHelpDoc>[0], { width: helpWidth(process.stdout), colors: helpInColor() })}\n`)
+  process.stdout.write(`${renderHelpDoc(doc as Parameters<typeof renderHelpDoc>[0], { width: helpWidth(process.stdout), colors })}\n`)
   return true
 }
 
@@ -90,14 +142,23 @@ if (!(await printStatic()) && !(await relayTicket())) {
   // the CPU its compiler burns on background threads (13% of `aegea ls`'s CPU; -0.06 s). So it starts
   // off, and comes back after a second for the commands that keep running (follow, watch, tunnels).
   // Both flags are read at each tiering decision; test/cli/startup.test.ts checks the switch back.
-  v8.setFlagsFromString("--no-opt")
-  setTimeout(() => v8.setFlagsFromString("--opt"), 1_000).unref()
+  // (node:v8 imported here: it loads Node's stream modules, which the help paths above do without)
+  const { setFlagsFromString } = await import("node:v8")
+  setFlagsFromString("--no-opt")
+  setTimeout(() => setFlagsFromString("--opt"), 1_000).unref()
   // The EC2 family (ls, listings, start/stop...) has a root of its own: `ls` loads 16% less code.
-  const family = process.env.AEGEA_NO_STATIC ? "all" : commandFamily(process.argv.slice(2))
+  // (imported here, not at the top: `aegea COMMAND --help` above loads no file but this one)
+  const family = process.env.AEGEA_NO_STATIC ? "all" : (await import("./lib/commandFamily.ts")).commandFamily(process.argv.slice(2))
   // So has `logs` (src/cliLogs.ts), which otherwise loads the whole CLI for a command of its own.
   const [{ run }, { cli }] = await Promise.all([
     import("./bin.ts"),
-    family === "ec2" ? import("./cliEc2.ts") : family === "logs" ? import("./cliLogs.ts") : import("./cli.ts")
+    family === "ec2"
+      ? import("./cliEc2.ts")
+      : family === "logs"
+      ? import("./cliLogs.ts")
+      : family === "ssh"
+      ? import("./cliSsh.ts") // ssh, scp, tunnel, run, ssm-proxy (src/cliSsh.ts)
+      : import("./cli.ts")
   ])
   run(cli)
 }

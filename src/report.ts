@@ -2,6 +2,8 @@
 import * as Cause from "effect/Cause"
 import type * as CliError from "effect/cli/CliError"
 import type { HelpDoc } from "effect/cli/HelpDoc"
+import * as Option from "effect/Option"
+import { cliSummary } from "./commands/remedies.ts"
 import { exitCodeOf, isAegeaError } from "./errors.ts"
 import { redactSecrets } from "./lib/redact.ts"
 
@@ -18,11 +20,13 @@ export interface Report {
 export const parserMessage = (
   error: CliError.CliError,
   commandPath: ReadonlyArray<string>,
-  doc?: HelpDoc
+  doc?: HelpDoc,
+  command?: CommandTree
 ): { readonly message: string; readonly code: number } => {
   const path = (commandPath.length > 0 ? commandPath : ["aegea"]).join(" ")
   const help = `Run '${path} --help' for usage`
-  const usage = doc === undefined ? undefined : usageLine(path, doc)
+  const node = command === undefined ? undefined : commandAt(command, commandPath)
+  const usage = doc === undefined ? undefined : usageLine(path, doc, node === undefined ? undefined : optionalFlagsOf(node))
   const withUsage = (text: string) => (usage === undefined ? `${text}. ${help}` : `${text} (${usage})`)
   const guess = (suggestions: ReadonlyArray<string>) => (suggestions.length > 0 ? ` (did you mean ${suggestions.join(" or ")}?)` : "")
   switch (error._tag) {
@@ -61,14 +65,73 @@ const argumentNames: Readonly<Record<string, { readonly usage: string; readonly 
 
 const upper = (name: string) => name.replace(/-/g, "_").toUpperCase()
 
+/**
+ * The part of effect/cli's command tree the usage line reads: each command's name, subcommands and
+ * flag parameters (the structure the public `Param` module describes: Single, Map, Transform,
+ * Optional, Variadic).
+ */
+export interface CommandTree {
+  readonly name: string
+  readonly config?: { readonly flags?: ReadonlyArray<ParamTree> }
+  readonly subcommands: ReadonlyArray<{ readonly commands: ReadonlyArray<CommandTree> }>
+}
+
+interface ParamTree {
+  readonly _tag: string
+  readonly name?: string
+  readonly param?: ParamTree
+  readonly min?: Option.Option<number>
+  readonly primitiveType?: { readonly _tag: string }
+}
+
+/** The command `path` names ("aegea batch submit"), from the root; its first word is the root's. */
+const commandAt = (root: CommandTree, path: ReadonlyArray<string>): CommandTree | undefined => {
+  let node: CommandTree | undefined = root
+  for (const name of path.slice(1)) {
+    node = node?.subcommands.flatMap((group) => group.commands).find((sub) => sub.name === name)
+  }
+  return node
+}
+
+/** A flag parameter's name and whether the command line must give it: not optional, not a boolean, and if repeatable, at least once. */
+const flagRequirement = (param: ParamTree): { readonly name: string; readonly required: boolean } | undefined => {
+  switch (param._tag) {
+    case "Single":
+      return { name: param.name ?? "", required: param.primitiveType?._tag !== "Boolean" }
+    case "Optional": {
+      const inner = param.param === undefined ? undefined : flagRequirement(param.param)
+      return inner === undefined ? undefined : { name: inner.name, required: false }
+    }
+    case "Variadic": {
+      const inner = param.param === undefined ? undefined : flagRequirement(param.param)
+      const min = param.min === undefined ? 0 : Option.getOrElse(param.min, () => 0)
+      return inner === undefined ? undefined : { name: inner.name, required: inner.required && min > 0 }
+    }
+    default:
+      return param.param === undefined ? undefined : flagRequirement(param.param)
+  }
+}
+
+/**
+ * The flags of a command the command line need not give. effect/cli's help document marks a
+ * repeatable flag with no minimum (`Flag.atLeast(0)`) as required; its parameter says otherwise.
+ */
+export const optionalFlagsOf = (command: CommandTree): ReadonlySet<string> =>
+  new Set(
+    (command.config?.flags ?? []).flatMap((param) => {
+      const found = flagRequirement(param)
+      return found === undefined || found.required ? [] : [found.name]
+    })
+  )
+
 /** "aegea grep PATTERN GROUP...", "aegea batch create-queue NAME --compute-environments COMPUTE_ENVIRONMENTS". */
-const usageLine = (path: string, doc: HelpDoc): string => {
+const usageLine = (path: string, doc: HelpDoc, optionalFlags?: ReadonlySet<string>): string => {
   const args = (doc.args ?? []).map((arg) => {
     const known = argumentNames[arg.name]?.usage
     const text = known ?? `${upper(arg.name)}${arg.variadic ? "..." : ""}`
     return arg.required || known !== undefined ? text : `[${text}]`
   })
-  const flags = doc.flags.filter((flag) => flag.required).map((flag) => `--${flag.name}${flag.type === "boolean" ? "" : ` ${upper(flag.name)}`}`)
+  const flags = doc.flags.filter((flag) => flag.required && optionalFlags?.has(flag.name) !== true).map((flag) => `--${flag.name}${flag.type === "boolean" ? "" : ` ${upper(flag.name)}`}`)
   return [path, ...args, ...flags].join(" ")
 }
 
@@ -178,6 +241,8 @@ export const describeFailure = (
     readonly isHelp: (u: unknown) => boolean
     /** The help document of the command a parse error is about (effect/cli hands it to the presenter). */
     readonly helpDoc?: HelpDoc
+    /** The command tree that was run, for which of that command's flags are required. */
+    readonly command?: CommandTree
   }
 ): Report => {
   if (Cause.hasInterruptsOnly(cause)) return { message: "aegea: interrupted", code: 130 }
@@ -187,11 +252,11 @@ export const describeFailure = (
     const first = cli._tag === "ShowHelp" ? cli.errors[0] : cli
     if (first === undefined) return { message: undefined, code: 0 }
     const path = cli._tag === "ShowHelp" ? cli.commandPath : []
-    const parsed = parserMessage(first, path, options.helpDoc)
+    const parsed = parserMessage(first, path, options.helpDoc, options.command)
     return { message: `aegea: ${parsed.message}`, code: parsed.code }
   }
   if (isAegeaError(error)) {
-    const line = redactSecrets(`aegea: ${error.summary}`)
+    const line = redactSecrets(`aegea: ${cliSummary(error)}`)
     return { message: options.debug ? `${line}\n${debugDetails(error, cause)}` : line, code: exitCodeOf(error) }
   }
   const text = error instanceof Error ? error.message : String(error)

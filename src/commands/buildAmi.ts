@@ -7,6 +7,7 @@
  * terminated. `--snapshot-existing-host` images a running instance instead; `--prune N` removes old builds.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs"
+import { progressThroughOutput } from "./progressOutput.ts"
 import { dirname, join, relative, sep } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -362,7 +363,7 @@ export const buildAmiCommand = Command.make(
     const image = yield* executeBuild(plan)
     yield* output.info(`built ${image.id} (${plan.imageName}); 'aegea launch NAME' boots the newest image aegea built unless given another`)
     yield* output.table([imageRow(image)], builtImageTable)
-  })
+  }, progressThroughOutput)
 ).pipe(
   Command.withDescription(listingDescription(
     "Build an AMI with cloud-init: launch a builder as launch does, wait for cloud-init (through SSM), image it, tag the image (AegeaVersion, Owner, BaseAMI, BuildTime, ConfigDigest) so launch boots it by default, and terminate the builder. Prints the image.",

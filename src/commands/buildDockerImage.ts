@@ -26,6 +26,7 @@ import { Output } from "../services/Output.ts"
 import { S3Staging } from "../services/S3Staging.ts"
 import { Ssm } from "../services/Ssm.ts"
 import { buildDockerImage, buildQueueName, defaultBuilderImage } from "../workflows/buildDockerImage.ts"
+import { progressThroughOutput } from "./progressOutput.ts"
 import { followJob } from "./batch/follow.ts"
 import { BatchLayer } from "./batch/layer.ts"
 import { awsService } from "./global.ts"
@@ -216,7 +217,7 @@ export const buildDockerImageCommand = Command.make(
     }
     yield* followJob(job.id, { terminateOnInterrupt: Option.getOrElse(input.terminateOnInterrupt, () => false) })
     yield* output.info(`pushed ${result.plan.image}:${result.plan.tags.join(", ")}`)
-  })
+  }, progressThroughOutput)
 ).pipe(
   Command.withDescription(
     "Build a container image in the account, with no local Docker: an AWS Batch job runs `docker build` in a privileged docker:cli container " +

@@ -18,6 +18,7 @@ import { Ec2, type Instance, isInstanceId } from "../services/Ec2.ts"
 import { chooseTargetGroup, isDrained, LoadBalancer, LoadBalancers, type TargetGroupAdvice, type TargetGroupRef, type TargetHealth } from "../services/LoadBalancers.ts"
 import { Output, type Row, type TableSpec } from "../services/Output.ts"
 import { waitForTargets } from "../workflows/elbWait.ts"
+import { progressThroughOutput } from "./progressOutput.ts"
 import { confirmDestruction } from "./confirm.ts"
 import { awsService, BaseLayer } from "./global.ts"
 import { commaList } from "./parse.ts"
@@ -185,7 +186,7 @@ const changeCommand = (verb: "register" | "deregister") =>
       }
       const target = lb.arn ?? lb.name
       yield* (verb === "register" ? lbs.register : lbs.deregister)(target, ids, { targetGroup: group?.arn })
-      if (input.wait) yield* waitForTargets(target, ids, verb === "register" ? "healthy" : "drained", { targetGroup: group?.arn, labels })
+      if (input.wait) yield* progressThroughOutput(waitForTargets(target, ids, verb === "register" ? "healthy" : "drained", { targetGroup: group?.arn, labels }))
       yield* output.table(yield* changedRows(target, ids, group, verb === "register" ? "not registered" : "deregistered"), targetTable)
     })
   ).pipe(
@@ -237,10 +238,10 @@ const replace = Command.make(
     }
     const options = { targetGroup: group?.arn, labels }
     yield* lbs.register(target, [newId], options)
-    yield* waitForTargets(target, [newId], "healthy", options)
+    yield* progressThroughOutput(waitForTargets(target, [newId], "healthy", options))
     yield* output.info(`${labels[newId]} is healthy in ${where}; deregistering ${labels[oldId]}`)
     yield* lbs.deregister(target, [oldId], options)
-    yield* waitForTargets(target, [oldId], "drained", options)
+    yield* progressThroughOutput(waitForTargets(target, [oldId], "drained", options))
     const rows = [...(yield* changedRows(target, [newId], group, "not registered")), ...(yield* changedRows(target, [oldId], group, "deregistered"))]
     yield* output.table(rows, targetTable)
   })

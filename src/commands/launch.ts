@@ -17,6 +17,7 @@ import { Ec2Network } from "../services/Ec2Network.ts"
 import { Ec2Launch } from "../services/Ec2Launch.ts"
 import { Iam, IamIdentity } from "../services/Iam.ts"
 import { awaitLaunch, executeLaunch, type LaunchPlan, launchWaitFailed, type LaunchWaitOutcome, planLaunch } from "../workflows/launch.ts"
+import { progressThroughOutput } from "./progressOutput.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
 import { Ssm } from "../services/Ssm.ts"
 import { AwsLayer, BaseLayer, preferProvided } from "./global.ts"
@@ -115,8 +116,7 @@ export const launchCommand = Command.make(
       yield* output.info(`dry run: nothing was created; ${plan.name} would boot ${plan.image.id} in ${plan.request.availabilityZone ?? "the default zone"}`)
       return
     }
-    const { instance, ensured } = yield* executeLaunch(plan)
-    for (const created of ensured) yield* output.info(`created ${created}`)
+    const { instance } = yield* executeLaunch(plan)
     yield* output.info(`launched ${plan.name} (${instance.id}) from ${plan.image.id} in ${plan.request.availabilityZone ?? "?"} (${plan.zoneReason})`)
     const registerDns = (ip: string | undefined) =>
       !dns.on ? Effect.void : ip === undefined
@@ -127,7 +127,7 @@ export const launchCommand = Command.make(
     let outcome: LaunchWaitOutcome = { instance, failure: Option.none() }
     if (wait) {
       const agent = spec.iamRole !== undefined
-      // The wait shows its progress itself (Output.status): a status line on a terminal, a line per change elsewhere.
+      // The wait reports its progress (Status events, rendered by progressThroughOutput): a status line on a terminal, a line per change elsewhere.
       if (!agent) yield* output.warn("the instance has no IAM role, so its SSM agent cannot register: aegea ssh will need --no-ssm")
       outcome = yield* awaitLaunch(instance, { agent })
     }
@@ -136,7 +136,7 @@ export const launchCommand = Command.make(
     if (instance.privateIp === undefined && wait) yield* registerDns(final.privateIp)
     yield* output.table([launchedRow({ ...final, tags: { ...plan.request.tags, ...final.tags } }, plan)], launchedTable)
     if (Option.isSome(outcome.failure)) return yield* launchWaitFailed(plan.name, final, outcome.failure.value)
-  })
+  }, progressThroughOutput)
 ).pipe(
   Command.withDescription(
     "Launch an instance by name, with no inbound ports: ssh goes through SSM, and its host key (made here, stored in its tags) is verified on first use."

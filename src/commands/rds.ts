@@ -22,6 +22,7 @@ import { Output, type TableSpec } from "../services/Output.ts"
 import { Database, DbSnapshot, defaultMasterUsername, Rds } from "../services/Rds.ts"
 import { Secrets } from "../services/Secrets.ts"
 import { waitForRds } from "../workflows/rdsWait.ts"
+import { progressThroughOutput } from "./progressOutput.ts"
 import { confirmDestruction } from "./confirm.ts"
 import { awsService, BaseLayer } from "./global.ts"
 
@@ -201,7 +202,7 @@ const create = Command.make(
     const created = yield* rds.create({ name: input.name, engine, instanceClass, storageGb, masterUsername, password })
     yield* output.info(`creating ${what}`)
     const final = input.wait
-      ? yield* waitForRds({ kind: "instance", name: input.name, until: "available" }).pipe(Effect.andThen(rds.describe(input.name)))
+      ? yield* progressThroughOutput(waitForRds({ kind: "instance", name: input.name, until: "available" })).pipe(Effect.andThen(rds.describe(input.name)))
       : created
     yield* output.table([final], databaseTable)
     if (final.masterSecretArn !== undefined) {
@@ -242,7 +243,7 @@ const snapshot = Command.make(
     }
     const made = yield* rds.snapshot(instance.name, snapshotName)
     const final = input.wait
-      ? yield* waitForRds({ kind: "snapshot", name: snapshotName, until: "available" }).pipe(Effect.andThen(rds.describeSnapshot(snapshotName)))
+      ? yield* progressThroughOutput(waitForRds({ kind: "snapshot", name: snapshotName, until: "available" })).pipe(Effect.andThen(rds.describeSnapshot(snapshotName)))
       : made
     yield* output.table([final], snapshotTable)
   })
@@ -284,7 +285,7 @@ const restore = Command.make(
     }
     const restored = yield* rds.restore(snap.name, input.name, { instanceClass })
     const final = input.wait
-      ? yield* waitForRds({ kind: "instance", name: input.name, until: "available" }).pipe(Effect.andThen(rds.describe(input.name)))
+      ? yield* progressThroughOutput(waitForRds({ kind: "instance", name: input.name, until: "available" })).pipe(Effect.andThen(rds.describe(input.name)))
       : restored
     yield* output.table([final], databaseTable)
   })
@@ -337,7 +338,7 @@ const del = Command.make(
       detail
     }, input.yes)
     const deleted = yield* rds.delete(instance.name, { finalSnapshot })
-    if (input.wait) yield* waitForRds({ kind: "instance", name: instance.name, until: "gone" })
+    if (input.wait) yield* progressThroughOutput(waitForRds({ kind: "instance", name: instance.name, until: "gone" }))
     yield* output.table([{ ...deleted, status: input.wait ? "deleted" : deleted.status, finalSnapshot: finalSnapshot ?? "" }], {
       ...databaseTable,
       columns: [

@@ -22,6 +22,7 @@ import {
   StepFunctions
 } from "../services/StepFunctions.ts"
 import { executionOutcome, watchExecution } from "../workflows/watchExecution.ts"
+import { progressThroughOutput } from "./progressOutput.ts"
 import { confirmDestruction, watchStoppingOnInterrupt } from "./confirm.ts"
 import { awsService, BaseLayer } from "./global.ts"
 
@@ -149,7 +150,7 @@ const watch = Command.make(
     })
     if (last.status === "SUCCEEDED") yield* output.info(`${label} SUCCEEDED`)
     yield* executionOutcome(last)
-  })
+  }, progressThroughOutput)
 ).pipe(
   Command.withDescription(
     "Follow an execution to its end, printing each history event as it happens (one line each on stdout; one JSON object per line with --output json); exit 0 when it SUCCEEDED, 1 when it FAILED, TIMED_OUT or was ABORTED, with the error and cause."

@@ -13,9 +13,10 @@ import * as Flag from "effect/cli/Flag"
 import { Ec2InstanceConnectLive } from "../layers/Ec2InstanceConnectLive.ts"
 import { Ec2Live } from "../layers/Ec2Live.ts"
 import { SshLive } from "../layers/SshLive.ts"
-import { SsmLive } from "../layers/SsmLive.ts"
+import { SsmJsonLive } from "../layers/SsmJsonLive.ts"
 import { SsmSessionLive } from "../layers/SsmSessionLive.ts"
-import { parseTarget, splitSshArgs, sshCommandLine } from "../lib/sshArgs.ts"
+import { listenOnce, loopbackHandoffSupported } from "../layers/loopbackHandoff.ts"
+import { loopbackFits, parseTarget, splitSshArgs, sshCommandLine } from "../lib/sshArgs.ts"
 import { loginNameOption } from "../lib/sshArgv.ts"
 import { Ec2 } from "../services/Ec2.ts"
 import { Ec2InstanceConnect } from "../services/Ec2InstanceConnect.ts"
@@ -27,9 +28,10 @@ import { Ec2Launch } from "../services/Ec2Launch.ts"
 import { Output } from "../services/Output.ts"
 import { shellQuote } from "../lib/sshArgs.ts"
 import { AwsLayer, BaseLayer, Debug, preferProvided } from "./global.ts"
-import { prepareConnection, runProgram, type Transport } from "../workflows/sshConnection.ts"
+import { prepareConnection, runProgram, serveHandoff, type Transport } from "../workflows/sshConnection.ts"
 
-const SsmLayer = preferProvided(Ssm, SsmLive)
+// session calls signed by hand: `aegea ssh` loads no SSM SDK client (layers/SsmJsonLive.ts)
+const SsmLayer = preferProvided(Ssm, SsmJsonLive)
 
 /** Everything ssh, scp, tunnel, run and ssm-proxy use; in tests, layers already provided win. */
 export const SshCommandLayer = Layer.mergeAll(
@@ -110,6 +112,15 @@ export const sshCommand = Command.make(
     // ssh's -l names the user as USER@ does (ssh itself lets -l win, so the key is pushed for that user)
     const loginName = loginNameOption(splitSshArgs(input.sshArgs).options)
     const user = target.user ?? loginName ?? Option.getOrUndefined(input.user)
+    // Through aegea's own client, the session goes to ssh on a loopback port that this process
+    // relays (no ProxyCommand process to start); where that cannot be checked or would not behave
+    // the same (lib/sshArgs.ts loopbackFits), or with AEGEA_SSH_HANDOFF=proxy-command, through the ProxyCommand.
+    const listener = transportOf(input) === "ssm" && process.env.AEGEA_SSH_HANDOFF !== "proxy-command" &&
+        loopbackHandoffSupported() && loopbackFits(input.sshArgs)
+      ? yield* Effect.option(listenOnce())
+      : Option.none()
+    // the WebSocket client, loaded while the AWS calls run (the channel opens as soon as the session starts)
+    if (Option.isSome(listener)) import("ws").catch(() => undefined)
     const prepared = yield* prepareConnection({
       program: "ssh",
       targets: [target],
@@ -117,8 +128,17 @@ export const sshCommand = Command.make(
       transport: transportOf(input),
       privateAddress: input.privateAddress,
       instanceConnect: !input.noInstanceConnect,
+      loopbackPort: Option.isSome(listener) ? listener.value.port : undefined,
       ...keepAliveOf(input)
     })
+    if (prepared.handoff !== undefined && Option.isSome(listener)) {
+      const { accepted, close } = listener.value
+      const output = yield* Output
+      // a session that cannot be served closes the port, so ssh fails at once with its own message
+      yield* serveHandoff(prepared.handoff, accepted, (e) => Effect.andThen(close, output.info(`aegea ssh: ${e.message}`)))
+      // let the channel start opening before ssh is spawned
+      yield* Effect.yieldNow
+    }
     const host = prepared.hosts.get(target.name)!
     const args = sshCommandLine(prepared.connection, { user: host.user, host: host.host }, input.sshArgs)
     yield* showCommandLine(prepared.program, args)

@@ -32,6 +32,7 @@ export interface ConfigFileAccess {
   readonly writeAtomic: (path: string, text: string) => void
 }
 
+/** The site-wide config file, read below the user's. */
 export const siteConfigFile = "/etc/aegea/config.yml"
 
 /** The user file and every config file in precedence order, lowest first (without the defaults). */
@@ -66,6 +67,7 @@ const refuseOddFile = (stat: fs.Stats) => {
   }
 }
 
+/** Config files on the local disk: reads only regular files of at most 1 MiB, writes atomically. */
 export const nodeFileAccess: ConfigFileAccess = {
   read: (path) => {
     let stat: fs.Stats

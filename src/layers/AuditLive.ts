@@ -21,6 +21,10 @@ export const logGroupOfArn = (arn: string | undefined): string | undefined => {
   return parts[5] === "log-group" ? parts[6] : undefined
 }
 
+/**
+ * `Audit` against IAM, CloudTrail, AWS Config, CloudWatch Logs and CloudWatch, with the region, credentials and
+ * endpoint of `AwsClients`.
+ */
 export const AuditLive: Layer.Layer<Audit, never, AwsClients> = Layer.effect(
   Audit,
   Effect.gen(function*() {

@@ -12,6 +12,7 @@ import * as Layer from "effect/Layer"
 import { ConfigError } from "../errors.ts"
 import { version } from "../lib/version.ts"
 
+/** What `AwsClients.layer` resolves the environment from; each field falls back as the AWS CLI's does. */
 export interface AwsSettings {
   /** `--region`; falls back to AWS_REGION, AWS_DEFAULT_REGION, the config's region, then the profile's. */
   readonly region?: string | undefined
@@ -58,6 +59,10 @@ export interface ClientOptions {
   readonly clients?: Readonly<Record<string, object>> | undefined
 }
 
+/**
+ * The resolved AWS environment every live layer makes its clients from: region, profile, endpoint,
+ * attempts, timeout, client configuration.
+ */
 export interface AwsEnvironment {
   readonly region: string
   readonly profile: string | undefined
@@ -81,6 +86,7 @@ export interface AwsEnvironment {
   readonly clients?: Readonly<Record<string, object>> | undefined
 }
 
+/** The AWS environment as a service, resolved once per program; every live layer requires it. */
 export class AwsClients extends Context.Service<AwsClients, AwsEnvironment>()("aegea/AwsClients") {
   /** Resolve the environment from explicit settings, then the process environment and ~/.aws/config. */
   static readonly layer = (settings: AwsSettings = {}): Layer.Layer<AwsClients, ConfigError> =>
@@ -155,6 +161,10 @@ const withClientConfig = (
 
 const nonEmpty = (s: string | undefined) => (s === undefined || s.trim() === "" ? undefined : s.trim())
 
+/**
+ * Resolve the AWS environment from explicit settings and a process environment (AWS_REGION,
+ * AWS_PROFILE, ...) and the profile's config.
+ */
 export const resolveAwsEnvironment = Effect.fnUntraced(function*(
   settings: AwsSettings,
   env: Record<string, string | undefined>
@@ -169,8 +179,9 @@ export const resolveAwsEnvironment = Effect.fnUntraced(function*(
     return yield* new ConfigError({
       message: `invalid endpoint URL ${JSON.stringify(endpointUrl)}`,
       hint: nonEmpty(settings.endpointUrl) !== undefined
-        ? "Pass a URL such as http://127.0.0.1:5000 to --endpoint-url"
-        : "Set endpoint_url in the config file to a URL such as http://127.0.0.1:5000 (aegea config set endpoint_url URL)"
+        ? "Give the endpoint option a URL such as http://127.0.0.1:5000"
+        : "Set endpoint_url in the config file to a URL such as http://127.0.0.1:5000 (aegea config set endpoint_url URL)",
+      ...(nonEmpty(settings.endpointUrl) !== undefined ? { remedy: "endpoint-value" as const } : {})
     })
   }
   const attemptsText = settings.maxAttempts !== undefined ? String(settings.maxAttempts) : nonEmpty(env.AWS_MAX_ATTEMPTS)
@@ -206,7 +217,8 @@ export const resolveAwsEnvironment = Effect.fnUntraced(function*(
   if (region === undefined) {
     return yield* new ConfigError({
       message: "no AWS region configured",
-      hint: `Pass --region or set AWS_REGION${profile ? ` (or set region for profile ${profile} in ~/.aws/config)` : ""}`
+      hint: `Set AWS_REGION, or the region option of AwsClients${profile ? ` (or set region for profile ${profile} in ~/.aws/config)` : ""}`,
+      remedy: "set-region"
     })
   }
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
@@ -231,7 +243,7 @@ const sharedConfigFiles: Effect.Effect<SharedConfigFiles, ConfigError> = Effect.
     return { configFile: files.configFile ?? {}, credentialsFile: files.credentialsFile ?? {} }
   },
   catch: (cause) =>
-    new ConfigError({ message: "could not read ~/.aws/config", hint: "Fix or remove the file, or pass --region", cause })
+    new ConfigError({ message: "could not read ~/.aws/config", hint: "Fix or remove the file, or set the region", remedy: "other-region", cause })
 })
 
 /**

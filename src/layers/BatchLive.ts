@@ -14,6 +14,7 @@ import { type AwsError, ResourceNotFound } from "../errors.ts"
 /** Batch reports a duplicate name as ClientException "... already exists". */
 const alreadyExists = (e: AwsError) => e._tag === "AwsInvalidRequest" && /already exists/i.test(e.awsMessage)
 
+/** `Batch` against AWS Batch, with the region, credentials and endpoint of `AwsClients`. */
 export const BatchLive: Layer.Layer<Batch, never, AwsClients> = Layer.effect(
   Batch,
   Effect.gen(function*() {

@@ -10,6 +10,10 @@ import { AwsClients } from "./AwsClients.ts"
 import { idempotent, paginate } from "./aws.ts"
 import { jsonCall, type JsonService } from "./awsJson.ts"
 
+/**
+ * How the Cost and Usage Report API is called (it has no usable SDK client): its signing name, target prefix and
+ * endpoint.
+ */
 export const curService: JsonService = {
   service: "CUR",
   signingName: "cur",
@@ -42,6 +46,7 @@ interface DescribeReportDefinitionsResponse {
 
 const nonEmpty = (s: string | undefined) => (s === undefined || s === "" ? undefined : s)
 
+/** A report definition as the API answers it, in aegea's terms. */
 export const toReportDefinition = (d: WireDefinition): ReportDefinition => {
   const optional = {
     s3Prefix: nonEmpty(d.S3Prefix),
@@ -64,6 +69,10 @@ export const toReportDefinition = (d: WireDefinition): ReportDefinition => {
   }
 }
 
+/**
+ * `Billing` against the Cost and Usage Report API (us-east-1), with the region, credentials and endpoint of
+ * `AwsClients`.
+ */
 export const BillingLive: Layer.Layer<Billing, never, AwsClients> = Layer.effect(
   Billing,
   Effect.gen(function*() {

@@ -19,6 +19,7 @@ import {
   type TrailInfo
 } from "../services/CloudTrail.ts"
 
+/** `CloudTrail` against CloudTrail, with the region, credentials and endpoint of `AwsClients`. */
 export const CloudTrailLive: Layer.Layer<CloudTrail, never, AwsClients> = Layer.effect(
   CloudTrail,
   Effect.gen(function*() {

@@ -28,6 +28,7 @@ const toAlarm = (a: Sdk.MetricAlarm): Alarm => ({
 const dimensionList = (dimensions: Readonly<Record<string, string>>) =>
   Object.entries(dimensions).map(([Name, Value]) => ({ Name, Value }))
 
+/** `CloudWatch` against CloudWatch and SNS, with the region, credentials and endpoint of `AwsClients`. */
 export const CloudWatchLive: Layer.Layer<CloudWatch, never, AwsClients> = Layer.effect(
   CloudWatch,
   Effect.gen(function*() {

@@ -32,6 +32,7 @@ const toAmount = (value: SdkMetricValue | undefined): CostAmount => ({
   unit: value?.Unit ?? ""
 })
 
+/** `CostExplorer` against Cost Explorer (us-east-1), with the region, credentials and endpoint of `AwsClients`. */
 export const CostExplorerLive: Layer.Layer<CostExplorer, never, AwsClients> = Layer.effect(
   CostExplorer,
   Effect.gen(function*() {

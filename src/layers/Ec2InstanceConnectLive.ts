@@ -6,6 +6,7 @@ import { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws } from "./aws.ts"
 import { Ec2InstanceConnect, type PublicKeyGrant } from "../services/Ec2InstanceConnect.ts"
 
+/** `Ec2InstanceConnect` against EC2 Instance Connect, with the region, credentials and endpoint of `AwsClients`. */
 export const Ec2InstanceConnectLive: Layer.Layer<Ec2InstanceConnect, never, AwsClients> = Layer.effect(
   Ec2InstanceConnect,
   Effect.gen(function*() {

@@ -68,6 +68,7 @@ export const runInstancesInput = (r: RunInstanceRequest) => {
   }
 }
 
+/** `Ec2Launch` against EC2, with the region, credentials and endpoint of `AwsClients`. */
 export const Ec2LaunchLive: Layer.Layer<Ec2Launch, never, AwsClients> = Layer.effect(
   Ec2Launch,
   Effect.gen(function*() {

@@ -26,6 +26,7 @@ const listingOperations = (sdk: typeof import("./sdk/ec2.ts")) => ({
   describeSnapshots: projectOutput(sdk.DescribeSnapshots$, { Snapshots: map.snapshotFields, NextToken: true })
 })
 
+/** `Ec2` against EC2, with the region, credentials and endpoint of `AwsClients`. */
 export const Ec2Live: Layer.Layer<Ec2, never, AwsClients> = Layer.effect(
   Ec2,
   Effect.gen(function*() {

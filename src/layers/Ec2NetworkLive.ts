@@ -8,6 +8,7 @@ import { idempotent, makeAws, reconciled, tokenized } from "./aws.ts"
 import { Ec2Network } from "../services/Ec2Network.ts"
 import { ResourceNotFound } from "../errors.ts"
 
+/** `Ec2Network` against EC2, with the region, credentials and endpoint of `AwsClients`. */
 export const Ec2NetworkLive: Layer.Layer<Ec2Network, never, AwsClients> = Layer.effect(
   Ec2Network,
   Effect.gen(function*() {

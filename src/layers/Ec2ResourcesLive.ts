@@ -23,6 +23,7 @@ const mountTargetGonePolls = 150
 const nameTag = (tags: ReadonlyArray<{ Key?: string | undefined; Value?: string | undefined }> | undefined) =>
   tags?.find((t) => t.Key === "Name")?.Value
 
+/** `Ec2Resources` against EC2, with the region, credentials and endpoint of `AwsClients`. */
 export const Ec2ResourcesLive: Layer.Layer<Ec2Resources, never, AwsClients> = Layer.effect(
   Ec2Resources,
   Effect.gen(function*() {
@@ -57,7 +58,7 @@ export const Ec2ResourcesLive: Layer.Layer<Ec2Resources, never, AwsClients> = La
       Effect.flatMap(client, ({ aws, m }) => f(m, aws))
 
     const notFound = (kind: RemovableKind, id: string) =>
-      new ResourceNotFound({ kind: nounOf(kind), name: id, region: aws.region, hint: "Check the id and the --region" })
+      new ResourceNotFound({ kind: nounOf(kind), name: id, region: aws.region, hint: "Check the id and the region", remedy: "check-region" })
 
     const found = (kind: RemovableKind, id: string, name: string | undefined, extra: Partial<Removable> = {}): Removable => ({
       kind,

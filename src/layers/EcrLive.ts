@@ -12,6 +12,7 @@ import { Ecr, type EcrImage, imageTagNotFound as imageNotFound, lifecyclePolicyT
 /** How many repositories (or images) to ask for per page. */
 const pageSize = 100
 
+/** An SDK repository, in aegea's terms. */
 export const toRepository = (r: Sdk.Repository): Repository => ({
   name: r.repositoryName ?? "",
   uri: r.repositoryUri ?? "",
@@ -20,6 +21,7 @@ export const toRepository = (r: Sdk.Repository): Repository => ({
   scanOnPush: r.imageScanningConfiguration?.scanOnPush === true
 })
 
+/** An SDK image detail of a repository, in aegea's terms (scan findings summed). */
 export const toImage = (repository: string, d: Sdk.ImageDetail): EcrImage => {
   const counts = d.imageScanFindingsSummary?.findingSeverityCounts
   return {
@@ -32,6 +34,7 @@ export const toImage = (repository: string, d: Sdk.ImageDetail): EcrImage => {
   }
 }
 
+/** `Ecr` against ECR, with the region, credentials and endpoint of `AwsClients`. */
 export const EcrLive: Layer.Layer<Ecr, never, AwsClients> = Layer.effect(
   Ecr,
   Effect.gen(function*() {

@@ -21,6 +21,7 @@ const describeChunk = 100
  */
 export const runTaskMarker = (uuid: string = randomUUID()) => `aegea-${uuid.replace(/-/g, "")}`.slice(0, 36)
 
+/** `Ecs` against ECS, with the region, credentials and endpoint of `AwsClients`. */
 export const EcsLive: Layer.Layer<Ecs, never, AwsClients> = Layer.effect(
   Ecs,
   Effect.gen(function*() {

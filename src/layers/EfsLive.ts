@@ -42,6 +42,7 @@ const toFileSystem = (f: SdkFileSystem, mountTargets: ReadonlyArray<MountTarget>
   }
 }
 
+/** `Efs` against EFS and EC2, with the region, credentials and endpoint of `AwsClients`. */
 export const EfsLive: Layer.Layer<Efs, never, AwsClients> = Layer.effect(
   Efs,
   Effect.gen(function*() {

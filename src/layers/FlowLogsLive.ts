@@ -19,6 +19,7 @@ const toFlowLog = (f: Sdk.FlowLog): FlowLog => ({
   ...(f.CreationTime ? { created: f.CreationTime } : {})
 })
 
+/** `FlowLogs` against EC2, with the region, credentials and endpoint of `AwsClients`. */
 export const FlowLogsLive: Layer.Layer<FlowLogs, never, AwsClients> = Layer.effect(
   FlowLogs,
   Effect.gen(function*() {

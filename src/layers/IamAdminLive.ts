@@ -30,6 +30,10 @@ const date = (d: Date | undefined) => (d instanceof Date ? d : undefined)
 const latest = (dates: ReadonlyArray<Date | undefined>) =>
   dates.reduce<Date | undefined>((a, b) => (b === undefined ? a : a === undefined || b > a ? b : a), undefined)
 
+/**
+ * `IamAdmin` against IAM (and the process's one STS call), with the region, credentials and endpoint of
+ * `AwsClients`.
+ */
 export const IamAdminLive: Layer.Layer<IamAdmin, never, AwsClients> = Layer.effect(
   IamAdmin,
   Effect.gen(function*() {

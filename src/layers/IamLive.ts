@@ -23,6 +23,7 @@ import {
 /** IAM's answer to creating what exists (a second attempt after a lost answer gets it too). */
 const alreadyExists = (e: AwsError) => e._tag === "AwsInvalidRequest" && e.code === "EntityAlreadyExists"
 
+/** `Iam` against IAM (and the process's one STS call), with the region, credentials and endpoint of `AwsClients`. */
 export const IamLive: Layer.Layer<Iam, never, AwsClients> = Layer.effect(
   Iam,
   Effect.gen(function*() {

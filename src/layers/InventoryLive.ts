@@ -101,6 +101,10 @@ export const mergeQuotas = (
   })).sort((a, b) => a.name.localeCompare(b.name) || a.code.localeCompare(b.code))
 }
 
+/**
+ * `Inventory` against EC2, Service Quotas, CloudWatch, KMS, ACM, DynamoDB and SNS, with the region, credentials
+ * and endpoint of `AwsClients`.
+ */
 export const InventoryLive: Layer.Layer<Inventory, never, AwsClients> = Layer.effect(
   Inventory,
   Effect.gen(function*() {

@@ -35,6 +35,7 @@ interface SdkFunction {
   readonly Environment?: { readonly Variables?: Record<string, string> | undefined } | undefined
 }
 
+/** An SDK function configuration, in aegea's terms. */
 export const toLambdaFunction = (f: SdkFunction): LambdaFunction => {
   const lastModified = parseLambdaTime(f.LastModified)
   return {
@@ -55,6 +56,7 @@ export const toLambdaFunction = (f: SdkFunction): LambdaFunction => {
   }
 }
 
+/** `Lambda` against Lambda, with the region, credentials and endpoint of `AwsClients`. */
 export const LambdaLive: Layer.Layer<Lambda, never, AwsClients> = Layer.effect(
   Lambda,
   Effect.gen(function*() {

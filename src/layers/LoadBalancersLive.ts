@@ -40,6 +40,10 @@ const toDate = (d: unknown) => (d instanceof Date ? d : undefined)
 /** Lists without undefined holes. */
 const defined = <A>(xs: ReadonlyArray<A | undefined> | undefined): Array<A> => (xs ?? []).filter((x): x is A => x !== undefined)
 
+/**
+ * `LoadBalancers` against Elastic Load Balancing (classic and v2), EC2, ACM and Route 53, with the region,
+ * credentials and endpoint of `AwsClients`.
+ */
 export const LoadBalancersLive: Layer.Layer<LoadBalancers, never, AwsClients> = Layer.effect(
   LoadBalancers,
   Effect.gen(function*() {

@@ -27,6 +27,7 @@ const inTimeOrder = (events: Array<LogEvent>): Array<LogEvent> => {
   return events
 }
 
+/** `Logs` against CloudWatch Logs, with the region, credentials and endpoint of `AwsClients`. */
 export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
   Logs,
   Effect.gen(function*() {

@@ -95,6 +95,7 @@ export const bufferedWriter = (write: (text: string) => void, limit = 64 * 1024)
 
 process.once("exit", flushPendingOutput)
 
+/** What the pager printer writes to and starts, replaceable in tests: stdout, stderr, the terminal's size, spawn. */
 export interface PagerSeams {
   /** Where the text goes when it needs no pager, or the pager cannot be started. */
   readonly stdout: (text: string) => void

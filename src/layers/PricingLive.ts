@@ -24,6 +24,10 @@ import {
 /** Bound on spot price history pages (the last hour of one region fits in far fewer). */
 const maxSpotRows = 20_000
 
+/**
+ * `Pricing` against the Price List API and EC2's Spot price history, with the region, credentials and endpoint
+ * of `AwsClients`.
+ */
 export const PricingLive: Layer.Layer<Pricing, never, AwsClients> = Layer.effect(
   Pricing,
   Effect.gen(function*() {

@@ -76,6 +76,7 @@ const date = (d: Date | undefined) => (d instanceof Date ? { created: d } : {})
 const endpointOf = (host: string | undefined, port: number | undefined) =>
   host ? { endpoint: port !== undefined ? `${host}:${port}` : host } : {}
 
+/** An SDK DB instance, in aegea's terms. */
 export const toDatabase = (i: SdkInstance): Database => ({
   name: i.DBInstanceIdentifier ?? "",
   kind: "instance",
@@ -91,6 +92,7 @@ export const toDatabase = (i: SdkInstance): Database => ({
   ...(i.MasterUserSecret?.SecretArn ? { masterSecretArn: i.MasterUserSecret.SecretArn } : {})
 })
 
+/** An SDK DB cluster, as a database of kind "cluster". */
 export const clusterToDatabase = (c: SdkCluster): Database => ({
   name: c.DBClusterIdentifier ?? "",
   kind: "cluster",
@@ -107,6 +109,7 @@ export const clusterToDatabase = (c: SdkCluster): Database => ({
   ...(c.MasterUserSecret?.SecretArn ? { masterSecretArn: c.MasterUserSecret.SecretArn } : {})
 })
 
+/** An SDK DB snapshot, in aegea's terms. */
 export const toSnapshot = (s: SdkSnapshot): DbSnapshot => ({
   name: s.DBSnapshotIdentifier ?? "",
   source: s.DBInstanceIdentifier ?? "",
@@ -118,6 +121,7 @@ export const toSnapshot = (s: SdkSnapshot): DbSnapshot => ({
   arn: s.DBSnapshotArn ?? ""
 })
 
+/** `Rds` against RDS, with the region, credentials and endpoint of `AwsClients`. */
 export const RdsLive: Layer.Layer<Rds, never, AwsClients> = Layer.effect(
   Rds,
   Effect.gen(function*() {

@@ -67,6 +67,7 @@ const toSdkRecord = (r: RecordSet) => ({
     : { TTL: r.ttl ?? 300, ResourceRecords: r.values.map((Value) => ({ Value })) })
 })
 
+/** `Route53` against Route 53, with the region, credentials and endpoint of `AwsClients`. */
 export const Route53Live: Layer.Layer<Route53, never, AwsClients> = Layer.effect(
   Route53,
   Effect.gen(function*() {

@@ -22,6 +22,7 @@ const toRule = (r: Sdk.LifecycleRule): LifecycleRule => ({
     : {})
 })
 
+/** `S3Admin` against S3, with the region, credentials and endpoint of `AwsClients`. */
 export const S3AdminLive: Layer.Layer<S3Admin, never, AwsClients> = Layer.effect(
   S3Admin,
   Effect.gen(function*() {

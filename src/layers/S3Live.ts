@@ -6,6 +6,7 @@ import { makeS3Aws } from "./s3Client.ts"
 import { idempotent, paginate } from "./aws.ts"
 import { type GetObjectOptions, logExportBucketPolicy, S3 } from "../services/S3.ts"
 
+/** `S3` against S3 (and the process's one STS call), with the region, credentials and endpoint of `AwsClients`. */
 export const S3Live: Layer.Layer<S3, never, AwsClients> = Layer.effect(
   S3,
   Effect.gen(function*() {

@@ -45,6 +45,10 @@ class Sha256 {
 /** RFC 3986 encoding, as SigV4 canonicalises query values and path segments. */
 const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 
+/**
+ * `S3Staging` against S3 (and the process's one STS call), with the region, credentials and endpoint of
+ * `AwsClients`.
+ */
 export const S3StagingLive: Layer.Layer<S3Staging, never, AwsClients> = Layer.effect(
   S3Staging,
   Effect.gen(function*() {

@@ -107,6 +107,7 @@ const toSummary = (s: SdkSecret): SecretSummary => ({
   tags: toTags(s.Tags)
 })
 
+/** `Secrets` against Secrets Manager, with the region, credentials and endpoint of `AwsClients`. */
 export const SecretsLive: Layer.Layer<Secrets, never, AwsClients> = Layer.effect(
   Secrets,
   Effect.gen(function*() {

@@ -24,6 +24,7 @@ const findOnPath = (program: string): string | undefined => {
   })
 }
 
+/** `Ssh` with the local OpenSSH programs, run as child processes. */
 export const SshLive: Layer.Layer<Ssh, never, ChildProcessSpawner.ChildProcessSpawner> = Layer.effect(
   Ssh,
   Effect.gen(function*() {

@@ -7,6 +7,7 @@ import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, once } from "./aws.ts"
 import { type CommandInvocation, sessionRequest, Ssm } from "../services/Ssm.ts"
 
+/** `Ssm` against Systems Manager, with the region, credentials and endpoint of `AwsClients`. */
 export const SsmLive: Layer.Layer<Ssm, never, AwsClients> = Layer.effect(
   Ssm,
   Effect.gen(function*() {

@@ -20,7 +20,7 @@ import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { randomUUID } from "node:crypto"
 import type WebSocketType from "ws"
-import { type ChannelEvent, ChannelProtocol } from "../lib/ssm/protocol.ts"
+import { type ChannelEvent, ChannelProtocol, CHUNK_SIZE } from "../lib/ssm/protocol.ts"
 import { CLIENT_VERSION, Flag, openDataChannelJson, PORT_SESSION_TYPES, SHELL_SESSION_TYPES } from "../lib/ssm/payloads.ts"
 import { generateDataKeyInput } from "../lib/ssm/kmsEncryption.ts"
 import { portForwardingMode, type PortForwardingMode } from "../lib/ssm/smux.ts"
@@ -31,8 +31,17 @@ import { type AegeaError, OperationFailed } from "../errors.ts"
 import { Ssm, type SessionTicket } from "../services/Ssm.ts"
 import { type ChannelKind, type DataChannel, SsmSession } from "../services/SsmSession.ts"
 
-/** Unacknowledged messages (of ≤1 KiB) allowed in flight before `write` waits. */
+/** Unacknowledged messages (of ≤1 KiB) allowed in flight before `write` waits (the plugin allows 10,000). */
 const SEND_WINDOW = 128
+/**
+ * A waiting `write` goes on as soon as there is room (measured: waiting for half the window to drain
+ * sends bigger batches but costs the receiving end more, 61 -> 70 ms of the stand-in's CPU per MB,
+ * and aegea no less). The acknowledgements of one socket read free room together, so what goes out
+ * then still leaves in one write.
+ */
+const SEND_RESUME = SEND_WINDOW - 1
+/** Frames gathered in one turn of the event loop are written out at once when they reach this many bytes. */
+const FLUSH_BYTES = 256 * 1024
 const HANDSHAKE_TIMEOUT_MS = 30_000
 const CLOSE_GRACE_MS = 1_000
 /** Opening the WebSocket of a resumed session (the upgrade and the token frame). */
@@ -87,6 +96,8 @@ class Connection {
   private pinger: ReturnType<typeof setInterval> | undefined
   private pongTimer: ReturnType<typeof setTimeout> | undefined
   private waiters: Array<() => void> = []
+  /** Whether frames may be framed here and written to the socket in one piece (see `transmit`). */
+  private rawFraming = false
   /** Whether anything (a message, a pong) arrived on the current WebSocket. */
   heardFrom = false
 
@@ -115,6 +126,9 @@ class Connection {
   use(ws: WebSocketType) {
     this.ws = ws
     this.heardFrom = false
+    this.pending = []
+    this.pendingBytes = 0
+    this.rawFraming = rawFramingFor.has(ws)
     ws.binaryType = "nodebuffer"
     // a pong, or anything else that arrives after the ping, shows the connection is alive
     ws.on("message", (data: Buffer, isBinary: boolean) => {
@@ -163,6 +177,8 @@ class Connection {
 
   private detach() {
     this.ws = undefined
+    this.pending = []
+    this.pendingBytes = 0
     clearInterval(this.pinger)
     clearTimeout(this.pongTimer)
     this.pinger = undefined
@@ -190,27 +206,69 @@ class Connection {
   }
 
   /**
-   * Frames sent in one turn of the event loop leave in one socket write: the WebSocket's socket is
-   * corked at the first and uncorked on the next tick (no added latency: a keystroke still goes out
-   * as soon as the code that sent it is done). 64 KiB read from a tunnel's client is 64 frames.
+   * Frames sent in one turn of the event loop leave in one socket write, on the next tick (no added
+   * latency: a keystroke still goes out as soon as the code that sent it is done), or at once when
+   * they reach FLUSH_BYTES. With a zero masking key (`maskFor`) and no extension, each is framed here
+   * as one binary WebSocket frame (RFC 6455 §5.2: FIN and opcode 2, the masked length, the zero key,
+   * the payload unchanged) into one buffer; else each goes through `ws.send` with the socket corked.
    * Without an open WebSocket (a resumption under way) nothing is sent: what is unacknowledged is
-   * sent again on the next one.
+   * sent again on the next one (and an acknowledgement lost so is asked for again by the agent's resend).
    */
-  private corked = false
+  private pending: Array<Uint8Array> = []
+  /** Bytes of the pending frames, counting the longest header each (see FLUSH_BYTES). */
+  private pendingBytes = 0
+  /** Buffers for batches, reused once the socket has written them, and how many were made. */
+  private spares: Array<Buffer> = []
+  private sparesMade = 0
+  private flushScheduled = false
+  private readonly flushOnTick = () => {
+    this.flushScheduled = false
+    this.flush()
+  }
 
   private transmit(frame: Uint8Array) {
     const ws = this.ws
     if (ws === undefined || ws.readyState !== ws.OPEN) return
-    const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket
-    if (!this.corked && socket !== undefined) {
-      this.corked = true
-      socket.cork()
-      process.nextTick(() => {
-        this.corked = false
-        socket.uncork()
-      })
+    this.pending.push(frame)
+    this.pendingBytes += frame.length + WS_HEADER_MAX
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush()
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true
+      process.nextTick(this.flushOnTick)
     }
-    ws.send(frame)
+  }
+
+  private flush() {
+    const frames = this.pending
+    if (frames.length === 0) return
+    this.pending = []
+    this.pendingBytes = 0
+    const ws = this.ws
+    if (ws === undefined || ws.readyState !== ws.OPEN) return
+    const socket = (ws as unknown as { _socket?: WebSocketSocket })._socket
+    if (socket === undefined) return
+    if (this.rawFraming && (ws as unknown as { _sender?: { _queue?: Array<unknown> } })._sender?._queue?.length === 0) {
+      // a large batch goes into a spare buffer (at most MAX_SPARES per channel, each given back once the
+      // socket has written it); a small one, or one when every spare is still being written, into its own
+      const size = wsBinaryFramesSize(frames)
+      let spare: Buffer | undefined
+      if (size >= SPARE_MIN_BATCH && size <= SPARE_BUFFER_SIZE) {
+        spare = this.spares.pop()
+        if (spare === undefined && this.sparesMade < MAX_SPARES) {
+          this.sparesMade++
+          spare = Buffer.allocUnsafeSlow(SPARE_BUFFER_SIZE)
+        }
+      }
+      const out = writeWsBinaryFrames(frames, spare ?? Buffer.allocUnsafe(size))
+      if (spare === undefined) socket.write(out)
+      else {
+        socket.write(out, () => void this.spares.push(spare))
+      }
+      return
+    }
+    socket.cork()
+    for (const frame of frames) ws.send(frame)
+    socket.uncork()
   }
 
   private handle(events: ReadonlyArray<ChannelEvent>) {
@@ -248,7 +306,7 @@ class Connection {
           break
       }
     }
-    if (this.protocol.unacknowledged < SEND_WINDOW) this.wake()
+    if (this.waiters.length > 0 && this.protocol.unacknowledged <= SEND_RESUME) this.wake()
   }
 
   /** The agent asks for KMS encryption: GenerateDataKey, then the handshake goes on (or the channel fails). */
@@ -310,11 +368,17 @@ class Connection {
   }
 
   async write(bytes: Uint8Array): Promise<void> {
-    for (let offset = 0; offset < bytes.length && !this.finished; offset += 1024) {
+    let offset = 0
+    while (offset < bytes.length && !this.finished) {
       for (let i = 0; i < 10_000 && !this.finished && this.protocol.unacknowledged >= SEND_WINDOW; i++) {
         await new Promise<void>((resolve) => this.waiters.push(resolve))
       }
-      this.handle(this.protocol.sendData(bytes.subarray(offset, offset + 1024)))
+      if (this.finished) break
+      // as many 1 KiB messages as the window has room for, in one go (at least one)
+      const room = Math.max(1, SEND_WINDOW - this.protocol.unacknowledged)
+      const end = Math.min(bytes.length, offset + room * CHUNK_SIZE)
+      this.handle(this.protocol.sendData(bytes.subarray(offset, end)))
+      offset = end
     }
     if (this.finished) throw new Error("session closed")
   }
@@ -334,6 +398,7 @@ class Connection {
     }
     this.finish()
     Queue.endUnsafe(this.output)
+    this.flush() // what is gathered goes before the close frame
     const ws = this.ws
     this.detach()
     if (ws !== undefined && (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING)) ws.close(1000)
@@ -357,15 +422,77 @@ export const maskFor = (url: string): ((mask: Buffer) => void) | undefined => {
   return parsed.protocol === "wss:" || loopback ? (mask) => void mask.fill(0) : undefined
 }
 
+/** The part of the WebSocket's net.Socket the channel writes to. */
+interface WebSocketSocket {
+  cork(): void
+  uncork(): void
+  write(bytes: Uint8Array, done?: () => void): boolean
+}
+
+/** WebSockets made with a zero masking key: the channel frames what it sends to them itself. */
+const rawFramingFor = new WeakSet<WebSocketType>()
+
+/** The longest header of a client WebSocket frame: 2 bytes, 8 of extended length, 4 of masking key. */
+const WS_HEADER_MAX = 14
+/** A batch's buffer (reused): the frames that reach FLUSH_BYTES and one more of up to 64 KiB. */
+const SPARE_BUFFER_SIZE = FLUSH_BYTES + 64 * 1024
+const MAX_SPARES = 4
+/** Smaller batches (an acknowledgement or a keystroke) take a buffer of their own, from Node's pool. */
+const SPARE_MIN_BATCH = 16 * 1024
+
+/** The size of `frames` as client WebSocket frames. */
+const wsBinaryFramesSize = (frames: ReadonlyArray<Uint8Array>): number => {
+  let size = 0
+  for (const frame of frames) size += frame.length + (frame.length < 126 ? 6 : frame.length < 65536 ? 8 : 14)
+  return size
+}
+
+/**
+ * Client-to-server binary WebSocket frames (RFC 6455 §5.2) of `frames` written at the start of `out`
+ * (at least `wsBinaryFramesSize` long): FIN with opcode 2, the mask bit with the payload length (7 bits,
+ * or 126 and 16 bits, or 127 and 64 bits), a zero masking key, the payload unchanged (XOR with zeros).
+ * Returns the part of `out` written.
+ */
+export const writeWsBinaryFrames = (frames: ReadonlyArray<Uint8Array>, out: Buffer): Buffer => {
+  let at = 0
+  for (const frame of frames) {
+    const n = frame.length
+    out[at++] = 0x82
+    if (n < 126) out[at++] = 0x80 | n
+    else if (n < 65536) {
+      out[at++] = 0x80 | 126
+      out[at++] = n >>> 8
+      out[at++] = n & 0xff
+    } else {
+      out[at++] = 0x80 | 127
+      out.writeUInt32BE(Math.floor(n / 0x1_0000_0000), at)
+      out.writeUInt32BE(n >>> 0, at + 4)
+      at += 8
+    }
+    out[at++] = 0
+    out[at++] = 0
+    out[at++] = 0
+    out[at++] = 0
+    out.set(frame, at)
+    at += n
+  }
+  return out.subarray(0, at)
+}
+
 const loadWs = Effect.tryPromise({
   try: () => import("ws"),
   catch: (cause) => new OperationFailed({ message: "could not load the WebSocket client (the ws package)", cause })
 })
 
-/** A new WebSocket to `streamUrl`, with the masking key `maskFor` chooses. */
+/**
+ * A new WebSocket to `streamUrl`, with the masking key `maskFor` chooses, and no permessage-deflate
+ * (the service does not offer it; ws would ask for it).
+ */
 const newSocket = (WebSocket: typeof WebSocketType, streamUrl: string): WebSocketType => {
   const generateMask = maskFor(streamUrl)
-  return new WebSocket(streamUrl, generateMask !== undefined ? { generateMask } : {})
+  const ws = new WebSocket(streamUrl, generateMask !== undefined ? { generateMask, perMessageDeflate: false } : { perMessageDeflate: false })
+  if (generateMask !== undefined) rawFramingFor.add(ws)
+  return ws
 }
 
 const connect = (
@@ -611,4 +738,5 @@ export const ssmSessionLayer = (options: Omit<ResumeOptions, "resume"> = {}): La
   })
 )
 
+/** `SsmSession` over Session Manager's WebSocket data channel, its sessions started through `Ssm`. */
 export const SsmSessionLive: Layer.Layer<SsmSession, never, Ssm> = ssmSessionLayer()

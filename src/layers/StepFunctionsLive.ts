@@ -48,6 +48,7 @@ const notFoundCodes = {
   stateMachine: new Set(["StateMachineDoesNotExist", "ResourceNotFound"])
 }
 
+/** `StepFunctions` against Step Functions, with the region, credentials and endpoint of `AwsClients`. */
 export const StepFunctionsLive: Layer.Layer<StepFunctions, never, AwsClients> = Layer.effect(
   StepFunctions,
   Effect.gen(function*() {

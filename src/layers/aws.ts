@@ -251,6 +251,10 @@ export const classify = (e: unknown, operation?: string): Category => {
   return "invalid"
 }
 
+/**
+ * What a call is, for its error message and IAM permission: service, operation, the action it does,
+ * region.
+ */
 export interface CallContext {
   readonly service: string
   readonly operation: string
@@ -463,10 +467,15 @@ export const toAwsError = (ctx: CallContext) => (e: unknown): AwsError => {
  */
 export type CallPolicy<O> = PlainPolicy | Reconciled<O>
 
+/** The retry policies that need nothing more than their name: `idempotent`, `tokenized`, `once`. */
 export interface PlainPolicy {
   readonly _tag: "idempotent" | "tokenized" | "once"
 }
 
+/**
+ * The `reconciled` policy: how to find what a creation made when its answer was lost, and how to name
+ * it.
+ */
 export interface Reconciled<O> {
   readonly _tag: "reconciled"
   readonly find: Effect.Effect<Option.Option<O>, AwsError>
@@ -480,9 +489,25 @@ export interface Reconciled<O> {
  */
 export const requestTokenTag = "aegea:request-token"
 
+/**
+ * The policy of reads and of changes that are the same twice: retry throttling, network, server and
+ * dropped calls.
+ */
 export const idempotent: PlainPolicy = { _tag: "idempotent" }
+/**
+ * The policy of a request that carries a client token made once: retried like `idempotent`, done once
+ * by AWS.
+ */
 export const tokenized: PlainPolicy = { _tag: "tokenized" }
+/**
+ * The policy of a change that is not safe twice and cannot be found: retried only when it surely
+ * never reached AWS.
+ */
 export const once: PlainPolicy = { _tag: "once" }
+/**
+ * The policy of a creation AWS cannot de-duplicate: after a lost answer, `find` looks for what it
+ * made before any retry.
+ */
 export const reconciled = <O>(
   find: Effect.Effect<Option.Option<O>, AwsError>,
   describe: (found: O) => string

@@ -3,23 +3,32 @@
  * `--storage`, `--mount-instance-storage`, `--privileged`, `--ulimits`): their shapes, the volumes and
  * mount points of a job or task definition, and the Fargate refusals. Pure: no AWS calls.
  */
+
+/** Where a job or task runs: on Fargate, or on EC2 instances of a compute environment or cluster. */
 export type Platform = "FARGATE" | "EC2"
 
+/** A host path mounted into a job's container (EC2 compute environments only). */
 export interface HostVolume {
   readonly hostPath: string
   readonly containerPath: string
 }
 
+/** An EFS file system mounted into a job's container, with transit encryption. */
 export interface EfsVolume {
   readonly fileSystemId: string
   readonly containerPath: string
 }
 
+/**
+ * Scratch storage for a job's container: a size at a mount point (Fargate ephemeral storage or the
+ * instance's storage).
+ */
 export interface StorageRequest {
   readonly mount: string
   readonly sizeGiB: number
 }
 
+/** A resource limit of a job's container (`nofile`, ...), soft and hard. */
 export interface Ulimit {
   readonly name: string
   readonly softLimit: number
@@ -65,6 +74,7 @@ export type DefinitionVolume =
   | { readonly name: string; readonly host: { readonly sourcePath: string } }
   | { readonly name: string; readonly efsVolumeConfiguration: { readonly fileSystemId: string; readonly transitEncryption: "ENABLED" } }
 
+/** Where a job definition's volume appears in the container, and whether read-only. */
 export interface MountPoint {
   readonly sourceVolume: string
   readonly containerPath: string

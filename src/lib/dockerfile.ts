@@ -90,6 +90,7 @@ const fileLines = (file: unknown): ReadonlyArray<string> => {
 /** The keys of a cloud config the generated Dockerfile carries out; others are reported as ignored. */
 export const dockerfileKeys: ReadonlyArray<string> = ["packages", "write_files", "runcmd", "commands"]
 
+/** A Dockerfile generated from a cloud config, and the config keys it left out. */
 export interface GeneratedDockerfile {
   readonly text: string
   /** Cloud-config keys with no meaning in an image build (e.g. users, mounts), left out. */

@@ -11,6 +11,7 @@ import { openSshFingerprint, openSshPrivateKey, openSshPublicKey } from "./sshKe
 
 export { hostKeyTags } from "./hostKeys.ts"
 
+/** An instance's SSH host key: the public key, the private key file (redacted) and its fingerprint. */
 export interface HostKey {
   /** "ssh-ed25519 BASE64": the key as known_hosts and the tags hold it (no comment). */
   readonly publicKey: string

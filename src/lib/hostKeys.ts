@@ -25,6 +25,7 @@ export interface HostKey {
   readonly base64: string
 }
 
+/** An instance's host key as read from its tags: missing, invalid (with why) or found. */
 export type HostKeyFromTags =
   | { readonly _tag: "Missing" }
   | { readonly _tag: "Invalid"; readonly reason: string }

@@ -15,7 +15,9 @@
  */
 import * as Result from "effect/Result"
 
+/** A configuration value as the YAML and JSON files hold it. */
 export type ConfigValue = null | boolean | number | string | ReadonlyArray<ConfigValue> | ConfigMap
+/** A configuration section: keys to values. */
 export interface ConfigMap {
   readonly [key: string]: ConfigValue
 }

@@ -75,6 +75,10 @@ export interface WatchPacing {
   readonly maxPolls: number
 }
 
+/**
+ * The pacing of job and task watches: poll every second, back off to 10 s when idle and 60 s when
+ * throttled.
+ */
 export const defaultPacing: WatchPacing = {
   every: "1 second",
   maxIdle: "10 seconds",

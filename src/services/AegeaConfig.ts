@@ -10,6 +10,7 @@ import * as Option from "effect/Option"
 import { type ConfigMap, dottedKey, isConfigMap, leaves, type MergedConfig, sourceOf, valueAt } from "../lib/merge.ts"
 import type { ConfigError } from "../errors.ts"
 
+/** One setting of the merged configuration: its dotted key, value and the file that set it. */
 export interface ConfigEntry {
   /** Dotted key, e.g. "ls.columns" or "batch_submit.memory". */
   readonly key: string
@@ -18,6 +19,10 @@ export interface ConfigEntry {
   readonly source: string
 }
 
+/**
+ * aegea's merged configuration (built-in defaults, site, user and project files, AEGEA_CONFIG_FILE), validated
+ * against the CLI's flags; provided by `AegeaConfigLive`.
+ */
 export class AegeaConfig extends Context.Service<AegeaConfig, {
   /** The effective merged configuration. */
   readonly value: Readonly<Record<string, unknown>>

@@ -7,6 +7,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { AwsError } from "../errors.ts"
 
+/** The account's IAM password policy, as the audit checks it. */
 export interface PasswordPolicy {
   readonly minimumLength?: number | undefined
   readonly requireSymbols: boolean
@@ -19,6 +20,7 @@ export interface PasswordPolicy {
   readonly reusePrevention?: number | undefined
 }
 
+/** An IAM access key's state for the audit: active or not, when rotated and last used. */
 export interface AccessKeyUse {
   readonly active: boolean
   readonly lastRotated?: Date | undefined
@@ -36,6 +38,7 @@ export interface CredentialUser {
   readonly accessKeys: ReadonlyArray<AccessKeyUse>
 }
 
+/** A CloudTrail trail as the audit sees it: where it logs and whether it is logging. */
 export interface Trail {
   readonly name: string
   readonly arn: string
@@ -47,6 +50,7 @@ export interface Trail {
   readonly isLogging: boolean
 }
 
+/** An AWS Config recorder and whether it records every resource type. */
 export interface ConfigRecorder {
   readonly name: string
   readonly allSupported: boolean
@@ -54,6 +58,7 @@ export interface ConfigRecorder {
   readonly recording: boolean
 }
 
+/** A CloudWatch Logs metric filter: its log group, pattern and the metric it feeds. */
 export interface MetricFilter {
   readonly logGroup: string
   readonly name: string
@@ -61,6 +66,7 @@ export interface MetricFilter {
   readonly metrics: ReadonlyArray<{ readonly namespace: string; readonly name: string }>
 }
 
+/** A CloudWatch alarm on a metric, for matching metric filters to alarms. */
 export interface Alarm {
   readonly name: string
   readonly namespace: string
@@ -69,6 +75,10 @@ export interface Alarm {
   readonly actions: number
 }
 
+/**
+ * The reads of `aegea audit` (a CIS-style account check): account summary, password policy, credential report,
+ * trails, Config recorders, metric filters and alarms.
+ */
 export class Audit extends Context.Service<Audit, {
   readonly region: string
   /** GetAccountSummary: AccountMFAEnabled, AccountAccessKeysPresent... */

@@ -16,12 +16,17 @@ import type { RegisterJobDefinitionRequest, SubmitJobRequest } from "./batchRequ
 const optionalString = Schema.optional(Schema.String)
 const optionalNumber = Schema.optional(Schema.Number)
 
+/** Every AWS Batch job status, in the order a job goes through them. */
 export const jobStatuses = ["SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED"] as const
+/** An AWS Batch job status. */
 export const JobStatus = Schema.Literals(jobStatuses)
+/** An AWS Batch job status. */
 export type JobStatus = typeof JobStatus.Type
 
+/** Whether a job status is final (SUCCEEDED or FAILED). */
 export const isFinished = (status: JobStatus) => status === "SUCCEEDED" || status === "FAILED"
 
+/** An AWS Batch job as DescribeJobs returns it: status, reason, container, attempts and times. */
 export const Job = Schema.Struct({
   id: Schema.String,
   name: Schema.String,
@@ -55,6 +60,7 @@ export const Job = Schema.Struct({
   /** ECS Exec is on for its task (set by its job definition), so `batch ssh` can open a shell in a Fargate job. */
   execEnabled: Schema.optional(Schema.Boolean)
 })
+/** An AWS Batch job as DescribeJobs returns it: status, reason, container, attempts and times. */
 export type Job = typeof Job.Type
 
 /** One row of ListJobs. */
@@ -70,8 +76,10 @@ export const JobSummary = Schema.Struct({
   exitCode: optionalNumber,
   jobDefinition: optionalString
 })
+/** One row of ListJobs. */
 export type JobSummary = typeof JobSummary.Type
 
+/** An AWS Batch job queue: state, priority and compute environments. */
 export const JobQueue = Schema.Struct({
   name: Schema.String,
   arn: Schema.String,
@@ -81,11 +89,15 @@ export const JobQueue = Schema.Struct({
   priority: Schema.Number,
   computeEnvironments: Schema.Array(Schema.String)
 })
+/** An AWS Batch job queue: state, priority and compute environments. */
 export type JobQueue = typeof JobQueue.Type
 
+/** The kinds of compute an AWS Batch compute environment runs on. */
 export const computeTypes = ["FARGATE", "FARGATE_SPOT", "EC2", "SPOT"] as const
+/** The kind of compute an AWS Batch compute environment runs on. */
 export type ComputeType = (typeof computeTypes)[number]
 
+/** An AWS Batch compute environment: type, state, status and vCPU limits. */
 export const ComputeEnvironment = Schema.Struct({
   name: Schema.String,
   arn: Schema.String,
@@ -101,8 +113,10 @@ export const ComputeEnvironment = Schema.Struct({
   subnets: Schema.Array(Schema.String),
   securityGroups: Schema.Array(Schema.String)
 })
+/** An AWS Batch compute environment: type, state, status and vCPU limits. */
 export type ComputeEnvironment = typeof ComputeEnvironment.Type
 
+/** An AWS Batch job definition (one revision). */
 export const JobDefinition = Schema.Struct({
   name: Schema.String,
   arn: Schema.String,
@@ -115,8 +129,13 @@ export const JobDefinition = Schema.Struct({
   jobRoleArn: optionalString,
   executionRoleArn: optionalString
 })
+/** An AWS Batch job definition (one revision). */
 export type JobDefinition = typeof JobDefinition.Type
 
+/**
+ * What `Batch.createComputeEnvironment` creates: a managed compute environment's type, vCPU limits, subnets,
+ * security groups and roles.
+ */
 export interface ComputeEnvironmentSpec {
   readonly name: string
   readonly computeType: ComputeType
@@ -139,6 +158,7 @@ export interface ComputeEnvironmentSpec {
   readonly tags?: Readonly<Record<string, string>>
 }
 
+/** The changes `Batch.updateComputeEnvironment` makes: state and vCPU limits. */
 export interface ComputeEnvironmentUpdate {
   readonly state?: "ENABLED" | "DISABLED"
   readonly minVcpus?: number
@@ -146,6 +166,7 @@ export interface ComputeEnvironmentUpdate {
   readonly desiredVcpus?: number
 }
 
+/** What `Batch.createQueue` creates: a queue's name, priority and compute environments in order. */
 export interface JobQueueSpec {
   readonly name: string
   readonly priority: number
@@ -154,11 +175,13 @@ export interface JobQueueSpec {
   readonly tags?: Readonly<Record<string, string>>
 }
 
+/** The changes `Batch.updateQueue` makes: state, priority, compute environments. */
 export interface JobQueueUpdate {
   readonly state?: "ENABLED" | "DISABLED"
   readonly priority?: number
 }
 
+/** Which jobs `Batch.jobs` lists: a queue, and the statuses (all when absent). */
 export interface JobFilter {
   /** Queue name or ARN. */
   readonly queue: string
@@ -166,12 +189,14 @@ export interface JobFilter {
   readonly statuses?: ReadonlyArray<JobStatus>
 }
 
+/** The job `Batch.submitJob` created: its id and name. */
 export interface SubmittedJob {
   readonly id: string
   readonly name: string
   readonly arn: string | undefined
 }
 
+/** AWS Batch: jobs, queues, compute environments and job definitions. Live: `BatchLive`; in memory: `BatchMemory`. */
 export class Batch extends Context.Service<Batch, {
   readonly region: string
   readonly describeJob: (jobId: string) => Effect.Effect<Job, AwsError | ResourceNotFound>

@@ -9,6 +9,7 @@ import type { AwsError } from "../errors.ts"
 
 const optionalString = Schema.optional(Schema.String)
 
+/** A Cost and Usage Report definition: where AWS delivers the report, how often and in which format. */
 export const ReportDefinition = Schema.Struct({
   name: Schema.String,
   /** HOURLY, DAILY or MONTHLY. */
@@ -33,8 +34,10 @@ export const ReportDefinition = Schema.Struct({
   lastStatus: optionalString,
   lastDelivery: optionalString
 })
+/** A Cost and Usage Report definition: where AWS delivers the report, how often and in which format. */
 export type ReportDefinition = typeof ReportDefinition.Type
 
+/** The account's Cost and Usage Report definitions. Live: `BillingLive`; in memory: `BillingMemory`. */
 export class Billing extends Context.Service<Billing, {
   /** Where the definitions are read (always us-east-1: CUR has one endpoint). */
   readonly region: string

@@ -10,6 +10,7 @@ import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import type { AwsError } from "../errors.ts"
 
+/** A CloudTrail trail and its status: home region, bucket, whether it is logging and multi-region. */
 export const TrailInfo = Schema.Struct({
   name: Schema.String,
   arn: Schema.String,
@@ -22,8 +23,10 @@ export const TrailInfo = Schema.Struct({
   /** The CloudWatch Logs group it delivers to (a name, from the group's ARN). */
   logGroup: Schema.optional(Schema.String)
 })
+/** A CloudTrail trail and its status: home region, bucket, whether it is logging and multi-region. */
 export type TrailInfo = typeof TrailInfo.Type
 
+/** One management event from CloudTrail's LookupEvents: who did what, when, to which resources. */
 export const TrailEvent = Schema.Struct({
   id: Schema.String,
   time: Schema.Date,
@@ -42,6 +45,7 @@ export const TrailEvent = Schema.Struct({
   readOnly: Schema.optional(Schema.Boolean),
   accessKeyId: Schema.optional(Schema.String)
 })
+/** One management event from CloudTrail's LookupEvents: who did what, when, to which resources. */
 export type TrailEvent = typeof TrailEvent.Type
 
 /** LookupEvents' attribute keys, as AWS spells them. */
@@ -55,13 +59,16 @@ export const lookupAttributeKeys = [
   "EventSource",
   "AccessKeyId"
 ] as const
+/** An attribute CloudTrail's LookupEvents filters on. */
 export type LookupAttributeKey = typeof lookupAttributeKeys[number]
 
+/** One LookupEvents filter: an attribute and the value it must have. */
 export interface LookupAttribute {
   readonly key: LookupAttributeKey
   readonly value: string
 }
 
+/** What `CloudTrail.lookup` reads: attribute filters and a time range. */
 export interface LookupQuery {
   /** All must match (AWS is asked with the first; the others are matched on the events it returns). */
   readonly attributes: ReadonlyArray<LookupAttribute>
@@ -70,6 +77,10 @@ export interface LookupQuery {
   readonly end?: Date | undefined
 }
 
+/**
+ * CloudTrail: trails and their status, and management events by attribute and time. Live: `CloudTrailLive`; in
+ * memory: `CloudTrailMemory`.
+ */
 export class CloudTrail extends Context.Service<CloudTrail, {
   readonly region: string
   /** Every trail that applies to the region (multi-region trails of other home regions included), with its status. */
@@ -104,6 +115,7 @@ export const matchesAttribute = (event: TrailEvent, attribute: LookupAttribute):
   }
 }
 
+/** Whether an event matches every attribute filter (as LookupEvents matches one). */
 export const matchesAttributes = (event: TrailEvent, attributes: ReadonlyArray<LookupAttribute>): boolean =>
   attributes.every((a) => matchesAttribute(event, a))
 

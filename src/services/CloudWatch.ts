@@ -9,9 +9,12 @@ import type * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import type { AwsError } from "../errors.ts"
 
+/** A CloudWatch alarm's state. */
 export type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA"
+/** Every alarm state, ALARM first. */
 export const alarmStates: ReadonlyArray<AlarmState> = ["ALARM", "OK", "INSUFFICIENT_DATA"]
 
+/** A CloudWatch metric alarm: its state, metric, threshold and actions. */
 export const Alarm = Schema.Struct({
   name: Schema.String,
   state: Schema.String,
@@ -28,22 +31,28 @@ export const Alarm = Schema.Struct({
   updated: Schema.optional(Schema.Date),
   arn: Schema.optional(Schema.String)
 })
+/** A CloudWatch metric alarm: its state, metric, threshold and actions. */
 export type Alarm = typeof Alarm.Type
 
+/** How a CloudWatch alarm compares its statistic with the threshold. */
 export type Comparison =
   | "GreaterThanOrEqualToThreshold"
   | "GreaterThanThreshold"
   | "LessThanThreshold"
   | "LessThanOrEqualToThreshold"
+/** Every comparison operator an alarm may use. */
 export const comparisons: ReadonlyArray<Comparison> = [
   "GreaterThanThreshold",
   "GreaterThanOrEqualToThreshold",
   "LessThanThreshold",
   "LessThanOrEqualToThreshold"
 ]
+/** The statistic of a metric an alarm or a query reads. */
 export type Statistic = "Average" | "Sum" | "Minimum" | "Maximum" | "SampleCount"
+/** Every statistic an alarm or a metric query may use. */
 export const statistics: ReadonlyArray<Statistic> = ["Average", "Sum", "Minimum", "Maximum", "SampleCount"]
 
+/** What `CloudWatch.putAlarm` creates or replaces: a metric alarm on one metric. */
 export interface AlarmSpec {
   readonly name: string
   readonly namespace: string
@@ -59,6 +68,7 @@ export interface AlarmSpec {
   readonly actions: ReadonlyArray<string>
 }
 
+/** What `CloudWatch.latestDatapoint` reads: one metric's statistic over a time range, per period. */
 export interface MetricQuery {
   readonly namespace: string
   readonly metric: string
@@ -70,11 +80,16 @@ export interface MetricQuery {
   readonly period: number
 }
 
+/** One value of a metric statistic, at its period's start. */
 export interface Datapoint {
   readonly timestamp: Date
   readonly value: number
 }
 
+/**
+ * CloudWatch metric alarms and datapoints, and the SNS topic alarms notify. Live: `CloudWatchLive`; in memory:
+ * `CloudWatchMemory`.
+ */
 export class CloudWatch extends Context.Service<CloudWatch, {
   readonly region: string
   /** Metric alarms, all pages; only those in `state` when given. */

@@ -12,6 +12,7 @@ import type { ConfigKeyType } from "../lib/commandFlags.ts"
 import { type ConfigMap, type ConfigValue, describeValue, isConfigMap } from "../lib/merge.ts"
 import { commandFlags } from "./configKeys.ts"
 
+/** The formats of the `output` setting (and `--output`). */
 export const outputFormats = ["table", "json", "yaml", "csv", "tsv"] as const
 
 /** Settings of a key that is not a command flag. */
@@ -56,6 +57,7 @@ export const sectionKeys = (section: string): Readonly<Record<string, KeySpec>> 
   return flags === undefined ? undefined : { ...perCommandKeys, ...flags, ...overrides[section] }
 }
 
+/** The config file's command sections, one per command that has flags ("ls", "batch_submit"...). */
 export const sectionNames = (): ReadonlyArray<string> => Object.keys(commandFlags)
 
 const Text = Schema.String

@@ -16,6 +16,7 @@ import { pollEvery, statePoll } from "../lib/schedules.ts"
 const Tags = Schema.Record(Schema.String, Schema.String)
 const optionalString = Schema.optional(Schema.String)
 
+/** An EC2 instance state. */
 export const InstanceState = Schema.Literals([
   "pending",
   "running",
@@ -24,8 +25,10 @@ export const InstanceState = Schema.Literals([
   "stopping",
   "stopped"
 ])
+/** An EC2 instance state. */
 export type InstanceState = typeof InstanceState.Type
 
+/** An EC2 instance as `Ec2.instances` lists it: id, name, state, type, addresses, network, image, tags and times. */
 export const Instance = Schema.Struct({
   id: Schema.String,
   name: optionalString,
@@ -47,8 +50,10 @@ export const Instance = Schema.Struct({
   securityGroups: Schema.Array(Schema.String),
   tags: Tags
 })
+/** An EC2 instance as `Ec2.instances` lists it: id, name, state, type, addresses, network, image, tags and times. */
 export type Instance = typeof Instance.Type
 
+/** An EC2 image (AMI) as `Ec2.images` lists it. */
 export const Image = Schema.Struct({
   id: Schema.String,
   name: optionalString,
@@ -61,8 +66,10 @@ export const Image = Schema.Struct({
   rootDevice: optionalString,
   tags: Tags
 })
+/** An EC2 image (AMI) as `Ec2.images` lists it. */
 export type Image = typeof Image.Type
 
+/** An EBS volume as `Ec2.volumes` lists it, with its attachments. */
 export const Volume = Schema.Struct({
   id: Schema.String,
   name: optionalString,
@@ -76,8 +83,10 @@ export const Volume = Schema.Struct({
   created: Schema.optional(Schema.Date),
   tags: Tags
 })
+/** An EBS volume as `Ec2.volumes` lists it, with its attachments. */
 export type Volume = typeof Volume.Type
 
+/** An EBS snapshot as `Ec2.snapshots` lists it. */
 export const Snapshot = Schema.Struct({
   id: Schema.String,
   name: optionalString,
@@ -90,6 +99,7 @@ export const Snapshot = Schema.Struct({
   encrypted: Schema.Boolean,
   tags: Tags
 })
+/** An EBS snapshot as `Ec2.snapshots` lists it. */
 export type Snapshot = typeof Snapshot.Type
 
 /** One row per ingress or egress rule (a group without rules is one row with no rule). */
@@ -104,8 +114,10 @@ export const SecurityGroupRule = Schema.Struct({
   description: optionalString,
   tags: Tags
 })
+/** One row per ingress or egress rule (a group without rules is one row with no rule). */
 export type SecurityGroupRule = typeof SecurityGroupRule.Type
 
+/** A VPC subnet as `Ec2.subnets` lists it. */
 export const Subnet = Schema.Struct({
   id: Schema.String,
   name: optionalString,
@@ -118,8 +130,10 @@ export const Subnet = Schema.Struct({
   state: Schema.String,
   tags: Tags
 })
+/** A VPC subnet as `Ec2.subnets` lists it. */
 export type Subnet = typeof Subnet.Type
 
+/** A VPC as `Ec2.vpcs` lists it. */
 export const Vpc = Schema.Struct({
   id: Schema.String,
   name: optionalString,
@@ -128,8 +142,10 @@ export const Vpc = Schema.Struct({
   state: Schema.String,
   tags: Tags
 })
+/** A VPC as `Ec2.vpcs` lists it. */
 export type Vpc = typeof Vpc.Type
 
+/** An EC2 key pair as `Ec2.keyPairs` lists it. */
 export const KeyPair = Schema.Struct({
   id: optionalString,
   name: Schema.String,
@@ -138,11 +154,15 @@ export const KeyPair = Schema.Struct({
   created: Schema.optional(Schema.Date),
   tags: Tags
 })
+/** An EC2 key pair as `Ec2.keyPairs` lists it. */
 export type KeyPair = typeof KeyPair.Type
 
+/** An AWS region as EC2's DescribeRegions returns it. */
 export const Region = Schema.Struct({ name: Schema.String, endpoint: optionalString, optIn: optionalString })
+/** An AWS region as EC2's DescribeRegions returns it. */
 export type Region = typeof Region.Type
 
+/** An availability zone of the region. */
 export const Zone = Schema.Struct({
   name: Schema.String,
   id: optionalString,
@@ -150,8 +170,10 @@ export const Zone = Schema.Struct({
   state: Schema.String,
   type: optionalString
 })
+/** An availability zone of the region. */
 export type Zone = typeof Zone.Type
 
+/** Which instances `Ec2.instances` lists: ids, names (wildcards allowed), states and raw EC2 filters. */
 export interface InstanceFilter {
   /** Instance ids to list (exact). */
   readonly ids?: ReadonlyArray<string>
@@ -164,14 +186,17 @@ export interface InstanceFilter {
   readonly filters?: Readonly<Record<string, ReadonlyArray<string>>>
 }
 
+/** What `Ec2.changeState` does to instances. */
 export type StateAction = "start" | "stop" | "reboot" | "terminate"
 
+/** An instance's state before and after a start, stop, reboot or terminate. */
 export interface StateChange {
   readonly id: string
   readonly previousState: InstanceState
   readonly currentState: InstanceState
 }
 
+/** Why a name or id did not resolve to one instance: AWS failed, nothing matched, or several did. */
 export type ResolveError = AwsError | ResourceNotFound | AmbiguousName
 
 /** EC2 Describe* filters for a listing (`--tag`, `--filter`), by name ("tag:env", "vpc-id"). */
@@ -179,6 +204,11 @@ export interface ListingFilter {
   readonly filters?: Ec2Filters
 }
 
+/**
+ * EC2 instances (list, resolve a name, start, stop, reboot, terminate, console output) and the listings of
+ * images, volumes, snapshots, security groups, subnets, VPCs, key pairs, regions and zones. Live: `Ec2Live`; in
+ * memory: `Ec2Memory`.
+ */
 export class Ec2 extends Context.Service<Ec2, {
   readonly region: string
   readonly instances: (filter?: InstanceFilter) => Stream.Stream<Instance, AwsError>
@@ -218,6 +248,7 @@ export const targetState: Record<StateAction, InstanceState> = {
 
 const instanceIdPattern = /^i-[0-9a-f]{8,17}$/
 
+/** Whether a string is an EC2 instance id (i- and 8 or 17 hex digits). */
 export const isInstanceId = (s: string) => instanceIdPattern.test(s)
 
 /** The `aegea ls` that lists every instance a name or DNS name matches (shell-quoted when needed). */
@@ -252,7 +283,8 @@ export const resolveInstanceWith = (
         kind: "instance",
         name: nameOrId,
         region,
-        hint: "Run 'aegea ls' to see the instances, or pass --region"
+        hint: "Run 'aegea ls' to see the instances, or set the region",
+        remedy: "other-region"
       })
     }
     if (rest.length > 0) {

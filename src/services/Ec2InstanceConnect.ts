@@ -6,6 +6,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { AwsError } from "../errors.ts"
 
+/** A public key EC2 Instance Connect lets into an instance for one OS user, for 60 seconds. */
 export interface PublicKeyGrant {
   readonly instanceId: string
   readonly osUser: string
@@ -14,6 +15,10 @@ export interface PublicKeyGrant {
   readonly availabilityZone?: string
 }
 
+/**
+ * EC2 Instance Connect: push a short-lived SSH public key to an instance. Live: `Ec2InstanceConnectLive`; in
+ * memory: `Ec2InstanceConnectMemory`.
+ */
 export class Ec2InstanceConnect extends Context.Service<Ec2InstanceConnect, {
   readonly sendPublicKey: (grant: PublicKeyGrant) => Effect.Effect<void, AwsError>
   /**

@@ -19,8 +19,10 @@ export const LaunchImage = Schema.Struct({
   /** The EBS snapshots behind the image (its block device mappings), deleted with it by `build-ami --prune`. */
   snapshotIds: Schema.optional(Schema.Array(Schema.String))
 })
+/** An image with the root device name a root-volume resize must target (e.g. /dev/xvda, /dev/sda1). */
 export type LaunchImage = typeof LaunchImage.Type
 
+/** Which images `Ec2Launch.findImages` looks for: ids, owners and EC2 filters. */
 export interface ImageQuery {
   /** "self", "amazon", an account id...; all owners the caller can see when absent. */
   readonly owners?: ReadonlyArray<string>
@@ -73,6 +75,10 @@ export interface CreateImageRequest {
   readonly noReboot?: boolean
 }
 
+/**
+ * The EC2 calls of launching and building images: find images, run an instance, Spot prices, create and
+ * deregister images, delete snapshots. Live: `Ec2LaunchLive`; in memory: `Ec2LaunchMemory`.
+ */
 export class Ec2Launch extends Context.Service<Ec2Launch, {
   /** Images matching the query, in no particular order; unknown ids give an empty list. */
   readonly findImages: (query: ImageQuery) => Effect.Effect<ReadonlyArray<LaunchImage>, AwsError>

@@ -9,6 +9,7 @@ import type * as Option from "effect/Option"
 import type { AwsError, ResourceNotFound } from "../errors.ts"
 import type { Ensured } from "./Iam.ts"
 
+/** The region's default VPC and its subnets. */
 export interface DefaultNetwork {
   readonly vpcId: string
   /** The default VPC's subnets (one per availability zone). */
@@ -23,11 +24,16 @@ export interface LaunchTemplateSpec {
   readonly tags?: Readonly<Record<string, string>>
 }
 
+/** An EC2 launch template (its latest version). */
 export interface LaunchTemplate {
   readonly id: string
   readonly name: string
 }
 
+/**
+ * The network a launch or a compute environment uses: the default VPC, security groups, launch templates. Live:
+ * `Ec2NetworkLive`; in memory: `Ec2NetworkMemory`.
+ */
 export class Ec2Network extends Context.Service<Ec2Network, {
   /** The default VPC and its subnets; ResourceNotFound when the region has no default VPC. */
   readonly defaultNetwork: Effect.Effect<DefaultNetwork, AwsError | ResourceNotFound>

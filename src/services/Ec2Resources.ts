@@ -28,6 +28,7 @@ export const removableKinds = [
   { kind: "access-key", prefix: "AKIA", noun: "IAM access key" }
 ] as const
 
+/** A kind of EC2 resource `Ec2Resources.remove` deletes. */
 export type RemovableKind = typeof removableKinds[number]["kind"]
 
 /** The kind an id names by its prefix, or none. */
@@ -39,6 +40,7 @@ export const kindOfId = (id: string): RemovableKind | undefined =>
 /** The kinds `aegea rm` also takes by name (with --key-pair, --elb, --lambda). */
 export type NamedKind = "key-pair" | "load-balancer" | "lambda-function"
 
+/** The noun of a removable kind, for messages ("security group"). */
 export const nounOf = (kind: RemovableKind): string => removableKinds.find((k) => k.kind === kind)?.noun ?? kind
 
 /** A resource found for deletion. */
@@ -60,10 +62,12 @@ export interface Removable {
   readonly detachFrom?: ReadonlyArray<string> | undefined
 }
 
+/** Ask AWS to check the request without making the change. */
 export interface DryRun {
   readonly dryRun?: boolean
 }
 
+/** What `Ec2Resources.createVolume` creates: an EBS volume in a zone, by size or from a snapshot. */
 export interface NewVolume extends DryRun {
   readonly availabilityZone: string
   readonly sizeGiB?: number | undefined
@@ -74,6 +78,7 @@ export interface NewVolume extends DryRun {
   readonly name?: string | undefined
 }
 
+/** The changes `Ec2Resources.modifyVolume` makes to an EBS volume: size, type, IOPS, throughput. */
 export interface VolumeChange extends DryRun {
   readonly sizeGiB?: number | undefined
   readonly type?: string | undefined
@@ -81,6 +86,10 @@ export interface VolumeChange extends DryRun {
   readonly throughput?: number | undefined
 }
 
+/**
+ * EC2 resources besides instances: find and remove them by id or name; create, attach, detach and modify
+ * volumes; snapshots; name an instance. Live: `Ec2ResourcesLive`; in memory: `Ec2ResourcesMemory`.
+ */
 export class Ec2Resources extends Context.Service<Ec2Resources, {
   readonly region: string
   /**

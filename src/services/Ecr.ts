@@ -13,6 +13,7 @@ import type { Ensured } from "./Iam.ts"
 
 export type { Ensured } from "./Iam.ts"
 
+/** An ECR repository: its name, URI and scan setting. */
 export interface Repository {
   readonly name: string
   readonly uri: string
@@ -21,6 +22,7 @@ export interface Repository {
   readonly scanOnPush: boolean
 }
 
+/** An image in an ECR repository: digest, tags, size and push time. */
 export interface EcrImage {
   readonly repository: string
   readonly digest: string
@@ -31,6 +33,10 @@ export interface EcrImage {
   readonly findings: Readonly<Record<string, number>> | undefined
 }
 
+/**
+ * What `Ecr.ensureRepository` creates when the repository does not exist: scan on push, and the rule that
+ * expires untagged images.
+ */
 export interface RepositorySpec {
   readonly name: string
   readonly scanOnPush: boolean
@@ -39,6 +45,10 @@ export interface RepositorySpec {
   readonly tags?: Readonly<Record<string, string>>
 }
 
+/**
+ * ECR repositories and images: list them, ensure a repository (with its lifecycle policy), retag an image. Live:
+ * `EcrLive`; in memory: `EcrMemory`.
+ */
 export class Ecr extends Context.Service<Ecr, {
   readonly region: string
   /** All repositories, or only the named ones (a name that does not exist is skipped). */

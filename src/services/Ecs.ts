@@ -29,14 +29,17 @@ export const taskStatuses = [
   "STOPPED"
 ] as const
 
+/** One container of an ECS task: status, exit code and reason. */
 export const TaskContainer = Schema.Struct({
   name: Schema.String,
   lastStatus: optionalString,
   exitCode: Schema.optional(Schema.Number),
   reason: optionalString
 })
+/** One container of an ECS task: status, exit code and reason. */
 export type TaskContainer = typeof TaskContainer.Type
 
+/** An ECS task as DescribeTasks returns it: status, containers, stop reason and times. */
 export const Task = Schema.Struct({
   id: Schema.String,
   arn: Schema.String,
@@ -53,8 +56,10 @@ export const Task = Schema.Struct({
   containers: Schema.Array(TaskContainer),
   tags: Schema.Record(Schema.String, Schema.String)
 })
+/** An ECS task as DescribeTasks returns it: status, containers, stop reason and times. */
 export type Task = typeof Task.Type
 
+/** An ECS cluster and its counts of tasks and services. */
 export const Cluster = Schema.Struct({
   name: Schema.String,
   arn: Schema.String,
@@ -63,17 +68,22 @@ export const Cluster = Schema.Struct({
   pendingTasks: Schema.Number,
   activeServices: Schema.Number
 })
+/** An ECS cluster and its counts of tasks and services. */
 export type Cluster = typeof Cluster.Type
 
+/** A registered ECS task definition: its ARN, family and revision. */
 export const TaskDefinitionRef = Schema.Struct({
   arn: Schema.String,
   family: Schema.String,
   revision: Schema.Number
 })
+/** A registered ECS task definition: its ARN, family and revision. */
 export type TaskDefinitionRef = typeof TaskDefinitionRef.Type
 
+/** The desired status of the tasks `Ecs.tasks` lists. */
 export type DesiredStatus = "RUNNING" | "STOPPED"
 
+/** What `Ecs.executeCommand` runs: a command in a container of a running task, with ECS Exec. */
 export interface ExecuteCommandRequest {
   readonly cluster: string
   readonly task: string
@@ -106,6 +116,10 @@ export interface ContainerInstance {
 /** The hint for a task that was started without ECS Exec. */
 export const enableExecHint = "Start the task with ECS Exec turned on: 'aegea ecs run --enable-exec ...' (ECS cannot turn it on for a running task)"
 
+/**
+ * ECS: clusters, task definitions, running, watching and stopping tasks, ECS Exec. Live: `EcsLive`; in memory:
+ * `EcsMemory`.
+ */
 export class Ecs extends Context.Service<Ecs, {
   readonly region: string
   readonly clusters: () => Stream.Stream<Cluster, AwsError>
@@ -140,6 +154,7 @@ export class Ecs extends Context.Service<Ecs, {
   ) => Effect.Effect<ContainerInstance, AwsError | ResourceNotFound>
 }>()("aegea/Ecs") {}
 
+/** Where a task's container writes its log: the group and stream of the awslogs driver. */
 export interface TaskLogLocation {
   readonly group: string
   readonly stream: string
@@ -159,6 +174,7 @@ export const logLocationOf = (
   return Option.some({ group, stream: `${prefix}/${container.name}/${taskId}` })
 }
 
+/** The cluster `aegea ecs run` uses when none is named (created if missing). */
 export const defaultClusterName = "aegea_ecs"
 /** The name of the container in aegea's task definitions (and so in log stream names). */
 /** The log group of `aegea ecs run` tasks. */

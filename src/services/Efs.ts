@@ -7,6 +7,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type { AwsError, ResourceNotFound, UsageError } from "../errors.ts"
 
+/** An EFS mount target: its subnet, address and security groups. */
 export type MountTarget = {
   readonly id: string
   readonly fileSystemId: string
@@ -17,6 +18,7 @@ export type MountTarget = {
   readonly securityGroups: ReadonlyArray<string>
 }
 
+/** An EFS file system with its mount targets. */
 export type FileSystem = {
   readonly id: string
   readonly name: string
@@ -31,6 +33,7 @@ export type FileSystem = {
   readonly tags: Readonly<Record<string, string>>
 }
 
+/** Where EFS mount targets go: a VPC, its CIDR block (allowed NFS) and its subnets. */
 export interface EfsNetwork {
   readonly vpcId: string
   /** The VPC's primary CIDR block: NFS is allowed from it. */
@@ -38,6 +41,10 @@ export interface EfsNetwork {
   readonly subnets: ReadonlyArray<{ readonly id: string; readonly availabilityZone: string }>
 }
 
+/**
+ * EFS file systems: list them, create one with its mount targets and an NFS security group. Live: `EfsLive`; in
+ * memory: `EfsMemory`.
+ */
 export class Efs extends Context.Service<Efs, {
   readonly region: string
   /** Every file system with its mount targets and their security groups. */

@@ -5,6 +5,7 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { AwsError } from "../errors.ts"
 
+/** A VPC flow log: what it watches and where it delivers. */
 export const FlowLog = Schema.Struct({
   id: Schema.String,
   resourceId: Schema.String,
@@ -17,10 +18,13 @@ export const FlowLog = Schema.Struct({
   roleArn: Schema.optional(Schema.String),
   created: Schema.optional(Schema.Date)
 })
+/** A VPC flow log: what it watches and where it delivers. */
 export type FlowLog = typeof FlowLog.Type
 
+/** What a flow log watches. */
 export type FlowLogResourceType = "VPC" | "Subnet" | "NetworkInterface"
 
+/** What `FlowLogs.create` creates: a flow log on a VPC, subnet or network interface, into a CloudWatch Logs group. */
 export interface FlowLogRequest {
   readonly resourceId: string
   readonly resourceType: FlowLogResourceType
@@ -30,6 +34,7 @@ export interface FlowLogRequest {
   readonly trafficType: "ACCEPT" | "REJECT" | "ALL"
 }
 
+/** VPC flow logs: list, check and create them. Live: `FlowLogsLive`; in memory: `FlowLogsMemory`. */
 export class FlowLogs extends Context.Service<FlowLogs, {
   readonly region: string
   /** Flow logs of the region; only these ids when given. */
@@ -65,5 +70,7 @@ export const flowLogsDeliveryPolicy = {
   ]
 } as const
 
+/** The service principal that delivers flow logs (trusted by the delivery role). */
 export const flowLogsService = "vpc-flow-logs.amazonaws.com"
+/** The name of the flow log, its log group and role that `aegea flow-logs create` uses by default. */
 export const defaultFlowLogName = "aegea.flow_logs"

@@ -14,11 +14,13 @@ export interface Ensured<A> {
   readonly created: boolean
 }
 
+/** An IAM policy document: its version and statements. */
 export interface PolicyDocument {
   readonly Version: string
   readonly Statement: ReadonlyArray<Readonly<Record<string, unknown>>>
 }
 
+/** The kind of IAM principal an inline policy is attached to. */
 export type PrincipalKind = "role" | "user" | "group"
 
 /** Who an inline policy is attached to. */
@@ -27,6 +29,7 @@ export interface Principal {
   readonly name: string
 }
 
+/** A role `Iam.ensureRole` makes exist: the service that may assume it, its managed and inline policies. */
 export interface RoleSpec {
   readonly name: string
   /** The service principal that may assume the role, e.g. "ecs-tasks.amazonaws.com". */
@@ -38,11 +41,16 @@ export interface RoleSpec {
   readonly inlinePolicies?: Readonly<Record<string, PolicyDocument>>
 }
 
+/** An IAM role: its name and ARN. */
 export interface Role {
   readonly name: string
   readonly arn: string
 }
 
+/**
+ * The IAM calls of launching and running: the account id, roles, inline policies, service-linked roles and
+ * instance profiles. Live: `IamLive`; in memory: `IamMemory`.
+ */
 export class Iam extends Context.Service<Iam, {
   /** The 12-digit id of the account the credentials belong to. */
   readonly accountId: Effect.Effect<string, AwsError>
@@ -86,6 +94,7 @@ export const pullImageAndLogActions = [
   "logs:PutLogEvents"
 ] as const
 
+/** The role Fargate tasks and jobs pull images and write logs with (aegea.fargate_execution). */
 export const fargateExecutionRole: RoleSpec = {
   name: "aegea.fargate_execution",
   trustedService: "ecs-tasks.amazonaws.com",
@@ -107,6 +116,7 @@ export const fargateExecutionRole: RoleSpec = {
 // --- what launch needs ---
 // Who is calling (for the Owner tag and for preferring one's own AMIs), and the role of launched
 // instances. A separate service so that Iam's members are unchanged.
+/** Who the credentials are: the account, the ARN, and the user or role session name. */
 export interface CallerIdentity {
   readonly accountId: string
   readonly arn: string
@@ -120,6 +130,10 @@ export const callerName = (arn: string): string => {
   return resource === "root" ? "root" : resource.split("/").pop() ?? resource
 }
 
+/**
+ * Who the credentials are (STS GetCallerIdentity, asked once). Live: `IamIdentityLive`; in memory:
+ * `IamIdentityMemory`.
+ */
 export class IamIdentity extends Context.Service<IamIdentity, {
   readonly caller: Effect.Effect<CallerIdentity, AwsError>
 }>()("aegea/IamIdentity") {}

@@ -12,6 +12,7 @@ import type * as Stream from "effect/Stream"
 import { type AwsError, ResourceNotFound } from "../errors.ts"
 import type { Principal, PrincipalKind } from "./Iam.ts"
 
+/** An IAM user's access key: its id, status, creation and last use (never the secret). */
 export const AccessKey = Schema.Struct({
   id: Schema.String,
   /** "Active" or "Inactive". */
@@ -19,8 +20,10 @@ export const AccessKey = Schema.Struct({
   created: Schema.optional(Schema.Date),
   lastUsed: Schema.optional(Schema.Date)
 })
+/** An IAM user's access key: its id, status, creation and last use (never the secret). */
 export type AccessKey = typeof AccessKey.Type
 
+/** An IAM user as `IamAdmin.users` lists it, with its groups, keys and last use. */
 export const IamUser = Schema.Struct({
   name: Schema.String,
   arn: Schema.String,
@@ -33,16 +36,20 @@ export const IamUser = Schema.Struct({
   lastUsed: Schema.optional(Schema.Date),
   groups: Schema.Array(Schema.String)
 })
+/** An IAM user as `IamAdmin.users` lists it, with its groups, keys and last use. */
 export type IamUser = typeof IamUser.Type
 
+/** An IAM group as `IamAdmin.groups` lists it. */
 export const IamGroup = Schema.Struct({
   name: Schema.String,
   arn: Schema.String,
   created: Schema.optional(Schema.Date),
   users: Schema.Array(Schema.String)
 })
+/** An IAM group as `IamAdmin.groups` lists it. */
 export type IamGroup = typeof IamGroup.Type
 
+/** An IAM role as `IamAdmin.roles` lists it. */
 export const IamRole = Schema.Struct({
   name: Schema.String,
   arn: Schema.String,
@@ -53,8 +60,10 @@ export const IamRole = Schema.Struct({
   lastUsed: Schema.optional(Schema.Date),
   lastUsedRegion: Schema.optional(Schema.String)
 })
+/** An IAM role as `IamAdmin.roles` lists it. */
 export type IamRole = typeof IamRole.Type
 
+/** A policy attached to a principal, managed or inline. */
 export const IamPolicy = Schema.Struct({
   name: Schema.String,
   /** "managed" (customer or AWS managed, attached) or "inline" (embedded in one principal). */
@@ -67,8 +76,10 @@ export const IamPolicy = Schema.Struct({
   attachedTo: Schema.optional(Schema.String),
   updated: Schema.optional(Schema.Date)
 })
+/** A policy attached to a principal, managed or inline. */
 export type IamPolicy = typeof IamPolicy.Type
 
+/** What `IamAdmin.createUser` creates: a user in its groups, with a console password or without console access. */
 export interface NewUser {
   readonly name: string
   readonly groups: ReadonlyArray<string>
@@ -76,6 +87,7 @@ export interface NewUser {
   readonly consolePassword?: Redacted.Redacted<string> | undefined
 }
 
+/** The user `IamAdmin.createUser` created: its ARN, groups and whether it can sign in to the console. */
 export interface CreatedUser {
   readonly name: string
   readonly arn: string
@@ -95,8 +107,13 @@ export interface Whoami {
   readonly region: string
 }
 
+/** Why an `IamAdmin` call failed: AWS failed, or the principal does not exist. */
 export type IamAdminError = AwsError | ResourceNotFound
 
+/**
+ * IAM administration for `aegea iam`: users, groups, roles, policies, creating users, and who the caller is.
+ * Live: `IamAdminLive`; in memory: `IamAdminMemory`.
+ */
 export class IamAdmin extends Context.Service<IamAdmin, {
   readonly users: () => Stream.Stream<IamUser, AwsError>
   readonly groups: () => Stream.Stream<IamGroup, AwsError>
@@ -111,9 +128,11 @@ export class IamAdmin extends Context.Service<IamAdmin, {
   readonly whoami: Effect.Effect<Whoami, AwsError>
 }>()("aegea/IamAdmin") {}
 
+/** The error for a user, group or role that does not exist, pointing at the command that lists them. */
 export const principalNotFound = (principal: Principal) =>
   new ResourceNotFound({ kind: `IAM ${principal.kind}`, name: principal.name, hint: `Run 'aegea iam ${principal.kind}s' to see them` })
 
+/** Every kind of IAM principal, in listing order. */
 export const principalKinds: ReadonlyArray<PrincipalKind> = ["user", "group", "role"]
 
 /**

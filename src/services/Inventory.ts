@@ -12,6 +12,7 @@ import type { Ec2Filters } from "../lib/ec2Filters.ts"
 const optionalString = Schema.optional(Schema.String)
 const tags = Schema.Record(Schema.String, Schema.String)
 
+/** A VPC network ACL with its entries, one line each. */
 export const NetworkAcl = Schema.Struct({
   name: optionalString,
   id: Schema.String,
@@ -23,8 +24,10 @@ export const NetworkAcl = Schema.Struct({
   entries: Schema.Array(Schema.String),
   tags
 })
+/** A VPC network ACL with its entries, one line each. */
 export type NetworkAcl = typeof NetworkAcl.Type
 
+/** An EC2 Spot Instance request: state, status, instance and price. */
 export const SpotInstanceRequest = Schema.Struct({
   id: Schema.String,
   state: Schema.String,
@@ -38,8 +41,10 @@ export const SpotInstanceRequest = Schema.Struct({
   created: Schema.optional(Schema.Date),
   tags
 })
+/** An EC2 Spot Instance request: state, status, instance and price. */
 export type SpotInstanceRequest = typeof SpotInstanceRequest.Type
 
+/** An EC2 Spot Fleet request: state, target capacity and type. */
 export const SpotFleetRequest = Schema.Struct({
   id: Schema.String,
   state: Schema.String,
@@ -51,15 +56,19 @@ export const SpotFleetRequest = Schema.Struct({
   created: Schema.optional(Schema.Date),
   tags
 })
+/** An EC2 Spot Fleet request: state, target capacity and type. */
 export type SpotFleetRequest = typeof SpotFleetRequest.Type
 
+/** An EC2 account attribute (max-instances, supported-platforms...). */
 export const AccountAttribute = Schema.Struct({
   name: Schema.String,
   /** The values, comma-separated (most attributes have one). */
   value: Schema.String
 })
+/** An EC2 account attribute (max-instances, supported-platforms...). */
 export type AccountAttribute = typeof AccountAttribute.Type
 
+/** A KMS key with its aliases, state and manager. */
 export const KmsKey = Schema.Struct({
   /** The key's aliases ("alias/..."), comma-separated; empty for a key with none. */
   alias: optionalString,
@@ -72,8 +81,10 @@ export const KmsKey = Schema.Struct({
   description: optionalString,
   created: Schema.optional(Schema.Date)
 })
+/** A KMS key with its aliases, state and manager. */
 export type KmsKey = typeof KmsKey.Type
 
+/** An ACM certificate: domain, status, type and expiry. */
 export const Certificate = Schema.Struct({
   domain: Schema.String,
   arn: Schema.String,
@@ -84,8 +95,10 @@ export const Certificate = Schema.Struct({
   inUse: Schema.optional(Schema.Boolean),
   alternativeNames: Schema.Array(Schema.String)
 })
+/** An ACM certificate: domain, status, type and expiry. */
 export type Certificate = typeof Certificate.Type
 
+/** A DynamoDB table: status, item count and size. */
 export const Table = Schema.Struct({
   name: Schema.String,
   status: optionalString,
@@ -96,8 +109,10 @@ export const Table = Schema.Struct({
   created: Schema.optional(Schema.Date),
   arn: optionalString
 })
+/** A DynamoDB table: status, item count and size. */
 export type Table = typeof Table.Type
 
+/** An SNS subscription: its topic, protocol and endpoint. */
 export const Subscription = Schema.Struct({
   /** The topic's name (the last part of its ARN). */
   topic: Schema.String,
@@ -108,8 +123,10 @@ export const Subscription = Schema.Struct({
   arn: Schema.String,
   owner: optionalString
 })
+/** An SNS subscription: its topic, protocol and endpoint. */
 export type Subscription = typeof Subscription.Type
 
+/** A service quota with its value and, where known, the account's usage. */
 export const ServiceQuota = Schema.Struct({
   /** The Service Quotas code of the service ("ec2", "vpc", "lambda"...). */
   service: Schema.String,
@@ -128,10 +145,16 @@ export const ServiceQuota = Schema.Struct({
   /** Whether the quota applies across every region. */
   global: Schema.optional(Schema.Boolean)
 })
+/** A service quota with its value and, where known, the account's usage. */
 export type ServiceQuota = typeof ServiceQuota.Type
 
 export { type Ec2Filters, matchesFilters } from "../lib/ec2Filters.ts"
 
+/**
+ * The read-only listings of `aegea` inventory commands: network ACLs, Spot requests, account attributes, service
+ * quotas, KMS keys, certificates, DynamoDB tables, SNS subscriptions. Live: `InventoryLive`; in memory:
+ * `InventoryMemory`.
+ */
 export class Inventory extends Context.Service<Inventory, {
   readonly region: string
   readonly networkAcls: (filters?: Ec2Filters) => Stream.Stream<NetworkAcl, AwsError>

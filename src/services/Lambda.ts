@@ -8,6 +8,7 @@ import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import { type AwsError, ResourceNotFound } from "../errors.ts"
 
+/** A Lambda function's configuration: runtime, handler, memory, timeout, code size and last change. */
 export const LambdaFunction = Schema.Struct({
   name: Schema.String,
   arn: Schema.String,
@@ -27,6 +28,7 @@ export const LambdaFunction = Schema.Struct({
   /** LastUpdateStatusReason: why an update failed (or what it is doing). */
   updateStatusReason: Schema.optional(Schema.String)
 })
+/** A Lambda function's configuration: runtime, handler, memory, timeout, code size and last change. */
 export type LambdaFunction = typeof LambdaFunction.Type
 
 /** A function's configuration with its environment variables (names and values). */
@@ -48,6 +50,7 @@ export interface ConfigUpdate {
   readonly runtime?: string | undefined
 }
 
+/** A Lambda event source mapping: the source it reads, its function and state. */
 export const EventSourceMapping = Schema.Struct({
   uuid: Schema.String,
   functionArn: Schema.String,
@@ -57,10 +60,16 @@ export const EventSourceMapping = Schema.Struct({
   lastModified: Schema.optional(Schema.Date),
   lastProcessingResult: Schema.optional(Schema.String)
 })
+/** A Lambda event source mapping: the source it reads, its function and state. */
 export type EventSourceMapping = typeof EventSourceMapping.Type
 
+/** Why a `Lambda` call failed: AWS failed, or the function does not exist. */
 export type LambdaError = AwsError | ResourceNotFound
 
+/**
+ * Lambda functions: list, read, update code and configuration, event source mappings. Live: `LambdaLive`; in
+ * memory: `LambdaMemory`.
+ */
 export class Lambda extends Context.Service<Lambda, {
   readonly region: string
   /** Every function (unqualified, $LATEST), page by page. */

@@ -12,17 +12,22 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { AmbiguousName, type AwsError, ResourceNotFound, UsageError } from "../errors.ts"
 
+/** The kind of a load balancer: classic (ELB) or an ELBv2 application, network or gateway load balancer. */
 export const LoadBalancerType = Schema.Literals(["classic", "application", "network", "gateway"])
+/** The kind of a load balancer: classic (ELB) or an ELBv2 application, network or gateway load balancer. */
 export type LoadBalancerType = typeof LoadBalancerType.Type
 
+/** An ELBv2 target group a load balancer forwards to. */
 export const TargetGroupRef = Schema.Struct({
   name: Schema.String,
   arn: Schema.String,
   protocol: Schema.optional(Schema.String),
   port: Schema.optional(Schema.Number)
 })
+/** An ELBv2 target group a load balancer forwards to. */
 export type TargetGroupRef = typeof TargetGroupRef.Type
 
+/** A load balancer, classic or ELBv2, with its listeners, target groups and target health counts. */
 export const LoadBalancer = Schema.Struct({
   name: Schema.String,
   type: LoadBalancerType,
@@ -44,8 +49,10 @@ export const LoadBalancer = Schema.Struct({
   /** Targets in any state other than healthy, initial and draining. */
   unhealthy: Schema.Number
 })
+/** A load balancer, classic or ELBv2, with its listeners, target groups and target health counts. */
 export type LoadBalancer = typeof LoadBalancer.Type
 
+/** The health of one target of a load balancer or target group. */
 export const TargetHealth = Schema.Struct({
   /** The instance id (or IP address / Lambda ARN of an ELBv2 target). */
   id: Schema.String,
@@ -56,13 +63,16 @@ export const TargetHealth = Schema.Struct({
   state: Schema.String,
   reason: Schema.optional(Schema.String)
 })
+/** The health of one target of a load balancer or target group. */
 export type TargetHealth = typeof TargetHealth.Type
 
+/** Which target group of an ELBv2 load balancer to act on (needed when it has several). */
 export interface TargetGroupChoice {
   /** The target group's name or ARN (an ALB/NLB with several target groups). */
   readonly targetGroup?: string | undefined
 }
 
+/** The targets `LoadBalancers.register` or `deregister` changed. */
 export interface TargetsChange {
   readonly loadBalancer: string
   /** The target group changed (ELBv2); undefined for a classic load balancer. */
@@ -102,14 +112,20 @@ export interface LoadBalancerPlan {
   readonly dnsAlias?: { readonly name: string; readonly zoneId: string; readonly zoneName: string } | undefined
 }
 
+/** What `LoadBalancers.delete` deleted: the load balancer, its listeners and target groups. */
 export interface LoadBalancerDeletion {
   readonly loadBalancer: string
   readonly listeners: ReadonlyArray<string>
   readonly targetGroups: ReadonlyArray<string>
 }
 
+/** Why a `LoadBalancers` call failed: AWS failed, no such or several load balancers, or a bad request. */
 export type LoadBalancerError = AwsError | ResourceNotFound | AmbiguousName | UsageError
 
+/**
+ * Classic and ELBv2 load balancers: list, describe, targets, register and deregister, plan and create, delete.
+ * Live: `LoadBalancersLive`; in memory: `LoadBalancersMemory`.
+ */
 export class LoadBalancers extends Context.Service<LoadBalancers, {
   readonly region: string
   /** Every load balancer, classic and ELBv2, with listeners and target health counts. */
@@ -207,6 +223,7 @@ export const chooseTargetGroup = (
 /** Health states that count as neither healthy nor unhealthy in listings (still settling or leaving). */
 const settling = new Set(["initial", "draining"])
 
+/** How many targets are healthy and unhealthy (targets still settling count as neither). */
 export const healthCounts = (states: ReadonlyArray<string>) => ({
   healthy: states.filter((s) => s === "healthy").length,
   unhealthy: states.filter((s) => s !== "healthy" && !settling.has(s)).length

@@ -10,6 +10,7 @@ import type { AwsError } from "../errors.ts"
 
 const optionalString = Schema.optional(Schema.String)
 
+/** A CloudWatch Logs group: its size, retention and creation time. */
 export const LogGroup = Schema.Struct({
   name: Schema.String,
   storedBytes: Schema.Number,
@@ -17,8 +18,10 @@ export const LogGroup = Schema.Struct({
   created: Schema.optional(Schema.Date),
   arn: optionalString
 })
+/** A CloudWatch Logs group: its size, retention and creation time. */
 export type LogGroup = typeof LogGroup.Type
 
+/** A stream of a log group, with its first and last event times. */
 export const LogStream = Schema.Struct({
   name: Schema.String,
   created: Schema.optional(Schema.Date),
@@ -26,8 +29,10 @@ export const LogStream = Schema.Struct({
   lastEvent: Schema.optional(Schema.Date),
   storedBytes: Schema.optional(Schema.Number)
 })
+/** A stream of a log group, with its first and last event times. */
 export type LogStream = typeof LogStream.Type
 
+/** One log event: its id, group, stream, timestamp and message. */
 export const LogEvent = Schema.Struct({
   /** Unique per event (FilterLogEvents eventId; for GetLogEvents a synthetic stream/timestamp/index id). */
   id: Schema.String,
@@ -37,8 +42,10 @@ export const LogEvent = Schema.Struct({
   ingested: Schema.optional(Schema.Date),
   message: Schema.String
 })
+/** One log event: its id, group, stream, timestamp and message. */
 export type LogEvent = typeof LogEvent.Type
 
+/** What `Logs.events` reads: a group, streams, a time range and a filter pattern. */
 export interface EventQuery {
   readonly group: string
   /** Exact stream names; all streams when empty. */
@@ -50,8 +57,10 @@ export interface EventQuery {
   readonly filterPattern?: string
 }
 
+/** The status of a Logs Insights query. */
 export type QueryStatus = "Scheduled" | "Running" | "Complete" | "Failed" | "Cancelled" | "Timeout" | "Unknown"
 
+/** A Logs Insights query: the groups, the query text and a time range. */
 export interface InsightsQuery {
   readonly groups: ReadonlyArray<string>
   /** Logs Insights query language, e.g. `fields @timestamp, @message | filter @message like /ERROR/`. */
@@ -64,13 +73,16 @@ export interface InsightsQuery {
 /** One result row: field name -> value, as Insights returns them (e.g. "@timestamp", "@logStream", "@message", "@ptr"). */
 export type QueryRow = Readonly<Record<string, string>>
 
+/** A Logs Insights query's status, rows and statistics so far. */
 export interface QueryResults {
   readonly status: QueryStatus
   readonly rows: ReadonlyArray<QueryRow>
 }
 
+/** The status of a CloudWatch Logs export task. */
 export type ExportStatus = "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED" | "PENDING_CANCEL"
 
+/** What `Logs.createExportTask` exports: a group's events in a time range, to an S3 bucket and prefix. */
 export interface ExportRequest {
   readonly group: string
   readonly start: Date
@@ -82,6 +94,7 @@ export interface ExportRequest {
   readonly taskName?: string
 }
 
+/** A CloudWatch Logs export task: its group, destination and status. */
 export interface ExportTask {
   readonly id: string
   readonly group: string
@@ -92,6 +105,7 @@ export interface ExportTask {
   readonly prefix: string
 }
 
+/** The events before and after a matching event in its stream (for `grep -C`). */
 export interface EventContext {
   readonly before: ReadonlyArray<LogEvent>
   readonly after: ReadonlyArray<LogEvent>
@@ -103,6 +117,10 @@ export interface StreamPage {
   readonly nextToken: string | undefined
 }
 
+/**
+ * CloudWatch Logs: groups, streams, events (filtered or read forward), Insights queries, export tasks. Live:
+ * `LogsLive`; in memory: `LogsMemory`.
+ */
 export class Logs extends Context.Service<Logs, {
   readonly groups: (options?: { readonly prefix?: string }) => Stream.Stream<LogGroup, AwsError>
   /** Streams of a group, most recent event first. */

@@ -16,6 +16,10 @@ import { loadYaml } from "../lib/yamlModule.ts"
 
 export type { ColumnKind, ColumnSpec, OutputFormat, OutputSettings, Row, TableSpec } from "../lib/columns.ts"
 
+/**
+ * How the CLI shows results: tables, documents, lines and messages in the chosen format. The CLI provides
+ * `OutputLive`; tests `OutputTest`.
+ */
 export class Output extends Context.Service<Output, {
   readonly settings: OutputSettings
   /**
@@ -58,6 +62,7 @@ export interface StatusUpdate {
   readonly plain?: ReadonlyArray<string>
 }
 
+/** How `Output.table` reports an empty result: what was searched, or nothing when the command said so. */
 export interface TableOptions {
   /**
    * What was searched, for the stderr line a terminal shows when there are no rows, e.g.

@@ -23,6 +23,7 @@ export type ProductPrice = {
   readonly price: string
 }
 
+/** One Spot price of an instance type in a zone, in USD per hour, with its time. */
 export type SpotPriceRow = {
   readonly instanceType: string
   readonly availabilityZone: string
@@ -32,6 +33,7 @@ export type SpotPriceRow = {
   readonly timestamp: Date
 }
 
+/** What `Pricing.onDemand` reads from the Price List: a service, a region and, for EC2, an instance type or pattern. */
 export interface PriceQuery {
   /** A Price List service code: AmazonEC2 (the default), AmazonS3, AmazonRDS... */
   readonly serviceCode: string
@@ -41,6 +43,10 @@ export interface PriceQuery {
   readonly instanceType?: string | undefined
 }
 
+/**
+ * Prices: on-demand prices from the Price List and Spot price history of the region. Live: `PricingLive`; in
+ * memory: `PricingMemory`.
+ */
 export class Pricing extends Context.Service<Pricing, {
   /** The user's region: spot prices are this region's. */
   readonly region: string

@@ -11,6 +11,7 @@ import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import { type AwsError, ResourceNotFound } from "../errors.ts"
 
+/** An RDS DB instance or cluster: engine, class, status, endpoint and storage. */
 export const Database = Schema.Struct({
   name: Schema.String,
   /** "instance" (a DB instance) or "cluster" (an Aurora / Multi-AZ DB cluster). */
@@ -29,8 +30,10 @@ export const Database = Schema.Struct({
   /** The Secrets Manager secret holding the master password, when RDS manages it. */
   masterSecretArn: Schema.optional(Schema.String)
 })
+/** An RDS DB instance or cluster: engine, class, status, endpoint and storage. */
 export type Database = typeof Database.Type
 
+/** An RDS DB snapshot: the instance it is of, its status and size. */
 export const DbSnapshot = Schema.Struct({
   name: Schema.String,
   /** The instance it was taken of. */
@@ -43,8 +46,10 @@ export const DbSnapshot = Schema.Struct({
   created: Schema.optional(Schema.Date),
   arn: Schema.String
 })
+/** An RDS DB snapshot: the instance it is of, its status and size. */
 export type DbSnapshot = typeof DbSnapshot.Type
 
+/** What `Rds.create` creates: a DB instance's engine, class, storage and master user. */
 export interface CreateDatabase {
   readonly name: string
   readonly engine: string
@@ -56,13 +61,19 @@ export interface CreateDatabase {
   readonly tags?: Readonly<Record<string, string>> | undefined
 }
 
+/** How `Rds.delete` deletes a DB instance: with a final snapshot or without. */
 export interface DeleteDatabase {
   /** Take a final snapshot with this name before deleting; absent: no final snapshot. */
   readonly finalSnapshot?: string | undefined
 }
 
+/** Why an `Rds` call failed: AWS failed, or the database or snapshot does not exist. */
 export type RdsError = AwsError | ResourceNotFound
 
+/**
+ * RDS DB instances, clusters and snapshots: list, describe, create, snapshot, restore, delete. Live: `RdsLive`;
+ * in memory: `RdsMemory`.
+ */
 export class Rds extends Context.Service<Rds, {
   readonly region: string
   /** DB instances, page by page. */
@@ -85,9 +96,11 @@ export class Rds extends Context.Service<Rds, {
   readonly delete: (name: string, options?: DeleteDatabase) => Effect.Effect<Database, RdsError>
 }>()("aegea/Rds") {}
 
+/** The error for a DB instance that does not exist, pointing at `aegea rds ls`. */
 export const databaseNotFound = (name: string, region: string) =>
   new ResourceNotFound({ kind: "DB instance", name, region, hint: "Run 'aegea rds ls' to see the databases" })
 
+/** The error for a DB snapshot that does not exist, pointing at `aegea rds snapshots`. */
 export const snapshotNotFound = (name: string, region: string) =>
   new ResourceNotFound({ kind: "DB snapshot", name, region, hint: "Run 'aegea rds snapshots' to see the snapshots" })
 

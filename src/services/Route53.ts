@@ -9,6 +9,7 @@ import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import { type AwsError, ResourceNotFound } from "../errors.ts"
 
+/** A Route 53 hosted zone: its id, name, whether private, and its record count. */
 export const HostedZone = Schema.Struct({
   /** The bare id, e.g. "Z0123456789ABCDEFGHIJ" (without "/hostedzone/"). */
   id: Schema.String,
@@ -18,8 +19,10 @@ export const HostedZone = Schema.Struct({
   records: Schema.Number,
   comment: Schema.optional(Schema.String)
 })
+/** A Route 53 hosted zone: its id, name, whether private, and its record count. */
 export type HostedZone = typeof HostedZone.Type
 
+/** A Route 53 record set: name, type, TTL and values (or an alias target). */
 export const RecordSet = Schema.Struct({
   /** "www.example.com." */
   name: Schema.String,
@@ -31,20 +34,28 @@ export const RecordSet = Schema.Struct({
   /** Weighted, latency... records of one name and type are told apart by this. */
   setIdentifier: Schema.optional(Schema.String)
 })
+/** A Route 53 record set: name, type, TTL and values (or an alias target). */
 export type RecordSet = typeof RecordSet.Type
 
+/** One change `Route53.changeRecords` makes: upsert or delete a record set. */
 export interface RecordChange {
   readonly action: "UPSERT" | "DELETE"
   readonly record: RecordSet
 }
 
+/** A VPC a private hosted zone is associated with. */
 export interface ZoneVpc {
   readonly vpcId: string
   readonly region: string
 }
 
+/** Why a `Route53` call failed: AWS failed, or the zone does not exist. */
 export type Route53Error = AwsError | ResourceNotFound
 
+/**
+ * Route 53 hosted zones and record sets: list and find zones, list and change records, private zones and their
+ * VPCs. Live: `Route53Live`; in memory: `Route53Memory`.
+ */
 export class Route53 extends Context.Service<Route53, {
   /** Every hosted zone of the account, page by page. */
   readonly listZones: () => Stream.Stream<HostedZone, AwsError>
@@ -90,6 +101,7 @@ export const bareZoneId = (id: string) => id.replace(/^\/?hostedzone\//, "")
 /** A zone id as the user may write it: upper-case letters and digits (Z...), with or without /hostedzone/. */
 export const looksLikeZoneId = (text: string) => /^(\/?hostedzone\/)?[A-Z0-9]{10,32}$/.test(text)
 
+/** The error for a hosted zone that does not exist, pointing at `aegea zones ls`. */
 export const zoneNotFound = (zone: string) =>
   new ResourceNotFound({ kind: "hosted zone", name: zone, hint: "Run 'aegea zones ls' to see the hosted zones" })
 

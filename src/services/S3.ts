@@ -7,16 +7,22 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { AwsError } from "../errors.ts"
 
+/** An S3 object as a listing returns it: key, size and last change. */
 export interface S3Object {
   readonly key: string
   readonly size: number
   readonly lastModified: Date | undefined
 }
 
+/** How `S3.getObject` reports progress: a callback with the bytes read so far. */
 export interface GetObjectOptions {
   readonly onProgress?: ((bytesRead: number) => void) | undefined
 }
 
+/**
+ * S3 for logs and downloads: the caller's account, the log export bucket, listing and reading objects. Live:
+ * `S3Live`; in memory: `S3Memory`.
+ */
 export class S3 extends Context.Service<S3, {
   readonly region: string
   /** The account of the caller (STS GetCallerIdentity). */

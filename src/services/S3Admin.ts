@@ -9,10 +9,12 @@ import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { AwsError } from "../errors.ts"
 
+/** An S3 bucket: its name and creation date. */
 export const Bucket = Schema.Struct({
   name: Schema.String,
   created: Schema.optional(Schema.Date)
 })
+/** An S3 bucket: its name and creation date. */
 export type Bucket = typeof Bucket.Type
 
 /** What GetBucketLocation, GetBucketVersioning and GetBucketEncryption say about one bucket. */
@@ -24,6 +26,7 @@ export interface BucketSettings {
   readonly encryption: string
 }
 
+/** A bucket lifecycle rule: its prefix, status, transitions and expiry. */
 export const LifecycleRule = Schema.Struct({
   id: Schema.String,
   status: Schema.String,
@@ -38,8 +41,10 @@ export const LifecycleRule = Schema.Struct({
   /** Days after which incomplete multipart uploads are aborted. */
   abortUploadsDays: Schema.optional(Schema.Number)
 })
+/** A bucket lifecycle rule: its prefix, status, transitions and expiry. */
 export type LifecycleRule = typeof LifecycleRule.Type
 
+/** One version of an object (or a delete marker) in a versioned bucket. */
 export const ObjectVersion = Schema.Struct({
   key: Schema.String,
   versionId: Schema.String,
@@ -50,11 +55,15 @@ export const ObjectVersion = Schema.Struct({
   lastModified: Schema.optional(Schema.Date),
   storageClass: Schema.optional(Schema.String)
 })
+/** One version of an object (or a delete marker) in a versioned bucket. */
 export type ObjectVersion = typeof ObjectVersion.Type
 
+/** How fast S3 restores an archived object (and what it costs). */
 export type RestoreTier = "Standard" | "Bulk" | "Expedited"
+/** Every restore tier, the default first. */
 export const restoreTiers: ReadonlyArray<RestoreTier> = ["Standard", "Bulk", "Expedited"]
 
+/** What `S3Admin.restore` restores: an archived object, for how many days, at which tier. */
 export interface RestoreRequest {
   readonly bucket: string
   readonly key: string
@@ -65,6 +74,10 @@ export interface RestoreRequest {
 /** What a restore request did: "started", or "in progress" when one was already running (AWS 409). */
 export type RestoreOutcome = "started" | "in progress" | "already restored"
 
+/**
+ * S3 administration for `aegea buckets`: buckets and their settings, lifecycle rules, object versions, storage
+ * classes, restores. Live: `S3AdminLive`; in memory: `S3AdminMemory`.
+ */
 export class S3Admin extends Context.Service<S3Admin, {
   readonly region: string
   /** Every bucket of the account (ListBuckets), all pages. */

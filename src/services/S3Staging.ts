@@ -15,6 +15,7 @@ export interface ExpiryRule {
   readonly days: number
 }
 
+/** What `S3Staging.ensureBucket` did: whether it created the bucket, and whether it added the expiry rule. */
 export interface EnsuredBucket {
   /** The bucket was created by this call. */
   readonly created: boolean
@@ -22,6 +23,10 @@ export interface EnsuredBucket {
   readonly ruleAdded: boolean
 }
 
+/**
+ * The account's staging bucket (aegea-<account>-<region>) for files a job or a build downloads: ensure it, put,
+ * check and remove objects, presign GETs. Live: `S3StagingLive`; in memory: `S3StagingMemory`.
+ */
 export class S3Staging extends Context.Service<S3Staging, {
   readonly region: string
   readonly accountId: Effect.Effect<string, AwsError>
@@ -46,6 +51,7 @@ export const stagingBucketName = (accountId: string, region: string) => `aegea-$
 
 /** Where `--execute` files go, and the rule that deletes what a watch did not. */
 export const executePrefix = "aegea-execute/"
+/** The lifecycle rule that deletes staged files after 7 days, should nothing else delete them. */
 export const executeExpiryRule: ExpiryRule = { id: "aegea-execute-expiry", prefix: executePrefix, days: 7 }
 
 /** The longest a SigV4 presigned URL may be valid: 7 days. */

@@ -12,6 +12,7 @@ import { type AwsError, ResourceNotFound } from "../errors.ts"
 
 const optionalString = Schema.optional(Schema.String)
 
+/** A Secrets Manager secret as a listing returns it (never its value). */
 export const SecretSummary = Schema.Struct({
   name: Schema.String,
   arn: Schema.String,
@@ -22,21 +23,27 @@ export const SecretSummary = Schema.Struct({
   deletionDate: Schema.optional(Schema.Date),
   tags: Schema.Record(Schema.String, Schema.String)
 })
+/** A Secrets Manager secret as a listing returns it (never its value). */
 export type SecretSummary = typeof SecretSummary.Type
 
+/** A version of a secret and its staging labels. */
 export const SecretVersion = Schema.Struct({
   versionId: Schema.String,
   /** Staging labels, e.g. ["AWSCURRENT"]; an old version may have none. */
   stages: Schema.Array(Schema.String)
 })
+/** A version of a secret and its staging labels. */
 export type SecretVersion = typeof SecretVersion.Type
 
+/** A secret with its versions. */
 export const SecretDescription = Schema.Struct({
   ...SecretSummary.fields,
   versions: Schema.Array(SecretVersion)
 })
+/** A secret with its versions. */
 export type SecretDescription = typeof SecretDescription.Type
 
+/** A secret's value (string or binary) of one version. */
 export interface SecretValue {
   readonly name: string
   readonly arn: string
@@ -53,6 +60,7 @@ export interface VersionSelector {
   readonly versionStage?: string | undefined
 }
 
+/** What `Secrets.put` did: created the secret or added a version, and that version's id. */
 export interface PutResult {
   readonly name: string
   readonly arn: string
@@ -61,6 +69,7 @@ export interface PutResult {
   readonly created: boolean
 }
 
+/** How `Secrets.delete` deletes: after a recovery window, or at once. */
 export interface DeleteOptions {
   /** Days before the deletion is final (7-30; AWS's default is 30). */
   readonly recoveryDays?: number | undefined
@@ -68,14 +77,17 @@ export interface DeleteOptions {
   readonly force?: boolean | undefined
 }
 
+/** What `Secrets.delete` did: the secret, and when its deletion is final (none: deleted at once). */
 export interface DeleteResult {
   readonly name: string
   readonly arn: string
   readonly deletionDate: Date | undefined
 }
 
+/** Why a `Secrets` call failed: AWS failed, or the secret (or version) does not exist. */
 export type SecretError = AwsError | ResourceNotFound
 
+/** Secrets Manager: list, describe, read, put and delete secrets. Live: `SecretsLive`; in memory: `SecretsMemory`. */
 export class Secrets extends Context.Service<Secrets, {
   readonly region: string
   /** Secrets not scheduled for deletion, page by page. */

@@ -9,17 +9,23 @@ import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type { OperationFailed } from "../errors.ts"
 
+/** How `Ssh.run` runs a program: extra environment variables (the rest inherited). */
 export interface RunOptions {
   /** Extra environment variables for the child (the rest is inherited). */
   readonly env?: Readonly<Record<string, string>>
 }
 
+/** An SSH key pair on disk: the private key's path and the public key's line. */
 export interface KeyFile {
   readonly privateKeyPath: string
   /** "ssh-ed25519 AAAA... comment". */
   readonly publicKey: string
 }
 
+/**
+ * The local side of ssh: find programs, run ssh/scp with the terminal, read the agent's keys, make aegea's key.
+ * Live: `SshLive`.
+ */
 export class Ssh extends Context.Service<Ssh, {
   /** The absolute path of `program` on PATH, or none. */
   readonly which: (program: string) => Effect.Effect<Option.Option<string>>

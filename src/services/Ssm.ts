@@ -10,6 +10,7 @@ import type * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { AwsError } from "../errors.ts"
 
+/** An instance's SSM agent: whether it is online, its version and platform. */
 export const AgentInfo = Schema.Struct({
   instanceId: Schema.String,
   /** "Online", "ConnectionLost", "Inactive". */
@@ -18,6 +19,7 @@ export const AgentInfo = Schema.Struct({
   platform: Schema.optional(Schema.String),
   lastPing: Schema.optional(Schema.Date)
 })
+/** An instance's SSM agent: whether it is online, its version and platform. */
 export type AgentInfo = typeof AgentInfo.Type
 
 /** What StartSession returns: the data channel is opened with `streamUrl` and the one-time `token`. */
@@ -27,12 +29,17 @@ export interface SessionTicket {
   readonly token: Redacted.Redacted<string>
 }
 
+/**
+ * The kind of session `Ssm.startSession` starts: ssh to a port, or port forwarding (to the instance or a host
+ * beyond it).
+ */
 export type SessionDocument =
   | { readonly kind: "ssh"; readonly port: number }
   | { readonly kind: "port-forwarding"; readonly remotePort: number; readonly localPort: number; readonly host?: string }
   /** An interactive shell: Session Manager's standard shell without a document, or the given document. */
   | { readonly kind: "shell"; readonly document?: string; readonly parameters?: Readonly<Record<string, ReadonlyArray<string>>> }
 
+/** A command sent with `Ssm.sendCommand` on one instance: its status, exit code and output so far. */
 export const CommandInvocation = Schema.Struct({
   commandId: Schema.String,
   instanceId: Schema.String,
@@ -42,8 +49,10 @@ export const CommandInvocation = Schema.Struct({
   stdout: Schema.String,
   stderr: Schema.String
 })
+/** A command sent with `Ssm.sendCommand` on one instance: its status, exit code and output so far. */
 export type CommandInvocation = typeof CommandInvocation.Type
 
+/** How `Ssm.sendCommand` runs a shell script: its time limit on the instance, and a comment. */
 export interface SendCommandOptions {
   /** Seconds the command may run on the instance (AWS-RunShellScript's executionTimeout; default 3600). */
   readonly executionTimeoutSeconds?: number
@@ -77,6 +86,10 @@ export interface SsmEndpoint {
   readonly ssmUrl: string
 }
 
+/**
+ * Systems Manager: parameters, agent status, Session Manager sessions (start, resume, terminate) and Run
+ * Command. Live: `SsmLive`; in memory: `SsmMemory`.
+ */
 export class Ssm extends Context.Service<Ssm, {
   readonly endpoint: SsmEndpoint
   /** A parameter's value (public ones such as /aws/service/...), or none when it does not exist. */

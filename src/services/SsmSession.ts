@@ -15,6 +15,10 @@ import type { AwsError, OperationFailed } from "../errors.ts"
 import type { PortForwardingMode } from "../lib/ssm/smux.ts"
 import type { SessionDocument, SessionTicket } from "./Ssm.ts"
 
+/**
+ * An open Session Manager data channel: bytes to and from the instance, the terminal size, and what the agent
+ * negotiated.
+ */
 export interface DataChannel {
   readonly sessionId: string
   readonly instanceId: string
@@ -42,6 +46,10 @@ export interface DataChannel {
 /** "port": SSH and tunnels (SessionType Port); "shell": an interactive shell or command (Standard_Stream, InteractiveCommands). */
 export type ChannelKind = "port" | "shell"
 
+/**
+ * Session Manager data channels (scoped: closed with the scope): start a session and open its channel, or attach
+ * to one started elsewhere with its ticket. Live: `SsmSessionLive`.
+ */
 export class SsmSession extends Context.Service<SsmSession, {
   /** StartSession on the instance, then open its data channel (a shell channel for a "shell" document). */
   readonly open: (

@@ -8,6 +8,7 @@ import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import { type AwsError, ResourceNotFound } from "../errors.ts"
 
+/** A Step Functions state machine: name, ARN, type and creation date. */
 export const StateMachine = Schema.Struct({
   name: Schema.String,
   arn: Schema.String,
@@ -15,10 +16,12 @@ export const StateMachine = Schema.Struct({
   type: Schema.optional(Schema.String),
   created: Schema.optional(Schema.Date)
 })
+/** A Step Functions state machine: name, ARN, type and creation date. */
 export type StateMachine = typeof StateMachine.Type
 
 /** The statuses ListExecutions filters by. */
 export const executionStatuses = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"] as const
+/** The status of a Step Functions execution. */
 export type ExecutionStatus = typeof executionStatuses[number]
 
 /** The statuses an execution ends in, and whether that is a success. */
@@ -29,6 +32,7 @@ export const finalStatuses: Readonly<Record<string, "succeeded" | "failed">> = {
   ABORTED: "failed"
 }
 
+/** An execution of a state machine: its status and times. */
 export const Execution = Schema.Struct({
   name: Schema.String,
   arn: Schema.String,
@@ -37,8 +41,10 @@ export const Execution = Schema.Struct({
   started: Schema.optional(Schema.Date),
   stopped: Schema.optional(Schema.Date)
 })
+/** An execution of a state machine: its status and times. */
 export type Execution = typeof Execution.Type
 
+/** An execution with its input, output, error and cause. */
 export const ExecutionDescription = Schema.Struct({
   ...Execution.fields,
   input: Schema.optional(Schema.String),
@@ -46,8 +52,10 @@ export const ExecutionDescription = Schema.Struct({
   error: Schema.optional(Schema.String),
   cause: Schema.optional(Schema.String)
 })
+/** An execution with its input, output, error and cause. */
 export type ExecutionDescription = typeof ExecutionDescription.Type
 
+/** One event of an execution's history. */
 export const HistoryEvent = Schema.Struct({
   id: Schema.Number,
   previousEventId: Schema.optional(Schema.Number),
@@ -59,15 +67,22 @@ export const HistoryEvent = Schema.Struct({
   error: Schema.optional(Schema.String),
   cause: Schema.optional(Schema.String)
 })
+/** One event of an execution's history. */
 export type HistoryEvent = typeof HistoryEvent.Type
 
+/** The error and cause `StepFunctions.stopExecution` records. */
 export interface StopOptions {
   readonly error?: string | undefined
   readonly cause?: string | undefined
 }
 
+/** Why a `StepFunctions` call failed: AWS failed, or the state machine or execution does not exist. */
 export type StepFunctionsError = AwsError | ResourceNotFound
 
+/**
+ * Step Functions: state machines, executions, their history; start and stop executions. Live:
+ * `StepFunctionsLive`; in memory: `StepFunctionsMemory`.
+ */
 export class StepFunctions extends Context.Service<StepFunctions, {
   readonly region: string
   readonly stateMachines: () => Stream.Stream<StateMachine, AwsError>
@@ -87,9 +102,11 @@ export class StepFunctions extends Context.Service<StepFunctions, {
   readonly stopExecution: (executionArn: string, options?: StopOptions) => Effect.Effect<{ readonly stopped: Date }, StepFunctionsError>
 }>()("aegea/StepFunctions") {}
 
+/** The error for an execution that does not exist, pointing at `aegea sfn ls`. */
 export const executionNotFound = (arn: string, region: string) =>
   new ResourceNotFound({ kind: "execution", name: arn, region, hint: "Run 'aegea sfn ls' to see the executions" })
 
+/** The error for a state machine that does not exist, pointing at `aegea sfn state-machines`. */
 export const stateMachineNotFound = (name: string, region: string) =>
   new ResourceNotFound({ kind: "state machine", name, region, hint: "Run 'aegea sfn state-machines' to see them" })
 

@@ -56,6 +56,7 @@ interface KeyValue {
   readonly value: string
 }
 
+/** The RegisterJobDefinition request aegea sends, as AWS Batch's API takes it. */
 export interface RegisterJobDefinitionRequest {
   readonly jobDefinitionName: string
   readonly type: "container"
@@ -80,6 +81,7 @@ export interface RegisterJobDefinitionRequest {
   readonly tags: Readonly<Record<string, string>>
 }
 
+/** The SubmitJob request aegea sends, as AWS Batch's API takes it. */
 export interface SubmitJobRequest {
   readonly jobName: string
   readonly jobQueue: string
@@ -179,6 +181,7 @@ export const registerJobDefinitionRequest = (shape: ContainerShape): RegisterJob
   return { jobDefinitionName: name, ...body, tags: { "aegea:definition": name } }
 }
 
+/** The SubmitJob request of a job run, on a registered job definition. */
 export const submitJobRequest = (run: JobRun, jobDefinition: string): SubmitJobRequest => ({
   jobName: run.name,
   jobQueue: run.queue,
@@ -200,7 +203,8 @@ export const checkSubmitSize = (request: SubmitJobRequest): Effect.Effect<void, 
     : Effect.fail(
       new UsageError({
         message: `the SubmitJob request would be ${bytes} bytes; AWS Batch accepts at most ${submitJobRequestLimit}`,
-        hint: "Shorten the --command lines and --environment values, or ship large inputs in the image or on S3"
+        hint: "Shorten the command lines and environment values, or ship large inputs in the image or on S3",
+        remedy: "shorten-inputs"
       })
     )
 }

@@ -23,11 +23,16 @@ import { UsageError } from "../errors.ts"
 
 /** The container aegea runs in its task definitions, and the awslogs stream prefix it sets. */
 export const containerName = "aegea"
+/** The awslogs stream prefix of aegea's task definitions, so a task's stream is `aegea/aegea/<task id>`. */
 export const logStreamPrefix = "aegea"
 
 /** The family prefix of aegea's task definitions (`--task-name` names another). */
 export const defaultTaskName = "aegea_ecs"
 
+/**
+ * What an ECS task runs in: image, CPU, memory, platform, roles and container options; it decides the task
+ * definition.
+ */
 export interface TaskShape extends ContainerOptions {
   readonly image: string
   /** CPU units: 1024 = 1 vCPU. */
@@ -43,6 +48,7 @@ export interface TaskShape extends ContainerOptions {
   readonly taskName?: string | undefined
 }
 
+/** One run of a task: cluster, command lines, environment, subnets and security groups, tags, platform, ECS Exec. */
 export interface TaskRun {
   readonly cluster: string
   readonly commandLines: ReadonlyArray<string>
@@ -56,6 +62,7 @@ export interface TaskRun {
   readonly platform?: Platform | undefined
 }
 
+/** The RegisterTaskDefinition request aegea sends, as ECS's API takes it. */
 export interface RegisterTaskDefinitionRequest {
   readonly family: string
   readonly requiresCompatibilities: ReadonlyArray<Platform>
@@ -80,6 +87,7 @@ export interface RegisterTaskDefinitionRequest {
   readonly tags: ReadonlyArray<{ readonly key: string; readonly value: string }>
 }
 
+/** The RunTask request aegea sends, as ECS's API takes it. */
 export interface RunTaskRequest {
   readonly cluster: string
   readonly taskDefinition: string
@@ -110,6 +118,7 @@ export const overridesLimit = 8192
 
 type CheckedShape = Omit<TaskShape, "executionRoleArn" | "region" | "logGroup" | "image">
 
+/** Check a task shape against what ECS accepts (Fargate sizes, the family name, storage), before any AWS call. */
 export const checkTaskShape = (shape: CheckedShape): Effect.Effect<void, UsageError> => {
   const platform = shape.platform ?? "FARGATE"
   const problem = platform === "FARGATE" ? fargateSizeProblem(shape.cpu / 1024, shape.memoryMiB) : undefined
@@ -176,6 +185,7 @@ export const registerTaskDefinitionRequest = (shape: TaskShape): RegisterTaskDef
   return { family, ...body, tags: [{ key: "aegea:definition", value: family }] }
 }
 
+/** The RunTask request of a task run, on a registered task definition. */
 export const runTaskRequest = (run: TaskRun, taskDefinition: string): RunTaskRequest => {
   const tags = Object.entries(run.tags).map(([key, value]) => ({ key, value }))
   const platform = run.platform ?? "FARGATE"
@@ -202,6 +212,7 @@ export const runTaskRequest = (run: TaskRun, taskDefinition: string): RunTaskReq
   }
 }
 
+/** Fail with a UsageError when the command and environment overrides are larger than RunTask accepts. */
 export const checkOverridesSize = (request: RunTaskRequest): Effect.Effect<void, UsageError> => {
   const size = JSON.stringify(request.overrides).length
   return size <= overridesLimit
@@ -209,7 +220,8 @@ export const checkOverridesSize = (request: RunTaskRequest): Effect.Effect<void,
     : Effect.fail(
       new UsageError({
         message: `the task's command and environment take ${size} characters; ECS RunTask accepts at most ${overridesLimit}`,
-        hint: "Shorten the --command lines and --environment values, or ship large inputs in the image or on S3"
+        hint: "Shorten the command lines and environment values, or ship large inputs in the image or on S3",
+        remedy: "shorten-inputs"
       })
     )
 }

@@ -10,6 +10,10 @@ import { type ConfigMap, emptyMerged, mergeLayer } from "../lib/merge.ts"
 import { AegeaConfig, makeAegeaConfig } from "../services/AegeaConfig.ts"
 import { ConfigError } from "../errors.ts"
 
+/**
+ * `AegeaConfig` holding `value` as if read from one config file (merged with its operators over nothing), for
+ * tests of commands that read it.
+ */
 export const layerFromValue = (
   value: ConfigMap,
   options: { readonly source?: string; readonly userFile?: string } = {}

@@ -16,8 +16,10 @@ import {
   type Trail
 } from "../services/Audit.ts"
 
+/** One of the reads of `Audit`, to make it fail in `AuditSeed.denied`. */
 export type AuditSource = "accountSummary" | "passwordPolicy" | "credentialReport" | "trails" | "configRecorders" | "metricFilters" | "alarms"
 
+/** What `AuditMemory` answers: each source's contents, and the sources that fail with access denied. */
 export interface AuditSeed {
   readonly region?: string
   readonly accountSummary?: Readonly<Record<string, number>>
@@ -41,6 +43,7 @@ const operations: Record<AuditSource, readonly [string, string, string]> = {
   alarms: ["CloudWatch", "DescribeAlarms", "list CloudWatch alarms"]
 }
 
+/** `Audit` in memory: every read answers from the seed. */
 export const AuditMemory = {
   layer: (seed: AuditSeed = {}): Layer.Layer<Audit> => {
     const region = seed.region ?? "us-east-1"

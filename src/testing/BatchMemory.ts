@@ -45,8 +45,13 @@ export interface JobScript {
   readonly failBeforeRunning?: string
 }
 
+/** A compute environment that exists from the start (subnets and security groups optional). */
 export type SeedComputeEnvironment = Omit<ComputeEnvironmentSpec, "subnets" | "securityGroups"> & Partial<ComputeEnvironmentSpec>
 
+/**
+ * What `BatchMemory` starts with and how its jobs behave: queues, compute environments, job definitions and
+ * jobs, state durations, a script per job, deterministic ids.
+ */
 export interface BatchSeed {
   readonly region?: string
   readonly accountId?: string
@@ -380,6 +385,10 @@ function layer(seed: BatchSeed = {}): Layer.Layer<Batch | BatchMemoryState, neve
   return makeLayer(seed)
 }
 
+/**
+ * `Batch` in memory, with `BatchMemoryState` to inspect it: jobs move through their states on Effect's Clock
+ * (drive them with `TestClock`).
+ */
 export const BatchMemory = {
   /**
    * An in-memory Batch. With a `script` in the seed, jobs may write log lines into LogsMemory, so

@@ -6,10 +6,12 @@ import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import { Billing, curRegion, type ReportDefinition } from "../services/Billing.ts"
 
+/** The report definitions `BillingMemory` holds. */
 export interface BillingSeed {
   readonly reportDefinitions?: ReadonlyArray<ReportDefinition>
 }
 
+/** `Billing` in memory, answering from the seed. */
 export const BillingMemory = {
   layer: (seed: BillingSeed = {}): Layer.Layer<Billing> =>
     Layer.succeed(

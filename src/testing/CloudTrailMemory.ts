@@ -13,12 +13,14 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { CloudTrail, type LookupQuery, matchesAttributes, type TrailEvent, type TrailInfo } from "../services/CloudTrail.ts"
 
+/** The trails and events `CloudTrailMemory` holds. */
 export interface CloudTrailSeed {
   readonly region?: string
   readonly trails?: ReadonlyArray<TrailInfo>
   readonly events?: ReadonlyArray<TrailEvent>
 }
 
+/** What `CloudTrailMemory` was asked: the LookupEvents pages it served. */
 export class CloudTrailMemoryState extends Context.Service<CloudTrailMemoryState, {
   /** LookupEvents pages served so far. */
   readonly pagesRead: Effect.Effect<number>
@@ -26,6 +28,10 @@ export class CloudTrailMemoryState extends Context.Service<CloudTrailMemoryState
 
 const pageSize = 50
 
+/**
+ * `CloudTrail` in memory, with `CloudTrailMemoryState`: trails and events from the seed, looked up by attribute
+ * and time as AWS does.
+ */
 export const CloudTrailMemory = {
   layer: (seed: CloudTrailSeed = {}): Layer.Layer<CloudTrail | CloudTrailMemoryState> =>
     Layer.effectContext(

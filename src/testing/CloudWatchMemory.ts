@@ -7,6 +7,7 @@ import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import { type Alarm, alarmArn, CloudWatch, type Datapoint, topicArnOf } from "../services/CloudWatch.ts"
 
+/** The datapoints of one metric (namespace, name and dimensions) in `CloudWatchMemory`. */
 export interface MetricSeed {
   readonly namespace: string
   readonly metric: string
@@ -14,6 +15,7 @@ export interface MetricSeed {
   readonly datapoints: ReadonlyArray<Datapoint>
 }
 
+/** What `CloudWatchMemory` starts with: alarms, metrics' datapoints and SNS topics. */
 export interface CloudWatchSeed {
   readonly region?: string
   readonly accountId?: string
@@ -31,6 +33,7 @@ export class CloudWatchMemoryState extends Context.Service<CloudWatchMemoryState
 const sameDimensions = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>) =>
   Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v)
 
+/** `CloudWatch` in memory, with `CloudWatchMemoryState` to inspect the alarms and topics made. */
 export const CloudWatchMemory = {
   layer: (seed: CloudWatchSeed = {}): Layer.Layer<CloudWatch | CloudWatchMemoryState> =>
     Layer.effectContext(

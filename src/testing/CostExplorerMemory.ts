@@ -7,16 +7,21 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
-import { CostExplorer, type CostPeriod, type CostQuery, type Forecast, type ForecastQuery } from "../services/CostExplorer.ts"
+import { CostExplorer, type CostPeriod, mergePeriods, type CostQuery, type Forecast, type ForecastQuery } from "../services/CostExplorer.ts"
 import { AwsInvalidRequest } from "../errors.ts"
 
+/** The cost periods and forecasts `CostExplorerMemory` answers with. */
 export interface CostExplorerSeed {
-  /** Returned by costAndUsage (periods whose start lies in [start, end)). */
+  /**
+   * Returned by costAndUsage (periods whose start lies in [start, end)); entries with the same start
+   * are one period whose groups are split, as across AWS's pages, and are joined.
+   */
   readonly periods?: ReadonlyArray<CostPeriod>
   /** Returned by forecast; without it, forecast fails like AWS with too little history. */
   readonly forecast?: Forecast
 }
 
+/** What `CostExplorerMemory` was asked: every cost and forecast query. */
 export class CostExplorerMemoryState extends Context.Service<CostExplorerMemoryState, {
   readonly costQueries: Effect.Effect<ReadonlyArray<CostQuery>>
   readonly forecastQueries: Effect.Effect<ReadonlyArray<ForecastQuery>>
@@ -32,6 +37,7 @@ const invalid = (operation: string, action: string, awsMessage: string) =>
     region: "us-east-1"
   })
 
+/** `CostExplorer` in memory, with `CostExplorerMemoryState`: answers from the seed, within each query's dates. */
 export const CostExplorerMemory = {
   layer: (seed: CostExplorerSeed = {}): Layer.Layer<CostExplorer | CostExplorerMemoryState> =>
     Layer.effectContext(
@@ -49,7 +55,8 @@ export const CostExplorerMemory = {
               if (query.groupBy.length > 2) {
                 return yield* invalid("GetCostAndUsage", action, "You can only group by up to two dimensions")
               }
-              return (seed.periods ?? []).filter((p) => p.start >= query.start && p.start < query.end)
+              // As CostExplorerLive reads AWS's pages: one entry per period, a period's groups joined.
+              return mergePeriods([(seed.periods ?? []).filter((p) => p.start >= query.start && p.start < query.end)])
             }),
           forecast: (query) =>
             Effect.gen(function*() {

@@ -5,10 +5,12 @@ import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import { Ec2InstanceConnect, type PublicKeyGrant } from "../services/Ec2InstanceConnect.ts"
 
+/** The public keys `Ec2InstanceConnectMemory` was sent. */
 export class Ec2InstanceConnectMemoryState extends Context.Service<Ec2InstanceConnectMemoryState, {
   readonly grants: Effect.Effect<ReadonlyArray<PublicKeyGrant>>
 }>()("aegea/testing/Ec2InstanceConnectMemoryState") {}
 
+/** `Ec2InstanceConnect` in memory, with `Ec2InstanceConnectMemoryState` to read the keys sent. */
 export const Ec2InstanceConnectMemory = {
   layer: (seed: { readonly callerName?: string } = {}): Layer.Layer<Ec2InstanceConnect | Ec2InstanceConnectMemoryState> =>
     Layer.effectContext(

@@ -14,6 +14,10 @@ import { AwsInvalidRequest, AwsNotFound } from "../errors.ts"
 import { type CreateImageRequest, Ec2Launch, type LaunchImage, type RunInstanceRequest, type SpotPrice } from "../services/Ec2Launch.ts"
 import { Ec2MemoryState, makeInstance } from "./Ec2Memory.ts"
 
+/**
+ * How `Ec2LaunchMemory` behaves: Spot prices, the account's images, IAM's eventual consistency, how long new
+ * images stay pending.
+ */
 export interface Ec2LaunchSeed {
   /** Spot price history (default: none, so the first zone with a subnet is used). */
   readonly spotPrices?: ReadonlyArray<SpotPrice>
@@ -157,6 +161,8 @@ export const Ec2LaunchMemory = {
               const earlier = (yield* Ref.get(byToken)).get(request.clientToken)
               const existing = (yield* memory.instances).find((i) => i.id === earlier)
               if (existing !== undefined) return existing
+              // An instance lists its groups by name, as DescribeInstances does (ids of unknown groups stay ids).
+              const groupNames = new Map((yield* Stream.runCollect(ec2.securityGroupRules())).map((g) => [g.id, g.name]))
               const instance = yield* memory.addInstance({
                 ...(request.tags.Name !== undefined ? { name: request.tags.Name } : {}),
                 state: "running",
@@ -167,7 +173,7 @@ export const Ec2LaunchMemory = {
                 lifecycle: request.spot ? "spot" : "on-demand",
                 ...(request.iamInstanceProfile !== undefined ? { iamProfile: request.iamInstanceProfile } : {}),
                 ...(request.keyName !== undefined ? { keyName: request.keyName } : {}),
-                securityGroups: [...request.securityGroupIds],
+                securityGroups: request.securityGroupIds.map((id) => groupNames.get(id) ?? id),
                 privateIp: "172.31.0.10",
                 tags: { ...request.tags },
                 launchTime: new Date(yield* Clock.currentTimeMillis)

@@ -18,6 +18,10 @@ import { Ec2, type Image, type Instance, type InstanceFilter, type InstanceState
 import { AwsInvalidRequest, AwsNotFound, ResourceNotFound } from "../errors.ts"
 import { matchesFilters } from "../lib/ec2Filters.ts"
 
+/**
+ * What `Ec2Memory` starts with: instances (fields not given are filled in), images, volumes, snapshots, security
+ * group rules, subnets, VPCs, key pairs, console output; paging and deterministic ids.
+ */
 export interface Ec2Seed {
   readonly region?: string
   readonly instances?: ReadonlyArray<Partial<Instance> & { readonly name?: string }>
@@ -171,6 +175,10 @@ const filterValue = (i: Instance, name: string) => {
     )
 }
 
+/**
+ * `Ec2` in memory, with `Ec2MemoryState` to seed and inspect instances; state changes take their time on
+ * Effect's Clock.
+ */
 export const Ec2Memory = {
   layer: (seed: Ec2Seed = {}): Layer.Layer<Ec2 | Ec2MemoryState> =>
     Layer.effectContext(

@@ -7,6 +7,7 @@ import { type DefaultNetwork, Ec2Network, type LaunchTemplate } from "../service
 import type { Ensured } from "../services/Iam.ts"
 import { ResourceNotFound } from "../errors.ts"
 
+/** `Ec2Network` in memory: a default VPC (or none), security groups and launch templates made on demand. */
 export const Ec2NetworkMemory = {
   /** A default VPC `vpc-default` with subnets `subnet-a`..`subnet-c` unless `network` is given (null: no default VPC). */
   layer: (network: DefaultNetwork | null = { vpcId: "vpc-default", subnetIds: ["subnet-a", "subnet-b", "subnet-c"] }) =>

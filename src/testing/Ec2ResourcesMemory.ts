@@ -11,6 +11,7 @@ import { AwsInvalidRequest, ResourceNotFound } from "../errors.ts"
 import type { Snapshot, Volume } from "../services/Ec2.ts"
 import { Ec2Resources, nounOf, type Removable, type RemovableKind } from "../services/Ec2Resources.ts"
 
+/** A resource `Ec2ResourcesMemory` can find and remove: its kind, id, name, VPC, and what is deleted with it. */
 export interface StoredResource {
   readonly kind: RemovableKind
   readonly id: string
@@ -23,6 +24,7 @@ export interface StoredResource {
   readonly mountTargetIds?: ReadonlyArray<string> | undefined
 }
 
+/** An instance as `Ec2ResourcesMemory` knows it: its zone and VPC, for attaching volumes. */
 export interface StoredInstance {
   readonly id: string
   name?: string | undefined
@@ -30,6 +32,10 @@ export interface StoredInstance {
   readonly vpcId?: string | undefined
 }
 
+/**
+ * The state of `Ec2ResourcesMemory`, which a test keeps to seed and inspect: resources, volumes, snapshots,
+ * instances.
+ */
 export interface Ec2ResourcesStore {
   readonly resources: Map<string, StoredResource>
   readonly volumes: Map<string, Volume>
@@ -42,6 +48,7 @@ export interface Ec2ResourcesStore {
   snapshotSeconds?: number | undefined
 }
 
+/** An `Ec2ResourcesStore` with nothing in it. */
 export const emptyEc2ResourcesStore = (): Ec2ResourcesStore => ({
   resources: new Map(),
   volumes: new Map(),
@@ -51,6 +58,7 @@ export const emptyEc2ResourcesStore = (): Ec2ResourcesStore => ({
 
 const region = "us-east-1"
 
+/** `Ec2Resources` in memory, over a store the test holds. */
 export const Ec2ResourcesMemory = {
   /** A layer over `store` (default: empty); the test keeps the store to seed and inspect it. */
   layer: (store: Ec2ResourcesStore = emptyEc2ResourcesStore()) =>
@@ -115,7 +123,7 @@ export const Ec2ResourcesMemory = {
         find: (kind, id, options = {}) => {
           const r = find(kind, id, options.byName === true)
           return r === undefined
-            ? Effect.fail(new ResourceNotFound({ kind: nounOf(kind), name: id, region, hint: "Check the id and the --region" }))
+            ? Effect.fail(new ResourceNotFound({ kind: nounOf(kind), name: id, region, hint: "Check the id and the region", remedy: "check-region" }))
             : Effect.succeed(r)
         },
         remove: (target, options = {}) =>

@@ -13,6 +13,7 @@ import * as Stream from "effect/Stream"
 import type { ResourceNotFound } from "../errors.ts"
 import { Ecr, type EcrImage, imageTagNotFound, lifecyclePolicyText, type Repository, repositoryNotFound } from "../services/Ecr.ts"
 
+/** A repository that exists from the start in `EcrMemory`. */
 export interface EcrRepositorySeed {
   readonly name: string
   readonly scanOnPush?: boolean
@@ -22,6 +23,7 @@ export interface EcrRepositorySeed {
   readonly tags?: Readonly<Record<string, string>>
 }
 
+/** An image that exists from the start in `EcrMemory`: its repository, tags and digest. */
 export interface EcrImageSeed {
   readonly repository: string
   readonly tags?: ReadonlyArray<string>
@@ -32,6 +34,7 @@ export interface EcrImageSeed {
   readonly findings?: Readonly<Record<string, number>>
 }
 
+/** What `EcrMemory` starts with: repositories and images. */
 export interface EcrSeed {
   readonly region?: string
   readonly accountId?: string
@@ -47,6 +50,10 @@ interface StoredRepository {
   readonly images: ReadonlyArray<EcrImage>
 }
 
+/**
+ * What a test does to `EcrMemory` besides the service: read repository tags, create repositories and push images
+ * as other tools do.
+ */
 export class EcrMemoryState extends Context.Service<EcrMemoryState, {
   /** The tags set on a repository when it was created (none for an unknown one). */
   readonly repositoryTags: (name: string) => Effect.Effect<Readonly<Record<string, string>>>
@@ -56,6 +63,7 @@ export class EcrMemoryState extends Context.Service<EcrMemoryState, {
   readonly pushImage: (repository: string, tag: string) => Effect.Effect<EcrImage, ResourceNotFound>
 }>()("aegea/testing/EcrMemoryState") {}
 
+/** `Ecr` in memory, with `EcrMemoryState`. */
 export const EcrMemory = {
   layer: (seed: EcrSeed = {}): Layer.Layer<Ecr | EcrMemoryState> =>
     Layer.effectContext(

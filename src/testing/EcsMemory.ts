@@ -32,6 +32,10 @@ export interface TaskScript {
   readonly failBeforeRunning?: string
 }
 
+/**
+ * What `EcsMemory` starts with and how its tasks behave: clusters, task definitions, tasks, container instances,
+ * state durations, a script per task, deterministic ids.
+ */
 export interface EcsSeed {
   readonly region?: string
   readonly accountId?: string
@@ -105,6 +109,10 @@ interface Timeline {
   readonly exitCode?: number
 }
 
+/**
+ * `Ecs` in memory, with `EcsMemoryState` to inspect it: tasks move through their states on Effect's Clock (drive
+ * them with `TestClock`).
+ */
 export const EcsMemory = {
   layer: (seed: EcsSeed = {}): Layer.Layer<Ecs | EcsMemoryState> =>
     Layer.effectContext(

@@ -10,6 +10,7 @@ import * as Ref from "effect/Ref"
 import { AwsInvalidRequest, ResourceNotFound, UsageError } from "../errors.ts"
 import { Efs, type FileSystem, type MountTarget, nfsPort } from "../services/Efs.ts"
 
+/** A VPC `EfsMemory` can make mount targets in: its CIDR block and subnets. */
 export interface EfsVpcSeed {
   readonly id: string
   readonly cidr: string
@@ -17,6 +18,7 @@ export interface EfsVpcSeed {
   readonly subnets: ReadonlyArray<{ readonly id: string; readonly availabilityZone: string }>
 }
 
+/** A security group `EfsMemory` made for NFS. */
 export interface EfsSecurityGroup {
   readonly id: string
   readonly name: string
@@ -25,6 +27,7 @@ export interface EfsSecurityGroup {
   readonly ingress: ReadonlyArray<string>
 }
 
+/** What `EfsMemory` made: its security groups and file systems. */
 export class EfsMemoryState extends Context.Service<EfsMemoryState, {
   readonly securityGroups: Effect.Effect<ReadonlyArray<EfsSecurityGroup>>
   readonly fileSystems: Effect.Effect<ReadonlyArray<FileSystem>>
@@ -37,6 +40,7 @@ const defaultVpcs: ReadonlyArray<EfsVpcSeed> = [{
   subnets: [{ id: "subnet-a", availabilityZone: "us-east-1a" }, { id: "subnet-b", availabilityZone: "us-east-1b" }]
 }]
 
+/** `Efs` in memory, with `EfsMemoryState`: one file system per creation token, one mount target per zone. */
 export const EfsMemory = {
   layer: (options: {
     readonly region?: string

@@ -6,6 +6,7 @@ import * as Stream from "effect/Stream"
 import { AwsInvalidRequest, AwsNotFound } from "../errors.ts"
 import { type FlowLog, FlowLogs } from "../services/FlowLogs.ts"
 
+/** What `FlowLogsMemory` starts with: the resources that exist and their flow logs. */
 export interface FlowLogsSeed {
   readonly region?: string
   /** VPC, subnet and network interface ids that exist. */
@@ -13,6 +14,7 @@ export interface FlowLogsSeed {
   readonly flowLogs?: ReadonlyArray<FlowLog>
 }
 
+/** `FlowLogs` in memory: flow logs only on resources that exist. */
 export const FlowLogsMemory = {
   layer: (seed: FlowLogsSeed = {}): Layer.Layer<FlowLogs> =>
     Layer.effect(

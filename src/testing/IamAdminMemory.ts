@@ -15,6 +15,7 @@ import { AwsInvalidRequest, AwsNotFound } from "../errors.ts"
 import type { Principal } from "../services/Iam.ts"
 import { IamAdmin, type IamPolicy, type IamUser, type NewUser, principalNotFound, type Whoami } from "../services/IamAdmin.ts"
 
+/** What `IamAdminMemory` starts with: groups, roles, users, managed and inline policies, and the caller. */
 export interface IamAdminSeed {
   readonly groups?: ReadonlyArray<string>
   /** Roles and the service that may assume each. */
@@ -33,6 +34,7 @@ export interface IamAdminSeed {
   readonly whoami?: Partial<Whoami>
 }
 
+/** What `IamAdminMemory` holds beyond the service: console passwords given at creation. */
 export class IamAdminMemoryState extends Context.Service<IamAdminMemoryState, {
   /** User name -> console password given at creation (revealed for assertions). */
   readonly consolePasswords: Effect.Effect<ReadonlyMap<string, string>>
@@ -40,6 +42,7 @@ export class IamAdminMemoryState extends Context.Service<IamAdminMemoryState, {
 
 const account = "123456789012"
 
+/** `IamAdmin` in memory, with `IamAdminMemoryState`. */
 export const IamAdminMemory = {
   layer: (seed: IamAdminSeed = {}): Layer.Layer<IamAdmin | IamAdminMemoryState> =>
     Layer.effectContext(

@@ -1,7 +1,8 @@
 /**
  * An in-memory IAM for tests: seeded roles, users and groups; roles and instance profiles created by
  * `ensureRole`/`ensureInstanceProfile`; inline policies kept per principal. Everything is readable
- * through `IamMemoryState`. A missing principal fails with AwsNotFound (NoSuchEntity), as AWS does.
+ * through `IamMemoryState`. A missing principal (or the missing role of an instance profile) fails with
+ * AwsNotFound (NoSuchEntity), as AWS does; an instance profile keeps the one role it holds.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -11,6 +12,7 @@ import * as Ref from "effect/Ref"
 import { AwsNotFound } from "../errors.ts"
 import { Iam, type PolicyDocument, type Principal, type PrincipalKind, type RoleSpec } from "../services/Iam.ts"
 
+/** The roles, users and groups that exist from the start in `IamMemory`. */
 export interface IamSeed {
   readonly roles?: ReadonlyArray<string>
   readonly users?: ReadonlyArray<string>
@@ -18,12 +20,14 @@ export interface IamSeed {
   readonly accountId?: string
 }
 
+/** An inline policy `IamMemory` holds: its principal, name and document. */
 export interface InlinePolicy {
   readonly principal: Principal
   readonly policyName: string
   readonly document: PolicyDocument
 }
 
+/** What `IamMemory` was asked to make: inline policies, roles and instance profiles. */
 export class IamMemoryState extends Context.Service<IamMemoryState, {
   readonly inlinePolicies: Effect.Effect<ReadonlyArray<InlinePolicy>>
   /** Roles created by ensureRole, with the spec they were created from. */
@@ -34,6 +38,7 @@ export class IamMemoryState extends Context.Service<IamMemoryState, {
 
 const operations: Record<PrincipalKind, string> = { role: "PutRolePolicy", user: "PutUserPolicy", group: "PutGroupPolicy" }
 
+/** `Iam` in memory, with `IamMemoryState`. */
 export const IamMemory = {
   layer: (seed: IamSeed = {}): Layer.Layer<Iam | IamMemoryState> =>
     Layer.effectContext(
@@ -47,7 +52,8 @@ export const IamMemory = {
           user: seed.users ?? [],
           group: seed.groups ?? []
         })
-        const roleArn = (name: string) => `arn:aws:iam::${account}:role/${name}`
+        const rolePaths = new Map<string, string>()
+        const roleArn = (name: string) => `arn:aws:iam::${account}:role/${rolePaths.get(name) ?? ""}${name}`
         const putInlinePolicy = (principal: Principal, policyName: string, document: PolicyDocument) =>
           Effect.gen(function*() {
             if ((yield* Ref.get(known))[principal.kind].includes(principal.name)) {
@@ -85,14 +91,28 @@ export const IamMemory = {
           ensureServiceLinkedRole: (service, roleName) =>
             Effect.gen(function*() {
               const exists = (yield* Ref.get(known)).role.includes(roleName)
-              if (!exists) yield* Ref.update(known, (k) => ({ ...k, role: [...k.role, roleName] }))
-              return { value: { name: roleName, arn: `arn:aws:iam::${account}:role/aws-service-role/${service}/${roleName}` }, created: !exists }
+              if (!exists) {
+                yield* Ref.update(known, (k) => ({ ...k, role: [...k.role, roleName] }))
+                // a service-linked role lives under its service's path, and GetRole gives that ARN
+                rolePaths.set(roleName, `aws-service-role/${service}/`)
+              }
+              return { value: { name: roleName, arn: roleArn(roleName) }, created: !exists }
             }),
           putInlinePolicy,
           ensureInstanceProfile: (name, roleName) =>
             Effect.gen(function*() {
               const exists = (yield* Ref.get(profiles)).has(name)
-              yield* Ref.update(profiles, (m) => new Map([...m, [name, roleName]]))
+              if (!(yield* Ref.get(known)).role.includes(roleName)) {
+                return yield* new AwsNotFound({
+                  action: `add role ${roleName} to instance profile ${name}`,
+                  service: "IAM",
+                  operation: "AddRoleToInstanceProfile",
+                  code: "NoSuchEntity",
+                  awsMessage: `Role ${roleName} not found`
+                })
+              }
+              // A profile holds one role: one that has a role keeps it (AWS: LimitExceeded, which IamLive ignores).
+              if (!exists) yield* Ref.update(profiles, (m) => new Map([...m, [name, roleName]]))
               return { value: { name, arn: `arn:aws:iam::${account}:instance-profile/${name}` }, created: !exists }
             })
         })
@@ -110,6 +130,7 @@ export const IamMemory = {
 // (Imports are hoisted; they sit here to keep this block separate from the code above.)
 import { callerName, IamIdentity } from "../services/Iam.ts"
 
+/** `IamIdentity` in memory: a fixed caller. */
 export const IamIdentityMemory = {
   /** A fixed caller (default arn:aws:iam::123456789012:user/alice). */
   layer: (arn = "arn:aws:iam::123456789012:user/alice"): Layer.Layer<IamIdentity> =>

@@ -23,6 +23,7 @@ import {
   type Table
 } from "../services/Inventory.ts"
 
+/** What each listing of `InventoryMemory` returns. */
 export interface InventorySeed {
   readonly networkAcls?: ReadonlyArray<NetworkAcl>
   readonly spotInstanceRequests?: ReadonlyArray<SpotInstanceRequest>
@@ -36,6 +37,7 @@ export interface InventorySeed {
   readonly subscriptions?: ReadonlyArray<Subscription>
 }
 
+/** `Inventory` in memory, answering from the seed (EC2 filters applied as EC2 does). */
 export const InventoryMemory = {
   layer: (options: { readonly region?: string } & InventorySeed = {}): Layer.Layer<Inventory> =>
     Layer.succeed(

@@ -22,6 +22,7 @@ import {
   type LambdaFunction
 } from "../services/Lambda.ts"
 
+/** A function that exists from the start in `LambdaMemory`. */
 export interface FunctionSeed {
   readonly name: string
   readonly runtime?: string
@@ -38,6 +39,7 @@ export interface UpdateScript {
   readonly failure?: string
 }
 
+/** An event source mapping that exists from the start in `LambdaMemory`. */
 export interface MappingSeed {
   readonly functionName: string
   readonly eventSourceArn: string
@@ -46,6 +48,7 @@ export interface MappingSeed {
 
 const accountId = "123456789012"
 
+/** `Lambda` in memory: functions and event source mappings from the seed, updated as AWS does. */
 export const LambdaMemory = {
   layer: (
     options: {

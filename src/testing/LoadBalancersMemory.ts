@@ -27,6 +27,7 @@ import {
   aliasZoneFor
 } from "../services/LoadBalancers.ts"
 
+/** A load balancer that exists from the start in `LoadBalancersMemory`, with its targets. */
 export interface LoadBalancerSeed {
   readonly name: string
   /** Default "application". */
@@ -39,6 +40,10 @@ export interface LoadBalancerSeed {
   readonly targets?: ReadonlyArray<string>
 }
 
+/**
+ * What `LoadBalancersMemory` starts with: load balancers, the default VPC, certificates, hosted zones, and how
+ * long targets take to settle.
+ */
 export interface LoadBalancersSeed {
   readonly region?: string
   readonly loadBalancers?: ReadonlyArray<LoadBalancerSeed>
@@ -50,12 +55,14 @@ export interface LoadBalancersSeed {
   readonly settleAfter?: number
 }
 
+/** A Route 53 alias record `LoadBalancersMemory` made for a load balancer. */
 export interface AliasRecord {
   readonly zoneId: string
   readonly name: string
   readonly target: string
 }
 
+/** What `LoadBalancersMemory` made besides load balancers: alias records and security groups. */
 export class LoadBalancersMemoryState extends Context.Service<LoadBalancersMemoryState, {
   readonly aliasRecords: Effect.Effect<ReadonlyArray<AliasRecord>>
   /** Security groups made by `create`: name -> id. */
@@ -93,6 +100,7 @@ interface StoredLoadBalancer {
 
 const accountId = "123456789012"
 
+/** `LoadBalancers` in memory, with `LoadBalancersMemoryState`. */
 export const LoadBalancersMemory = {
   layer: (seed: LoadBalancersSeed = {}): Layer.Layer<LoadBalancers | LoadBalancersMemoryState> =>
     Layer.effectContext(Effect.sync(() => {

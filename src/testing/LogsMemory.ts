@@ -18,11 +18,16 @@ import { afterMatch, type ExportStatus, type ExportTask, type LogEvent, Logs, ty
 import { S3MemoryState } from "./S3Memory.ts"
 import { matchesFilterPattern, parseInsightsQuery, runInsightsQuery } from "./logsMemoryQuery.ts"
 
+/** A log event that exists from the start: its time and message. */
 export interface SeedEvent {
   readonly timestamp: Date | number
   readonly message: string
 }
 
+/**
+ * What `LogsMemory` starts with and how it behaves: groups, streams and events, retention, paging, how Insights
+ * queries and exports end, deterministic ids.
+ */
 export interface LogsSeed {
   readonly region?: string
   readonly accountId?: string
@@ -46,6 +51,7 @@ export interface LogsSeed {
   readonly idSeed?: number
 }
 
+/** A Logs Insights query `LogsMemory` was asked to run, and whether it was stopped. */
 export interface MemoryQuery {
   readonly id: string
   readonly query: string
@@ -91,6 +97,7 @@ const toMs = (t: Date | number) => (typeof t === "number" ? t : t.getTime())
 const millis = (d: Duration.Input | undefined) => Duration.toMillis(Duration.fromInputUnsafe(d ?? 0))
 const iso = (ms: number) => new Date(ms).toISOString()
 
+/** `Logs` in memory, with `LogsMemoryState`: filter patterns and a Logs Insights subset are understood. */
 export const LogsMemory = {
   layer: (seed: LogsSeed = {}): Layer.Layer<Logs | LogsMemoryState> =>
     Layer.effectContext(

@@ -14,6 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { makeOutput, Output, type OutputSettings } from "../services/Output.ts"
 
+/** What `OutputTest` captured: stdout and stderr, as lines or text. */
 export class OutputCapture extends Context.Service<OutputCapture, {
   /** Everything written to stdout, as lines (without their "\n"). */
   readonly stdout: Effect.Effect<ReadonlyArray<string>>
@@ -33,6 +34,10 @@ export class OutputCapture extends Context.Service<OutputCapture, {
 const toLines = (text: string): ReadonlyArray<string> =>
   text === "" ? [] : text.replace(/\n$/, "").split("\n")
 
+/**
+ * The output settings `OutputTest` uses unless told otherwise: tables, no columns or sort chosen, no color, no
+ * width.
+ */
 export const defaultTestSettings: OutputSettings = {
   format: "table",
   columns: Option.none(),
@@ -41,6 +46,7 @@ export const defaultTestSettings: OutputSettings = {
   width: undefined
 }
 
+/** `Output` into memory, with `OutputCapture` to read back what a command printed. */
 export const OutputTest = {
   /**
    * `Output` writing into memory plus `OutputCapture` to read it back; fresh buffers per build.

@@ -17,6 +17,7 @@ import {
   type SpotPriceRow
 } from "../services/Pricing.ts"
 
+/** A Price List product in `PricingMemory`: its attributes and prices. */
 export interface PriceSeed {
   readonly serviceCode: string
   readonly sku: string
@@ -68,6 +69,7 @@ const documentOf = (seed: PriceSeed) =>
 
 const pageSize = 2
 
+/** `Pricing` in memory: on-demand prices and Spot price history from the seed. */
 export const PricingMemory = {
   layer: (options: {
     readonly region?: string

@@ -21,6 +21,7 @@ import {
   snapshotNotFound
 } from "../services/Rds.ts"
 
+/** A DB instance that exists from the start in `RdsMemory`. */
 export interface RdsInstanceSeed {
   readonly name: string
   readonly engine?: string
@@ -30,6 +31,7 @@ export interface RdsInstanceSeed {
   readonly multiAz?: boolean
 }
 
+/** What `RdsMemory` starts with: instances and clusters, and how long transitions take. */
 export interface RdsSeed {
   readonly region?: string
   readonly instances?: ReadonlyArray<RdsInstanceSeed>
@@ -50,6 +52,7 @@ interface StoredInstance {
 const accountId = "123456789012"
 const defaultVersions: Record<string, string> = { postgres: "16.3", mysql: "8.0.35", mariadb: "10.11.6" }
 
+/** `Rds` in memory: creating, restoring and deleting take their time on Effect's Clock. */
 export const RdsMemory = {
   layer: (seed: RdsSeed = {}): Layer.Layer<Rds> =>
     Layer.effect(

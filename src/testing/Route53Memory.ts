@@ -22,6 +22,7 @@ import {
   zoneNotFound
 } from "../services/Route53.ts"
 
+/** A hosted zone that exists from the start in `Route53Memory`, with its records and VPCs. */
 export interface ZoneSeed {
   readonly name: string
   readonly private?: boolean
@@ -35,6 +36,7 @@ interface StoredZone {
   readonly records: ReadonlyArray<RecordSet>
 }
 
+/** What `Route53Memory` holds: its zones and their records. */
 export class Route53MemoryState extends Context.Service<Route53MemoryState, {
   readonly zones: Effect.Effect<ReadonlyArray<HostedZone & { readonly vpcs: ReadonlyArray<ZoneVpc> }>>
   /** The records of the zones with this name (every zone when a public and a private share it). */
@@ -55,6 +57,7 @@ const sameContent = (a: RecordSet, b: RecordSet) =>
 
 const normalized = (r: RecordSet): RecordSet => ({ ...r, name: absoluteName(r.name), type: r.type.toUpperCase() })
 
+/** `Route53` in memory, with `Route53MemoryState`. */
 export const Route53Memory = {
   layer: (options: { readonly zones?: ReadonlyArray<ZoneSeed> } = {}): Layer.Layer<Route53 | Route53MemoryState> =>
     Layer.effectContext(

@@ -7,6 +7,7 @@ import * as Stream from "effect/Stream"
 import { AwsInvalidRequest, AwsNotFound } from "../errors.ts"
 import { archivedClasses, type LifecycleRule, type ObjectVersion, type RestoreRequest, S3Admin } from "../services/S3Admin.ts"
 
+/** A bucket as `S3AdminMemory` holds it: region, settings, lifecycle rules and object versions. */
 export interface MemoryAdminBucket {
   readonly region?: string
   readonly created?: Date
@@ -17,6 +18,7 @@ export interface MemoryAdminBucket {
   readonly versions?: ReadonlyArray<ObjectVersion>
 }
 
+/** The buckets `S3AdminMemory` starts with. */
 export interface S3AdminSeed {
   readonly region?: string
   readonly buckets?: Readonly<Record<string, MemoryAdminBucket>>
@@ -27,6 +29,7 @@ export class S3AdminMemoryState extends Context.Service<S3AdminMemoryState, {
   readonly restores: Effect.Effect<ReadonlyArray<RestoreRequest>>
 }>()("aegea/testing/S3AdminMemoryState") {}
 
+/** `S3Admin` in memory, with `S3AdminMemoryState` to inspect restores. */
 export const S3AdminMemory = {
   layer: (seed: S3AdminSeed = {}): Layer.Layer<S3Admin | S3AdminMemoryState> =>
     Layer.effectContext(

@@ -1,4 +1,5 @@
-/** An in-memory S3 for tests: buckets with their policy, encryption flag and objects. */
+/** An in-memory S3 for tests: buckets with their policy, encryption flag and objects (with the time each was written). */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -8,12 +9,14 @@ import * as Stream from "effect/Stream"
 import { AwsNotFound } from "../errors.ts"
 import { logExportBucketPolicy, S3 } from "../services/S3.ts"
 
+/** A bucket as `S3Memory` holds it: policy, encryption and objects. */
 export interface MemoryBucket {
   readonly policy: unknown
   readonly encrypted: boolean
   readonly objects: ReadonlyMap<string, Uint8Array>
 }
 
+/** What `S3Memory` starts with: buckets and their objects. */
 export interface S3Seed {
   readonly region?: string
   readonly accountId?: string
@@ -31,6 +34,7 @@ export class S3MemoryState extends Context.Service<S3MemoryState, {
 
 const bytes = (b: Uint8Array | string) => (typeof b === "string" ? new TextEncoder().encode(b) : b)
 
+/** `S3` in memory, with `S3MemoryState` to inspect buckets and put objects. */
 export const S3Memory = {
   layer: (seed: S3Seed = {}): Layer.Layer<S3 | S3MemoryState> =>
     Layer.effectContext(
@@ -45,6 +49,10 @@ export const S3Memory = {
           ])
         )
         const store = yield* Ref.make<ReadonlyMap<string, MemoryBucket>>(initial)
+        // When each object was written (Effect's Clock), listed as S3 lists LastModified.
+        const built = new Date(yield* Clock.currentTimeMillis)
+        const written = new Map<string, Date>()
+        const writtenAt = (bucket: string, key: string) => written.get(`${bucket}/${key}`) ?? built
         const noSuchBucket = (bucket: string, operation: string) =>
           new AwsNotFound({
             action: `read bucket ${bucket}`,
@@ -80,7 +88,7 @@ export const S3Memory = {
                 const all = [...b.objects.entries()]
                   .filter(([key]) => key.startsWith(prefix))
                   .sort(([a], [c]) => (a < c ? -1 : a > c ? 1 : 0))
-                  .map(([key, body]) => ({ key, size: body.length, lastModified: undefined }))
+                  .map(([key, body]) => ({ key, size: body.length, lastModified: writtenAt(bucket, key) }))
                 return Stream.paginate(0, (offset: number) =>
                   Effect.succeed([
                     all.slice(offset, offset + pageSize),
@@ -113,7 +121,10 @@ export const S3Memory = {
         const state = S3MemoryState.of({
           bucket: (name) => Effect.map(Ref.get(store), (all) => Option.fromUndefinedOr(all.get(name))),
           putObject: (bucket, key, body) =>
-            update(bucket, (b) => ({ ...b, objects: new Map([...b.objects, [key, body]]) }))
+            Effect.flatMap(Clock.currentTimeMillis, (now) => {
+              written.set(`${bucket}/${key}`, new Date(now))
+              return update(bucket, (b) => ({ ...b, objects: new Map([...b.objects, [key, body]]) }))
+            })
         })
         return Context.make(S3, s3).pipe(Context.add(S3MemoryState, state))
       })

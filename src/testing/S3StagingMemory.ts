@@ -8,6 +8,7 @@ import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
 import { type ExpiryRule, maxPresignSeconds, S3Staging } from "../services/S3Staging.ts"
 
+/** What `S3StagingMemory` starts with: buckets with their expiry rules and objects. */
 export interface S3StagingSeed {
   readonly region?: string
   readonly accountId?: string
@@ -30,6 +31,7 @@ export class S3StagingMemoryState extends Context.Service<S3StagingMemoryState, 
 
 const bytes = (b: Uint8Array | string) => (typeof b === "string" ? new TextEncoder().encode(b) : b)
 
+/** `S3Staging` in memory, with `S3StagingMemoryState` to inspect its buckets. */
 export const S3StagingMemory = {
   layer: (seed: S3StagingSeed = {}): Layer.Layer<S3Staging | S3StagingMemoryState> =>
     Layer.effectContext(

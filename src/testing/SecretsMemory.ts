@@ -21,6 +21,7 @@ import {
   type VersionSelector
 } from "../services/Secrets.ts"
 
+/** A secret that exists from the start in `SecretsMemory`. */
 export interface SecretSeed {
   readonly name: string
   readonly value: string
@@ -45,6 +46,7 @@ interface StoredSecret {
   readonly deletionDate: number | undefined
 }
 
+/** What `SecretsMemory` holds: every secret's current value. */
 export class SecretsMemoryState extends Context.Service<SecretsMemoryState, {
   /** The current (AWSCURRENT) value of every secret, by name, revealed for assertions. */
   readonly values: Effect.Effect<Readonly<Record<string, string>>>
@@ -53,6 +55,7 @@ export class SecretsMemoryState extends Context.Service<SecretsMemoryState, {
 const dayMillis = 86_400_000
 const accountId = "123456789012"
 
+/** `Secrets` in memory, with `SecretsMemoryState`. */
 export const SecretsMemory = {
   /**
    * `secrets` exist from the start (one AWSCURRENT version each). Generated ids (ARN suffixes,

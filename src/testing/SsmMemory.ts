@@ -22,6 +22,7 @@ export interface CommandScript {
   readonly endAfter?: Duration.Input
 }
 
+/** What `SsmMemory` starts with: parameters, agents, instances sessions are refused for, and what sent commands do. */
 export interface SsmSeed {
   /** Parameters by name; the default public AMI parameters are added unless given. */
   readonly parameters?: Readonly<Record<string, string>>
@@ -33,6 +34,7 @@ export interface SsmSeed {
   readonly commandScript?: (instanceId: string, commands: ReadonlyArray<string>) => CommandScript
 }
 
+/** A session `SsmMemory` was asked to start. */
 export interface RecordedSession {
   readonly sessionId: string
   readonly instanceId: string
@@ -40,6 +42,7 @@ export interface RecordedSession {
   readonly terminated: boolean
 }
 
+/** A command `SsmMemory` was asked to send. */
 export interface RecordedCommand {
   readonly commandId: string
   readonly instanceId: string
@@ -47,6 +50,7 @@ export interface RecordedCommand {
   readonly cancelled: boolean
 }
 
+/** What `SsmMemory` was asked: sessions, commands and every call. */
 export class SsmMemoryState extends Context.Service<SsmMemoryState, {
   readonly sessions: Effect.Effect<ReadonlyArray<RecordedSession>>
   readonly commands: Effect.Effect<ReadonlyArray<RecordedCommand>>
@@ -92,6 +96,7 @@ const invocationAt = (c: StoredCommand, now: number): CommandInvocation => {
   return { ...base, status: exitCode === 0 ? "Success" : "Failed", exitCode }
 }
 
+/** `Ssm` in memory, with `SsmMemoryState`. */
 export const SsmMemory = {
   layer: (seed: SsmSeed = {}): Layer.Layer<Ssm | SsmMemoryState> =>
     Layer.effectContext(
@@ -102,19 +107,24 @@ export const SsmMemory = {
         const calls = yield* Ref.make<ReadonlyArray<string>>([])
         const record = (call: string) => Ref.update(calls, (c) => [...c, call])
         let counter = 0
-        const findCommand = (commandId: string, instanceId: string) =>
+        /**
+         * The command sent to that instance; undefined when the command exists but was not sent there
+         * (SSM: InvocationDoesNotExist, which SsmLive reads as Pending); an id SSM never gave fails
+         * with InvalidCommandId.
+         */
+        const findCommand = (commandId: string, instanceId: string, operation: string) =>
           Effect.gen(function*() {
-            const found = (yield* Ref.get(commands)).find((c) => c.commandId === commandId && c.instanceId === instanceId)
-            if (found === undefined) {
+            const all = yield* Ref.get(commands)
+            if (!all.some((c) => c.commandId === commandId)) {
               return yield* new AwsInvalidRequest({
-                action: `read the result of command ${commandId} on ${instanceId}`,
+                action: operation === "CancelCommand" ? `cancel command ${commandId} on ${instanceId}` : `read the result of command ${commandId} on ${instanceId}`,
                 service: "SSM",
-                operation: "GetCommandInvocation",
-                code: "InvocationDoesNotExist",
-                awsMessage: "An error occurred (InvocationDoesNotExist)"
+                operation,
+                code: "InvalidCommandId",
+                awsMessage: "Invalid command id."
               })
             }
-            return found
+            return all.find((c) => c.commandId === commandId && c.instanceId === instanceId)
           })
         const ssm = Ssm.of({
           endpoint: { region: "us-east-1", profile: undefined, endpointUrl: undefined, ssmUrl: "https://ssm.us-east-1.amazonaws.com" },
@@ -180,14 +190,15 @@ export const SsmMemory = {
           commandInvocation: (commandId, instanceId) =>
             Effect.gen(function*() {
               yield* record("GetCommandInvocation")
-              const found = yield* findCommand(commandId, instanceId)
+              const found = yield* findCommand(commandId, instanceId, "GetCommandInvocation")
+              if (found === undefined) return { commandId, instanceId, status: "Pending", stdout: "", stderr: "" }
               return invocationAt(found, yield* Clock.currentTimeMillis)
             }),
           cancelCommand: (commandId, instanceId) =>
             Effect.gen(function*() {
               yield* record("CancelCommand")
-              yield* findCommand(commandId, instanceId)
-              yield* Ref.update(commands, (c) => c.map((x) => (x.commandId === commandId ? { ...x, cancelled: true } : x)))
+              yield* findCommand(commandId, instanceId, "CancelCommand")
+              yield* Ref.update(commands, (c) => c.map((x) => (x.commandId === commandId && x.instanceId === instanceId ? { ...x, cancelled: true } : x)))
             })
         })
         const state = SsmMemoryState.of({

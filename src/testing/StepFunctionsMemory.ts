@@ -19,6 +19,7 @@ import {
   type StopOptions
 } from "../services/StepFunctions.ts"
 
+/** A history event an execution of `StepFunctionsMemory` records, at a time after its start. */
 export interface ScriptEvent {
   /** Milliseconds after the start. */
   readonly at: number
@@ -26,6 +27,7 @@ export interface ScriptEvent {
   readonly state?: string
 }
 
+/** How an execution of `StepFunctionsMemory` goes: its history events and how and when it ends. */
 export interface ExecutionScript {
   readonly events?: ReadonlyArray<ScriptEvent>
   readonly end?: {
@@ -51,6 +53,7 @@ interface StoredExecution {
 const accountId = "123456789012"
 const endEventType = { SUCCEEDED: "ExecutionSucceeded", FAILED: "ExecutionFailed", TIMED_OUT: "ExecutionTimedOut", ABORTED: "ExecutionAborted" } as const
 
+/** `StepFunctions` in memory: executions follow their script on Effect's Clock. */
 export const StepFunctionsMemory = {
   layer: (
     options: {

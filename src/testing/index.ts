@@ -15,10 +15,11 @@
  * Dependencies between fakes are in the types: `BatchMemory.layer` with a `script` requires
  * `LogsMemoryState` (its jobs' log lines go there); provide it underneath with
  * `Layer.provideMerge(LogsMemory.layer())`, not beside it with `Layer.mergeAll`.
+ *
+ * Only service fakes are here: the CLI's own `Output` and its test double are not part of the package.
  */
 export { layerFromValue as AegeaConfigTest } from "./AegeaConfigTest.ts"
-export { type Ec2Seed, Ec2Memory, Ec2MemoryState, instanceIdOf, makeInstance, matchesFilterValue } from "./Ec2Memory.ts"
-export { defaultTestSettings, OutputCapture, OutputTest } from "./OutputTest.ts"
+export { type Ec2Seed, Ec2Memory, Ec2MemoryState, instanceIdOf, makeInstance } from "./Ec2Memory.ts"
 export { LogsMemory, LogsMemoryState, type LogsSeed } from "./LogsMemory.ts"
 export { S3Memory, S3MemoryState } from "./S3Memory.ts"
 export { S3StagingMemory, S3StagingMemoryState, type S3StagingSeed } from "./S3StagingMemory.ts"

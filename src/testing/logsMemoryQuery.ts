@@ -21,6 +21,7 @@ export const matchesFilterPattern = (pattern: string | undefined, message: strin
     (optional.length === 0 || optional.some((t) => message.includes(t)))
 }
 
+/** The Logs Insights subset `LogsMemory` runs: fields, filters, sort and limit. */
 export interface ParsedQuery {
   readonly fields: ReadonlyArray<string>
   readonly filters: ReadonlyArray<{ readonly field: string; readonly test: (value: string) => boolean }>
@@ -113,6 +114,7 @@ const pad = (n: number, width = 2) => String(n).padStart(width, "0")
 export const insightsTimestamp = (d: Date) =>
   `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}`
 
+/** The fields Logs Insights gives an event (@timestamp, @message, @logStream, @log...). */
 export const eventFields = (e: LogEvent, accountId: string): Record<string, string> => ({
   "@timestamp": insightsTimestamp(e.timestamp),
   "@message": e.message,

@@ -8,8 +8,10 @@ import * as Exit from "effect/Exit"
 import type { AwsError } from "../errors.ts"
 import { type Alarm, Audit, type CredentialUser, type MetricFilter, type PasswordPolicy, type Trail } from "../services/Audit.ts"
 
+/** The outcome of one audit check. */
 export type AuditStatus = "PASS" | "FAIL" | "ERROR"
 
+/** One audit check's result: the CIS item, the check, its status and why. */
 export type AuditResult = {
   /** The CIS benchmark item, e.g. "1.12". */
   readonly id: string
@@ -45,6 +47,7 @@ const olderThan = (date: Date | undefined, now: number, days: number) => date !=
 
 // --- the CIS log metric filters (section 3): the words each filter pattern must contain -------------
 
+/** A CIS log metric filter check (section 3): the words the filter's pattern must contain. */
 export interface EventCheck {
   readonly id: string
   readonly check: string
@@ -52,6 +55,7 @@ export interface EventCheck {
   readonly words: ReadonlyArray<string>
 }
 
+/** The CIS log metric filter checks (3.1 to 3.14). */
 export const eventChecks: ReadonlyArray<EventCheck> = [
   { id: "3.1", check: "alarm on unauthorized API calls", words: ["UnauthorizedOperation", "AccessDenied"] },
   { id: "3.2", check: "alarm on console sign-in without MFA", words: ["ConsoleLogin", "MFAUsed"] },

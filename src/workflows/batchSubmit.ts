@@ -1,8 +1,9 @@
 /**
  * `batch submit` as a program: check the input, make sure the queue (and, for the default queue,
  * the whole default infrastructure), the Fargate execution role and the log group exist, reuse or
- * register the job definition of this container shape, and submit. With `dryRun`, only read: print
- * the exact RegisterJobDefinition and SubmitJob requests and change nothing.
+ * register the job definition of this container shape, and submit. With `dryRun`, only read: report
+ * the exact RegisterJobDefinition and SubmitJob requests (a `DryRun` progress event) and change
+ * nothing. Progress (what was created, submitted) goes to `Progress` as typed events.
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -24,10 +25,14 @@ import { Ec2Network } from "../services/Ec2Network.ts"
 import { type AwsError, OperationFailed, ResourceNotFound, type UsageError } from "../errors.ts"
 import { fargateExecutionRole, Iam } from "../services/Iam.ts"
 import { Logs } from "../services/Logs.ts"
-import { Output } from "../services/Output.ts"
+import { emitProgress } from "../services/Progress.ts"
 
 const identity = <A>(a: A): A => a
 
+/**
+ * What `submitBatchJob` takes: the container's shape, the run, a dry-run flag and optional wrapping
+ * of the SubmitJob call.
+ */
 export interface SubmitInput {
   readonly shape: Omit<ContainerShape, "executionRoleArn">
   readonly run: JobRun
@@ -41,6 +46,7 @@ export interface SubmitInput {
   readonly jobDefinitionArn?: string | undefined
 }
 
+/** The ways `submitBatchJob` fails. */
 export type SubmitError = AwsError | UsageError | ResourceNotFound | OperationFailed
 
 /** The ARN a role has (or will have) in this account, without creating it. */
@@ -76,12 +82,15 @@ const waitValid = <A extends { readonly status: string; readonly statusReason?: 
 export const ensureDefaultQueue = Effect.gen(function*() {
   const batch = yield* Batch
   const network = yield* Ec2Network
-  const output = yield* Output
   const { vpcId, subnetIds } = yield* network.defaultNetwork
   const group = yield* network.ensureSecurityGroup(defaultQueueName, vpcId, "aegea batch jobs (outbound only)")
-  if (group.created) yield* output.info(`created security group ${defaultQueueName} (${group.id}) in ${vpcId}`)
+  if (group.created) {
+    yield* emitProgress({ _tag: "Created", kind: "security group", id: group.id, message: `created security group ${defaultQueueName} (${group.id}) in ${vpcId}` })
+  }
   const serviceRole = yield* (yield* Iam).ensureServiceLinkedRole("batch.amazonaws.com", "AWSServiceRoleForBatch")
-  if (serviceRole.created) yield* output.info("created the AWS Batch service-linked role AWSServiceRoleForBatch")
+  if (serviceRole.created) {
+    yield* emitProgress({ _tag: "Created", kind: "service-linked role", id: serviceRole.value.arn, message: "created the AWS Batch service-linked role AWSServiceRoleForBatch" })
+  }
   const ce = yield* batch.createComputeEnvironment({
     name: defaultQueueName,
     serviceRole: serviceRole.value.arn,
@@ -91,11 +100,13 @@ export const ensureDefaultQueue = Effect.gen(function*() {
     securityGroups: [group.id],
     tags: { "aegea:created-by": "aegea batch submit" }
   })
-  if (ce.created) yield* output.info(`created Fargate compute environment ${defaultQueueName} (max 64 vCPUs)`)
+  if (ce.created) {
+    yield* emitProgress({ _tag: "Created", kind: "compute environment", id: defaultQueueName, message: `created Fargate compute environment ${defaultQueueName} (max 64 vCPUs)` })
+  }
   const describeCe = Effect.map(Stream.runCollect(batch.computeEnvironments([defaultQueueName])), (all): ComputeEnvironment | undefined => all[0])
   yield* waitValid(`compute environment ${defaultQueueName}`, describeCe)
   const queue = yield* batch.createQueue({ name: defaultQueueName, priority: 1, computeEnvironments: [defaultQueueName] })
-  if (queue.created) yield* output.info(`created job queue ${defaultQueueName}`)
+  if (queue.created) yield* emitProgress({ _tag: "Created", kind: "job queue", id: defaultQueueName, message: `created job queue ${defaultQueueName}` })
   const describeQueue = Effect.map(Stream.runCollect(batch.queues([defaultQueueName])), (all): JobQueue | undefined => all[0])
   yield* waitValid(`job queue ${defaultQueueName}`, describeQueue)
   return queue.value
@@ -119,13 +130,15 @@ export const resolveQueue = (name: string, options: { readonly create: boolean }
     return Option.some(yield* ensureDefaultQueue)
   })
 
-/** Submit a job (or, with dryRun, print what would be sent); returns the job, or none for a dry run. */
+/**
+ * Submit a job (or, with dryRun, report what would be sent as a `DryRun` progress event); returns
+ * the job, or none for a dry run.
+ */
 export const submitBatchJob = (input: SubmitInput) =>
   Effect.gen(function*() {
     const batch = yield* Batch
     const iam = yield* Iam
     const logs = yield* Logs
-    const output = yield* Output
     const fargate = input.shape.platform === "FARGATE"
     if (input.jobDefinitionArn === undefined) yield* checkContainerShape({ ...input.shape, executionRoleArn: "placeholder" })
     yield* checkJobName(input.run.name)
@@ -135,14 +148,19 @@ export const submitBatchJob = (input: SubmitInput) =>
       const submit = submitJobRequest(input.run, input.jobDefinitionArn)
       yield* checkSubmitSize(submit)
       if (input.dryRun) {
-        if (Option.isNone(existingQueue)) yield* output.info(`dry run: queue ${input.run.queue} does not exist yet and would be created`)
-        yield* output.document({ SubmitJob: submit })
-        yield* output.info("dry run: nothing was created or submitted")
+        if (Option.isNone(existingQueue)) yield* emitProgress({ _tag: "Notice", message: `dry run: queue ${input.run.queue} does not exist yet and would be created` })
+        yield* emitProgress({ _tag: "DryRun", requests: { SubmitJob: submit } })
+        yield* emitProgress({ _tag: "Notice", message: "dry run: nothing was created or submitted" })
         return Option.none<SubmittedJob>()
       }
       if (Option.isNone(existingQueue)) yield* resolveQueue(input.run.queue, { create: true })
       const job = yield* (input.shieldSubmit ?? identity)(batch.submitJob(submit))
-      yield* output.info(`submitted job ${job.id} (${job.name}) to queue ${input.run.queue} with job definition ${input.jobDefinitionArn}`)
+      yield* emitProgress({
+        _tag: "Created",
+        kind: "job",
+        id: job.id,
+        message: `submitted job ${job.id} (${job.name}) to queue ${input.run.queue} with job definition ${input.jobDefinitionArn}`
+      })
       return Option.some(job)
     }
     const executionRoleArn = !fargate
@@ -150,7 +168,11 @@ export const submitBatchJob = (input: SubmitInput) =>
       : input.dryRun
       ? yield* predictedRoleArn(fargateExecutionRole.name)
       : yield* iam.ensureRole(fargateExecutionRole).pipe(
-        Effect.tap((role) => (role.created ? output.info(`created IAM role ${role.value.name} (Fargate execution role)`) : Effect.void)),
+        Effect.tap((role) =>
+          role.created
+            ? emitProgress({ _tag: "Created", kind: "IAM role", id: role.value.arn, message: `created IAM role ${role.value.name} (Fargate execution role)` })
+            : Effect.void
+        ),
         Effect.map((role) => role.value.arn)
       )
     const register = registerJobDefinitionRequest({ ...input.shape, executionRoleArn })
@@ -162,18 +184,18 @@ export const submitBatchJob = (input: SubmitInput) =>
       ? existingQueue
       : yield* resolveQueue(input.run.queue, { create: true })
     if (input.dryRun) {
-      if (Option.isNone(queue)) yield* output.info(`dry run: queue ${input.run.queue} does not exist yet and would be created`)
-      yield* output.document({ RegisterJobDefinition: register, SubmitJob: submit })
-      yield* output.info("dry run: nothing was created or submitted")
+      if (Option.isNone(queue)) yield* emitProgress({ _tag: "Notice", message: `dry run: queue ${input.run.queue} does not exist yet and would be created` })
+      yield* emitProgress({ _tag: "DryRun", requests: { RegisterJobDefinition: register, SubmitJob: submit } })
+      yield* emitProgress({ _tag: "Notice", message: "dry run: nothing was created or submitted" })
       return Option.none<SubmittedJob>()
     }
     yield* logs.ensureGroup(input.shape.logGroup)
     const active = yield* Stream.runCollect(batch.jobDefinitions({ name: register.jobDefinitionName, status: "ACTIVE" }))
     if (active.length === 0) {
       const definition = yield* batch.registerJobDefinition(register)
-      yield* output.info(`registered job definition ${definition.name}:${definition.revision}`)
+      yield* emitProgress({ _tag: "Created", kind: "job definition", id: definition.arn, message: `registered job definition ${definition.name}:${definition.revision}` })
     }
     const job = yield* (input.shieldSubmit ?? identity)(batch.submitJob(submit))
-    yield* output.info(`submitted job ${job.id} (${job.name}) to queue ${input.run.queue}`)
+    yield* emitProgress({ _tag: "Created", kind: "job", id: job.id, message: `submitted job ${job.id} (${job.name}) to queue ${input.run.queue}` })
     return Option.some(job)
   })

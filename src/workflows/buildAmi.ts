@@ -28,7 +28,7 @@ import { type AwsError, OperationFailed } from "../errors.ts"
 import { Ec2, type Instance } from "../services/Ec2.ts"
 import { Ec2Launch, type LaunchImage } from "../services/Ec2Launch.ts"
 import { IamIdentity } from "../services/Iam.ts"
-import { Output } from "../services/Output.ts"
+import { emitProgress } from "../services/Progress.ts"
 import { type CommandInvocation, finalCommandStatuses, Ssm } from "../services/Ssm.ts"
 import { executeLaunch, type LaunchPlan, planLaunch } from "./launch.ts"
 import type { LaunchSpec } from "./launchSpec.ts"
@@ -42,6 +42,10 @@ export const imagePoll = pollEvery("10 seconds")
 /** A new image: every 10 s for at most 2 hours (a large root volume's first snapshot takes a while). */
 export const imagePolls = 720
 
+/**
+ * What `planBuild` takes: the build's name, the builder's launch, the build's cloud config and the
+ * image's tags.
+ */
 export interface BuildSpec {
   /** The build's name: the image's Name tag, and the start of its AMI name. */
   readonly name: string
@@ -55,6 +59,10 @@ export interface BuildSpec {
   readonly keepBuilder: boolean
 }
 
+/**
+ * An AMI build worked out by `planBuild` and carried out by `executeBuild`: names, the builder's
+ * launch plan, tags and time limits.
+ */
 export interface BuildPlan {
   readonly name: string
   readonly imageName: string
@@ -118,12 +126,11 @@ export type CloudInitOutcome =
 export const awaitCloudInit = (instance: Instance, label: string, timeoutMillis: number) =>
   Effect.gen(function*() {
     const ssm = yield* Ssm
-    const output = yield* Output
     const started = yield* Clock.currentTimeMillis
     const agentPolls = Math.max(1, Math.ceil(timeoutMillis / 5000))
     const show = (state: string, target: string, noun: string) => {
       const waited = [{ label, state }]
-      return output.status({ line: waitingLine(waited, target, noun), plain: waitingPlain(waited) })
+      return emitProgress({ _tag: "Status", line: waitingLine(waited, target, noun), plain: waitingPlain(waited) })
     }
     const agent = yield* ssm.agentInfo(instance.id).pipe(
       Effect.tap((info) => show(Option.isSome(info) ? `SSM agent ${info.value.pingStatus}` : "SSM agent not registered", "SSM agent Online", "agents")),
@@ -150,9 +157,7 @@ export const awaitCloudInit = (instance: Instance, label: string, timeoutMillis:
       _tag: "failed",
       reason: status !== undefined ? `cloud-init status: ${status}` : `the command ${final.status.toLowerCase()}${final.exitCode !== undefined ? ` with exit status ${final.exitCode}` : ""}`
     } as CloudInitOutcome
-  }).pipe(Effect.ensuring(Effect.gen(function*() {
-    yield* (yield* Output).statusDone
-  })))
+  }).pipe(Effect.ensuring(emitProgress({ _tag: "StatusDone" })))
 
 /** The last lines of cloud-init's output log: through SSM when the agent answers, else the console output. */
 export const cloudInitLogTail = (instance: Instance, viaSsm: boolean) =>
@@ -177,33 +182,31 @@ export const cloudInitLogTail = (instance: Instance, viaSsm: boolean) =>
     return { source: "the console output", lines: lines.slice(-cloudInitLogLines) }
   })
 
-/** Print the last lines of the builder's cloud-init log (stderr). */
+/** Report the last lines of the builder's cloud-init log (`Notice` events). */
 const printLogTail = (instance: Instance, label: string, viaSsm: boolean) =>
   Effect.gen(function*() {
-    const output = yield* Output
     const tail = yield* cloudInitLogTail(instance, viaSsm)
     if (tail.lines.length === 0 || (tail.lines.length === 1 && tail.lines[0] === "")) {
-      yield* output.info(`${label}: no log to show (${tail.source} is empty)`)
+      yield* emitProgress({ _tag: "Notice", message: `${label}: no log to show (${tail.source} is empty)` })
       return
     }
-    yield* output.info(`last lines of ${tail.source} on ${label}:`)
-    yield* output.info(tail.lines.map((l) => `  ${l}`).join("\n"))
+    yield* emitProgress({ _tag: "Notice", message: `last lines of ${tail.source} on ${label}:` })
+    yield* emitProgress({ _tag: "Notice", message: tail.lines.map((l) => `  ${l}`).join("\n") })
   })
 
 /** Wait until an image is no longer pending, with progress; failed or still pending after 2 hours: exit 1. */
 export const waitForImage = (imageId: string, label: string) =>
   Effect.gen(function*() {
     const ec2 = yield* Ec2Launch
-    const output = yield* Output
     const describe = Effect.map(ec2.findImages({ ids: [imageId] }), (found) => found[0]).pipe(
       Effect.tap((image) => {
         const waited = [{ label: `image ${imageId} (${label})`, state: image?.state ?? "not visible yet" }]
-        return output.status({ line: waitingLine(waited, "available", "images"), plain: waitingPlain(waited) })
+        return emitProgress({ _tag: "Status", line: waitingLine(waited, "available", "images"), plain: waitingPlain(waited) })
       })
     )
     const last = yield* describe.pipe(
       Effect.repeat({ schedule: boundedPoll(imagePoll, imagePolls), while: (i) => i === undefined || i.state === "pending" }),
-      Effect.ensuring(output.statusDone)
+      Effect.ensuring(emitProgress({ _tag: "StatusDone" }))
     )
     if (last === undefined || last.state === "pending") {
       return yield* new OperationFailed({
@@ -224,14 +227,13 @@ export const waitForImage = (imageId: string, label: string) =>
 export const waitUntilRunning = (instance: Instance, label: string) =>
   Effect.gen(function*() {
     const ec2 = yield* Ec2
-    const output = yield* Output
     const last = yield* Effect.map(Stream.runCollect(ec2.instances({ ids: [instance.id] })), (found) => found[0]).pipe(
       Effect.tap((found) => {
         const waited = [{ label, state: found?.state ?? "not visible yet" }]
-        return output.status({ line: waitingLine(waited, "running", "instances"), plain: waitingPlain(waited) })
+        return emitProgress({ _tag: "Status", line: waitingLine(waited, "running", "instances"), plain: waitingPlain(waited) })
       }),
       Effect.repeat({ schedule: boundedPoll(statePoll, 300), while: (i) => i === undefined || i.state === "pending" }),
-      Effect.ensuring(output.statusDone)
+      Effect.ensuring(emitProgress({ _tag: "StatusDone" }))
     )
     if (last === undefined || last.state !== "running") {
       return yield* new OperationFailed({
@@ -245,15 +247,19 @@ export const waitUntilRunning = (instance: Instance, label: string) =>
 /** Terminate the builder (or keep it, saying how to reach it); a failure to terminate is a warning. */
 const releaseBuilder = (plan: BuildPlan, instance: Instance) =>
   Effect.gen(function*() {
-    const output = yield* Output
     const label = `${plan.builderName} (${instance.id})`
     if (plan.keepBuilder) {
-      yield* output.info(`kept the builder ${label}: 'aegea session ${plan.builderName}' opens a shell on it, 'aegea terminate ${plan.builderName}' removes it`)
+      yield* emitProgress({
+        _tag: "Notice",
+        message: `kept the builder ${label}: 'aegea session ${plan.builderName}' opens a shell on it, 'aegea terminate ${plan.builderName}' removes it`
+      })
       return
     }
     yield* (yield* Ec2).changeState("terminate", [instance.id]).pipe(
-      Effect.andThen(output.info(`terminated the builder ${label}`)),
-      Effect.catch((e: AwsError) => output.warn(`could not terminate the builder ${label}: ${e.summary}; terminate it with 'aegea terminate ${instance.id}'`))
+      Effect.andThen(emitProgress({ _tag: "Deleted", kind: "instance", id: instance.id, message: `terminated the builder ${label}` })),
+      Effect.catch((e: AwsError) =>
+        emitProgress({ _tag: "Warning", message: `could not terminate the builder ${label}: ${e.summary}; terminate it with 'aegea terminate ${instance.id}'` })
+      )
     )
   })
 
@@ -265,41 +271,48 @@ const releaseBuilder = (plan: BuildPlan, instance: Instance) =>
 export const executeBuild = (plan: BuildPlan) =>
   Effect.scoped(
     Effect.gen(function*() {
-      const output = yield* Output
+      // executeLaunch reports the security group, role and profile it creates.
       const instance = yield* Effect.acquireRelease(
-        Effect.gen(function*() {
-          const { instance, ensured } = yield* executeLaunch(plan.launch)
-          for (const created of ensured) yield* output.info(`created ${created}`)
-          return instance
-        }),
+        Effect.map(executeLaunch(plan.launch), ({ instance }) => instance),
         (instance) => releaseBuilder(plan, instance)
       )
       const label = `the builder ${plan.builderName} (${instance.id})`
-      yield* output.info(`launched ${label} from ${plan.launch.image.id}; waiting for cloud-init (at most ${minutes(plan.cloudInitTimeoutMillis)})`)
+      yield* emitProgress({
+        _tag: "Created",
+        kind: "instance",
+        id: instance.id,
+        message: `launched ${label} from ${plan.launch.image.id}; waiting for cloud-init (at most ${minutes(plan.cloudInitTimeoutMillis)})`
+      })
       const running = yield* waitUntilRunning(instance, label)
       const outcome = yield* awaitCloudInit(running, label, plan.cloudInitTimeoutMillis)
       if (outcome._tag !== "done") {
         yield* printLogTail(running, label, outcome._tag !== "unreachable")
         const hint = plan.keepBuilder
           ? `Look at it with 'aegea session ${plan.builderName}'`
-          : "Fix the build's config (build_ami, build_image, --cloud-config-data) and build again; --keep-builder keeps the builder to look at"
+          : "Fix the build's config (build_ami, build_image, cloud config data) and build again; keeping the builder lets you look at it"
         return yield* new OperationFailed({
           message: outcome._tag === "unreachable"
             ? `the SSM agent of ${label} did not come online within ${minutes(plan.cloudInitTimeoutMillis)}, so cloud-init could not be checked`
             : outcome._tag === "timedOut"
             ? `cloud-init did not finish within ${minutes(plan.cloudInitTimeoutMillis)} on ${label}`
             : `cloud-init failed on ${label}: ${outcome.reason}`,
-          hint: outcome._tag === "failed" ? hint : `Raise --cloud-init-timeout, or build with --keep-builder to look at it`
+          hint: outcome._tag === "failed" ? hint : "Allow cloud-init more time, or keep the builder to look at it",
+          ...(outcome._tag !== "failed" ? { remedy: "cloud-init-timeout" as const } : plan.keepBuilder ? {} : { remedy: "builder-config" as const })
         })
       }
-      if (outcome.degraded) yield* output.warn(`cloud-init finished with recoverable errors on ${label}: ${outcome.output.trim().split("\n").join("; ")}`)
+      if (outcome.degraded) {
+        yield* emitProgress({ _tag: "Warning", message: `cloud-init finished with recoverable errors on ${label}: ${outcome.output.trim().split("\n").join("; ")}` })
+      }
       // Not cut off by Ctrl-C: the image's id is said before the build stops.
       const imageId = yield* (yield* Ec2Launch).createImage({
         instanceId: instance.id,
         name: plan.imageName,
         description: `${plan.name}, built by aegea ${version} from ${plan.launch.image.id}`,
         tags: plan.imageTags
-      }).pipe(Effect.tap((id) => output.info(`creating image ${id} (${plan.imageName}) of ${label}`)), Effect.uninterruptible)
+      }).pipe(
+        Effect.tap((id) => emitProgress({ _tag: "Created", kind: "image", id, message: `creating image ${id} (${plan.imageName}) of ${label}` })),
+        Effect.uninterruptible
+      )
       return yield* waitForImage(imageId, plan.imageName)
     })
   )
@@ -311,7 +324,6 @@ export const snapshotHost = (options: {
   readonly imageTags: Readonly<Record<string, string>>
 }) =>
   Effect.gen(function*() {
-    const output = yield* Output
     const instance = yield* (yield* Ec2).resolveInstance(options.instance)
     const now = yield* Clock.currentTimeMillis
     const owner = (yield* (yield* IamIdentity).caller).name
@@ -331,7 +343,9 @@ export const snapshotHost = (options: {
       },
       noReboot: true
     }).pipe(
-      Effect.tap((id) => output.info(`creating image ${id} (${imageName}) of ${instance.id}${instance.name ? ` (${instance.name})` : ""}`)),
+      Effect.tap((id) =>
+        emitProgress({ _tag: "Created", kind: "image", id, message: `creating image ${id} (${imageName}) of ${instance.id}${instance.name ? ` (${instance.name})` : ""}` })
+      ),
       Effect.uninterruptible
     )
     return yield* waitForImage(imageId, imageName)

@@ -20,7 +20,7 @@ import { Ecr, lifecyclePolicyText } from "../services/Ecr.ts"
 import { type AwsError, OperationFailed, ResourceNotFound, UsageError } from "../errors.ts"
 import { Iam, type RoleSpec } from "../services/Iam.ts"
 import { Logs } from "../services/Logs.ts"
-import { Output } from "../services/Output.ts"
+import { emitProgress } from "../services/Progress.ts"
 import { type ExpiryRule, S3Staging, stagingBucketName } from "../services/S3Staging.ts"
 import { ensureComputeEnvironment } from "./computeEnvironment.ts"
 
@@ -66,6 +66,10 @@ export const buildRole = (accountId: string): RoleSpec => ({
   }
 })
 
+/**
+ * What `buildDockerImage` takes: the ECR repository, the Dockerfile and its build context, the config
+ * digest and tags.
+ */
 export interface BuildInput {
   /** The ECR repository. */
   readonly name: string
@@ -90,6 +94,10 @@ export interface BuildInput {
   readonly dryRun: boolean
 }
 
+/**
+ * What an image build does, as a dry run reports it: the image and tags, the staged context, the
+ * repository and the Batch requests.
+ */
 export interface BuildPlan {
   readonly Dockerfile: string
   readonly image: string
@@ -100,6 +108,7 @@ export interface BuildPlan {
   readonly SubmitJob: SubmitJobRequest
 }
 
+/** The ways `buildDockerImage` fails. */
 export type BuildError = AwsError | UsageError | ResourceNotFound | OperationFailed
 
 const waitQueueValid = (name: string) =>
@@ -120,7 +129,6 @@ const waitQueueValid = (name: string) =>
 const ensureBuildQueue = (name: string, dryRun: boolean) =>
   Effect.gen(function*() {
     const batch = yield* Batch
-    const output = yield* Output
     const [queue] = yield* Stream.runCollect(batch.queues([name]))
     if (queue !== undefined) return
     if (name !== buildQueueName) {
@@ -141,11 +149,14 @@ const ensureBuildQueue = (name: string, dryRun: boolean) =>
       dryRun
     })
     if (dryRun) {
-      yield* output.info(`dry run: the queue ${buildQueueName} does not exist; it would be created with ${environment.created.join(", ") || "its compute environment"}`)
+      yield* emitProgress({
+        _tag: "Notice",
+        message: `dry run: the queue ${buildQueueName} does not exist; it would be created with ${environment.created.join(", ") || "its compute environment"}`
+      })
       return
     }
     const created = yield* batch.createQueue({ name: buildQueueName, priority: 1, computeEnvironments: [buildQueueName] })
-    if (created.created) yield* output.info(`created job queue ${buildQueueName}`)
+    if (created.created) yield* emitProgress({ _tag: "Created", kind: "job queue", id: buildQueueName, message: `created job queue ${buildQueueName}` })
     yield* waitQueueValid(buildQueueName)
   })
 
@@ -159,7 +170,6 @@ export const buildDockerImage = (input: BuildInput) =>
     const iam = yield* Iam
     const ecr = yield* Ecr
     const staging = yield* S3Staging
-    const output = yield* Output
     if (!Number.isInteger(input.vcpus) || input.vcpus < 1) return yield* new UsageError({ message: `invalid --vcpus ${input.vcpus}: give a whole number, 1 or more` })
     if (!Number.isInteger(input.memoryMiB) || input.memoryMiB < 512) return yield* new UsageError({ message: `invalid --memory ${input.memoryMiB}: give MiB, at least 512` })
     if (input.timeoutSeconds !== undefined && input.timeoutSeconds < 60) return yield* new UsageError({ message: `invalid --timeout ${input.timeoutSeconds}: Batch needs at least 60 seconds` })
@@ -221,23 +231,40 @@ export const buildDockerImage = (input: BuildInput) =>
     if (input.dryRun) return { plan, job: Option.none<SubmittedJob>() }
 
     const repository = yield* ecr.ensureRepository({ name: input.name, scanOnPush: true, keepUntagged: input.keepUntagged })
-    if (repository.created) yield* output.info(`created ECR repository ${repository.value.name} (scan on push, keeping the newest ${input.keepUntagged} untagged images)`)
+    if (repository.created) {
+      yield* emitProgress({
+        _tag: "Created",
+        kind: "ECR repository",
+        id: repository.value.name,
+        message: `created ECR repository ${repository.value.name} (scan on push, keeping the newest ${input.keepUntagged} untagged images)`
+      })
+    }
     const role = yield* iam.ensureRole(buildRole(accountId))
-    if (role.created) yield* output.info(`created IAM role ${buildRoleName} (the build job's role)`)
+    if (role.created) yield* emitProgress({ _tag: "Created", kind: "IAM role", id: role.value.arn, message: `created IAM role ${buildRoleName} (the build job's role)` })
     const bucketState = yield* staging.ensureBucket(bucket, buildExpiryRule)
-    if (bucketState.created) yield* output.info(`created bucket ${bucket}`)
-    if (bucketState.ruleAdded) yield* output.info(`bucket ${bucket}: objects under ${buildPrefix} now expire after ${buildExpiryRule.days} days (lifecycle rule ${buildExpiryRule.id})`)
+    if (bucketState.created) yield* emitProgress({ _tag: "Created", kind: "bucket", id: bucket, message: `created bucket ${bucket}` })
+    if (bucketState.ruleAdded) {
+      yield* emitProgress({
+        _tag: "Notice",
+        message: `bucket ${bucket}: objects under ${buildPrefix} now expire after ${buildExpiryRule.days} days (lifecycle rule ${buildExpiryRule.id})`
+      })
+    }
     yield* staging.put(bucket, key, archive)
-    yield* output.info(`uploaded the build context (${input.context.length} entries, ${archive.length} bytes) to s3://${bucket}/${key}`)
+    yield* emitProgress({
+      _tag: "Created",
+      kind: "object",
+      id: `s3://${bucket}/${key}`,
+      message: `uploaded the build context (${input.context.length} entries, ${archive.length} bytes) to s3://${bucket}/${key}`
+    })
     yield* (yield* Logs).ensureGroup(defaultJobLogGroup)
     const finalRegister = role.value.arn === roleArn ? register : registerJobDefinitionRequest({ ...shape, jobRoleArn: role.value.arn })
     const finalSubmit = { ...submit, jobDefinition: finalRegister.jobDefinitionName }
     const active = yield* Stream.runCollect(batch.jobDefinitions({ name: finalRegister.jobDefinitionName, status: "ACTIVE" }))
     if (active.length === 0) {
       const definition = yield* batch.registerJobDefinition(finalRegister)
-      yield* output.info(`registered job definition ${definition.name}:${definition.revision}`)
+      yield* emitProgress({ _tag: "Created", kind: "job definition", id: definition.arn, message: `registered job definition ${definition.name}:${definition.revision}` })
     }
     const job = yield* batch.submitJob(finalSubmit)
-    yield* output.info(`submitted build job ${job.id} (${job.name}) to queue ${input.queue}: ${image}:${tags.join(", ")}`)
+    yield* emitProgress({ _tag: "Created", kind: "job", id: job.id, message: `submitted build job ${job.id} (${job.name}) to queue ${input.queue}: ${image}:${tags.join(", ")}` })
     return { plan: { ...plan, RegisterJobDefinition: finalRegister, SubmitJob: finalSubmit }, job: Option.some(job) }
   })

@@ -24,7 +24,7 @@ import { Batch, type ComputeEnvironment, type ComputeEnvironmentSpec, type Compu
 import { Ec2Network } from "../services/Ec2Network.ts"
 import { type AwsError, OperationFailed, ResourceNotFound, UsageError } from "../errors.ts"
 import { Iam, pullImageAndLogActions, type RoleSpec, ssmManagedInstanceCore } from "../services/Iam.ts"
-import { Output } from "../services/Output.ts"
+import { emitProgress } from "../services/Progress.ts"
 import { Ssm } from "../services/Ssm.ts"
 
 /**
@@ -71,6 +71,10 @@ export const batchInstanceRole: RoleSpec = {
   }
 }
 
+/**
+ * What `ensureComputeEnvironment` takes: name, compute type, vCPU bounds, instance types, GPUs and
+ * the network.
+ */
 export interface ComputeEnvironmentInput {
   readonly name: string
   readonly computeType: ComputeType
@@ -110,6 +114,7 @@ const instanceProfileRetry = instanceProfileBackoff.pipe(
   Schedule.while(({ input }) => isProfileNotYetVisible(input))
 )
 
+/** The ways `ensureComputeEnvironment` fails. */
 export type ComputeEnvironmentError = AwsError | ResourceNotFound | OperationFailed | UsageError
 
 export const isEc2 = (type: ComputeType) => type === "EC2" || type === "SPOT"
@@ -137,7 +142,6 @@ export const ensureComputeEnvironment = (input: ComputeEnvironmentInput) =>
     const batch = yield* Batch
     const network = yield* Ec2Network
     const iam = yield* Iam
-    const output = yield* Output
     const ec2 = isEc2(input.computeType)
     // The command checks its flags first (checkComputeEnvironmentInput); this only guards the workflow.
     const architecture = instanceTypesArchitecture(input.instanceTypes)
@@ -147,10 +151,10 @@ export const ensureComputeEnvironment = (input: ComputeEnvironmentInput) =>
     }
     const reused: Array<string> = []
     const created: Array<string> = []
-    const note = (what: string, made: boolean) =>
+    const note = (kind: string, id: string, what: string, made: boolean) =>
       Effect.suspend(() => {
         ;(made ? created : reused).push(what)
-        return made && !input.dryRun ? output.info(`created ${what}`) : Effect.void
+        return made && !input.dryRun ? emitProgress({ _tag: "Created", kind, id, message: `created ${what}` }) : Effect.void
       })
 
     const [existing] = yield* Stream.runCollect(batch.computeEnvironments([input.name]))
@@ -165,7 +169,8 @@ export const ensureComputeEnvironment = (input: ComputeEnvironmentInput) =>
           kind: "SSM parameter",
           name: imageChoice.parameter,
           region: batch.region,
-          hint: "The ECS-optimized AMI parameters are public in every commercial region; check --region"
+          hint: "The ECS-optimized AMI parameters are public in every commercial region; check the region",
+          remedy: "check-region-only"
         })
       }
       image = { parameter: imageChoice.parameter, id: id.value, type: imageChoice.imageType }
@@ -206,14 +211,21 @@ export const ensureComputeEnvironment = (input: ComputeEnvironmentInput) =>
 
     if (input.dryRun) {
       const group = yield* network.securityGroupId(groupName, vpcId)
-      yield* note(`security group ${groupName}`, group === undefined)
+      yield* note("security group", groupName, `security group ${groupName}`, group === undefined)
       const serviceRole = yield* iam.roleArn("AWSServiceRoleForBatch")
-      yield* note("service-linked role AWSServiceRoleForBatch", Option.isNone(serviceRole))
+      yield* note("service-linked role", "AWSServiceRoleForBatch", "service-linked role AWSServiceRoleForBatch", Option.isNone(serviceRole))
       if (ec2 && roleGiven === undefined) {
-        yield* note(`IAM role and instance profile ${batchInstanceRoleName}`, Option.isNone(yield* iam.roleArn(batchInstanceRoleName)))
+        yield* note(
+          "IAM role and instance profile",
+          batchInstanceRoleName,
+          `IAM role and instance profile ${batchInstanceRoleName}`,
+          Option.isNone(yield* iam.roleArn(batchInstanceRoleName))
+        )
       }
-      if (template !== undefined) yield* note(`launch template ${template.name}`, Option.isNone(yield* network.launchTemplate(template.name)))
-      yield* note(`compute environment ${input.name}`, existing === undefined)
+      if (template !== undefined) {
+        yield* note("launch template", template.name, `launch template ${template.name}`, Option.isNone(yield* network.launchTemplate(template.name)))
+      }
+      yield* note("compute environment", input.name, `compute environment ${input.name}`, existing === undefined)
       const plan: ComputeEnvironmentPlan = {
         computeEnvironment: specOf(
           Option.getOrElse(serviceRole, () => `arn:aws:iam::${accountId}:role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch`),
@@ -228,26 +240,26 @@ export const ensureComputeEnvironment = (input: ComputeEnvironmentInput) =>
     }
 
     const group = yield* network.ensureSecurityGroup(groupName, vpcId, `aegea batch compute environment ${input.name}`)
-    yield* note(`security group ${groupName} (${group.id})`, group.created)
+    yield* note("security group", group.id, `security group ${groupName} (${group.id})`, group.created)
     const serviceRole = yield* iam.ensureServiceLinkedRole("batch.amazonaws.com", "AWSServiceRoleForBatch")
-    yield* note("service-linked role AWSServiceRoleForBatch", serviceRole.created)
+    yield* note("service-linked role", serviceRole.value.arn, "service-linked role AWSServiceRoleForBatch", serviceRole.created)
     let profileIsNew = false
     if (ec2 && roleGiven === undefined) {
       const role = yield* iam.ensureRole(batchInstanceRole)
       const profile = yield* iam.ensureInstanceProfile(batchInstanceRoleName, batchInstanceRoleName)
       profileIsNew = role.created || profile.created
-      yield* note(`IAM role and instance profile ${batchInstanceRoleName}`, profileIsNew)
+      yield* note("IAM role and instance profile", batchInstanceRoleName, `IAM role and instance profile ${batchInstanceRoleName}`, profileIsNew)
     }
     if (template !== undefined) {
       const made = yield* network.ensureLaunchTemplate({ name: template.name, userData: template.userData, tags: { "aegea:created-by": "aegea batch" } })
-      yield* note(`launch template ${template.name} (${made.value.id})`, made.created)
+      yield* note("launch template", made.value.id, `launch template ${template.name} (${made.value.id})`, made.created)
     }
     const spec = specOf(serviceRole.value.arn, group.id)
     // A new instance profile takes seconds to be visible to Batch: retry that one rejection, boundedly.
     const ce = yield* batch.createComputeEnvironment(spec).pipe(
       profileIsNew ? Effect.retry(instanceProfileRetry) : (effect) => effect
     )
-    yield* note(`compute environment ${input.name}`, ce.created)
+    yield* note("compute environment", input.name, `compute environment ${input.name}`, ce.created)
     if (ce.created) yield* waitComputeEnvironmentValid(input.name)
     const plan: ComputeEnvironmentPlan = {
       computeEnvironment: spec,

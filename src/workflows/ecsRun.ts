@@ -22,11 +22,15 @@ import {
 import { type AwsError, ResourceNotFound, type UsageError } from "../errors.ts"
 import { fargateExecutionRole, Iam } from "../services/Iam.ts"
 import { Logs } from "../services/Logs.ts"
-import { Output } from "../services/Output.ts"
+import { emitProgress } from "../services/Progress.ts"
 
 /** The security group of `ecs run` tasks unless --security-group names another. */
 export const defaultSecurityGroupName = "aegea_ecs"
 
+/**
+ * What `runEcsTask` takes: the task's shape, its roles and security group, the run, a dry-run flag
+ * and optional wrapping of RunTask.
+ */
 export interface RunInput {
   readonly shape: Omit<TaskShape, "executionRoleArn" | "taskRoleArn" | "region">
   /** Role names or ARNs; the execution role defaults to aegea.fargate_execution (created on demand). */
@@ -43,6 +47,7 @@ export interface RunInput {
   readonly shieldRun?: ((run: Effect.Effect<Task, AwsError>) => Effect.Effect<Task, AwsError>) | undefined
 }
 
+/** The ways `runEcsTask` fails. */
 export type RunError = AwsError | UsageError | ResourceNotFound
 
 /** A role's ARN from its name or ARN, without creating it (the ARN it will have if it does not exist yet). */
@@ -74,7 +79,6 @@ export const resolveCluster = (name: string, options: { readonly missingIsDefaul
 const securityGroupFor = (requested: string | undefined, vpcId: string, dryRun: boolean) =>
   Effect.gen(function*() {
     const network = yield* Ec2Network
-    const output = yield* Output
     if (requested?.startsWith("sg-")) return requested
     if (requested !== undefined) {
       const id = yield* network.securityGroupId(requested, vpcId)
@@ -84,21 +88,25 @@ const securityGroupFor = (requested: string | undefined, vpcId: string, dryRun: 
     if (dryRun) {
       const id = yield* network.securityGroupId(defaultSecurityGroupName, vpcId)
       if (id !== undefined) return id
-      yield* output.info(`dry run: security group ${defaultSecurityGroupName} does not exist yet and would be created in ${vpcId}`)
+      yield* emitProgress({ _tag: "Notice", message: `dry run: security group ${defaultSecurityGroupName} does not exist yet and would be created in ${vpcId}` })
       return `<${defaultSecurityGroupName}>`
     }
     const group = yield* network.ensureSecurityGroup(defaultSecurityGroupName, vpcId, "aegea ecs tasks (outbound only)")
-    if (group.created) yield* output.info(`created security group ${defaultSecurityGroupName} (${group.id}) in ${vpcId}`)
+    if (group.created) {
+      yield* emitProgress({ _tag: "Created", kind: "security group", id: group.id, message: `created security group ${defaultSecurityGroupName} (${group.id}) in ${vpcId}` })
+    }
     return group.id
   })
 
-/** Run a task (or, with dryRun, print what would be sent); returns the task, or none for a dry run. */
+/**
+ * Run a task (or, with dryRun, report what would be sent as a `DryRun` progress event); returns the
+ * task, or none for a dry run. What it creates on the way is reported to `Progress`.
+ */
 export const runEcsTask = (input: RunInput) =>
   Effect.gen(function*() {
     const ecs = yield* Ecs
     const iam = yield* Iam
     const logs = yield* Logs
-    const output = yield* Output
     const network = yield* Ec2Network
     yield* checkTaskShape(input.shape)
     const platform = input.shape.platform ?? "FARGATE"
@@ -110,7 +118,11 @@ export const runEcsTask = (input: RunInput) =>
       : input.dryRun
       ? yield* roleArnOf(fargateExecutionRole.name)
       : yield* iam.ensureRole(fargateExecutionRole).pipe(
-        Effect.tap((role) => (role.created ? output.info(`created IAM role ${role.value.name} (Fargate execution role)`) : Effect.void)),
+        Effect.tap((role) =>
+          role.created
+            ? emitProgress({ _tag: "Created", kind: "IAM role", id: role.value.arn, message: `created IAM role ${role.value.name} (Fargate execution role)` })
+            : Effect.void
+        ),
         Effect.map((role) => role.value.arn)
       )
     const taskRoleArn = input.taskRole !== undefined ? yield* roleArnOf(input.taskRole) : undefined
@@ -127,25 +139,37 @@ export const runEcsTask = (input: RunInput) =>
     const run = runTaskRequest({ ...input.run, commandLines, ...networking, platform }, register.family)
     yield* checkOverridesSize(run)
     if (input.dryRun) {
-      if (Option.isNone(cluster)) yield* output.info(`dry run: cluster ${input.run.cluster} does not exist yet and would be created`)
-      yield* output.document({ RegisterTaskDefinition: register, RunTask: run })
-      yield* output.info("dry run: nothing was created or started")
+      if (Option.isNone(cluster)) yield* emitProgress({ _tag: "Notice", message: `dry run: cluster ${input.run.cluster} does not exist yet and would be created` })
+      yield* emitProgress({ _tag: "DryRun", requests: { RegisterTaskDefinition: register, RunTask: run } })
+      yield* emitProgress({ _tag: "Notice", message: "dry run: nothing was created or started" })
       return Option.none<Task>()
     }
     if (Option.isNone(cluster)) {
       const created = yield* ecs.ensureCluster(input.run.cluster)
-      if (created.created) yield* output.info(`created ECS cluster ${input.run.cluster}`)
+      if (created.created) yield* emitProgress({ _tag: "Created", kind: "ECS cluster", id: input.run.cluster, message: `created ECS cluster ${input.run.cluster}` })
     }
     const groupExists = (yield* Stream.runCollect(logs.groups({ prefix: input.shape.logGroup }))).some((g) => g.name === input.shape.logGroup)
     if (!groupExists) {
       yield* logs.ensureGroup(input.shape.logGroup)
-      yield* output.info(`created log group ${input.shape.logGroup}`)
+      yield* emitProgress({ _tag: "Created", kind: "log group", id: input.shape.logGroup, message: `created log group ${input.shape.logGroup}` })
     }
     const existing = yield* ecs.latestTaskDefinition(register.family)
     const definition = Option.isSome(existing) ? existing.value : yield* ecs.registerTaskDefinition(register)
-    if (Option.isNone(existing)) yield* output.info(`registered task definition ${definition.family}:${definition.revision}`)
+    if (Option.isNone(existing)) {
+      yield* emitProgress({
+        _tag: "Created",
+        kind: "task definition",
+        id: definition.arn,
+        message: `registered task definition ${definition.family}:${definition.revision}`
+      })
+    }
     // RunTask names the family: ECS takes its latest ACTIVE revision (all revisions of a hashed family are identical).
     const task = yield* (input.shieldRun === undefined ? ecs.runTask(run) : input.shieldRun(ecs.runTask(run)))
-    yield* output.info(`started task ${task.id} (${definition.family}:${definition.revision}) in cluster ${task.cluster}`)
+    yield* emitProgress({
+      _tag: "Created",
+      kind: "task",
+      id: task.arn,
+      message: `started task ${task.id} (${definition.family}:${definition.revision}) in cluster ${task.cluster}`
+    })
     return Option.some(task)
   })

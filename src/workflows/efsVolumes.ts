@@ -26,8 +26,9 @@ export const resolveEfsVolumes = (requests: ReadonlyArray<{ readonly mount: stri
             name: wanted,
             region: efs.region,
             hint: request.fileSystem === undefined
-              ? `Create it with 'aegea efs create ${defaultEfsName}', or name one with --efs-storage ${request.mount}=FS (see 'aegea efs ls')`
-              : "Run 'aegea efs ls' to see the file systems"
+              ? `Create it with 'aegea efs create ${defaultEfsName}', or name another file system for ${request.mount} (see 'aegea efs ls')`
+              : "Run 'aegea efs ls' to see the file systems",
+            ...(request.fileSystem === undefined ? { remedy: "efs-storage" as const } : {})
           })
         )
       }

@@ -1,7 +1,8 @@
 /**
  * Waiting for load balancer targets: until instances are healthy (after registering) or drained
  * (no longer registered, after deregistering). Polled with `statePoll`, bounded by a timeout, with
- * progress through `Output.status` (a status line on a terminal, a line per change elsewhere).
+ * progress as `Status` events through `Progress` (the CLI shows a status line on a terminal, a line
+ * per change elsewhere).
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -10,10 +11,15 @@ import { OperationFailed } from "../errors.ts"
 import { waitingLine, waitingPlain } from "../lib/progress.ts"
 import { statePoll } from "../lib/schedules.ts"
 import { isDrained, type LoadBalancerError, LoadBalancers, type TargetHealth } from "../services/LoadBalancers.ts"
-import { Output } from "../services/Output.ts"
+import { emitProgress } from "../services/Progress.ts"
 
+/** What `waitForTargets` waits for: every target healthy, or every target drained (deregistered). */
 export type TargetGoal = "healthy" | "drained"
 
+/**
+ * How `waitForTargets` waits: the target group, labels for the instances, a time limit and the poll
+ * schedule.
+ */
 export interface WaitTargetsOptions {
   readonly targetGroup?: string | undefined
   /** Labels by instance id, e.g. "i-0abc (web-1)". */
@@ -27,16 +33,19 @@ export interface WaitTargetsOptions {
 const shown = (target: TargetHealth | undefined, goal: TargetGoal) =>
   goal === "drained" && isDrained(target) ? "drained" : target?.state ?? "not registered"
 
+/**
+ * Wait until the instances behind a load balancer are healthy or drained, failing past the time
+ * limit; returns their last health.
+ */
 export const waitForTargets = (
   loadBalancer: string,
   ids: ReadonlyArray<string>,
   goal: TargetGoal,
   options: WaitTargetsOptions = {}
-): Effect.Effect<ReadonlyArray<TargetHealth>, LoadBalancerError | OperationFailed, LoadBalancers | Output> =>
+): Effect.Effect<ReadonlyArray<TargetHealth>, LoadBalancerError | OperationFailed, LoadBalancers> =>
   Effect.gen(function*() {
     if (ids.length === 0) return []
     const lbs = yield* LoadBalancers
-    const output = yield* Output
     const timeout = options.timeout ?? "15 minutes"
     const reached = (list: ReadonlyArray<TargetHealth>) =>
       ids.every((id) => {
@@ -46,7 +55,7 @@ export const waitForTargets = (
     const poll = lbs.targets(loadBalancer, { targetGroup: options.targetGroup }).pipe(
       Effect.tap((list) => {
         const seen = ids.map((id) => ({ label: options.labels?.[id] ?? id, state: shown(list.find((t) => t.id === id), goal) }))
-        return output.status({ line: waitingLine(seen, goal, "targets"), plain: waitingPlain(seen) })
+        return emitProgress({ _tag: "Status", line: waitingLine(seen, goal, "targets"), plain: waitingPlain(seen) })
       })
     )
     return yield* poll.pipe(
@@ -61,6 +70,6 @@ export const waitForTargets = (
             })
           )
       }),
-      Effect.ensuring(output.statusDone)
+      Effect.ensuring(emitProgress({ _tag: "StatusDone" }))
     )
   })

@@ -16,6 +16,7 @@ import * as Stream from "effect/Stream"
 import { followDelay, followThrottleBackoff } from "../lib/schedules.ts"
 import type { LogEvent } from "../services/Logs.ts"
 
+/** How `followEvents` polls: where to start and stop, how far back each poll re-reads, and its delays. */
 export interface FollowOptions {
   /** The first poll reads from here (e.g. --start-time); later polls from `now - lookBack`. */
   readonly start: Date

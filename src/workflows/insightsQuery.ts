@@ -17,11 +17,16 @@ const running = new Set<QueryStatus>(["Scheduled", "Running"])
 /** Poll every second (as the Python aegea does); give up after 20 minutes (AWS itself stops queries at 60). */
 export const queryPolling = queryPoll
 
+/** How `runInsightsQuery` reports a query still running (`onProgress`, after each poll). */
 export interface RunQueryOptions {
   /** Called after each poll that is still running (progress on a TTY). */
   readonly onProgress?: (results: QueryResults, polls: number) => Effect.Effect<void>
 }
 
+/**
+ * Run a CloudWatch Logs Insights query to its results, polling until it completes (stopped if
+ * interrupted or failed).
+ */
 export const runInsightsQuery = (
   logs: QueryApi,
   query: InsightsQuery,
@@ -44,13 +49,14 @@ export const runInsightsQuery = (
       if (running.has(results.status)) {
         return yield* new OperationFailed({
           message: `Logs Insights query ${queryId} on ${query.groups.join(", ")} was still running after 20 minutes`,
-          hint: "Narrow the time range with --start-time/--end-time"
+          hint: "Narrow the query's time range",
+          remedy: "time-range"
         })
       }
       if (results.status !== "Complete") {
         return yield* new OperationFailed({
           message: `Logs Insights query ${queryId} on ${query.groups.join(", ")} ended with status ${results.status}`,
-          ...(results.status === "Timeout" ? { hint: "Narrow the time range with --start-time/--end-time" } : {})
+          ...(results.status === "Timeout" ? { hint: "Narrow the query's time range", remedy: "time-range" as const } : {})
         })
       }
       return results.rows

@@ -25,7 +25,7 @@ import { type Architecture, architectureOf } from "../lib/instanceTypes.ts"
 import { provisionedUser, provisionedUserTag } from "../lib/linuxUser.ts"
 import { agentPoll, instanceProfileBackoff, statePoll } from "../lib/schedules.ts"
 import { waitingLine, waitingPlain } from "../lib/progress.ts"
-import { Output } from "../services/Output.ts"
+import { emitProgress } from "../services/Progress.ts"
 import { Ec2, type Instance } from "../services/Ec2.ts"
 import { Ec2Network } from "../services/Ec2Network.ts"
 import { type BlockDevice, Ec2Launch, type LaunchImage, type RunInstanceRequest } from "../services/Ec2Launch.ts"
@@ -44,6 +44,10 @@ export type { LaunchSpec, StorageRequest } from "./launchSpec.ts"
 /** The default role and instance profile, named as the Python aegea names them. */
 export const defaultLaunchRole = "aegea.launch"
 
+/**
+ * A launch worked out by `planLaunch` and carried out by `executeLaunch`: image, network, role,
+ * security group and the RunInstances request.
+ */
 export interface LaunchPlan {
   readonly name: string
   readonly architecture: Architecture
@@ -146,7 +150,8 @@ export const planLaunch = (spec: LaunchSpec) =>
     if (leaks.length > 0) {
       return yield* new UsageError({
         message: `the user data would contain ${leaks.join(" and ")}; aegea never sends AWS credentials to an instance`,
-        hint: "Remove them from the cloud config; the instance gets its permissions from its IAM role (--iam-role)"
+        hint: "Remove them from the cloud config; the instance gets its permissions from its IAM role",
+        remedy: "iam-role"
       })
     }
     const userData = yield* encodeUserData(text)
@@ -202,14 +207,20 @@ export const instanceProfileRetry = instanceProfileBackoff.pipe(
   Schedule.while(({ input }) => isProfileNotYetVisible(input))
 )
 
-/** Ensure the security group and IAM role/profile, then launch. */
+/**
+ * Ensure the security group and IAM role/profile, then launch. Each of them created is reported to
+ * `Progress` as a `Created` event and listed in `ensured`.
+ */
 export const executeLaunch = (plan: LaunchPlan) =>
   Effect.gen(function*() {
     const ensured: Array<string> = []
     if (plan.ensureSecurityGroup !== undefined) {
       const { name, vpcId } = plan.ensureSecurityGroup
       const group = yield* (yield* Ec2Network).ensureSecurityGroup(name, vpcId, "Instances launched by aegea: no inbound traffic (ssh goes through SSM)")
-      if (group.created) ensured.push(`security group ${name} (${group.id})`)
+      if (group.created) {
+        ensured.push(`security group ${name} (${group.id})`)
+        yield* emitProgress({ _tag: "Created", kind: "security group", id: group.id, message: `created security group ${name} (${group.id})` })
+      }
       if (!plan.request.securityGroupIds.includes(group.id)) {
         plan = { ...plan, request: { ...plan.request, securityGroupIds: [...plan.request.securityGroupIds, group.id] } }
       }
@@ -218,8 +229,14 @@ export const executeLaunch = (plan: LaunchPlan) =>
       const iam = yield* Iam
       const role = yield* iam.ensureRole({ ...launchRole(plan.ensureRole.name), managedPolicyArns: plan.ensureRole.managedPolicyArns })
       const profile = yield* iam.ensureInstanceProfile(plan.ensureRole.name, plan.ensureRole.name)
-      if (role.created) ensured.push(`IAM role ${role.value.name}`)
-      if (profile.created) ensured.push(`instance profile ${profile.value.name}`)
+      if (role.created) {
+        ensured.push(`IAM role ${role.value.name}`)
+        yield* emitProgress({ _tag: "Created", kind: "IAM role", id: role.value.arn, message: `created IAM role ${role.value.name}` })
+      }
+      if (profile.created) {
+        ensured.push(`instance profile ${profile.value.name}`)
+        yield* emitProgress({ _tag: "Created", kind: "instance profile", id: profile.value.arn, message: `created instance profile ${profile.value.name}` })
+      }
     }
     const instance = yield* (yield* Ec2Launch).runInstance(plan.request).pipe(Effect.retry(instanceProfileRetry))
     return { instance, ensured }
@@ -237,16 +254,12 @@ export const waitForLaunch = (instance: Instance, options: { readonly agent: boo
 
 /** `waitSeeing` with its status line erased at the end, however it ends. */
 const waitShowing = (instance: Instance, options: { readonly agent: boolean }, seen: { latest: Instance }) =>
-  Effect.gen(function*() {
-    const output = yield* Output
-    return yield* waitSeeing(instance, options, seen).pipe(Effect.ensuring(output.statusDone))
-  })
+  waitSeeing(instance, options, seen).pipe(Effect.ensuring(emitProgress({ _tag: "StatusDone" })))
 
 /** `waitForLaunch`, noting in `seen` each state the instance is seen in. */
 const waitSeeing = (instance: Instance, options: { readonly agent: boolean }, seen: { latest: Instance }) =>
   Effect.gen(function*() {
     const ec2 = yield* Ec2
-    const output = yield* Output
     const label = instance.name ? `${instance.id} (${instance.name})` : instance.id
     const describe = Effect.map(Stream.runCollect(ec2.instances({ ids: [instance.id] })), (list) => {
       const found = list[0]
@@ -254,7 +267,7 @@ const waitSeeing = (instance: Instance, options: { readonly agent: boolean }, se
       return found
     }).pipe(Effect.tap((found) => {
       const waited = [{ label, state: found?.state ?? "not visible yet" }]
-      return output.status({ line: waitingLine(waited, "running", "instances"), plain: waitingPlain(waited) })
+      return emitProgress({ _tag: "Status", line: waitingLine(waited, "running", "instances"), plain: waitingPlain(waited) })
     }))
     const latest = yield* describe.pipe(
       Effect.repeat({ schedule: statePoll, while: stillStarting }),
@@ -274,7 +287,7 @@ const waitSeeing = (instance: Instance, options: { readonly agent: boolean }, se
     yield* ssm.agentInfo(instance.id).pipe(
       Effect.tap((info) => {
         const waited = [{ label: `${label} SSM agent`, state: Option.isSome(info) ? info.value.pingStatus : "not registered" }]
-        return output.status({ line: waitingLine(waited, "Online", "agents"), plain: waitingPlain(waited) })
+        return emitProgress({ _tag: "Status", line: waitingLine(waited, "Online", "agents"), plain: waitingPlain(waited) })
       }),
       Effect.repeat({ schedule: agentPoll, until: (info) => Option.isSome(info) && info.value.pingStatus === "Online" }),
       Effect.timeoutOrElse({
@@ -283,7 +296,8 @@ const waitSeeing = (instance: Instance, options: { readonly agent: boolean }, se
           Effect.fail(
             new OperationFailed({
               message: `${instance.id} is running, but its SSM agent did not come online within 15 minutes`,
-              hint: "The image needs the SSM agent (Ubuntu and Amazon Linux have it) and the instance a route to SSM; launch with --no-wait to skip this check"
+              hint: "The image needs the SSM agent (Ubuntu and Amazon Linux have it) and the instance a route to SSM; launch without waiting for it to skip this check",
+              remedy: "no-wait"
             })
           )
       })

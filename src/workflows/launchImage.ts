@@ -8,10 +8,14 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { type Architecture, debianArchitecture } from "../lib/instanceTypes.ts"
 import { Ec2Launch, type LaunchImage } from "../services/Ec2Launch.ts"
-import { type AwsError, ResourceNotFound, UsageError } from "../errors.ts"
+import { type AwsError, type Remedy, ResourceNotFound, UsageError } from "../errors.ts"
 import { IamIdentity } from "../services/Iam.ts"
 import { Ssm } from "../services/Ssm.ts"
 
+/**
+ * Where a launch takes its image from: a given id or tags, the newest Ubuntu or Amazon Linux release,
+ * or aegea's own newest build.
+ */
 export type AmiSource =
   /** --ami and/or --ami-tags: an id, or this account's images by name pattern and tags. */
   | { readonly kind: "given"; readonly ami?: string; readonly tags: Readonly<Record<string, ReadonlyArray<string>>> }
@@ -58,8 +62,8 @@ const pickNewest = (images: ReadonlyArray<LaunchImage>, instanceType: string, ar
   return other === undefined ? Effect.succeed(Option.none<LaunchImage>()) : Effect.fail(mismatch(other, instanceType, arch))
 }
 
-const noImage = (name: string, region: string | undefined, hint: string) =>
-  new ResourceNotFound({ kind: "AMI", name, ...(region ? { region } : {}), hint })
+const noImage = (name: string, region: string | undefined, hint: string, remedy: Remedy) =>
+  new ResourceNotFound({ kind: "AMI", name, ...(region ? { region } : {}), hint, remedy })
 
 const fromParameter = (parameter: string, arch: Architecture, instanceType: string, what: string, region?: string) =>
   Effect.gen(function*() {
@@ -71,7 +75,8 @@ const fromParameter = (parameter: string, arch: Architecture, instanceType: stri
         kind: "SSM parameter",
         name: parameter,
         ...(region ? { region } : {}),
-        hint: `AWS publishes ${what} images there; check --region and the release, or pass --ami`
+        hint: `AWS publishes ${what} images there; check the region and the release, or give an image id`,
+        remedy: "check-region-or-image"
       })
     }
     const [image] = yield* ec2.findImages({ ids: [id.value] })
@@ -83,7 +88,7 @@ const fromParameter = (parameter: string, arch: Architecture, instanceType: stri
     return image
   })
 
-const suggestion = "Pass --ubuntu-linux-ami or --amazon-linux-ami for the latest public image, or --ami ID|NAME"
+const suggestion = "Choose the latest public Ubuntu or Amazon Linux image, or give an image id or name"
 
 export const resolveImage = (
   source: AmiSource,
@@ -105,7 +110,7 @@ export const resolveImage = (
       case "given": {
         if (source.ami !== undefined && /^ami-[0-9a-f]+$/.test(source.ami)) {
           const [image] = yield* ec2.findImages({ ids: [source.ami] })
-          if (image === undefined) return yield* noImage(source.ami, region, "Check the image id and the --region")
+          if (image === undefined) return yield* noImage(source.ami, region, "Check the image id and the region", "check-region")
           if (image.architecture !== undefined && image.architecture !== arch) return yield* mismatch(image, instanceType, arch)
           return image
         }
@@ -117,7 +122,7 @@ export const resolveImage = (
         const picked = yield* pickNewest(images, instanceType, arch)
         if (Option.isSome(picked)) return picked.value
         const described = [source.ami, ...Object.entries(source.tags).map(([k, v]) => `${k}=${v.join("|")}`)].filter((s) => s !== undefined).join(" ")
-        return yield* noImage(described, region, `Only this account's images are searched by name and tags; pass an image id for others'. ${suggestion}`)
+        return yield* noImage(described, region, `Only this account's images are searched by name and tags; pass an image id for others'. ${suggestion}`, "image-choice")
       }
       case "own": {
         const images = yield* ec2.findImages({ owners: ["self"], filters: { state: ["available"], "tag-key": ["AegeaVersion"] } })
@@ -125,7 +130,7 @@ export const resolveImage = (
         const mine = images.filter((i) => i.tags.Owner === me)
         const picked = yield* pickNewest(mine.some((i) => i.architecture === undefined || i.architecture === arch) ? mine : images, instanceType, arch)
         if (Option.isSome(picked)) return picked.value
-        return yield* noImage(`built by aegea (tag AegeaVersion, ${arch})`, region, `This account has no image built by aegea. ${suggestion}`)
+        return yield* noImage(`built by aegea (tag AegeaVersion, ${arch})`, region, `This account has no image built by aegea. ${suggestion}`, "image-choice")
       }
     }
   })

@@ -51,7 +51,8 @@ export const chooseSubnet = (spec: LaunchSpec) =>
         kind: "default subnet",
         name: zone ?? network.vpcId,
         region: ec2.region,
-        hint: "Pass --subnet, or another --availability-zone"
+        hint: "Choose a subnet, or another availability zone",
+        remedy: "subnet-or-zone"
       })
     }
     return { subnet, reason }

@@ -2,12 +2,20 @@
 import type { CloudConfig } from "../lib/cloudInit.ts"
 import type { AmiParameterPrefixes, AmiSource } from "./launchImage.ts"
 
+/**
+ * A volume at launch: a size for the root volume ("/") or a new encrypted gp3 volume mounted at a
+ * path.
+ */
 export interface StorageRequest {
   /** "/" resizes the root volume; any other path is a new encrypted gp3 volume mounted there. */
   readonly mountPoint: string
   readonly sizeGiB: number
 }
 
+/**
+ * What to launch, as `aegea launch` takes it: name, image source, instance type, spot, network,
+ * storage, cloud-init and role.
+ */
 export interface LaunchSpec {
   readonly name: string
   readonly ami: AmiSource

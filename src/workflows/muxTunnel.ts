@@ -52,26 +52,44 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
       Effect.flatMap(Queue.takeAll(outgoing), (pieces) => channel.write(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)))
     )
 
-    const reader = channel.output.pipe(
-      Stream.runForEach((bytes) =>
-        Effect.suspend(() => {
-          for (const event of client.receive(bytes)) {
-            switch (event._tag) {
-              case "Data": {
-                const c = connections.get(event.streamId)
-                if (c !== undefined && !c.socket.destroyed) c.socket.write(event.bytes)
-                break
+    /** The agent's frames to the local connections (written to sockets `corked` holds or adds to). */
+    const deliver = (events: ReadonlyArray<SmuxEvent>, corked: Array<Socket>): Effect.Effect<void, OperationFailed> => {
+      for (const event of events) {
+        switch (event._tag) {
+          case "Data": {
+            const c = connections.get(event.streamId)
+            if (c !== undefined && !c.socket.destroyed) {
+              if (!corked.includes(c.socket)) {
+                c.socket.cork()
+                corked.push(c.socket)
               }
-              case "RemoteClosed":
-                connections.get(event.streamId)?.remoteClosed()
-                break
-              case "ProtocolError":
-                return Effect.fail(new OperationFailed({ message: `the session's port forwarding stream is not smux: ${event.reason}` }))
-              case "Send":
-                break
+              c.socket.write(event.bytes)
             }
+            break
           }
-          return Effect.void
+          case "RemoteClosed":
+            connections.get(event.streamId)?.remoteClosed()
+            break
+          case "ProtocolError":
+            return Effect.fail(new OperationFailed({ message: `the session's port forwarding stream is not smux: ${event.reason}` }))
+          case "Send":
+            break
+        }
+      }
+      return Effect.void
+    }
+
+    // every payload delivered so far in one step (a payload is at most 1 KiB)
+    const reader = channel.output.pipe(
+      Stream.runForEachArray((payloads) =>
+        Effect.suspend(() => {
+          // the frames of one batch leave each local socket in one write (corked until the batch is done)
+          const corked: Array<Socket> = []
+          try {
+            return deliver(client.receive(payloads.length === 1 ? payloads[0]! : Buffer.concat(payloads)), corked)
+          } finally {
+            for (const socket of corked) socket.uncork()
+          }
         })
       ),
       Effect.andThen(Effect.fail(new OperationFailed({ message: `the SSM agent closed the session ${channel.sessionId} on ${channel.instanceId}` })))

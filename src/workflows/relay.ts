@@ -7,6 +7,10 @@ import * as Stream from "effect/Stream"
 import { OperationFailed } from "../errors.ts"
 import type { DataChannel } from "../services/SsmSession.ts"
 
+/**
+ * The local side of a relayed session: the streams to read and write, and what local end of input
+ * means.
+ */
 export interface RelayStreams {
   readonly input: NodeJS.ReadableStream
   readonly output: NodeJS.WritableStream
@@ -24,6 +28,10 @@ const writeTo = (output: NodeJS.WritableStream, bytes: Uint8Array) =>
     else output.once("drain", () => resume(Effect.void))
   })
 
+/**
+ * Relay a Session Manager data channel to local streams until one side ends (ssh's ProxyCommand, a
+ * tunnel's connection).
+ */
 export const relay = (channel: DataChannel, streams: RelayStreams): Effect.Effect<void, OperationFailed> => {
   const inbound = Stream.fromAsyncIterable(
     streams.input as AsyncIterable<Uint8Array | string>,

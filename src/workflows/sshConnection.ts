@@ -1,10 +1,14 @@
 /**
  * What `aegea ssh` and `aegea scp` do before OpenSSH runs, in the order that reports each failure as
  * itself: the program is installed, every name resolves to one running instance, its SSM agent is
- * online (or it has an address), then the OS user, the EC2 Instance Connect key push, the host key
- * file, and StartSession (which proves the caller may open a session before ssh starts).
+ * online (or it has an address), then the OS user, the host key file, and the EC2 Instance Connect
+ * key push with StartSession (at once; a failed push reported first), which proves the caller may
+ * open a session before ssh starts. The session
+ * goes to ssh through aegea's ProxyCommand (a ticket it claims), or, for `aegea ssh` on Linux, on a
+ * loopback port this process relays (`serveHandoff`): no second process to start.
  */
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
@@ -19,7 +23,10 @@ import { OperationFailed, UsageError } from "../errors.ts"
 import { Output } from "../services/Output.ts"
 import { Ec2Launch } from "../services/Ec2Launch.ts"
 import { Ssh } from "../services/Ssh.ts"
-import { Ssm } from "../services/Ssm.ts"
+import { type SessionTicket, Ssm } from "../services/Ssm.ts"
+import { SsmSession } from "../services/SsmSession.ts"
+import type { Socket } from "node:net"
+import { relay } from "./relay.ts"
 
 export type Transport = "ssm" | "ssm-plugin" | "direct"
 
@@ -35,6 +42,11 @@ export interface ConnectRequest {
   /** ssh's ServerAliveInterval (seconds, default 15) and ServerAliveCountMax (default 20). */
   readonly serverAliveInterval?: number | undefined
   readonly serverAliveCountMax?: number | undefined
+  /**
+   * With the ssm transport and one instance: hand the session to ssh on this 127.0.0.1 port (the
+   * caller relays it with `serveHandoff`) instead of through aegea's ProxyCommand.
+   */
+  readonly loopbackPort?: number | undefined
 }
 
 export interface PreparedHost {
@@ -49,6 +61,11 @@ export interface Prepared {
   readonly hosts: ReadonlyMap<string, PreparedHost>
   readonly connection: ConnectionOptions
   readonly env: Readonly<Record<string, string>>
+  /**
+   * With `loopbackPort`: the session started for ssh, for `serveHandoff`, which ends it (nothing
+   * else does: serve it in the same scope).
+   */
+  readonly handoff?: { readonly instanceId: string; readonly ticket: SessionTicket } | undefined
 }
 
 /** The aegea that ssh should run as its ProxyCommand: this very script under this very Node. */
@@ -133,28 +150,6 @@ export const prepareConnection = (request: ConnectRequest) =>
       hosts.set(t.name, { instance: r.instance, host: r.host, user })
     }
 
-    let identityFile: string | undefined
-    if (request.instanceConnect) {
-      const agentKey = (yield* ssh.agentPublicKeys)[0]
-      const publicKey = agentKey ?? (yield* Effect.map(ssh.ensureKey(aegeaKeyPath()), (k) => {
-        identityFile = k.privateKeyPath
-        return k.publicKey
-      }))
-      const eic = yield* Ec2InstanceConnect
-      const pushed = new Set<string>()
-      for (const h of hosts.values()) {
-        const key = `${h.instance.id}/${h.user}`
-        if (pushed.has(key)) continue
-        pushed.add(key)
-        yield* eic.sendPublicKey({
-          instanceId: h.instance.id,
-          osUser: h.user,
-          publicKey,
-          ...(h.instance.availabilityZone !== undefined ? { availabilityZone: h.instance.availabilityZone } : {})
-        })
-      }
-    }
-
     const dir = yield* ssh.privateDirectory
     const lines: Array<string> = []
     for (const { instance, host } of resolved.values()) {
@@ -181,39 +176,108 @@ export const prepareConnection = (request: ConnectRequest) =>
       })
     }
 
+    let identityFile: string | undefined
+    const pushKeys = Effect.gen(function*() {
+      if (!request.instanceConnect) return
+      const agentKey = (yield* ssh.agentPublicKeys)[0]
+      const publicKey = agentKey ?? (yield* Effect.map(ssh.ensureKey(aegeaKeyPath()), (k) => {
+        identityFile = k.privateKeyPath
+        return k.publicKey
+      }))
+      const eic = yield* Ec2InstanceConnect
+      const pushed = new Set<string>()
+      for (const h of hosts.values()) {
+        const key = `${h.instance.id}/${h.user}`
+        if (pushed.has(key)) continue
+        pushed.add(key)
+        yield* eic.sendPublicKey({
+          instanceId: h.instance.id,
+          osUser: h.user,
+          publicKey,
+          ...(h.instance.availabilityZone !== undefined ? { availabilityZone: h.instance.availabilityZone } : {})
+        })
+      }
+    })
+
     const env: Record<string, string> = {}
     let proxy: string | undefined
-    if (request.transport !== "direct") {
-      const ssm = yield* Ssm
-      for (const { instance } of resolved.values()) {
-        const ticket = yield* ssm.startSession(instance.id, { kind: "ssh", port: 22 })
-        // ends the session if ssh never gets to use it; harmless after the proxy has ended it
-        yield* Effect.addFinalizer(() => ssm.terminateSession(ticket.sessionId).pipe(Effect.ignore))
-        const response = JSON.stringify({ SessionId: ticket.sessionId, TokenValue: Redacted.value(ticket.token), StreamUrl: ticket.streamUrl })
-        if (request.transport === "ssm-plugin") env.AWS_SSM_START_SESSION_RESPONSE = response
-        else {
-          yield* Effect.try({
-            try: () => writeFileSync(join(dir, `ticket-${instance.id}.json`), response, { mode: 0o600 }),
-            catch: (cause) => new OperationFailed({ message: "could not write the session ticket", cause })
-          })
+    let handoff: Prepared["handoff"]
+    const loopback = request.transport === "ssm" && request.loopbackPort !== undefined && resolved.size === 1
+    const startSessions = Effect.gen(function*() {
+      if (loopback) {
+        const { instance } = [...resolved.values()][0]!
+        handoff = { instanceId: instance.id, ticket: yield* (yield* Ssm).startSession(instance.id, { kind: "ssh", port: 22 }) }
+      } else if (request.transport !== "direct") {
+        const ssm = yield* Ssm
+        for (const { instance } of resolved.values()) {
+          const ticket = yield* ssm.startSession(instance.id, { kind: "ssh", port: 22 })
+          // ends the session if ssh never gets to use it; harmless after the proxy has ended it
+          yield* Effect.addFinalizer(() => ssm.terminateSession(ticket.sessionId).pipe(Effect.ignore))
+          const response = JSON.stringify({ SessionId: ticket.sessionId, TokenValue: Redacted.value(ticket.token), StreamUrl: ticket.streamUrl })
+          if (request.transport === "ssm-plugin") env.AWS_SSM_START_SESSION_RESPONSE = response
+          else {
+            yield* Effect.try({
+              try: () => writeFileSync(join(dir, `ticket-${instance.id}.json`), response, { mode: 0o600 }),
+              catch: (cause) => new OperationFailed({ message: "could not write the session ticket", cause })
+            })
+          }
         }
+        const { region, profile, endpointUrl, ssmUrl } = ssm.endpoint
+        const settings = { region, profile, endpointUrl }
+        proxy = request.transport === "ssm-plugin"
+          ? pluginProxyCommand(Option.getOrThrow(plugin), { ...settings, ssmEndpoint: ssmUrl }, [...resolved.values()][0]!.instance.id)
+          : proxyCommand(currentAegea(), settings, dir)
       }
-      const { region, profile, endpointUrl, ssmUrl } = ssm.endpoint
-      const settings = { region, profile, endpointUrl }
-      proxy = request.transport === "ssm-plugin"
-        ? pluginProxyCommand(Option.getOrThrow(plugin), { ...settings, ssmEndpoint: ssmUrl }, [...resolved.values()][0]!.instance.id)
-        : proxyCommand(currentAegea(), settings, dir)
+    })
+
+    // The key push and StartSession do not depend on each other: both at once (a round trip less
+    // before ssh starts). A failed push is still reported first, and ends a session started for it.
+    const [pushing, starting] = yield* Effect.all([Effect.exit(pushKeys), Effect.exit(startSessions)], { concurrency: 2 })
+    if (Exit.isFailure(pushing)) {
+      if (handoff !== undefined) yield* (yield* Ssm).terminateSession(handoff.ticket.sessionId).pipe(Effect.ignore)
+      return yield* Effect.failCause(pushing.cause)
     }
+    if (Exit.isFailure(starting)) return yield* Effect.failCause(starting.cause)
 
     const connection: ConnectionOptions = {
       knownHostsFile,
-      hostKeyAlias: resolved.size === 1 && knownHostsFile !== undefined ? [...resolved.values()][0]!.instance.id : undefined,
+      // on the loopback port always: ssh must not know the instance's key as 127.0.0.1's
+      hostKeyAlias: resolved.size === 1 && (knownHostsFile !== undefined || loopback) ? [...resolved.values()][0]!.instance.id : undefined,
       proxyCommand: proxy,
+      loopbackPort: loopback ? request.loopbackPort : undefined,
       identityFile,
       serverAliveInterval: request.serverAliveInterval ?? 15,
       serverAliveCountMax: request.serverAliveCountMax ?? 20
     }
-    return { program, hosts, connection, env } satisfies Prepared
+    return { program, hosts, connection, env, handoff } satisfies Prepared
+  })
+
+/**
+ * The session `prepareConnection` started for the loopback port, relayed to the first connection
+ * from the ssh aegea runs (`accepted`), in a fiber of the caller's scope: its data channel opens at
+ * once, while ssh starts; a lost WebSocket is resumed as in every channel. The relay ends with that
+ * connection, or when the scope closes (ssh exited), and the session is ended (TerminateSession)
+ * either way, also when it never attached. A failure goes to `onFailure` (the caller closes the
+ * port, so ssh fails at once).
+ */
+export const serveHandoff = <R>(
+  handoff: { readonly instanceId: string; readonly ticket: SessionTicket },
+  accepted: Effect.Effect<Socket>,
+  onFailure: (error: OperationFailed) => Effect.Effect<void, never, R>
+) =>
+  Effect.gen(function*() {
+    const ssm = yield* Ssm
+    const sessions = yield* SsmSession
+    let attached = false
+    // attach ends the session from when it is called; this covers the time before
+    yield* Effect.addFinalizer(() => (attached ? Effect.void : ssm.terminateSession(handoff.ticket.sessionId).pipe(Effect.ignore)))
+    const serve = Effect.gen(function*() {
+      const channel = yield* sessions.attach(handoff.instanceId, handoff.ticket, "port")
+      attached = true
+      const socket = yield* accepted
+      yield* relay(channel, { input: socket, output: socket, onInputEnd: "finish" })
+    }).pipe(Effect.scoped, Effect.catch(onFailure))
+    yield* Effect.forkScoped(serve)
   })
 
 /** $XDG_CACHE_HOME/aegea/image-users.json (else ~/.cache/aegea): "REGION/ami-..." -> the image's default user. */

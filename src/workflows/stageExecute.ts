@@ -10,14 +10,19 @@ import { basename } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { downloadLines, inlinePayload, urlVariable } from "../lib/executePayload.ts"
-import { Output } from "../services/Output.ts"
+import { emitProgress } from "../services/Progress.ts"
 import { executeExpiryRule, executePrefix, maxPresignSeconds, S3Staging, stagingBucketName } from "../services/S3Staging.ts"
 
+/** An object uploaded to the staging bucket for a job or task to download. */
 export interface StagedObject {
   readonly bucket: string
   readonly key: string
 }
 
+/**
+ * How a container runs a local file: its command lines, environment and the staged object (if it did
+ * not ride inline).
+ */
 export interface ExecuteLines {
   readonly lines: ReadonlyArray<string>
   readonly environment: Readonly<Record<string, string>>
@@ -38,11 +43,13 @@ export const executeFile = (fileName: string, content: Uint8Array, inlineLimit: 
     const inline = inlinePayload(content, inlineLimit)
     if (inline !== undefined) return { lines: inline.lines, environment: inline.environment, staged: Option.none() } satisfies ExecuteLines
     const staging = yield* S3Staging
-    const output = yield* Output
     const bucket = stagingBucketName(yield* staging.accountId, staging.region)
     const key = executeKey(fileName, content)
     if (options.dryRun) {
-      yield* output.info(`dry run: --execute ${fileName} (${content.length} bytes) is too large to ship inline and would be uploaded to s3://${bucket}/${key}`)
+      yield* emitProgress({
+        _tag: "Notice",
+        message: `dry run: --execute ${fileName} (${content.length} bytes) is too large to ship inline and would be uploaded to s3://${bucket}/${key}`
+      })
       return {
         lines: downloadLines,
         environment: { [urlVariable]: `<presigned GET URL of s3://${bucket}/${key}>` },
@@ -50,13 +57,16 @@ export const executeFile = (fileName: string, content: Uint8Array, inlineLimit: 
       } satisfies ExecuteLines
     }
     const ensured = yield* staging.ensureBucket(bucket, executeExpiryRule)
-    if (ensured.created) yield* output.info(`created bucket ${bucket}`)
+    if (ensured.created) yield* emitProgress({ _tag: "Created", kind: "bucket", id: bucket, message: `created bucket ${bucket}` })
     if (ensured.ruleAdded) {
-      yield* output.info(`bucket ${bucket}: objects under ${executePrefix} now expire after ${executeExpiryRule.days} days (lifecycle rule ${executeExpiryRule.id})`)
+      yield* emitProgress({
+        _tag: "Notice",
+        message: `bucket ${bucket}: objects under ${executePrefix} now expire after ${executeExpiryRule.days} days (lifecycle rule ${executeExpiryRule.id})`
+      })
     }
     yield* staging.put(bucket, key, content)
     const url = yield* staging.presignGet(bucket, key, maxPresignSeconds)
-    yield* output.info(`uploaded --execute ${fileName} (${content.length} bytes) to s3://${bucket}/${key}`)
+    yield* emitProgress({ _tag: "Created", kind: "object", id: `s3://${bucket}/${key}`, message: `uploaded --execute ${fileName} (${content.length} bytes) to s3://${bucket}/${key}` })
     return { lines: downloadLines, environment: { [urlVariable]: url }, staged: Option.some({ bucket, key }) } satisfies ExecuteLines
   })
 
@@ -66,10 +76,14 @@ export const removeStaged = (staged: Option.Option<StagedObject>) =>
     ? Effect.void
     : Effect.gen(function*() {
       const staging = yield* S3Staging
-      const output = yield* Output
       const { bucket, key } = staged.value
       yield* staging.remove(bucket, key).pipe(
-        Effect.flatMap(() => output.info(`deleted s3://${bucket}/${key}`)),
-        Effect.catch((e) => output.warn(`could not delete s3://${bucket}/${key} (${e.message}); the bucket's lifecycle rule deletes it within ${executeExpiryRule.days} days`))
+        Effect.flatMap(() => emitProgress({ _tag: "Deleted", kind: "object", id: `s3://${bucket}/${key}`, message: `deleted s3://${bucket}/${key}` })),
+        Effect.catch((e) =>
+          emitProgress({
+            _tag: "Warning",
+            message: `could not delete s3://${bucket}/${key} (${e.message}); the bucket's lifecycle rule deletes it within ${executeExpiryRule.days} days`
+          })
+        )
       )
     })

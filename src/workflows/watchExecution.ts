@@ -1,16 +1,16 @@
 /**
  * Following a Step Functions execution to its end: poll its status and read the history events
- * that arrived since the last poll, printing each one once (stdout: a line, or a JSON object per
- * line with --output json), pace the polls like the Batch and ECS watches (faster while events
- * arrive, slower while none do, much slower while AWS throttles), and show a status line on a
- * terminal while it runs.
+ * that arrived since the last poll, reporting each one once (a `Line` progress event: the CLI prints
+ * a line, or a JSON object per line with --output json), pace the polls like the Batch and ECS
+ * watches (faster while events arrive, slower while none do, much slower while AWS throttles), and
+ * report the execution's status (`Status` events: a status line on a terminal) while it runs.
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { type AwsError, OperationFailed } from "../errors.ts"
 import { defaultPacing, nextDelay, type WatchPacing } from "../lib/schedules.ts"
-import { Output } from "../services/Output.ts"
+import { emitProgress } from "../services/Progress.ts"
 import {
   type ExecutionDescription,
   finalStatuses,
@@ -24,27 +24,19 @@ const ms = (d: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(d))
 
 const isThrottled = (e: unknown): e is AwsError => (e as { _tag?: string } | undefined)?._tag === "AwsThrottled"
 
-/** Print one event: a line in text formats, one JSON object per line with json. */
-export const printEvent = (event: HistoryEvent) =>
-  Effect.gen(function*() {
-    const output = yield* Output
-    yield* output.text(output.settings.format === "json" ? JSON.stringify(event) : historyLine(event))
-  })
+/** Report one event as a `Line`: the CLI prints its line in text formats, one JSON object per line with json. */
+export const printEvent = (event: HistoryEvent) => emitProgress({ _tag: "Line", text: historyLine(event), json: event })
 
 /** Follow the execution until it ends; returns its last description (the caller decides the exit). */
 export const watchExecution = (
   arn: string,
   options: { readonly pacing?: Partial<WatchPacing> } = {}
-): Effect.Effect<ExecutionDescription, StepFunctionsError | OperationFailed, StepFunctions | Output> =>
-  Effect.gen(function*() {
-    const output = yield* Output
-    return yield* follow(arn, options.pacing ?? {}).pipe(Effect.ensuring(output.statusDone))
-  })
+): Effect.Effect<ExecutionDescription, StepFunctionsError | OperationFailed, StepFunctions> =>
+  follow(arn, options.pacing ?? {}).pipe(Effect.ensuring(emitProgress({ _tag: "StatusDone" })))
 
 const follow = (arn: string, given: Partial<WatchPacing>) =>
   Effect.gen(function*() {
     const sfn = yield* StepFunctions
-    const output = yield* Output
     const pacing = { ...defaultPacing, ...given }
     let lastId = 0
     let state: string | undefined
@@ -76,14 +68,15 @@ const follow = (arn: string, given: Partial<WatchPacing>) =>
       if (result !== undefined) {
         throttledInARow = 0
         for (const event of result.events) {
-          yield* output.statusDone
+          yield* emitProgress({ _tag: "StatusDone" })
           yield* printEvent(event)
           lastId = Math.max(lastId, event.id)
           if (event.state !== undefined && event.type.endsWith("StateEntered")) state = event.state
         }
         const { described } = result
         if (finalStatuses[described.status] !== undefined) return described
-        yield* output.status({
+        yield* emitProgress({
+          _tag: "Status",
           line: `execution ${described.name}: ${described.status}${state !== undefined ? ` in state ${state}` : ""}`,
           plain: []
         })

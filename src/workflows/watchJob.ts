@@ -20,6 +20,7 @@ export const jobLabel = (job: Pick<Job, "id" | "name">) => `job ${job.id} (${job
 export const jobLogs = (job: Job): Snapshot["logs"] =>
   job.logStream !== undefined ? { group: job.logGroup ?? defaultJobLogGroup, stream: job.logStream } : undefined
 
+/** How `watchJobEvents` follows a job: when to explain a job stuck in RUNNABLE, and the poll pacing. */
 export interface WatchJobOptions {
   /** Explain a job that stays RUNNABLE this long (default 1 minute). */
   readonly runnableHintAfter?: Duration.Input

@@ -23,6 +23,7 @@ export { defaultPacing, nextDelay, type WatchPacing }
 
 const ms = (d: Duration.Input) => Duration.toMillis(Duration.fromInputUnsafe(d))
 
+/** One poll of the watched work: its status, why, whether it is done, and where its log lines are. */
 export interface Snapshot {
   readonly status: string
   readonly reason: string | undefined
@@ -31,6 +32,10 @@ export interface Snapshot {
   readonly logs: { readonly group: string; readonly stream: string } | undefined
 }
 
+/**
+ * What `watchEvents` follows: a label, a status poll, an optional hint for work stuck in a status,
+ * and the pacing.
+ */
 export interface WatchOptions<S extends Snapshot, E> {
   /** How to name the work in messages, e.g. "job 1234 (aegea_echo)". */
   readonly label: string

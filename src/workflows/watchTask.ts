@@ -13,6 +13,7 @@ export const taskWaitingStatuses: ReadonlyArray<string> = ["PROVISIONING", "PEND
 
 export const taskLabel = (task: Pick<Task, "id" | "cluster">) => `task ${task.id} (cluster ${task.cluster})`
 
+/** How `watchTaskEvents` follows a task: the log group of its lines and the poll pacing. */
 export interface WatchTaskOptions {
   readonly logGroup?: string
   readonly pacing?: Partial<WatchPacing>

@@ -128,6 +128,8 @@ describe("the parser's messages, in aegea's voice", () => {
     [["grep"], "aegea: missing PATTERN (aegea grep PATTERN GROUP...)"],
     [["batch", "create-queue", "q1"], "aegea: missing --compute-environments (aegea batch create-queue NAME --compute-environments COMPUTE_ENVIRONMENTS)"],
     [["config", "get", "a", "b"], 'aegea: unexpected argument "b" (aegea config get KEY)'],
+    // repeatable flags (--ami-tags, --security-groups...) may be left out: the usage names none of them
+    [["launch"], "aegea: missing NAME (aegea launch NAME)"],
     [["ssm-proxy", "i-0123", "ssh"], 'aegea: PORT: expected a port number such as 22, got "ssh"'],
     [["ls", "--stat", "running"], "aegea: unknown flag --stat for aegea ls (did you mean --state?). Run 'aegea ls --help' for its flags"],
     [["batch", "sumbit"], "aegea: unknown command \"sumbit\" for aegea batch (did you mean submit?). Run 'aegea batch --help' for the commands"]

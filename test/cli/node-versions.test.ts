@@ -59,7 +59,7 @@ describe(`the CLI and the library on Node ${version}`, () => {
       `import * as Effect from "effect/Effect"`,
       `import { Ec2 } from "aegea"`,
       `import { Ec2Memory } from "aegea/testing"`,
-      `const program = Effect.gen(function*() { return yield* (yield* Ec2).resolveInstance("box") })`,
+      `const program = Effect.gen(function*() { return yield* (yield* Ec2.Ec2).resolveInstance("box") })`,
       `const box = await Effect.runPromise(program.pipe(Effect.provide(Ec2Memory.layer({ instances: [{ name: "box" }] }))))`,
       `console.log(box.name)`
     ].join("\n")

@@ -89,7 +89,7 @@ describe("the npm package", () => {
       })
     )
     const examples = readmeExamples()
-    expect(examples.map((e) => e.name).sort()).toEqual(["job-lines.ts", "layers.ts", "stop-all.test.ts", "stop-all.ts", "stop-dev.ts"])
+    expect(examples.map((e) => e.name).sort()).toEqual(["job-lines.ts", "layers.ts", "progress.ts", "stop-all.test.ts", "stop-all.ts", "stop-dev.ts"])
     mkdirSync(join(project, "readme"))
     for (const example of examples) writeFileSync(join(project, "readme", example.name), example.code)
     writeFileSync(
@@ -102,7 +102,7 @@ describe("the npm package", () => {
         `import manifest from "aegea/package.json" with { type: "json" }`,
         ``,
         `const program = Effect.gen(function*() {`,
-        `  const ec2 = yield* Ec2`,
+        `  const ec2 = yield* Ec2.Ec2`,
         `  const running = yield* Stream.runCollect(ec2.instances({ states: ["running"] }))`,
         `  const missing = yield* Effect.flip(ec2.resolveInstance("nope"))`,
         `  return { running: running.map((i) => i.name), missing: missing._tag, code: exitCodeOf(new ResourceNotFound({ kind: "instance", name: "x" })), version: manifest.version }`,

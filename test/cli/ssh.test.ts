@@ -9,6 +9,7 @@ import { tmpdir, userInfo } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { hostKeyTags } from "../../src/lib/hostKeys.ts"
+import { loopbackHandoffSupported } from "../../src/layers/loopbackHandoff.ts"
 import { CLI_PATH, cliEnv, runCli } from "../support/cli.ts"
 import { ec2Client, makeTestHome, motoEndpoint, seedInstances, useMoto } from "../support/moto.ts"
 import { type Sshd, type SsmStandIn, startSshd, startSsmStandIn } from "../support/ssmStandIn.ts"
@@ -118,6 +119,50 @@ describe("aegea ssh over Session Manager", () => {
     const unknown = await runCli(["ssh", "nonesuch", "--no-ec2-instance-connect"], { env: env() })
     expect(unknown.code).toBe(5)
   })
+})
+
+/** Resolves once `predicate()` holds, checking every 20 ms, at most `tries` times. */
+const until = async (predicate: () => boolean, what: () => string, tries = 1000) => {
+  for (let i = 0; i < tries; i++) {
+    if (predicate()) return
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  throw new Error(`gave up waiting: ${what()}`)
+}
+
+// `aegea ssh` hands its session to OpenSSH on a loopback port it relays itself (no ProxyCommand process)
+describe.runIf(loopbackHandoffSupported())("aegea ssh's loopback handoff", () => {
+  it("relays ssh itself, resumes a WebSocket dropped mid-session, and ends the session when ssh exits", async () => {
+    const before = standIn.sessions.length
+    // the remote command waits for a line, so the drop surely happens while ssh is connected
+    const child = spawn(
+      process.execPath,
+      [CLI_PATH, "ssh", "--debug", "--no-ec2-instance-connect", `${USER}@box`, ...ownKey(), "echo ready; read line; echo got $line"],
+      { env: cliEnv({ env: env() }), stdio: ["pipe", "pipe", "pipe"] }
+    )
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+    try {
+      await until(() => stdout.includes("ready\n"), () => `no ready: ${stdout} ${stderr}`)
+      const running = /^aegea: running .*$/m.exec(stderr)?.[0] ?? ""
+      for (const option of ["HostName=127.0.0.1", "ProxyCommand=none", "ControlPath=none", `HostKeyAlias=${box}`]) expect(running).toContain(option)
+      const session = standIn.sessions[before]!
+      expect(session.documentName).toBe("AWS-StartSSHSession")
+      expect(standIn.drop(session.sessionId)).toBe(true)
+      await until(() => /resumed/.test(stderr), () => `no resumption: ${stderr}`)
+      child.stdin.end("after-the-drop\n")
+      expect(await exited).toBe(0)
+      expect(stdout).toBe("ready\ngot after-the-drop\n")
+      expect(session.resumes).toBe(1)
+      expect(session.terminatedByApi).toBe(true)
+      expect(standIn.sessions.length, "one session").toBe(before + 1)
+    } finally {
+      child.kill("SIGKILL")
+    }
+  }, 60_000)
 })
 
 describe("aegea ssh --ssm-plugin", () => {

@@ -82,6 +82,16 @@ describe("the EC2 family's own root (src/cliEc2.ts)", () => {
     expect(family).toStrictEqual(whole)
   })
 
+  it.each([
+    ["ssh"],
+    ["ssh", "--bogus", "box"],
+    ["scp", "--no-ec2-instance-connect", "nonesuch:/a", "."]
+  ].map((args) => [args.join(" "), args] as const))("aegea %s (the ssh-family root, src/cliSsh.ts) prints the same as the whole CLI", async (_, args) => {
+    const family = await runCli(args)
+    const whole = await runCli(args, { env: { AEGEA_NO_STATIC: "1" } })
+    expect(family).toStrictEqual(whole)
+  })
+
   it("lists the seeded instances through the family root", async () => {
     const r = await runCli(["ls", "--output", "json"])
     expect(r.code).toBe(0)

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { renderHelpDoc } from "../../src/lib/helpFormat.ts"
-import { REPO_ROOT, runCli } from "../support/cli.ts"
+import { REPO_ROOT, runCli, runCliPiped } from "../support/cli.ts"
 
 describe("pre-rendered help and version", () => {
   for (const args of [["--help"], ["-h"], ["--version"], ["-v"]]) {
@@ -35,11 +35,33 @@ describe("pre-rendered help and version", () => {
     })
   }
 
+  // Into a shell's pipe (a FIFO, where Node's child_process gives a socket) the launcher writes the
+  // build's text of the help itself (src/main.ts printText): the same bytes, and a reader that stops early is no error.
+  it("ls --help into a shell pipe equals the dynamic rendering", async () => {
+    const piped = await runCliPiped(["ls", "--help"], ["cat"], { env: { NO_COLOR: "1" } })
+    const slow = await runCli(["ls", "--help"], { env: { NO_COLOR: "1", AEGEA_NO_STATIC: "1" } })
+    expect([piped.code, piped.pipeCode, slow.code]).toEqual([0, 0, 0])
+    expect(piped.stdout).toBe(slow.stdout)
+    expect(piped.stderr).toBe("")
+    const head = await runCliPiped(["batch", "submit", "--help"], ["head", "-1"], { env: { NO_COLOR: "1" } })
+    expect(head.code).toBe(0)
+    const whole = await runCli(["batch", "submit", "--help"], { env: { NO_COLOR: "1", AEGEA_NO_STATIC: "1" } })
+    expect(head.stdout).toBe(`${whole.stdout.split("\n")[0]}\n`)
+    expect(head.stderr).toBe("")
+  })
+
   it("has a help document for every command, and none for what is not one", async () => {
     const { cli } = await import("../../src/cli.ts")
     const { commandPaths } = await import("../../src/lib/commandFlags.ts")
     const files = readdirSync(join(REPO_ROOT, "dist/static/help")).sort()
-    expect(files).toEqual(commandPaths(cli).map((p) => `${p.join(".")}.json`).sort())
+    expect(files.filter((f) => f.endsWith(".json"))).toEqual(commandPaths(cli).map((p) => `${p.join(".")}.json`).sort())
+    // and, for a pipe without colour, the text of each laid out at 80 columns (what the launcher prints there)
+    expect(files.filter((f) => f.endsWith(".txt"))).toEqual(commandPaths(cli).map((p) => `${p.join(".")}.txt`).sort())
+    for (const f of files.filter((f) => f.endsWith(".json"))) {
+      const doc = JSON.parse(readFileSync(join(REPO_ROOT, "dist/static/help", f), "utf8"))
+      const text = readFileSync(join(REPO_ROOT, "dist/static/help", f.replace(/\.json$/, ".txt")), "utf8")
+      expect(text, f).toBe(`${renderHelpDoc(doc, { width: 80, colors: false })}\n`)
+    }
     // a word that is not a command (a log group) takes the normal path, which knows what it is
     const r = await runCli(["logs", "no-such-group", "--help"], { env: { NO_COLOR: "1" } })
     expect(r.code).toBe(0)

@@ -8,7 +8,7 @@
 // for an SSH session. Each invocation is appended to $FAKE_PLUGIN_LOG (without the token).
 import { appendFileSync } from "node:fs"
 import { Effect, Layer, Redacted } from "effect"
-import { AwsClients, relay, SsmLive, SsmSession, SsmSessionLive } from "../../dist/lib/index.js"
+import { Aws, Ssm } from "../../dist/lib/index.js"
 
 const [responseVariable = "", region = "", operation, profile, parameters = "{}", endpoint] = process.argv.slice(2)
 const response = JSON.parse(process.env[responseVariable] ?? "{}")
@@ -24,17 +24,17 @@ if (operation !== "StartSession" || !response.StreamUrl || !response.TokenValue)
 }
 const target = JSON.parse(parameters).Target
 const program = Effect.gen(function*() {
-  const sessions = yield* SsmSession
+  const sessions = yield* Ssm.SsmSession
   const channel = yield* sessions.attach(target, {
     sessionId: response.SessionId,
     streamUrl: response.StreamUrl,
     token: Redacted.make(response.TokenValue)
   })
-  yield* relay(channel, { input: process.stdin, output: process.stdout, onInputEnd: "keep-reading" })
+  yield* Ssm.relay(channel, { input: process.stdin, output: process.stdout, onInputEnd: "keep-reading" })
 }).pipe(
   Effect.scoped,
   Effect.provide(
-    SsmSessionLive.pipe(Layer.provide(SsmLive), Layer.provide(AwsClients.layer({ region, endpointUrl: endpoint, maxAttempts: 1 })))
+    Ssm.layerSession.pipe(Layer.provide(Ssm.layer), Layer.provide(Aws.layer({ region, endpointUrl: endpoint, maxAttempts: 1 })))
   )
 )
 Effect.runPromise(program).then(

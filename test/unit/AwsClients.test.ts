@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll } from "vitest"
+import { cliSummary } from "../../src/commands/remedies.ts"
 import { AwsClients, resolveAwsEnvironment } from "../../src/layers/AwsClients.ts"
 import { idempotent, makeAws } from "../../src/layers/aws.ts"
 
@@ -64,7 +65,8 @@ describe("resolveAwsEnvironment", () => {
       withFiles(none)
       const error = yield* Effect.flip(resolveAwsEnvironment({}, {}))
       assert.strictEqual(error._tag, "ConfigError")
-      assert.strictEqual(error.summary, "no AWS region configured. Pass --region or set AWS_REGION")
+      assert.strictEqual(error.summary, "no AWS region configured. Set AWS_REGION, or the region option of AwsClients")
+      assert.strictEqual(cliSummary(error), "no AWS region configured. Pass --region or set AWS_REGION")
     }))
 
   it.effect("a profile that exists in neither file is a ConfigError listing the known ones", () =>

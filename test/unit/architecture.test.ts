@@ -26,9 +26,11 @@ export const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   layers: ["services", "lib", "errors.ts", "defaults.ts"],
   testing: ["services", "lib", "errors.ts", "defaults.ts"],
   workflows: ["services", "lib", "errors.ts", "defaults.ts"],
-  commands: ["workflows", "services", "layers", "lib", "errors.ts", "defaults.ts"]
+  commands: ["workflows", "services", "layers", "lib", "errors.ts", "defaults.ts"],
+  // The public API's namespaces (docs/architecture.md "Public API"): imported by src/index.ts only.
+  api: ["workflows", "services", "layers", "lib", "errors.ts", "defaults.ts"]
 }
-const entryFiles = new Set(["bin.ts", "main.ts", "aegeaSsh.ts", "proxyRelay.ts", "cli.ts", "cliEc2.ts", "cliLogs.ts", "root.ts", "index.ts", "report.ts"])
+const entryFiles = new Set(["bin.ts", "main.ts", "aegeaSsh.ts", "proxyRelay.ts", "cli.ts", "cliEc2.ts", "cliLogs.ts", "cliSsh.ts", "root.ts", "index.ts", "report.ts"])
 
 const walk = (dir: string): Array<string> =>
   readdirSync(dir).flatMap((name) => {
@@ -60,6 +62,22 @@ export const violations = (g: ReadonlyMap<string, ReadonlyArray<string>>): Array
       const to = tierOf(target)
       if (to === tier) continue
       if (may === undefined || !may.includes(to)) out.push(`${relative(src, file)} -> ${relative(src, target)}`)
+    }
+  }
+  return out
+}
+
+/**
+ * Imports of the public API from inside: only `index.ts` may import `api/`, and nothing imports
+ * `index.ts` (the package's entry), so internal code never depends on what the package exports.
+ */
+export const publicApiImports = (g: ReadonlyMap<string, ReadonlyArray<string>>): Array<string> => {
+  const out: Array<string> = []
+  for (const [file, imports] of g) {
+    const from = relative(src, file)
+    for (const target of imports) {
+      const to = relative(src, target)
+      if (to === "index.ts" || (tierOf(target) === "api" && from !== "index.ts" && tierOf(file) !== "api")) out.push(`${from} -> ${to}`)
     }
   }
   return out
@@ -111,6 +129,10 @@ describe("architecture (docs/architecture.md)", () => {
     expect(violations(graph)).toEqual([])
   })
 
+  it("only src/index.ts imports the public API (src/api/), and nothing imports src/index.ts", () => {
+    expect(publicApiImports(graph)).toEqual([])
+  })
+
   it("no files import each other in a loop", () => {
     expect(cycles(graph)).toEqual([])
   })
@@ -139,6 +161,14 @@ describe("architecture (docs/architecture.md)", () => {
       "layers/C.ts -> commands/x.ts"
     ])
     expect(cycles(bad)).toEqual([["layers/C.ts", "services/B.ts"]])
+    const api = new Map([
+      [f("index.ts"), [f("api/Ec2.ts")]],
+      [f("api/Ec2.ts"), [f("api/Errors.ts"), f("services/Ec2.ts")]],
+      [f("cli.ts"), [f("api/Ec2.ts"), f("index.ts")]],
+      [f("workflows/w.ts"), [f("api/Batch.ts")]]
+    ])
+    expect(publicApiImports(api)).toEqual(["cli.ts -> api/Ec2.ts", "cli.ts -> index.ts", "workflows/w.ts -> api/Batch.ts"])
+    expect(violations(api)).toEqual(["workflows/w.ts -> api/Batch.ts"])
     expect(importsOf(f("lib/a.ts"), `import type { X } from "../services/B.ts"\nexport { y } from "./y.ts"\nconst m = import("../layers/C.ts")`))
       .toEqual([f("services/B.ts"), f("lib/y.ts"), f("layers/C.ts")])
   })

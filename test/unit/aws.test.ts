@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { Duration, Option, Runtime } from "effect"
+import { cliSummary } from "../../src/commands/remedies.ts"
 import { sharedCredentials } from "../../src/layers/AwsClients.ts"
 import { bodyLine, callWith, classify, foreignAnswerStatus, idempotent, mayRetry, once, reconciled, toAwsError } from "../../src/layers/aws.ts"
 
@@ -45,6 +46,11 @@ describe("classify", () => {
     assert.strictEqual(denied._tag, "AwsAccessDenied")
     assert.strictEqual(
       denied.summary,
+      "could not stop instance i-0abc (web-1) in eu-west-1: access denied for ec2:StopInstances. Ask for that permission, or use another profile"
+    )
+    // the CLI words the remedy with its flag
+    assert.strictEqual(
+      cliSummary(denied),
       "could not stop instance i-0abc (web-1) in eu-west-1: access denied for ec2:StopInstances. Ask for that permission, or use another --profile"
     )
     assert.strictEqual(denied.requestId, "req-1")

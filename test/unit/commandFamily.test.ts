@@ -3,11 +3,12 @@
 import { describe, expect, it } from "vitest"
 import { cli as ec2Cli } from "../../src/cliEc2.ts"
 import { cli as logsCli } from "../../src/cliLogs.ts"
+import { cli as sshCli } from "../../src/cliSsh.ts"
 import { cli as wholeCli } from "../../src/cli.ts"
 import { globalFlags } from "../../src/commands/global.ts"
-import { commandFamily, EC2_FAMILY, GLOBAL_SWITCHES, GLOBAL_WITH_VALUE, LOGS_FAMILY, subcommandOf } from "../../src/lib/commandFamily.ts"
+import { commandFamily, EC2_FAMILY, GLOBAL_SWITCHES, GLOBAL_WITH_VALUE, LOGS_FAMILY, SSH_FAMILY, subcommandOf } from "../../src/lib/commandFamily.ts"
 
-const namesOf = (command: typeof wholeCli | typeof ec2Cli | typeof logsCli) => command.subcommands.flatMap((group) => group.commands.map((c) => c.name))
+const namesOf = (command: typeof wholeCli | typeof ec2Cli | typeof logsCli | typeof sshCli) => command.subcommands.flatMap((group) => group.commands.map((c) => c.name))
 
 describe("commandFamily", () => {
   it("lists exactly the subcommands of the EC2 root, all of which the whole CLI has too", () => {
@@ -23,6 +24,15 @@ describe("commandFamily", () => {
     for (const name of LOGS_FAMILY) {
       expect(whole).toContain(name)
       expect(EC2_FAMILY.has(name)).toBe(false)
+    }
+  })
+
+  it("lists exactly the subcommands of the ssh-family root, which the whole CLI has too, and none of the other families", () => {
+    expect([...SSH_FAMILY].sort()).toEqual(namesOf(sshCli).sort())
+    const whole = namesOf(wholeCli)
+    for (const name of SSH_FAMILY) {
+      expect(whole).toContain(name)
+      expect(EC2_FAMILY.has(name) || LOGS_FAMILY.has(name)).toBe(false)
     }
   })
 
@@ -59,6 +69,11 @@ describe("commandFamily", () => {
     [["--region", "eu-west-1", "logs", "/aws/batch/job", "--start-time", "2h"], "logs"],
     [["logs", "export", "--help"], "logs"],
     [["logs", "--completions", "bash"], "all"],
+    [["ssh", "box", "--", "true"], "ssh"],
+    [["--region", "eu-west-1", "ssh", "-v", "ubuntu@box", "uname"], "ssh"],
+    [["scp", "box:/a", "."], "ssh"],
+    [["ssm-proxy", "i-0abc", "22", "--region", "us-east-1"], "ssh"],
+    [["ssh", "--completions", "bash"], "all"],
     [["flow-logs", "get"], "all"],
     [["stop", "--completions", "bash"], "all"],
     [["--completions=zsh"], "all"],

@@ -20,6 +20,7 @@ import * as GlobalFlag from "effect/cli/GlobalFlag"
 import { describe, expect, it } from "vitest"
 import { cli } from "../../src/cli.ts"
 import { globalFlags } from "../../src/commands/global.ts"
+import { cliSummary } from "../../src/commands/remedies.ts"
 import { AwsNotFound } from "../../src/errors.ts"
 import { secretNotFound } from "../../src/services/Secrets.ts"
 
@@ -464,7 +465,7 @@ describe("hints and flag texts", () => {
     // the ones the checks below are about
     expect(mentions.some((m) => m.where.startsWith("src/workflows/sshConnection.ts") && m.flag === "no-ssm")).toBe(true)
     expect(mentions.some((m) => m.where.startsWith("src/commands/confirm.ts") && m.flag === "yes")).toBe(true)
-    expect(mentions.some((m) => m.where.startsWith("src/errors.ts") && m.flag === "profile")).toBe(true)
+    expect(mentions.some((m) => m.where.startsWith("src/commands/remedies.ts") && m.flag === "profile")).toBe(true)
   })
 
   it("every --flag a message or hint names exists on each command that can print it", () => {
@@ -498,8 +499,8 @@ describe("hints and flag texts", () => {
 
   it("IAM is global: its not-found errors do not send the user to --region", () => {
     const fields = { action: "get IAM role app", operation: "GetRole", code: "NoSuchEntity", awsMessage: "The role cannot be found.", region: "eu-west-1" }
-    expect(new AwsNotFound({ ...fields, service: "IAM" }).summary).not.toContain("--region")
-    expect(new AwsNotFound({ ...fields, service: "EC2" }).summary).toContain("--region")
+    expect(cliSummary(new AwsNotFound({ ...fields, service: "IAM" }))).not.toContain("--region")
+    expect(cliSummary(new AwsNotFound({ ...fields, service: "EC2" }))).toContain("--region")
   })
 
   it("every --dry-run flag says what it prints, in which format, and that it changes nothing", () => {

@@ -7,6 +7,7 @@ import { TestClock } from "effect/testing"
 import { parse } from "yaml"
 import { globalFlags } from "../../src/commands/global.ts"
 import { launchCommand } from "../../src/commands/launch.ts"
+import { cliSummary } from "../../src/commands/remedies.ts"
 import { lsCommand } from "../../src/commands/ls.ts"
 import { decodeUserData } from "../../src/lib/cloudInit.ts"
 import { architectureOf } from "../../src/lib/instanceTypes.ts"
@@ -158,8 +159,10 @@ describe("aegea launch: images", () => {
       const error = yield* Effect.flip(aegea("launch", "box", "--no-wait"))
       assert.strictEqual(error._tag, "ResourceNotFound")
       if (error._tag === "ResourceNotFound") {
-        assert.include(error.summary, "--ubuntu-linux-ami")
-        assert.include(error.summary, "--amazon-linux-ami")
+        // the CLI's words; a program reads the neutral hint
+        assert.include(cliSummary(error), "--ubuntu-linux-ami")
+        assert.include(cliSummary(error), "--amazon-linux-ami")
+        assert.include(error.summary, "Choose the latest public Ubuntu or Amazon Linux image")
         assert.strictEqual(error[Runtime.errorExitCode], 5)
       }
       assert.deepStrictEqual(yield* requests, [])

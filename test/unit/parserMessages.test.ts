@@ -1,10 +1,13 @@
 // effect/cli's parse errors in aegea's voice (src/report.ts): one line each, every CliError kind.
 import * as Cause from "effect/Cause"
+import * as Argument from "effect/cli/Argument"
 import * as CliError from "effect/cli/CliError"
+import * as Command from "effect/cli/Command"
+import * as Flag from "effect/cli/Flag"
 import type { HelpDoc } from "effect/cli/HelpDoc"
 import * as Option from "effect/Option"
 import { describe, expect, it } from "vitest"
-import { describeFailure, parserMessage } from "../../src/report.ts"
+import { type CommandTree, describeFailure, optionalFlagsOf, parserMessage } from "../../src/report.ts"
 
 const grepDoc: HelpDoc = {
   description: "",
@@ -61,6 +64,33 @@ describe("parser messages", () => {
     expect(report(new CliError.MissingArgument({ argument: "name" }), ["aegea", "run"]).message).toBe(
       "aegea: missing NAME. Run 'aegea run --help' for usage"
     )
+  })
+
+  it("the usage line leaves out repeatable flags with no minimum, which effect/cli's help marks required", () => {
+    // As `aegea launch`: a repeatable flag that may be left out, one that must be given once or more, an optional one.
+    const launch = Command.make("launch", {
+      name: Argument.String("name"),
+      amiTags: Flag.String("ami-tags").pipe(Flag.atLeast(0)),
+      environments: Flag.String("compute-environments").pipe(Flag.atLeast(1)),
+      zone: Flag.String("zone").pipe(Flag.optional)
+    })
+    const root = Command.make("aegea").pipe(Command.withSubcommands([launch])) as unknown as CommandTree
+    const flag = (name: string) => ({ name, aliases: [], type: "string", description: Option.none(), required: true })
+    const doc: HelpDoc = {
+      description: "",
+      usage: "",
+      // what effect/cli's help document says: every flag but the optional one required
+      flags: [flag("ami-tags"), flag("compute-environments"), { ...flag("zone"), required: false }],
+      annotations: undefined as never,
+      args: [{ name: "name", type: "string", description: Option.none(), required: true, variadic: false }]
+    }
+    expect([...optionalFlagsOf(root.subcommands[0]!.commands[0]!)].sort()).toEqual(["ami-tags", "zone"])
+    const missing = new CliError.MissingArgument({ argument: "name" })
+    expect(parserMessage(missing, ["aegea", "launch"], doc, root).message).toBe(
+      "missing NAME (aegea launch NAME --compute-environments COMPUTE_ENVIRONMENTS)"
+    )
+    // without the command tree, the help document alone decides (as before)
+    expect(parserMessage(missing, ["aegea", "launch"], doc).message).toContain("--ami-tags AMI_TAGS")
   })
 
   it("unexpected arguments, unknown flags and commands", () => {

@@ -1,7 +1,7 @@
 /** Argument building for ssh/scp/tunnel, and the ssh and run commands through the real parser against in-memory layers. */
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit, Fiber, Layer, Option } from "effect"
@@ -12,8 +12,11 @@ import { lineTracker } from "../../src/commands/run.ts"
 import { sshCommands } from "../../src/commands/sshFamily.ts"
 import { parseForwardSpec } from "../../src/commands/tunnel.ts"
 import { hostKeyTags } from "../../src/lib/hostKeys.ts"
-import { parseTarget, proxyCommand, remotePaths, rewriteScpArgs, splitSshArgs, sshCommandLine } from "../../src/lib/sshArgs.ts"
+import { loopbackHandoffSupported } from "../../src/layers/loopbackHandoff.ts"
+import { loopbackFits, parseTarget, proxyCommand, remotePaths, rewriteScpArgs, splitSshArgs, sshCommandLine } from "../../src/lib/sshArgs.ts"
 import { generateEd25519KeyPair } from "../../src/lib/sshKey.ts"
+import { AwsAccessDenied } from "../../src/errors.ts"
+import { Ec2InstanceConnect } from "../../src/services/Ec2InstanceConnect.ts"
 import { Ssh } from "../../src/services/Ssh.ts"
 import { layerFromValue } from "../../src/testing/AegeaConfigTest.ts"
 import { Ec2InstanceConnectMemory, Ec2InstanceConnectMemoryState } from "../../src/testing/Ec2InstanceConnectMemory.ts"
@@ -65,6 +68,15 @@ describe("ssh arguments", () => {
     assert.deepStrictEqual(rewritten, ["-P", "22", "-r", "jane@i-01:/var/log", "./a:b", "/abs:c", "ubuntu@i-02:x y", "local"])
   })
 
+  it("hands the session over on a loopback port only to an ssh that keeps its connection in the foreground, unshared", () => {
+    for (const fits of [[], ["-v", "uname", "-a"], ["-L", "8080:localhost:80", "-N"], ["-p", "2222", "-o", "ServerAliveInterval=5", "true"], ["-t", "--", "-f"], ["-i", "-f"]]) {
+      assert.isTrue(loopbackFits(fits), fits.join(" "))
+    }
+    for (const unfit of [["-f", "-N"], ["-vf"], ["-M"], ["-S", "sock"], ["-O", "exit"], ["-J", "jump"], ["-W", "h:22"], ["-6"], ["-b", "10.0.0.1"], ["-o", "ControlMaster=auto"], ["-oControlPersist yes"], ["-o", "proxyjump=jump"], ["-o", "HostName=elsewhere"]]) {
+      assert.isFalse(loopbackFits(unfit), unfit.join(" "))
+    }
+  })
+
   it("parses tunnel forwards", () => {
     assert.deepStrictEqual(parseForwardSpec("8080:80"), { localPort: 8080, remoteHost: undefined, remotePort: 80 })
     assert.deepStrictEqual(parseForwardSpec("0:db.internal:5432"), { localPort: 0, remoteHost: "db.internal", remotePort: 5432 })
@@ -79,11 +91,15 @@ const hostKey = generateEd25519KeyPair().publicKey
 const recordingSsh = (
   ran: Array<{ program: string; args: ReadonlyArray<string>; env?: Readonly<Record<string, string>> | undefined }>,
   exitCode = 0,
-  options: { readonly plugin?: boolean } = {}
+  options: { readonly plugin?: boolean; readonly onRun?: (args: ReadonlyArray<string>) => void } = {}
 ) =>
   Layer.succeed(Ssh, Ssh.of({
     which: (p) => Effect.succeed(p === "session-manager-plugin" && !options.plugin ? Option.none() : Option.some(`/usr/bin/${p}`)),
-    run: (program, args, runOptions) => Effect.sync(() => ran.push({ program, args, env: runOptions?.env })).pipe(Effect.as(exitCode)),
+    run: (program, args, runOptions) =>
+      Effect.sync(() => {
+        options.onRun?.(args)
+        ran.push({ program, args, env: runOptions?.env })
+      }).pipe(Effect.as(exitCode)),
     agentPublicKeys: Effect.succeed(["ssh-ed25519 AAAAagentkey me@laptop"]),
     ensureKey: (path) => Effect.succeed({ privateKeyPath: path, publicKey: "ssh-ed25519 AAAAnew aegea" }),
     privateDirectory: Effect.acquireRelease(
@@ -95,12 +111,16 @@ const recordingSsh = (
 const root = Command.make("aegea").pipe(Command.withSubcommands(sshCommands), Command.withGlobalFlags(globalFlags))
 const aegea = (...argv: Array<string>) => Command.runWith(root, { version: "test" })(["--region", "us-east-1", ...argv])
 
-const layers = (ssh: Layer.Layer<Ssh>, ssmSeed: Parameters<typeof SsmMemory.layer>[0] = { agents: [{ instanceId: BOX }] }) =>
+const layers = (
+  ssh: Layer.Layer<Ssh>,
+  ssmSeed: Parameters<typeof SsmMemory.layer>[0] = { agents: [{ instanceId: BOX }] },
+  eic: Layer.Layer<Ec2InstanceConnect | Ec2InstanceConnectMemoryState> = Ec2InstanceConnectMemory.layer({ callerName: "jane.doe@example.com" })
+) =>
   Layer.mergeAll(
     NodeServices.layer,
     Ec2Memory.layer({ instances: [{ id: BOX, name: "box", tags: { ...hostKeyTags(hostKey), AegeaProvisionUser: "jane.doe" } }, { id: "i-0000000000000057f", name: "off", state: "stopped" }] }),
     SsmMemory.layer(ssmSeed),
-    Ec2InstanceConnectMemory.layer({ callerName: "jane.doe@example.com" }),
+    eic,
     OutputTest.layer(),
     layerFromValue({}),
     ssh
@@ -120,9 +140,36 @@ describe("aegea ssh (in memory)", () => {
       const args = ran[0]!.args
       assert.include(args, "StrictHostKeyChecking=yes")
       assert.include(args, `HostKeyAlias=${BOX}`)
-      assert.isTrue(args.some((a) => a.startsWith("ProxyCommand=") && a.includes(" ssm-proxy %h %p --region us-east-1 ")))
+      if (loopbackHandoffSupported()) {
+        // the session is handed over on a loopback port this process relays: no ProxyCommand process
+        for (const option of ["HostName=127.0.0.1", "ProxyCommand=none", "ControlPath=none"]) assert.include(args, option)
+        assert.isTrue(args.some((a) => /^Port=\d+$/.test(a)))
+      } else {
+        assert.isTrue(args.some((a) => a.startsWith("ProxyCommand=") && a.includes(" ssm-proxy %h %p --region us-east-1 ")))
+      }
       assert.deepStrictEqual(args.slice(-3), [`jane.doe@${BOX}`, "uname", "-a"])
     }).pipe(Effect.provide(layers(recordingSsh(ran))))
+  })
+
+  it.effect("keeps the ProxyCommand (and leaves it the session's ticket) when ssh goes to the background or shares its connection", () => {
+    const ran: Array<{ program: string; args: ReadonlyArray<string> }> = []
+    const tickets: Array<ReadonlyArray<string>> = []
+    // what the ProxyCommand would find in the ticket directory while ssh runs
+    const ssh = recordingSsh(ran, 0, {
+      onRun: (args) => {
+        const dir = /--ticket-directory (\S+)/.exec(args.find((a) => a.startsWith("ProxyCommand=")) ?? "")?.[1]
+        tickets.push(dir === undefined ? [] : readdirSync(dir))
+      }
+    })
+    return Effect.gen(function*() {
+      yield* aegea("ssh", "box", "--no-ec2-instance-connect", "--", "-f", "-N", "-L", "8080:localhost:80")
+      const args = ran[0]!.args
+      assert.isTrue(args.some((a) => a.startsWith("ProxyCommand=") && a.includes(" ssm-proxy %h %p --region us-east-1 ")))
+      assert.notInclude(args, "HostName=127.0.0.1")
+      assert.deepStrictEqual(tickets.map((files) => files.filter((f) => f.startsWith("ticket-"))), [[`ticket-${BOX}.json`]])
+      const sessions = yield* (yield* SsmMemoryState).sessions
+      assert.isTrue(sessions[0]!.terminated)
+    }).pipe(Effect.provide(layers(ssh)))
   })
 
   it.effect("turns ssh's exit status into the command's, and checks before connecting", () =>
@@ -149,6 +196,22 @@ describe("aegea ssh (in memory)", () => {
       assert.isString(response.TokenValue)
       assert.isFalse(args.some((a) => a.includes(response.TokenValue!)), "the token stays off the command line")
     }).pipe(Effect.provide(layers(recordingSsh(ran, 0, { plugin: true }))))
+  })
+
+  it.effect("pushes the key while the session starts; a refused push fails the command, runs no ssh and ends that session", () => {
+    const ran: Array<{ program: string; args: ReadonlyArray<string> }> = []
+    const denied = Layer.succeed(Ec2InstanceConnect, Ec2InstanceConnect.of({
+      sendPublicKey: () =>
+        Effect.fail(new AwsAccessDenied({ action: "push your key", service: "EC2InstanceConnect", operation: "SendSSHPublicKey", code: "AccessDeniedException", awsMessage: "no" })),
+      callerName: Effect.succeed("jane.doe")
+    }))
+    return Effect.gen(function*() {
+      const error = yield* aegea("ssh", "box", "--", "true").pipe(Effect.flip)
+      assert.strictEqual(error._tag, "AwsAccessDenied")
+      assert.deepStrictEqual(ran, [])
+      const sessions = yield* (yield* SsmMemoryState).sessions
+      assert.isTrue(sessions.every((s) => s.terminated), "no session left open")
+    }).pipe(Effect.provide(layers(recordingSsh(ran), undefined, Layer.merge(Ec2InstanceConnectMemory.layer(), denied))))
   })
 
   it.effect("--ssm-plugin without the plugin on PATH fails before starting a session", () =>

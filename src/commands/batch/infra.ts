@@ -17,6 +17,7 @@ import { SsmLive } from "../../layers/SsmLive.ts"
 import { Ssm } from "../../services/Ssm.ts"
 import { batchInstanceRoleName, ecsOptimizedImage, instanceTypesArchitecture } from "../../lib/batchInstance.ts"
 import { type ComputeEnvironmentInput, ensureComputeEnvironment, isEc2 } from "../../workflows/computeEnvironment.ts"
+import { progressThroughOutput } from "../progressOutput.ts"
 import { awsService } from "../global.ts"
 import { confirmDestruction } from "../confirm.ts"
 import { commaList } from "../parse.ts"
@@ -174,7 +175,7 @@ export const createComputeEnvironmentCommand = Command.make(
       dryRun: input.dryRun
     }
     yield* checkComputeEnvironmentInput(request)
-    const plan = yield* ensureComputeEnvironment(request)
+    const plan = yield* progressThroughOutput(ensureComputeEnvironment(request))
     if (input.dryRun) {
       yield* output.document(plan)
       yield* output.info(plan.created.length > 0 ? `dry run: would create ${plan.created.join(", ")}; nothing was created` : "dry run: everything exists; nothing was created")

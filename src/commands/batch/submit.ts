@@ -19,6 +19,7 @@ import { jobNameFor } from "../../lib/shellCommand.ts"
 import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"
 import { Batch, defaultJobLogGroup, defaultQueueName } from "../../services/Batch.ts"
 import { submitBatchJob } from "../../workflows/batchSubmit.ts"
+import { progressThroughOutput } from "../progressOutput.ts"
 import { Iam } from "../../services/Iam.ts"
 import { Output } from "../../services/Output.ts"
 import { containerFlags, containerOptions, executeDescription, runLines } from "./containerFlags.ts"
@@ -146,7 +147,7 @@ export const submitCommand = Command.make(
     // The job has ended: its --execute file is no longer needed (an interrupted watch leaves it to the lifecycle rule).
     yield* removeStaged(run.staged)
     yield* jobOutcome(ended)
-  })
+  }, progressThroughOutput)
 ).pipe(
   Command.withDescription(
     "Run shell lines (or a local file) in a container on AWS Batch. Creates the default Fargate queue aegea_batch on first use."

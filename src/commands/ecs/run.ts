@@ -19,6 +19,7 @@ import { awsService, BaseLayer } from "../global.ts"
 import { AegeaConfig, withConfigDefaults } from "../../services/AegeaConfig.ts"
 import { defaultClusterName, defaultTaskLogGroup, Ecs } from "../../services/Ecs.ts"
 import { defaultSecurityGroupName, runEcsTask } from "../../workflows/ecsRun.ts"
+import { progressThroughOutput } from "../progressOutput.ts"
 import { Output } from "../../services/Output.ts"
 import { singleValues } from "../batch/parseFlags.ts"
 import { ecrImage } from "../batch/submit.ts"
@@ -133,7 +134,7 @@ export const runCommand = Command.make(
     // The task has ended: its --execute file is no longer needed (an interrupted watch leaves it to the lifecycle rule).
     yield* removeStaged(lines.staged)
     yield* taskOutcome(ended)
-  })
+  }, progressThroughOutput)
 ).pipe(
   Command.withAlias("launch"), // the Python aegea's `ecs launch`
   Command.withDescription(

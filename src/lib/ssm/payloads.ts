@@ -56,6 +56,41 @@ export const parseAck = (bytes: Uint8Array): Acknowledgement | undefined => {
   }
 }
 
+const ACK_HEAD = Buffer.from(`{"AcknowledgedMessageType":"input_stream_data","AcknowledgedMessageId":"`, "latin1")
+const ACK_SEQUENCE_KEY = Buffer.from(`","AcknowledgedMessageSequenceNumber":`, "latin1")
+const ACK_TAILS = [Buffer.from(`,"IsSequentialMessage":true}`, "latin1"), Buffer.from(`,"IsSequentialMessage":false}`, "latin1")]
+const UUID_TEXT_LENGTH = 36
+
+/**
+ * The sequence number an acknowledgement acknowledges: `parseAck(bytes)?.sequenceNumber`, read in place
+ * when the payload is exactly what the agent's Go struct serializes for an input_stream_data message
+ * (`AcknowledgedMessageType`, a 36-character id with no quote, the number as plain digits,
+ * `IsSequentialMessage`, nothing else); anything else goes through `parseAck`.
+ */
+export const ackSequenceNumber = (bytes: Uint8Array): number | undefined => {
+  const text = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+  const idEnd = ACK_HEAD.length + UUID_TEXT_LENGTH
+  const start = idEnd + ACK_SEQUENCE_KEY.length
+  if (
+    text.length > start &&
+    text.compare(ACK_HEAD, 0, ACK_HEAD.length, 0, ACK_HEAD.length) === 0 &&
+    text.indexOf(0x22, ACK_HEAD.length) === idEnd &&
+    text.compare(ACK_SEQUENCE_KEY, 0, ACK_SEQUENCE_KEY.length, idEnd, start) === 0
+  ) {
+    let at = start
+    let value = 0
+    for (let c = text[at]; c !== undefined && c >= 0x30 && c <= 0x39 && at - start < 15; c = text[++at]) value = value * 10 + (c - 0x30)
+    const digits = at - start
+    // plain digits: no leading zero, at most 15 (a safe integer); then the last field and the end
+    if (digits > 0 && (digits === 1 || text[start] !== 0x30)) {
+      for (const tail of ACK_TAILS) {
+        if (text.length === at + tail.length && text.compare(tail, 0, tail.length, at, text.length) === 0) return value
+      }
+    }
+  }
+  return parseAck(bytes)?.sequenceNumber
+}
+
 export interface RequestedAction {
   readonly actionType: string
   readonly parameters: unknown

@@ -16,14 +16,24 @@
  * `kmsKeyFailed`); from then on Output payloads are AES-GCM both ways (and the agent's StdErr and
  * ExitCode), and the agent's encryption challenge is answered before HandshakeComplete.
  */
-import { randomUUID } from "node:crypto"
-import { ACK_FLAGS, type ClientMessage, decodeMessage, encodeMessage, MessageType, PayloadType } from "./frame.ts"
 import {
-  ackJson,
+  decodeMessage,
+  encodeAckFrame,
+  encodeFrame,
+  framePayload,
+  framePayloadType,
+  frameSequenceNumber,
+  MessageType,
+  messageTypeBytes,
+  PayloadType,
+  Peeked,
+  peekFrame
+} from "./frame.ts"
+import {
+  ackSequenceNumber,
   channelClosedReason,
   flagPayload,
   handshakeResponseJson,
-  parseAck,
   parseFlag,
   parseHandshakeComplete,
   parseHandshakeRequest,
@@ -54,6 +64,9 @@ export type ChannelEvent =
   /** The agent asks for KMS encryption: call GenerateDataKey, then `kmsKeyReady` (or `kmsKeyFailed`). */
   | { readonly _tag: "KmsKeyNeeded"; readonly request: KmsEncryptionRequest }
 
+/** What most acknowledgements cause: nothing (one shared array, not a new one per message). */
+const NO_EVENTS: ReadonlyArray<ChannelEvent> = Object.freeze([])
+
 /** Data messages carry at most this many bytes (the plugin's and the agent's chunk size). */
 export const CHUNK_SIZE = 1024
 /** Out-of-order messages kept while waiting for a gap to fill. */
@@ -61,6 +74,12 @@ const INCOMING_BUFFER_LIMIT = 1024
 const INITIAL_RTT_MS = 100
 const MIN_RTO_MS = 200
 const MAX_RTO_MS = 1000
+
+/** A received output message's payload, as the protocol handles it. */
+interface Received {
+  readonly payloadType: number
+  readonly payload: Uint8Array
+}
 
 interface Outgoing {
   readonly frame: Uint8Array
@@ -80,10 +99,11 @@ export interface ProtocolOptions {
 }
 
 export class ChannelProtocol {
-  private nextOutgoing = 0n
-  private expectedIncoming = 0n
-  private readonly outgoing = new Map<bigint, Outgoing>()
-  private readonly incoming = new Map<bigint, ClientMessage>()
+  // sequence numbers as numbers: exact below 2^53, far beyond any session
+  private nextOutgoing = 0
+  private expectedIncoming = 0
+  private readonly outgoing = new Map<number, Outgoing>()
+  private readonly incoming = new Map<number, Received>()
   private agentVersion = ""
   private rtt = INITIAL_RTT_MS
   private rttVar = 0
@@ -112,12 +132,12 @@ export class ChannelProtocol {
 
   /** The sequence number the next input_stream_data message will carry. */
   get nextSequenceNumber(): bigint {
-    return this.nextOutgoing
+    return BigInt(this.nextOutgoing)
   }
 
   /** The sequence number of the next output_stream_data message to deliver. */
   get expectedSequenceNumber(): bigint {
-    return this.expectedIncoming
+    return BigInt(this.expectedIncoming)
   }
 
   /**
@@ -128,7 +148,7 @@ export class ChannelProtocol {
   resendUnacknowledged(): ReadonlyArray<ChannelEvent> {
     if (this.done) return []
     const now = this.options.now()
-    return [...this.outgoing.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => {
+    return [...this.outgoing.entries()].sort(([a], [b]) => a - b).map(([, entry]) => {
       entry.firstSent = now
       entry.lastSent = now
       entry.resent = true
@@ -136,21 +156,13 @@ export class ChannelProtocol {
     })
   }
 
-  private id() {
-    return (this.options.newId ?? randomUUID)()
+  /** The id of the next message: the caller's `newId`, or undefined for a random one written straight into the frame. */
+  private id(): string | undefined {
+    return this.options.newId?.()
   }
 
-  private message(messageType: string, sequenceNumber: bigint, flags: bigint, payloadType: number, payload: Uint8Array) {
-    return encodeMessage({
-      messageType,
-      schemaVersion: 1,
-      createdDate: this.options.now(),
-      sequenceNumber,
-      flags,
-      messageId: this.id(),
-      payloadType,
-      payload
-    })
+  private message(messageType: string, sequenceNumber: number, flags: number, payloadType: number, payload: Uint8Array) {
+    return encodeFrame(messageTypeBytes(messageType), this.options.now(), sequenceNumber, flags, this.id(), payloadType, payload)
   }
 
   /** A message that must wait for HandshakeComplete: held until then, else sent now. */
@@ -171,19 +183,15 @@ export class ChannelProtocol {
   private sequenced(payloadType: number, payload: Uint8Array): ChannelEvent {
     const seq = this.nextOutgoing++
     const body = this.cipher !== undefined && ENCRYPTED_INPUT_TYPES.has(payloadType) ? this.cipher.encrypt(payload) : payload
-    const frame = this.message(MessageType.input, seq, 0n, payloadType, body)
+    const frame = this.message(MessageType.input, seq, 0, payloadType, body)
     const now = this.options.now()
     this.outgoing.set(seq, { frame, firstSent: now, lastSent: now, resent: false })
     return { _tag: "Send", frame }
   }
 
-  private ack(m: ClientMessage): ChannelEvent {
-    const payload = Buffer.from(ackJson({
-      messageType: m.messageType,
-      messageId: m.messageId,
-      sequenceNumber: Number(m.sequenceNumber)
-    }))
-    return { _tag: "Send", frame: this.message(MessageType.acknowledge, 0n, ACK_FLAGS, PayloadType.none, payload) }
+  /** The acknowledgement of output message `seq`, whose id is at offset 64 of `frame` (as `ackJson` makes it). */
+  private ack(seq: number, frame: Uint8Array): ChannelEvent {
+    return { _tag: "Send", frame: encodeAckFrame(this.options.now(), MessageType.output, frame, seq, this.id()) }
   }
 
   /** Bytes for the remote port, as data messages of at most CHUNK_SIZE bytes. */
@@ -209,18 +217,23 @@ export class ChannelProtocol {
   /** Handle one binary WebSocket message from the agent. */
   receive(bytes: Uint8Array): ReadonlyArray<ChannelEvent> {
     if (this.done) return []
-    const decoded = decodeMessage(bytes)
+    // bulk traffic (data and acknowledgements) is read in place; anything else is decoded in full
+    const frame = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
+    const peeked = peekFrame(frame)
+    if (peeked === Peeked.output) return this.onOutput(frameSequenceNumber(frame), { payloadType: framePayloadType(frame), payload: framePayload(frame) }, frame)
+    if (peeked === Peeked.acknowledge) return this.onAck(framePayload(frame))
+    const decoded = decodeMessage(frame)
     if (decoded._tag === "Malformed") return [{ _tag: "Ignored", reason: decoded.reason }]
     const m = decoded.message
     switch (m.messageType) {
       case MessageType.acknowledge:
-        return this.onAck(m)
+        return this.onAck(m.payload)
       case MessageType.channelClosed: {
         this.done = true
         return [{ _tag: "Closed", reason: channelClosedReason(m.payload) }]
       }
       case MessageType.output:
-        return this.onOutput(m)
+        return this.onOutput(Number(m.sequenceNumber), m, frame)
       case MessageType.startPublication:
       case MessageType.pausePublication:
         return []
@@ -229,15 +242,14 @@ export class ChannelProtocol {
     }
   }
 
-  private onAck(m: ClientMessage): ReadonlyArray<ChannelEvent> {
-    const ack = parseAck(m.payload)
-    if (ack === undefined) return [{ _tag: "Ignored", reason: "unreadable acknowledgement" }]
-    const seq = BigInt(ack.sequenceNumber)
+  private onAck(payload: Uint8Array): ReadonlyArray<ChannelEvent> {
+    const seq = ackSequenceNumber(payload)
+    if (seq === undefined) return [{ _tag: "Ignored", reason: "unreadable acknowledgement" }]
     const entry = this.outgoing.get(seq)
-    if (entry === undefined) return []
+    if (entry === undefined) return NO_EVENTS
     this.outgoing.delete(seq)
     if (!entry.resent) this.updateRto(this.options.now() - entry.firstSent)
-    return []
+    return NO_EVENTS
   }
 
   /** Jacobson/Karels, as the plugin does; samples of resent messages are ambiguous and skipped. */
@@ -247,14 +259,16 @@ export class ChannelProtocol {
     this.rto = Math.min(MAX_RTO_MS, Math.max(MIN_RTO_MS, this.rtt + Math.max(10, 4 * this.rttVar)))
   }
 
-  private onOutput(m: ClientMessage): ReadonlyArray<ChannelEvent> {
-    if (m.sequenceNumber < this.expectedIncoming) return [this.ack(m)] // a retransmission: re-ack, drop
-    if (m.sequenceNumber > this.expectedIncoming) {
+  /** Output message `seq` (its frame, for the acknowledgement). */
+  private onOutput(seq: number, m: Received, frame: Uint8Array): ReadonlyArray<ChannelEvent> {
+    if (seq < this.expectedIncoming) return [this.ack(seq, frame)] // a retransmission: re-ack, drop
+    if (seq > this.expectedIncoming) {
       if (this.incoming.size >= INCOMING_BUFFER_LIMIT) return [] // no ack: the agent resends it later
-      this.incoming.set(m.sequenceNumber, m)
-      return [this.ack(m)]
+      this.incoming.set(seq, m)
+      return [this.ack(seq, frame)]
     }
-    const events: Array<ChannelEvent> = [this.ack(m), ...this.handle(m)]
+    const handled = this.handle(m)
+    const events: Array<ChannelEvent> = handled.length === 1 ? [this.ack(seq, frame), handled[0]!] : [this.ack(seq, frame), ...handled]
     this.expectedIncoming++
     for (let next = this.incoming.get(this.expectedIncoming); next !== undefined && !this.done; next = this.incoming.get(this.expectedIncoming)) {
       this.incoming.delete(this.expectedIncoming)
@@ -264,7 +278,7 @@ export class ChannelProtocol {
     return events
   }
 
-  private handle(received: ClientMessage): ReadonlyArray<ChannelEvent> {
+  private handle(received: Received): ReadonlyArray<ChannelEvent> {
     let m = received
     if (this.cipher !== undefined && ENCRYPTED_OUTPUT_TYPES.has(m.payloadType)) {
       const plain = this.cipher.decrypt(m.payload)

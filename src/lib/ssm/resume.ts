@@ -7,6 +7,10 @@
 import * as Duration from "effect/Duration"
 import * as Schedule from "effect/Schedule"
 
+/**
+ * How a Session Manager data channel keeps alive and resumes: ping interval, pong timeout, resume
+ * attempts and delay.
+ */
 export interface SessionTimings {
   /** Time between WebSocket pings (default 30 s; the service closes idle streams after ~20 min). */
   readonly pingInterval: Duration.Duration
@@ -18,6 +22,10 @@ export interface SessionTimings {
   readonly resumeDelay: Duration.Duration
 }
 
+/**
+ * The default session timings: ping every 30 s, 10 s pong timeout, 5 resume attempts from 500 ms
+ * apart.
+ */
 export const defaultSessionTimings: SessionTimings = {
   pingInterval: Duration.seconds(30),
   pongTimeout: Duration.seconds(10),

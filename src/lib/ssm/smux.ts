@@ -182,11 +182,20 @@ export class SmuxClient {
   write(streamId: number, bytes: Uint8Array): ReadonlyArray<SmuxEvent> {
     const stream = this.streams.get(streamId)
     if (stream === undefined || stream.localClosed || bytes.length === 0) return []
-    const frames: Array<Uint8Array> = []
+    // every frame written straight into one buffer (one copy of the data)
+    const count = Math.ceil(bytes.length / SMUX_MAX_FRAME_DATA)
+    const out = Buffer.allocUnsafe(bytes.length + count * SMUX_HEADER_SIZE)
+    let at = 0
     for (let offset = 0; offset < bytes.length; offset += SMUX_MAX_FRAME_DATA) {
-      frames.push(encodeSmuxFrame(SmuxCmd.psh, streamId, bytes.subarray(offset, offset + SMUX_MAX_FRAME_DATA)))
+      const data = bytes.subarray(offset, offset + SMUX_MAX_FRAME_DATA)
+      out[at] = SMUX_VERSION
+      out[at + 1] = SmuxCmd.psh
+      out.writeUInt16LE(data.length, at + 2)
+      out.writeUInt32LE(streamId >>> 0, at + 4)
+      out.set(data, at + SMUX_HEADER_SIZE)
+      at += SMUX_HEADER_SIZE + data.length
     }
-    return [{ _tag: "Send", bytes: frames.length === 1 ? frames[0]! : Buffer.concat(frames) }]
+    return [{ _tag: "Send", bytes: out }]
   }
 
   /** Our side is done with a stream (the local connection ended): FIN, once. */

@@ -1,0 +1,3 @@
+/** Cost and Usage Report definitions (the Billing service). */
+export { BillingLive as layer } from "../layers/BillingLive.ts"
+export { Billing, curRegion, ReportDefinition } from "../services/Billing.ts"
