@@ -1,6 +1,7 @@
 /**
  * Every retry and poll Schedule aegea uses, to pass your own where a workflow or service method takes
- * one (`Schedules.statePoll`, `Schedules.awsRetrySchedule(5)`, ...).
+ * one (`Schedules.statePoll`, `Schedules.awsRetrySchedule(5)`, ...), and `Polling`: the schedules of
+ * every wait in the workflows and services, replaced for a whole computation with `withPolling`.
  */
 export {
   agentPoll,
@@ -19,3 +20,4 @@ export {
   statePoll,
   type WatchPacing
 } from "../lib/schedules.ts"
+export { defaultPolling, Polling, type PollSchedules, pollUntil, withPolling } from "../services/Polling.ts"

@@ -8,8 +8,8 @@ import * as Stream from "effect/Stream"
 import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, paginate } from "./aws.ts"
 import type { AwsError } from "../errors.ts"
-import { boundedPoll, statePoll } from "../lib/schedules.ts"
 import { Audit, type ConfigRecorder, parseCredentialReport, type Trail } from "../services/Audit.ts"
+import { pollUntil } from "../services/Polling.ts"
 
 /** Bound on polls while the credential report is generated (2 s apart: 2 minutes). */
 const maxReportPolls = 60
@@ -67,10 +67,7 @@ export const AuditLive: Layer.Layer<Audit, never, AwsClients> = Layer.effect(
     const credentialReport = Effect.gen(function*() {
       yield* iam.call(new iamSdk.GenerateCredentialReportCommand({}), "generate the credential report", idempotent).pipe(
         Effect.map((r) => r.State),
-        Effect.repeat({
-          schedule: boundedPoll(statePoll, maxReportPolls),
-          while: (state) => state !== undefined && state !== "COMPLETE"
-        })
+        (e) => pollUntil(e, "state", (state) => state === undefined || state === "COMPLETE", maxReportPolls)
       )
       const r = yield* iam.call(new iamSdk.GetCredentialReportCommand({}), "read the credential report", idempotent)
       const content = r.Content

@@ -6,8 +6,8 @@ import type { AwsClients } from "./AwsClients.ts"
 import { type Aws, idempotent, makeAws, once, tokenized } from "./aws.ts"
 import * as map from "./ec2Mapping.ts"
 import { type AwsError, ResourceNotFound } from "../errors.ts"
-import { boundedPoll, statePoll } from "../lib/schedules.ts"
 import { Ec2Resources, nounOf, type Removable, type RemovableKind } from "../services/Ec2Resources.ts"
+import { pollUntil } from "../services/Polling.ts"
 
 /** A dry run that would have succeeded comes back as the "error" DryRunOperation. */
 const dryRunOk = <A>(effect: Effect.Effect<A, AwsError>): Effect.Effect<A | undefined, AwsError> =>
@@ -278,7 +278,7 @@ export const Ec2ResourcesLive: Layer.Layer<Ec2Resources, never, AwsClients> = La
               // AWS deletes the file system only once its mount targets are gone (a minute or so);
               // past the bound, DeleteFileSystem says FileSystemInUse.
               yield* mountTargetsOf(id).pipe(
-                Effect.repeat({ schedule: boundedPoll(statePoll, mountTargetGonePolls), while: (left) => left.length > 0 })
+                (e) => pollUntil(e, "state", (left) => left.length === 0, mountTargetGonePolls)
               )
               yield* goneIsDone(efsAws.call(new m.DeleteFileSystemCommand({ FileSystemId: id }), what, idempotent))
             }))

@@ -8,8 +8,8 @@ import * as Stream from "effect/Stream"
 import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, once, paginate, tokenized } from "./aws.ts"
 import { type AwsError, ResourceNotFound, UsageError } from "../errors.ts"
-import { boundedPoll, statePoll } from "../lib/schedules.ts"
 import { Efs, type FileSystem, type MountTarget, nfsPort } from "../services/Efs.ts"
+import { pollUntil } from "../services/Polling.ts"
 
 /** Bound on polls while a new file system becomes available (2 s apart: 10 minutes). */
 const maxAvailablePolls = 300
@@ -201,10 +201,7 @@ export const EfsLive: Layer.Layer<Efs, never, AwsClients> = Layer.effect(
     const waitAvailable = (id: string) =>
       describe({ FileSystemId: id }).pipe(
         Effect.map((all) => all[0]?.state),
-        Effect.repeat({
-          schedule: boundedPoll(statePoll, maxAvailablePolls),
-          while: (state) => state === "creating"
-        }),
+        (e) => pollUntil(e, "state", (state) => state !== "creating", maxAvailablePolls),
         Effect.asVoid
       )
 

@@ -11,7 +11,8 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { AmbiguousName, type AwsError, OperationFailed, ResourceNotFound } from "../errors.ts"
 import type { Ec2Filters } from "../lib/ec2Filters.ts"
-import { pollEvery, statePoll } from "../lib/schedules.ts"
+import { pollEvery } from "../lib/schedules.ts"
+import { Polling } from "./Polling.ts"
 
 const Tags = Schema.Record(Schema.String, Schema.String)
 const optionalString = Schema.optional(Schema.String)
@@ -300,7 +301,7 @@ export const resolveInstanceWith = (
 
 /**
  * Poll until every instance is in `target` (or terminated, which ends any wait), printing nothing.
- * The poll defaults to every 2 s (`every`, or any `schedule`) with a 10 minute bound (`timeout`);
+ * The poll defaults to `Polling`'s state schedule, every 2 s (`every`, or any `schedule`) with a 10 minute bound (`timeout`);
  * the result is the last listing.
  */
 export const waitForState = (
@@ -319,9 +320,10 @@ export const waitForState = (
     const done = (list: ReadonlyArray<Instance>) =>
       list.length > 0 && list.every((i) => i.state === target || (i.state === "terminated" && target !== "running"))
     const poll = Stream.runCollect(ec2.instances({ ids }))
+    const polling = yield* Polling
     return yield* poll.pipe(
       Effect.repeat({
-        schedule: options.schedule ?? (options.every === undefined ? statePoll : pollEvery(options.every)),
+        schedule: options.schedule ?? (options.every === undefined ? polling.state : pollEvery(options.every)),
         until: done
       }),
       Effect.timeoutOrElse({

@@ -9,7 +9,6 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import { statePoll } from "../lib/schedules.ts"
 import { storageCheckLines } from "../lib/containerStorage.ts"
 import { Batch, type ComputeEnvironment, defaultQueueName, type JobQueue, type SubmittedJob } from "../services/Batch.ts"
 import {
@@ -26,6 +25,7 @@ import { type AwsError, OperationFailed, ResourceNotFound, type UsageError } fro
 import { fargateExecutionRole, Iam } from "../services/Iam.ts"
 import { Logs } from "../services/Logs.ts"
 import { emitProgress } from "../services/Progress.ts"
+import { pollUntil } from "../services/Polling.ts"
 
 const identity = <A>(a: A): A => a
 
@@ -63,7 +63,7 @@ const waitValid = <A extends { readonly status: string; readonly statusReason?: 
   describe: Effect.Effect<A | undefined, AwsError>
 ) =>
   describe.pipe(
-    Effect.repeat({ schedule: statePoll, until: (x) => x === undefined || x.status === "VALID" || x.status === "INVALID" }),
+    (e) => pollUntil(e, "state", (x) => x === undefined || x.status === "VALID" || x.status === "INVALID"),
     Effect.timeoutOrElse({
       duration: "5 minutes",
       orElse: () => Effect.fail(new OperationFailed({ message: `timed out waiting for ${what} to be VALID` }))

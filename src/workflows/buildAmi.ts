@@ -22,7 +22,6 @@ import {
 } from "../lib/buildAmi.ts"
 import { type CloudConfig, mergeCloudConfigs, renderCloudConfig } from "../lib/cloudInit.ts"
 import { waitingLine, waitingPlain } from "../lib/progress.ts"
-import { agentPoll, boundedPoll, commandPoll, pollEvery, statePoll } from "../lib/schedules.ts"
 import { version } from "../lib/version.ts"
 import { type AwsError, OperationFailed } from "../errors.ts"
 import { Ec2, type Instance } from "../services/Ec2.ts"
@@ -32,14 +31,12 @@ import { emitProgress } from "../services/Progress.ts"
 import { type CommandInvocation, finalCommandStatuses, Ssm } from "../services/Ssm.ts"
 import { executeLaunch, type LaunchPlan, planLaunch } from "./launch.ts"
 import type { LaunchSpec } from "./launchSpec.ts"
+import { pollUntil } from "../services/Polling.ts"
 
 /** The default role and instance profile of builders, named as the Python aegea names it. */
 export const defaultBuildRole = "aegea.build_ami"
 
-/** Polls of cloud-init's Run Command and of a new image. */
-export const cloudInitPoll = pollEvery("5 seconds")
-export const imagePoll = pollEvery("10 seconds")
-/** A new image: every 10 s for at most 2 hours (a large root volume's first snapshot takes a while). */
+/** A new image: at most 720 polls, 2 hours at the default `Polling.image` of 10 s (a large root volume's first snapshot takes a while). */
 export const imagePolls = 720
 
 /**
@@ -134,7 +131,7 @@ export const awaitCloudInit = (instance: Instance, label: string, timeoutMillis:
     }
     const agent = yield* ssm.agentInfo(instance.id).pipe(
       Effect.tap((info) => show(Option.isSome(info) ? `SSM agent ${info.value.pingStatus}` : "SSM agent not registered", "SSM agent Online", "agents")),
-      Effect.repeat({ schedule: boundedPoll(agentPoll, agentPolls), until: (info) => Option.isSome(info) && info.value.pingStatus === "Online" })
+      (e) => pollUntil(e, "agent", (info) => Option.isSome(info) && info.value.pingStatus === "Online", agentPolls)
     )
     if (Option.isNone(agent) || agent.value.pingStatus !== "Online") return { _tag: "unreachable" } as CloudInitOutcome
     const left = Math.max(60_000, started + timeoutMillis - (yield* Clock.currentTimeMillis))
@@ -144,7 +141,7 @@ export const awaitCloudInit = (instance: Instance, label: string, timeoutMillis:
     })
     const final: CommandInvocation = yield* ssm.commandInvocation(commandId, instance.id).pipe(
       Effect.tap((i) => show(`cloud-init ${i.status === "Success" ? "done" : i.status === "InProgress" || i.status === "Pending" ? "running" : i.status}`, "cloud-init done", "builders")),
-      Effect.repeat({ schedule: boundedPoll(cloudInitPoll, Math.ceil(left / 5000)), until: (i) => finalCommandStatuses.has(i.status) }),
+      (e) => pollUntil(e, "cloudInit", (i) => finalCommandStatuses.has(i.status), Math.ceil(left / 5000)),
       Effect.onInterrupt(() => ssm.cancelCommand(commandId, instance.id).pipe(Effect.ignore))
     )
     if (!finalCommandStatuses.has(final.status)) return { _tag: "timedOut" } as CloudInitOutcome
@@ -167,7 +164,7 @@ export const cloudInitLogTail = (instance: Instance, viaSsm: boolean) =>
       const tail = yield* ssm.sendCommand(instance.id, [cloudInitLogCommand], { executionTimeoutSeconds: 60, comment: "aegea build-ami: cloud-init log" }).pipe(
         Effect.flatMap((commandId) =>
           ssm.commandInvocation(commandId, instance.id).pipe(
-            Effect.repeat({ schedule: boundedPoll(commandPoll, 60), until: (i) => finalCommandStatuses.has(i.status) })
+            (e) => pollUntil(e, "command", (i) => finalCommandStatuses.has(i.status), 60)
           )
         ),
         Effect.option
@@ -205,7 +202,7 @@ export const waitForImage = (imageId: string, label: string) =>
       })
     )
     const last = yield* describe.pipe(
-      Effect.repeat({ schedule: boundedPoll(imagePoll, imagePolls), while: (i) => i === undefined || i.state === "pending" }),
+      (e) => pollUntil(e, "image", (i) => !(i === undefined || i.state === "pending"), imagePolls),
       Effect.ensuring(emitProgress({ _tag: "StatusDone" }))
     )
     if (last === undefined || last.state === "pending") {
@@ -232,7 +229,7 @@ export const waitUntilRunning = (instance: Instance, label: string) =>
         const waited = [{ label, state: found?.state ?? "not visible yet" }]
         return emitProgress({ _tag: "Status", line: waitingLine(waited, "running", "instances"), plain: waitingPlain(waited) })
       }),
-      Effect.repeat({ schedule: boundedPoll(statePoll, 300), while: (i) => i === undefined || i.state === "pending" }),
+      (e) => pollUntil(e, "state", (i) => !(i === undefined || i.state === "pending"), 300),
       Effect.ensuring(emitProgress({ _tag: "StatusDone" }))
     )
     if (last === undefined || last.state !== "running") {

@@ -12,7 +12,6 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { buildScript, type BuildScriptEnvironment } from "../lib/dockerfile.ts"
-import { statePoll } from "../lib/schedules.ts"
 import { tarGz, type TarEntry } from "../lib/tarball.ts"
 import { Batch, defaultJobLogGroup, type JobQueue, type SubmittedJob } from "../services/Batch.ts"
 import { type ContainerShape, registerJobDefinitionRequest, type SubmitJobRequest } from "../services/batchRequests.ts"
@@ -23,6 +22,7 @@ import { Logs } from "../services/Logs.ts"
 import { emitProgress } from "../services/Progress.ts"
 import { type ExpiryRule, S3Staging, stagingBucketName } from "../services/S3Staging.ts"
 import { ensureComputeEnvironment } from "./computeEnvironment.ts"
+import { pollUntil } from "../services/Polling.ts"
 
 /** The queue and EC2 compute environment of image builds (created on demand). */
 export const buildQueueName = "aegea_build"
@@ -116,7 +116,7 @@ const waitQueueValid = (name: string) =>
     const batch = yield* Batch
     const describe = Effect.map(Stream.runCollect(batch.queues([name])), (all): JobQueue | undefined => all[0])
     const last = yield* describe.pipe(
-      Effect.repeat({ schedule: statePoll, until: (q) => q === undefined || q.status === "VALID" || q.status === "INVALID" }),
+      (e) => pollUntil(e, "state", (q) => q === undefined || q.status === "VALID" || q.status === "INVALID"),
       Effect.timeoutOrElse({
         duration: "5 minutes",
         orElse: () => Effect.fail(new OperationFailed({ message: `timed out waiting for job queue ${name} to be VALID` }))

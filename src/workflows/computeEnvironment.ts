@@ -19,13 +19,14 @@ import {
   launchTemplateName
 } from "../lib/batchInstance.ts"
 import * as Schedule from "effect/Schedule"
-import { instanceProfileBackoff, statePoll } from "../lib/schedules.ts"
+import { instanceProfileBackoff } from "../lib/schedules.ts"
 import { Batch, type ComputeEnvironment, type ComputeEnvironmentSpec, type ComputeType } from "../services/Batch.ts"
 import { Ec2Network } from "../services/Ec2Network.ts"
 import { type AwsError, OperationFailed, ResourceNotFound, UsageError } from "../errors.ts"
 import { Iam, pullImageAndLogActions, type RoleSpec, ssmManagedInstanceCore } from "../services/Iam.ts"
 import { emitProgress } from "../services/Progress.ts"
 import { Ssm } from "../services/Ssm.ts"
+import { pollUntil } from "../services/Polling.ts"
 
 /**
  * The permissions of AWS's managed policy AmazonEC2ContainerServiceforEC2Role (what the ECS agent of
@@ -125,7 +126,7 @@ export const waitComputeEnvironmentValid = (name: string) =>
     const batch = yield* Batch
     const describe = Effect.map(Stream.runCollect(batch.computeEnvironments([name])), (all): ComputeEnvironment | undefined => all[0])
     const last = yield* describe.pipe(
-      Effect.repeat({ schedule: statePoll, until: (c) => c === undefined || c.status === "VALID" || c.status === "INVALID" }),
+      (e) => pollUntil(e, "state", (c) => c === undefined || c.status === "VALID" || c.status === "INVALID"),
       Effect.timeoutOrElse({
         duration: "5 minutes",
         orElse: () => Effect.fail(new OperationFailed({ message: `timed out waiting for compute environment ${name} to be VALID` }))

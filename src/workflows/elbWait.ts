@@ -1,6 +1,6 @@
 /**
  * Waiting for load balancer targets: until instances are healthy (after registering) or drained
- * (no longer registered, after deregistering). Polled with `statePoll`, bounded by a timeout, with
+ * (no longer registered, after deregistering). Polled on `Polling`'s state schedule (or `options.schedule`), bounded by a timeout, with
  * progress as `Status` events through `Progress` (the CLI shows a status line on a terminal, a line
  * per change elsewhere).
  */
@@ -9,9 +9,9 @@ import * as Effect from "effect/Effect"
 import type * as Schedule from "effect/Schedule"
 import { OperationFailed } from "../errors.ts"
 import { waitingLine, waitingPlain } from "../lib/progress.ts"
-import { statePoll } from "../lib/schedules.ts"
 import { isDrained, type LoadBalancerError, LoadBalancers, type TargetHealth } from "../services/LoadBalancers.ts"
 import { emitProgress } from "../services/Progress.ts"
+import { Polling } from "../services/Polling.ts"
 
 /** What `waitForTargets` waits for: every target healthy, or every target drained (deregistered). */
 export type TargetGoal = "healthy" | "drained"
@@ -59,7 +59,7 @@ export const waitForTargets = (
       })
     )
     return yield* poll.pipe(
-      Effect.repeat({ schedule: options.schedule ?? statePoll, until: reached }),
+      Effect.repeat({ schedule: options.schedule ?? (yield* Polling).state, until: reached }),
       Effect.timeoutOrElse({
         duration: timeout,
         orElse: () =>

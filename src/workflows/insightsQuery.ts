@@ -7,15 +7,12 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schedule from "effect/Schedule"
 import { type AwsError, OperationFailed } from "../errors.ts"
-import { queryPoll } from "../lib/schedules.ts"
 import type { InsightsQuery, LogEvent, Logs, QueryResults, QueryRow, QueryStatus } from "../services/Logs.ts"
+import { pollUntil } from "../services/Polling.ts"
 
 type QueryApi = Pick<Logs["Service"], "startQuery" | "queryResults" | "stopQuery">
 
 const running = new Set<QueryStatus>(["Scheduled", "Running"])
-
-/** Poll every second (as the Python aegea does); give up after 20 minutes (AWS itself stops queries at 60). */
-export const queryPolling = queryPoll
 
 /** How `runInsightsQuery` reports a query still running (`onProgress`, after each poll). */
 export interface RunQueryOptions {
@@ -44,7 +41,7 @@ export const runInsightsQuery = (
           polls++
           return running.has(r.status) && options.onProgress ? options.onProgress(r, polls) : Effect.void
         }),
-        Effect.repeat({ schedule: queryPolling, until: (r) => !running.has(r.status) })
+        (e) => pollUntil(e, "query", (r) => !running.has(r.status))
       )
       if (running.has(results.status)) {
         return yield* new OperationFailed({

@@ -23,7 +23,7 @@ import {
 import { generateHostKey, type HostKey, hostKeyTagNames, hostKeyTags } from "../lib/hostKey.ts"
 import { type Architecture, architectureOf } from "../lib/instanceTypes.ts"
 import { provisionedUser, provisionedUserTag } from "../lib/linuxUser.ts"
-import { agentPoll, instanceProfileBackoff, statePoll } from "../lib/schedules.ts"
+import { instanceProfileBackoff } from "../lib/schedules.ts"
 import { waitingLine, waitingPlain } from "../lib/progress.ts"
 import { emitProgress } from "../services/Progress.ts"
 import { Ec2, type Instance } from "../services/Ec2.ts"
@@ -35,6 +35,7 @@ import { Iam, IamIdentity, launchRole } from "../services/Iam.ts"
 import { resolveImage } from "./launchImage.ts"
 import { Ssm } from "../services/Ssm.ts"
 import type { LaunchSpec, StorageRequest } from "./launchSpec.ts"
+import { pollUntil } from "../services/Polling.ts"
 
 export { type AmiSource } from "./launchImage.ts"
 
@@ -270,7 +271,7 @@ const waitSeeing = (instance: Instance, options: { readonly agent: boolean }, se
       return emitProgress({ _tag: "Status", line: waitingLine(waited, "running", "instances"), plain: waitingPlain(waited) })
     }))
     const latest = yield* describe.pipe(
-      Effect.repeat({ schedule: statePoll, while: stillStarting }),
+      (e) => pollUntil(e, "state", (i) => !stillStarting(i)),
       Effect.timeoutOrElse({
         duration: "10 minutes",
         orElse: () => Effect.fail(new OperationFailed({ message: `${instance.id} was still pending after 10 minutes`, hint: `Check it with 'aegea console ${instance.id}'` }))
@@ -289,7 +290,7 @@ const waitSeeing = (instance: Instance, options: { readonly agent: boolean }, se
         const waited = [{ label: `${label} SSM agent`, state: Option.isSome(info) ? info.value.pingStatus : "not registered" }]
         return emitProgress({ _tag: "Status", line: waitingLine(waited, "Online", "agents"), plain: waitingPlain(waited) })
       }),
-      Effect.repeat({ schedule: agentPoll, until: (info) => Option.isSome(info) && info.value.pingStatus === "Online" }),
+      (e) => pollUntil(e, "agent", (info) => Option.isSome(info) && info.value.pingStatus === "Online"),
       Effect.timeoutOrElse({
         duration: "15 minutes",
         orElse: () =>

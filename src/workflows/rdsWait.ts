@@ -10,6 +10,7 @@ import { OperationFailed } from "../errors.ts"
 import { rdsPoll } from "../lib/schedules.ts"
 import { emitProgress } from "../services/Progress.ts"
 import { failedStatus, Rds, type RdsError, settledStatus } from "../services/Rds.ts"
+import { Polling } from "../services/Polling.ts"
 
 export { rdsPoll }
 
@@ -21,8 +22,9 @@ export type RdsTarget =
 const label = (target: RdsTarget) => `DB ${target.kind} ${target.name}`
 
 /** Wait for `target`; returns its last status ("gone" once a deleted instance no longer exists). */
-export const waitForRds = (target: RdsTarget, schedule: Schedule.Schedule<unknown, unknown> = rdsPoll) =>
+export const waitForRds = (target: RdsTarget, schedule?: Schedule.Schedule<unknown, unknown>) =>
   Effect.gen(function*() {
+    const every = schedule ?? (yield* Polling).rds
     const rds = yield* Rds
     const read: Effect.Effect<string, RdsError> = target.kind === "snapshot"
       ? Effect.map(rds.describeSnapshot(target.name), (s) => s.status)
@@ -36,7 +38,7 @@ export const waitForRds = (target: RdsTarget, schedule: Schedule.Schedule<unknow
       )
     const done = (status: string) => status === target.until || (target.until === "available" && settledStatus(status)) || failedStatus(status)
     const status = yield* poll.pipe(
-      Effect.repeat({ schedule, until: done }),
+      Effect.repeat({ schedule: every, until: done }),
       Effect.ensuring(emitProgress({ _tag: "StatusDone" }))
     )
     if (failedStatus(status)) {
