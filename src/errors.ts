@@ -77,12 +77,34 @@ export type Remedy = keyof typeof remedyPhrases
 
 const Remedy = Schema.Literals(Object.keys(remedyPhrases) as [Remedy, ...Array<Remedy>])
 
-/** Bad command-line input: unknown flag, bad value, missing argument. Exit 2. */
+/**
+ * A bad value in a request: the request field it is in, and the same problem as a front end words
+ * it with the option that sets that field. The error's own `message` and `hint` name the field ("invalid
+ * memory 2 MiB"); the CLI prints `message` and `advice` here instead ("invalid --memory 2"), see
+ * `cliSummary` in src/commands/remedies.ts.
+ */
+export const InputField = Schema.Struct({
+  /** The request field at fault, e.g. "memoryMiB"; several joined by "/" ("vcpus/memoryMiB"). */
+  field: Schema.String,
+  /** The CLI flag that sets the field, e.g. "--memory". */
+  flag: Schema.String,
+  /** The error's sentence in the CLI's words, naming the flag. */
+  message: Schema.String,
+  /** The error's hint in the CLI's words. */
+  advice: Schema.optional(Schema.String)
+})
+
+/** Which request field a bad value is in, and the CLI's words for it (see `InputField`). */
+export type InputField = typeof InputField.Type
+
+/** Bad input: a bad value in a request, an unknown flag, a missing argument. Exit 2. */
 export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
   message: Schema.String,
   hint: Schema.optional(Schema.String),
   /** The phrase of `hint` a front end words with its own options (see `remedyPhrases`). */
-  remedy: Schema.optional(Remedy)
+  remedy: Schema.optional(Remedy),
+  /** The request field a bad value is in, and its CLI flag (see `InputField`). */
+  input: Schema.optional(InputField)
 }) {
   override readonly [Runtime.errorExitCode] = 2
   get summary() {

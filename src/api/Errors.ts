@@ -15,6 +15,7 @@ export {
   AwsUnavailable,
   ConfigError,
   exitCodeOf,
+  type InputField,
   isAegeaError,
   OperationFailed,
   ResourceNotFound,

@@ -1,9 +1,10 @@
 /**
  * The CLI's words for the phrases of error hints that each front end words its own way
  * (`remedyPhrases` in src/errors.ts): the library's errors speak of "the region", the CLI of
- * `--region`. `bin.ts` prints every error through `cliSummary` (src/report.ts).
+ * `--region`. `bin.ts` prints every error through `cliSummary` (src/report.ts). A bad value in a
+ * request (`UsageError`'s `input`) names its request field; the CLI names the flag instead.
  */
-import { type AegeaError, isAegeaError, type Remedy, remedyPhrases } from "../errors.ts"
+import { type AegeaError, type InputField, isAegeaError, type Remedy, remedyPhrases, UsageError } from "../errors.ts"
 
 /** Each remedy's phrase as the CLI says it, naming its flags. */
 export const remedyWords: Readonly<Record<Remedy, string>> = {
@@ -26,11 +27,13 @@ export const remedyWords: Readonly<Record<Remedy, string>> = {
   "image-choice": "Pass --ubuntu-linux-ami or --amazon-linux-ami for the latest public image, or --ami ID|NAME"
 }
 
-const partsOf = (error: AegeaError) => error as { readonly hint?: string | undefined; readonly remedy?: Remedy | undefined }
+const partsOf = (error: AegeaError) =>
+  error as { readonly hint?: string | undefined; readonly remedy?: Remedy | undefined; readonly input?: InputField | undefined }
 
 /** An error's hint as the CLI words it: the remedy's phrase replaced by the CLI's flags. */
 export const cliHint = (error: AegeaError): string | undefined => {
-  const { hint, remedy } = partsOf(error)
+  const { hint, input, remedy } = partsOf(error)
+  if (input !== undefined) return input.advice
   if (hint === undefined || remedy === undefined) return hint
   return hint.replace(remedyPhrases[remedy], () => remedyWords[remedy])
 }
@@ -40,7 +43,9 @@ export const cliHint = (error: AegeaError): string | undefined => {
  * sentence of an error it wraps ("launched web, but ...": its `cause`) where the summary quotes it.
  */
 export const cliSummary = (error: AegeaError, depth = 0): string => {
-  const { hint } = partsOf(error)
+  const { hint, input } = partsOf(error)
+  // a bad value in a request: the CLI's sentence, naming the flag the value came from
+  if (input !== undefined) return new UsageError({ message: input.message, ...(input.advice !== undefined ? { hint: input.advice } : {}) }).summary
   const words = cliHint(error)
   let summary = error.summary
   if (hint !== undefined && hint !== "" && words !== undefined && words !== hint && summary.endsWith(hint)) {

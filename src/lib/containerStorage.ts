@@ -3,6 +3,7 @@
  * `--storage`, `--mount-instance-storage`, `--privileged`, `--ulimits`): their shapes, the volumes and
  * mount points of a job or task definition, and the Fargate refusals. Pure: no AWS calls.
  */
+import type { InputField } from "../errors.ts"
 
 /** Where a job or task runs: on Fargate, or on EC2 instances of a compute environment or cluster. */
 export type Platform = "FARGATE" | "EC2"
@@ -81,42 +82,131 @@ export interface MountPoint {
   readonly readOnly: boolean
 }
 
-/** A problem with the storage options, as the sentence and hint of a UsageError. */
+/**
+ * A problem with the storage options, as the sentence and hint of a UsageError: neutral, naming the
+ * shape's field; `input` words it with the CLI's flag.
+ */
 export interface StorageProblem {
   readonly message: string
   readonly hint: string
+  readonly input: InputField
 }
 
-const useEc2 = "Pass --platform EC2 (with an EC2 queue or cluster)"
+const useEc2 = "Use the EC2 platform (with an EC2 queue or cluster)"
+const passEc2 = "Pass --platform EC2 (with an EC2 queue or cluster)"
 
 /** Undefined when the platform can do what the shape asks; otherwise the UsageError's sentence and hint. */
 export const storageProblem = (shape: StorageShape): StorageProblem | undefined => {
   const paths = [
-    ...(shape.volumes ?? []).map((v) => ["--volumes", v.containerPath] as const),
-    ...(shape.efsVolumes ?? []).map((v) => ["--efs-storage", v.containerPath] as const),
-    ...(shape.storage ?? []).map((v) => ["--storage", v.mount] as const)
+    ...(shape.volumes ?? []).map((v) => ["volumes", "--volumes", v.containerPath] as const),
+    ...(shape.efsVolumes ?? []).map((v) => ["efsVolumes", "--efs-storage", v.containerPath] as const),
+    ...(shape.storage ?? []).map((v) => ["storage", "--storage", v.mount] as const)
   ]
-  for (const [flag, path] of paths) {
-    if (!path.startsWith("/")) return { message: `invalid ${flag} mount ${JSON.stringify(path)}: give an absolute path in the container`, hint: `e.g. ${flag === "--volumes" ? "--volumes /data:/data" : `${flag} /data${flag === "--storage" ? "=100" : ""}`}` }
+  for (const [field, flag, path] of paths) {
+    if (!path.startsWith("/")) {
+      return {
+        message: `invalid ${field} mount ${JSON.stringify(path)}: give an absolute path in the container`,
+        hint: "e.g. /data",
+        input: {
+          field,
+          flag,
+          message: `invalid ${flag} mount ${JSON.stringify(path)}: give an absolute path in the container`,
+          advice: `e.g. ${flag === "--volumes" ? "--volumes /data:/data" : `${flag} /data${flag === "--storage" ? "=100" : ""}`}`
+        }
+      }
+    }
   }
   for (const v of shape.volumes ?? []) {
-    if (!v.hostPath.startsWith("/")) return { message: `invalid --volumes host path ${JSON.stringify(v.hostPath)}: give an absolute path on the instance`, hint: "e.g. --volumes /var/run/docker.sock:/var/run/docker.sock" }
+    if (!v.hostPath.startsWith("/")) {
+      return {
+        message: `invalid volumes host path ${JSON.stringify(v.hostPath)}: give an absolute path on the instance`,
+        hint: "e.g. /var/run/docker.sock",
+        input: {
+          field: "volumes",
+          flag: "--volumes",
+          message: `invalid --volumes host path ${JSON.stringify(v.hostPath)}: give an absolute path on the instance`,
+          advice: "e.g. --volumes /var/run/docker.sock:/var/run/docker.sock"
+        }
+      }
+    }
   }
   for (const s of shape.storage ?? []) {
-    if (!Number.isInteger(s.sizeGiB) || s.sizeGiB < 1) return { message: `invalid --storage size for ${s.mount}: give whole GiB, at least 1`, hint: "e.g. --storage /scratch=100" }
+    if (!Number.isInteger(s.sizeGiB) || s.sizeGiB < 1) {
+      return {
+        message: `invalid storage size for ${s.mount}: give whole GiB, at least 1`,
+        hint: "e.g. 100",
+        input: { field: "storage", flag: "--storage", message: `invalid --storage size for ${s.mount}: give whole GiB, at least 1`, advice: "e.g. --storage /scratch=100" }
+      }
+    }
   }
   for (const u of shape.ulimits ?? []) {
-    if (u.softLimit > u.hardLimit) return { message: `invalid --ulimits ${u.name}: the soft limit ${u.softLimit} is above the hard limit ${u.hardLimit}`, hint: "Give NAME=SOFT[:HARD] with SOFT <= HARD, e.g. --ulimits nofile=4096:65536" }
+    if (u.softLimit > u.hardLimit) {
+      const problem = `the soft limit ${u.softLimit} is above the hard limit ${u.hardLimit}`
+      return {
+        message: `invalid ulimits ${u.name}: ${problem}`,
+        hint: "Give a soft limit at most the hard limit",
+        input: {
+          field: "ulimits",
+          flag: "--ulimits",
+          message: `invalid --ulimits ${u.name}: ${problem}`,
+          advice: "Give NAME=SOFT[:HARD] with SOFT <= HARD, e.g. --ulimits nofile=4096:65536"
+        }
+      }
+    }
   }
   if (shape.platform !== "FARGATE") return undefined
-  if (shape.privileged === true) return { message: "--privileged needs EC2: Fargate cannot run privileged containers", hint: useEc2 }
-  if ((shape.volumes ?? []).length > 0) return { message: "--volumes needs EC2: Fargate cannot mount host paths", hint: `${useEc2}, or use --efs-storage MOUNT[=FS] for shared storage` }
-  if (shape.mountInstanceStorage === true) return { message: "--mount-instance-storage needs EC2: Fargate has no instance storage", hint: `${useEc2}, or give --storage MOUNT=SIZE for Fargate ephemeral storage` }
+  if (shape.privileged === true) {
+    return {
+      message: "privileged needs EC2: Fargate cannot run privileged containers",
+      hint: useEc2,
+      input: { field: "privileged", flag: "--privileged", message: "--privileged needs EC2: Fargate cannot run privileged containers", advice: passEc2 }
+    }
+  }
+  if ((shape.volumes ?? []).length > 0) {
+    return {
+      message: "volumes need EC2: Fargate cannot mount host paths",
+      hint: `${useEc2}, or EFS volumes for shared storage`,
+      input: {
+        field: "volumes",
+        flag: "--volumes",
+        message: "--volumes needs EC2: Fargate cannot mount host paths",
+        advice: `${passEc2}, or use --efs-storage MOUNT[=FS] for shared storage`
+      }
+    }
+  }
+  if (shape.mountInstanceStorage === true) {
+    return {
+      message: "mountInstanceStorage needs EC2: Fargate has no instance storage",
+      hint: `${useEc2}, or give storage (a mount and a size) for Fargate ephemeral storage`,
+      input: {
+        field: "mountInstanceStorage",
+        flag: "--mount-instance-storage",
+        message: "--mount-instance-storage needs EC2: Fargate has no instance storage",
+        advice: `${passEc2}, or give --storage MOUNT=SIZE for Fargate ephemeral storage`
+      }
+    }
+  }
   const storage = shape.storage ?? []
-  if (storage.length > 1) return { message: "Fargate has one ephemeral storage per task: give --storage once", hint: `${useEc2} for instance storage at several mounts` }
+  if (storage.length > 1) {
+    return {
+      message: "Fargate has one ephemeral storage per task: give one storage entry",
+      hint: `${useEc2} for instance storage at several mounts`,
+      input: {
+        field: "storage",
+        flag: "--storage",
+        message: "Fargate has one ephemeral storage per task: give --storage once",
+        advice: `${passEc2} for instance storage at several mounts`
+      }
+    }
+  }
   const [size] = storage
   if (size !== undefined && (size.sizeGiB < fargateEphemeralStorage.min || size.sizeGiB > fargateEphemeralStorage.max)) {
-    return { message: `invalid --storage ${size.mount}=${size.sizeGiB}: Fargate ephemeral storage is ${fargateEphemeralStorage.min} to ${fargateEphemeralStorage.max} GiB`, hint: `${useEc2} for larger instance storage` }
+    const range = `Fargate ephemeral storage is ${fargateEphemeralStorage.min} to ${fargateEphemeralStorage.max} GiB`
+    return {
+      message: `invalid storage size ${size.sizeGiB} GiB for ${size.mount}: ${range}`,
+      hint: `${useEc2} for larger instance storage`,
+      input: { field: "storage", flag: "--storage", message: `invalid --storage ${size.mount}=${size.sizeGiB}: ${range}`, advice: `${passEc2} for larger instance storage` }
+    }
   }
   return undefined
 }

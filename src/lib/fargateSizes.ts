@@ -20,14 +20,17 @@ const describeRange = (values: ReadonlyArray<number>) =>
     ? values.join(", ")
     : `${values[0]} to ${values[values.length - 1]} in steps of ${(values[1] ?? 0) - (values[0] ?? 0)}`
 
-/** Undefined when Fargate accepts the pair; otherwise a sentence saying what it accepts. */
-export const fargateSizeProblem = (vcpus: number, memoryMiB: number): string | undefined => {
+/**
+ * Undefined when Fargate accepts the pair; otherwise a sentence saying what it accepts, calling the
+ * memory `memoryName` ("memory" for a program, the flag "--memory" in the CLI).
+ */
+export const fargateSizeProblem = (vcpus: number, memoryMiB: number, memoryName = "memory"): string | undefined => {
   const allowed = fargateMemoryByVcpus.get(vcpus)
   if (allowed === undefined) {
     return `Fargate does not offer ${vcpus} vCPUs; use one of ${[...fargateMemoryByVcpus.keys()].join(", ")}`
   }
   if (!allowed.includes(memoryMiB)) {
-    return `Fargate with ${vcpus} vCPU${vcpus === 1 ? "" : "s"} needs --memory ${describeRange(allowed)} (MiB), not ${memoryMiB}`
+    return `Fargate with ${vcpus} vCPU${vcpus === 1 ? "" : "s"} needs ${memoryName} ${describeRange(allowed)} (MiB), not ${memoryMiB}`
   }
   return undefined
 }

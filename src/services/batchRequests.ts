@@ -102,32 +102,66 @@ export const submitJobRequestLimit = 30 * 1024
 /** Check a container shape against what Batch accepts, before any AWS call. */
 export const checkContainerShape = (shape: ContainerShape): Effect.Effect<void, UsageError> =>
   Effect.gen(function*() {
-    const usage = (message: string, hint?: string) =>
-      new UsageError({ message, ...(hint !== undefined ? { hint } : {}) })
     if (!Number.isInteger(shape.memoryMiB) || shape.memoryMiB < 4) {
-      return yield* usage(`invalid --memory ${shape.memoryMiB}: give the memory in MiB, at least 4`, "e.g. --memory 4096")
+      return yield* new UsageError({
+        message: `invalid memory ${shape.memoryMiB} MiB: give the memory in MiB, at least 4`,
+        hint: "e.g. 4096",
+        input: { field: "memoryMiB", flag: "--memory", message: `invalid --memory ${shape.memoryMiB}: give the memory in MiB, at least 4`, advice: "e.g. --memory 4096" }
+      })
     }
-    if (!(shape.vcpus > 0)) return yield* usage(`invalid --vcpus ${shape.vcpus}: it must be more than 0`)
+    if (!(shape.vcpus > 0)) {
+      return yield* new UsageError({
+        message: `invalid vcpus ${shape.vcpus}: it must be more than 0`,
+        input: { field: "vcpus", flag: "--vcpus", message: `invalid --vcpus ${shape.vcpus}: it must be more than 0` }
+      })
+    }
     if (!Number.isInteger(shape.gpus) || shape.gpus < 0) {
-      return yield* usage(`invalid --gpus ${shape.gpus}: give a whole number, 0 or more`)
+      return yield* new UsageError({
+        message: `invalid gpus ${shape.gpus}: give a whole number, 0 or more`,
+        input: { field: "gpus", flag: "--gpus", message: `invalid --gpus ${shape.gpus}: give a whole number, 0 or more` }
+      })
     }
     if (shape.platform === "FARGATE") {
       const problem = fargateSizeProblem(shape.vcpus, shape.memoryMiB)
       if (problem !== undefined) {
-        return yield* usage(`invalid --memory/--vcpus for Fargate: ${problem}`, "Or pass --platform EC2 with an EC2 queue")
+        return yield* new UsageError({
+          message: `invalid memory/vcpus for Fargate: ${problem}`,
+          hint: "Or use the EC2 platform with an EC2 queue",
+          input: {
+            field: "vcpus/memoryMiB",
+            flag: "--memory/--vcpus",
+            message: `invalid --memory/--vcpus for Fargate: ${fargateSizeProblem(shape.vcpus, shape.memoryMiB, "--memory")}`,
+            advice: "Or pass --platform EC2 with an EC2 queue"
+          }
+        })
       }
-      if (shape.gpus > 0) return yield* usage("--gpus needs EC2: Fargate has no GPUs", "Pass --platform EC2 and a GPU queue for --gpus")
+      if (shape.gpus > 0) {
+        return yield* new UsageError({
+          message: "gpus needs EC2: Fargate has no GPUs",
+          hint: "Use the EC2 platform and a GPU queue for GPUs",
+          input: { field: "gpus", flag: "--gpus", message: "--gpus needs EC2: Fargate has no GPUs", advice: "Pass --platform EC2 and a GPU queue for --gpus" }
+        })
+      }
     } else if (!Number.isInteger(shape.vcpus)) {
-      return yield* usage(`invalid --vcpus ${shape.vcpus}: EC2 jobs take a whole number of vCPUs`)
+      return yield* new UsageError({
+        message: `invalid vcpus ${shape.vcpus}: EC2 jobs take a whole number of vCPUs`,
+        input: { field: "vcpus", flag: "--vcpus", message: `invalid --vcpus ${shape.vcpus}: EC2 jobs take a whole number of vCPUs` }
+      })
     }
     if (shape.retryAttempts !== undefined && (shape.retryAttempts < 1 || shape.retryAttempts > 10)) {
-      return yield* usage(`invalid --retry-attempts ${shape.retryAttempts}: Batch accepts 1 to 10`)
+      return yield* new UsageError({
+        message: `invalid retryAttempts ${shape.retryAttempts}: Batch accepts 1 to 10`,
+        input: { field: "retryAttempts", flag: "--retry-attempts", message: `invalid --retry-attempts ${shape.retryAttempts}: Batch accepts 1 to 10` }
+      })
     }
     if (shape.timeoutSeconds !== undefined && shape.timeoutSeconds < 60) {
-      return yield* usage(`invalid --timeout ${shape.timeoutSeconds}: Batch needs at least 60 seconds`)
+      return yield* new UsageError({
+        message: `invalid timeoutSeconds ${shape.timeoutSeconds}: Batch needs at least 60 seconds`,
+        input: { field: "timeoutSeconds", flag: "--timeout", message: `invalid --timeout ${shape.timeoutSeconds}: Batch needs at least 60 seconds` }
+      })
     }
     const storage = storageProblem(shape)
-    if (storage !== undefined) return yield* usage(storage.message, storage.hint)
+    if (storage !== undefined) return yield* new UsageError(storage)
   })
 
 /** The log configuration: awslogs into the log group unless --log-driver names another; --log-options on top. */

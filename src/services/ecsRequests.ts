@@ -125,16 +125,24 @@ export const checkTaskShape = (shape: CheckedShape): Effect.Effect<void, UsageEr
   if (problem !== undefined) {
     return Effect.fail(
       new UsageError({
-        message: `invalid --fargate-cpu/--fargate-memory: ${problem.replace("--memory", "--fargate-memory")}`,
-        hint: "--fargate-cpu takes CPU units (256 = 0.25 vCPU, 1024 = 1 vCPU) and --fargate-memory MiB"
+        message: `invalid cpu/memory for Fargate: ${problem}`,
+        hint: "cpu is in CPU units (256 = 0.25 vCPU, 1024 = 1 vCPU) and memory in MiB",
+        input: {
+          field: "cpu/memoryMiB",
+          flag: "--fargate-cpu/--fargate-memory",
+          message: `invalid --fargate-cpu/--fargate-memory: ${fargateSizeProblem(shape.cpu / 1024, shape.memoryMiB, "--fargate-memory")}`,
+          advice: "--fargate-cpu takes CPU units (256 = 0.25 vCPU, 1024 = 1 vCPU) and --fargate-memory MiB"
+        }
       })
     )
   }
   if (shape.taskName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]{0,200}$/.test(shape.taskName)) {
+    const hint = "Use up to 200 letters, digits, hyphens and underscores, starting with a letter or digit"
     return Effect.fail(
       new UsageError({
-        message: `invalid --task-name ${JSON.stringify(shape.taskName)}`,
-        hint: "Use up to 200 letters, digits, hyphens and underscores, starting with a letter or digit"
+        message: `invalid task name ${JSON.stringify(shape.taskName)}`,
+        hint,
+        input: { field: "taskName", flag: "--task-name", message: `invalid --task-name ${JSON.stringify(shape.taskName)}`, advice: hint }
       })
     )
   }

@@ -1,4 +1,6 @@
 /** `aegea batch` through the real parser (Command.runWith) against aegea/testing layers, on the TestClock. */
+import { cliSummary } from "../../src/commands/remedies.ts"
+import type { AegeaError } from "../../src/errors.ts"
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Stream } from "effect"
@@ -130,7 +132,9 @@ describe("aegea batch submit", () => {
       assert.match(unknown?.summary ?? "", /no job queue named "nope"/)
       const memory = yield* run("batch", "submit", "--command", "x", "--memory", "1000")
       assert.strictEqual(memory?._tag, "UsageError")
-      assert.match(memory?.summary ?? "", /Fargate with 1 vCPU needs --memory 2048 to 8192 in steps of 1024/)
+      assert.match(cliSummary(memory as AegeaError), /Fargate with 1 vCPU needs --memory 2048 to 8192 in steps of 1024/)
+      // the error a program reads names the request field, not the flag
+      assert.match(memory?.summary ?? "", /Fargate with 1 vCPU needs memory 2048 to 8192 in steps of 1024/)
       const file = yield* run("batch", "submit", "--execute", "/nonexistent/job.sh")
       assert.strictEqual(file?._tag, "UsageError")
       assert.match(file?.summary ?? "", /cannot read --execute file \/nonexistent\/job\.sh: no such file/)

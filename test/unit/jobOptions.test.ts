@@ -32,8 +32,19 @@ const fargate: ContainerShape = { image: "ubuntu", vcpus: 1, memoryMiB: 2048, gp
 const ec2: ContainerShape = { ...fargate, platform: "EC2", executionRoleArn: undefined }
 const task: TaskShape = { image: "ubuntu", cpu: 256, memoryMiB: 512, executionRoleArn: "arn:aws:iam::123456789012:role/x", logGroup: "/aegea/ecs", region: "us-east-1" }
 
-const usage = <A>(effect: Effect.Effect<A, { readonly _tag: string; readonly message?: string | undefined; readonly hint?: string | undefined }>) =>
-  Effect.runSync(Effect.flip(effect).pipe(Effect.map((e) => ({ tag: e._tag, message: e.message ?? "", hint: e.hint ?? "" }))))
+type InputProblem = { readonly message: string; readonly advice?: string | undefined }
+
+/** The error as the CLI words it (`input`: the flag's words), and its neutral sentence and hint as a program reads them. */
+const usage = <A>(effect: Effect.Effect<A, { readonly _tag: string; readonly message?: string | undefined; readonly hint?: string | undefined; readonly input?: InputProblem | undefined }>) =>
+  Effect.runSync(Effect.flip(effect).pipe(Effect.map((e) => ({
+    tag: e._tag,
+    message: e.input?.message ?? e.message ?? "",
+    hint: (e.input !== undefined ? e.input.advice : e.hint) ?? "",
+    neutral: `${e.message ?? ""} ${e.hint ?? ""}`
+  }))))
+
+/** The `--flag`s a text names. */
+const flagsIn = (text: string) => [...text.matchAll(/(?<![\w-])--[a-z][a-z0-9-]*/g)].map((m) => m[0])
 
 describe("Fargate refusals: one UsageError naming the flag and --platform EC2", () => {
   const cases: Array<[string, Partial<ContainerShape>, RegExp]> = [
@@ -51,6 +62,9 @@ describe("Fargate refusals: one UsageError naming the flag and --platform EC2", 
       assert.strictEqual(e.tag, "UsageError")
       assert.match(e.message, message)
       assert.match(e.hint, /--platform EC2/)
+      // a program reads the same problem without the CLI's flags
+      assert.deepStrictEqual(flagsIn(e.neutral), [], e.neutral)
+      assert.match(e.neutral, /EC2/)
       // The same shape is fine on EC2.
       Effect.runSync(checkContainerShape({ ...ec2, ...fields }))
     })
@@ -59,6 +73,7 @@ describe("Fargate refusals: one UsageError naming the flag and --platform EC2", 
       const e = usage(checkTaskShape({ ...task, ...fields } as TaskShape))
       assert.match(e.message, message)
       assert.match(e.hint, /--platform EC2/)
+      assert.deepStrictEqual(flagsIn(e.neutral), [], e.neutral)
       Effect.runSync(checkTaskShape({ ...task, ...fields, platform: "EC2" } as TaskShape))
     })
   }

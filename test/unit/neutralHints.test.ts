@@ -31,6 +31,8 @@ import {
 } from "../../src/errors.ts"
 import { resolveAwsEnvironment } from "../../src/layers/AwsClients.ts"
 import { describeFailure } from "../../src/report.ts"
+import { checkContainerShape, type ContainerShape } from "../../src/services/batchRequests.ts"
+import { checkTaskShape, type TaskShape } from "../../src/services/ecsRequests.ts"
 
 /** The `--flag`s a text names, leaving out other programs' command lines ('aws ec2 ...'). */
 const flagsIn = (text: string): Array<string> =>
@@ -109,6 +111,66 @@ describe("library errors give neutral hints; the CLI adds its flags", () => {
   })
 })
 
+describe("request checks: the request field to a program, the flag in the CLI", () => {
+  const fargate: ContainerShape = { image: "ubuntu", vcpus: 1, memoryMiB: 2048, gpus: 0, platform: "FARGATE", logGroup: "/aws/batch/job", executionRoleArn: "arn:aws:iam::123456789012:role/x" }
+  const ec2: ContainerShape = { ...fargate, platform: "EC2", executionRoleArn: undefined }
+  const task: TaskShape = { image: "ubuntu", cpu: 256, memoryMiB: 512, executionRoleArn: "arn:aws:iam::123456789012:role/x", logGroup: "/aegea/ecs", region: "us-east-1" }
+  const bad: Array<[string, Effect.Effect<void, UsageError>]> = [
+    ["memoryMiB", checkContainerShape({ ...ec2, memoryMiB: 2 })],
+    ["vcpus", checkContainerShape({ ...ec2, vcpus: 0 })],
+    ["vcpus", checkContainerShape({ ...ec2, vcpus: 1.5 })],
+    ["gpus", checkContainerShape({ ...ec2, gpus: -1 })],
+    ["vcpus/memoryMiB", checkContainerShape({ ...fargate, memoryMiB: 1000 })],
+    ["gpus", checkContainerShape({ ...fargate, gpus: 1 })],
+    ["retryAttempts", checkContainerShape({ ...ec2, retryAttempts: 11 })],
+    ["timeoutSeconds", checkContainerShape({ ...ec2, timeoutSeconds: 5 })],
+    ["volumes", checkContainerShape({ ...ec2, volumes: [{ hostPath: "/x", containerPath: "rel" }] })],
+    ["volumes", checkContainerShape({ ...ec2, volumes: [{ hostPath: "x", containerPath: "/x" }] })],
+    ["efsVolumes", checkContainerShape({ ...fargate, efsVolumes: [{ fileSystemId: "fs-1", containerPath: "efs" }] })],
+    ["storage", checkContainerShape({ ...ec2, storage: [{ mount: "/s", sizeGiB: 0 }] })],
+    ["ulimits", checkContainerShape({ ...ec2, ulimits: [{ name: "nofile", softLimit: 10, hardLimit: 5 }] })],
+    ["privileged", checkContainerShape({ ...fargate, privileged: true })],
+    ["volumes", checkContainerShape({ ...fargate, volumes: [{ hostPath: "/x", containerPath: "/x" }] })],
+    ["mountInstanceStorage", checkContainerShape({ ...fargate, mountInstanceStorage: true })],
+    ["storage", checkContainerShape({ ...fargate, storage: [{ mount: "/a", sizeGiB: 30 }, { mount: "/b", sizeGiB: 30 }] })],
+    ["storage", checkContainerShape({ ...fargate, storage: [{ mount: "/a", sizeGiB: 500 }] })],
+    ["cpu/memoryMiB", checkTaskShape({ ...task, memoryMiB: 4096 })],
+    ["taskName", checkTaskShape({ ...task, taskName: "bad name" })]
+  ]
+
+  it("each bad value: a sentence and hint without --flags, its field, and the CLI's line naming its flag", () => {
+    for (const [field, check] of bad) {
+      const error = Effect.runSync(Effect.flip(check))
+      expect(error.input?.field, error.summary).toBe(field)
+      expect(flagsIn(`${error.summary} ${error.hint ?? ""}`), error.summary).toEqual([])
+      const cli = cliSummary(error)
+      expect(cli).not.toBe(error.summary)
+      expect(flagsIn(cli).length, cli).toBeGreaterThan(0)
+      for (const flag of error.input!.flag.split("/")) expect(flagsIn(cli), cli).toContain(flag)
+    }
+  })
+
+  it("the CLI's lines are the flag-named ones it printed before", () => {
+    const cli = (check: Effect.Effect<void, UsageError>) => cliSummary(Effect.runSync(Effect.flip(check)))
+    const memory = Effect.runSync(Effect.flip(bad[0]![1]))
+    expect(memory.summary).toBe("invalid memory 2 MiB: give the memory in MiB, at least 4. e.g. 4096")
+    expect(cliSummary(memory)).toBe("invalid --memory 2: give the memory in MiB, at least 4. e.g. --memory 4096")
+    expect(cliHint(memory)).toBe("e.g. --memory 4096")
+    expect(memory.input?.flag).toBe("--memory")
+    expect(cli(checkContainerShape({ ...fargate, memoryMiB: 1000 }))).toBe(
+      "invalid --memory/--vcpus for Fargate: Fargate with 1 vCPU needs --memory 2048 to 8192 in steps of 1024 (MiB), not 1000. Or pass --platform EC2 with an EC2 queue"
+    )
+    expect(cli(checkTaskShape({ ...task, memoryMiB: 4096 }))).toBe(
+      "invalid --fargate-cpu/--fargate-memory: Fargate with 0.25 vCPUs needs --fargate-memory 512, 1024, 2048 (MiB), not 4096. --fargate-cpu takes CPU units (256 = 0.25 vCPU, 1024 = 1 vCPU) and --fargate-memory MiB"
+    )
+    expect(cli(checkContainerShape({ ...fargate, storage: [{ mount: "/a", sizeGiB: 500 }] }))).toBe(
+      "invalid --storage /a=500: Fargate ephemeral storage is 21 to 200 GiB. Pass --platform EC2 (with an EC2 queue or cluster) for larger instance storage"
+    )
+    // through the CLI's error report, as bin.ts prints it
+    expect(describeFailure(Cause.fail(memory), { debug: false, isHelp: () => false }).message).toBe(`aegea: ${cliSummary(memory)}`)
+  })
+})
+
 describe("AwsClients' configuration errors", () => {
   const dir = mkdtempSync(join(tmpdir(), "aegea-neutral-"))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -141,17 +203,13 @@ const walk = (dir: string): Array<string> =>
   })
 
 /**
- * Files whose hints still speak CLI, each with why. Input checks of request shapes word both the
- * sentence and the hint with the flag the value came from ("invalid --memory 2 ... e.g. --memory
- * 4096"); making them neutral means a structured problem the CLI words, not a hint alone.
+ * Files whose hints speak CLI, each with why. (The input checks of request shapes, checkContainerShape,
+ * checkTaskShape and storageProblem, name the request field; their `input` carries the CLI's words.)
  */
 const notYetNeutral: Readonly<Record<string, string>> = {
-  "services/batchRequests.ts": "checkContainerShape: input checks worded with flags",
-  "services/ecsRequests.ts": "checkTaskShape: input checks worded with flags",
-  "lib/containerStorage.ts": "storageProblem: input checks worded with flags",
-  "lib/executePayload.ts": "the --execute payload: a CLI feature",
-  "lib/query.ts": "--query: the CLI's output option",
-  "workflows/sshConnection.ts": "ssh's --no-ssm / --ssm-plugin choices (owned by the ssh work)"
+  "lib/executePayload.ts": "executePayload (the --execute payload) is called by the CLI's tests only: no library function reaches it",
+  "lib/query.ts": "--query: the CLI's output option, applied by Output only when the CLI's --query sets it",
+  "workflows/sshConnection.ts": "the ssh/scp connection set-up is CLI only (nothing in src/api exports it): its hints name ssh's --no-ssm / --ssm-plugin"
 }
 
 /** The string literals of the expression after each `hint:` (up to the next property or the end of the object). */
