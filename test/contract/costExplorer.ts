@@ -69,7 +69,8 @@ export const costExplorerContract = (label: string, harness: CostExplorerHarness
       ])
     })
 
-    it.skipIf(!harness.validates)("a range that ends before it starts, or three group-bys, is AwsInvalidRequest (ValidationException)", async () => {
+    // memory only where the peer lacks the call (see the README's table of fakes)
+    if (harness.validates) it("a range that ends before it starts, or three group-bys, is AwsInvalidRequest (ValidationException)", async () => {
       const layer = await harness.make({})
       const reversed = await failureOn(layer, Effect.flatMap(ce, (c) => c.costAndUsage({ ...query(2034), start: "2034-02-01" })))
       assert.deepStrictEqual([reversed._tag, reversed.code], ["AwsInvalidRequest", "ValidationException"])
@@ -78,7 +79,8 @@ export const costExplorerContract = (label: string, harness: CostExplorerHarness
       assert.deepStrictEqual([three._tag, three.code], ["AwsInvalidRequest", "ValidationException"])
     })
 
-    it.skipIf(!harness.forecasts)("forecast: the total and each period's mean and bounds; too little history is a ValidationException", async () => {
+    // memory only where the peer lacks the call (see the README's table of fakes)
+    if (harness.forecasts) it("forecast: the total and each period's mean and bounds; too little history is a ValidationException", async () => {
       const forecast: Forecast = {
         total: usd("310.5"),
         periods: [{ start: "2035-01-01", end: "2035-02-01", mean: "310.5", lower: "280.1", upper: "340.9" }]

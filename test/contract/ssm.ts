@@ -71,7 +71,8 @@ export const ssmContract = (label: string, harness: SsmHarness) =>
       assert.deepStrictEqual([error._tag, error.code], ["AwsInvalidRequest", "InvalidCommandId"])
     })
 
-    it.skipIf(harness.registeredAgent === undefined)("agentInfo: a registered agent with its ping status; an instance without one is none", async () => {
+    // memory only where the peer lacks the call (see the README's table of fakes)
+    if (harness.registeredAgent !== undefined) it("agentInfo: a registered agent with its ping status; an instance without one is none", async () => {
       const { layer, otherInstanceId } = await harness.make()
       const agent = await runOn(layer, Effect.flatMap(ssm, (s) => s.agentInfo(harness.registeredAgent!)))
       assert.strictEqual(Option.getOrUndefined(agent)?.instanceId, harness.registeredAgent)
@@ -79,7 +80,8 @@ export const ssmContract = (label: string, harness: SsmHarness) =>
       assert.isTrue(Option.isNone(await runOn(layer, Effect.flatMap(ssm, (s) => s.agentInfo(otherInstanceId)))))
     })
 
-    it.skipIf(!harness.cancels)("cancelCommand: the invocation ends Cancelled", async () => {
+    // memory only where the peer lacks the call (see the README's table of fakes)
+    if (harness.cancels) it("cancelCommand: the invocation ends Cancelled", async () => {
       const { layer, instanceId } = await harness.make()
       const commandId = await runOn(layer, Effect.flatMap(ssm, (s) => s.sendCommand(instanceId, ["sleep 600"])))
       await runOn(layer, Effect.flatMap(ssm, (s) => s.cancelCommand(commandId, instanceId)))
