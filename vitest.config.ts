@@ -38,7 +38,8 @@ const standalone = [
   "test/cli/sandbox.test.ts",
   "test/cli/help.test.ts",
   "test/cli/static-help.test.ts",
-  "test/cli/bundlePatches.test.ts"
+  "test/cli/bundlePatches.test.ts",
+  "test/cli/compileCache.test.ts"
 ]
 
 export default defineConfig({

@@ -8,7 +8,9 @@
 // Rows: wall of `aegea --help` / `--version` (target: <= 2.5x node -e 0), of a command's --help
 // (`ls`, `batch submit`; target <= 1.5x: the build's help document, laid out by the launcher), and client CPU (user+sys of the
 // aegea process) of `aegea ls --output json` against a moto_server it starts itself, seeded with 300
-// instances (target: < 0.5 s). Repeated with node_modules/node/bin/node (Node 22, compile cache) if present.
+// instances (target: < 0.5 s), with the compile cache warm (the warm-up run writes it into the bench's
+// HOME), cold (removed before each run) and off (AEGEA_NO_COMPILE_CACHE=1). Repeated with
+// node_modules/node/bin/node (Node 22) if present.
 // Exit code 1 if a command fails or `ls` does not print every instance; targets are reported, not enforced.
 // --all-help [--pairs N]: no moto; `aegea COMMAND... --help` for every command the build has a help
 // document for (dist/static/help/*.json), N times (default 3) each, interleaved with `node -e 0`; the
@@ -18,7 +20,7 @@ import { spawnSync } from "node:child_process"
 import { existsSync, readdirSync } from "node:fs"
 import { join } from "node:path"
 import { seedManyInstances, startMoto, stopMoto } from "../scripts/sandbox.mjs"
-import { abRuns, arg, baseEnv, CLI, countRows, fmt, measure, median, printTable, removeHome, ROOT, TIMER } from "./lib.mjs"
+import { abRuns, arg, baseEnv, CLI, countRows, fmt, home, measure, median, printTable, removeHome, ROOT, TIMER } from "./lib.mjs"
 
 // Node 22 for the second table: AEGEA_BENCH_NODE22=/path/to/node, else node_modules/node (npm i --no-save node@22).
 const NODE22 = process.env.AEGEA_BENCH_NODE22 || join(ROOT, "node_modules", "node", "bin", "node")
@@ -104,6 +106,11 @@ async function main() {
     const ids = await seedManyInstances(moto.endpoint, INSTANCES)
     if (ids.length !== INSTANCES) throw new Error(`seeded ${ids.length} instances, wanted ${INSTANCES}`)
     const env = { ...baseEnv, AWS_ENDPOINT_URL: moto.endpoint }
+    const coldCache = join(home, "cold-compile-cache")
+    const lsCheck = (m) => {
+      const n = countRows(m.stdout)
+      return n === INSTANCES ? undefined : `printed ${n} rows, expected ${INSTANCES}`
+    }
     for (const node of nodes) {
       const rows = await abRuns(
         { label: "node -e 0", argv: [node.bin, "-e", "0"] },
@@ -116,10 +123,20 @@ async function main() {
             label: `aegea ls --output json (${INSTANCES})`,
             argv: [node.bin, CLI, "ls", "--output", "json"],
             target: lsTarget,
-            check: (m) => {
-              const n = countRows(m.stdout)
-              return n === INSTANCES ? undefined : `printed ${n} rows, expected ${INSTANCES}`
-            }
+            check: lsCheck
+          },
+          // The compile cache (src/compileCache.ts) lives in the bench's HOME, which the warm-up run
+          // fills: the row above is warm. Cold: each run starts with no cache and writes it (`sh` and
+          // `rm` add a few ms); off: AEGEA_NO_COMPILE_CACHE=1 (the chunks through Node's require).
+          {
+            label: `  ... cold compile cache`,
+            argv: ["env", `AEGEA_CACHE_DIR=${coldCache}`, "sh", "-c", 'rm -rf "$AEGEA_CACHE_DIR"; exec "$@"', "sh", node.bin, CLI, "ls", "--output", "json"],
+            check: lsCheck
+          },
+          {
+            label: `  ... no compile cache`,
+            argv: ["env", "AEGEA_NO_COMPILE_CACHE=1", node.bin, CLI, "ls", "--output", "json"],
+            check: lsCheck
           }
         ],
         env,

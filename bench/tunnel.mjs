@@ -2,7 +2,7 @@
 // `npm run bench:tunnel`: bytes through `aegea tunnel` and the project's own Session Manager stand-in
 // (test/support/ssmStandIn.ts, bundled here with esbuild), against a moto_server this script starts.
 //
-//   node bench/tunnel.mjs [--mb N] [--runs N] [--only tunnel|ssh] [--vs OTHER/dist/aegea.js]
+//   node bench/tunnel.mjs [--mb N] [--runs N] [--only tunnel|ssh] [--cli THIS/dist/aegea.js] [--vs OTHER/dist/aegea.js]...
 //
 // For each direction (upload: local client -> tunnel -> remote sink; download: remote source ->
 // tunnel -> local client) and each run: wall time, throughput, aegea's CPU (user+sys of the tunnel
@@ -25,8 +25,11 @@ import { abRuns, arg, baseEnv, CLI, fmt, median, printTable, removeHome, ROOT } 
 
 const MB = arg("--mb", 100, 2000)
 const RUNS = arg("--runs", 3, 20)
-const vsIndex = process.argv.indexOf("--vs")
-const OTHER = vsIndex > 0 ? resolve(process.argv[vsIndex + 1] ?? "") : undefined
+// --vs may be given more than once: each build runs in the same interleaved rounds; --cli replaces
+// this checkout's dist/aegea.js (a copy that other builds of the checkout do not change mid-run)
+const cliIndex = process.argv.indexOf("--cli")
+const MAIN_CLI = cliIndex > 0 ? resolve(process.argv[cliIndex + 1] ?? "") : CLI
+const OTHERS = process.argv.flatMap((a, i) => (a === "--vs" ? [resolve(process.argv[i + 1] ?? "")] : []))
 const TOTAL = MB * 1024 * 1024
 const onlyIndex = process.argv.indexOf("--only")
 const ONLY = onlyIndex > 0 ? process.argv[onlyIndex + 1] : undefined
@@ -160,7 +163,7 @@ async function main() {
       socket.destroy()
     }
 
-    const builds = [{ tag: "", cli: CLI }, ...(OTHER ? [{ tag: " [vs]", cli: OTHER }] : [])]
+    const builds = [{ tag: "", cli: MAIN_CLI }, ...OTHERS.map((cli, i) => ({ tag: OTHERS.length === 1 ? " [vs]" : ` [vs${i + 1}]`, cli }))]
     for (const direction of ONLY === "ssh" ? [] : ["upload", "download"]) {
       const samples = builds.map(() => [])
       for (let run = 0; run < RUNS; run++) {

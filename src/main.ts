@@ -1,12 +1,44 @@
-// Launcher: its static imports are Node built-ins only, so the compile cache (Node >= 22.1) covers
-// every chunk the CLI loads afterwards. On Node 20 enableCompileCache does not exist (a no-op).
+#!/usr/bin/env node
+// Launcher: its static imports are Node built-ins and the chunk loader (./compileCache.ts, bundled
+// into this file). The CLI's code is in dist/chunks/, classic scripts the loader runs with V8's code
+// cache of an earlier run (Node 20 has no compile cache for ES modules; see ./compileCache.ts).
 import module from "node:module"
+import { type ChunkLoader, makeChunkLoader } from "./compileCache.ts"
 
 // node:fs through process.getBuiltinModule (Node >= 20.16) where there is one: `import ... from
 // "node:fs"` makes Node build the module's ES namespace, which reads its lazy `ReadStream`... and loads
 // the stream modules, 5 ms of `aegea COMMAND --help` (the build's banner imports node:module already).
 const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule
 const { fstatSync, readFileSync, writeSync } = (getBuiltinModule?.("node:fs") as typeof import("node:fs") | undefined) ?? (await import("node:fs"))
+
+/**
+ * The build's content hash of dist/chunks (scripts/build.mjs writes it over this placeholder, which
+ * has the same length): the compile cache's files are named by it. Unreplaced (not a build): no cache.
+ */
+const BUILD_ID: string = "aegea-build-id-placeholder-xxxxx"
+
+/** v8.setFlagsFromString once the CLI path has loaded node:v8 (see below). */
+let setFlags: ((flags: string) => void) | undefined
+let loader: ChunkLoader | undefined
+/** The loader of dist/chunks/NAME.js (./compileCache.ts), made on first use: the help texts need none. */
+const chunks = (): ChunkLoader =>
+  (loader ??= makeChunkLoader({
+    dir: decodeURIComponent(new URL("./chunks/", import.meta.url).pathname),
+    buildId: /^[0-9a-f]{32}$/.test(BUILD_ID) ? BUILD_ID : undefined,
+    env: process.env,
+    require: module.createRequire(import.meta.url),
+    // --debug: source maps apply to what Node's own loader compiles (the chunks as CommonJS modules)
+    enabled: !process.env.AEGEA_NO_COMPILE_CACHE && !process.argv.includes("--debug"),
+    // V8 takes a cache only under the flags it was made with: those of start-up (--no-opt, below)
+    beforeWrite: () => setFlags?.("--no-opt")
+  }))
+
+/** The help layout code (a small chunk): the build's help documents laid out at a terminal's width. */
+const helpLayout = (): typeof import("./lib/helpFormat.ts") => {
+  const loader = chunks()
+  loader.useCache("help")
+  return loader.load("helpFormat")
+}
 
 /**
  * Whether stdout is a pipe, a socket (what Node's child_process gives a child as a pipe) or a file, so
@@ -54,7 +86,7 @@ const printStatic = async (): Promise<boolean> => {
     }
     // On a terminal, help wraps to its width: the build's help document, laid out here (a small chunk).
     if (name === "help" && process.stdout.isTTY === true) {
-      const { helpWidth, renderHelpDoc } = await import("./lib/helpFormat.ts")
+      const { helpWidth, renderHelpDoc } = helpLayout()
       const doc = JSON.parse(readFileSync(new URL("./static/help.json", import.meta.url), "utf8"))
       process.stdout.write(`${renderHelpDoc(doc, { width: helpWidth(process.stdout), colors: color })}\n`)
       return true
@@ -107,7 +139,7 @@ const printCommandHelp = async (args: ReadonlyArray<string>): Promise<boolean> =
   } catch {
     return false
   }
-  const { helpWidth, renderHelpDoc } = await import("./lib/helpFormat.ts")
+  const { helpWidth, renderHelpDoc } = helpLayout()
   process.stdout.write(`${renderHelpDoc(doc as Parameters<typeof renderHelpDoc>[0], { width: helpWidth(process.stdout), colors })}\n`)
   return true
 }
@@ -119,7 +151,9 @@ const printCommandHelp = async (args: ReadonlyArray<string>): Promise<boolean> =
 const relayTicket = async (): Promise<boolean> => {
   const args = process.argv.slice(2)
   if (args[0] !== "ssm-proxy" || process.env.AEGEA_NO_STATIC) return false
-  const { relayClaimedTicket, ticketProxyArgs } = await import("./proxyRelay.ts")
+  const relay = chunks()
+  relay.useCache("relay")
+  const { relayClaimedTicket, ticketProxyArgs } = relay.load<typeof import("./proxyRelay.ts")>("proxyRelay")
   const proxy = ticketProxyArgs(args)
   if (proxy === undefined) return false
   const code = await relayClaimedTicket(proxy.instanceId, proxy.directory)
@@ -132,7 +166,6 @@ const relayTicket = async (): Promise<boolean> => {
 }
 
 if (!(await printStatic()) && !(await relayTicket())) {
-  ;(module as { enableCompileCache?: (dir?: string) => unknown }).enableCompileCache?.()
   // --debug: stack frames name src/*.ts files and lines (the bundle ships linked source maps). Only
   // then: reading the maps costs start-up time that no other run should pay.
   if (process.argv.includes("--debug")) process.setSourceMapsEnabled(true)
@@ -144,21 +177,26 @@ if (!(await printStatic()) && !(await relayTicket())) {
   // Both flags are read at each tiering decision; test/cli/startup.test.ts checks the switch back.
   // (node:v8 imported here: it loads Node's stream modules, which the help paths above do without)
   const { setFlagsFromString } = await import("node:v8")
+  setFlags = setFlagsFromString
   setFlagsFromString("--no-opt")
   setTimeout(() => setFlagsFromString("--opt"), 1_000).unref()
   // The EC2 family (ls, listings, start/stop...) has a root of its own: `ls` loads 16% less code.
-  // (imported here, not at the top: `aegea COMMAND --help` above loads no file but this one)
-  const family = process.env.AEGEA_NO_STATIC ? "all" : (await import("./lib/commandFamily.ts")).commandFamily(process.argv.slice(2))
-  // So has `logs` (src/cliLogs.ts), which otherwise loads the whole CLI for a command of its own.
-  const [{ run }, { cli }] = await Promise.all([
-    import("./bin.ts"),
-    family === "ec2"
-      ? import("./cliEc2.ts")
-      : family === "logs"
-      ? import("./cliLogs.ts")
-      : family === "ssh"
-      ? import("./cliSsh.ts") // ssh, scp, tunnel, run, ssm-proxy (src/cliSsh.ts)
-      : import("./cli.ts")
-  ])
+  // (loaded here, not at the top: `aegea COMMAND --help` above loads no file but this one)
+  const cliChunks = chunks()
+  const family = process.env.AEGEA_NO_STATIC
+    ? "all"
+    : cliChunks.load<typeof import("./lib/commandFamily.ts")>("commandFamily").commandFamily(process.argv.slice(2))
+  // Each family runs different code: a cache file of its own.
+  cliChunks.useCache(family)
+  // So has `logs` (src/cliLogs.ts), which otherwise loads the whole CLI for a command of its own;
+  // and the ssh family: ssh, scp, tunnel, run, ssm-proxy (src/cliSsh.ts).
+  const { run } = cliChunks.load<typeof import("./bin.ts")>("bin")
+  const { cli } = family === "ec2"
+    ? cliChunks.load<typeof import("./cliEc2.ts")>("cliEc2")
+    : family === "logs"
+    ? cliChunks.load<typeof import("./cliLogs.ts")>("cliLogs")
+    : family === "ssh"
+    ? cliChunks.load<typeof import("./cliSsh.ts")>("cliSsh")
+    : cliChunks.load<typeof import("./cli.ts")>("cli")
   run(cli)
 }

@@ -4,6 +4,7 @@ import * as Stream from "effect/Stream"
 import { ResourceNotFound } from "../errors.ts"
 import { type LogEvent, Logs } from "../services/Logs.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
+import { eventLinesText } from "../lib/logLines.ts"
 import { eventLineText } from "../lib/progress.ts"
 import { followEvents } from "../workflows/followEvents.ts"
 
@@ -96,9 +97,7 @@ export const printGroupEvents = (options: {
       // A page at a time: one write of its lines (the same text as a write per line), not an effect per event.
       ? readAll(start).pipe(Stream.runForEachArray((events) => {
         printed += events.length
-        const lines = new Array<string>(events.length)
-        for (let i = 0; i < events.length; i++) lines[i] = line(events[i]!)
-        return output.text(lines.join("\n"))
+        return output.text(eventLinesText(events, { showGroup, color: output.settings.color }))
       }))
       : Effect.flatMap(Stream.runCollect(readAll(start)), (events) => {
         printed = events.length

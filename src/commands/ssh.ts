@@ -11,7 +11,7 @@ import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
 import { Ec2InstanceConnectLive } from "../layers/Ec2InstanceConnectLive.ts"
-import { Ec2Live } from "../layers/Ec2Live.ts"
+import { Ec2LaunchOnFirstUse, Ec2QueryLive } from "../layers/Ec2QueryLive.ts"
 import { SshLive } from "../layers/SshLive.ts"
 import { SsmJsonLive } from "../layers/SsmJsonLive.ts"
 import { SsmSessionLive } from "../layers/SsmSessionLive.ts"
@@ -23,7 +23,6 @@ import { Ec2InstanceConnect } from "../services/Ec2InstanceConnect.ts"
 import { Ssh } from "../services/Ssh.ts"
 import { Ssm } from "../services/Ssm.ts"
 import { SsmSession } from "../services/SsmSession.ts"
-import { Ec2LaunchLive } from "../layers/Ec2LaunchLive.ts"
 import { Ec2Launch } from "../services/Ec2Launch.ts"
 import { Output } from "../services/Output.ts"
 import { shellQuote } from "../lib/sshArgs.ts"
@@ -33,14 +32,18 @@ import { prepareConnection, runProgram, serveHandoff, type Transport } from "../
 // session calls signed by hand: `aegea ssh` loads no SSM SDK client (layers/SsmJsonLive.ts)
 const SsmLayer = preferProvided(Ssm, SsmJsonLive)
 
-/** Everything ssh, scp, tunnel, run and ssm-proxy use; in tests, layers already provided win. */
+/**
+ * Everything ssh, scp, tunnel, run and ssm-proxy use; in tests, layers already provided win. Instance
+ * lookups are signed by hand too (layers/Ec2QueryLive.ts: no EC2 SDK client), and Ec2Launch (an
+ * image's default user) is made only when asked.
+ */
 export const SshCommandLayer = Layer.mergeAll(
-  preferProvided(Ec2, Ec2Live),
+  preferProvided(Ec2, Ec2QueryLive),
   SsmLayer,
   preferProvided(SsmSession, SsmSessionLive.pipe(Layer.provide(SsmLayer))),
   preferProvided(Ec2InstanceConnect, Ec2InstanceConnectLive),
   preferProvided(Ssh, SshLive),
-  preferProvided(Ec2Launch, Ec2LaunchLive)
+  preferProvided(Ec2Launch, Ec2LaunchOnFirstUse)
 ).pipe(Layer.provideMerge(AwsLayer), Layer.provideMerge(BaseLayer))
 
 export const transportFlags = {

@@ -109,6 +109,10 @@ export class AwsClients extends Context.Service<AwsClients, AwsEnvironment>()("a
 export const sharedCredentials = (
   profile: string | undefined,
   chain: () => Promise<AwsCredentialIdentityProvider> = async () => {
+    // Keys in the environment and no profile: what the chain's first link (fromEnv) answers, without
+    // loading the chain (the SDK's credential and client core: about 40 ms of `aegea ssh`'s start-up).
+    const fromEnvironment = environmentCredentials(profile, process.env)
+    if (fromEnvironment !== undefined) return fromEnvironment
     const { defaultProvider } = await import("@aws-sdk/credential-provider-node")
     return defaultProvider(profile !== undefined ? { profile } : {})
   }
@@ -129,6 +133,33 @@ export const sharedCredentials = (
       current = undefined
     })
     return current
+  }
+}
+
+/**
+ * The SDK default chain's first link when it answers (no profile, AWS_ACCESS_KEY_ID and
+ * AWS_SECRET_ACCESS_KEY set): the same credentials fromEnv (@aws-sdk/credential-provider-env) makes,
+ * read when asked as it reads them. Undefined when the chain must run.
+ */
+export const environmentCredentials = (
+  profile: string | undefined,
+  env: Record<string, string | undefined>
+): AwsCredentialIdentityProvider | undefined => {
+  if (profile !== undefined || !env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return undefined
+  return async () => {
+    const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env
+    const { AWS_CREDENTIAL_EXPIRATION: expiry, AWS_CREDENTIAL_SCOPE: credentialScope, AWS_ACCOUNT_ID: accountId } = env
+    if (!accessKeyId || !secretAccessKey) throw Object.assign(new Error("Unable to find environment variable credentials."), { name: "CredentialsProviderError" })
+    return {
+      accessKeyId,
+      secretAccessKey,
+      ...(sessionToken ? { sessionToken } : {}),
+      ...(expiry ? { expiration: new Date(expiry) } : {}),
+      ...(credentialScope ? { credentialScope } : {}),
+      ...(accountId ? { accountId } : {}),
+      // as the SDK's setCredentialFeature marks them (its clients' user agent names the source)
+      $source: { CREDENTIALS_ENV_VARS: "g" }
+    } as AwsCredentialIdentity
   }
 }
 

@@ -56,11 +56,7 @@ export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
           Effect.map((r) =>
             [
               // AWS interleaves streams within a page; emulators may not: order each page by time.
-              inTimeOrder(
-                wanted === undefined
-                  ? (r.events ?? []).map(map.fromFiltered(q.group))
-                  : (r.events ?? []).map(map.fromFiltered(q.group)).filter((e) => wanted.has(e.stream))
-              ),
+              inTimeOrder(map.fromFilteredPage(q.group, r.events ?? [], wanted)),
               r.nextToken
             ] as const
           )

@@ -24,22 +24,26 @@ import { type ChannelEvent, ChannelProtocol, CHUNK_SIZE } from "../lib/ssm/proto
 import { CLIENT_VERSION, Flag, openDataChannelJson, PORT_SESSION_TYPES, SHELL_SESSION_TYPES } from "../lib/ssm/payloads.ts"
 import { generateDataKeyInput } from "../lib/ssm/kmsEncryption.ts"
 import { portForwardingMode, type PortForwardingMode } from "../lib/ssm/smux.ts"
+import { WsFrameReader } from "../lib/ssm/wsReader.ts"
 import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
 import type { GenerateDataKey } from "./kmsDataKey.ts"
 import { resumedNotice, resumeSchedule, type SessionTimings, sessionTimingsFromEnv } from "../lib/ssm/resume.ts"
 import { type AegeaError, OperationFailed } from "../errors.ts"
 import { Ssm, type SessionTicket } from "../services/Ssm.ts"
-import { type ChannelKind, type DataChannel, SsmSession } from "../services/SsmSession.ts"
+import { type ChannelKind, type DataChannel, type OutputSink, SsmSession } from "../services/SsmSession.ts"
 
 /** Unacknowledged messages (of ≤1 KiB) allowed in flight before `write` waits (the plugin allows 10,000). */
 const SEND_WINDOW = 128
 /**
- * A waiting `write` goes on as soon as there is room (measured: waiting for half the window to drain
- * sends bigger batches but costs the receiving end more, 61 -> 70 ms of the stand-in's CPU per MB,
- * and aegea no less). The acknowledgements of one socket read free room together, so what goes out
- * then still leaves in one write.
+ * With the window full, a waiting `write` goes on once this many messages have been acknowledged, so
+ * that bulk traffic leaves in batches of at least 64 KiB: every socket write wakes the receiving end,
+ * which costs both processes more than the bytes do (measured: batches of the 1-8 messages that one
+ * read of acknowledgements frees cost aegea 51-52 ms of CPU per MB uploading, batches of 64 45-46,
+ * the same with 128, 256 or 512 messages in flight; more in flight only lengthens the round trip,
+ * and a loaded machine then resent messages). Interactive traffic never fills the window, so it never waits.
  */
-const SEND_RESUME = SEND_WINDOW - 1
+const SEND_BATCH = 64
+const SEND_RESUME = SEND_WINDOW - SEND_BATCH
 /** Frames gathered in one turn of the event loop are written out at once when they reach this many bytes. */
 const FLUSH_BYTES = 256 * 1024
 const HANDSHAKE_TIMEOUT_MS = 30_000
@@ -100,6 +104,18 @@ class Connection {
   private rawFraming = false
   /** Whether anything (a message, a pong) arrived on the current WebSocket. */
   heardFrom = false
+  /**
+   * The time read once for all the messages of one socket read or one `write` (a clock read costs as
+   * much as a tenth of a message here), else 0: the protocol's clock (`clock`).
+   */
+  private batchTime = 0
+  /** Inside one socket read's messages (the sink is flushed once, after them). */
+  private reading = false
+  /** Where the remote side's bytes go instead of `output` (`divert`), whether any went to `output`, and whether the sink has bytes not flushed. */
+  private sink: OutputSink | undefined
+  private queuedAny = false
+  private sinkPending = false
+  private readonly clock = () => (this.batchTime !== 0 ? this.batchTime : Date.now())
 
   constructor(
     private readonly output: Output,
@@ -111,7 +127,7 @@ class Connection {
     private readonly onLost: ((reason: string) => void) | undefined,
     private readonly encryption: Encryption
   ) {
-    this.protocol = new ChannelProtocol({ now: Date.now, sessionTypes: kind === "shell" ? SHELL_SESSION_TYPES : PORT_SESSION_TYPES })
+    this.protocol = new ChannelProtocol({ now: this.clock, sessionTypes: kind === "shell" ? SHELL_SESSION_TYPES : PORT_SESSION_TYPES })
     this.ticker = setInterval(() => {
       if (this.isOpen) this.handle(this.protocol.tick())
     }, 100)
@@ -131,11 +147,33 @@ class Connection {
     this.rawFraming = rawFramingFor.has(ws)
     ws.binaryType = "nodebuffer"
     // a pong, or anything else that arrives after the ping, shows the connection is alive
-    ws.on("message", (data: Buffer, isBinary: boolean) => {
+    const onBinary = (data: Buffer) => {
       if (this.ws !== ws) return
       this.alive()
-      if (isBinary) this.handle(this.protocol.receive(data))
+      this.handle(this.protocol.receive(data))
+    }
+    ws.on("message", (data: Buffer, isBinary: boolean) => {
+      if (isBinary) onBinary(data)
+      else if (this.ws === ws) this.alive()
     })
+    // the channel's own reader (`takeOverReading`) hands it binary messages directly
+    const batch = (start: boolean) => {
+      this.batchTime = start ? Date.now() : 0
+      this.reading = start
+      if (!start && this.sinkPending) this.flushSink()
+    }
+    const reader = rawReaders.get(ws)
+    if (reader !== undefined) {
+      reader.onBinary = onBinary
+      reader.onRead = batch
+    } else if (ws.readyState === ws.CONNECTING) {
+      ws.once("open", () => {
+        const r = rawReaders.get(ws)
+        if (r === undefined) return
+        r.onBinary = onBinary
+        r.onRead = batch
+      })
+    }
     ws.on("pong", () => {
       if (this.ws === ws) this.alive()
     })
@@ -145,6 +183,18 @@ class Connection {
     clearInterval(this.pinger)
     this.pinger = setInterval(() => this.ping(), Duration.toMillis(this.timings.pingInterval))
     this.pinger.unref()
+  }
+
+  /** From now on the remote side's bytes go to `sink` (DataChannel.divertOutput); false when some already went to `output`. */
+  divert(sink: OutputSink): boolean {
+    if (this.queuedAny || this.finished) return false
+    this.sink = sink
+    return true
+  }
+
+  private flushSink() {
+    this.sinkPending = false
+    this.sink?.flush()
   }
 
   private alive() {
@@ -267,7 +317,9 @@ class Connection {
       return
     }
     socket.cork()
-    for (const frame of frames) ws.send(frame)
+    // a zero masking key makes ws write the frame itself, later if the socket is busy: a copy, as the
+    // protocol reuses a frame's buffer once the agent has acknowledged it
+    for (const frame of frames) ws.send(this.rawFraming ? Buffer.from(frame) : frame)
     socket.uncork()
   }
 
@@ -278,7 +330,13 @@ class Connection {
           this.transmit(event.frame)
           break
         case "Data":
-          Queue.offerUnsafe(this.output, event.bytes)
+          if (this.sink !== undefined) {
+            this.sink.data(event.bytes)
+            this.sinkPending = true
+          } else {
+            this.queuedAny = true
+            Queue.offerUnsafe(this.output, event.bytes)
+          }
           break
         case "HandshakeComplete":
           this.agentVersion = event.agentVersion
@@ -306,6 +364,7 @@ class Connection {
           break
       }
     }
+    if (this.sinkPending && !this.reading) this.flushSink()
     if (this.waiters.length > 0 && this.protocol.unacknowledged <= SEND_RESUME) this.wake()
   }
 
@@ -370,14 +429,19 @@ class Connection {
   async write(bytes: Uint8Array): Promise<void> {
     let offset = 0
     while (offset < bytes.length && !this.finished) {
-      for (let i = 0; i < 10_000 && !this.finished && this.protocol.unacknowledged >= SEND_WINDOW; i++) {
+      for (let i = 0; i < 10_000 && !this.finished && this.protocol.unacknowledged > SEND_RESUME; i++) {
         await new Promise<void>((resolve) => this.waiters.push(resolve))
       }
       if (this.finished) break
       // as many 1 KiB messages as the window has room for, in one go (at least one)
       const room = Math.max(1, SEND_WINDOW - this.protocol.unacknowledged)
       const end = Math.min(bytes.length, offset + room * CHUNK_SIZE)
-      this.handle(this.protocol.sendData(bytes.subarray(offset, end)))
+      this.batchTime = Date.now()
+      try {
+        this.handle(this.protocol.sendData(bytes.subarray(offset, end)))
+      } finally {
+        this.batchTime = 0
+      }
       offset = end
     }
     if (this.finished) throw new Error("session closed")
@@ -431,6 +495,42 @@ interface WebSocketSocket {
 
 /** WebSockets made with a zero masking key: the channel frames what it sends to them itself. */
 const rawFramingFor = new WeakSet<WebSocketType>()
+/** The channel's reader of a WebSocket, and what it calls before (true) and after (false) each socket read. */
+type RawReader = WsFrameReader & { onRead: ((start: boolean) => void) | undefined }
+/** WebSockets whose frames the channel reads itself (`takeOverReading`). */
+const rawReaders = new WeakMap<WebSocketType, RawReader>()
+
+/**
+ * Once `ws` is open, read its socket with the channel's own frame reader (lib/ssm/wsReader.ts) instead
+ * of ws's: the binary messages of one socket read are handled in one pass, without ws's stream
+ * machinery per message; every other frame (ping, pong, close, fragments) still goes to ws's parser,
+ * whole, and so does everything after a frame the reader does not expect. Done only where ws's own
+ * reading is as this code knows it (one 'data' listener, a receiver, no extension); else ws reads.
+ */
+const takeOverReading = (ws: WebSocketType) => {
+  const internals = ws as unknown as { _socket?: NodeJS.EventEmitter; _receiver?: { write(bytes: Buffer): boolean } }
+  const socket = internals._socket
+  const receiver = internals._receiver
+  if (socket === undefined || receiver === undefined || ws.extensions !== "") return
+  const listeners = socket.listeners("data")
+  if (listeners.length !== 1) return
+  const reader: RawReader = Object.assign(
+    new WsFrameReader((payload) => void ws.emit("message", payload, true), (bytes) => void receiver.write(bytes)),
+    { onRead: undefined }
+  )
+  socket.removeListener("data", listeners[0] as (chunk: Buffer) => void)
+  socket.on("data", (chunk: Buffer) => {
+    const onRead = reader.onRead
+    if (onRead === undefined) return reader.push(chunk)
+    onRead(true)
+    try {
+      reader.push(chunk)
+    } finally {
+      onRead(false)
+    }
+  })
+  rawReaders.set(ws, reader)
+}
 
 /** The longest header of a client WebSocket frame: 2 bytes, 8 of extended length, 4 of masking key. */
 const WS_HEADER_MAX = 14
@@ -492,6 +592,7 @@ const newSocket = (WebSocket: typeof WebSocketType, streamUrl: string): WebSocke
   const generateMask = maskFor(streamUrl)
   const ws = new WebSocket(streamUrl, generateMask !== undefined ? { generateMask, perMessageDeflate: false } : { perMessageDeflate: false })
   if (generateMask !== undefined) rawFramingFor.add(ws)
+  ws.once("open", () => takeOverReading(ws))
   return ws
 }
 
@@ -703,7 +804,8 @@ export const attachTicket = (instanceId: string, ticket: SessionTicket, kind: Ch
       output: Stream.fromQueue(output),
       sendSize: (cols, rows) => Effect.sync(() => connection.sendSize(cols, rows)),
       portForwardingMode: connection.mode,
-      encrypted: connection.protocol.encrypted
+      encrypted: connection.protocol.encrypted,
+      divertOutput: (sink) => connection.divert(sink)
     }
     return channel
   })

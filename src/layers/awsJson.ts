@@ -1,47 +1,86 @@
 /**
  * A small AWS JSON 1.1 caller for services aegea needs without an SDK client (the only published
- * Cost and Usage Report client pins a second @aws-sdk/core): one signed POST per call, SigV4 by
- * @smithy/signature-v4 with the process's one credentials provider (AwsClients), the endpoint the
+ * Cost and Usage Report client pins a second @aws-sdk/core): one signed POST per call, SigV4 over
+ * node:crypto (`signV4`) with the process's one credentials provider (AwsClients), the endpoint the
  * SDK would use (--endpoint-url, AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the config's
  * endpoint_url, else the service's AWS endpoint). Failures are shaped like the SDK's, so `callWith`
  * (aws.ts) classifies, words and retries them exactly as it does an SDK call's.
  */
-import { createHash, createHmac, type Hash, type Hmac } from "node:crypto"
-import { request as httpRequest } from "node:http"
-import { request as httpsRequest } from "node:https"
-import type { SignatureV4 } from "@smithy/signature-v4"
+import { createHash, createHmac } from "node:crypto"
+import { readFileSync } from "node:fs"
+import { homedir } from "node:os"
+import { join } from "node:path"
+import type { AwsCredentialIdentity } from "@smithy/types"
 import type * as Effect from "effect/Effect"
 import type { AwsError } from "../errors.ts"
 import { callWith, type PlainPolicy } from "./aws.ts"
 import type { AwsEnvironment } from "./AwsClients.ts"
 
-type SourceData = string | ArrayBuffer | ArrayBufferView
+/** Headers @smithy/signature-v4 never signs (its ALWAYS_UNSIGNABLE_HEADERS, and proxy-* and sec-*). */
+const unsignable = new Set([
+  "authorization", "cache-control", "connection", "expect", "from", "keep-alive", "max-forwards", "pragma", "referer", "te", "trailer",
+  "transfer-encoding", "upgrade", "user-agent", "x-amzn-trace-id"
+])
+/** Headers the signer makes itself: dropped from the request first. */
+const generated = new Set(["authorization", "x-amz-date", "date"])
 
-const bytes = (data: SourceData): Buffer | string =>
-  typeof data === "string"
-    ? data
-    : data instanceof ArrayBuffer
-    ? Buffer.from(data)
-    : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+const sha256Hex = (data: string) => createHash("sha256").update(data).digest("hex")
+const hmac = (key: string | Buffer, data: string) => createHmac("sha256", key).update(data).digest()
+const escapeUri = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 
-/** SHA-256 (or HMAC-SHA-256 with a secret) over node:crypto, in the shape SignatureV4 asks for. */
-class NodeSha256 {
-  private hash: Hash | Hmac
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh()
+/** The canonical path as @smithy/signature-v4 makes it (uriEscapePath): segments normalized, then escaped twice. */
+const canonicalPath = (path: string) => {
+  const segments: Array<string> = []
+  for (const segment of path.split("/")) {
+    if (segment === "" || segment === ".") continue
+    if (segment === "..") segments.pop()
+    else segments.push(segment)
   }
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(this.secret))
+  const normalized = `${path.startsWith("/") ? "/" : ""}${segments.join("/")}${segments.length > 0 && path.endsWith("/") ? "/" : ""}`
+  return escapeUri(normalized).replace(/%2F/g, "/")
+}
+
+/**
+ * AWS Signature Version 4 over node:crypto for a request without a query string: the headers to
+ * send (the request's, with x-amz-date, x-amz-security-token, x-amz-content-sha256 and authorization
+ * added), exactly as @smithy/signature-v4's `sign` makes them (test/unit/awsJsonSign.test.ts holds
+ * the two equal), without loading it and the SDK's core it imports (about 40 ms of start-up).
+ */
+export const signV4 = (
+  request: { readonly method: string; readonly path: string; readonly headers: Readonly<Record<string, string>>; readonly body: string },
+  credentials: AwsCredentialIdentity,
+  scope: { readonly region: string; readonly service: string },
+  now: Date = new Date()
+): Record<string, string> => {
+  if (typeof credentials !== "object" || typeof credentials.accessKeyId !== "string" || typeof credentials.secretAccessKey !== "string") {
+    throw new Error("Resolved credential object is not valid")
   }
-  update(data: SourceData): void {
-    this.hash.update(bytes(data))
+  const longDate = now.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "")
+  const shortDate = longDate.slice(0, 8)
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(request.headers)) if (!generated.has(name.toLowerCase())) headers[name] = value
+  headers["x-amz-date"] = longDate
+  if (credentials.sessionToken) headers["x-amz-security-token"] = credentials.sessionToken
+  const given = Object.keys(headers).find((name) => name.toLowerCase() === "x-amz-content-sha256")
+  const payloadHash = given !== undefined ? headers[given]! : sha256Hex(request.body)
+  if (given === undefined) headers["x-amz-content-sha256"] = payloadHash
+  const canonical: Record<string, string> = {}
+  for (const name of Object.keys(headers).sort()) {
+    const lower = name.toLowerCase()
+    if (unsignable.has(lower) || /^proxy-/.test(lower) || /^sec-/.test(lower)) continue
+    canonical[lower] = headers[name]!.replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").replace(/^ | $/g, "")
   }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()))
-  }
-  reset(): void {
-    this.hash = this.fresh()
-  }
+  const names = Object.keys(canonical).sort()
+  // as the SDK's HttpRequest holds a path: "/" when empty, else starting with "/"
+  const path = request.path === "" ? "/" : request.path.startsWith("/") ? request.path : `/${request.path}`
+  const canonicalRequest = `${request.method}\n${canonicalPath(path)}\n\n${names.map((n) => `${n}:${canonical[n]}`).join("\n")}\n\n${names.join(";")}\n${payloadHash}`
+  const credentialScope = `${shortDate}/${scope.region}/${scope.service}/aws4_request`
+  const stringToSign = `AWS4-HMAC-SHA256\n${longDate}\n${credentialScope}\n${sha256Hex(canonicalRequest)}`
+  let key: string | Buffer = `AWS4${credentials.secretAccessKey}`
+  for (const part of [shortDate, scope.region, scope.service, "aws4_request"]) key = hmac(key, part)
+  const signature = createHmac("sha256", key).update(stringToSign).digest("hex")
+  headers.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${credentialScope}, SignedHeaders=${names.join(";")}, Signature=${signature}`
+  return headers
 }
 
 export interface JsonService {
@@ -70,13 +109,32 @@ export const jsonEndpoint = (
     service.endpoint
 }
 
+const truthy = (value: string | undefined) => value !== undefined && value.trim().toLowerCase() === "true"
+
+/**
+ * Whether the endpoint `jsonEndpoint` picks is the one the SDK's client would pick as far as the
+ * process environment and the shared config file go: not when the SDK is told to ignore configured
+ * endpoints (it would then skip AWS_ENDPOINT_URL*), nor when the config file may name endpoints of
+ * its own (`endpoint_url`, a `services` section), which only the SDK reads. Layers that sign calls by
+ * hand fall back to the SDK's client otherwise.
+ */
+export const endpointsAsSdk = (processEnv: Record<string, string | undefined> = process.env): boolean => {
+  if (truthy(processEnv.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)) return false
+  try {
+    const file = processEnv.AWS_CONFIG_FILE ?? join(processEnv.HOME ?? homedir(), ".aws", "config")
+    return !/endpoint_url|^\s*\[\s*services\b/m.test(readFileSync(file, "utf8"))
+  } catch {
+    return true
+  }
+}
+
 interface JsonErrorBody {
   readonly __type?: unknown
   readonly message?: unknown
   readonly Message?: unknown
 }
 
-interface Answer {
+export interface Answer {
   readonly status: number
   readonly header: (name: string) => string | undefined
   readonly text: string
@@ -86,9 +144,10 @@ interface Answer {
  * One POST over node:http(s) with the default keep-alive agents, as the SDK's own handler sends
  * (fetch would first load undici: about 80 ms more CPU for a process's first call).
  */
-const post = (url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<Answer> =>
-  new Promise((resolve, reject) => {
-    const send = url.protocol === "http:" ? httpRequest : httpsRequest
+const post = async (url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<Answer> => {
+  // loaded when first used (node:https brings TLS: an http endpoint, a local emulator, never needs it)
+  const send = url.protocol === "http:" ? (await import("node:http")).request : (await import("node:https")).request
+  return new Promise((resolve, reject) => {
     const req = send(url, { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, signal }, (res) => {
       const chunks: Array<Buffer> = []
       res.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -104,6 +163,7 @@ const post = (url: URL, headers: Record<string, string>, body: string, signal: A
     req.on("error", reject)
     req.end(body)
   })
+}
 
 /** An error answer as the SDK would throw it: name = the AWS code, $metadata, the raw body kept. */
 const answerError = (status: number, headers: Pick<Answer, "header">, text: string): Error => {
@@ -127,6 +187,49 @@ const answerError = (status: number, headers: Pick<Answer, "header">, text: stri
   })
 }
 
+/** What a signed POST needs besides the service: its body, content type and extra headers. */
+export interface SignedRequest {
+  readonly contentType: string
+  readonly body: string
+  readonly headers?: Readonly<Record<string, string>> | undefined
+}
+
+/**
+ * One signed POST to `service` under `policy` (the transport of jsonCall, and of the hand-signed EC2
+ * Query calls of the ssh family, ec2Query.ts): `read` turns a 2xx answer's text into the result,
+ * `errorOf` an error answer into an error shaped as the SDK's. `action` completes "could not ...".
+ */
+export const signedCall = <O>(
+  env: AwsEnvironment,
+  service: JsonService,
+  operation: string,
+  request: SignedRequest,
+  action: string,
+  policy: PlainPolicy,
+  read: (text: string, status: number) => O,
+  errorOf: (status: number, headers: Pick<Answer, "header">, text: string) => Error
+): Effect.Effect<O, AwsError> => {
+  const url = new URL(jsonEndpoint(service, env))
+  const { body } = request
+  const send = async (signal: AbortSignal): Promise<O> => {
+    const headers = signV4(
+      {
+        method: "POST",
+        path: url.pathname === "" ? "/" : url.pathname,
+        headers: { host: url.host, "content-type": request.contentType, ...request.headers, "user-agent": env.clientConfig.customUserAgent },
+        body
+      },
+      await env.clientConfig.credentials(),
+      { region: service.region, service: service.signingName }
+    )
+    const response = await post(url, headers, body, signal)
+    const text = response.text
+    if (response.status >= 300) throw errorOf(response.status, response, text)
+    return read(text, response.status)
+  }
+  return callWith({ ...env, region: service.region }, { service: service.service, operation, action }, send, policy)
+}
+
 /**
  * One JSON 1.1 operation under `policy`: `input` is the request body; the parsed answer is returned.
  * `action` completes "could not ..." in the error.
@@ -138,47 +241,23 @@ export const jsonCall = <O>(
   input: object,
   action: string,
   policy: PlainPolicy
-): Effect.Effect<O, AwsError> => {
-  // The signer is loaded on first use: commands that never call a JSON service never load it.
-  let signer: Promise<SignatureV4> | undefined
-  const signerOf = () =>
-    signer ??= import("@smithy/signature-v4").then(({ SignatureV4 }) =>
-      new SignatureV4({
-        service: service.signingName,
-        region: service.region,
-        credentials: env.clientConfig.credentials,
-        sha256: NodeSha256
-      })
-    )
-  const url = new URL(jsonEndpoint(service, env))
-  const body = JSON.stringify(input)
-  const send = async (signal: AbortSignal): Promise<O> => {
-    const signed = await (await signerOf()).sign({
-      method: "POST",
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port !== "" ? { port: Number(url.port) } : {}),
-      path: url.pathname === "" ? "/" : url.pathname,
-      query: {},
-      headers: {
-        host: url.host,
-        "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": `${service.targetPrefix}.${operation}`,
-        "user-agent": env.clientConfig.customUserAgent
-      },
-      body
-    })
-    const response = await post(url, signed.headers, body, signal)
-    const text = response.text
-    if (response.status >= 300) throw answerError(response.status, response, text)
-    try {
-      return (text === "" ? {} : JSON.parse(text)) as O
-    } catch {
-      throw Object.assign(new Error(`${service.service} ${operation} answered with a body that is not JSON`), {
-        name: "InvalidAnswer",
-        $metadata: { httpStatusCode: response.status }
-      })
-    }
-  }
-  return callWith({ ...env, region: service.region }, { service: service.service, operation, action }, send, policy)
-}
+): Effect.Effect<O, AwsError> =>
+  signedCall<O>(
+    env,
+    service,
+    operation,
+    { contentType: "application/x-amz-json-1.1", body: JSON.stringify(input), headers: { "x-amz-target": `${service.targetPrefix}.${operation}` } },
+    action,
+    policy,
+    (text, status) => {
+      try {
+        return (text === "" ? {} : JSON.parse(text)) as O
+      } catch {
+        throw Object.assign(new Error(`${service.service} ${operation} answered with a body that is not JSON`), {
+          name: "InvalidAnswer",
+          $metadata: { httpStatusCode: status }
+        })
+      }
+    },
+    answerError
+  )

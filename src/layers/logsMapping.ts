@@ -33,6 +33,42 @@ export const fromFiltered = (group: string) => (e: Sdk.FilteredLogEvent): LogEve
     : { id, group, stream, timestamp, ingested: new Date(e.ingestionTime), message }
 }
 
+/**
+ * A FilterLogEvents page as `fromFiltered` maps each event (only those of `wanted` streams, when
+ * given), except that events with the ingestion time of the event before them share its `ingested`
+ * Date: AWS ingests events in batches, so most of a page's events have the ingestion time of their
+ * neighbours, and a Date is 128 bytes, a third of what mapping an event allocates (domain values are
+ * never changed in place).
+ */
+export const fromFilteredPage = (
+  group: string,
+  events: ReadonlyArray<Sdk.FilteredLogEvent>,
+  wanted?: ReadonlySet<string>
+): Array<LogEvent> => {
+  const out: Array<LogEvent> = []
+  let lastIngestion: number | undefined
+  let lastIngested: Date | undefined
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!
+    const stream = e.logStreamName ?? ""
+    if (wanted !== undefined && !wanted.has(stream)) continue
+    const id = e.eventId ?? `${stream}/${e.timestamp ?? 0}/${e.ingestionTime ?? 0}`
+    const timestamp = new Date(e.timestamp ?? 0)
+    const message = e.message ?? ""
+    const ingestion = e.ingestionTime
+    if (ingestion === undefined || ingestion === null) {
+      out.push({ id, group, stream, timestamp, message })
+      continue
+    }
+    if (ingestion !== lastIngestion || lastIngested === undefined) {
+      lastIngestion = ingestion
+      lastIngested = new Date(ingestion)
+    }
+    out.push({ id, group, stream, timestamp, ingested: lastIngested, message })
+  }
+  return out
+}
+
 /** GetLogEvents has no event ids: a stream/timestamp/ingestion/position id is unique within a stream read. */
 export const fromOutput = (group: string, stream: string, token: string | undefined) =>
 (e: Sdk.OutputLogEvent, index: number): LogEvent => ({

@@ -22,7 +22,11 @@
  *   test/unit/xmlReadSchema.test.ts compares it with the SDK's on generated values and generated XML
  *   for every operation of every XML-protocol client in package.json, test/unit/awsXml.test.ts on the
  *   parse step, test/integration/awsXml.test.ts on moto's responses. The tests install it with this
- *   same function (test/support/xmlDeserializer.ts).
+ *   same function (test/support/xmlDeserializer.ts). For ec2Query responses (EC2: no result key, no HTTP
+ *   bindings) `read` first tries ./xmlDirectRead.ts, which reads the text straight to the SDK's output
+ *   object in one pass, without the parsed tree (`aegea ls` of 3,000 instances: see docs/performance.md),
+ *   and gives up, leaving the document to the path above, wherever the two could differ.
+ *   test/unit/xmlDirectRead.test.ts and test/integration/awsXml.test.ts compare it with the SDK's `read`.
  * - `@smithy/core`'s `JsonShapeDeserializer2` (the JSON codec of awsJson1_0, awsJson1_1 and restJson1:
  *   CloudWatch Logs, ECS, Lambda, SSM...) gets `_read` from ./jsonReadSchema.ts, installed by
  *   installJsonShapeDeserializer below (plugin fast-json-read-schema, which appends a call to it to the

@@ -17,7 +17,8 @@
  * as the SDK does, a structure is a new object with the members in schema order, values of a shape the
  * schema does not expect are returned as they are. The rare cases are left to the SDK's own `_read`:
  * documents, unions, big integers and decimals, kinds this file does not know, and records that carry a
- * `__type` (whose extra keys the SDK copies through: its `_readStruct`).
+ * `__type` (whose extra keys the SDK copies through: its `_readStruct`). CloudWatch Logs' event records,
+ * read by the hundred thousand, are made in one object literal when complete (`literalReader`).
  *
  * test/unit/jsonReadSchema.test.ts compares the two on generated values for the output schema of every
  * operation and the members of every error of every JSON-protocol client in package.json.
@@ -121,6 +122,43 @@ const timestampParser = (format: number): ((value: unknown) => Date | undefined)
   }
 }
 
+type RecordReader = (d: Deserializer, record: Record<string, unknown>) => unknown
+
+/**
+ * For the event records of CloudWatch Logs (FilterLogEvents' `FilteredLogEvent` and GetLogEvents'
+ * `OutputLogEvent`, read 10,000 to a page and 100k times by `aegea logs` of 100k events), a reader that
+ * makes the record in one object literal when every member is there: the same keys in the same (schema)
+ * order and values as `general`, which adds the members one by one and so makes V8 grow the object
+ * past its first four properties (about 40% more to allocate, and a third of the walk's time). Records
+ * with a member absent or null go through `general`.
+ */
+const literalReader = (members: ReadonlyArray<Member>, general: RecordReader): RecordReader | undefined => {
+  if (members.some((m) => m.key !== m.name)) return undefined
+  const [a, b, c, e, f] = members
+  switch (members.map((m) => m.name).join(",")) {
+    case "logStreamName,timestamp,message,ingestionTime,eventId":
+      return (d, record) => {
+        const va = record["logStreamName"], vb = record["timestamp"], vc = record["message"]
+        const ve = record["ingestionTime"], vf = record["eventId"]
+        if (va == null || vb == null || vc == null || ve == null || vf == null) return general(d, record)
+        return {
+          logStreamName: a!.read(d, va),
+          timestamp: b!.read(d, vb),
+          message: c!.read(d, vc),
+          ingestionTime: e!.read(d, ve),
+          eventId: f!.read(d, vf)
+        }
+      }
+    case "timestamp,message,ingestionTime":
+      return (d, record) => {
+        const va = record["timestamp"], vb = record["message"], vc = record["ingestionTime"]
+        if (va == null || vb == null || vc == null) return general(d, record)
+        return { timestamp: a!.read(d, va), message: b!.read(d, vb), ingestionTime: c!.read(d, vc) }
+      }
+  }
+  return undefined
+}
+
 /**
  * Returns a `_read` method to put on `JsonShapeDeserializer2.prototype`, given the SDK's own `_read`
  * and `_readStruct` (kept for the rare cases above).
@@ -156,18 +194,26 @@ export const fastJsonRead = (sdkRead: SdkRead, sdkReadStruct: SdkReadStruct): Sd
           const key = settings.jsonName ? ((schema.getMergedTraits().jsonName as string | undefined) ?? name) : name
           return { name, key, read: readerOf(schema) }
         })
-      return (d, value) => {
-        if (value === null || typeof value !== "object") return value
-        const record = value as Record<string, unknown>
-        if (typeof record["__type"] === "string") return sdkReadStruct.call(d, ns, record)
-        members ??= membersOf()
+      const general = (d: Deserializer, record: Record<string, unknown>): unknown => {
+        const ms = members!
         const out: Record<string, unknown> = {}
-        for (let i = 0; i < members.length; i++) {
-          const m = members[i]!
+        for (let i = 0; i < ms.length; i++) {
+          const m = ms[i]!
           const v = record[m.key]
           if (v != null) out[m.name] = m.read(d, v)
         }
         return out
+      }
+      let read: ((d: Deserializer, record: Record<string, unknown>) => unknown) | undefined
+      return (d, value) => {
+        if (value === null || typeof value !== "object") return value
+        const record = value as Record<string, unknown>
+        if (typeof record["__type"] === "string") return sdkReadStruct.call(d, ns, record)
+        if (read === undefined) {
+          members ??= membersOf()
+          read = literalReader(members, general) ?? general
+        }
+        return read(d, record)
       }
     }
 

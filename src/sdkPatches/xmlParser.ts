@@ -19,7 +19,7 @@ const writeKey = (obj: Record<string, unknown>): void => {
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }
 const ENTITY = /&(?:#x([0-9a-fA-F]{1,6})|#(\d{1,7})|([a-zA-Z][a-zA-Z0-9]{0,30}));/g
 
-const decodeEntities = (s: string): string =>
+export const decodeEntities = (s: string): string =>
   s.indexOf("&") === -1
     ? s
     : s.replace(ENTITY, (_, hex: string | undefined, dec: string | undefined, named: string) => {
@@ -45,10 +45,10 @@ const TAG_NAME_END = /[ \t\r\n>/]/g
 const ATTR_NAME_END = /[= \t\r\n>/?]/g
 
 /** Whitespace-only text with a line break is indentation, not content. */
-const isIndentation = (text: string): boolean => text.trim() === "" && text.includes("\n")
+export const isIndentation = (text: string): boolean => text.trim() === "" && text.includes("\n")
 
 /** `isIndentation(x.slice(start, end))` without the slice (and with it for other spaces than XML's). */
-const isIndentationAt = (x: string, start: number, end: number): boolean => {
+export const isIndentationAt = (x: string, start: number, end: number): boolean => {
   let newline = false
   for (let i = start; i < end; i++) {
     const c = x.charCodeAt(i)

@@ -22,8 +22,10 @@
  */
 import { getValueFromTextNode } from "@smithy/core/client"
 import { NormalizedSchema } from "@smithy/core/schema"
+import { toUtf8 } from "@smithy/core/serde"
 import { type Guide, parseXML, parseXMLResolvingText, SKIP } from "./xmlParser.ts"
 import { optimizeForResponse } from "./optimizer.ts"
+import { type DirectDeserializer, directRead } from "./xmlDirectRead.ts"
 
 /** What a reader needs of the deserializer: the SDK's readers of strings, timestamps and blobs. */
 interface Deserializer {
@@ -183,17 +185,37 @@ const guideOf = (ns: NormalizedSchema): Guide | undefined => {
 }
 
 const GUIDE = Symbol("aegea.xmlGuide")
-type Guided = { [GUIDE]?: Guide | undefined }
+/** Set by `read` when directRead gave up on a document whose size optimizeForResponse has already been told. */
+const UNCOUNTED = Symbol("aegea.xmlUncounted")
+type Guided = { [GUIDE]?: Guide | undefined; [UNCOUNTED]?: boolean }
+/** What `read` needs of the deserializer for directRead: its settings, the UTF-8 decoder and string reader. */
+type DirectContext = DirectDeserializer & {
+  readonly settings?: { readonly httpBindings?: boolean }
+  readonly serdeContext?: { readonly utf8Encoder?: (bytes: Uint8Array) => string }
+}
 type SdkRead = (this: unknown, schema: unknown, bytes: unknown, key?: string) => unknown
 
 /**
  * Returns an `XmlShapeDeserializer.prototype.read` that runs the SDK's, with the guide for `schema`
- * (and the result `key`, for the awsQuery protocol) left where `parseXml` below finds it.
+ * (and the result `key`, for the awsQuery protocol) left where `parseXml` below finds it. An output
+ * structure of the ec2Query protocol (no result key, no HTTP bindings) is first read in one pass by
+ * ./xmlDirectRead.ts, straight from the text to the SDK's value; where that gives up, as above.
  */
 export const guidedRead = (sdk: SdkRead): SdkRead =>
   function read(this: unknown, schema: unknown, bytes: unknown, key?: string): unknown {
     const self = this as Guided
     const ns = NormalizedSchema.of(schema as Parameters<typeof NormalizedSchema.of>[0])
+    // ec2Query (no result key, no HTTP bindings): in one pass where it can (./xmlDirectRead.ts).
+    if (key === undefined && bytes instanceof Uint8Array && ns.isStructSchema() && !ns.isMemberSchema()) {
+      const d = this as DirectContext
+      if (d.settings?.httpBindings === false && bytes.byteLength > 0) {
+        const xml = (d.serdeContext?.utf8Encoder ?? toUtf8)(bytes)
+        optimizeForResponse(xml.length)
+        const value = directRead(xml, ns, d)
+        if (value !== undefined) return value
+        self[UNCOUNTED] = true
+      }
+    }
     const guide = guideOf(ns)
     const previous = self[GUIDE]
     self[GUIDE] = guide === undefined || key === undefined ? guide : { child: (name) => (name === key ? guide : SKIP) }
@@ -213,7 +235,9 @@ export const guidedRead = (sdk: SdkRead): SdkRead =>
  */
 export function parseXml(this: unknown, xml: string): unknown {
   if (!xml.length) return {}
-  optimizeForResponse(xml.length)
+  // (counted once: a document directRead gave up on comes here too)
+  if ((this as Guided | undefined)?.[UNCOUNTED] === true) (this as Guided)[UNCOUNTED] = false
+  else optimizeForResponse(xml.length)
   let resolved: Record<string, unknown> | undefined
   try {
     resolved = parseXMLResolvingText(xml, (this as Guided | undefined)?.[GUIDE])

@@ -41,6 +41,20 @@ export interface DataChannel {
   readonly portForwardingMode?: PortForwardingMode | undefined
   /** Whether the session's payloads are KMS-encrypted (Session Manager preferences with a KMS key). */
   readonly encrypted?: boolean | undefined
+  /**
+   * Hand the remote side's bytes to `sink` as they arrive, on the channel's own callbacks (each batch
+   * of one socket read, then `flush`), instead of through `output`, which then only ends or fails.
+   * False (and nothing changes) when bytes have already gone to `output`. Absent: use `output`.
+   */
+  readonly divertOutput?: ((sink: OutputSink) => boolean) | undefined
+}
+
+/** Where a diverted channel's bytes go (`DataChannel.divertOutput`). */
+export interface OutputSink {
+  /** Bytes from the remote side, in order (valid as long as the sink keeps them). */
+  readonly data: (bytes: Uint8Array) => void
+  /** The end of a batch: what `data` gave so far may be written out together. */
+  readonly flush: () => void
 }
 
 /** "port": SSH and tunnels (SessionType Port); "shell": an interactive shell or command (Standard_Stream, InteractiveCommands). */

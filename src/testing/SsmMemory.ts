@@ -26,7 +26,7 @@ export interface CommandScript {
 export interface SsmSeed {
   /** Parameters by name; the default public AMI parameters are added unless given. */
   readonly parameters?: Readonly<Record<string, string>>
-  /** Registered agents by instance id; ping status "Online" unless given. */
+  /** Registered agents by instance id; ping status "Online" unless given. StartSession refuses any other instance (TargetNotConnected), as SSM does. */
   readonly agents?: ReadonlyArray<Partial<AgentInfo> & { readonly instanceId: string }>
   /** Instance ids StartSession is refused for (AccessDeniedException), e.g. to test the pre-flight check. */
   readonly deniedSessions?: ReadonlyArray<string>
@@ -147,6 +147,17 @@ export const SsmMemory = {
                   operation: "StartSession",
                   code: "AccessDeniedException",
                   awsMessage: `User is not authorized to perform: ssm:StartSession on resource: ${instanceId}`
+                })
+              }
+              // as SSM refuses a target whose agent is not registered or not online
+              const agent = seed.agents?.find((a) => a.instanceId === instanceId)
+              if (agent === undefined || (agent.pingStatus ?? "Online") !== "Online") {
+                return yield* new AwsInvalidRequest({
+                  action: `start a Session Manager session on ${instanceId}`,
+                  service: "SSM",
+                  operation: "StartSession",
+                  code: "TargetNotConnected",
+                  awsMessage: `${instanceId} is not connected.`
                 })
               }
               const sessionId = `aegea-test-${(++counter).toString().padStart(17, "0")}`

@@ -5,6 +5,7 @@
  * channel in the order they were made (a frame is never interleaved with another); one reader sorts
  * the agent's frames to the connections.
  */
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
@@ -52,8 +53,8 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
       Effect.flatMap(Queue.takeAll(outgoing), (pieces) => channel.write(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)))
     )
 
-    /** The agent's frames to the local connections (written to sockets `corked` holds or adds to). */
-    const deliver = (events: ReadonlyArray<SmuxEvent>, corked: Array<Socket>): Effect.Effect<void, OperationFailed> => {
+    /** The agent's frames to the local connections (written to sockets `corked` holds or adds to); the error that ends the session, if any. */
+    const deliver = (events: ReadonlyArray<SmuxEvent>, corked: Array<Socket>): OperationFailed | undefined => {
       for (const event of events) {
         switch (event._tag) {
           case "Data": {
@@ -71,28 +72,53 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
             connections.get(event.streamId)?.remoteClosed()
             break
           case "ProtocolError":
-            return Effect.fail(new OperationFailed({ message: `the session's port forwarding stream is not smux: ${event.reason}` }))
+            return new OperationFailed({ message: `the session's port forwarding stream is not smux: ${event.reason}` })
           case "Send":
             break
         }
       }
-      return Effect.void
+      return undefined
     }
 
-    // every payload delivered so far in one step (a payload is at most 1 KiB)
-    const reader = channel.output.pipe(
-      Stream.runForEachArray((payloads) =>
-        Effect.suspend(() => {
-          // the frames of one batch leave each local socket in one write (corked until the batch is done)
-          const corked: Array<Socket> = []
-          try {
-            return deliver(client.receive(payloads.length === 1 ? payloads[0]! : Buffer.concat(payloads)), corked)
-          } finally {
-            for (const socket of corked) socket.uncork()
-          }
-        })
+    /** Payloads (at most 1 KiB each) read as one smux stream; the frames of one batch leave each local socket in one write. */
+    const deliverAll = (payloads: ReadonlyArray<Uint8Array>): OperationFailed | undefined => {
+      const corked: Array<Socket> = []
+      try {
+        return deliver(client.receiveAll(payloads), corked)
+      } finally {
+        for (const socket of corked) socket.uncork()
+      }
+    }
+
+    // The channel hands each socket read's payloads over directly where it can (no queue and no fiber
+    // step per batch); `output` then only ends or fails. Else every payload delivered so far, in one step.
+    const broken = yield* Deferred.make<never, OperationFailed>()
+    const diverted: Array<Uint8Array> = []
+    channel.divertOutput?.({
+      data: (bytes) => void diverted.push(bytes),
+      flush: () => {
+        if (diverted.length === 0) return
+        const payloads = diverted.splice(0, diverted.length)
+        let error: OperationFailed | undefined
+        try {
+          error = deliverAll(payloads)
+        } catch (cause) {
+          error = new OperationFailed({ message: "could not deliver the session's bytes to a tunnel connection", cause })
+        }
+        if (error !== undefined) Deferred.doneUnsafe(broken, Effect.fail(error))
+      }
+    })
+    const reader = Effect.raceFirst(
+      channel.output.pipe(
+        Stream.runForEachArray((payloads) =>
+          Effect.suspend(() => {
+            const error = deliverAll(payloads)
+            return error === undefined ? Effect.void : Effect.fail(error)
+          })
+        ),
+        Effect.andThen(Effect.fail(new OperationFailed({ message: `the SSM agent closed the session ${channel.sessionId} on ${channel.instanceId}` })))
       ),
-      Effect.andThen(Effect.fail(new OperationFailed({ message: `the SSM agent closed the session ${channel.sessionId} on ${channel.instanceId}` })))
+      Deferred.await(broken)
     )
 
     const keepAlive = options.keepAlive

@@ -3,12 +3,16 @@
  * itself: the program is installed, every name resolves to one running instance, its SSM agent is
  * online (or it has an address), then the OS user, the host key file, and the EC2 Instance Connect
  * key push with StartSession (at once; a failed push reported first), which proves the caller may
- * open a session before ssh starts. The session
+ * open a session before ssh starts. For one instance through SSM the agent is looked up only when
+ * StartSession refuses it (TargetNotConnected), or when a check before it fails, so the errors and
+ * their order stay those of the agent check; named by its id, its session is asked for while it is
+ * described. The session
  * goes to ssh through aegea's ProxyCommand (a ticket it claims), or, for `aegea ssh` on Linux, on a
  * loopback port this process relays (`serveHandoff`): no second process to start.
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
@@ -17,9 +21,9 @@ import { dirname, join } from "node:path"
 import { fallbackImageUser, imageDefaultUser, taggedUser } from "../lib/linuxUser.ts"
 import { hostKeyFromTags, knownHostsLine } from "../lib/hostKeys.ts"
 import { type ConnectionOptions, pluginProxyCommand, proxyCommand, type Target } from "../lib/sshArgs.ts"
-import { Ec2, type Instance } from "../services/Ec2.ts"
+import { Ec2, type Instance, isInstanceId } from "../services/Ec2.ts"
 import { Ec2InstanceConnect } from "../services/Ec2InstanceConnect.ts"
-import { OperationFailed, UsageError } from "../errors.ts"
+import { type AwsError, OperationFailed, UsageError } from "../errors.ts"
 import { Output } from "../services/Output.ts"
 import { Ec2Launch } from "../services/Ec2Launch.ts"
 import { Ssh } from "../services/Ssh.ts"
@@ -76,7 +80,11 @@ export const aegeaKeyPath = () => join(homedir(), ".ssh", "aegea.ed25519")
 
 const label = (i: Instance) => (i.name !== undefined ? `${i.id} (${i.name})` : i.id)
 
-const checkInstance = (instance: Instance, request: ConnectRequest) =>
+/**
+ * Running, and an address (direct) or, through SSM, an online agent (unless `deferAgent`: then
+ * StartSession's own refusal says so, see prepareConnection).
+ */
+const checkInstance = (instance: Instance, request: ConnectRequest, deferAgent = false) =>
   Effect.gen(function*() {
     if (instance.state !== "running") {
       return yield* new OperationFailed({
@@ -94,8 +102,14 @@ const checkInstance = (instance: Instance, request: ConnectRequest) =>
       }
       return address
     }
-    const ssm = yield* Ssm
-    const agent = yield* ssm.agentInfo(instance.id)
+    if (!deferAgent) yield* checkAgent(instance)
+    return instance.id
+  })
+
+/** The instance's SSM agent is registered and online (DescribeInstanceInformation), else the error that says which. */
+const checkAgent = (instance: Instance) =>
+  Effect.gen(function*() {
+    const agent = yield* (yield* Ssm).agentInfo(instance.id)
     if (Option.isNone(agent)) {
       return yield* new OperationFailed({
         message: `instance ${label(instance)} has no SSM agent registered with Systems Manager`,
@@ -108,12 +122,54 @@ const checkInstance = (instance: Instance, request: ConnectRequest) =>
         hint: "Wait a minute for the agent to reconnect, or connect without SSM: 'aegea ssh --no-ssm'"
       })
     }
-    return instance.id
   })
 
 /** The checks before any Session Manager session: running, and its SSM agent online. */
 export const checkSsmTarget = (instance: Instance) =>
   checkInstance(instance, { program: "ssh", targets: [], transport: "ssm", privateAddress: false, instanceConnect: false })
+
+/**
+ * Each target's OS user, the private directory and the known_hosts file of the instances' host keys
+ * (from their tags); the warnings for instances without one are returned, for the caller to print.
+ */
+const prepareHosts = (request: ConnectRequest, resolved: ReadonlyMap<string, { readonly instance: Instance; readonly host: string }>) =>
+  Effect.gen(function*() {
+    const ssh = yield* Ssh
+    const hosts = new Map<string, PreparedHost>()
+    for (const t of request.targets) {
+      const r = resolved.get(t.name)!
+      const user = t.user ?? request.user ?? (yield* defaultUser(r.instance))
+      hosts.set(t.name, { instance: r.instance, host: r.host, user })
+    }
+
+    const dir = yield* ssh.privateDirectory
+    const lines: Array<string> = []
+    const warnings: Array<string> = []
+    for (const { instance, host } of resolved.values()) {
+      const key = hostKeyFromTags(instance.tags)
+      if (key._tag === "Invalid") {
+        return yield* new OperationFailed({
+          message: `the host key in the tags of ${label(instance)} is unreadable: ${key.reason}`,
+          hint: "Fix or remove the tags SSHHostPublicKeyPart1/SSHHostPublicKeyPart2"
+        })
+      }
+      if (key._tag === "Missing") {
+        warnings.push(
+          `${label(instance)} has no host key in its tags (SSHHostPublicKeyPart1/2): OpenSSH will verify it with ~/.ssh/known_hosts and may ask you to trust it`
+        )
+        continue
+      }
+      lines.push(knownHostsLine([...new Set([instance.id, host])], key.key))
+    }
+    const knownHostsFile = lines.length === resolved.size ? join(dir, "known_hosts") : undefined
+    if (knownHostsFile !== undefined) {
+      yield* Effect.try({
+        try: () => writeFileSync(knownHostsFile, lines.join("\n") + "\n", { mode: 0o600 }),
+        catch: (cause) => new OperationFailed({ message: `could not write ${knownHostsFile}`, cause })
+      })
+    }
+    return { hosts, dir, knownHostsFile, warnings }
+  })
 
 export const prepareConnection = (request: ConnectRequest) =>
   Effect.gen(function*() {
@@ -137,44 +193,58 @@ export const prepareConnection = (request: ConnectRequest) =>
     if (request.transport === "ssm-plugin" && names.length > 1) {
       return yield* new UsageError({ message: "--ssm-plugin connects to one instance at a time", hint: "Copy between instances in two steps" })
     }
+    // One instance through SSM: its agent is not looked up first (DescribeInstanceInformation, a round
+    // trip before ssh can start); StartSession refuses a target whose agent is not connected
+    // (TargetNotConnected), and only then is the agent looked up, so the error is the one it was. A
+    // failure found before StartSession looks the agent up first too: errors come in the same order.
+    const deferAgent = request.transport !== "direct" && names.length === 1
+    // Named by its id, the instance's session is asked for at once, while DescribeInstances runs (a
+    // round trip less before ssh starts). Whatever fails first is still reported as before; a session
+    // started for a command that then fails is ended.
+    const earlyId = deferAgent && isInstanceId(names[0]!) ? names[0]! : undefined
+    let earlyUsed = false
+    const ssmService = earlyId === undefined ? undefined : yield* Ssm
+    const early = earlyId === undefined || ssmService === undefined
+      ? undefined
+      : yield* Effect.forkScoped(Effect.exit(ssmService.startSession(earlyId, { kind: "ssh", port: 22 })))
+    if (early !== undefined && ssmService !== undefined) {
+      // (on Ctrl-C the call is abandoned, as any call in flight is; else its answer is awaited)
+      yield* Effect.addFinalizer((scopeExit) =>
+        Effect.flatMap(Effect.andThen(Exit.hasInterrupts(scopeExit) ? Fiber.interrupt(early) : Effect.void, Fiber.await(early)), (exit) =>
+          Exit.isSuccess(exit) && Exit.isSuccess(exit.value) && !earlyUsed
+            ? ssmService.terminateSession(exit.value.value.sessionId).pipe(Effect.ignore)
+            : Effect.void)
+      )
+    }
     const resolved = new Map<string, { readonly instance: Instance; readonly host: string }>()
     for (const name of names) {
       const instance = yield* ec2.resolveInstance(name)
-      resolved.set(name, { instance, host: yield* checkInstance(instance, request) })
+      resolved.set(name, { instance, host: yield* checkInstance(instance, request, deferAgent) })
     }
-
-    const hosts = new Map<string, PreparedHost>()
-    for (const t of request.targets) {
-      const r = resolved.get(t.name)!
-      const user = t.user ?? request.user ?? (yield* defaultUser(r.instance))
-      hosts.set(t.name, { instance: r.instance, host: r.host, user })
-    }
-
-    const dir = yield* ssh.privateDirectory
-    const lines: Array<string> = []
-    for (const { instance, host } of resolved.values()) {
-      const key = hostKeyFromTags(instance.tags)
-      if (key._tag === "Invalid") {
-        return yield* new OperationFailed({
-          message: `the host key in the tags of ${label(instance)} is unreadable: ${key.reason}`,
-          hint: "Fix or remove the tags SSHHostPublicKeyPart1/SSHHostPublicKeyPart2"
+    const agentFirst = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      deferAgent ? effect.pipe(Effect.catch((e) => Effect.andThen(checkAgent([...resolved.values()][0]!.instance), Effect.fail(e)))) : effect
+    let agentProblem: OperationFailed | AwsError | undefined
+    /** StartSession, with a target that is not connected reported as the agent check reports it. */
+    const startSession = (ssm: Ssm["Service"], instance: Instance) =>
+      (early !== undefined && instance.id === earlyId
+        ? Effect.flatMap(Fiber.join(early), (exit) => {
+          earlyUsed = true
+          return exit
         })
-      }
-      if (key._tag === "Missing") {
-        yield* output.warn(
-          `${label(instance)} has no host key in its tags (SSHHostPublicKeyPart1/2): OpenSSH will verify it with ~/.ssh/known_hosts and may ask you to trust it`
+        : ssm.startSession(instance.id, { kind: "ssh", port: 22 })).pipe(
+        Effect.catchIf(
+          (e) => deferAgent && e.code === "TargetNotConnected",
+          (e) =>
+            checkAgent(instance).pipe(
+              Effect.tapError((problem) => Effect.sync(() => (agentProblem = problem))),
+              Effect.andThen(Effect.fail(e))
+            )
         )
-        continue
-      }
-      lines.push(knownHostsLine([...new Set([instance.id, host])], key.key))
-    }
-    const knownHostsFile = lines.length === resolved.size ? join(dir, "known_hosts") : undefined
-    if (knownHostsFile !== undefined) {
-      yield* Effect.try({
-        try: () => writeFileSync(knownHostsFile, lines.join("\n") + "\n", { mode: 0o600 }),
-        catch: (cause) => new OperationFailed({ message: `could not write ${knownHostsFile}`, cause })
-      })
-    }
+      )
+
+    const { hosts, dir, knownHostsFile, warnings } = yield* agentFirst(prepareHosts(request, resolved))
+    // printed once StartSession has answered (before any other error), as they were before it was sent
+    const warn = Effect.forEach(warnings, (w) => output.warn(w), { discard: true })
 
     let identityFile: string | undefined
     const pushKeys = Effect.gen(function*() {
@@ -206,11 +276,11 @@ export const prepareConnection = (request: ConnectRequest) =>
     const startSessions = Effect.gen(function*() {
       if (loopback) {
         const { instance } = [...resolved.values()][0]!
-        handoff = { instanceId: instance.id, ticket: yield* (yield* Ssm).startSession(instance.id, { kind: "ssh", port: 22 }) }
+        handoff = { instanceId: instance.id, ticket: yield* startSession(yield* Ssm, instance) }
       } else if (request.transport !== "direct") {
         const ssm = yield* Ssm
         for (const { instance } of resolved.values()) {
-          const ticket = yield* ssm.startSession(instance.id, { kind: "ssh", port: 22 })
+          const ticket = yield* startSession(ssm, instance)
           // ends the session if ssh never gets to use it; harmless after the proxy has ended it
           yield* Effect.addFinalizer(() => ssm.terminateSession(ticket.sessionId).pipe(Effect.ignore))
           const response = JSON.stringify({ SessionId: ticket.sessionId, TokenValue: Redacted.value(ticket.token), StreamUrl: ticket.streamUrl })
@@ -233,6 +303,9 @@ export const prepareConnection = (request: ConnectRequest) =>
     // The key push and StartSession do not depend on each other: both at once (a round trip less
     // before ssh starts). A failed push is still reported first, and ends a session started for it.
     const [pushing, starting] = yield* Effect.all([Effect.exit(pushKeys), Effect.exit(startSessions)], { concurrency: 2 })
+    // no agent: what the agent check said before anything was pushed or started
+    if (agentProblem !== undefined) return yield* agentProblem
+    yield* warn
     if (Exit.isFailure(pushing)) {
       if (handoff !== undefined) yield* (yield* Ssm).terminateSession(handoff.ticket.sessionId).pipe(Effect.ignore)
       return yield* Effect.failCause(pushing.cause)

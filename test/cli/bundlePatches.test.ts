@@ -56,18 +56,14 @@ const installerIn = (chunk: string, symbol: string): string | undefined => {
   const homeJs = readFileSync(home!, "utf8")
   const name = marker.exec(homeJs)?.[1]
   expect(name, `the installer marked ${symbol} in ${home}`).toBeDefined()
-  // `export{...,Hi as q,...}` in install.ts's chunk, `import{...,q as Ae,...}from"./chunk-X.js"` in `chunk`.
-  const exported = new RegExp(`export\\{[^}]*?(?<![\\w$])${escape(name!)}(?: as ([\\w$]+))?(?![\\w$])`).exec(homeJs)
+  // The chunks are CommonJS (scripts/build.mjs): `{...,q:()=>Hi,...}` among the exports of install.ts's
+  // chunk, `var a=require("./chunk-X.js")` in `chunk`, which calls it as `(0,a.q)(...)`.
+  const exported = new RegExp(`[{,]([\\w$]+):\\(\\)=>${escape(name!)}(?![\\w$])`).exec(homeJs)
   expect(exported, `the export of ${name}`).not.toBeNull()
-  const as = exported![1] ?? name!
+  const as = exported![1]!
   const from = `"./${home!.slice(home!.lastIndexOf("/") + 1)}"`
-  const imports = [...readFileSync(chunk, "utf8").matchAll(new RegExp(`import\\{([^}]*)\\}from${escape(from)}`, "g"))]
-  for (const [, list] of imports)
-    for (const item of list!.split(",")) {
-      const [imported, alias] = item.split(" as ")
-      if (imported === as) return alias ?? imported
-    }
-  return undefined
+  const namespace = new RegExp(`(?<![\\w$])([\\w$]+)=require\\(${escape(from)}\\)`).exec(readFileSync(chunk, "utf8"))?.[1]
+  return namespace === undefined ? undefined : `(0,${namespace}.${as})`
 }
 
 /**

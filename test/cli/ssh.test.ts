@@ -84,6 +84,17 @@ describe("aegea ssh over Session Manager", () => {
     expect(session.terminatedByApi).toBe(true)
   })
 
+  it("named by its id: StartSession asked for at once, no agent lookup, and the session ended", async () => {
+    const before = standIn.sessions.length
+    const lookups = standIn.operations.filter((o) => o === "DescribeInstanceInformation").length
+    const r = await runCli(["ssh", `${USER}@${box}`, "--no-ec2-instance-connect", "--", ...ownKey(), "echo", "by-id"], { env: env() })
+    expect(r.stdout).toBe("by-id\n")
+    expect(r.code).toBe(0)
+    expect(standIn.sessions.length).toBe(before + 1)
+    expect(standIn.sessions[before]!.terminatedByApi).toBe(true)
+    expect(standIn.operations.filter((o) => o === "DescribeInstanceInformation").length).toBe(lookups)
+  })
+
   it("exits with the remote command's status", async () => {
     const r = await runCli(["ssh", `${USER}@box`, "--no-ec2-instance-connect", "--", ...ownKey(), "exit", "3"], { env: env() })
     expect(r.code).toBe(3)
@@ -113,6 +124,8 @@ describe("aegea ssh over Session Manager", () => {
     const noAgent = await runCli(["ssh", `${USER}@no-agent`, "--no-ec2-instance-connect"], { env: env() })
     expect(noAgent.code).toBe(1)
     expect(noAgent.stderr).toContain("no SSM agent registered")
+    // StartSession was refused first: no warning about its host key (it has none) before the error
+    expect(noAgent.stderr).not.toContain("no host key")
     const denied = await runCli(["ssh", `${USER}@denied`, "--no-ec2-instance-connect"], { env: env() })
     expect(denied.code).toBe(4)
     expect(denied.stderr).toContain("ssm:StartSession")

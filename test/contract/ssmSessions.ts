@@ -11,6 +11,8 @@ export interface SsmSessionsHarness {
   readonly make: () => Promise<Layer.Layer<Ssm>>
   /** An instance whose agent accepts sessions. */
   readonly instanceId: () => string
+  /** An instance without a connected agent. */
+  readonly offlineInstanceId: () => string
 }
 
 const run = <A, E>(layer: Layer.Layer<Ssm>, f: (s: Ssm["Service"]) => Effect.Effect<A, E>) =>
@@ -35,6 +37,14 @@ export const ssmSessionsContract = (label: string, harness: SsmSessionsHarness) 
       assert.notStrictEqual(Redacted.value(second.token), Redacted.value(resumed.token), "every ResumeSession gives a fresh token")
       await run(layer, (s) => s.terminateSession(started.sessionId))
       assert.isTrue(Option.isNone(await run(layer, (s) => s.resumeSession(started.sessionId))), "an ended session: no token")
+    })
+
+    it("StartSession refuses an instance whose agent is not connected with SSM's TargetNotConnected", async () => {
+      const layer = await harness.make()
+      const error = await Effect.runPromise(Effect.gen(function*() {
+        return yield* (yield* Ssm).startSession(harness.offlineInstanceId(), { kind: "ssh", port: 22 })
+      }).pipe(Effect.provide(layer), Effect.flip))
+      assert.deepStrictEqual([error._tag, error.code], ["AwsInvalidRequest", "TargetNotConnected"])
     })
 
     it("ResumeSession of a session that never existed fails with SSM's DoesNotExistException", async () => {

@@ -14,9 +14,11 @@ import {
   DescribeVolumesCommand
 } from "@aws-sdk/client-ec2"
 import { parseXML as sdkParseXML } from "@aws-sdk/xml-builder"
+import { NormalizedSchema } from "@smithy/core/schema"
 import { inspect } from "node:util"
 import { beforeAll, describe, expect, it } from "vitest"
 import { parseXML } from "../../src/sdkPatches/xmlParser.ts"
+import { directRead } from "../../src/sdkPatches/xmlDirectRead.ts"
 import {
   imageFields,
   instanceFields,
@@ -140,6 +142,19 @@ describe("parseXML on moto's responses", () => {
     } finally {
       ec2.destroy()
     }
+  })
+
+  it.each([
+    ["DescribeInstances", { Action: "DescribeInstances" }, ec2Schemas.DescribeInstancesResult$],
+    ["DescribeVolumes", { Action: "DescribeVolumes" }, ec2Schemas.DescribeVolumesResult$],
+    ["DescribeSecurityGroups", { Action: "DescribeSecurityGroups" }, ec2Schemas.DescribeSecurityGroupsResult$]
+  ])("%s is read in one pass (directRead) to the SDK's value, escaped and multi-line tags included", async (_name, params, schema) => {
+    const xml = await ec2Raw(params)
+    const value = directRead(xml, NormalizedSchema.of(schema as never), sdkDeserializer() as never)
+    expect(value, "directRead gave up on moto's answer").toBeDefined()
+    expect(inspect(value, { depth: Infinity, breakLength: Infinity })).toBe(
+      inspect(sdkDeserializer().read(schema, new TextEncoder().encode(xml)), { depth: Infinity, breakLength: Infinity })
+    )
   })
 
   it("reads the escaped tag values back", async () => {

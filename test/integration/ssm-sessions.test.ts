@@ -43,7 +43,7 @@ afterAll(async () => {
 const ssmLayer = () =>
   SsmLive.pipe(Layer.provide(AwsClients.layerStatic({ region: "us-east-1", profile: undefined, endpointUrl: standIn.endpoint, maxAttempts: 1 })))
 
-ssmSessionsContract("live on the SSM stand-in", { make: async () => ssmLayer(), instanceId: () => INSTANCE })
+ssmSessionsContract("live on the SSM stand-in", { make: async () => ssmLayer(), instanceId: () => INSTANCE, offlineInstanceId: () => "i-0fffffffffffffff0" })
 
 const notices: Array<string> = []
 const layer = () =>

@@ -13,6 +13,18 @@ export const writeLoadHook = (dir: string): string => {
     `  return next(url, context)`,
     `}`
   ].join("\n"))
-  writeFileSync(join(dir, "register.mjs"), `import { register } from "node:module"\nregister(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)})\n`)
+  // The CLI's chunks are classic scripts the launcher reads and runs itself (src/compileCache.ts), or
+  // requires: no module hook sees them, so their reads of dist/chunks/*.js are written down too.
+  writeFileSync(join(dir, "register.mjs"), [
+    `import { register } from "node:module"`,
+    `import fs from "node:fs"`,
+    `import { pathToFileURL } from "node:url"`,
+    `register(${JSON.stringify(pathToFileURL(join(dir, "hooks.mjs")).href)})`,
+    `const readFileSync = fs.readFileSync`,
+    `fs.readFileSync = function (path, ...rest) {`,
+    `  if (process.env.AEGEA_LOAD_LOG && typeof path === "string" && /\\/dist\\/chunks\\/[^/]+\\.js$/.test(path)) fs.appendFileSync(process.env.AEGEA_LOAD_LOG, pathToFileURL(path).href + "\\n")`,
+    `  return readFileSync.call(this, path, ...rest)`,
+    `}`
+  ].join("\n"))
   return pathToFileURL(join(dir, "register.mjs")).href
 }

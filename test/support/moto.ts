@@ -72,6 +72,13 @@ export function makeTestHome(): string {
 }
 
 /**
+ * The compile cache (src/compileCache.ts) every aegea process of the suite shares, instead of one per
+ * fresh HOME: the suite's hundreds of runs start from it. Its files are named by the build, so runs of
+ * another build never read them; aegea creates the folder (0700) and removes other builds' files.
+ */
+export const TEST_COMPILE_CACHE_DIR = process.env.AEGEA_TEST_CACHE_DIR ?? join(tmpdir(), `aegea-test-compile-cache-${process.getuid?.() ?? "user"}`)
+
+/**
  * The whole environment an aegea process needs to talk to moto and nothing else: dummy credentials,
  * us-east-1, AWS_ENDPOINT_URL, one SDK attempt, and a fresh HOME/XDG_CONFIG_HOME so the developer's
  * ~/.aws and ~/.config/aegea are never read. Pass `home` to share one HOME between several calls.
@@ -92,6 +99,7 @@ export function awsTestEnv(opts: { readonly home?: string } = {}): Record<string
     AWS_SHARED_CREDENTIALS_FILE: join(home, "nonexistent-aws-credentials"),
     HOME: home,
     XDG_CONFIG_HOME: join(home, ".config"),
+    AEGEA_CACHE_DIR: TEST_COMPILE_CACHE_DIR,
     NO_COLOR: "1",
     TZ: "UTC"
   }

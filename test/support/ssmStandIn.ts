@@ -271,6 +271,8 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
               message: `User: arn:aws:iam::123456789012:user/default_user is not authorized to perform: ssm:StartSession on resource: arn:aws:ec2:us-east-1:123456789012:instance/${target}`
             })
           }
+          // as SSM refuses a target whose agent is not connected
+          if (!options.onlineInstances.includes(target)) return json(res, 400, { __type: "TargetNotConnected", message: `${target} is not connected.` })
           const sessionId = `default_user-${randomUUID().slice(0, 17)}`
           const token = randomUUID()
           sessions.set(sessionId, {

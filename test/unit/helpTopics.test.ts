@@ -19,8 +19,19 @@ const walk = (dir: string): Array<string> =>
     return statSync(path).isDirectory() ? walk(path) : /\.ts$/.test(name) ? [path] : []
   })
 
-/** Variables aegea sets for itself or its children, or only the build and the tests use. */
-const notForUsers = new Set(["AEGEA_NO_STATIC", "AEGEA_HELP_DOC", "AEGEA_HELP_DOCS", "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED", "AWS_SSM_START_SESSION_RESPONSE"])
+/**
+ * Variables aegea sets for itself or its children, or only the build and the tests use; and Node's
+ * own NODE_OPTIONS, which the compile cache reads only to name its files by the node flags.
+ */
+const notForUsers = new Set([
+  "AEGEA_NO_STATIC",
+  "AEGEA_HELP_DOC",
+  "AEGEA_HELP_DOCS",
+  "AEGEA_COMPILE_CACHE_DEBUG",
+  "NODE_OPTIONS",
+  "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED",
+  "AWS_SSM_START_SESSION_RESPONSE"
+])
 
 /** Every environment variable src/ reads: env.X, env["X"], process.env.X and `const { X } = process.env`. */
 const variablesRead = (): Set<string> => {

@@ -301,6 +301,47 @@ describe("_read (the bundle's fast JSON deserializer) against the SDK's", () => 
     })
   })
 
+  it("reads log event records (read with one object literal when complete) to the SDK's value, in every variation", async () => {
+    const logs = jsonClients.find((c) => c.name === "@aws-sdk/client-cloudwatch-logs")!
+    const { sdk, ours } = deserializers(logs.settings)
+    const rnd = makeRandom(20261130)
+    const values: Record<string, ReadonlyArray<unknown>> = {
+      logStreamName: ["s", "", "stream/ü"],
+      timestamp: [1764064800123, 0, -1, 1.5, "Infinity", "NaN", "12", 2 ** 60],
+      message: ["hello", "", "line\nbreak", "😀"],
+      ingestionTime: [1764064800200, 0, "-Infinity"],
+      eventId: ["1", "", "38"]
+    }
+    const record = (names: ReadonlyArray<string>): Record<string, unknown> => {
+      // Keys in a shuffled order; now and then a member absent, null, of another type, or an extra key.
+      const out: Record<string, unknown> = {}
+      for (const name of [...names].sort(() => rnd(3) - 1)) {
+        const roll = rnd(12)
+        if (roll === 0) continue
+        out[name] = roll === 1 ? null : roll === 2 ? pick(rnd, [true, {}, [1], "x", 7]) : pick(rnd, values[name]!)
+      }
+      if (rnd(8) === 0) out["extra"] = pick(rnd, [1, "x", null, { a: 1 }])
+      if (rnd(40) === 0) out["__type"] = "Weird"
+      return out
+    }
+    const filter = (logs.schemas["FilterLogEvents$"] as Array<unknown>)[5]
+    const get = (logs.schemas["GetLogEvents$"] as Array<unknown>)[5]
+    let complete = 0
+    for (let round = 0; round < 60; round++) {
+      const filtered = Array.from({ length: 20 }, () => record(["logStreamName", "timestamp", "message", "ingestionTime", "eventId"]))
+      const output = Array.from({ length: 20 }, () => record(["timestamp", "message", "ingestionTime"]))
+      complete += filtered.filter((r) => Object.keys(values).every((k) => r[k] != null)).length
+      const cases: Array<[unknown, string]> = [
+        [filter, JSON.stringify({ events: filtered, nextToken: rnd(2) === 0 ? null : "t" })],
+        [get, JSON.stringify({ events: output, nextForwardToken: "f", nextBackwardToken: "b" })]
+      ]
+      for (const [schema, json] of cases) {
+        expectSame(await outcome(() => ours.read(schema, json)), await outcome(() => sdk.read(schema, json)), json)
+      }
+    }
+    expect(complete).toBeGreaterThan(100)
+  })
+
   it("reads members by their jsonName where the protocol uses them (no client of package.json has one)", async () => {
     const restJson = jsonClients.find((c) => c.protocol === "aws.protocols#restJson1")!.settings
     const awsJson = jsonClients.find((c) => c.protocol === "aws.protocols#awsJson1_1")!.settings

@@ -221,12 +221,49 @@ describe("aegea ssh (in memory)", () => {
       assert.strictEqual((yield* (yield* SsmMemoryState).sessions).length, 0)
     }).pipe(Effect.provide(layers(recordingSsh([])))))
 
-  it.effect("refuses an instance whose agent is not registered before starting any session", () =>
-    Effect.gen(function*() {
+  it.effect("asks for no agent before StartSession; an instance whose agent is not registered or not online fails as the agent check says, with no session and no ssh", () => {
+    const ran: Array<{ program: string; args: ReadonlyArray<string> }> = []
+    return Effect.gen(function*() {
       const error = yield* aegea("ssh", "root@box").pipe(Effect.flip)
       assert.match(error._tag === "OperationFailed" ? error.message : "", /no SSM agent registered/)
-      assert.deepStrictEqual(yield* (yield* SsmMemoryState).calls, ["DescribeInstanceInformation"])
-    }).pipe(Effect.provide(layers(recordingSsh([]), {}))))
+      // StartSession was refused (TargetNotConnected), and only then was the agent looked up
+      assert.deepStrictEqual(yield* (yield* SsmMemoryState).calls, ["StartSession", "DescribeInstanceInformation"])
+      assert.deepStrictEqual(yield* (yield* SsmMemoryState).sessions, [])
+      assert.deepStrictEqual(ran, [])
+    }).pipe(Effect.provide(layers(recordingSsh(ran), {})))
+  })
+
+  it.effect("an agent that lost its connection is named as such; an online one costs no DescribeInstanceInformation", () =>
+    Effect.gen(function*() {
+      const error = yield* aegea("ssh", "root@box", "--no-ec2-instance-connect").pipe(Effect.flip)
+      assert.match(error._tag === "OperationFailed" ? error.message : "", /the SSM agent of .* is ConnectionLost, not Online/)
+    }).pipe(Effect.provide(layers(recordingSsh([]), { agents: [{ instanceId: BOX, pingStatus: "ConnectionLost" }] }))))
+
+  it.effect("named by its id, the session is asked for while the instance is described, and used", () => {
+    const ran: Array<{ program: string; args: ReadonlyArray<string> }> = []
+    return Effect.gen(function*() {
+      yield* aegea("ssh", `root@${BOX}`, "--no-ec2-instance-connect", "--", "true")
+      const sessions = yield* (yield* SsmMemoryState).sessions
+      assert.deepStrictEqual(sessions.map((x) => [x.instanceId, x.terminated]), [[BOX, true]])
+      assert.include(ran[0]!.args, `HostKeyAlias=${BOX}`)
+      assert.deepStrictEqual(ran[0]!.args.slice(-2), [`root@${BOX}`, "true"])
+    }).pipe(Effect.provide(layers(recordingSsh(ran))))
+  })
+
+  it.effect("a session asked for early is ended when the instance then fails its checks (stopped)", () =>
+    Effect.gen(function*() {
+      const error = yield* aegea("ssh", "root@i-0000000000000057f", "--no-ec2-instance-connect").pipe(Effect.flip)
+      assert.match(error._tag === "OperationFailed" ? error.message : "", /is stopped, not running/)
+      const sessions = yield* (yield* SsmMemoryState).sessions
+      assert.deepStrictEqual(sessions.map((x) => [x.instanceId, x.terminated]), [["i-0000000000000057f", true]])
+    }).pipe(Effect.provide(layers(recordingSsh([]), { agents: [{ instanceId: "i-0000000000000057f" }] }))))
+
+  it.effect("the happy path makes one SSM call before ssh: StartSession", () =>
+    Effect.gen(function*() {
+      yield* aegea("ssh", "root@box", "--no-ec2-instance-connect", "--", "true")
+      const calls = yield* (yield* SsmMemoryState).calls
+      assert.deepStrictEqual(calls.filter((c) => c !== "TerminateSession"), ["StartSession"])
+    }).pipe(Effect.provide(layers(recordingSsh([])))))
 })
 
 describe("aegea run (in memory, TestClock)", () => {

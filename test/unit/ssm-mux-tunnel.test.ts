@@ -12,7 +12,7 @@ import type * as Cause from "effect/Cause"
 import { createHash } from "node:crypto"
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net"
 import { SmuxCmd, SmuxFrameReader } from "../../src/lib/ssm/smux.ts"
-import type { DataChannel } from "../../src/services/SsmSession.ts"
+import type { DataChannel, OutputSink } from "../../src/services/SsmSession.ts"
 import { muxTunnel } from "../../src/workflows/muxTunnel.ts"
 import type { OperationFailed } from "../../src/errors.ts"
 import { type AgentMux, agentMux } from "../support/ssmStandInMux.ts"
@@ -25,14 +25,23 @@ const close = (server: Server) => new Promise<void>((resolve) => server.close(()
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex")
 const pieces = (bytes: Uint8Array) => Array.from({ length: Math.ceil(bytes.length / 1024) }, (_, i) => bytes.subarray(i * 1024, (i + 1) * 1024))
 
-/** A data channel whose far end is the stand-in's smux server connecting to `port`. */
-const fakeChannel = Effect.fnUntraced(function*(port: number, flags: Array<number>) {
+/**
+ * A data channel whose far end is the stand-in's smux server connecting to `port`. `diverted`: the
+ * channel offers `divertOutput` (as the live one does) and hands each send's payloads to the sink.
+ */
+const fakeChannel = Effect.fnUntraced(function*(port: number, flags: Array<number>, diverted = false) {
   const output = yield* Queue.unbounded<Uint8Array, OperationFailed | Cause.Done>()
+  let sink: OutputSink | undefined
   let agent: AgentMux | undefined = undefined
   agent = agentMux({
     host: "127.0.0.1",
     port,
-    send: (bytes) => void pieces(bytes).forEach((p) => Queue.offerUnsafe(output, Buffer.from(p))),
+    send: (bytes) => {
+      const payloads = pieces(bytes).map((p) => Buffer.from(p))
+      if (sink === undefined) return void payloads.forEach((p) => Queue.offerUnsafe(output, p))
+      payloads.forEach((p) => sink!.data(p))
+      sink.flush()
+    },
     flag: (flag) => void flags.push(flag)
   })
   const channel: DataChannel = {
@@ -41,9 +50,10 @@ const fakeChannel = Effect.fnUntraced(function*(port: number, flags: Array<numbe
     agentVersion: "3.3.1957.0",
     write: (bytes) => Effect.sync(() => pieces(bytes).forEach((p) => agent.receive(Buffer.from(p)))),
     output: Stream.fromQueue(output),
-    sendSize: () => Effect.void
+    sendSize: () => Effect.void,
+    ...(diverted ? { divertOutput: (s: OutputSink) => ((sink = s), true) } : {})
   }
-  return { channel, agent, output }
+  return { channel, agent, output, isDiverted: () => sink !== undefined }
 })
 
 /** Connect, send `payload`, collect the echo until it is complete, close; the echo's checksum. */
@@ -67,15 +77,16 @@ const echoOnce = (port: number, payload: Buffer) =>
   })
 
 describe("muxTunnel", () => {
-  it("carries 20 concurrent connections over one channel, each echoed intact, and closes every stream", async () => {
+  it.each([["through output", false], ["handed over by the channel (divertOutput)", true]] as const)("carries 20 concurrent connections over one channel, each echoed intact, and closes every stream: %s", async (_, diverted) => {
     const echo = createServer((s) => {
       s.on("error", () => {})
       s.pipe(s)
     })
     const echoPort = await listen(echo)
     const flags: Array<number> = []
-    const { agent, channel } = await Effect.runPromise(fakeChannel(echoPort, flags))
+    const { agent, channel, isDiverted } = await Effect.runPromise(fakeChannel(echoPort, flags, diverted))
     const mux = await Effect.runPromise(muxTunnel(channel, { keepAlive: false }))
+    assert.strictEqual(isDiverted(), diverted)
     const runner = Effect.runFork(mux.run)
     const local = createServer((socket) => void Effect.runFork(mux.serve(socket)))
     const localPort = await listen(local)

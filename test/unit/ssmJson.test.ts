@@ -21,15 +21,18 @@ describe("SsmJsonLive", () => {
     expect(ssmJsonService("cn-north-1").endpoint).toBe("https://ssm.cn-north-1.amazonaws.com.cn")
   })
 
-  it("leaves FIPS, dual-stack, GovCloud, ISO and sovereign partitions and a provided SSM client to the SDK", () => {
-    expect(jsonCallsFit(env("us-east-1"), {})).toBe(true)
-    expect(jsonCallsFit(env("ap-southeast-2"), {})).toBe(true)
-    expect(jsonCallsFit(env("cn-northwest-1"), {})).toBe(true)
-    expect(jsonCallsFit(env("us-east-1"), { AWS_USE_FIPS_ENDPOINT: "true" })).toBe(false)
-    expect(jsonCallsFit(env("us-east-1"), { AWS_USE_DUALSTACK_ENDPOINT: "TRUE" })).toBe(false)
-    expect(jsonCallsFit(env("us-gov-west-1"), {})).toBe(false)
-    expect(jsonCallsFit(env("us-iso-east-1"), {})).toBe(false)
-    expect(jsonCallsFit(env("eusc-de-east-1"), {})).toBe(false)
-    expect(jsonCallsFit(env("us-east-1", { SSM: {} }), {})).toBe(false)
+  it("leaves FIPS, dual-stack, GovCloud, ISO and sovereign partitions, config-file endpoints and a provided SSM client to the SDK", () => {
+    const none = { AWS_CONFIG_FILE: "/nonexistent/aegea-test-config" }
+    expect(jsonCallsFit(env("us-east-1"), none)).toBe(true)
+    expect(jsonCallsFit(env("ap-southeast-2"), none)).toBe(true)
+    expect(jsonCallsFit(env("cn-northwest-1"), none)).toBe(true)
+    expect(jsonCallsFit(env("us-east-1"), { ...none, AWS_USE_FIPS_ENDPOINT: "true" })).toBe(false)
+    expect(jsonCallsFit(env("us-east-1"), { ...none, AWS_USE_DUALSTACK_ENDPOINT: "TRUE" })).toBe(false)
+    expect(jsonCallsFit(env("us-gov-west-1"), none)).toBe(false)
+    expect(jsonCallsFit(env("us-iso-east-1"), none)).toBe(false)
+    expect(jsonCallsFit(env("eusc-de-east-1"), none)).toBe(false)
+    expect(jsonCallsFit(env("us-east-1", { SSM: {} }), none)).toBe(false)
+    expect(jsonCallsFit(env("us-east-1"), { AWS_CONFIG_FILE: new URL("../fixtures/aws-config-endpoints", import.meta.url).pathname })).toBe(false)
+    expect(jsonCallsFit(env("us-east-1"), { ...none, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "true" })).toBe(false)
   })
 })

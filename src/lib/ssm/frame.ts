@@ -83,6 +83,17 @@ const oneShotText = oneShotHash as ((algorithm: string, data: Uint8Array, encodi
 const sha256Text = (bytes: Uint8Array): string =>
   oneShotText !== undefined ? oneShotText("sha256", bytes, "latin1") : createHash("sha256").update(bytes).digest("binary")
 
+/** Writes a digest from `sha256Text` at offset 80 of `frame` (32 bytes: a loop costs less than a call into Buffer.write). */
+const writeDigest = (frame: Uint8Array, digest: string) => {
+  for (let i = 0; i < 32; i++) frame[80 + i] = digest.charCodeAt(i)
+}
+
+/** Whether the digest at offset 80 of `frame` is `digest` (from `sha256Text`), compared without a string of the frame's bytes. */
+const digestIs = (frame: Uint8Array, digest: string): boolean => {
+  for (let i = 0; i < 32; i++) if (frame[80 + i] !== digest.charCodeAt(i)) return false
+  return true
+}
+
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /** The 16 wire bytes of a UUID: RFC 4122 bytes 8..15 first, then bytes 0..7. */
@@ -143,10 +154,11 @@ const frameWith = (
   type: Uint8Array,
   createdDate: number,
   payloadType: number,
-  payload: Uint8Array
+  payload: Uint8Array,
+  into?: Buffer | undefined
 ): Buffer => {
   // every byte is written (the id by the caller)
-  const frame = Buffer.allocUnsafe(MIN_FRAME_LENGTH + payload.length)
+  const frame = into ?? Buffer.allocUnsafe(MIN_FRAME_LENGTH + payload.length)
   u32(frame, 0, HEADER_LENGTH)
   frame.set(type, 4)
   u32(frame, 36, 1)
@@ -154,7 +166,7 @@ const frameWith = (
   u32(frame, 112, payloadType)
   u32(frame, 116, payload.length)
   frame.set(payload, MIN_FRAME_LENGTH)
-  frame.write(sha256Text(payload), 80, 32, "latin1")
+  writeDigest(frame, sha256Text(payload))
   return frame
 }
 
@@ -181,7 +193,8 @@ export const writeRandomWireId = (frame: Uint8Array, offset: number): void => {
 /**
  * The frame of a sequenced or flagged message, built in one buffer: header, payload, digest. `id` is
  * a UUID string, or undefined for a fresh random one (no string made). `sequenceNumber` is below 2^53
- * and not negative, `flags` below 2^32.
+ * and not negative, `flags` below 2^32. `into`: the buffer to build it in (exactly the frame's length,
+ * `MIN_FRAME_LENGTH` plus the payload's), else a new one.
  */
 export const encodeFrame = (
   type: Uint8Array,
@@ -190,9 +203,10 @@ export const encodeFrame = (
   flags: number,
   id: string | undefined,
   payloadType: number,
-  payload: Uint8Array
+  payload: Uint8Array,
+  into?: Buffer | undefined
 ): Buffer => {
-  const frame = frameWith(type, createdDate, payloadType, payload)
+  const frame = frameWith(type, createdDate, payloadType, payload, into)
   u64(frame, 48, sequenceNumber)
   u32(frame, 56, 0)
   u32(frame, 60, flags)
@@ -232,6 +246,10 @@ const TEXT_POSITION = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34
 
 /** Bytes of `ackJson` around the acknowledged message's id and sequence number, by message type. */
 const ackTemplates = new Map<string, { readonly prefix: Buffer }>()
+const ackTemplate = (ackedType: string) => ({
+  prefix: Buffer.from(`{"AcknowledgedMessageType":${JSON.stringify(ackedType)},"AcknowledgedMessageId":"`, "utf8")
+})
+const OUTPUT_ACK_TEMPLATE = ackTemplate(MessageType.output)
 const ACK_MIDDLE = Buffer.from(`","AcknowledgedMessageSequenceNumber":`, "latin1")
 const ACK_SUFFIX = Buffer.from(`,"IsSequentialMessage":true}`, "latin1")
 const ACK_TYPE = messageTypeBytes(MessageType.acknowledge)
@@ -249,13 +267,16 @@ export const encodeAckFrame = (
   sequenceNumber: number,
   id?: string | undefined
 ): Buffer => {
-  let template = ackTemplates.get(ackedType)
+  let template = ackedType === MessageType.output ? OUTPUT_ACK_TEMPLATE : ackTemplates.get(ackedType)
   if (template === undefined) {
-    template = { prefix: Buffer.from(`{"AcknowledgedMessageType":${JSON.stringify(ackedType)},"AcknowledgedMessageId":"`, "utf8") }
+    template = ackTemplate(ackedType)
     if (ackTemplates.size < 64) ackTemplates.set(ackedType, template)
   }
-  const digits = String(sequenceNumber)
-  const count = digits.length
+  // the number's decimal digits (no string for the usual, non-negative safe integer)
+  const plain = sequenceNumber >= 0 && Number.isSafeInteger(sequenceNumber)
+  const digits = plain ? "" : String(sequenceNumber)
+  let count = plain ? 1 : digits.length
+  if (plain) for (let n = sequenceNumber; n >= 10; n = Math.floor(n / 10)) count++
   const prefix = template.prefix
   const length = prefix.length + 36 + ACK_MIDDLE.length + count + ACK_SUFFIX.length
   const frame = Buffer.allocUnsafe(MIN_FRAME_LENGTH + length)
@@ -278,10 +299,12 @@ export const encodeAckFrame = (
   at += 36
   frame.set(ACK_MIDDLE, at)
   at += ACK_MIDDLE.length
-  frame.write(digits, at, count, "latin1")
+  if (plain) {
+    for (let n = sequenceNumber, i = at + count - 1; i >= at; n = Math.floor(n / 10), i--) frame[i] = 0x30 + (n % 10)
+  } else frame.write(digits, at, count, "latin1")
   at += count
   frame.set(ACK_SUFFIX, at)
-  frame.write(sha256Text(frame.subarray(MIN_FRAME_LENGTH)), 80, 32, "latin1")
+  writeDigest(frame, sha256Text(frame.subarray(MIN_FRAME_LENGTH)))
   return frame
 }
 
@@ -336,6 +359,12 @@ export const decodeMessage = (bytes: Uint8Array): DecodeResult => {
 
 const OUTPUT_TYPE = messageTypeBytes(MessageType.output)
 
+/** Whether the frame's message type is `type` (32 bytes compared in a loop: cheaper than a call into Buffer.compare). */
+const typeIs = (frame: Buffer, type: Buffer): boolean => {
+  for (let i = 0; i < MESSAGE_TYPE_LENGTH; i++) if (frame[4 + i] !== type[i]) return false
+  return true
+}
+
 /** What `peekFrame` recognised. */
 export const Peeked = { other: 0, output: 1, acknowledge: 2 } as const
 
@@ -351,9 +380,9 @@ export const peekFrame = (frame: Buffer): number => {
   if (length < MIN_FRAME_LENGTH || frame[0] !== 0 || frame[1] !== 0 || frame[2] !== 0 || frame[3] !== HEADER_LENGTH) return Peeked.other
   // the first letter tells which type to compare with: "o"utput_stream_data, "a"cknowledge
   const first = frame[4]
-  const kind = first === 0x6f && frame.compare(OUTPUT_TYPE, 0, MESSAGE_TYPE_LENGTH, 4, 4 + MESSAGE_TYPE_LENGTH) === 0
+  const kind = first === 0x6f && typeIs(frame, OUTPUT_TYPE)
     ? Peeked.output
-    : first === 0x61 && frame.compare(ACK_TYPE, 0, MESSAGE_TYPE_LENGTH, 4, 4 + MESSAGE_TYPE_LENGTH) === 0
+    : first === 0x61 && typeIs(frame, ACK_TYPE)
     ? Peeked.acknowledge
     : Peeked.other
   if (kind === Peeked.other) return kind
@@ -364,7 +393,7 @@ export const peekFrame = (frame: Buffer): number => {
   // the digest of output (the remote side's bytes) is checked, as the plugin does; an acknowledgement's
   // is not: the agent checks no digest at all, the stream is TLS (integrity-protected), and its only
   // field, the sequence number, is parsed strictly (`ackSequenceNumber`)
-  if (kind === Peeked.output && length > MIN_FRAME_LENGTH && sha256Text(frame.subarray(MIN_FRAME_LENGTH)) !== frame.toString("latin1", 80, 112)) return Peeked.other
+  if (kind === Peeked.output && length > MIN_FRAME_LENGTH && !digestIs(frame, sha256Text(frame.subarray(MIN_FRAME_LENGTH)))) return Peeked.other
   return kind
 }
 

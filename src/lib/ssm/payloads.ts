@@ -62,20 +62,38 @@ const ACK_TAILS = [Buffer.from(`,"IsSequentialMessage":true}`, "latin1"), Buffer
 const UUID_TEXT_LENGTH = 36
 
 /**
+ * Whether `text` holds the bytes of `expected` at `at` (compared here: for the few dozen bytes of an
+ * acknowledgement, a loop costs less than a call into Buffer.compare).
+ */
+const bytesAt = (text: Uint8Array, at: number, expected: Uint8Array): boolean => {
+  if (at + expected.length > text.length) return false
+  for (let i = 0; i < expected.length; i++) if (text[at + i] !== expected[i]) return false
+  return true
+}
+
+/** Whether the 36 bytes at `at` hold no double quote (the id's closing quote comes right after them). */
+const idText = (text: Uint8Array, at: number): boolean => {
+  for (let i = at; i < at + UUID_TEXT_LENGTH; i++) if (text[i] === 0x22) return false
+  return text[at + UUID_TEXT_LENGTH] === 0x22
+}
+
+/**
  * The sequence number an acknowledgement acknowledges: `parseAck(bytes)?.sequenceNumber`, read in place
  * when the payload is exactly what the agent's Go struct serializes for an input_stream_data message
  * (`AcknowledgedMessageType`, a 36-character id with no quote, the number as plain digits,
- * `IsSequentialMessage`, nothing else); anything else goes through `parseAck`.
+ * `IsSequentialMessage`, nothing else); anything else goes through `parseAck`. `offset`: where the
+ * payload starts in `bytes` (it runs to the end).
  */
-export const ackSequenceNumber = (bytes: Uint8Array): number | undefined => {
-  const text = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
-  const idEnd = ACK_HEAD.length + UUID_TEXT_LENGTH
+export const ackSequenceNumber = (bytes: Uint8Array, offset = 0): number | undefined => {
+  // the payload is bytes[offset..] (a frame's, read without a view of it)
+  const text = bytes
+  const idEnd = offset + ACK_HEAD.length + UUID_TEXT_LENGTH
   const start = idEnd + ACK_SEQUENCE_KEY.length
   if (
     text.length > start &&
-    text.compare(ACK_HEAD, 0, ACK_HEAD.length, 0, ACK_HEAD.length) === 0 &&
-    text.indexOf(0x22, ACK_HEAD.length) === idEnd &&
-    text.compare(ACK_SEQUENCE_KEY, 0, ACK_SEQUENCE_KEY.length, idEnd, start) === 0
+    bytesAt(text, offset, ACK_HEAD) &&
+    idText(text, offset + ACK_HEAD.length) &&
+    bytesAt(text, idEnd, ACK_SEQUENCE_KEY)
   ) {
     let at = start
     let value = 0
@@ -84,11 +102,11 @@ export const ackSequenceNumber = (bytes: Uint8Array): number | undefined => {
     // plain digits: no leading zero, at most 15 (a safe integer); then the last field and the end
     if (digits > 0 && (digits === 1 || text[start] !== 0x30)) {
       for (const tail of ACK_TAILS) {
-        if (text.length === at + tail.length && text.compare(tail, 0, tail.length, at, text.length) === 0) return value
+        if (text.length === at + tail.length && bytesAt(text, at, tail)) return value
       }
     }
   }
-  return parseAck(bytes)?.sequenceNumber
+  return parseAck(offset === 0 ? bytes : bytes.subarray(offset))?.sequenceNumber
 }
 
 export interface RequestedAction {

@@ -25,6 +25,7 @@ import {
   frameSequenceNumber,
   MessageType,
   messageTypeBytes,
+  MIN_FRAME_LENGTH,
   PayloadType,
   Peeked,
   peekFrame
@@ -69,6 +70,10 @@ const NO_EVENTS: ReadonlyArray<ChannelEvent> = Object.freeze([])
 
 /** Data messages carry at most this many bytes (the plugin's and the agent's chunk size). */
 export const CHUNK_SIZE = 1024
+/** Outgoing frames built in one ring (see `ChannelProtocol.slot`): this many, each of a data message's size at most. */
+const FRAME_SLOTS = 1024
+const FRAME_SLOT_SIZE = MIN_FRAME_LENGTH + CHUNK_SIZE
+const INPUT_TYPE = messageTypeBytes(MessageType.input)
 /** Out-of-order messages kept while waiting for a gap to fill. */
 const INCOMING_BUFFER_LIMIT = 1024
 const INITIAL_RTT_MS = 100
@@ -104,6 +109,9 @@ export class ChannelProtocol {
   private expectedIncoming = 0
   private readonly outgoing = new Map<number, Outgoing>()
   private readonly incoming = new Map<number, Received>()
+  /** The ring of outgoing frames (see `slot`), made on first use. */
+  private slab: Buffer | undefined
+  private readonly slotViews: Array<Buffer | undefined> = []
   private agentVersion = ""
   private rtt = INITIAL_RTT_MS
   private rttVar = 0
@@ -161,8 +169,22 @@ export class ChannelProtocol {
     return this.options.newId?.()
   }
 
-  private message(messageType: string, sequenceNumber: number, flags: number, payloadType: number, payload: Uint8Array) {
-    return encodeFrame(messageTypeBytes(messageType), this.options.now(), sequenceNumber, flags, this.id(), payloadType, payload)
+
+  /**
+   * Where to build outgoing message `seq` of `length` bytes: its slot in one ring of FRAME_SLOTS
+   * frames (no buffer of its own per message, less for the garbage collector), when it fits and the
+   * slot's previous message (`seq - FRAME_SLOTS`) has been acknowledged; else undefined (a new buffer).
+   * A frame is kept until acknowledged, so a slot is never reused while its frame may be sent again;
+   * the channel copies every frame it writes (one buffer per batch) or hands ws a copy.
+   */
+  private slot(seq: number, length: number): Buffer | undefined {
+    if (length > FRAME_SLOT_SIZE || (seq >= FRAME_SLOTS && this.outgoing.has(seq - FRAME_SLOTS))) return undefined
+    this.slab ??= Buffer.allocUnsafeSlow(FRAME_SLOTS * FRAME_SLOT_SIZE)
+    const index = seq % FRAME_SLOTS
+    const at = index * FRAME_SLOT_SIZE
+    if (length !== FRAME_SLOT_SIZE) return this.slab.subarray(at, at + length)
+    // a full data message: the slot's view, made once
+    return (this.slotViews[index] ??= this.slab.subarray(at, at + length))
   }
 
   /** A message that must wait for HandshakeComplete: held until then, else sent now. */
@@ -183,8 +205,8 @@ export class ChannelProtocol {
   private sequenced(payloadType: number, payload: Uint8Array): ChannelEvent {
     const seq = this.nextOutgoing++
     const body = this.cipher !== undefined && ENCRYPTED_INPUT_TYPES.has(payloadType) ? this.cipher.encrypt(payload) : payload
-    const frame = this.message(MessageType.input, seq, 0, payloadType, body)
     const now = this.options.now()
+    const frame = encodeFrame(INPUT_TYPE, now, seq, 0, this.id(), payloadType, body, this.slot(seq, MIN_FRAME_LENGTH + body.length))
     this.outgoing.set(seq, { frame, firstSent: now, lastSent: now, resent: false })
     return { _tag: "Send", frame }
   }
@@ -199,7 +221,9 @@ export class ChannelProtocol {
     if (this.done) return []
     const events: Array<ChannelEvent> = []
     for (let offset = 0; offset < bytes.length; offset += CHUNK_SIZE) {
-      events.push(...this.afterHandshake(PayloadType.output, bytes.subarray(offset, offset + CHUNK_SIZE)))
+      const chunk = bytes.subarray(offset, offset + CHUNK_SIZE)
+      if (this.handshakeComplete) events.push(this.sequenced(PayloadType.output, chunk))
+      else this.held.push({ payloadType: PayloadType.output, payload: chunk })
     }
     return events
   }
@@ -221,7 +245,7 @@ export class ChannelProtocol {
     const frame = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
     const peeked = peekFrame(frame)
     if (peeked === Peeked.output) return this.onOutput(frameSequenceNumber(frame), { payloadType: framePayloadType(frame), payload: framePayload(frame) }, frame)
-    if (peeked === Peeked.acknowledge) return this.onAck(framePayload(frame))
+    if (peeked === Peeked.acknowledge) return this.onAck(frame, MIN_FRAME_LENGTH)
     const decoded = decodeMessage(frame)
     if (decoded._tag === "Malformed") return [{ _tag: "Ignored", reason: decoded.reason }]
     const m = decoded.message
@@ -242,8 +266,9 @@ export class ChannelProtocol {
     }
   }
 
-  private onAck(payload: Uint8Array): ReadonlyArray<ChannelEvent> {
-    const seq = ackSequenceNumber(payload)
+  /** An acknowledgement whose payload is `bytes[offset..]`. */
+  private onAck(bytes: Uint8Array, offset = 0): ReadonlyArray<ChannelEvent> {
+    const seq = ackSequenceNumber(bytes, offset)
     if (seq === undefined) return [{ _tag: "Ignored", reason: "unreadable acknowledgement" }]
     const entry = this.outgoing.get(seq)
     if (entry === undefined) return NO_EVENTS

@@ -67,9 +67,15 @@ export class SmuxFrameReader {
   }
 
   push(bytes: Uint8Array): SmuxReadResult {
+    return this.pushAll([bytes])
+  }
+
+  /** Several pieces of the stream at once (every payload delivered so far): read once, not joined first. */
+  pushAll(pieces: ReadonlyArray<Uint8Array>): SmuxReadResult {
     if (this.broken !== undefined) return { _tag: "ProtocolError", reason: this.broken }
-    if (bytes.length > 0) {
-      this.pieces.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))
+    for (const bytes of pieces) {
+      if (bytes.length === 0) continue
+      this.pieces.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length))
       this.size += bytes.length
     }
     const frames: Array<SmuxFrame> = []
@@ -218,7 +224,12 @@ export class SmuxClient {
 
   /** Bytes from the data channel (any piece of the agent's smux stream). */
   receive(bytes: Uint8Array): ReadonlyArray<SmuxEvent> {
-    const read = this.reader.push(bytes)
+    return this.receiveAll([bytes])
+  }
+
+  /** Consecutive pieces of the agent's smux stream (each payload delivered so far), read in one pass. */
+  receiveAll(pieces: ReadonlyArray<Uint8Array>): ReadonlyArray<SmuxEvent> {
+    const read = this.reader.pushAll(pieces)
     if (read._tag === "ProtocolError") return [{ _tag: "ProtocolError", reason: read.reason }]
     const events: Array<SmuxEvent> = []
     for (const frame of read.frames) {

@@ -1,0 +1,80 @@
+/**
+ * A page of `logs` lines as one text: what `events.map((e) => eventLineText(e, options)).join("\n")`
+ * returns, built with less work per event, for `aegea logs GROUP` printing thousands of events at a time.
+ *
+ * `eventLineText` builds, for every event, the ISO time from numbers, the prefix, then the line, each a
+ * new string, and the page's join copies them all once more: about 300 bytes of short-lived strings per
+ * event, most of the garbage collector's work after the events themselves. Here a line is four ready
+ * pieces added together: the time up to the second (made once per second by `isoString`, so identical
+ * to it), its milliseconds from a table, " stream " (made once per stream) and the message. (The four
+ * pieces of every event in one array joined once allocate less but measured slower.) Events whose
+ * message has a line break, or whose time is not a valid date, go through `eventLineText` itself.
+ * test/unit/logLines.test.ts compares the two on generated pages.
+ */
+import { isoString } from "./isoTime.ts"
+import { dim, eventLineText, streamColor } from "./progress.ts"
+
+/** `dim(text, true)` is dimStart + text + dimEnd. */
+const [dimStart, dimEnd] = dim("\u0000", true).split("\u0000") as [string, string]
+
+/** "000Z" ... "999Z": the milliseconds of an ISO time and its zone letter. */
+let millisTable: ReadonlyArray<string> | undefined
+const millisOf = (): ReadonlyArray<string> =>
+  (millisTable ??= Array.from({ length: 1000 }, (_, n) => `${n < 10 ? "00" : n < 100 ? "0" : ""}${n}Z`))
+
+/** What eventLinesText reads of an event (a `LogEvent`). */
+export interface LineEvent {
+  readonly timestamp: Date
+  readonly group: string
+  readonly stream: string
+  readonly message: string
+}
+
+/** The lines of `events` as `eventLineText` writes each, joined by "\n" (no line break after the last). */
+export const eventLinesText = (
+  events: ReadonlyArray<LineEvent>,
+  options: { readonly showGroup: boolean; readonly color: boolean }
+): string => {
+  const { color, showGroup } = options
+  const millis = millisOf()
+  // " [group:]stream " after the time, by group and stream (coloured when colour is on).
+  const separators = new Map<string, Map<string, string>>()
+  let lastGroup: string | undefined
+  let lastStream: string | undefined
+  let lastSeparator = ""
+  let secondStart = Number.NaN
+  let secondPrefix = ""
+  const lines = new Array<string>(events.length)
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!
+    const message = e.message
+    const ms = e.timestamp.getTime()
+    if (!Number.isFinite(ms) || message.indexOf("\n") >= 0) {
+      lines[i] = eventLineText(e, options)
+      continue
+    }
+    const rest = ((ms % 1000) + 1000) % 1000
+    const second = ms - rest
+    if (second !== secondStart) {
+      // "2026-11-30T16:23:05." (isoString's own text, without "000Z"), dimmed when colour is on.
+      const iso = isoString(new Date(second))
+      secondPrefix = color ? `${dimStart}${iso.slice(0, -4)}` : iso.slice(0, -4)
+      secondStart = second
+    }
+    if (e.stream !== lastStream || e.group !== lastGroup) {
+      let byStream = separators.get(e.group)
+      if (byStream === undefined) separators.set(e.group, byStream = new Map())
+      let separator = byStream.get(e.stream)
+      if (separator === undefined) {
+        const name = streamColor(`${showGroup ? `${e.group}:` : ""}${e.stream}`, color)
+        separator = color ? `${dimEnd} ${name} ` : ` ${name} `
+        byStream.set(e.stream, separator)
+      }
+      lastGroup = e.group
+      lastStream = e.stream
+      lastSeparator = separator
+    }
+    lines[i] = secondPrefix + millis[rest]! + lastSeparator + message
+  }
+  return lines.join("\n")
+}
