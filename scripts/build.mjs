@@ -54,13 +54,14 @@ const result = await build({
   rmSync(out, { recursive: true, force: true })
   throw e
 })
-// The launcher: an ES module of its own (top-level await, import.meta.url), importing no chunk; it
-// starts with src/main.ts's #!/usr/bin/env node, which esbuild keeps.
+// The launcher: a CommonJS module of its own (dist/package.json below), importing no chunk; it
+// starts with src/main.ts's #!/usr/bin/env node, which esbuild keeps. Node runs a CommonJS entry point
+// without loading its ES module loader, 8 ms of every command line (see src/main.ts).
 const launcher = await build({
   entryPoints: { aegea: "src/main.ts" },
   bundle: true,
   platform: "node",
-  format: "esm",
+  format: "cjs",
   outdir: out,
   target: "node20",
   minify: true,
@@ -134,13 +135,17 @@ await build({
 }
 // `./dist/aegea.js` runs as a program (it starts with #!/usr/bin/env node).
 chmodSync(`${out}/aegea.js`, 0o755)
+// dist/aegea.js and dist/aegea-ssh.js are CommonJS (the package is "type": "module"); the library's
+// ES modules (dist/lib/) and their types (dist/types/, which `npm run build:types` writes) say so
+// again below them, so that Node and TypeScript read them as before.
+writeFileSync(`${out}/package.json`, '{ "type": "commonjs" }\n')
 
 // `aegea-ssh` (the second bin): a few hundred bytes that run dist/aegea.js as `aegea ssh ...` (src/aegeaSsh.ts).
 await build({
   entryPoints: { "aegea-ssh": "src/aegeaSsh.ts" },
   bundle: true,
   platform: "node",
-  format: "esm",
+  format: "cjs",
   outdir: out,
   target: "node20",
   minify: true,
@@ -166,6 +171,7 @@ await build({
   sourcesContent: false,
   logLevel: "warning"
 })
+writeFileSync(`${out}/lib/package.json`, '{ "type": "module" }\n')
 
 // `aegea --help` and `aegea --version` print text that only changes with the build, so render it now
 // (plain and coloured, exactly as the CLI would) and let the launcher print it without loading the CLI.
@@ -197,6 +203,8 @@ writeFileSync(`${out}/static/version.color.txt`, render(["--version"], { FORCE_C
 
 // Keep the types of a previous `npm run build:types`, then swap.
 if (existsSync("dist/types")) renameSync("dist/types", `${out}/types`)
+mkdirSync(`${out}/types`, { recursive: true })
+writeFileSync(`${out}/types/package.json`, '{ "type": "module" }\n')
 const old = `dist.old-${process.pid}`
 if (existsSync("dist")) renameSync("dist", old)
 renameSync(out, "dist")

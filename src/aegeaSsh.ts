@@ -5,7 +5,7 @@
 // A line with no host (`aegea-ssh -V`, which editors run to learn the version), or one that only asks
 // ssh about itself (-V, -G: print the configuration), goes to ssh itself.
 import { spawnSync } from "node:child_process"
-import { fileURLToPath } from "node:url"
+import { join } from "node:path"
 import { splitSshCommandLine } from "./lib/sshArgv.ts"
 
 const args = process.argv.slice(2)
@@ -15,6 +15,7 @@ if (target === undefined || openSsh.includes("-V") || openSsh.includes("-G")) {
   if (ran.error !== undefined) process.stderr.write(`aegea-ssh: could not run ssh: ${ran.error.message}\n`)
   process.exit(ran.status ?? 255)
 }
-const aegea = new URL("./aegea.js", import.meta.url)
-process.argv.splice(1, process.argv.length - 1, fileURLToPath(aegea), "ssh", ...args)
-await import(aegea.href)
+// (this launcher, like dist/aegea.js, is CommonJS: scripts/build.mjs)
+const aegea = join(__dirname, "aegea.js")
+process.argv.splice(1, process.argv.length - 1, aegea, "ssh", ...args)
+require(aegea)

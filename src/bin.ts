@@ -5,7 +5,6 @@
  * `logs` (src/cliLogs.ts).
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -22,6 +21,7 @@ import type { cli as logsCli } from "./cliLogs.ts"
 import type { cli as wholeCli } from "./cli.ts"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { cliEnvironment } from "./cliEnvironment.ts"
 import { joinRelativeTimeValues } from "./lib/argv.ts"
 import { commandPaths } from "./lib/commandFlags.ts"
 import { openSshArgv } from "./lib/sshArgv.ts"
@@ -116,7 +116,7 @@ const writeHelpDocs = (cli: typeof wholeCli, dir: string) =>
       }
     })
     return Command.runWith(cli, { version })([...path, "--help"]).pipe(
-      Effect.provide(Layer.mergeAll(NodeServices.layer, presenter, capture, builtIns)),
+      Effect.provide(Layer.mergeAll(cliEnvironment, presenter, capture, builtIns)),
       Effect.exit,
       Effect.andThen(Effect.sync(() => {
         if (captured !== undefined) writeFileSync(join(dir, `${path.join(".")}.json`), JSON.stringify(captured))
@@ -133,7 +133,7 @@ export const run = (cli: typeof wholeCli | typeof ec2Cli | typeof logsCli): void
   // `aegea ssh box -v uname -a`: OpenSSH's words after the target are put behind `--` first (src/lib/sshArgv.ts)
   const argv = joinRelativeTimeValues(openSshArgv(process.argv.slice(2)))
   const program = Command.runWith(cli as typeof wholeCli, { version })(argv).pipe(
-    Effect.provide(Layer.mergeAll(NodeServices.layer, presenter, formatter, builtIns, stderrLogger(argv.includes("--debug")))),
+    Effect.provide(Layer.mergeAll(cliEnvironment, presenter, formatter, builtIns, stderrLogger(argv.includes("--debug")))),
     Effect.exit,
     Effect.flatMap((exit) =>
       Effect.sync(() => {

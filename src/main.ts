@@ -2,14 +2,15 @@
 // Launcher: its static imports are Node built-ins and the chunk loader (./compileCache.ts, bundled
 // into this file). The CLI's code is in dist/chunks/, classic scripts the loader runs with V8's code
 // cache of an earlier run (Node 20 has no compile cache for ES modules; see ./compileCache.ts).
-import module from "node:module"
+// Built as CommonJS (dist/package.json says so): Node runs a CommonJS entry point without its ES
+// module loader (8 ms of CPU on every command line, `aegea --help` included), and `require` of a
+// built-in hands over the module without building an ES namespace of it.
+import { fstatSync, readFileSync, writeSync } from "node:fs"
+import { pathToFileURL } from "node:url"
 import { type ChunkLoader, makeChunkLoader } from "./compileCache.ts"
 
-// node:fs through process.getBuiltinModule (Node >= 20.16) where there is one: `import ... from
-// "node:fs"` makes Node build the module's ES namespace, which reads its lazy `ReadStream`... and loads
-// the stream modules, 5 ms of `aegea COMMAND --help` (the build's banner imports node:module already).
-const getBuiltinModule = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule
-const { fstatSync, readFileSync, writeSync } = (getBuiltinModule?.("node:fs") as typeof import("node:fs") | undefined) ?? (await import("node:fs"))
+/** dist/aegea.js as a URL: the chunks and the static texts are beside it. */
+const launcherUrl = pathToFileURL(__filename)
 
 /**
  * The build's content hash of dist/chunks (scripts/build.mjs writes it over this placeholder, which
@@ -23,10 +24,10 @@ let loader: ChunkLoader | undefined
 /** The loader of dist/chunks/NAME.js (./compileCache.ts), made on first use: the help texts need none. */
 const chunks = (): ChunkLoader =>
   (loader ??= makeChunkLoader({
-    dir: decodeURIComponent(new URL("./chunks/", import.meta.url).pathname),
+    dir: decodeURIComponent(new URL("./chunks/", launcherUrl).pathname),
     buildId: /^[0-9a-f]{32}$/.test(BUILD_ID) ? BUILD_ID : undefined,
     env: process.env,
-    require: module.createRequire(import.meta.url),
+    require,
     // --debug: source maps apply to what Node's own loader compiles (the chunks as CommonJS modules)
     enabled: !process.env.AEGEA_NO_COMPILE_CACHE && !process.argv.includes("--debug"),
     // V8 takes a cache only under the flags it was made with: those of start-up (--no-opt, below)
@@ -81,17 +82,17 @@ const printStatic = async (): Promise<boolean> => {
   const color = helpInColor(plain)
   try {
     if (plain) {
-      printText(readFileSync(new URL(`./static/${name}${color ? ".color" : ""}.txt`, import.meta.url)))
+      printText(readFileSync(new URL(`./static/${name}${color ? ".color" : ""}.txt`, launcherUrl)))
       return true
     }
     // On a terminal, help wraps to its width: the build's help document, laid out here (a small chunk).
     if (name === "help" && process.stdout.isTTY === true) {
       const { helpWidth, renderHelpDoc } = helpLayout()
-      const doc = JSON.parse(readFileSync(new URL("./static/help.json", import.meta.url), "utf8"))
+      const doc = JSON.parse(readFileSync(new URL("./static/help.json", launcherUrl), "utf8"))
       process.stdout.write(`${renderHelpDoc(doc, { width: helpWidth(process.stdout), colors: color })}\n`)
       return true
     }
-    process.stdout.write(readFileSync(new URL(`./static/${name}${color ? ".color" : ""}.txt`, import.meta.url)))
+    process.stdout.write(readFileSync(new URL(`./static/${name}${color ? ".color" : ""}.txt`, launcherUrl)))
     return true
   } catch {
     return false
@@ -123,7 +124,7 @@ const printCommandHelp = async (args: ReadonlyArray<string>): Promise<boolean> =
   if (stdoutIsPipeOrFile() && !helpInColor(true)) {
     let text: Buffer | undefined
     try {
-      text = readFileSync(new URL(`./static/help/${words.join(".")}.txt`, import.meta.url))
+      text = readFileSync(new URL(`./static/help/${words.join(".")}.txt`, launcherUrl))
     } catch {
       // no text: lay out the document
     }
@@ -135,7 +136,7 @@ const printCommandHelp = async (args: ReadonlyArray<string>): Promise<boolean> =
   const colors = helpInColor()
   let doc: unknown
   try {
-    doc = JSON.parse(readFileSync(new URL(`./static/help/${words.join(".")}.json`, import.meta.url), "utf8"))
+    doc = JSON.parse(readFileSync(new URL(`./static/help/${words.join(".")}.json`, launcherUrl), "utf8"))
   } catch {
     return false
   }
@@ -165,7 +166,8 @@ const relayTicket = async (): Promise<boolean> => {
   return true
 }
 
-if (!(await printStatic()) && !(await relayTicket())) {
+/** The CLI: everything but the static help texts and the ticket relay. */
+const runCli = (): void => {
   // --debug: stack frames name src/*.ts files and lines (the bundle ships linked source maps). Only
   // then: reading the maps costs start-up time that no other run should pay.
   if (process.argv.includes("--debug")) process.setSourceMapsEnabled(true)
@@ -175,8 +177,8 @@ if (!(await printStatic()) && !(await relayTicket())) {
   // the CPU its compiler burns on background threads (13% of `aegea ls`'s CPU; -0.06 s). So it starts
   // off, and comes back after a second for the commands that keep running (follow, watch, tunnels).
   // Both flags are read at each tiering decision; test/cli/startup.test.ts checks the switch back.
-  // (node:v8 imported here: it loads Node's stream modules, which the help paths above do without)
-  const { setFlagsFromString } = await import("node:v8")
+  // (node:v8 required here: it loads Node's stream modules, which the help paths above do without)
+  const { setFlagsFromString } = require("node:v8") as typeof import("node:v8")
   setFlags = setFlagsFromString
   setFlagsFromString("--no-opt")
   setTimeout(() => setFlagsFromString("--opt"), 1_000).unref()
@@ -200,3 +202,9 @@ if (!(await printStatic()) && !(await relayTicket())) {
     : cliChunks.load<typeof import("./cli.ts")>("cli")
   run(cli)
 }
+
+// (no top-level await: this is a CommonJS module; an error rejects the promise, which Node reports
+// as it did an error thrown at the top of the ES module, and exits 1)
+void printStatic().then(async (printed) => {
+  if (!printed && !(await relayTicket())) runCli()
+})

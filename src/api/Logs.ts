@@ -6,15 +6,18 @@
 export { LogsLive as layer } from "../layers/LogsLive.ts"
 export {
   type EventContext,
+  type EventPage,
   type EventQuery,
   type ExportRequest,
   type ExportStatus,
   type ExportTask,
   type InsightsQuery,
   LogEvent,
+  logEventsOf,
   LogGroup,
   Logs,
   LogStream,
+  type PageEvent,
   type QueryResults,
   type QueryRow,
   type QueryStatus,

@@ -4,7 +4,7 @@ import * as Stream from "effect/Stream"
 import { ResourceNotFound } from "../errors.ts"
 import { type LogEvent, Logs } from "../services/Logs.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
-import { eventLinesText } from "../lib/logLines.ts"
+import { eventLinesText, pageLinesText } from "../lib/logLines.ts"
 import { eventLineText } from "../lib/progress.ts"
 import { followEvents } from "../workflows/followEvents.ts"
 
@@ -93,8 +93,14 @@ export const printGroupEvents = (options: {
     let printed = 0
     const print = options.follow
       ? followEvents(readAll, { start, end }).pipe(Stream.runForEach((e) => output.text(table ? line(e) : JSON.stringify(e))))
+      : table && groups.length === 1
+      // A page at a time as the API sent it (no LogEvent or Date per event): one write of its lines (the
+      // same text as a write per line), not an effect per event.
+      ? logs.eventPages(query(groups[0]!, start)).pipe(Stream.runForEach((page) => {
+        printed += page.events.length
+        return output.text(pageLinesText(page, { showGroup, color: output.settings.color }))
+      }))
       : table
-      // A page at a time: one write of its lines (the same text as a write per line), not an effect per event.
       ? readAll(start).pipe(Stream.runForEachArray((events) => {
         printed += events.length
         return output.text(eventLinesText(events, { showGroup, color: output.settings.color }))

@@ -33,7 +33,7 @@ export const AuditLive: Layer.Layer<Audit, never, AwsClients> = Layer.effect(
         import("@aws-sdk/client-iam"),
         import("@aws-sdk/client-cloudtrail"),
         import("@aws-sdk/client-config-service"),
-        import("@aws-sdk/client-cloudwatch-logs"),
+        import("./sdk/logs.ts"),
         import("@aws-sdk/client-cloudwatch")
       ])
     )

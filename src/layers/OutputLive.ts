@@ -3,7 +3,7 @@
  * quietly stopping when the reader of a pipe goes away; on a terminal, a table or document taller or
  * wider than the screen goes through a pager (lib/pager.ts chooses which and when).
  */
-import { type ChildProcess, spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { needsPager, type PagerCommand } from "../lib/pager.ts"
@@ -119,7 +119,11 @@ export interface PagerSeams {
 export const pageThrough = (pager: PagerCommand, seams: PagerSeams) => (text: string): Effect.Effect<void> =>
   Effect.suspend(() => {
     if (!needsPager(text, seams.size())) return Effect.sync(() => seams.stdout(text))
-    return Effect.callback<void>((resume) => {
+    // node:child_process is loaded when a pager is first needed (it loads dgram and net: 5 ms of every start)
+    const spawner = seams.spawn !== undefined
+      ? Effect.succeed(seams.spawn)
+      : Effect.promise(() => import("node:child_process")).pipe(Effect.map(({ spawn }) => spawnPager(spawn)))
+    return Effect.flatMap(spawner, (spawn) => Effect.callback<void>((resume) => {
       let done = false
       let started = false
       const savedInterruptListeners = process.rawListeners("SIGINT") as Array<(...args: Array<unknown>) => void>
@@ -137,7 +141,7 @@ export const pageThrough = (pager: PagerCommand, seams: PagerSeams) => (text: st
       }
       let child: ChildProcess
       try {
-        child = (seams.spawn ?? spawnPager)(pager.file, pager.args, { ...process.env, ...pager.env })
+        child = spawn(pager.file, pager.args, { ...process.env, ...pager.env })
       } catch (error) {
         finish(error instanceof Error ? error.message : String(error))
         return Effect.void
@@ -160,10 +164,10 @@ export const pageThrough = (pager: PagerCommand, seams: PagerSeams) => (text: st
         if (!done) child.kill()
         finish(undefined)
       })
-    })
+    }))
   })
 
-const spawnPager = (file: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): ChildProcess => {
+const spawnPager = (spawn: typeof import("node:child_process").spawn) => (file: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv): ChildProcess => {
   flushPendingOutput()
   return spawn(file, [...args], { stdio: ["pipe", "inherit", "inherit"], env })
 }

@@ -115,14 +115,15 @@ const truthy = (value: string | undefined) => value !== undefined && value.trim(
  * Whether the endpoint `jsonEndpoint` picks is the one the SDK's client would pick as far as the
  * process environment and the shared config file go: not when the SDK is told to ignore configured
  * endpoints (it would then skip AWS_ENDPOINT_URL*), nor when the config file may name endpoints of
- * its own (`endpoint_url`, a `services` section), which only the SDK reads. Layers that sign calls by
+ * its own (`endpoint_url`, a `services` section, `use_fips_endpoint`, `use_dualstack_endpoint`), which
+ * only the SDK reads. Layers that sign calls by
  * hand fall back to the SDK's client otherwise.
  */
 export const endpointsAsSdk = (processEnv: Record<string, string | undefined> = process.env): boolean => {
   if (truthy(processEnv.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS)) return false
   try {
     const file = processEnv.AWS_CONFIG_FILE ?? join(processEnv.HOME ?? homedir(), ".aws", "config")
-    return !/endpoint_url|^\s*\[\s*services\b/m.test(readFileSync(file, "utf8"))
+    return !/endpoint_url|use_fips_endpoint|use_dualstack_endpoint|^\s*\[\s*services\b/m.test(readFileSync(file, "utf8"))
   } catch {
     return true
   }

@@ -37,37 +37,35 @@ export const instanceFields = {
   SecurityGroups: { GroupName: true, GroupId: true }
 } as const
 
-/** Whether a value is there (not undefined, null or ""): what `...opt(key, value)` keeps. */
-const present = <V>(value: V | undefined | null | ""): value is V => value !== undefined && value !== null && value !== ""
+/** Sets `key` to `value` unless it is missing (undefined, null or ""): what `...opt(key, value)` does, in place. */
+const setPresent = (target: Record<string, unknown>, key: string, value: unknown): void => {
+  if (value !== undefined && value !== null && value !== "") target[key] = value
+}
 
 export const toInstance = (i: Sdk.Instance): Instance => {
   // Runs once per instance (thousands for a big `ls`): keys set in place, in the order of the type,
-  // each by its own name (a store V8 caches per line, where a computed key goes through a generic one),
   // rather than through a spread of a new object for each optional one.
   const tags = tagsOf(i.Tags)
-  const out: { -readonly [K in keyof Instance]?: Instance[K] } = { id: i.InstanceId ?? "" }
-  const name = tags.Name
-  if (present(name)) out.name = name
+  const out: Record<string, unknown> = { id: i.InstanceId ?? "" }
+  setPresent(out, "name", tags.Name)
   out.state = (i.State?.Name ?? "pending") as InstanceState
   out.type = i.InstanceType ?? ""
-  const zone = i.Placement?.AvailabilityZone
-  if (present(zone)) out.availabilityZone = zone
-  if (present(i.PrivateIpAddress)) out.privateIp = i.PrivateIpAddress
-  if (present(i.PublicIpAddress)) out.publicIp = i.PublicIpAddress
-  if (present(i.PublicDnsName)) out.publicDns = i.PublicDnsName
-  if (present(i.PrivateDnsName)) out.privateDns = i.PrivateDnsName
-  if (present(i.LaunchTime)) out.launchTime = i.LaunchTime
+  setPresent(out, "availabilityZone", i.Placement?.AvailabilityZone)
+  setPresent(out, "privateIp", i.PrivateIpAddress)
+  setPresent(out, "publicIp", i.PublicIpAddress)
+  setPresent(out, "publicDns", i.PublicDnsName)
+  setPresent(out, "privateDns", i.PrivateDnsName)
+  setPresent(out, "launchTime", i.LaunchTime)
   out.lifecycle = i.InstanceLifecycle ?? "on-demand"
-  const profile = i.IamInstanceProfile?.Arn?.split("/").pop()
-  if (present(profile)) out.iamProfile = profile
-  if (present(i.ImageId)) out.imageId = i.ImageId
-  if (present(i.VpcId)) out.vpcId = i.VpcId
-  if (present(i.SubnetId)) out.subnetId = i.SubnetId
-  if (present(i.KeyName)) out.keyName = i.KeyName
-  if (present(i.Architecture)) out.architecture = i.Architecture
+  setPresent(out, "iamProfile", i.IamInstanceProfile?.Arn?.split("/").pop())
+  setPresent(out, "imageId", i.ImageId)
+  setPresent(out, "vpcId", i.VpcId)
+  setPresent(out, "subnetId", i.SubnetId)
+  setPresent(out, "keyName", i.KeyName)
+  setPresent(out, "architecture", i.Architecture)
   out.securityGroups = (i.SecurityGroups ?? []).map((g) => g.GroupName ?? g.GroupId ?? "")
   out.tags = tags
-  return out as Instance
+  return out as unknown as Instance
 }
 
 const date = (s: string | Date | undefined) => (s === undefined ? undefined : new Date(s))

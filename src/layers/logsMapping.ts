@@ -1,6 +1,17 @@
 /** SDK shapes -> aegea's CloudWatch Logs domain types. The only place that knows the SDK's optional-everything shapes. */
 import type * as Sdk from "@aws-sdk/client-cloudwatch-logs"
-import type { ExportStatus, ExportTask, LogEvent, LogGroup, LogStream, QueryResults, QueryStatus } from "../services/Logs.ts"
+import {
+  type EventPage,
+  type ExportStatus,
+  type ExportTask,
+  type LogEvent,
+  type LogGroup,
+  type LogStream,
+  type PageEvent,
+  pageEventTime,
+  type QueryResults,
+  type QueryStatus
+} from "../services/Logs.ts"
 
 const date = (ms: number | undefined): { created?: Date } | Record<never, never> => (ms === undefined ? {} : { created: new Date(ms) })
 const opt = <K extends string, V>(key: K, value: V | undefined | null): { [P in K]?: V } =>
@@ -67,6 +78,23 @@ export const fromFilteredPage = (
     out.push({ id, group, stream, timestamp, ingested: lastIngested, message })
   }
   return out
+}
+
+/**
+ * A FilterLogEvents page as `Logs.eventPages` yields it: the records as parsed (only those of `wanted`
+ * streams, when given), in time order (`fromFilteredPage` then LogsLive's sort: the same order).
+ */
+export const toEventPage = (group: string, records: ReadonlyArray<PageEvent>, wanted?: ReadonlySet<string>): EventPage => {
+  const events = wanted === undefined ? records : records.filter((e) => wanted.has(e.logStreamName ?? ""))
+  for (let i = 1; i < events.length; i++) {
+    const before = events[i - 1]!.timestamp, after = events[i]!.timestamp
+    // Numbers in order are Dates in order (NaN is never in order here, and goes to pageEventTime).
+    if (typeof before === "number" && typeof after === "number" && before <= after) continue
+    if (pageEventTime(before) > pageEventTime(after)) {
+      return { group, events: [...events].sort((a, b) => pageEventTime(a.timestamp) - pageEventTime(b.timestamp)) }
+    }
+  }
+  return { group, events }
 }
 
 /** GetLogEvents has no event ids: a stream/timestamp/ingestion/position id is unique within a stream read. */

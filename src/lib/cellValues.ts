@@ -33,15 +33,6 @@ const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 /** Tags as a key-sorted record: from a `Record<string, string>` or an AWS `[{ Key, Value }]` list. */
 const asTags = (value: unknown): Record<string, string> | undefined => {
   if (value === null || typeof value !== "object" || value instanceof Date) return undefined
-  if (!Array.isArray(value)) {
-    // One tag (mostly Name), as the general case below gives it, without its arrays.
-    const keys = Object.keys(value)
-    if (keys.length === 1) {
-      const key = keys[0]!
-      const one = (value as Record<string, unknown>)[key]
-      return { [key]: isMissing(one) ? "" : String(one) }
-    }
-  }
   const entries: Array<[string, string]> = Array.isArray(value)
     ? value.filter((t) => typeof t?.Key === "string").map((t) => [t.Key, String(t.Value ?? "")])
     : Object.entries(value).map(([k, v]) => [k, isMissing(v) ? "" : String(v)])

@@ -78,3 +78,64 @@ export const eventLinesText = (
   }
   return lines.join("\n")
 }
+
+/** What pageLinesText reads of a page (an `EventPage` of the Logs service). */
+export interface LinePage {
+  readonly group: string
+  readonly events: ReadonlyArray<{
+    readonly logStreamName?: string | null | undefined
+    readonly timestamp?: number | null | undefined
+    readonly message?: string | null | undefined
+  }>
+}
+
+/**
+ * The lines of a page of events as the API sent them (`Logs.eventPages`), joined by "\n": what
+ * `eventLinesText(logEventsOf(page), options)` returns, formatted from the records' numbers and strings
+ * with no `LogEvent` and no Date per event. Records whose message has a line break, or whose time is
+ * not a valid date, go through `eventLineText` as their `LogEvent`.
+ */
+export const pageLinesText = (page: LinePage, options: { readonly showGroup: boolean; readonly color: boolean }): string => {
+  const { color, showGroup } = options
+  const group = page.group
+  const events = page.events
+  const millis = millisOf()
+  // " [group:]stream " after the time, by stream (coloured when colour is on).
+  const separators = new Map<string, string>()
+  let lastStream: string | undefined
+  let lastSeparator = ""
+  let secondStart = Number.NaN
+  let secondPrefix = ""
+  const lines = new Array<string>(events.length)
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!
+    const message = e.message ?? ""
+    const stream = e.logStreamName ?? ""
+    const t = e.timestamp
+    const ms = typeof t === "number" && t >= -8.64e15 && t <= 8.64e15 ? Math.trunc(t) : Number.NaN
+    if (ms !== ms || message.indexOf("\n") >= 0) {
+      lines[i] = eventLineText({ timestamp: new Date(t ?? 0), group, stream, message }, options)
+      continue
+    }
+    const rest = ((ms % 1000) + 1000) % 1000
+    const second = ms - rest
+    if (second !== secondStart) {
+      // "2026-11-30T16:23:05." (isoString's own text, without "000Z"), dimmed when colour is on.
+      const iso = isoString(new Date(second))
+      secondPrefix = color ? `${dimStart}${iso.slice(0, -4)}` : iso.slice(0, -4)
+      secondStart = second
+    }
+    if (stream !== lastStream) {
+      let separator = separators.get(stream)
+      if (separator === undefined) {
+        const name = streamColor(`${showGroup ? `${group}:` : ""}${stream}`, color)
+        separator = color ? `${dimEnd} ${name} ` : ` ${name} `
+        separators.set(stream, separator)
+      }
+      lastStream = stream
+      lastSeparator = separator
+    }
+    lines[i] = secondPrefix + millis[rest]! + lastSeparator + message
+  }
+  return lines.join("\n")
+}

@@ -271,8 +271,6 @@ export const visibleWidth = (text: string): number =>
 const noEscapesOrPairs = /^[^\u001b\ud800-\udfff]*$/
 
 const truncate = (text: string, width: number): string => {
-  // No longer in UTF-16 units than the width: no longer in code points either (most cells).
-  if (text.length <= width) return text
   const chars = [...text]
   return chars.length <= width ? text : chars.slice(0, Math.max(0, width - 1)).join("") + ellipsis
 }
@@ -401,10 +399,7 @@ export const toRecords = (rows: ReadonlyArray<Row>, columns: ReadonlyArray<Colum
     const record: Record<string, unknown> = {}
     for (let k = 0; k < columns.length; k++) {
       const c = columns[k]!
-      const key = c.key
-      const cell = Object.hasOwn(row, key) ? row[key] : valueAt(row, key)
-      // (a string is its own machine value, but for times and tags)
-      const value = typeof cell === "string" && c.kind !== "time" && c.kind !== "tags" ? cell : machineValue(cell, c.kind)
+      const value = machineValue(valueAt(row, c.key), c.kind)
       if (c.key === "__proto__") Object.defineProperty(record, c.key, { value, writable: true, enumerable: true, configurable: true })
       else record[c.key] = value
     }

@@ -45,6 +45,48 @@ export const LogEvent = Schema.Struct({
 /** One log event: its id, group, stream, timestamp and message. */
 export type LogEvent = typeof LogEvent.Type
 
+/**
+ * One event of an `EventPage`: FilterLogEvents' record as CloudWatch Logs sent it, read-only, with no
+ * copy (members may be absent or null; `LogEvent` is what it means: `logEventsOf`).
+ */
+export interface PageEvent {
+  readonly eventId?: string | null | undefined
+  readonly logStreamName?: string | null | undefined
+  /** Milliseconds since the epoch. */
+  readonly timestamp?: number | null | undefined
+  /** Milliseconds since the epoch. */
+  readonly ingestionTime?: number | null | undefined
+  readonly message?: string | null | undefined
+}
+
+/**
+ * A page of a group's events (one FilterLogEvents answer, in time order, never empty) as the API sent
+ * them: what `Logs.eventPages` yields for a reader that goes through events by the hundred thousand
+ * (`aegea logs GROUP`) and needs no `LogEvent`, with its Date, for each.
+ */
+export interface EventPage {
+  readonly group: string
+  readonly events: ReadonlyArray<PageEvent>
+}
+
+/** The milliseconds `new Date(timestamp ?? 0)` holds (NaN for an invalid date), without making the Date. */
+export const pageEventTime = (timestamp: PageEvent["timestamp"]): number =>
+  typeof timestamp === "number"
+    ? (Number.isFinite(timestamp) && Math.abs(timestamp) <= 8.64e15 ? Math.trunc(timestamp) + 0 : Number.NaN)
+    : new Date(timestamp ?? 0).getTime()
+
+/** The `LogEvent`s of a page: what `Logs.events` yields for the same events. */
+export const logEventsOf = (page: EventPage): Array<LogEvent> =>
+  page.events.map((e) => {
+    const stream = e.logStreamName ?? ""
+    const id = e.eventId ?? `${stream}/${e.timestamp ?? 0}/${e.ingestionTime ?? 0}`
+    const timestamp = new Date(e.timestamp ?? 0)
+    const message = e.message ?? ""
+    return e.ingestionTime === undefined || e.ingestionTime === null
+      ? { id, group: page.group, stream, timestamp, message }
+      : { id, group: page.group, stream, timestamp, ingested: new Date(e.ingestionTime), message }
+  })
+
 /** What `Logs.events` reads: a group, streams, a time range and a filter pattern. */
 export interface EventQuery {
   readonly group: string
@@ -127,6 +169,11 @@ export class Logs extends Context.Service<Logs, {
   readonly streams: (group: string, options?: { readonly prefix?: string }) => Stream.Stream<LogStream, AwsError>
   /** Events across streams (FilterLogEvents), all pages, in time order. */
   readonly events: (query: EventQuery) => Stream.Stream<LogEvent, AwsError>
+  /**
+   * The same events as `events`, a page at a time as the API sent them (`EventPage`: no `LogEvent` and
+   * no Date per event; empty pages left out), for readers of many events that format them directly.
+   */
+  readonly eventPages: (query: EventQuery) => Stream.Stream<EventPage, AwsError>
   /**
    * Read one stream forward from `token` (or from the head / `start` when undefined). Re-reading with
    * the returned token yields only new events; AWS returns the same token when there are none.

@@ -14,7 +14,17 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import { AwsInvalidRequest, AwsNotFound, AwsThrottled } from "../errors.ts"
-import { afterMatch, type ExportStatus, type ExportTask, type LogEvent, Logs, type QueryRow, type QueryStatus } from "../services/Logs.ts"
+import {
+  afterMatch,
+  type EventQuery,
+  type ExportStatus,
+  type ExportTask,
+  type LogEvent,
+  Logs,
+  type PageEvent,
+  type QueryRow,
+  type QueryStatus
+} from "../services/Logs.ts"
 import { S3MemoryState } from "./S3Memory.ts"
 import { matchesFilterPattern, parseInsightsQuery, runInsightsQuery } from "./logsMemoryQuery.ts"
 
@@ -177,6 +187,25 @@ export const LogsMemory = {
           Effect.map(group(groupName, operation, action), (g) =>
             [...g.streams.entries()].flatMap(([stream, s]) => s.events.map(toEvent(groupName, stream))))
 
+        /** The events FilterLogEvents finds for `q`, in time order (computed afresh for every page, as AWS does). */
+        const filtered = (q: EventQuery) => {
+          const action = `read the events of log group ${q.group}`
+          return maybeThrottle("FilterLogEvents", action).pipe(
+            Effect.andThen(allEvents(q.group, "FilterLogEvents", action)),
+            Effect.map((events) =>
+              events
+                .filter((e) =>
+                  (q.streams === undefined || q.streams.length === 0 || q.streams.includes(e.stream)) &&
+                  e.stream.startsWith(q.streamPrefix ?? "") &&
+                  (q.start === undefined || e.timestamp >= q.start) &&
+                  (q.end === undefined || e.timestamp <= q.end) &&
+                  matchesFilterPattern(q.filterPattern, e.message)
+                )
+                .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())
+            )
+          )
+        }
+
         const logs = Logs.of({
           groups: (options = {}) =>
             pages(
@@ -214,26 +243,26 @@ export const LogsMemory = {
                   : all.sort((a, b) => (b.lastEvent?.getTime() ?? 0) - (a.lastEvent?.getTime() ?? 0))
               })
             ),
-          events: (q) => {
-            const action = `read the events of log group ${q.group}`
-            return pages(
-              "FilterLogEvents",
-              maybeThrottle("FilterLogEvents", action).pipe(
-                Effect.andThen(allEvents(q.group, "FilterLogEvents", action)),
-                Effect.map((events) =>
-                  events
-                    .filter((e) =>
-                      (q.streams === undefined || q.streams.length === 0 || q.streams.includes(e.stream)) &&
-                      e.stream.startsWith(q.streamPrefix ?? "") &&
-                      (q.start === undefined || e.timestamp >= q.start) &&
-                      (q.end === undefined || e.timestamp <= q.end) &&
-                      matchesFilterPattern(q.filterPattern, e.message)
-                    )
-                    .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())
-                )
-              )
-            )
-          },
+          events: (q) => pages("FilterLogEvents", filtered(q)),
+          eventPages: (q) =>
+            // The pages `events` reads, each as the API's records (one element per non-empty page).
+            Stream.paginate(0, (offset: number) =>
+              record("FilterLogEvents").pipe(
+                Effect.andThen(filtered(q)),
+                Effect.map((all) => {
+                  const events = all.slice(offset, offset + pageSize).map((e): PageEvent => ({
+                    logStreamName: e.stream,
+                    timestamp: e.timestamp.getTime(),
+                    message: e.message,
+                    ...(e.ingested !== undefined ? { ingestionTime: e.ingested.getTime() } : {}),
+                    eventId: e.id
+                  }))
+                  return [
+                    events.length > 0 ? [{ group: q.group, events }] : [],
+                    offset + pageSize < all.length ? Option.some(offset + pageSize) : Option.none()
+                  ] as const
+                })
+              )),
           readStream: (groupName, stream, options = {}) =>
             Effect.gen(function*() {
               const action = `read log stream ${stream} of log group ${groupName}`

@@ -6,7 +6,7 @@
 import { gunzipSync } from "node:zlib"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, type Layer, Stream } from "effect"
-import { Logs } from "../../src/services/Logs.ts"
+import { logEventsOf, Logs } from "../../src/services/Logs.ts"
 import { S3 } from "../../src/services/S3.ts"
 
 export interface SeedEvents {
@@ -59,6 +59,27 @@ export const logsContract = (label: string, harness: LogsHarness) =>
       assert.deepStrictEqual(await read({ filterPattern: "ERROR" }), ["web-1 ERROR boom"])
       assert.deepStrictEqual(await read({ start: new Date(base + 1_500) }), ["web-1 ERROR boom", "web-2 late"])
       assert.deepStrictEqual(await read({ streams: ["web-2"] }), ["web-2 GET /health 200", "web-2 late"])
+    })
+
+    it("eventPages holds the events of `events`, page by page, as the API's records", async () => {
+      const { layer } = await harness.make(seed)
+      for (const q of [{}, { filterPattern: "ERROR" }, { start: new Date(base + 1_500) }, { streams: ["web-2"] }, { filterPattern: "nothing-matches" }]) {
+        const query = { group: "/aegea/app", ...q }
+        const [events, pages] = await run(layer, Effect.flatMap(logs, (l) =>
+          Effect.all([Stream.runCollect(l.events(query)), Stream.runCollect(l.eventPages(query))])))
+        for (const page of pages) {
+          assert.strictEqual(page.group, "/aegea/app")
+          assert.isAbove(page.events.length, 0)
+          for (const e of page.events) {
+            assert.isString(e.eventId)
+            assert.isNumber(e.timestamp)
+            assert.isNumber(e.ingestionTime)
+          }
+        }
+        assert.deepStrictEqual(pages.flatMap(logEventsOf), [...events], JSON.stringify(q))
+      }
+      const missing = await run(layer, Effect.flatMap(logs, (l) => Effect.flip(Stream.runCollect(l.eventPages({ group: "/nope" })))))
+      assert.strictEqual(missing._tag, "AwsNotFound")
     })
 
     it("readStream continues from its token and sees only new events", async () => {

@@ -176,6 +176,7 @@ describe("Ec2QueryLive's reach", () => {
     // endpoints in the shared config file (endpoint_url, a services section) are the SDK's to read
     expect(queryCallsFit(env("us-east-1"), { AWS_CONFIG_FILE: new URL("../fixtures/aws-config-endpoints", import.meta.url).pathname })).toBe(false)
     expect(queryCallsFit(env("us-east-1"), { ...none, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "true" })).toBe(false)
+    expect(queryCallsFit(env("us-east-1"), { AWS_CONFIG_FILE: new URL("../fixtures/aws-config-fips", import.meta.url).pathname })).toBe(false)
   })
 })
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
-import { eventLinesText, type LineEvent } from "../../src/lib/logLines.ts"
+import { eventLinesText, type LineEvent, pageLinesText } from "../../src/lib/logLines.ts"
 import { eventLineText } from "../../src/lib/progress.ts"
+import { type EventPage, logEventsOf, type PageEvent } from "../../src/services/Logs.ts"
 
 /** A deterministic generator (xorshift), so a failure names a reproducible page. */
 const random = (seed: number) => {
@@ -89,3 +90,53 @@ describe("eventLinesText", () => {
     expect(() => eventLinesText([bad], { showGroup: false, color: false })).toThrow(RangeError)
   })
 })
+
+/** `events` of one group as FilterLogEvents' records, some members absent or null, some times fractional. */
+const records = (seed: number, events: ReadonlyArray<LineEvent>): Array<PageEvent> => {
+  const pick = random(seed)
+  return events.map((e, i): PageEvent => {
+    const t = e.timestamp.getTime()
+    const record: Record<string, unknown> = {
+      logStreamName: e.stream,
+      timestamp: pick(10) === 0 ? t + [0.5, 0.999, -0.5][pick(3)]! : t,
+      message: e.message,
+      ingestionTime: t + 7,
+      eventId: `id-${i}`
+    }
+    if (pick(25) === 0) record[["logStreamName", "timestamp", "message", "ingestionTime", "eventId"][pick(5)]!] = pick(2) === 0 ? null : undefined
+    return record as PageEvent
+  }).map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as PageEvent)
+}
+
+describe("pageLinesText", () => {
+  it("is eventLinesText of the page's LogEvents (logEventsOf), plain and coloured, with and without the group", () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      const group = seed % 3 === 0 ? "g:with:colons" : "/aws/one"
+      const page: EventPage = { group, events: records(seed, page0(seed)) }
+      for (const showGroup of [false, true]) {
+        for (const color of [false, true]) {
+          const got = pageLinesText(page, { showGroup, color })
+          const want = expected(logEventsOf(page), { showGroup, color })
+          if (got !== want) expect({ seed, showGroup, color, got }).toEqual({ seed, showGroup, color, got: want })
+        }
+      }
+    }
+  })
+
+  it("prints nothing for no events; a record without members is time 0, stream and message empty", () => {
+    expect(pageLinesText({ group: "g", events: [] }, { showGroup: false, color: false })).toBe("")
+    expect(pageLinesText({ group: "g", events: [{}] }, { showGroup: true, color: false })).toBe("1970-01-01T00:00:00.000Z g: ")
+    expect(pageLinesText({ group: "g", events: [{ timestamp: -0.5, logStreamName: "s", message: "m" }] }, { showGroup: false, color: false }))
+      .toBe("1970-01-01T00:00:00.000Z s m")
+  })
+
+  it("throws as eventLineText does on a time that is not a valid date", () => {
+    for (const timestamp of [Number.NaN, Number.POSITIVE_INFINITY, 8.64e15 + 1, -8.64e15 - 1]) {
+      expect(() => pageLinesText({ group: "g", events: [{ timestamp, logStreamName: "s", message: "m" }] }, { showGroup: false, color: false }))
+        .toThrow(RangeError)
+    }
+  })
+})
+
+/** A page of one group's events for pageLinesText (the group is the page's). */
+const page0 = (seed: number) => page(seed, 400, ["unused"])

@@ -244,15 +244,35 @@ const WIRE_ORDER = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]
 /** Text position of RFC byte i (two hex digits each, dashes after bytes 3, 5, 7 and 9). */
 const TEXT_POSITION = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34]
 
-/** Bytes of `ackJson` around the acknowledged message's id and sequence number, by message type. */
-const ackTemplates = new Map<string, { readonly prefix: Buffer }>()
-const ackTemplate = (ackedType: string) => ({
-  prefix: Buffer.from(`{"AcknowledgedMessageType":${JSON.stringify(ackedType)},"AcknowledgedMessageId":"`, "utf8")
-})
-const OUTPUT_ACK_TEMPLATE = ackTemplate(MessageType.output)
 const ACK_MIDDLE = Buffer.from(`","AcknowledgedMessageSequenceNumber":`, "latin1")
 const ACK_SUFFIX = Buffer.from(`,"IsSequentialMessage":true}`, "latin1")
 const ACK_TYPE = messageTypeBytes(MessageType.acknowledge)
+
+/**
+ * The start of an acknowledgement frame, by acknowledged message type: the header with every field
+ * that does not change (header length, type, schema version, sequence number 0, the plugin's flags,
+ * payload type 0), then `ackJson`'s text up to the sequence number, the id's 36 characters left to
+ * fill at `idAt`. An acknowledgement copies it, then writes its date, id, length, the acknowledged
+ * id and number, the rest of the text and the digest.
+ */
+interface AckTemplate {
+  readonly head: Buffer
+  readonly idAt: number
+}
+const ackTemplate = (ackedType: string): AckTemplate => {
+  const prefix = Buffer.from(`{"AcknowledgedMessageType":${JSON.stringify(ackedType)},"AcknowledgedMessageId":"`, "utf8")
+  const head = Buffer.alloc(MIN_FRAME_LENGTH + prefix.length + 36 + ACK_MIDDLE.length)
+  u32(head, 0, HEADER_LENGTH)
+  head.set(ACK_TYPE, 4)
+  u32(head, 36, 1)
+  u32(head, 60, Number(ACK_FLAGS))
+  u32(head, 112, PayloadType.none)
+  head.set(prefix, MIN_FRAME_LENGTH)
+  head.set(ACK_MIDDLE, MIN_FRAME_LENGTH + prefix.length + 36)
+  return { head, idAt: MIN_FRAME_LENGTH + prefix.length }
+}
+const ackTemplates = new Map<string, AckTemplate>()
+const OUTPUT_ACK_TEMPLATE = ackTemplate(MessageType.output)
 
 /**
  * The acknowledgement frame of a received message, given its type, the frame it came in (for the
@@ -277,28 +297,15 @@ export const encodeAckFrame = (
   const digits = plain ? "" : String(sequenceNumber)
   let count = plain ? 1 : digits.length
   if (plain) for (let n = sequenceNumber; n >= 10; n = Math.floor(n / 10)) count++
-  const prefix = template.prefix
-  const length = prefix.length + 36 + ACK_MIDDLE.length + count + ACK_SUFFIX.length
-  const frame = Buffer.allocUnsafe(MIN_FRAME_LENGTH + length)
-  u32(frame, 0, HEADER_LENGTH)
-  frame.set(ACK_TYPE, 4)
-  u32(frame, 36, 1)
+  const head = template.head
+  const frame = Buffer.allocUnsafe(head.length + count + ACK_SUFFIX.length)
+  frame.set(head, 0)
   u64(frame, 40, createdDate)
-  u32(frame, 48, 0)
-  u32(frame, 52, 0)
-  u32(frame, 56, 0)
-  u32(frame, 60, Number(ACK_FLAGS))
   if (id === undefined) writeRandomWireId(frame, 64)
   else frame.set(uuidToWire(id), 64)
-  u32(frame, 112, PayloadType.none)
-  u32(frame, 116, length)
-  let at = MIN_FRAME_LENGTH
-  frame.set(prefix, at)
-  at += prefix.length
-  writeUuidText(received, 64, frame, at)
-  at += 36
-  frame.set(ACK_MIDDLE, at)
-  at += ACK_MIDDLE.length
+  u32(frame, 116, frame.length - MIN_FRAME_LENGTH)
+  writeUuidText(received, 64, frame, template.idAt)
+  let at = head.length
   if (plain) {
     for (let n = sequenceNumber, i = at + count - 1; i >= at; n = Math.floor(n / 10), i--) frame[i] = 0x30 + (n % 10)
   } else frame.write(digits, at, count, "latin1")
