@@ -50,7 +50,8 @@ const stringList = 64
 export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
   Logs,
   Effect.gen(function*() {
-    const sdk = yield* Effect.promise(() => import("@aws-sdk/client-cloudwatch-logs"))
+    // Only the client pieces used here (./sdk/logs.ts), not the package barrel: less to load and run.
+    const sdk = yield* Effect.promise(() => import("./sdk/logs.ts"))
     const aws = yield* makeAws("CloudWatch Logs", (config) => new sdk.CloudWatchLogsClient(config))
     const env = aws.env
 

@@ -45,6 +45,11 @@ describe("directRead (one-pass ec2Query read) against the SDK's read", () => {
     expect(first).toMatchObject({ state: "running", type: "t3.micro", tags: { Name: "small" }, securityGroups: [] })
     expect(first.launchTime).toBeInstanceOf(Date)
     expect(first.id).toMatch(/^i-/)
+    // Launched together, one launch time: equal Dates, each its own object (as the SDK gives them).
+    expect(instances[2]!.LaunchTime).toStrictEqual(instances[0]!.LaunchTime)
+    expect(new Set(instances.map((i) => i.LaunchTime)).size).toBe(3)
+    instances[1]!.LaunchTime!.setTime(0)
+    expect(instances[2]!.LaunchTime!.getTime()).toBe(instances[0]!.LaunchTime!.getTime())
     // Only the projected members were built: the network interfaces were passed over.
     expect(instances[0]).not.toHaveProperty("NetworkInterfaces")
     expect((direct(full, RECORDED) as ec2.DescribeInstancesResult).Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces?.length).toBe(1)
