@@ -154,5 +154,28 @@ export const lazyCliSegmenter = patchPlugin("lazy-cli-segmenter", /effect[\\/]di
   return text.replace(eager, lazy)
 })
 
+/**
+ * The SDK's `streamCollector` for Node streams (every response body of every client) pipes the body
+ * into a Writable that keeps the chunks, then copies them into a zero-filled array: when the response
+ * has a content-length, src/sdkPatches/streamCollector.ts copies each chunk once into an array of that
+ * length (`aegea logs` of 100k events reads 19 MB). The SDK's function stays, renamed, for what the
+ * replacement does not collect itself. Fails unless the module exports `streamCollector` as an arrow
+ * function of `stream` that pipes into its `Collector`.
+ */
+export const fastStreamCollector = patchPlugin(
+  "fast-stream-collector",
+  /@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]serde[\\/]util-stream[\\/]stream-collector\.js$/,
+  (text, fail) => {
+    const head = "export const streamCollector = (stream) => {"
+    if (text.split(head).length !== 2) fail(`not one \`${head}\``)
+    if (!/nodeStream\.pipe\(collector\)/.test(text)) fail("streamCollector does not pipe the stream into its collector")
+    return (
+      text.replace(head, "const sdkStreamCollector = (stream) => {") +
+      `\nimport { fastStreamCollector as __fastStreamCollector } from ${JSON.stringify(source("streamCollector.ts"))};\n` +
+      "export const streamCollector = __fastStreamCollector(sdkStreamCollector);\n"
+    )
+  }
+)
+
 /** All of them, for build.mjs's CLI bundle. */
-export const sdkPatches = [inlineSdkSchemaKeys, fastAwsXmlParser, fastXmlReadSchema, fastJsonReadSchema, lazyCliSegmenter]
+export const sdkPatches = [inlineSdkSchemaKeys, fastAwsXmlParser, fastXmlReadSchema, fastJsonReadSchema, fastStreamCollector, lazyCliSegmenter]

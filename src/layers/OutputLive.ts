@@ -81,6 +81,12 @@ export const bufferedWriter = (write: (text: string) => void, limit = 64 * 1024)
     },
     write: (text) => {
       if (text === "") return
+      if (text.length >= limit) {
+        // A large text (a page of log lines) goes out as it is, after what is pending: joined to
+        // it, it would be copied whole once more.
+        writer.flush()
+        return write(text)
+      }
       chunks.push(text)
       size += text.length
       if (size >= limit) return writer.flush()

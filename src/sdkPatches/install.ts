@@ -37,6 +37,15 @@
  *   client in package.json, installing it with this same function on a subclass. With both SDK modules
  *   importing this file, esbuild puts it (and the XML and JSON code) in the chunk that every SDK client
  *   loads: about 8 KB more for a JSON-only command, 3 KB for an XML-only one.
+ * - The JSON deserializer's `read` (wrapped here) hands the SDK's own the body's text rather than its
+ *   bytes, decoded by ./jsonText.ts as Latin-1 when every byte is ASCII (the same text as the SDK's
+ *   `Buffer#toString()`, cheaper, and for a large body a string outside V8's heap).
+ *   test/unit/jsonText.test.ts.
+ * - `@smithy/core`'s `streamCollector` (serde/util-stream/stream-collector.js, every client's response
+ *   bodies) is ./streamCollector.ts around the SDK's, renamed (plugin fast-stream-collector): a body
+ *   with a content-length copied once into an array of that length, as it arrives, instead of kept in
+ *   chunks and joined into a zero-filled one. test/unit/streamCollector.test.ts compares the two over
+ *   HTTP responses on 127.0.0.1 and plain streams.
  * - Both `parseXml` above and the JSON deserializer's `read` (wrapped here, the SDK's own otherwise)
  *   tell ./optimizer.ts how large each response is: once they add up to a few megabytes, it turns
  *   V8's optimizing compiler back on, which the launcher keeps off for a second (src/main.ts).
@@ -54,6 +63,7 @@
 import { fastJsonRead } from "./jsonReadSchema.ts"
 import { fastReadSchema, guidedRead, parseXml } from "./xmlReadSchema.ts"
 import { optimizeForResponse } from "./optimizer.ts"
+import { utf8Text } from "./jsonText.ts"
 
 /** What installXmlShapeDeserializer needs of the class: its prototype, with the SDK's three methods. */
 export interface XmlShapeDeserializerClass {
@@ -115,7 +125,9 @@ export const installJsonShapeDeserializer = (cls: JsonShapeDeserializerClass): v
   proto.read = function read(this: unknown, schema: unknown, data: unknown): unknown {
     const size = typeof data === "string" ? data.length : data instanceof Uint8Array ? data.byteLength : 0
     optimizeForResponse(size)
-    return sdkRead.call(this, schema, data)
+    // The body as text for the SDK's JSON.parse (which would make it with `Buffer#toString()`): the
+    // same text, cheaper when every byte is ASCII (./jsonText.ts).
+    return sdkRead.call(this, schema, size > 0 && data instanceof Uint8Array ? utf8Text(data) : data)
   }
   Object.defineProperty(proto, JSON_INSTALLED, { value: true })
 }

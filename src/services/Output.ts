@@ -152,7 +152,13 @@ export const makeOutput = (settings: OutputSettings, streams: OutputStreams): Ou
           warnedText = true
           streams.stderr("warning: --query applies to tables and documents; this command prints text, shown as it is\n")
         }
-        streams.stdout(line + "\n")
+        // A long text (a page of log lines) and its line break as two writes, as `line + "\n"` would be
+        // copied whole once more to be written; not when stderr is a terminal, where a status line's
+        // redraw must not fall between them.
+        if (line.length >= 65536 && streams.stderrIsTTY !== true) {
+          streams.stdout(line)
+          streams.stdout("\n")
+        } else streams.stdout(line + "\n")
       }),
     info: (message) => Effect.sync(() => streams.stderr(message + "\n")),
     warn: (message) => Effect.sync(() => streams.stderr(`warning: ${message}\n`)),

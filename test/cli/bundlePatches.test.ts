@@ -160,6 +160,20 @@ describe("fast-json-read-schema: src/sdkPatches/install.ts is called on the SDK'
   })
 })
 
+describe("fast-stream-collector: the SDK's streamCollector wraps src/sdkPatches/streamCollector.ts", () => {
+  it("the SDK's module imports the replacement, and its exported streamCollector is the wrapped SDK function", () => {
+    const sdkModule = input(/node_modules\/@smithy\/core\/dist-es\/submodules\/serde\/util-stream\/stream-collector\.js$/)
+    expect(importsOf(sdkModule)).toContain(input(/(^|\/)src\/sdkPatches\/streamCollector\.ts$/))
+    const [chunk, ...others] = outputsOf(sdkModule)
+    expect(others).toStrictEqual([])
+    // The replacement's own test of a stream (which no other code of the bundle has), and the SDK's
+    // Writable-based collector kept for what it hands back.
+    const js = readFileSync(chunk!.file, "utf8")
+    expect(js).toMatch(/readableObjectMode\|\|[\w$]+\.readableEncoding!==null\?/)
+    expect(js).toContain("bufferedBytes")
+  })
+})
+
 // Only EC2's module shrinks: the other clients' output schemas are bundled whole either way.
 describe("inline-sdk-schema-keys: EC2's schema module keeps only the schemas aegea uses", () => {
   it("EC2's schema module is a small part of its source, without the operations aegea never calls", () => {

@@ -228,6 +228,31 @@ describe("bufferedWriter", () => {
     assert.deepStrictEqual([written, other], [["1234567890", "a", "b"], ["pending"]])
   })
 
+  it("a text of the size limit or more goes out on its own, after what is pending, not joined to it", () => {
+    const written: Array<string> = []
+    const writer = bufferedWriter((t) => written.push(t), 10)
+    writer.write("ab")
+    writer.write("0123456789")
+    assert.deepStrictEqual(written, ["ab", "0123456789"])
+    writer.write("0123456789abc")
+    writer.write("\n")
+    assert.deepStrictEqual(written, ["ab", "0123456789", "0123456789abc"])
+    writer.flush()
+    assert.deepStrictEqual(written.join(""), "ab01234567890123456789abc\n")
+  })
+
+  it.effect("Output.text writes a long text and its line break as two writes unless stderr is a terminal", () =>
+    Effect.gen(function*() {
+      const long = "x".repeat(65536)
+      for (const stderrIsTTY of [false, true]) {
+        const written: Array<string> = []
+        const output = makeOutput({ ...defaultTestSettings }, { stdout: (text) => void written.push(text), stderr: () => {}, stderrIsTTY })
+        yield* output.text("short")
+        yield* output.text(long)
+        assert.deepStrictEqual(written, stderrIsTTY ? ["short\n", `${long}\n`] : ["short\n", long, "\n"])
+      }
+    }))
+
   it("stderr lines of the live layer write out the pending stdout first; the layer's end writes the rest", async () => {
     const seen: Array<string> = []
     const out = process.stdout.write
