@@ -80,6 +80,8 @@ export async function measure(argv, env) {
     cpu = nums[0] + nums[1]
     if (nums.length > 2) rss = nums[2] / 1024
   } catch {}
+  // AEGEA_BENCH_STDERR=1: each run's stderr as it came (e.g. bench/timeline.mjs's lines)
+  if (process.env.AEGEA_BENCH_STDERR === "1" && r.stderr) process.stderr.write(r.stderr)
   return { wall, cpu, rss, code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr }
 }
 
