@@ -55,21 +55,32 @@ export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
     const aws = yield* makeAws("CloudWatch Logs", (config) => new sdk.CloudWatchLogsClient(config))
     const env = aws.env
 
-    const events = (q: EventQuery) => {
+    /**
+     * The FilterLogEvents request of one page of `q`, and the streams to keep from its answer when
+     * there are more than one request may name (`wanted`; else undefined).
+     */
+    const filterRequest = (q: EventQuery) => {
       const streams = q.streams ?? []
       const names = streams.length > 0 && streams.length <= maxStreamNames ? { logStreamNames: [...streams] } : {}
       const wanted = streams.length > maxStreamNames ? new Set(streams) : undefined
+      const command = (token: string | undefined) =>
+        new sdk.FilterLogEventsCommand({
+          logGroupName: q.group,
+          ...names,
+          ...(streams.length === 0 && q.streamPrefix ? { logStreamNamePrefix: q.streamPrefix } : {}),
+          ...(q.start ? { startTime: q.start.getTime() } : {}),
+          ...(q.end ? { endTime: q.end.getTime() } : {}),
+          ...(q.filterPattern ? { filterPattern: q.filterPattern } : {}),
+          ...next(token)
+        })
+      return { command, wanted }
+    }
+
+    const events = (q: EventQuery) => {
+      const { command, wanted } = filterRequest(q)
       return paginate((token) =>
         aws.call(
-          new sdk.FilterLogEventsCommand({
-            logGroupName: q.group,
-            ...names,
-            ...(streams.length === 0 && q.streamPrefix ? { logStreamNamePrefix: q.streamPrefix } : {}),
-            ...(q.start ? { startTime: q.start.getTime() } : {}),
-            ...(q.end ? { endTime: q.end.getTime() } : {}),
-            ...(q.filterPattern ? { filterPattern: q.filterPattern } : {}),
-            ...next(token)
-          }),
+          command(token),
           `read the events of log group ${q.group}`,
           idempotent
         ).pipe(
@@ -92,23 +103,10 @@ export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
     const filterAsParsed = asParsedList(sdk.FilterLogEvents$ as unknown as ReadonlyArray<unknown>, "events")
 
     const eventPages = (q: EventQuery) => {
-      const streams = q.streams ?? []
-      const names = streams.length > 0 && streams.length <= maxStreamNames ? { logStreamNames: [...streams] } : {}
-      const wanted = streams.length > maxStreamNames ? new Set(streams) : undefined
+      const { command, wanted } = filterRequest(q)
       return paginate((token) =>
         aws.call(
-          withOperationSchema(
-            new sdk.FilterLogEventsCommand({
-              logGroupName: q.group,
-              ...names,
-              ...(streams.length === 0 && q.streamPrefix ? { logStreamNamePrefix: q.streamPrefix } : {}),
-              ...(q.start ? { startTime: q.start.getTime() } : {}),
-              ...(q.end ? { endTime: q.end.getTime() } : {}),
-              ...(q.filterPattern ? { filterPattern: q.filterPattern } : {}),
-              ...next(token)
-            }),
-            filterAsParsed
-          ),
+          withOperationSchema(command(token), filterAsParsed),
           `read the events of log group ${q.group}`,
           idempotent
         ).pipe(

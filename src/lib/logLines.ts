@@ -22,6 +22,18 @@ let millisTable: ReadonlyArray<string> | undefined
 const millisOf = (): ReadonlyArray<string> =>
   (millisTable ??= Array.from({ length: 1000 }, (_, n) => `${n < 10 ? "00" : n < 100 ? "0" : ""}${n}Z`))
 
+/** "2026-11-30T16:23:05." for the second starting at `second` ms (isoString's own text, without "000Z"), dimmed when colour is on. */
+const secondText = (second: number, color: boolean): string => {
+  const iso = isoString(new Date(second))
+  return color ? `${dimStart}${iso.slice(0, -4)}` : iso.slice(0, -4)
+}
+
+/** " [group:]stream " after the time (ending the time's dimming and coloured when colour is on). */
+const separatorText = (group: string | undefined, stream: string, color: boolean): string => {
+  const name = streamColor(`${group !== undefined ? `${group}:` : ""}${stream}`, color)
+  return color ? `${dimEnd} ${name} ` : ` ${name} `
+}
+
 /** What eventLinesText reads of an event (a `LogEvent`). */
 export interface LineEvent {
   readonly timestamp: Date
@@ -56,9 +68,7 @@ export const eventLinesText = (
     const rest = ((ms % 1000) + 1000) % 1000
     const second = ms - rest
     if (second !== secondStart) {
-      // "2026-11-30T16:23:05." (isoString's own text, without "000Z"), dimmed when colour is on.
-      const iso = isoString(new Date(second))
-      secondPrefix = color ? `${dimStart}${iso.slice(0, -4)}` : iso.slice(0, -4)
+      secondPrefix = secondText(second, color)
       secondStart = second
     }
     if (e.stream !== lastStream || e.group !== lastGroup) {
@@ -66,8 +76,7 @@ export const eventLinesText = (
       if (byStream === undefined) separators.set(e.group, byStream = new Map())
       let separator = byStream.get(e.stream)
       if (separator === undefined) {
-        const name = streamColor(`${showGroup ? `${e.group}:` : ""}${e.stream}`, color)
-        separator = color ? `${dimEnd} ${name} ` : ` ${name} `
+        separator = separatorText(showGroup ? e.group : undefined, e.stream, color)
         byStream.set(e.stream, separator)
       }
       lastGroup = e.group
@@ -120,16 +129,13 @@ export const pageLinesText = (page: LinePage, options: { readonly showGroup: boo
     const rest = ((ms % 1000) + 1000) % 1000
     const second = ms - rest
     if (second !== secondStart) {
-      // "2026-11-30T16:23:05." (isoString's own text, without "000Z"), dimmed when colour is on.
-      const iso = isoString(new Date(second))
-      secondPrefix = color ? `${dimStart}${iso.slice(0, -4)}` : iso.slice(0, -4)
+      secondPrefix = secondText(second, color)
       secondStart = second
     }
     if (stream !== lastStream) {
       let separator = separators.get(stream)
       if (separator === undefined) {
-        const name = streamColor(`${showGroup ? `${group}:` : ""}${stream}`, color)
-        separator = color ? `${dimEnd} ${name} ` : ` ${name} `
+        separator = separatorText(showGroup ? group : undefined, stream, color)
         separators.set(stream, separator)
       }
       lastStream = stream
