@@ -17,7 +17,7 @@ import net from "node:net"
 const start = process.hrtime.bigint() - BigInt(Math.round(performance.now() * 1e6))
 const ms = () => (Number(process.hrtime.bigint() - start) / 1e6).toFixed(1).padStart(7)
 const log = (what) => writeSync(2, `TL ${ms()} ms  ${what}\n`)
-log("preload")
+log(`preload ${process.argv[1] ?? ""}`)
 if (process.env.TIMELINE_LOADS) {
   module.register("data:text/javascript," + encodeURIComponent(`
 const start = ${start}n

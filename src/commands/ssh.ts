@@ -3,9 +3,14 @@
  * over SSM, with its host key known in advance. The command line is taken as OpenSSH takes it (see
  * src/lib/sshArgv.ts, applied before parsing: everything after NAME goes to ssh).
  */
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { isatty } from "node:tty"
+import type { OperationFailed } from "../errors.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
@@ -15,9 +20,10 @@ import { Ec2LaunchOnFirstUse, Ec2QueryLive } from "../layers/Ec2QueryLive.ts"
 import { SshLive } from "../layers/SshLive.ts"
 import { SsmJsonLive } from "../layers/SsmJsonLive.ts"
 import { SsmSessionLive } from "../layers/SsmSessionLive.ts"
-import { listenOnce, loopbackHandoffSupported } from "../layers/loopbackHandoff.ts"
+import { listenOnce, type LoopbackListener, loopbackHandoffSupported } from "../layers/loopbackHandoff.ts"
 import { loopbackFits, parseTarget, splitSshArgs, sshCommandLine } from "../lib/sshArgs.ts"
 import { loginNameOption } from "../lib/sshArgv.ts"
+import { whileWaiting } from "../lib/whileWaiting.ts"
 import { Ec2 } from "../services/Ec2.ts"
 import { Ec2InstanceConnect } from "../services/Ec2InstanceConnect.ts"
 import { Ssh } from "../services/Ssh.ts"
@@ -27,7 +33,7 @@ import { Ec2Launch } from "../services/Ec2Launch.ts"
 import { Output } from "../services/Output.ts"
 import { shellQuote } from "../lib/sshArgs.ts"
 import { AwsLayer, BaseLayer, Debug, preferProvided } from "./global.ts"
-import { prepareConnection, runProgram, serveHandoff, type Transport } from "../workflows/sshConnection.ts"
+import { prepareConnection, type Ready, runProgram, serveHandoff, type Transport } from "../workflows/sshConnection.ts"
 
 // session calls signed by hand: `aegea ssh` loads no SSM SDK client (layers/SsmJsonLive.ts)
 const SsmLayer = preferProvided(Ssm, SsmJsonLive)
@@ -118,12 +124,35 @@ export const sshCommand = Command.make(
     // Through aegea's own client, the session goes to ssh on a loopback port that this process
     // relays (no ProxyCommand process to start); where that cannot be checked or would not behave
     // the same (lib/sshArgs.ts loopbackFits), or with AEGEA_SSH_HANDOFF=proxy-command, through the ProxyCommand.
-    const listener = transportOf(input) === "ssm" && process.env.AEGEA_SSH_HANDOFF !== "proxy-command" &&
-        loopbackHandoffSupported() && loopbackFits(input.sshArgs)
-      ? yield* Effect.option(listenOnce())
-      : Option.none()
-    // the WebSocket client, loaded while the AWS calls run (the channel opens as soon as the session starts)
-    if (Option.isSome(listener)) import("ws").catch(() => undefined)
+    const handoff = transportOf(input) === "ssm" && process.env.AEGEA_SSH_HANDOFF !== "proxy-command" &&
+      loopbackHandoffSupported() && loopbackFits(input.sshArgs)
+    // The port is opened, the WebSocket client and the child-process spawner loaded, while the first
+    // AWS call waits for its answer (lib/whileWaiting.ts): done before the call went out, they would
+    // delay it (Node's first listen loads its cluster and child-process modules). The port is opened
+    // when first asked for otherwise (no such call: the SDK's).
+    const listen = Deferred.makeUnsafe<void>()
+    const listening = handoff ? yield* Effect.forkScoped(Effect.andThen(Deferred.await(listen), Effect.option(listenOnce()))) : undefined
+    let listener = Option.none<LoopbackListener>()
+    const loopbackPort = listening === undefined ? undefined : Effect.gen(function*() {
+      Deferred.doneUnsafe(listen, Exit.void)
+      listener = yield* Fiber.join(listening)
+      return Option.isSome(listener) ? listener.value.port : undefined
+    })
+    if (handoff) {
+      whileWaiting(() => {
+        Deferred.doneUnsafe(listen, Exit.void)
+        import("ws").catch(() => undefined)
+        import("@effect/platform-node/NodeChildProcessSpawner").catch(() => undefined)
+      })
+    }
+    const commandLine = (ready: Ready) => {
+      const host = ready.hosts.get(target.name)!
+      return sshCommandLine(ready.connection, { user: host.user, host: host.host }, input.sshArgs)
+    }
+    // On the loopback port, ssh starts as soon as its command line is known, while the key push and
+    // StartSession run: it connects and waits there for the session's banner. Anything that fails
+    // after that ends it (interrupted with this scope: SIGTERM, before it has printed anything).
+    let started: Fiber.Fiber<void, OperationFailed> | undefined
     const prepared = yield* prepareConnection({
       program: "ssh",
       targets: [target],
@@ -131,7 +160,18 @@ export const sshCommand = Command.make(
       transport: transportOf(input),
       privateAddress: input.privateAddress,
       instanceConnect: !input.noInstanceConnect,
-      loopbackPort: Option.isSome(listener) ? listener.value.port : undefined,
+      loopbackPort,
+      // (not when ssh would start by saying it allocates no terminal: no command, stdin not one)
+      ...(handoff && (splitSshArgs(input.sshArgs).command.length > 0 || isatty(0))
+        ? {
+          onReady: (ready: Ready) =>
+            Effect.gen(function*() {
+              const args = commandLine(ready)
+              yield* showCommandLine(ready.program, args)
+              started = yield* Effect.forkScoped(runProgram(ready.program, "ssh", args, {}))
+            })
+        }
+        : {}),
       ...keepAliveOf(input)
     })
     if (prepared.handoff !== undefined && Option.isSome(listener)) {
@@ -139,11 +179,9 @@ export const sshCommand = Command.make(
       const output = yield* Output
       // a session that cannot be served closes the port, so ssh fails at once with its own message
       yield* serveHandoff(prepared.handoff, accepted, (e) => Effect.andThen(close, output.info(`aegea ssh: ${e.message}`)))
-      // let the channel start opening before ssh is spawned
-      yield* Effect.yieldNow
     }
-    const host = prepared.hosts.get(target.name)!
-    const args = sshCommandLine(prepared.connection, { user: host.user, host: host.host }, input.sshArgs)
+    if (started !== undefined) return yield* Fiber.join(started)
+    const args = commandLine(prepared)
     yield* showCommandLine(prepared.program, args)
     yield* runProgram(prepared.program, "ssh", args, prepared.env)
   }, Effect.scoped)

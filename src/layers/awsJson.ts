@@ -13,6 +13,7 @@ import { join } from "node:path"
 import type { AwsCredentialIdentity } from "@smithy/types"
 import type * as Effect from "effect/Effect"
 import type { AwsError } from "../errors.ts"
+import { requestStarted } from "../lib/whileWaiting.ts"
 import { callWith, type PlainPolicy } from "./aws.ts"
 import type { AwsEnvironment } from "./AwsClients.ts"
 
@@ -146,9 +147,26 @@ export interface Answer {
  * (fetch would first load undici: about 80 ms more CPU for a process's first call).
  */
 const post = async (url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<Answer> => {
-  // loaded when first used (node:https brings TLS: an http endpoint, a local emulator, never needs it)
-  const send = url.protocol === "http:" ? (await import("node:http")).request : (await import("node:https")).request
-  return new Promise((resolve, reject) => {
+  // written out (or failed before): what waits for that may run (lib/whileWaiting.ts)
+  const written = requestStarted()
+  try {
+    // loaded when first used (node:https brings TLS: an http endpoint, a local emulator, never needs it)
+    const send = url.protocol === "http:" ? (await import("node:http")).request : (await import("node:https")).request
+    return await sendPost(send, url, headers, body, signal, written)
+  } finally {
+    written()
+  }
+}
+
+const sendPost = (
+  send: typeof import("node:http").request,
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal,
+  written: () => void
+): Promise<Answer> =>
+  new Promise((resolve, reject) => {
     const req = send(url, { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, signal }, (res) => {
       const chunks: Array<Buffer> = []
       res.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -161,10 +179,13 @@ const post = async (url: URL, headers: Record<string, string>, body: string, sig
         resolve({ status: res.statusCode ?? 0, header, text: Buffer.concat(chunks).toString("utf8") })
       })
     })
-    req.on("error", reject)
+    req.on("error", (error) => {
+      written()
+      reject(error)
+    })
+    req.once("finish", written)
     req.end(body)
   })
-}
 
 /** An error answer as the SDK would throw it: name = the AWS code, $metadata, the raw body kept. */
 const answerError = (status: number, headers: Pick<Answer, "header">, text: string): Error => {

@@ -15,6 +15,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { dirname, join } from "node:path"
@@ -31,10 +32,11 @@ import { type SessionTicket, Ssm } from "../services/Ssm.ts"
 import { SsmSession } from "../services/SsmSession.ts"
 import type { Socket } from "node:net"
 import { relay } from "./relay.ts"
+import { requestsWritten } from "../lib/whileWaiting.ts"
 
 export type Transport = "ssm" | "ssm-plugin" | "direct"
 
-export interface ConnectRequest {
+export interface ConnectRequest<R = never> {
   readonly program: "ssh" | "scp"
   readonly targets: ReadonlyArray<Target>
   readonly transport: Transport
@@ -47,10 +49,26 @@ export interface ConnectRequest {
   readonly serverAliveInterval?: number | undefined
   readonly serverAliveCountMax?: number | undefined
   /**
-   * With the ssm transport and one instance: hand the session to ssh on this 127.0.0.1 port (the
-   * caller relays it with `serveHandoff`) instead of through aegea's ProxyCommand.
+   * With the ssm transport and one instance: hand the session to ssh on the 127.0.0.1 port this gives
+   * (the caller listens, and relays it with `serveHandoff`) instead of through aegea's ProxyCommand;
+   * asked for once the instance is resolved. No port (undefined): through the ProxyCommand.
    */
-  readonly loopbackPort?: number | undefined
+  readonly loopbackPort?: Effect.Effect<number | undefined> | undefined
+  /**
+   * With `loopbackPort`: called once the hosts, the host key file and the key to log in with are
+   * known, before the key push and StartSession have answered, so that ssh starts (and connects to
+   * the port, where it waits for the session's banner) while they run. What it starts in the
+   * caller's scope must end when that scope closes: a failure after it is reported once whatever it
+   * started has ended (e.g. a forked ssh, interrupted).
+   */
+  readonly onReady?: ((ready: Ready) => Effect.Effect<void, OperationFailed, R | Scope.Scope>) | undefined
+}
+
+/** What `onReady` is given: everything ssh's command line needs. */
+export interface Ready {
+  readonly program: string
+  readonly hosts: ReadonlyMap<string, PreparedHost>
+  readonly connection: ConnectionOptions
 }
 
 export interface PreparedHost {
@@ -84,7 +102,7 @@ const label = (i: Instance) => (i.name !== undefined ? `${i.id} (${i.name})` : i
  * Running, and an address (direct) or, through SSM, an online agent (unless `deferAgent`: then
  * StartSession's own refusal says so, see prepareConnection).
  */
-const checkInstance = (instance: Instance, request: ConnectRequest, deferAgent = false) =>
+const checkInstance = (instance: Instance, request: ConnectRequest<unknown>, deferAgent = false) =>
   Effect.gen(function*() {
     if (instance.state !== "running") {
       return yield* new OperationFailed({
@@ -132,7 +150,7 @@ export const checkSsmTarget = (instance: Instance) =>
  * Each target's OS user, the private directory and the known_hosts file of the instances' host keys
  * (from their tags); the warnings for instances without one are returned, for the caller to print.
  */
-const prepareHosts = (request: ConnectRequest, resolved: ReadonlyMap<string, { readonly instance: Instance; readonly host: string }>) =>
+const prepareHosts = (request: ConnectRequest<unknown>, resolved: ReadonlyMap<string, { readonly instance: Instance; readonly host: string }>) =>
   Effect.gen(function*() {
     const ssh = yield* Ssh
     const hosts = new Map<string, PreparedHost>()
@@ -171,7 +189,7 @@ const prepareHosts = (request: ConnectRequest, resolved: ReadonlyMap<string, { r
     return { hosts, dir, knownHostsFile, warnings }
   })
 
-export const prepareConnection = (request: ConnectRequest) =>
+export const prepareConnection = <R = never>(request: ConnectRequest<R>) =>
   Effect.gen(function*() {
     const ssh = yield* Ssh
     const ec2 = yield* Ec2
@@ -203,6 +221,7 @@ export const prepareConnection = (request: ConnectRequest) =>
     // started for a command that then fails is ended.
     const earlyId = deferAgent && isInstanceId(names[0]!) ? names[0]! : undefined
     let earlyUsed = false
+    let lateEarly: { readonly id: string; readonly fiber: Fiber.Fiber<Exit.Exit<SessionTicket, AwsError>> } | undefined
     const ssmService = earlyId === undefined ? undefined : yield* Ssm
     const early = earlyId === undefined || ssmService === undefined
       ? undefined
@@ -221,6 +240,25 @@ export const prepareConnection = (request: ConnectRequest) =>
       const instance = yield* ec2.resolveInstance(name)
       resolved.set(name, { instance, host: yield* checkInstance(instance, request, deferAgent) })
     }
+    // On the loopback path, a session for an instance named otherwise is asked for as soon as the
+    // name resolves, while the hosts and keys are prepared and ssh starts (`onReady`)
+    const loopbackPort = request.transport === "ssm" && request.loopbackPort !== undefined && resolved.size === 1 ? yield* request.loopbackPort : undefined
+    const loopback = loopbackPort !== undefined
+    if (loopback && early === undefined && deferAgent) {
+      const ssm = yield* Ssm
+      const id = [...resolved.values()][0]!.instance.id
+      const started = yield* Effect.forkScoped(Effect.exit(ssm.startSession(id, { kind: "ssh", port: 22 })))
+      // ended if it is never used (a failure before it is handed over); on Ctrl-C, abandoned in flight
+      yield* Effect.addFinalizer((scopeExit) =>
+        Effect.flatMap(Effect.andThen(Exit.hasInterrupts(scopeExit) ? Fiber.interrupt(started) : Effect.void, Fiber.await(started)), (exit) =>
+          Exit.isSuccess(exit) && Exit.isSuccess(exit.value) && !earlyUsed
+            ? ssm.terminateSession(exit.value.value.sessionId).pipe(Effect.ignore)
+            : Effect.void)
+      )
+      lateEarly = { id, fiber: started }
+      // let it make its request now
+      yield* Effect.yieldNow
+    }
     const agentFirst = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       deferAgent ? effect.pipe(Effect.catch((e) => Effect.andThen(checkAgent([...resolved.values()][0]!.instance), Effect.fail(e)))) : effect
     let agentProblem: OperationFailed | AwsError | undefined
@@ -228,6 +266,11 @@ export const prepareConnection = (request: ConnectRequest) =>
     const startSession = (ssm: Ssm["Service"], instance: Instance) =>
       (early !== undefined && instance.id === earlyId
         ? Effect.flatMap(Fiber.join(early), (exit) => {
+          earlyUsed = true
+          return exit
+        })
+        : lateEarly !== undefined && instance.id === lateEarly.id
+        ? Effect.flatMap(Fiber.join(lateEarly.fiber), (exit) => {
           earlyUsed = true
           return exit
         })
@@ -247,13 +290,19 @@ export const prepareConnection = (request: ConnectRequest) =>
     const warn = Effect.forEach(warnings, (w) => output.warn(w), { discard: true })
 
     let identityFile: string | undefined
-    const pushKeys = Effect.gen(function*() {
-      if (!request.instanceConnect) return
+    /** The key to push: ssh-agent's first, else aegea's own (made if missing), which ssh is then told to use. */
+    const chooseKey = Effect.gen(function*() {
       const agentKey = (yield* ssh.agentPublicKeys)[0]
-      const publicKey = agentKey ?? (yield* Effect.map(ssh.ensureKey(aegeaKeyPath()), (k) => {
+      return agentKey ?? (yield* Effect.map(ssh.ensureKey(aegeaKeyPath()), (k) => {
         identityFile = k.privateKeyPath
         return k.publicKey
       }))
+    })
+    // On the loopback path the key is chosen first, so ssh can start before the push (`onReady`)
+    const chosenKey = loopback && request.instanceConnect && request.onReady !== undefined ? yield* agentFirst(chooseKey) : undefined
+    const pushKeys = Effect.gen(function*() {
+      if (!request.instanceConnect) return
+      const publicKey = chosenKey ?? (yield* chooseKey)
       const eic = yield* Ec2InstanceConnect
       const pushed = new Set<string>()
       for (const h of hosts.values()) {
@@ -272,7 +321,6 @@ export const prepareConnection = (request: ConnectRequest) =>
     const env: Record<string, string> = {}
     let proxy: string | undefined
     let handoff: Prepared["handoff"]
-    const loopback = request.transport === "ssm" && request.loopbackPort !== undefined && resolved.size === 1
     const startSessions = Effect.gen(function*() {
       if (loopback) {
         const { instance } = [...resolved.values()][0]!
@@ -300,6 +348,24 @@ export const prepareConnection = (request: ConnectRequest) =>
       }
     })
 
+    const connectionOf = (proxyCommand: string | undefined): ConnectionOptions => ({
+      knownHostsFile,
+      // on the loopback port always: ssh must not know the instance's key as 127.0.0.1's
+      hostKeyAlias: resolved.size === 1 && (knownHostsFile !== undefined || loopback) ? [...resolved.values()][0]!.instance.id : undefined,
+      proxyCommand,
+      loopbackPort,
+      identityFile,
+      serverAliveInterval: request.serverAliveInterval ?? 15,
+      serverAliveCountMax: request.serverAliveCountMax ?? 20
+    })
+    // ssh starts now, on the loopback port, while the key push and StartSession run: it connects and
+    // waits for the session's banner (its own start-up is off the path)
+    // (once StartSession's request is out: spawning blocks this thread, which would hold it back)
+    if (loopback && request.onReady !== undefined) {
+      yield* Effect.promise(requestsWritten)
+      yield* request.onReady({ program, hosts, connection: connectionOf(undefined) })
+    }
+
     // The key push and StartSession do not depend on each other: both at once (a round trip less
     // before ssh starts). A failed push is still reported first, and ends a session started for it.
     const [pushing, starting] = yield* Effect.all([Effect.exit(pushKeys), Effect.exit(startSessions)], { concurrency: 2 })
@@ -312,16 +378,7 @@ export const prepareConnection = (request: ConnectRequest) =>
     }
     if (Exit.isFailure(starting)) return yield* Effect.failCause(starting.cause)
 
-    const connection: ConnectionOptions = {
-      knownHostsFile,
-      // on the loopback port always: ssh must not know the instance's key as 127.0.0.1's
-      hostKeyAlias: resolved.size === 1 && (knownHostsFile !== undefined || loopback) ? [...resolved.values()][0]!.instance.id : undefined,
-      proxyCommand: proxy,
-      loopbackPort: loopback ? request.loopbackPort : undefined,
-      identityFile,
-      serverAliveInterval: request.serverAliveInterval ?? 15,
-      serverAliveCountMax: request.serverAliveCountMax ?? 20
-    }
+    const connection: ConnectionOptions = connectionOf(proxy)
     return { program, hosts, connection, env, handoff } satisfies Prepared
   })
 

@@ -129,6 +129,21 @@ describe("aegea ssh over Session Manager", () => {
     const denied = await runCli(["ssh", `${USER}@denied`, "--no-ec2-instance-connect"], { env: env() })
     expect(denied.code).toBe(4)
     expect(denied.stderr).toContain("ssm:StartSession")
+    // with a command, ssh starts on the loopback port while StartSession runs (src/commands/ssh.ts): a
+    // refusal ends it before it prints anything, so aegea's report is all there is
+    const noAgentCommand = await runCli(["ssh", `${USER}@no-agent`, "--no-ec2-instance-connect", "true"], { env: env() })
+    expect(noAgentCommand.code).toBe(1)
+    expect(noAgentCommand.stderr).toContain("no SSM agent registered")
+    const deniedCommand = await runCli(["ssh", "--debug", `${USER}@denied`, "--no-ec2-instance-connect", "true"], { env: env() })
+    expect(deniedCommand.code).toBe(4)
+    expect(deniedCommand.stderr).toMatch(/aegea: running .*ssh .*HostName=127\.0\.0\.1/)
+    for (const failed of [noAgent, denied, noAgentCommand]) {
+      expect(failed.stderr.split("\n").filter((l) => l !== "" && !/^(aegea|warning):/.test(l) && !/^\s/.test(l)), failed.stderr).toEqual([])
+    }
+    // (with --debug: ssh had started, and still said nothing)
+    for (const failed of [noAgent, denied, noAgentCommand, deniedCommand]) {
+      expect(failed.stderr).not.toMatch(/kex_exchange|Connection closed|Connection reset|ssh:|Pseudo-terminal/)
+    }
     const unknown = await runCli(["ssh", "nonesuch", "--no-ec2-instance-connect"], { env: env() })
     expect(unknown.code).toBe(5)
   })
