@@ -256,8 +256,8 @@ export const prepareConnection = <R = never>(request: ConnectRequest<R>) =>
             : Effect.void)
       )
       lateEarly = { id, fiber: started }
-      // let it make its request now
-      yield* Effect.yieldNow
+      // let it make its request now (after its credentials' promise: a turn of the event loop)
+      yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
     }
     const agentFirst = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       deferAgent ? effect.pipe(Effect.catch((e) => Effect.andThen(checkAgent([...resolved.values()][0]!.instance), Effect.fail(e)))) : effect
