@@ -220,21 +220,23 @@ export const prepareConnection = <R = never>(request: ConnectRequest<R>) =>
     // round trip less before ssh starts). Whatever fails first is still reported as before; a session
     // started for a command that then fails is ended.
     const earlyId = deferAgent && isInstanceId(names[0]!) ? names[0]! : undefined
+    let early: { readonly id: string; readonly fiber: Fiber.Fiber<Exit.Exit<SessionTicket, AwsError>> } | undefined
     let earlyUsed = false
-    let lateEarly: { readonly id: string; readonly fiber: Fiber.Fiber<Exit.Exit<SessionTicket, AwsError>> } | undefined
-    const ssmService = earlyId === undefined ? undefined : yield* Ssm
-    const early = earlyId === undefined || ssmService === undefined
-      ? undefined
-      : yield* Effect.forkScoped(Effect.exit(ssmService.startSession(earlyId, { kind: "ssh", port: 22 })))
-    if (early !== undefined && ssmService !== undefined) {
-      // (on Ctrl-C the call is abandoned, as any call in flight is; else its answer is awaited)
-      yield* Effect.addFinalizer((scopeExit) =>
-        Effect.flatMap(Effect.andThen(Exit.hasInterrupts(scopeExit) ? Fiber.interrupt(early) : Effect.void, Fiber.await(early)), (exit) =>
-          Exit.isSuccess(exit) && Exit.isSuccess(exit.value) && !earlyUsed
-            ? ssmService.terminateSession(exit.value.value.sessionId).pipe(Effect.ignore)
-            : Effect.void)
-      )
-    }
+    /** StartSession for `id` in a fiber of its own, ended if it is never used (a failure before it is handed over). */
+    const startEarly = (id: string) =>
+      Effect.gen(function*() {
+        const ssm = yield* Ssm
+        const fiber = yield* Effect.forkScoped(Effect.exit(ssm.startSession(id, { kind: "ssh", port: 22 })))
+        // (on Ctrl-C the call is abandoned, as any call in flight is; else its answer is awaited)
+        yield* Effect.addFinalizer((scopeExit) =>
+          Effect.flatMap(Effect.andThen(Exit.hasInterrupts(scopeExit) ? Fiber.interrupt(fiber) : Effect.void, Fiber.await(fiber)), (exit) =>
+            Exit.isSuccess(exit) && Exit.isSuccess(exit.value) && !earlyUsed
+              ? ssm.terminateSession(exit.value.value.sessionId).pipe(Effect.ignore)
+              : Effect.void)
+        )
+        early = { id, fiber }
+      })
+    if (earlyId !== undefined) yield* startEarly(earlyId)
     const resolved = new Map<string, { readonly instance: Instance; readonly host: string }>()
     for (const name of names) {
       const instance = yield* ec2.resolveInstance(name)
@@ -245,17 +247,7 @@ export const prepareConnection = <R = never>(request: ConnectRequest<R>) =>
     const loopbackPort = request.transport === "ssm" && request.loopbackPort !== undefined && resolved.size === 1 ? yield* request.loopbackPort : undefined
     const loopback = loopbackPort !== undefined
     if (loopback && early === undefined && deferAgent) {
-      const ssm = yield* Ssm
-      const id = [...resolved.values()][0]!.instance.id
-      const started = yield* Effect.forkScoped(Effect.exit(ssm.startSession(id, { kind: "ssh", port: 22 })))
-      // ended if it is never used (a failure before it is handed over); on Ctrl-C, abandoned in flight
-      yield* Effect.addFinalizer((scopeExit) =>
-        Effect.flatMap(Effect.andThen(Exit.hasInterrupts(scopeExit) ? Fiber.interrupt(started) : Effect.void, Fiber.await(started)), (exit) =>
-          Exit.isSuccess(exit) && Exit.isSuccess(exit.value) && !earlyUsed
-            ? ssm.terminateSession(exit.value.value.sessionId).pipe(Effect.ignore)
-            : Effect.void)
-      )
-      lateEarly = { id, fiber: started }
+      yield* startEarly([...resolved.values()][0]!.instance.id)
       // let it make its request now (after its credentials' promise: a turn of the event loop)
       yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
     }
@@ -264,13 +256,8 @@ export const prepareConnection = <R = never>(request: ConnectRequest<R>) =>
     let agentProblem: OperationFailed | AwsError | undefined
     /** StartSession, with a target that is not connected reported as the agent check reports it. */
     const startSession = (ssm: Ssm["Service"], instance: Instance) =>
-      (early !== undefined && instance.id === earlyId
-        ? Effect.flatMap(Fiber.join(early), (exit) => {
-          earlyUsed = true
-          return exit
-        })
-        : lateEarly !== undefined && instance.id === lateEarly.id
-        ? Effect.flatMap(Fiber.join(lateEarly.fiber), (exit) => {
+      (early !== undefined && instance.id === early.id
+        ? Effect.flatMap(Fiber.join(early.fiber), (exit) => {
           earlyUsed = true
           return exit
         })
