@@ -18,6 +18,7 @@ import { generateEd25519KeyPair } from "../../src/lib/sshKey.ts"
 import { AwsAccessDenied } from "../../src/errors.ts"
 import { Ec2InstanceConnect } from "../../src/services/Ec2InstanceConnect.ts"
 import { Ssh } from "../../src/services/Ssh.ts"
+import { Ssm } from "../../src/services/Ssm.ts"
 import { layerFromValue } from "../../src/testing/AegeaConfigTest.ts"
 import { Ec2InstanceConnectMemory, Ec2InstanceConnectMemoryState } from "../../src/testing/Ec2InstanceConnectMemory.ts"
 import { Ec2Memory } from "../../src/testing/Ec2Memory.ts"
@@ -212,6 +213,31 @@ describe("aegea ssh (in memory)", () => {
       const sessions = yield* (yield* SsmMemoryState).sessions
       assert.isTrue(sessions.every((s) => s.terminated), "no session left open")
     }).pipe(Effect.provide(layers(recordingSsh(ran), undefined, Layer.merge(Ec2InstanceConnectMemory.layer(), denied))))
+  })
+
+  it.effect("an ssh started while StartSession runs is ended before a refusal is reported", () => {
+    const events: Array<string> = []
+    const base = recordingSsh([])
+    const waiting = Layer.effect(Ssh, Effect.map(Effect.service(Ssh), (ssh) => Ssh.of({
+      ...ssh,
+      run: () =>
+        Effect.sync(() => events.push("ssh started")).pipe(
+          Effect.andThen(Effect.never),
+          Effect.onInterrupt(() => Effect.sync(() => events.push("ssh ended")))
+        )
+    }))).pipe(Layer.provide(base))
+    // StartSession answers after a few turns of the scheduler, as a real call would, so ssh has started
+    const slowStart = Layer.effect(Ssm, Effect.map(Effect.service(Ssm), (ssm) => Ssm.of({
+      ...ssm,
+      startSession: (id, document) => Effect.andThen(Effect.repeat(Effect.yieldNow, { times: 20 }), ssm.startSession(id, document))
+    })))
+    return Effect.gen(function*() {
+      const error = yield* aegea("ssh", "root@box", "--no-ec2-instance-connect", "--", "true").pipe(Effect.flip)
+      events.push("error")
+      assert.match(error._tag === "OperationFailed" ? error.message : "", /no SSM agent registered/)
+      assert.deepStrictEqual(events, loopbackHandoffSupported() ? ["ssh started", "ssh ended", "error"] : ["error"])
+      assert.deepStrictEqual(yield* (yield* SsmMemoryState).sessions, [])
+    }).pipe(Effect.provide(Layer.provideMerge(slowStart, layers(waiting, {}))))
   })
 
   it.effect("--ssm-plugin without the plugin on PATH fails before starting a session", () =>
