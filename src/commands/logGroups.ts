@@ -96,10 +96,17 @@ export const printGroupEvents = (options: {
       : table && groups.length === 1
       // A page at a time as the API sent it (no LogEvent or Date per event): one write of its lines (the
       // same text as a write per line), not an effect per event.
-      ? logs.eventPages(query(groups[0]!, start)).pipe(Stream.runForEach((page) => {
-        printed += page.events.length
-        return output.text(pageLinesText(page, { showGroup, color: output.settings.color }))
-      }))
+      ? logs.eventPages(query(groups[0]!, start), { lines: { showGroup, color: output.settings.color } }).pipe(
+        Stream.runForEach((page) => {
+          // The lines the layer made from the answer's text, when it did (the same text).
+          if (page.lines !== undefined) {
+            printed += page.lines.count
+            return output.text(page.lines.text)
+          }
+          printed += page.events.length
+          return output.text(pageLinesText(page, { showGroup, color: output.settings.color }))
+        })
+      )
       : table
       ? readAll(start).pipe(Stream.runForEachArray((events) => {
         printed += events.length

@@ -8,7 +8,17 @@ import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, paginate, reconciled } from "./aws.ts"
 import * as map from "./logsMapping.ts"
 import { type AwsError, AwsNotFound } from "../errors.ts"
-import { afterMatch, type EventQuery, type LogEvent, Logs, type PageEvent } from "../services/Logs.ts"
+import {
+  afterMatch,
+  type EventPage,
+  type EventPagesOptions,
+  type EventQuery,
+  type LogEvent,
+  Logs,
+  type PageEvent
+} from "../services/Logs.ts"
+import { pageTextLines } from "../lib/logLines.ts"
+import type { PageLines } from "../lib/logText.ts"
 import { withOperationSchema } from "./sdk/projection.ts"
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000)
@@ -45,6 +55,40 @@ const asParsedList = (operation: ReadonlyArray<unknown>, member: string): Readon
 }
 /** The SDK's static schema of a list of strings (`64 | 0`). */
 const stringList = 64
+
+/**
+ * The key of a JSON output structure schema (an array) whose answers the CLI bundle's JSON read hands,
+ * as text, to the function there first (src/sdkPatches/install.ts): what it returns is the output,
+ * unless undefined, when the SDK reads the text as usual.
+ */
+const textReaderKey = Symbol.for("aegea.sdkPatches.readText")
+
+/** `operation` (`[9, namespace, name, traits, input, output]`) with `read` as its output's text reader. */
+const withTextReader = (
+  operation: ReadonlyArray<unknown>,
+  read: (text: string) => object | undefined
+): ReadonlyArray<unknown> => {
+  const output = operation[5] as ReadonlyArray<unknown>
+  return [...operation.slice(0, 5), Object.assign([...output], { [textReaderKey]: read })]
+}
+
+/** The member of FilterLogEvents' output under which the text reader gives the page's lines and text. */
+const pageLinesKey = "aegeaPageLines"
+
+/**
+ * A page whose lines were made from the answer's text: its `events` are the records JSON.parse reads
+ * from that text (as `eventPages` gives them otherwise), read only when asked for.
+ */
+const textPage = (group: string, lines: PageLines, text: string): EventPage => {
+  let events: ReadonlyArray<PageEvent> | undefined
+  return {
+    group,
+    lines: { text: lines.text, count: lines.count },
+    get events() {
+      return events ??= map.toEventPage(group, (JSON.parse(text) as { events: ReadonlyArray<PageEvent> }).events).events
+    }
+  }
+}
 
 /** `Logs` against CloudWatch Logs, with the region, credentials and endpoint of `AwsClients`. */
 export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
@@ -102,15 +146,29 @@ export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
      */
     const filterAsParsed = asParsedList(sdk.FilterLogEvents$ as unknown as ReadonlyArray<unknown>, "events")
 
-    const eventPages = (q: EventQuery) => {
+    const eventPages = (q: EventQuery, options: EventPagesOptions = {}) => {
       const { command, wanted } = filterRequest(q)
+      const lineOptions = options.lines
+      // Lines from the answer's text (./logText.ts), read in the CLI bundle's JSON read (src/sdkPatches/
+      // install.ts; the SDK as published reads records): not for a page some of whose streams are dropped.
+      const schema = lineOptions === undefined || wanted !== undefined ? filterAsParsed : withTextReader(filterAsParsed, (text) => {
+        const lines = pageTextLines(q.group, text, lineOptions)
+        return lines === undefined ? undefined : {
+          ...(lines.nextToken !== undefined ? { nextToken: lines.nextToken } : {}),
+          [pageLinesKey]: { lines, text }
+        }
+      })
       return paginate((token) =>
         aws.call(
-          withOperationSchema(command(token), filterAsParsed),
+          withOperationSchema(command(token), schema),
           `read the events of log group ${q.group}`,
           idempotent
         ).pipe(
           Effect.map((r) => {
+            const read = (r as { readonly [pageLinesKey]?: { readonly lines: PageLines; readonly text: string } })[pageLinesKey]
+            if (read !== undefined) {
+              return [read.lines.count > 0 ? [textPage(q.group, read.lines, read.text)] : [], r.nextToken] as const
+            }
             const page = map.toEventPage(q.group, (r.events ?? []) as ReadonlyArray<PageEvent>, wanted)
             return [page.events.length > 0 ? [page] : [], r.nextToken] as const
           })

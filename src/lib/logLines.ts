@@ -12,6 +12,7 @@
  * test/unit/logLines.test.ts compares the two on generated pages.
  */
 import { isoString } from "./isoTime.ts"
+import { filterPageLines, type PageLines } from "./logText.ts"
 import { dim, eventLineText, streamColor } from "./progress.ts"
 
 /** `dim(text, true)` is dimStart + text + dimEnd. */
@@ -144,4 +145,45 @@ export const pageLinesText = (page: LinePage, options: { readonly showGroup: boo
     lines[i] = secondPrefix + millis[rest]! + lastSeparator + message
   }
   return lines.join("\n")
+}
+
+/**
+ * The lines of a FilterLogEvents answer's text (`filterPageLines`, ./logText.ts): what `pageLinesText`
+ * makes of the page JSON.parse reads from it, and no record per event; undefined where the text must be
+ * read by JSON.parse. Each line is two pieces added to its message: "\n" and the time up to the second
+ * (made once per second), and the milliseconds with " stream " (made once per stream and millisecond).
+ */
+export const pageTextLines = (
+  group: string,
+  text: string,
+  options: { readonly showGroup: boolean; readonly color: boolean }
+): PageLines | undefined => {
+  const { color, showGroup } = options
+  const millis = millisOf()
+  // By stream: its "123Z stream " pieces, by millisecond.
+  const pieces = new Map<string, { readonly separator: string; readonly byMillis: Array<string | undefined> }>()
+  let lastStream: string | undefined
+  let lastPieces: { readonly separator: string; readonly byMillis: Array<string | undefined> } | undefined
+  let secondStart = Number.NaN
+  let secondPrefix = ""
+  // Times are integers of at most 15 digits: valid dates, so only a line break leaves the fast way.
+  return filterPageLines(text, (stream, ms, message) => {
+    if (message.indexOf("\n") >= 0) return `\n${eventLineText({ timestamp: new Date(ms), group, stream, message }, options)}`
+    const rest = ((ms % 1000) + 1000) % 1000
+    const second = ms - rest
+    if (second !== secondStart) {
+      secondPrefix = `\n${secondText(second, color)}`
+      secondStart = second
+    }
+    if (stream !== lastStream || lastPieces === undefined) {
+      lastPieces = pieces.get(stream)
+      if (lastPieces === undefined) {
+        lastPieces = { separator: separatorText(showGroup ? group : undefined, stream, color), byMillis: new Array(1000) }
+        pieces.set(stream, lastPieces)
+      }
+      lastStream = stream
+    }
+    const piece = lastPieces.byMillis[rest] ??= millis[rest]! + lastPieces.separator
+    return secondPrefix + piece + message
+  })
 }

@@ -41,6 +41,11 @@
  *   bytes, decoded by ./jsonText.ts as Latin-1 when every byte is ASCII (the same text as the SDK's
  *   `Buffer#toString()`, cheaper, and for a large body a string outside V8's heap).
  *   test/unit/jsonText.test.ts.
+ * - The same `read` hands the text first to the output schema's text reader, when the schema (an
+ *   array) has one under `Symbol.for("aegea.sdkPatches.readText")`: `aegea logs GROUP`'s FilterLogEvents
+ *   pages (src/layers/LogsLive.ts), whose lines are made straight from the text (src/lib/logText.ts).
+ *   What the reader returns is the output; undefined leaves the text to the SDK's read, as before.
+ *   test/unit/jsonTextReader.test.ts.
  * - `@smithy/core`'s `streamCollector` (serde/util-stream/stream-collector.js, every client's response
  *   bodies) is ./streamCollector.ts around the SDK's, renamed (plugin fast-stream-collector): a body
  *   with a content-length copied once into an array of that length, as it arrives, instead of kept in
@@ -106,6 +111,21 @@ type JsonMethods = {
   _readStruct: Parameters<typeof fastJsonRead>[1]
 }
 
+/**
+ * The key of a JSON output structure schema (an array) whose answers `read` hands, as text, to the
+ * function there first: what it returns is the output, unless undefined (then the SDK reads the text).
+ */
+const TEXT_READER = Symbol.for("aegea.sdkPatches.readText")
+
+/** The text reader of `schema` (a NormalizedSchema of an output structure, or the structure), if any. */
+const textReaderOf = (schema: unknown): ((text: string) => object | undefined) | undefined => {
+  const s = typeof schema === "object" && schema !== null && typeof (schema as { getSchema?: unknown }).getSchema === "function"
+    ? (schema as { getSchema: () => unknown }).getSchema()
+    : schema
+  const reader = Array.isArray(s) ? (s as { [TEXT_READER]?: unknown })[TEXT_READER] : undefined
+  return typeof reader === "function" ? reader as (text: string) => object | undefined : undefined
+}
+
 /** Set on a prototype once its `_read` is installed (and the string the dist test looks for). */
 const JSON_INSTALLED = Symbol.for("aegea.sdkPatches.JsonShapeDeserializer2")
 
@@ -127,7 +147,12 @@ export const installJsonShapeDeserializer = (cls: JsonShapeDeserializerClass): v
     optimizeForResponse(size)
     // The body as text for the SDK's JSON.parse (which would make it with `Buffer#toString()`): the
     // same text, cheaper when every byte is ASCII (./jsonText.ts).
-    return sdkRead.call(this, schema, size > 0 && data instanceof Uint8Array ? utf8Text(data) : data)
+    const text = size > 0 && data instanceof Uint8Array ? utf8Text(data) : data
+    // An output schema with a text reader of its own (`aegea logs GROUP`'s FilterLogEvents pages, in
+    // src/layers/LogsLive.ts): its output, unless it leaves the text to the SDK.
+    const reader = typeof text === "string" ? textReaderOf(schema) : undefined
+    const output = reader?.(text as string)
+    return output !== undefined ? output : sdkRead.call(this, schema, text)
   }
   Object.defineProperty(proto, JSON_INSTALLED, { value: true })
 }

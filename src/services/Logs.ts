@@ -67,6 +67,22 @@ export interface PageEvent {
 export interface EventPage {
   readonly group: string
   readonly events: ReadonlyArray<PageEvent>
+  /**
+   * The page's lines, when `eventPages` was asked for them (`EventPagesOptions.lines`) and the layer
+   * made them as it read the answer: what `pageLinesText(page, options.lines)` (src/lib/logLines.ts)
+   * returns, and how many events they are. Without them, format `events`.
+   */
+  readonly lines?: { readonly text: string; readonly count: number } | undefined
+}
+
+/** How `Logs.eventPages` reads its pages. */
+export interface EventPagesOptions {
+  /**
+   * The line options of a reader that prints the pages with `pageLinesText`: the live layer may then
+   * make each page's lines (`EventPage.lines`) straight from the answer's JSON text, with no record per
+   * event, and read `events` from that text only when they are asked for.
+   */
+  readonly lines?: { readonly showGroup: boolean; readonly color: boolean } | undefined
 }
 
 /** The milliseconds `new Date(timestamp ?? 0)` holds (NaN for an invalid date), without making the Date. */
@@ -173,7 +189,7 @@ export class Logs extends Context.Service<Logs, {
    * The same events as `events`, a page at a time as the API sent them (`EventPage`: no `LogEvent` and
    * no Date per event; empty pages left out), for readers of many events that format them directly.
    */
-  readonly eventPages: (query: EventQuery) => Stream.Stream<EventPage, AwsError>
+  readonly eventPages: (query: EventQuery, options?: EventPagesOptions) => Stream.Stream<EventPage, AwsError>
   /**
    * Read one stream forward from `token` (or from the head / `start` when undefined). Re-reading with
    * the returned token yields only new events; AWS returns the same token when there are none.
