@@ -19,12 +19,14 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { randomUUID } from "node:crypto"
+import { setFlagsFromString } from "node:v8"
 import type WebSocketType from "ws"
-import { type ChannelEvent, ChannelProtocol, CHUNK_SIZE } from "../lib/ssm/protocol.ts"
+import { type ChannelEvent, ChannelProtocol, CHUNK_SIZE, chunkPieces } from "../lib/ssm/protocol.ts"
 import { CLIENT_VERSION, Flag, openDataChannelJson, PORT_SESSION_TYPES, SHELL_SESSION_TYPES } from "../lib/ssm/payloads.ts"
 import { generateDataKeyInput } from "../lib/ssm/kmsEncryption.ts"
 import { portForwardingMode, type PortForwardingMode } from "../lib/ssm/smux.ts"
 import { WsFrameReader } from "../lib/ssm/wsReader.ts"
+import { bulkTraffic, pausableReads, ReadPacer } from "../lib/ssm/readPacer.ts"
 import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
 import type { GenerateDataKey } from "./kmsDataKey.ts"
 import { resumedNotice, resumeSchedule, type SessionTimings, sessionTimingsFromEnv } from "../lib/ssm/resume.ts"
@@ -45,6 +47,23 @@ const SEND_WINDOW = 128
  */
 const SEND_BATCH = 64
 const SEND_RESUME = SEND_WINDOW - SEND_BATCH
+/**
+ * The launcher (src/main.ts) starts with V8's optimizing compiler off for a second (most commands end
+ * before optimized code pays back its compile time). A channel that has carried this many bytes of
+ * data (a transfer through a tunnel, scp through `aegea ssh`) turns it on at once: the per-message
+ * code runs several times faster optimized (a tunnel's first second otherwise runs at 4-5 times the
+ * CPU per message). `aegea ssh box -- true` and other short sessions carry far less.
+ */
+const OPTIMIZE_AFTER_BYTES = 2 * 1024 * 1024
+let optimizing = false
+/** Counts `n` bytes carried; turns the optimizing compiler on once (unless Node was started with --no-opt). */
+const carried = (n: number) => {
+  carriedBytes += n
+  if (carriedBytes < OPTIMIZE_AFTER_BYTES || optimizing) return
+  optimizing = true
+  if (!process.execArgv.includes("--no-opt")) setFlagsFromString("--opt")
+}
+let carriedBytes = 0
 /** Frames gathered in one turn of the event loop are written out at once when they reach this many bytes. */
 const FLUSH_BYTES = 256 * 1024
 const HANDSHAKE_TIMEOUT_MS = 30_000
@@ -112,6 +131,8 @@ class Connection {
   private batchTime = 0
   /** Inside one socket read's messages (the sink is flushed once, after them). */
   private reading = false
+  /** Full-size data messages (CHUNK_SIZE) the current socket read delivered: a bulk download (see `use`). */
+  private readFull = 0
   /** Where the remote side's bytes go instead of `output` (`divert`), whether any went to `output`, and whether the sink has bytes not flushed. */
   private sink: OutputSink | undefined
   private queuedAny = false
@@ -161,7 +182,15 @@ class Connection {
     const batch = (start: boolean) => {
       this.batchTime = start ? Date.now() : 0
       this.reading = start
-      if (!start && this.sinkPending) this.flushSink()
+      if (start) {
+        this.readFull = 0
+        return
+      }
+      if (this.sinkPending) this.flushSink()
+      // a bulk upload waiting for acknowledgements, or a bulk download: read the next messages
+      // together, a moment later (lib/ssm/readPacer.ts); interactive traffic is read at once
+      const bulk = bulkTraffic({ fullDataMessages: this.readFull, writeWaiting: this.waiters.length > 0, unacknowledged: this.protocol.unacknowledged, resumeAt: SEND_RESUME })
+      if (this.ws === ws) rawReaders.get(ws)?.pacer?.afterRead(bulk)
     }
     const reader = rawReaders.get(ws)
     if (reader !== undefined) {
@@ -331,6 +360,8 @@ class Connection {
           this.transmit(event.frame)
           break
         case "Data":
+          if (event.bytes.length === CHUNK_SIZE) this.readFull++
+          if (!optimizing) carried(event.bytes.length)
           if (this.sink !== undefined) {
             this.sink.data(event.bytes)
             this.sinkPending = true
@@ -428,6 +459,7 @@ class Connection {
   }
 
   async write(bytes: Uint8Array): Promise<void> {
+    if (!optimizing) carried(bytes.length)
     let offset = 0
     while (offset < bytes.length && !this.finished) {
       for (let i = 0; i < 10_000 && !this.finished && this.protocol.unacknowledged > SEND_RESUME; i++) {
@@ -444,6 +476,29 @@ class Connection {
         this.batchTime = 0
       }
       offset = end
+    }
+    if (this.finished) throw new Error("session closed")
+  }
+
+  /** `write` of the pieces' concatenation, each message cut from them (`chunkPieces`), in the same window steps. */
+  async writePieces(pieces: ReadonlyArray<Uint8Array>): Promise<void> {
+    const chunks = chunkPieces(pieces)
+    if (!optimizing) for (const piece of pieces) carried(piece.length)
+    let next = 0
+    while (next < chunks.length && !this.finished) {
+      for (let i = 0; i < 10_000 && !this.finished && this.protocol.unacknowledged > SEND_RESUME; i++) {
+        await new Promise<void>((resolve) => this.waiters.push(resolve))
+      }
+      if (this.finished) break
+      const room = Math.max(1, SEND_WINDOW - this.protocol.unacknowledged)
+      const end = Math.min(chunks.length, next + room)
+      this.batchTime = Date.now()
+      try {
+        this.handle(this.protocol.sendChunks(chunks, next, end))
+      } finally {
+        this.batchTime = 0
+      }
+      next = end
     }
     if (this.finished) throw new Error("session closed")
   }
@@ -504,8 +559,12 @@ interface WebSocketSocket {
 
 /** WebSockets made with a zero masking key: the channel frames what it sends to them itself. */
 const rawFramingFor = new WeakSet<WebSocketType>()
-/** The channel's reader of a WebSocket, and what it calls before (true) and after (false) each socket read. */
-type RawReader = WsFrameReader & { onRead: ((start: boolean) => void) | undefined }
+/**
+ * The channel's reader of a WebSocket, what it calls before (true) and after (false) each socket read,
+ * and what leaves the socket unread for a moment (lib/ssm/readPacer.ts; none where the socket's reading
+ * cannot be stopped as this code knows how).
+ */
+type RawReader = WsFrameReader & { onRead: ((start: boolean) => void) | undefined; pacer: ReadPacer | undefined }
 /** WebSockets whose frames the channel reads itself (`takeOverReading`). */
 const rawReaders = new WeakMap<WebSocketType, RawReader>()
 
@@ -523,10 +582,13 @@ const takeOverReading = (ws: WebSocketType) => {
   if (socket === undefined || receiver === undefined || ws.extensions !== "") return
   const listeners = socket.listeners("data")
   if (listeners.length !== 1) return
+  const reads = pausableReads(socket)
   const reader: RawReader = Object.assign(
     new WsFrameReader((payload) => void ws.emit("message", payload, true), (bytes) => void receiver.write(bytes)),
-    { onRead: undefined }
+    { onRead: undefined, pacer: reads === undefined ? undefined : new ReadPacer(reads) }
   )
+  // once closed, no timer is left behind
+  ws.once("close", () => reader.pacer?.close())
   socket.removeListener("data", listeners[0] as (chunk: Buffer) => void)
   socket.on("data", (chunk: Buffer) => {
     const onRead = reader.onRead
@@ -808,6 +870,11 @@ export const attachTicket = (instanceId: string, ticket: SessionTicket, kind: Ch
       write: (bytes) =>
         Effect.tryPromise({
           try: () => connection.write(bytes),
+          catch: (cause) => new OperationFailed({ message: `could not send to the session on ${instanceId}: it is closed`, cause })
+        }),
+      writePieces: (pieces) =>
+        Effect.tryPromise({
+          try: () => connection.writePieces(pieces),
           catch: (cause) => new OperationFailed({ message: `could not send to the session on ${instanceId}: it is closed`, cause })
         }),
       output: Stream.fromQueue(output),

@@ -27,6 +27,11 @@ export interface DataChannel {
   /** Send bytes to the remote port; waits while too much is unacknowledged (flow control). */
   readonly write: (bytes: Uint8Array) => Effect.Effect<void, OperationFailed>
   /**
+   * `write` of the pieces' concatenation, without making it (each message copied once, from the
+   * pieces). Absent: join them and `write`.
+   */
+  readonly writePieces?: ((pieces: ReadonlyArray<Uint8Array>) => Effect.Effect<void, OperationFailed>) | undefined
+  /**
    * Bytes from the remote port, in order. Ends when the agent closes the channel (e.g. the remote
    * port closed the connection); fails when the connection is lost and the session cannot be
    * resumed. Consume it once.

@@ -49,9 +49,17 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
     const enqueue = (events: ReadonlyArray<SmuxEvent>) =>
       Effect.forEach(events, (e) => (e._tag === "Send" ? Queue.offer(outgoing, e.bytes) : Effect.void), { discard: true })
 
+    // the pieces as they are where the channel takes them (no copy of the data here), else joined
+    const writePieces = channel.writePieces
     const writer = Effect.forever(
-      Effect.flatMap(Queue.takeAll(outgoing), (pieces) => channel.write(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces)))
+      Effect.flatMap(Queue.takeAll(outgoing), (pieces) =>
+        pieces.length === 1 ? channel.write(pieces[0]!) : writePieces !== undefined ? writePieces(pieces) : channel.write(Buffer.concat(pieces)))
     )
+    /** A local connection's bytes as smux frames for the writer: headers and views of `chunk` where the channel takes pieces. */
+    const enqueueData = (streamId: number, chunk: Uint8Array) =>
+      writePieces !== undefined
+        ? Effect.forEach(client.writePieces(streamId, chunk), (piece) => Queue.offer(outgoing, piece), { discard: true })
+        : enqueue(client.write(streamId, chunk))
 
     /** The agent's frames to the local connections (written to sockets `corked` holds or adds to); the error that ends the session, if any. */
     const deliver = (events: ReadonlyArray<SmuxEvent>, corked: Array<Socket>): OperationFailed | undefined => {
@@ -146,7 +154,7 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
           socket as AsyncIterable<Uint8Array | string>,
           (cause) => new OperationFailed({ message: "could not read a tunnel connection", cause })
         ).pipe(
-          Stream.runForEach((chunk) => enqueue(client.write(streamId, typeof chunk === "string" ? Buffer.from(chunk) : chunk))),
+          Stream.runForEach((chunk) => enqueueData(streamId, typeof chunk === "string" ? Buffer.from(chunk) : chunk)),
           Effect.ignore
         )
         // local EOF (or the connection ended): FIN, then wait for the agent's FIN or the socket to close

@@ -80,6 +80,37 @@ const INITIAL_RTT_MS = 100
 const MIN_RTO_MS = 200
 const MAX_RTO_MS = 1000
 
+/**
+ * The data messages (at most CHUNK_SIZE bytes each) that `pieces`, one after another, make, cut as
+ * their concatenation would be: a view where a message lies within one piece, a copy where it spans
+ * pieces. (The pieces of a local connection's smux frames: headers and views of what was read.)
+ */
+export const chunkPieces = (pieces: ReadonlyArray<Uint8Array>): Array<Uint8Array> => {
+  const chunks: Array<Uint8Array> = []
+  let partial: Uint8Array | undefined
+  let filled = 0
+  for (const piece of pieces) {
+    let at = 0
+    if (partial !== undefined) {
+      const n = Math.min(CHUNK_SIZE - filled, piece.length)
+      partial.set(piece.subarray(0, n), filled)
+      filled += n
+      at = n
+      if (filled < CHUNK_SIZE) continue
+      chunks.push(partial)
+      partial = undefined
+    }
+    for (; at + CHUNK_SIZE <= piece.length; at += CHUNK_SIZE) chunks.push(piece.subarray(at, at + CHUNK_SIZE))
+    if (at < piece.length) {
+      partial = new Uint8Array(CHUNK_SIZE)
+      partial.set(piece.subarray(at), 0)
+      filled = piece.length - at
+    }
+  }
+  if (partial !== undefined) chunks.push(partial.subarray(0, filled))
+  return chunks
+}
+
 /** A received output message's payload, as the protocol handles it. */
 interface Received {
   readonly payloadType: number
@@ -222,6 +253,19 @@ export class ChannelProtocol {
     const events: Array<ChannelEvent> = []
     for (let offset = 0; offset < bytes.length; offset += CHUNK_SIZE) {
       const chunk = bytes.subarray(offset, offset + CHUNK_SIZE)
+      if (this.handshakeComplete) events.push(this.sequenced(PayloadType.output, chunk))
+      else this.held.push({ payloadType: PayloadType.output, payload: chunk })
+    }
+    return events
+  }
+
+  /** `sendData` of messages already cut (`chunkPieces`): `chunks[start..end]`, each one message. */
+  sendChunks(chunks: ReadonlyArray<Uint8Array>, start: number, end: number): ReadonlyArray<ChannelEvent> {
+    if (this.done) return []
+    const events: Array<ChannelEvent> = []
+    for (let i = start; i < end; i++) {
+      const chunk = chunks[i]!
+      if (chunk.length === 0) continue
       if (this.handshakeComplete) events.push(this.sequenced(PayloadType.output, chunk))
       else this.held.push({ payloadType: PayloadType.output, payload: chunk })
     }

@@ -204,6 +204,26 @@ export class SmuxClient {
     return [{ _tag: "Send", bytes: out }]
   }
 
+  /**
+   * `write`'s frames as pieces, without copying the data: each frame's 8-byte header, then a view of
+   * its data in `bytes` (which must not change while the pieces are in use). Nothing once we closed it.
+   */
+  writePieces(streamId: number, bytes: Uint8Array): ReadonlyArray<Uint8Array> {
+    const stream = this.streams.get(streamId)
+    if (stream === undefined || stream.localClosed || bytes.length === 0) return []
+    const pieces: Array<Uint8Array> = []
+    for (let offset = 0; offset < bytes.length; offset += SMUX_MAX_FRAME_DATA) {
+      const data = bytes.subarray(offset, offset + SMUX_MAX_FRAME_DATA)
+      const header = Buffer.allocUnsafe(SMUX_HEADER_SIZE)
+      header[0] = SMUX_VERSION
+      header[1] = SmuxCmd.psh
+      header.writeUInt16LE(data.length, 2)
+      header.writeUInt32LE(streamId >>> 0, 4)
+      pieces.push(header, data)
+    }
+    return pieces
+  }
+
   /** Our side is done with a stream (the local connection ended): FIN, once. */
   close(streamId: number): ReadonlyArray<SmuxEvent> {
     const stream = this.streams.get(streamId)
