@@ -89,6 +89,13 @@ export interface ResumeOptions {
    * KMS key). Without it such a session fails with one line.
    */
   readonly generateDataKey?: GenerateDataKey | undefined
+  /**
+   * How the session ends (TerminateSession), run as the channel closes: it starts once the terminate
+   * flag has been sent, while the channel waits for the agent to acknowledge what it sent, rather than
+   * after (a round trip less at the end of every session). The channel is closed and this done when
+   * the channel's scope has closed.
+   */
+  readonly endSession?: Effect.Effect<void> | undefined
 }
 
 /** What a channel needs to answer the agent's KMSEncryption action. */
@@ -120,6 +127,8 @@ class Connection {
   private pinger: ReturnType<typeof setInterval> | undefined
   private pongTimer: ReturnType<typeof setTimeout> | undefined
   private waiters: Array<() => void> = []
+  /** close() has begun: a lost connection now only ends the wait for acknowledgements (no resumption). */
+  private closing = false
   /** Whether frames may be framed here and written to the socket in one piece (see `transmit`). */
   private rawFraming = false
   /** Whether anything (a message, a pong) arrived on the current WebSocket. */
@@ -251,6 +260,8 @@ class Connection {
     if (this.ws !== ws || this.finished) return
     this.detach()
     ws.terminate()
+    // closing (TerminateSession may end the connection first): nothing to resume, close() goes on
+    if (this.closing) return this.wake()
     if (this.onLost !== undefined && this.protocol.handshakeComplete) this.onLost(message)
     else this.fail(message, cause)
   }
@@ -509,12 +520,13 @@ class Connection {
 
   /** Ask the agent to end the session, give it a moment to acknowledge, then close the socket. */
   async close(): Promise<void> {
+    this.closing = true
     if (!this.finished && this.protocol.handshakeComplete && this.isOpen) {
       this.handle(this.protocol.sendFlag(Flag.terminateSession))
       const deadline = Date.now() + CLOSE_GRACE_MS
       // woken by the acknowledgement itself (`handle` wakes waiters once few are unacknowledged), so
       // ssh's exit is not held up to a polling interval; the timer only bounds each wait
-      while (!this.finished && this.protocol.unacknowledged > 0 && Date.now() < deadline) {
+      while (!this.finished && this.ws !== undefined && this.protocol.unacknowledged > 0 && Date.now() < deadline) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, 20)
           this.waiters.push(() => {
@@ -858,7 +870,11 @@ export const attachTicket = (instanceId: string, ticket: SessionTicket, kind: Ch
         resume === undefined ? undefined : (reason) => Queue.offerUnsafe(losses, reason),
         options.generateDataKey
       ),
-      (c) => Effect.promise(() => c.close())
+      (c) =>
+        options.endSession === undefined
+          ? Effect.promise(() => c.close())
+          // in this order: close() sends the terminate flag before TerminateSession is made
+          : Effect.asVoid(Effect.all([Effect.promise(() => c.close()), options.endSession], { concurrency: 2 }))
     )
     if (resume !== undefined) {
       yield* Effect.forkScoped(resumeLoop(WebSocket, connection, ticket, clientId, losses, resume, timings, options.notice ?? stderrNotice))
@@ -904,9 +920,16 @@ export const ssmSessionLayer = (options: Omit<ResumeOptions, "resume"> = {}): La
 
     const attach = (instanceId: string, ticket: SessionTicket, kind: ChannelKind = "port") =>
       Effect.gen(function*() {
-        // registered first, so it runs last: after the WebSocket is closed
-        yield* Effect.addFinalizer(() => ssm.terminateSession(ticket.sessionId).pipe(Effect.ignore))
-        return yield* attachTicket(instanceId, ticket, kind, { ...options, resume: ssm.resumeSession, generateDataKey })
+        let ended = false
+        const endSession = Effect.suspend(() => {
+          if (ended) return Effect.void
+          ended = true
+          return ssm.terminateSession(ticket.sessionId).pipe(Effect.ignore)
+        })
+        // as the channel closes, beside its terminate flag (ResumeOptions.endSession); registered
+        // first, so it runs last: when the channel never opened
+        yield* Effect.addFinalizer(() => endSession)
+        return yield* attachTicket(instanceId, ticket, kind, { ...options, resume: ssm.resumeSession, generateDataKey, endSession })
       })
 
     return SsmSession.of({
