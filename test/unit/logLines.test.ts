@@ -2,27 +2,10 @@ import { describe, expect, it } from "vitest"
 import { eventLinesText, type LineEvent, pageLinesText } from "../../src/lib/logLines.ts"
 import { eventLineText } from "../../src/lib/progress.ts"
 import { type EventPage, logEventsOf, type PageEvent } from "../../src/services/Logs.ts"
-
-/** A deterministic generator (xorshift), so a failure names a reproducible page. */
-const random = (seed: number) => {
-  let x = seed >>> 0 || 1
-  return (n: number): number => {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    return x % n
-  }
-}
+import { plainMessages, random } from "../support/generated.ts"
 
 const messages = [
-  "event 1 level=info path=/api/v1/items/3 status=200",
-  "",
-  " ",
-  "multi\nline",
-  "trailing break\n",
-  "windows\r\nbreaks\r\n",
+  ...plainMessages,
   "breaks\n\n\n",
   "\n",
   "unicode ✓ 日本語 😀 and a lone \ud83d surrogate",

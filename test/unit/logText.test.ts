@@ -2,27 +2,10 @@ import { describe, expect, it } from "vitest"
 import { pageLinesText, pageTextLines } from "../../src/lib/logLines.ts"
 import { toEventPage } from "../../src/layers/logsMapping.ts"
 import type { PageEvent } from "../../src/services/Logs.ts"
-
-/** A deterministic generator (xorshift), so a failure names a reproducible page. */
-const random = (seed: number) => {
-  let x = seed >>> 0 || 1
-  return (n: number): number => {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    return x % n
-  }
-}
+import { plainMessages, random } from "../support/generated.ts"
 
 const messages = [
-  "event 1 level=info path=/api/v1/items/3 status=200",
-  "",
-  " ",
-  "multi\nline",
-  "trailing break\n",
-  "windows\r\nbreaks\r\n",
+  ...plainMessages,
   "quote \" and backslash \\ and slash /",
   "unicode ✓ 日本語 😀 and a lone \ud83d surrogate, \udc00 the other half",
   "line separators \u2028 and \u2029",
