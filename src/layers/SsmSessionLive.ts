@@ -471,45 +471,44 @@ class Connection {
 
   async write(bytes: Uint8Array): Promise<void> {
     if (!optimizing) carried(bytes.length)
-    let offset = 0
-    while (offset < bytes.length && !this.finished) {
-      for (let i = 0; i < 10_000 && !this.finished && this.protocol.unacknowledged > SEND_RESUME; i++) {
-        await new Promise<void>((resolve) => this.waiters.push(resolve))
-      }
-      if (this.finished) break
-      // as many 1 KiB messages as the window has room for, in one go (at least one)
-      const room = Math.max(1, SEND_WINDOW - this.protocol.unacknowledged)
+    // as many 1 KiB messages as the window has room for, in one go (at least one)
+    return this.sendWindowed(bytes.length, (offset, room) => {
       const end = Math.min(bytes.length, offset + room * CHUNK_SIZE)
-      this.batchTime = Date.now()
-      try {
-        this.handle(this.protocol.sendData(bytes.subarray(offset, end)))
-      } finally {
-        this.batchTime = 0
-      }
-      offset = end
-    }
-    if (this.finished) throw new Error("session closed")
+      this.handle(this.protocol.sendData(bytes.subarray(offset, end)))
+      return end
+    })
   }
 
   /** `write` of the pieces' concatenation, each message cut from them (`chunkPieces`), in the same window steps. */
   async writePieces(pieces: ReadonlyArray<Uint8Array>): Promise<void> {
     const chunks = chunkPieces(pieces)
     if (!optimizing) for (const piece of pieces) carried(piece.length)
+    return this.sendWindowed(chunks.length, (next, room) => {
+      const end = Math.min(chunks.length, next + room)
+      this.handle(this.protocol.sendChunks(chunks, next, end))
+      return end
+    })
+  }
+
+  /**
+   * Sends `count` units (bytes or messages) in steps as large as the window allows, waiting for
+   * acknowledgements while it is full: `send(from, room)` sends from `from` with room for `room`
+   * messages (at least one) and returns where it stopped.
+   */
+  private async sendWindowed(count: number, send: (from: number, room: number) => number): Promise<void> {
     let next = 0
-    while (next < chunks.length && !this.finished) {
+    while (next < count && !this.finished) {
       for (let i = 0; i < 10_000 && !this.finished && this.protocol.unacknowledged > SEND_RESUME; i++) {
         await new Promise<void>((resolve) => this.waiters.push(resolve))
       }
       if (this.finished) break
       const room = Math.max(1, SEND_WINDOW - this.protocol.unacknowledged)
-      const end = Math.min(chunks.length, next + room)
       this.batchTime = Date.now()
       try {
-        this.handle(this.protocol.sendChunks(chunks, next, end))
+        next = send(next, room)
       } finally {
         this.batchTime = 0
       }
-      next = end
     }
     if (this.finished) throw new Error("session closed")
   }
