@@ -19,7 +19,6 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import { randomUUID } from "node:crypto"
-import { setFlagsFromString } from "node:v8"
 import type WebSocketType from "ws"
 import { type ChannelEvent, ChannelProtocol, CHUNK_SIZE, chunkPieces } from "../lib/ssm/protocol.ts"
 import { CLIENT_VERSION, Flag, openDataChannelJson, PORT_SESSION_TYPES, SHELL_SESSION_TYPES } from "../lib/ssm/payloads.ts"
@@ -27,6 +26,7 @@ import { generateDataKeyInput } from "../lib/ssm/kmsEncryption.ts"
 import { portForwardingMode, type PortForwardingMode } from "../lib/ssm/smux.ts"
 import { WsFrameReader } from "../lib/ssm/wsReader.ts"
 import { bulkTraffic, pausableReads, ReadPacer } from "../lib/ssm/readPacer.ts"
+import { turnOptimizerOn } from "../lib/v8Optimize.ts"
 import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
 import type { GenerateDataKey } from "./kmsDataKey.ts"
 import { resumedNotice, resumeSchedule, type SessionTimings, sessionTimingsFromEnv } from "../lib/ssm/resume.ts"
@@ -56,12 +56,12 @@ const SEND_RESUME = SEND_WINDOW - SEND_BATCH
  */
 const OPTIMIZE_AFTER_BYTES = 2 * 1024 * 1024
 let optimizing = false
-/** Counts `n` bytes carried; turns the optimizing compiler on once (unless Node was started with --no-opt). */
+/** Counts `n` bytes carried; turns the optimizing compiler on once (lib/v8Optimize.ts). */
 const carried = (n: number) => {
   carriedBytes += n
   if (carriedBytes < OPTIMIZE_AFTER_BYTES || optimizing) return
   optimizing = true
-  if (!process.execArgv.includes("--no-opt")) setFlagsFromString("--opt")
+  turnOptimizerOn()
 }
 let carriedBytes = 0
 /** Frames gathered in one turn of the event loop are written out at once when they reach this many bytes. */

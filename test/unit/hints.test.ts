@@ -382,7 +382,7 @@ const flagPattern = /(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)/g
  * Files whose literals are not advice about aegea's flags: argv handling, other programs' command lines,
  * and the pages of `aegea help TOPIC` (reference about every command's flags, printed by `help`).
  */
-const notAdvice = new Set(["lib/sshArgs.ts", "lib/commandFamily.ts", "lib/cloudInit.ts", "main.ts", "report.ts", "commands/help.ts"])
+const notAdvice = new Set(["lib/sshArgs.ts", "lib/commandFamily.ts", "lib/cloudInit.ts", "lib/v8Optimize.ts", "main.ts", "report.ts", "commands/help.ts"])
 /**
  * Texts the static trace reaches from commands that cannot print them: each with the commands and why.
  * Keep this short; prefer a hint that is true wherever it can be printed.
