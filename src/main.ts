@@ -181,7 +181,13 @@ const runCli = (): void => {
   const { setFlagsFromString } = require("node:v8") as typeof import("node:v8")
   setFlags = setFlagsFromString
   setFlagsFromString("--no-opt")
-  setTimeout(() => setFlagsFromString("--opt"), 1_000).unref()
+  // (src/sdkPatches/optimizer.ts turns it on for the read of a large response, and off after it while this is true)
+  const startupNoOpt = Symbol.for("aegea.startupNoOpt")
+  ;(globalThis as Record<symbol, unknown>)[startupNoOpt] = true
+  setTimeout(() => {
+    ;(globalThis as Record<symbol, unknown>)[startupNoOpt] = false
+    setFlagsFromString("--opt")
+  }, 1_000).unref()
   // The EC2 family (ls, listings, start/stop...) has a root of its own: `ls` loads 16% less code.
   // (loaded here, not at the top: `aegea COMMAND --help` above loads no file but this one)
   const cliChunks = chunks()

@@ -24,7 +24,7 @@ import { getValueFromTextNode } from "@smithy/core/client"
 import { NormalizedSchema } from "@smithy/core/schema"
 import { toUtf8 } from "@smithy/core/serde"
 import { type Guide, parseXML, parseXMLResolvingText, SKIP } from "./xmlParser.ts"
-import { optimizeForResponse } from "./optimizer.ts"
+import { optimizeForRead, optimizeForResponse } from "./optimizer.ts"
 import { type DirectDeserializer, directRead } from "./xmlDirectRead.ts"
 
 /** What a reader needs of the deserializer: the SDK's readers of strings, timestamps and blobs. */
@@ -210,9 +210,14 @@ export const guidedRead = (sdk: SdkRead): SdkRead =>
       const d = this as DirectContext
       if (d.settings?.httpBindings === false && bytes.byteLength > 0) {
         const xml = (d.serdeContext?.utf8Encoder ?? toUtf8)(bytes)
-        optimizeForResponse(xml.length)
+        // (the optimizing compiler for this read, and no longer: see optimizeForRead; where directRead
+        // gives up, the SDK's read below runs with it as optimizeForResponse leaves it)
+        const done = optimizeForRead(xml.length)
         const value = directRead(xml, ns, d)
-        if (value !== undefined) return value
+        if (value !== undefined) {
+          done()
+          return value
+        }
         self[UNCOUNTED] = true
       }
     }

@@ -1,5 +1,5 @@
 // src/sdkPatches/optimizer.ts: the optimizing compiler is turned on (once) by the first large response only.
-import { beforeEach, describe, expect, it, vi } from "vitest"
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
 
 const setFlagsFromString = vi.fn()
 vi.mock("node:v8", () => ({ setFlagsFromString, default: { setFlagsFromString } }))
@@ -26,6 +26,76 @@ describe("optimizeForResponse", () => {
     const { LARGE_RESPONSE, optimizeForResponse } = await import("../../src/sdkPatches/optimizer.ts")
     optimizeForResponse(LARGE_RESPONSE)
     expect(setFlagsFromString.mock.calls).toEqual([["--opt"]])
+  })
+
+  describe("optimizeForRead", () => {
+    const key = Symbol.for("aegea.startupNoOpt")
+    const global = globalThis as Record<symbol, unknown>
+    afterEach(() => {
+      delete global[key]
+    })
+
+    it("while the launcher keeps the compiler off: on for a large read, off again when it is done, on again for the next", async () => {
+      global[key] = true
+      const { LARGE_RESPONSE, optimizeForRead, STARTUP_NO_OPT } = await import("../../src/sdkPatches/optimizer.ts")
+      expect(STARTUP_NO_OPT).toBe(key)
+      const small = optimizeForRead(LARGE_RESPONSE - 1)
+      expect(setFlagsFromString).not.toHaveBeenCalled()
+      small()
+      expect(setFlagsFromString).not.toHaveBeenCalled()
+      const done = optimizeForRead(1)
+      expect(setFlagsFromString.mock.calls).toEqual([["--opt"]])
+      done()
+      expect(setFlagsFromString.mock.calls).toEqual([["--opt"], ["--no-opt"]])
+      done()
+      expect(setFlagsFromString.mock.calls).toEqual([["--opt"], ["--no-opt"]])
+      optimizeForRead(LARGE_RESPONSE)()
+      expect(setFlagsFromString.mock.calls).toEqual([["--opt"], ["--no-opt"], ["--opt"], ["--no-opt"]])
+    })
+
+    it("is reached through the bundle's one-pass XML read: off again after it, on where that read gives up", async () => {
+      global[key] = true
+      const { DescribeInstancesResult$ } = await import("@aws-sdk/client-ec2")
+      const { bundleDeserializer } = await import("../support/xmlDeserializer.ts")
+      const { LARGE_RESPONSE } = await import("../../src/sdkPatches/optimizer.ts")
+      const token = "x".repeat(LARGE_RESPONSE)
+      const bytes = (xml: string) => new TextEncoder().encode(xml)
+      const read = (xml: string) => bundleDeserializer().read(DescribeInstancesResult$, bytes(xml))
+      expect(read(`<DescribeInstancesResponse><nextToken>${token}</nextToken><reservationSet/></DescribeInstancesResponse>`))
+        .toEqual({ NextToken: token, Reservations: [] })
+      expect(setFlagsFromString.mock.calls).toEqual([["--opt"], ["--no-opt"]])
+      // a comment: the one-pass read gives up, and the SDK's read runs with the compiler on, as before
+      expect(read(`<DescribeInstancesResponse><!-- c --><nextToken>${token}</nextToken></DescribeInstancesResponse>`))
+        .toEqual({ NextToken: token })
+      expect(setFlagsFromString.mock.calls).toEqual([["--opt"], ["--no-opt"], ["--opt"]])
+    })
+
+    it("leaves the compiler on once the launcher has turned it on (or when no launcher turned it off)", async () => {
+      const { LARGE_RESPONSE, optimizeForRead, optimizeForResponse } = await import("../../src/sdkPatches/optimizer.ts")
+      optimizeForRead(LARGE_RESPONSE)()
+      expect(setFlagsFromString.mock.calls).toEqual([["--opt"]])
+      global[key] = false
+      optimizeForRead(LARGE_RESPONSE)()
+      optimizeForResponse(LARGE_RESPONSE)
+      expect(setFlagsFromString.mock.calls).toEqual([["--opt"]])
+    })
+
+    it("leaves it on when the launcher turns it on during the read, and after optimizeForResponse turned it on", async () => {
+      global[key] = true
+      const { LARGE_RESPONSE, optimizeForRead, optimizeForResponse } = await import("../../src/sdkPatches/optimizer.ts")
+      const done = optimizeForRead(LARGE_RESPONSE)
+      global[key] = false
+      done()
+      expect(setFlagsFromString.mock.calls).toEqual([["--opt"]])
+      vi.resetModules()
+      setFlagsFromString.mockClear()
+      global[key] = true
+      const again = await import("../../src/sdkPatches/optimizer.ts")
+      again.optimizeForResponse(LARGE_RESPONSE)
+      again.optimizeForRead(LARGE_RESPONSE)()
+      expect(setFlagsFromString.mock.calls).toEqual([["--opt"]])
+      expect(optimizeForResponse).not.toBe(again.optimizeForResponse)
+    })
   })
 
   it("is reached through the JSON read the bundle installs, which returns the SDK's result", async () => {
