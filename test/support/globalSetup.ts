@@ -117,8 +117,14 @@ async function configure(endpoint: string): Promise<void> {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const folder = mkdtempSync(join(tmpdir(), "aegea-outputs-"))
   project.provide("outputScanDir", folder)
+  // the tests' HOMEs (./moto.ts makeTestHome) go in one folder removed at the end: a worker that is
+  // stopped rather than left to exit does not run its own clean-up
+  const homes = mkdtempSync(join(tmpdir(), "aegea-test-homes-"))
+  process.env.AEGEA_TEST_HOMES = homes
   const stopMoto = await setupMoto(project)
   return async () => {
+    rmSync(homes, { recursive: true, force: true })
+    delete process.env.AEGEA_TEST_HOMES
     await stopMoto()
     const { processes, findings } = scanRecord(folder)
     rmSync(folder, { recursive: true, force: true })

@@ -63,9 +63,9 @@ process.once("exit", () => {
   for (const h of homes) rmSync(h, { recursive: true, force: true })
 })
 
-/** A fresh empty HOME (removed when the test process exits). */
+/** A fresh empty HOME (removed when the test process exits, and with the run's folder of homes, ./globalSetup.ts). */
 export function makeTestHome(): string {
-  const home = mkdtempSync(join(tmpdir(), "aegea-test-home-"))
+  const home = mkdtempSync(join(process.env.AEGEA_TEST_HOMES ?? tmpdir(), "aegea-test-home-"))
   mkdirSync(join(home, ".config"))
   homes.push(home)
   return home
