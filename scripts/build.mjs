@@ -22,6 +22,7 @@ const chunkEntries = {
   cli: "src/cli.ts",
   cliEc2: "src/cliEc2.ts",
   cliLogs: "src/cliLogs.ts",
+  cliLs: "src/cliLs.ts",
   cliSsh: "src/cliSsh.ts",
   commandFamily: "src/lib/commandFamily.ts",
   helpFormat: "src/lib/helpFormat.ts",

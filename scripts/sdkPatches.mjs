@@ -177,5 +177,54 @@ export const fastStreamCollector = patchPlugin(
   }
 )
 
+/**
+ * Reading the global `ReadableStream` makes Node 20 load its web streams (four internal modules, 2-3
+ * ms of CPU), which a command of aegea never uses: its bodies are strings, buffers and Node streams.
+ * Two places of @smithy/core read it on every run. `ChecksumStream` (of web streams, for a checksum
+ * of a web stream body) extends it at module load: the class is made on first use instead, by the
+ * one function that uses it. And the retry middleware's `isStreamingPayload` asks `body instanceof
+ * ReadableStream` of every request: no longer for a body that cannot be one (a string, a byte array,
+ * none). Fails unless the modules have the shapes these edits expect.
+ */
+export const lazyWebStreams = patchPlugin(
+  "lazy-web-streams",
+  /@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/](serde[\\/]util-stream[\\/]checksum[\\/](ChecksumStream|createChecksumStream)\.browser|retry[\\/]middleware-retry[\\/]isStreamingPayload[\\/]isStreamingPayload)\.js$/,
+  (text, fail) => {
+    const eagerClass =
+      'const ReadableStreamRef = typeof ReadableStream === "function" ? ReadableStream : function () { };\nexport class ChecksumStream extends ReadableStreamRef {\n}'
+    if (text.includes("ChecksumStream extends")) {
+      if (text.trim() !== eagerClass) fail("ChecksumStream.browser.js is not only `class ChecksumStream extends ReadableStreamRef`")
+      return (
+        "let checksumStream;\n" +
+        "export const checksumStreamClass = () => checksumStream ??= (() => {\n" +
+        '  const ReadableStreamRef = typeof ReadableStream === "function" ? ReadableStream : function () { };\n' +
+        "  return class ChecksumStream extends ReadableStreamRef {\n  };\n" +
+        "})();\n"
+      )
+    }
+    if (text.includes("export const createChecksumStream")) {
+      const importLine = 'import { ChecksumStream } from "./ChecksumStream.browser";'
+      if (text.split(importLine).length !== 2) fail(`not one \`${importLine}\``)
+      if (text.split("ChecksumStream.prototype").length !== 2) fail("not one `ChecksumStream.prototype`")
+      const patched = text
+        .replace(importLine, 'import { checksumStreamClass } from "./ChecksumStream.browser";')
+        .replace("ChecksumStream.prototype", "checksumStreamClass().prototype")
+      // what is left of the name is in the error messages ("... in ChecksumStream.", "instantiate ChecksumStream")
+      if (patched.match(/(?<!\/)\bChecksumStream\b/g)?.length !== patched.match(/(in|instantiate) ChecksumStream\b/g)?.length) {
+        fail("ChecksumStream is used otherwise than as ChecksumStream.prototype, once")
+      }
+      return patched
+    }
+    const check = "(typeof ReadableStream !== \"undefined\" && request?.body instanceof ReadableStream)"
+    if (!text.includes("export const isStreamingPayload") || text.split(check).length !== 2) fail(`isStreamingPayload has not one \`${check}\``)
+    // A primitive is an instance of nothing; a typed array's prototypes are those of typed arrays.
+    return text.replace(
+      check,
+      "(typeof request?.body === \"object\" && request.body !== null && !ArrayBuffer.isView(request.body) &&\n" +
+        "        typeof ReadableStream !== \"undefined\" && request.body instanceof ReadableStream)"
+    )
+  }
+)
+
 /** All of them, for build.mjs's CLI bundle. */
-export const sdkPatches = [inlineSdkSchemaKeys, fastAwsXmlParser, fastXmlReadSchema, fastJsonReadSchema, fastStreamCollector, lazyCliSegmenter]
+export const sdkPatches = [inlineSdkSchemaKeys, fastAwsXmlParser, fastXmlReadSchema, fastJsonReadSchema, fastStreamCollector, lazyCliSegmenter, lazyWebStreams]

@@ -193,13 +193,16 @@ const runCli = (): void => {
   const cliChunks = chunks()
   const family = process.env.AEGEA_NO_STATIC
     ? "all"
-    : cliChunks.load<typeof import("./lib/commandFamily.ts")>("commandFamily").commandFamily(process.argv.slice(2))
+    : cliChunks.load<typeof import("./lib/commandFamily.ts")>("commandFamily").cliRoot(process.argv.slice(2))
   // Each family runs different code: a cache file of its own.
   cliChunks.useCache(family)
   // So has `logs` (src/cliLogs.ts), which otherwise loads the whole CLI for a command of its own;
   // and the ssh family: ssh, scp, tunnel, run, ssm-proxy (src/cliSsh.ts).
   const { run } = cliChunks.load<typeof import("./bin.ts")>("bin")
-  const { cli } = family === "ec2"
+  // `ls` (the command of most runs) has a root with nothing else: src/cliLs.ts
+  const { cli } = family === "ls"
+    ? cliChunks.load<typeof import("./cliLs.ts")>("cliLs")
+    : family === "ec2"
     ? cliChunks.load<typeof import("./cliEc2.ts")>("cliEc2")
     : family === "logs"
     ? cliChunks.load<typeof import("./cliLogs.ts")>("cliLogs")

@@ -69,3 +69,13 @@ export const commandFamily = (args: ReadonlyArray<string>): "ec2" | "logs" | "ss
     ? "ssh"
     : "all"
 }
+
+/**
+ * The root the launcher loads: `commandFamily`'s, except for `ls`, which has a root of its own
+ * (src/cliLs.ts: the EC2 root with `ls` only), since with the command named the other EC2 commands'
+ * trees would be built for nothing. Anything `commandFamily` sends to the whole CLI stays there.
+ */
+export const cliRoot = (args: ReadonlyArray<string>): "ls" | "ec2" | "logs" | "ssh" | "all" => {
+  const family = commandFamily(args)
+  return family === "ec2" && subcommandOf(args) === "ls" ? "ls" : family
+}

@@ -64,6 +64,13 @@
  * - effect's `CliOutput.js` builds its `Intl.Segmenter` on first use instead of at load (plugin
  *   lazy-cli-segmenter; 16 ms of CPU at start). The same segmenter, later: the plugin checks that the
  *   module uses it only through `.segment(`; every help test of test/cli renders through it.
+ * - `@smithy/core` no longer reads the global `ReadableStream` on every run, which makes Node 20 load
+ *   its web streams (plugin lazy-web-streams; 2-3 ms at start): `ChecksumStream` is made by the one
+ *   function that uses it, on first use, and the retry middleware's `isStreamingPayload` asks
+ *   `instanceof ReadableStream` only of a body that could be one (not a string, a byte array or none).
+ *   test/cli/bundlePatches.test.ts bundles the two modules with and without the patch and compares
+ *   their answers for ten kinds of body, the class and its checksum failure; test/cli/startupModules.test.ts
+ *   checks that `ls` and `logs` load no web-stream module.
  */
 import { fastJsonRead } from "./jsonReadSchema.ts"
 import { fastReadSchema, guidedRead, parseXml } from "./xmlReadSchema.ts"

@@ -6,6 +6,7 @@
 // replaces are listed in src/sdkPatches/install.ts.
 import { DescribeInstancesResult$ } from "@aws-sdk/client-ec2"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
@@ -228,5 +229,65 @@ describe("lazy-cli-segmenter: effect/cli's Intl.Segmenter is built on first use"
       expect(r.code).toBe(0)
       expect(r.stderr).toMatch(/^segmenters=[01]\n$/)
     })
+  })
+})
+
+describe("lazy-web-streams: @smithy/core reads the global ReadableStream only when a body may be one", () => {
+  const smithy = "node_modules/@smithy/core/dist-es/submodules"
+  /** `file` of @smithy/core bundled alone with the plugin (or without it), as CommonJS exports. */
+  const bundled = async (file: string, patched: boolean): Promise<Record<string, unknown>> => {
+    const { build } = await import("esbuild")
+    const patches = "../../scripts/sdkPatches.mjs"
+    const { lazyWebStreams } = (await import(patches)) as { lazyWebStreams: import("esbuild").Plugin }
+    const out = await build({
+      entryPoints: [join(REPO_ROOT, smithy, file)],
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      write: false,
+      plugins: patched ? [lazyWebStreams] : []
+    })
+    const module = { exports: {} as Record<string, unknown> }
+    new Function("module", "exports", "require", out.outputFiles[0]!.text)(module, module.exports, createRequire(import.meta.url))
+    return module.exports
+  }
+
+  it("the chunk of ChecksumStream makes its class behind ??=, and isStreamingPayload's asks only of objects", () => {
+    const checksum = readFileSync(outputsOf(input(/\/ChecksumStream\.browser\.js$/))[0]!.file, "utf8")
+    expect(checksum).not.toMatch(/=typeof ReadableStream=="function"\?ReadableStream:function\(\)\{\},/)
+    expect(checksum).toMatch(/\?\?=\(\(\)=>\{let [\w$]+=typeof ReadableStream=="function"\?ReadableStream:function\(\)\{\}/)
+    const retry = readFileSync(outputsOf(input(/isStreamingPayload\.js$/))[0]!.file, "utf8")
+    expect(retry).toMatch(/!ArrayBuffer\.isView\([\w$]+\.body\)&&typeof ReadableStream<"u"&&/)
+  })
+
+  it("isStreamingPayload answers as the SDK's for every kind of body", async () => {
+    const sdk = (await bundled("retry/middleware-retry/isStreamingPayload/isStreamingPayload.js", false)).isStreamingPayload as (r: unknown) => boolean
+    const ours = (await bundled("retry/middleware-retry/isStreamingPayload/isStreamingPayload.js", true)).isStreamingPayload as (r: unknown) => boolean
+    const { Readable } = await import("node:stream")
+    const bodies = [undefined, null, "Action=DescribeInstances", Buffer.from("x"), new Uint8Array(2), new DataView(new ArrayBuffer(1)), {}, Readable.from(["a"]), new ReadableStream(), 0]
+    const answers = bodies.map((body) => ours({ body }))
+    expect(answers).toEqual(bodies.map((body) => sdk({ body })))
+    expect(answers.filter(Boolean)).toHaveLength(2)
+    expect(ours(undefined)).toBe(sdk(undefined))
+  })
+
+  it("createChecksumStream of a web stream gives a ChecksumStream, a ReadableStream, that checks as the SDK's", async () => {
+    const file = "serde/util-stream/checksum/createChecksumStream.browser.js"
+    for (const patched of [false, true]) {
+      const { createChecksumStream } = await bundled(file, patched) as { createChecksumStream: (init: unknown) => ReadableStream }
+      const checksumOf = (digest: Uint8Array) => ({ update: () => {}, digest: async () => digest })
+      const source = () => new ReadableStream({ start: (c) => (c.enqueue(new Uint8Array([1])), c.close()) })
+      const good = createChecksumStream({ expectedChecksum: "AQI=", checksum: checksumOf(new Uint8Array([1, 2])), source: source(), checksumSourceLocation: "x" })
+      expect(good).toBeInstanceOf(ReadableStream)
+      // a class of its own, extending ReadableStream, made once
+      const cls = Object.getPrototypeOf(good).constructor
+      expect(cls.name, `patched: ${patched}`).toBe("ChecksumStream")
+      expect(Object.getPrototypeOf(cls)).toBe(ReadableStream)
+      const again = createChecksumStream({ expectedChecksum: "AQI=", checksum: checksumOf(new Uint8Array([1, 2])), source: source(), checksumSourceLocation: "x" })
+      expect(Object.getPrototypeOf(again)).toBe(Object.getPrototypeOf(good))
+      expect(await new Response(good).arrayBuffer()).toEqual(new Uint8Array([1]).buffer)
+      const bad = createChecksumStream({ expectedChecksum: "AAA=", checksum: checksumOf(new Uint8Array([1, 2])), source: source(), checksumSourceLocation: "x" })
+      await expect(new Response(bad).arrayBuffer()).rejects.toThrow(/Checksum mismatch/)
+    }
   })
 })

@@ -40,5 +40,7 @@ describe("built-in modules at start-up", () => {
     const modules = await loadedBy(args)
     expect(modules, "the probe saw the command's modules").toContain("http")
     expect(modules.filter((m) => ["child_process", "dgram", "readline", "internal/modules/esm/loader"].includes(m))).toEqual([])
+    // nor web streams: @smithy/core reads the global ReadableStream only for a body that may be one (lazy-web-streams, scripts/sdkPatches.mjs)
+    expect(modules.filter((m) => /^internal\/webstreams\/(readable|writable|transform)stream$/.test(m))).toEqual([])
   })
 })

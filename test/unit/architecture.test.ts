@@ -30,7 +30,7 @@ export const allowed: Readonly<Record<string, ReadonlyArray<string>>> = {
   // The public API's namespaces (docs/architecture.md "Public API"): imported by src/index.ts only.
   api: ["workflows", "services", "layers", "lib", "errors.ts", "defaults.ts"]
 }
-const entryFiles = new Set(["bin.ts", "main.ts", "aegeaSsh.ts", "proxyRelay.ts", "cli.ts", "cliEc2.ts", "cliLogs.ts", "cliSsh.ts", "root.ts", "index.ts", "report.ts"])
+const entryFiles = new Set(["bin.ts", "main.ts", "aegeaSsh.ts", "proxyRelay.ts", "cli.ts", "cliEc2.ts", "cliLogs.ts", "cliLs.ts", "cliSsh.ts", "root.ts", "index.ts", "report.ts"])
 
 const walk = (dir: string): Array<string> =>
   readdirSync(dir).flatMap((name) => {

@@ -6,7 +6,8 @@ import { cli as logsCli } from "../../src/cliLogs.ts"
 import { cli as sshCli } from "../../src/cliSsh.ts"
 import { cli as wholeCli } from "../../src/cli.ts"
 import { globalFlags } from "../../src/commands/global.ts"
-import { commandFamily, EC2_FAMILY, GLOBAL_SWITCHES, GLOBAL_WITH_VALUE, LOGS_FAMILY, SSH_FAMILY, subcommandOf } from "../../src/lib/commandFamily.ts"
+import { cli as lsCli } from "../../src/cliLs.ts"
+import { cliRoot, commandFamily, EC2_FAMILY, GLOBAL_SWITCHES, GLOBAL_WITH_VALUE, LOGS_FAMILY, SSH_FAMILY, subcommandOf } from "../../src/lib/commandFamily.ts"
 
 const namesOf = (command: typeof wholeCli | typeof ec2Cli | typeof logsCli | typeof sshCli) => command.subcommands.flatMap((group) => group.commands.map((c) => c.name))
 
@@ -90,6 +91,28 @@ describe("commandFamily", () => {
     [["--region", "eu-west-1", "help"], "all"]
   ] as const)("%j -> %s", (args, family) => {
     expect(commandFamily(args)).toBe(family)
+  })
+
+  it("the ls root (src/cliLs.ts) is the EC2 root with its ls command only: same name, description and global flags", () => {
+    expect(namesOf(lsCli)).toEqual(["ls"])
+    const ec2Ls = ec2Cli.subcommands.flatMap((group) => group.commands).find((c) => c.name === "ls")
+    expect(lsCli.subcommands[0]!.commands[0]).toBe(ec2Ls)
+    expect(lsCli.name).toBe(ec2Cli.name)
+    expect(lsCli.description).toEqual(ec2Cli.description)
+  })
+
+  it.each([
+    [["ls"], "ls"],
+    [["--region", "eu-west-1", "-o", "json", "ls", "--state", "running"], "ls"],
+    [["ls", "--completions", "bash"], "all"],
+    [["--json=true", "ls"], "all"],
+    [["images"], "ec2"],
+    [["logs", "ls"], "logs"],
+    [["ssh", "ls"], "ssh"],
+    [["help", "ls"], "all"],
+    [[], "all"]
+  ] as const)("cliRoot %j -> %s", (args, root) => {
+    expect(cliRoot(args)).toBe(root)
   })
 
   it("finds the subcommand after global flags only", () => {
