@@ -1,6 +1,6 @@
 /**
  * The lean path of `aegea ssm-proxy` (the ProxyCommand `aegea scp` gives OpenSSH, and `aegea ssh` where
- * it does not relay the session itself on a loopback port: src/layers/loopbackHandoff.ts): when the
+ * it does not relay the session itself through named pipes: src/layers/pipeHandoff.ts): when the
  * session `aegea ssh` already started is waiting in --ticket-directory, relay stdin and stdout
  * through its data channel with no AWS SDK and no command tree loaded (about a third of the
  * start-up of the whole CLI). The launcher (src/main.ts) comes here only for the exact command line

@@ -65,7 +65,7 @@ export const environmentVariables: ReadonlyArray<readonly [string, string]> = [
   ["AEGEA_CONFIG_FILE", "More config files, colon-separated, applied in order after your own (aegea help config)."],
   ["AEGEA_SESSION_PING_INTERVAL", "Seconds between the keep-alive pings of a Session Manager connection (default 30)."],
   ["AEGEA_SESSION_PONG_TIMEOUT", "Seconds without an answer to a ping after which the connection counts as lost and is resumed (default 10)."],
-  ["AEGEA_SSH_HANDOFF", "proxy-command: aegea ssh gives OpenSSH its session through a ProxyCommand (aegea ssm-proxy), as for ssh -f and shared connections, instead of on a loopback port it relays itself (Linux)."],
+  ["AEGEA_SSH_HANDOFF", "proxy-command: aegea ssh gives OpenSSH its session through a ProxyCommand (aegea ssm-proxy), as for ssh -f and shared connections, instead of through named pipes it relays itself (Linux)."],
   ["AEGEA_SESSION_RESUME_ATTEMPTS", "Attempts to resume a session after its connection is lost, 1 to 100 (default 5)."],
   ["XDG_CONFIG_HOME", "Your config file is $XDG_CONFIG_HOME/aegea/config.yml (default ~/.config/aegea/config.yml)."],
   ["XDG_CACHE_HOME", "aegea's caches (Tab completion's values, each image's default ssh user, its compiled code) are in $XDG_CACHE_HOME/aegea (default ~/.cache/aegea)."],

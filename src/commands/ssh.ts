@@ -20,8 +20,8 @@ import { Ec2LaunchOnFirstUse, Ec2QueryLive } from "../layers/Ec2QueryLive.ts"
 import { SshLive } from "../layers/SshLive.ts"
 import { SsmJsonLive } from "../layers/SsmJsonLive.ts"
 import { SsmSessionLive } from "../layers/SsmSessionLive.ts"
-import { listenOnce, type LoopbackListener, loopbackHandoffSupported } from "../layers/loopbackHandoff.ts"
-import { loopbackFits, parseTarget, splitSshArgs, sshCommandLine } from "../lib/sshArgs.ts"
+import { openPipes, type PipeHandoff, pipeHandoffSupported } from "../layers/pipeHandoff.ts"
+import { handoffFits, parseTarget, splitSshArgs, sshCommandLine } from "../lib/sshArgs.ts"
 import { loginNameOption } from "../lib/sshArgv.ts"
 import { whileWaiting } from "../lib/whileWaiting.ts"
 import { Ec2 } from "../services/Ec2.ts"
@@ -121,26 +121,27 @@ export const sshCommand = Command.make(
     // ssh's -l names the user as USER@ does (ssh itself lets -l win, so the key is pushed for that user)
     const loginName = loginNameOption(splitSshArgs(input.sshArgs).options)
     const user = target.user ?? loginName ?? Option.getOrUndefined(input.user)
-    // Through aegea's own client, the session goes to ssh on a loopback port that this process
-    // relays (no ProxyCommand process to start); where that cannot be checked or would not behave
-    // the same (lib/sshArgs.ts loopbackFits), or with AEGEA_SSH_HANDOFF=proxy-command, through the ProxyCommand.
+    // Through aegea's own client, the session goes to ssh through named pipes that this process
+    // relays (layers/pipeHandoff.ts: no second aegea to start); where that is not tested or would not
+    // behave the same (lib/sshArgs.ts handoffFits), or with AEGEA_SSH_HANDOFF=proxy-command, through
+    // `aegea ssm-proxy` as the ProxyCommand (as also when the pipes cannot be made).
     const handoff = transportOf(input) === "ssm" && process.env.AEGEA_SSH_HANDOFF !== "proxy-command" &&
-      loopbackHandoffSupported() && loopbackFits(input.sshArgs)
-    // The port is opened, the WebSocket client and the child-process spawner loaded, while the first
+      pipeHandoffSupported() && handoffFits(input.sshArgs)
+    // The pipes are made, the WebSocket client and the child-process spawner loaded, while the first
     // AWS call waits for its answer (lib/whileWaiting.ts): done before the call went out, they would
-    // delay it (Node's first listen loads its cluster and child-process modules). The port is opened
-    // when first asked for otherwise (no such call: the SDK's).
-    const listen = Deferred.makeUnsafe<void>()
-    const listening = handoff ? yield* Effect.forkScoped(Effect.andThen(Deferred.await(listen), Effect.option(listenOnce()))) : undefined
-    let listener = Option.none<LoopbackListener>()
-    const loopbackPort = listening === undefined ? undefined : Effect.gen(function*() {
-      Deferred.doneUnsafe(listen, Exit.void)
-      listener = yield* Fiber.join(listening)
-      return Option.isSome(listener) ? listener.value.port : undefined
+    // delay it (making the pipes starts a process). The pipes are made when first asked for otherwise
+    // (no such call: the SDK's).
+    const open = Deferred.makeUnsafe<void>()
+    const opening = handoff ? yield* Effect.forkScoped(Effect.andThen(Deferred.await(open), Effect.option(openPipes()))) : undefined
+    let pipes = Option.none<PipeHandoff>()
+    const handoffCommand = opening === undefined ? undefined : Effect.gen(function*() {
+      Deferred.doneUnsafe(open, Exit.void)
+      pipes = yield* Fiber.join(opening)
+      return Option.isSome(pipes) ? pipes.value.proxyCommand : undefined
     })
     if (handoff) {
       whileWaiting(() => {
-        Deferred.doneUnsafe(listen, Exit.void)
+        Deferred.doneUnsafe(open, Exit.void)
         import("ws").catch(() => undefined)
         import("@effect/platform-node/NodeChildProcessSpawner").catch(() => undefined)
       })
@@ -149,8 +150,8 @@ export const sshCommand = Command.make(
       const host = ready.hosts.get(target.name)!
       return sshCommandLine(ready.connection, { user: host.user, host: host.host }, input.sshArgs)
     }
-    // On the loopback port, ssh starts as soon as its command line is known, while the key push and
-    // StartSession run: it connects and waits there for the session's banner. Anything that fails
+    // On the pipes, ssh starts as soon as its command line is known, while the key push and
+    // StartSession run: its ProxyCommand starts, and it waits there for the session's banner. Anything that fails
     // after that ends it (interrupted with this scope: SIGTERM, before it has printed anything).
     let started: Fiber.Fiber<void, OperationFailed> | undefined
     const prepared = yield* prepareConnection({
@@ -160,7 +161,7 @@ export const sshCommand = Command.make(
       transport: transportOf(input),
       privateAddress: input.privateAddress,
       instanceConnect: !input.noInstanceConnect,
-      loopbackPort,
+      handoffCommand,
       // (not when ssh would start by saying it allocates no terminal: no command, stdin not one)
       ...(handoff && (splitSshArgs(input.sshArgs).command.length > 0 || isatty(0))
         ? {
@@ -174,11 +175,11 @@ export const sshCommand = Command.make(
         : {}),
       ...keepAliveOf(input)
     })
-    if (prepared.handoff !== undefined && Option.isSome(listener)) {
-      const { accepted, close } = listener.value
+    if (prepared.handoff !== undefined && Option.isSome(pipes)) {
       const output = yield* Output
-      // a session that cannot be served closes the port, so ssh fails at once with its own message
-      yield* serveHandoff(prepared.handoff, accepted, (e) => Effect.andThen(close, output.info(`aegea ssh: ${e.message}`)))
+      const served = pipes.value
+      // a session that cannot be served closes the pipes, so ssh fails at once with its own message
+      yield* serveHandoff(prepared.handoff, served, (e) => Effect.andThen(served.close, output.info(`aegea ssh: ${e.message}`)))
     }
     if (started !== undefined) return yield* Fiber.join(started)
     const args = commandLine(prepared)

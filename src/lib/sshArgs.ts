@@ -98,10 +98,10 @@ export interface ConnectionOptions {
   readonly hostKeyAlias?: string | undefined
   readonly proxyCommand?: string | undefined
   /**
-   * The session handed over on a loopback port (aegea relays it in-process): ssh connects to
-   * 127.0.0.1:PORT, with no ProxyCommand and no connection sharing (see `loopbackFits`).
+   * The session handed over through named pipes (aegea relays it in-process, layers/pipeHandoff.ts):
+   * this ProxyCommand copies between ssh and the pipes; no connection sharing (see `handoffFits`).
    */
-  readonly loopbackPort?: number | undefined
+  readonly handoffCommand?: string | undefined
   readonly identityFile?: string | undefined
   readonly serverAliveInterval?: number | undefined
   readonly serverAliveCountMax?: number | undefined
@@ -114,36 +114,35 @@ export const connectionOptions = (o: ConnectionOptions): ReadonlyArray<string> =
     : []),
   ...(o.hostKeyAlias !== undefined ? ["-o", `HostKeyAlias=${o.hostKeyAlias}`] : []),
   ...(o.proxyCommand !== undefined ? ["-o", `ProxyCommand=${o.proxyCommand}`] : []),
-  ...(o.loopbackPort !== undefined
-    ? ["-o", "HostName=127.0.0.1", "-o", `Port=${o.loopbackPort}`, "-o", "ProxyCommand=none", "-o", "ControlPath=none"]
-    : []),
+  ...(o.handoffCommand !== undefined ? ["-o", `ProxyCommand=${o.handoffCommand}`, "-o", "ControlPath=none"] : []),
   ...(o.identityFile !== undefined ? ["-i", o.identityFile] : []),
   ...(o.serverAliveInterval !== undefined ? ["-o", `ServerAliveInterval=${o.serverAliveInterval}`] : []),
   ...(o.serverAliveCountMax !== undefined ? ["-o", `ServerAliveCountMax=${o.serverAliveCountMax}`] : [])
 ]
 
-/** ssh option letters after which a session handed over on a loopback port would not behave as through a ProxyCommand. */
-const loopbackUnfitLetters = new Set("fMSOWJ6".split(""))
+/** ssh option letters after which a session handed over through aegea's pipes would not behave as through aegea's own ProxyCommand. */
+const handoffUnfitLetters = new Set("fMSOWJ6".split(""))
 /** `-o` settings (and their letters' equivalents) that decide where or how ssh connects, or share the connection. */
-const loopbackUnfitSettings = /^\s*(ControlMaster|ControlPath|ControlPersist|ForkAfterAuthentication|ProxyJump|ProxyCommand|ProxyUseFdpass|AddressFamily|HostName|BindAddress|BindInterface)\s*[=\s]/i
+const handoffUnfitSettings = /^\s*(ControlMaster|ControlPath|ControlPersist|ForkAfterAuthentication|ProxyJump|ProxyCommand|ProxyUseFdpass|AddressFamily|HostName|BindAddress|BindInterface)\s*[=\s]/i
 
 /**
- * Whether ssh with these pass-through arguments can take its session on a loopback port instead of
- * through a ProxyCommand: not when it goes to the background with the connection (-f), shares it
- * (-M, -S, -O, Control*), connects elsewhere or otherwise (-J, -W, -6, -b, -B, HostName, Proxy*,
- * AddressFamily, Bind*): those keep the ProxyCommand, which lives as long as ssh's connection.
+ * Whether ssh with these pass-through arguments can take its session through aegea's pipes (relayed
+ * by this process, which ends when ssh does) instead of through `aegea ssm-proxy`: not when it goes
+ * to the background with the connection (-f), shares it (-M, -S, -O, Control*), connects elsewhere
+ * or otherwise (-J, -W, -6, -b, -B, HostName, Proxy*, AddressFamily, Bind*): those keep the
+ * ProxyCommand that lives as long as ssh's connection.
  */
-export const loopbackFits = (passThrough: ReadonlyArray<string>): boolean => {
+export const handoffFits = (passThrough: ReadonlyArray<string>): boolean => {
   const { options } = splitSshArgs(passThrough)
   for (let i = 0; i < options.length; i++) {
     const word = options[i]!
     if (!word.startsWith("-")) continue
     for (let j = 1; j < word.length; j++) {
       const letter = word[j]!
-      if (loopbackUnfitLetters.has(letter)) return false
+      if (handoffUnfitLetters.has(letter)) return false
       if (sshOptionsWithValue.has(letter)) {
         const value = j < word.length - 1 ? word.slice(j + 1) : options[i + 1] ?? ""
-        if (letter === "o" && loopbackUnfitSettings.test(value)) return false
+        if (letter === "o" && handoffUnfitSettings.test(value)) return false
         if (letter === "b" || letter === "B") return false
         if (j === word.length - 1) i++
         break

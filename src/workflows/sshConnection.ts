@@ -7,8 +7,8 @@
  * StartSession refuses it (TargetNotConnected), or when a check before it fails, so the errors and
  * their order stay those of the agent check; named by its id, its session is asked for while it is
  * described. The session
- * goes to ssh through aegea's ProxyCommand (a ticket it claims), or, for `aegea ssh` on Linux, on a
- * loopback port this process relays (`serveHandoff`): no second process to start.
+ * goes to ssh through aegea's ProxyCommand (a ticket it claims), or, for `aegea ssh` on Linux, through
+ * named pipes this process relays (`serveHandoff`, layers/pipeHandoff.ts): no second aegea to start.
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -30,7 +30,6 @@ import { Ec2Launch } from "../services/Ec2Launch.ts"
 import { Ssh } from "../services/Ssh.ts"
 import { type SessionTicket, Ssm } from "../services/Ssm.ts"
 import { SsmSession } from "../services/SsmSession.ts"
-import type { Socket } from "node:net"
 import { relay } from "./relay.ts"
 import { requestsWritten } from "../lib/whileWaiting.ts"
 
@@ -49,15 +48,15 @@ export interface ConnectRequest<R = never> {
   readonly serverAliveInterval?: number | undefined
   readonly serverAliveCountMax?: number | undefined
   /**
-   * With the ssm transport and one instance: hand the session to ssh on the 127.0.0.1 port this gives
-   * (the caller listens, and relays it with `serveHandoff`) instead of through aegea's ProxyCommand;
-   * asked for once the instance is resolved. No port (undefined): through the ProxyCommand.
+   * With the ssm transport and one instance: hand the session to ssh through the ProxyCommand this
+   * gives, which reaches pipes the caller opened and relays with `serveHandoff`, instead of through
+   * `aegea ssm-proxy`; asked for once the instance is resolved. Undefined: through `aegea ssm-proxy`.
    */
-  readonly loopbackPort?: Effect.Effect<number | undefined> | undefined
+  readonly handoffCommand?: Effect.Effect<string | undefined> | undefined
   /**
-   * With `loopbackPort`: called once the hosts, the host key file and the key to log in with are
-   * known, before the key push and StartSession have answered, so that ssh starts (and connects to
-   * the port, where it waits for the session's banner) while they run. What it starts in the
+   * With `handoffCommand`: called once the hosts, the host key file and the key to log in with are
+   * known, before the key push and StartSession have answered, so that ssh starts (and waits on the
+   * pipes for the session's banner) while they run. What it starts in the
    * caller's scope must end when that scope closes: a failure after it is reported once whatever it
    * started has ended (e.g. a forked ssh, interrupted).
    */
@@ -84,7 +83,7 @@ export interface Prepared {
   readonly connection: ConnectionOptions
   readonly env: Readonly<Record<string, string>>
   /**
-   * With `loopbackPort`: the session started for ssh, for `serveHandoff`, which ends it (nothing
+   * With `handoffCommand`: the session started for ssh, for `serveHandoff`, which ends it (nothing
    * else does: serve it in the same scope).
    */
   readonly handoff?: { readonly instanceId: string; readonly ticket: SessionTicket } | undefined
@@ -242,11 +241,11 @@ export const prepareConnection = <R = never>(request: ConnectRequest<R>) =>
       const instance = yield* ec2.resolveInstance(name)
       resolved.set(name, { instance, host: yield* checkInstance(instance, request, deferAgent) })
     }
-    // On the loopback path, a session for an instance named otherwise is asked for as soon as the
+    // On the handoff path, a session for an instance named otherwise is asked for as soon as the
     // name resolves, while the hosts and keys are prepared and ssh starts (`onReady`)
-    const loopbackPort = request.transport === "ssm" && request.loopbackPort !== undefined && resolved.size === 1 ? yield* request.loopbackPort : undefined
-    const loopback = loopbackPort !== undefined
-    if (loopback && early === undefined && deferAgent) {
+    const handoffCommand = request.transport === "ssm" && request.handoffCommand !== undefined && resolved.size === 1 ? yield* request.handoffCommand : undefined
+    const handingOff = handoffCommand !== undefined
+    if (handingOff && early === undefined && deferAgent) {
       yield* startEarly([...resolved.values()][0]!.instance.id)
       // let it make its request now (after its credentials' promise: a turn of the event loop)
       yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
@@ -285,8 +284,8 @@ export const prepareConnection = <R = never>(request: ConnectRequest<R>) =>
         return k.publicKey
       }))
     })
-    // On the loopback path the key is chosen first, so ssh can start before the push (`onReady`)
-    const chosenKey = loopback && request.instanceConnect && request.onReady !== undefined ? yield* agentFirst(chooseKey) : undefined
+    // On the handoff path the key is chosen first, so ssh can start before the push (`onReady`)
+    const chosenKey = handingOff && request.instanceConnect && request.onReady !== undefined ? yield* agentFirst(chooseKey) : undefined
     const pushKeys = Effect.gen(function*() {
       if (!request.instanceConnect) return
       const publicKey = chosenKey ?? (yield* chooseKey)
@@ -309,7 +308,7 @@ export const prepareConnection = <R = never>(request: ConnectRequest<R>) =>
     let proxy: string | undefined
     let handoff: Prepared["handoff"]
     const startSessions = Effect.gen(function*() {
-      if (loopback) {
+      if (handingOff) {
         const { instance } = [...resolved.values()][0]!
         handoff = { instanceId: instance.id, ticket: yield* startSession(yield* Ssm, instance) }
       } else if (request.transport !== "direct") {
@@ -337,18 +336,17 @@ export const prepareConnection = <R = never>(request: ConnectRequest<R>) =>
 
     const connectionOf = (proxyCommand: string | undefined): ConnectionOptions => ({
       knownHostsFile,
-      // on the loopback port always: ssh must not know the instance's key as 127.0.0.1's
-      hostKeyAlias: resolved.size === 1 && (knownHostsFile !== undefined || loopback) ? [...resolved.values()][0]!.instance.id : undefined,
+      hostKeyAlias: resolved.size === 1 && knownHostsFile !== undefined ? [...resolved.values()][0]!.instance.id : undefined,
       proxyCommand,
-      loopbackPort,
+      handoffCommand,
       identityFile,
       serverAliveInterval: request.serverAliveInterval ?? 15,
       serverAliveCountMax: request.serverAliveCountMax ?? 20
     })
-    // ssh starts now, on the loopback port, while the key push and StartSession run: it connects and
-    // waits for the session's banner (its own start-up is off the path)
+    // ssh starts now, on the pipes, while the key push and StartSession run: its ProxyCommand starts
+    // and it waits for the session's banner (its own start-up is off the path)
     // (once StartSession's request is out: spawning blocks this thread, which would hold it back)
-    if (loopback && request.onReady !== undefined) {
+    if (handingOff && request.onReady !== undefined) {
       yield* Effect.promise(requestsWritten)
       yield* request.onReady({ program, hosts, connection: connectionOf(undefined) })
     }
@@ -370,16 +368,16 @@ export const prepareConnection = <R = never>(request: ConnectRequest<R>) =>
   })
 
 /**
- * The session `prepareConnection` started for the loopback port, relayed to the first connection
- * from the ssh aegea runs (`accepted`), in a fiber of the caller's scope: its data channel opens at
- * once, while ssh starts; a lost WebSocket is resumed as in every channel. The relay ends with that
- * connection, or when the scope closes (ssh exited), and the session is ended (TerminateSession)
- * either way, also when it never attached. A failure goes to `onFailure` (the caller closes the
- * port, so ssh fails at once).
+ * The session `prepareConnection` started for the handoff, relayed to the pipes of the ssh aegea runs
+ * (`pipes`), in a fiber of the caller's scope: its data channel opens at once, while ssh starts; a
+ * lost WebSocket is resumed as in every channel. The relay ends when ssh's side of the pipes ends,
+ * when the session does (then `pipes.close`: ssh sees its connection end), or when the scope closes
+ * (ssh exited), and the session is ended (TerminateSession) either way, also when it never attached.
+ * A failure goes to `onFailure` (the caller closes the pipes, so ssh fails at once).
  */
 export const serveHandoff = <R>(
   handoff: { readonly instanceId: string; readonly ticket: SessionTicket },
-  accepted: Effect.Effect<Socket>,
+  pipes: { readonly input: NodeJS.ReadableStream; readonly output: NodeJS.WritableStream; readonly close: Effect.Effect<void> },
   onFailure: (error: OperationFailed) => Effect.Effect<void, never, R>
 ) =>
   Effect.gen(function*() {
@@ -391,8 +389,8 @@ export const serveHandoff = <R>(
     const serve = Effect.gen(function*() {
       const channel = yield* sessions.attach(handoff.instanceId, handoff.ticket, "port")
       attached = true
-      const socket = yield* accepted
-      yield* relay(channel, { input: socket, output: socket, onInputEnd: "finish" })
+      yield* relay(channel, { input: pipes.input, output: pipes.output, onInputEnd: "finish" })
+      yield* pipes.close
     }).pipe(Effect.scoped, Effect.catch(onFailure))
     yield* Effect.forkScoped(serve)
   })

@@ -9,7 +9,7 @@ import { tmpdir, userInfo } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { hostKeyTags } from "../../src/lib/hostKeys.ts"
-import { loopbackHandoffSupported } from "../../src/layers/loopbackHandoff.ts"
+import { pipeHandoffSupported } from "../../src/layers/pipeHandoff.ts"
 import { CLI_PATH, cliEnv, runCli } from "../support/cli.ts"
 import { ec2Client, makeTestHome, motoEndpoint, seedInstances, useMoto } from "../support/moto.ts"
 import { type Sshd, type SsmStandIn, startSshd, startSsmStandIn } from "../support/ssmStandIn.ts"
@@ -129,14 +129,14 @@ describe("aegea ssh over Session Manager", () => {
     const denied = await runCli(["ssh", `${USER}@denied`, "--no-ec2-instance-connect"], { env: env() })
     expect(denied.code).toBe(4)
     expect(denied.stderr).toContain("ssm:StartSession")
-    // with a command, ssh starts on the loopback port while StartSession runs (src/commands/ssh.ts): a
+    // with a command, ssh starts on the pipes while StartSession runs (src/commands/ssh.ts): a
     // refusal ends it before it prints anything, so aegea's report is all there is
     const noAgentCommand = await runCli(["ssh", `${USER}@no-agent`, "--no-ec2-instance-connect", "true"], { env: env() })
     expect(noAgentCommand.code).toBe(1)
     expect(noAgentCommand.stderr).toContain("no SSM agent registered")
     const deniedCommand = await runCli(["ssh", "--debug", `${USER}@denied`, "--no-ec2-instance-connect", "true"], { env: env() })
     expect(deniedCommand.code).toBe(4)
-    expect(deniedCommand.stderr).toMatch(/aegea: running .*ssh .*HostName=127\.0\.0\.1/)
+    expect(deniedCommand.stderr).toMatch(/aegea: running .*ssh .*ProxyCommand=.*\/to-ssh/)
     for (const failed of [noAgent, denied, noAgentCommand]) {
       expect(failed.stderr.split("\n").filter((l) => l !== "" && !/^(aegea|warning):/.test(l) && !/^\s/.test(l)), failed.stderr).toEqual([])
     }
@@ -158,8 +158,8 @@ const until = async (predicate: () => boolean, what: () => string, tries = 1000)
   throw new Error(`gave up waiting: ${what()}`)
 }
 
-// `aegea ssh` hands its session to OpenSSH on a loopback port it relays itself (no ProxyCommand process)
-describe.runIf(loopbackHandoffSupported())("aegea ssh's loopback handoff", () => {
+// `aegea ssh` hands its session to OpenSSH through named pipes it relays itself (no second aegea)
+describe.runIf(pipeHandoffSupported())("aegea ssh's pipe handoff", () => {
   it("relays ssh itself, resumes a WebSocket dropped mid-session, and ends the session when ssh exits", async () => {
     const before = standIn.sessions.length
     // the remote command waits for a line, so the drop surely happens while ssh is connected
@@ -176,7 +176,8 @@ describe.runIf(loopbackHandoffSupported())("aegea ssh's loopback handoff", () =>
     try {
       await until(() => stdout.includes("ready\n"), () => `no ready: ${stdout} ${stderr}`)
       const running = /^aegea: running .*$/m.exec(stderr)?.[0] ?? ""
-      for (const option of ["HostName=127.0.0.1", "ProxyCommand=none", "ControlPath=none", `HostKeyAlias=${box}`]) expect(running).toContain(option)
+      for (const option of ["to-ssh", "from-ssh", "ControlPath=none", `HostKeyAlias=${box}`]) expect(running).toContain(option)
+      expect(running).not.toContain("ssm-proxy")
       const session = standIn.sessions[before]!
       expect(session.documentName).toBe("AWS-StartSSHSession")
       expect(standIn.drop(session.sessionId)).toBe(true)

@@ -445,7 +445,7 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
       endSession(session)
     }
     const openTcp = () => {
-      const socket = connect({ host: "127.0.0.1", port: remote() })
+      const socket = connect({ host: "127.0.0.1", port: remote(), noDelay: true })
       a.tcp = socket
       sockets.add(socket)
       session.openSockets++

@@ -68,7 +68,7 @@ export const agentMux = (options: {
   const open = (sid: number) => {
     if (streams.has(sid)) return
     streamsOpened++
-    const socket = connect({ host: options.host, port: options.port })
+    const socket = connect({ host: options.host, port: options.port, noDelay: true })
     streams.set(sid, socket)
     options.sockets?.add(socket)
     options.onSocket?.(1)

@@ -12,8 +12,8 @@ import { lineTracker } from "../../src/commands/run.ts"
 import { sshCommands } from "../../src/commands/sshFamily.ts"
 import { parseForwardSpec } from "../../src/commands/tunnel.ts"
 import { hostKeyTags } from "../../src/lib/hostKeys.ts"
-import { loopbackHandoffSupported } from "../../src/layers/loopbackHandoff.ts"
-import { loopbackFits, parseTarget, proxyCommand, remotePaths, rewriteScpArgs, splitSshArgs, sshCommandLine } from "../../src/lib/sshArgs.ts"
+import { pipeHandoffSupported } from "../../src/layers/pipeHandoff.ts"
+import { handoffFits, parseTarget, proxyCommand, remotePaths, rewriteScpArgs, splitSshArgs, sshCommandLine } from "../../src/lib/sshArgs.ts"
 import { generateEd25519KeyPair } from "../../src/lib/sshKey.ts"
 import { AwsAccessDenied } from "../../src/errors.ts"
 import { Ec2InstanceConnect } from "../../src/services/Ec2InstanceConnect.ts"
@@ -69,12 +69,12 @@ describe("ssh arguments", () => {
     assert.deepStrictEqual(rewritten, ["-P", "22", "-r", "jane@i-01:/var/log", "./a:b", "/abs:c", "ubuntu@i-02:x y", "local"])
   })
 
-  it("hands the session over on a loopback port only to an ssh that keeps its connection in the foreground, unshared", () => {
+  it("hands the session over through its pipes only to an ssh that keeps its connection in the foreground, unshared", () => {
     for (const fits of [[], ["-v", "uname", "-a"], ["-L", "8080:localhost:80", "-N"], ["-p", "2222", "-o", "ServerAliveInterval=5", "true"], ["-t", "--", "-f"], ["-i", "-f"]]) {
-      assert.isTrue(loopbackFits(fits), fits.join(" "))
+      assert.isTrue(handoffFits(fits), fits.join(" "))
     }
     for (const unfit of [["-f", "-N"], ["-vf"], ["-M"], ["-S", "sock"], ["-O", "exit"], ["-J", "jump"], ["-W", "h:22"], ["-6"], ["-b", "10.0.0.1"], ["-o", "ControlMaster=auto"], ["-oControlPersist yes"], ["-o", "proxyjump=jump"], ["-o", "HostName=elsewhere"]]) {
-      assert.isFalse(loopbackFits(unfit), unfit.join(" "))
+      assert.isFalse(handoffFits(unfit), unfit.join(" "))
     }
   })
 
@@ -141,10 +141,11 @@ describe("aegea ssh (in memory)", () => {
       const args = ran[0]!.args
       assert.include(args, "StrictHostKeyChecking=yes")
       assert.include(args, `HostKeyAlias=${BOX}`)
-      if (loopbackHandoffSupported()) {
-        // the session is handed over on a loopback port this process relays: no ProxyCommand process
-        for (const option of ["HostName=127.0.0.1", "ProxyCommand=none", "ControlPath=none"]) assert.include(args, option)
-        assert.isTrue(args.some((a) => /^Port=\d+$/.test(a)))
+      if (pipeHandoffSupported()) {
+        // the session is handed over through named pipes this process relays: no second aegea
+        assert.include(args, "ControlPath=none")
+        assert.isTrue(args.some((a) => /^ProxyCommand=\/bin\/sh -c 'cat <"\$0" & exec cat >"\$1"' \S+\/to-ssh \S+\/from-ssh$/.test(a)), args.join(" "))
+        assert.isFalse(args.some((a) => a.includes("ssm-proxy")))
       } else {
         assert.isTrue(args.some((a) => a.startsWith("ProxyCommand=") && a.includes(" ssm-proxy %h %p --region us-east-1 ")))
       }
@@ -235,7 +236,7 @@ describe("aegea ssh (in memory)", () => {
       const error = yield* aegea("ssh", "root@box", "--no-ec2-instance-connect", "--", "true").pipe(Effect.flip)
       events.push("error")
       assert.match(error._tag === "OperationFailed" ? error.message : "", /no SSM agent registered/)
-      assert.deepStrictEqual(events, loopbackHandoffSupported() ? ["ssh started", "ssh ended", "error"] : ["error"])
+      assert.deepStrictEqual(events, pipeHandoffSupported() ? ["ssh started", "ssh ended", "error"] : ["error"])
       assert.deepStrictEqual(yield* (yield* SsmMemoryState).sessions, [])
     }).pipe(Effect.provide(Layer.provideMerge(slowStart, layers(waiting, {}))))
   })
