@@ -1,9 +1,9 @@
 // A preload that prints a timeline of one aegea process on stderr, in ms from the process's start:
 // each HTTP request sent and answered (with its X-Amz-Target or Query Action), WebSocket upgrades,
-// child processes spawned and exited, the loopback connection `aegea ssh` hands to OpenSSH and the
-// first bytes each way on it (the SSH banners), and the exit with the process's CPU. Passive: it
-// wraps Node's http(s).request, child_process.spawn and net.Server's "connection" without changing
-// what they do. With TIMELINE_LOADS=1 also every module file loaded (a loader hook; slower).
+// child processes spawned and exited, the pipes (or loopback connection) `aegea ssh` hands to
+// OpenSSH and the first bytes each way on them (the SSH banners), and the exit with the process's
+// CPU. Passive: it wraps Node's http(s).request, child_process.spawn, net.Socket and net.Server's
+// "connection" without changing what they do. With TIMELINE_LOADS=1 also every module file loaded (a loader hook; slower).
 //
 //   node --import ./bench/timeline.mjs dist/aegea.js ssh box -- true
 //   AEGEA_BENCH_NODE_ARGS="--import $PWD/bench/timeline.mjs" node bench/tunnel.mjs --only ssh --runs 1
@@ -59,31 +59,43 @@ cp.spawn = function (file, args, ...rest) {
   child.on("exit", (code) => log(`child exit ${code}`))
   return child
 }
+/** The first bytes each way on a socket aegea hands to ssh (its pipes, or a loopback connection). */
+const watchFirstBytes = (socket) => {
+  let firstIn = true
+  let firstOut = true
+  const socketEmit = socket.emit
+  socket.emit = function (e, data, ...more) {
+    if (e === "data" && firstIn) {
+      firstIn = false
+      log(`from ssh: ${JSON.stringify(String(data).slice(0, 30))}`)
+    }
+    return socketEmit.call(this, e, data, ...more)
+  }
+  const write = socket.write
+  socket.write = function (data, ...more) {
+    if (firstOut) {
+      firstOut = false
+      log(`to ssh: ${JSON.stringify(String(data).slice(0, 30))}`)
+    }
+    return write.call(this, data, ...more)
+  }
+}
 const emit = net.Server.prototype.emit
 net.Server.prototype.emit = function (event, socket, ...rest) {
   if (event === "connection" && socket?.localAddress === "127.0.0.1") {
     log("loopback connection accepted")
-    let firstIn = true
-    let firstOut = true
-    const socketEmit = socket.emit
-    socket.emit = function (e, data, ...more) {
-      if (e === "data" && firstIn) {
-        firstIn = false
-        log(`from ssh: ${JSON.stringify(String(data).slice(0, 30))}`)
-      }
-      return socketEmit.call(this, e, data, ...more)
-    }
-    const write = socket.write
-    socket.write = function (data, ...more) {
-      if (firstOut) {
-        firstOut = false
-        log(`to ssh: ${JSON.stringify(String(data).slice(0, 30))}`)
-      }
-      return write.call(this, data, ...more)
-    }
+    watchFirstBytes(socket)
   }
   return emit.call(this, event, socket, ...rest)
 }
+// a socket over a file descriptor (aegea ssh's named pipes, layers/pipeHandoff.ts)
+const Socket = net.Socket
+net.Socket = function (options, ...rest) {
+  const socket = new Socket(options, ...rest)
+  if (typeof options?.fd === "number" && options.fd > 2) watchFirstBytes(socket)
+  return socket
+}
+net.Socket.prototype = Socket.prototype
 module.syncBuiltinESMExports()
 process.on("exit", (code) => {
   const cpu = process.cpuUsage()

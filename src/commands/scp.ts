@@ -8,10 +8,10 @@ import * as Option from "effect/Option"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
-import { remotePaths, rewriteScpArgs } from "../lib/sshArgs.ts"
+import { remotePaths, rewriteScpArgs, scpHandoffFits } from "../lib/sshArgs.ts"
 import { connectionOptions } from "../lib/sshArgs.ts"
 import { UsageError } from "../errors.ts"
-import { keepAliveOf, showCommandLine, SshCommandLayer, transportFlags, transportOf } from "./ssh.ts"
+import { handoffPipes, handoffWanted, keepAliveOf, showCommandLine, SshCommandLayer, transportFlags, transportOf } from "./ssh.ts"
 import { prepareConnection, runProgram } from "../workflows/sshConnection.ts"
 
 export const scpCommand = Command.make(
@@ -29,6 +29,8 @@ export const scpCommand = Command.make(
     if (remotes.length === 0) {
       return yield* new UsageError({ message: "no remote path among the arguments", hint: "Name instance files as NAME:PATH, e.g. aegea scp box:/etc/hostname ." })
     }
+    // one connection (one remote path): through the pipes this process relays, as for `aegea ssh`
+    const handoff = yield* handoffPipes(handoffWanted(input) && scpHandoffFits(input.args))
     const prepared = yield* prepareConnection({
       program: "scp",
       targets: remotes.map((r) => ({ user: r.user, name: r.name })),
@@ -36,8 +38,10 @@ export const scpCommand = Command.make(
       transport: transportOf(input),
       privateAddress: input.privateAddress,
       instanceConnect: !input.noInstanceConnect,
+      handoffCommand: handoff.command,
       ...keepAliveOf(input)
     })
+    yield* handoff.serve(prepared, "scp")
     const rewritten = rewriteScpArgs(input.args, (remote) => {
       const host = prepared.hosts.get(remote.name)!
       return { user: remote.user ?? host.user, host: host.host }

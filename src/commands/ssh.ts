@@ -33,7 +33,7 @@ import { Ec2Launch } from "../services/Ec2Launch.ts"
 import { Output } from "../services/Output.ts"
 import { shellQuote } from "../lib/sshArgs.ts"
 import { AwsLayer, BaseLayer, Debug, preferProvided } from "./global.ts"
-import { prepareConnection, type Ready, runProgram, serveHandoff, type Transport } from "../workflows/sshConnection.ts"
+import { type Prepared, prepareConnection, type Ready, runProgram, serveHandoff, type Transport } from "../workflows/sshConnection.ts"
 
 // session calls signed by hand: `aegea ssh` loads no SSM SDK client (layers/SsmJsonLive.ts)
 const SsmLayer = preferProvided(Ssm, SsmJsonLive)
@@ -103,6 +103,50 @@ export const showCommandLine = (program: string, args: ReadonlyArray<string>) =>
 export const transportOf = (input: { readonly noSsm: boolean; readonly ssmPlugin: boolean }): Transport =>
   input.noSsm ? "direct" : input.ssmPlugin ? "ssm-plugin" : "ssm"
 
+/**
+ * Whether the session may go to OpenSSH through named pipes this process relays (layers/pipeHandoff.ts:
+ * no second aegea to start): through aegea's own client, where that is tested, unless
+ * AEGEA_SSH_HANDOFF=proxy-command. (The caller also checks the program's own arguments.) Otherwise,
+ * and when the pipes cannot be made, `aegea ssm-proxy` is the ProxyCommand.
+ */
+export const handoffWanted = (input: { readonly noSsm: boolean; readonly ssmPlugin: boolean }): boolean =>
+  transportOf(input) === "ssm" && process.env.AEGEA_SSH_HANDOFF !== "proxy-command" && pipeHandoffSupported()
+
+/**
+ * The pipes of a handoff, in the caller's scope: made (and the WebSocket client and the child-process
+ * spawner loaded) while the first AWS call waits for its answer (lib/whileWaiting.ts): done before
+ * the call went out, they would delay it (making the pipes starts a process); made when first asked
+ * for otherwise (no such call: the SDK's). `command`, for prepareConnection's `handoffCommand`
+ * (undefined when not wanted); `serve`, once prepared: relays the session it started for them.
+ */
+export const handoffPipes = (wanted: boolean) =>
+  Effect.gen(function*() {
+    const open = Deferred.makeUnsafe<void>()
+    const opening = wanted ? yield* Effect.forkScoped(Effect.andThen(Deferred.await(open), Effect.option(openPipes()))) : undefined
+    let pipes = Option.none<PipeHandoff>()
+    const command = opening === undefined ? undefined : Effect.gen(function*() {
+      Deferred.doneUnsafe(open, Exit.void)
+      pipes = yield* Fiber.join(opening)
+      return Option.isSome(pipes) ? pipes.value.proxyCommand : undefined
+    })
+    if (wanted) {
+      whileWaiting(() => {
+        Deferred.doneUnsafe(open, Exit.void)
+        import("ws").catch(() => undefined)
+        import("@effect/platform-node/NodeChildProcessSpawner").catch(() => undefined)
+      })
+    }
+    const serve = (prepared: Prepared, name: string) =>
+      Effect.gen(function*() {
+        if (prepared.handoff === undefined || Option.isNone(pipes)) return
+        const output = yield* Output
+        const served = pipes.value
+        // a session that cannot be served closes the pipes, so the program fails at once with its own message
+        yield* serveHandoff(prepared.handoff, served, (e) => Effect.andThen(served.close, output.info(`aegea ${name}: ${e.message}`)))
+      })
+    return { command, serve }
+  })
+
 export const sshCommand = Command.make(
   "ssh",
   {
@@ -121,31 +165,7 @@ export const sshCommand = Command.make(
     // ssh's -l names the user as USER@ does (ssh itself lets -l win, so the key is pushed for that user)
     const loginName = loginNameOption(splitSshArgs(input.sshArgs).options)
     const user = target.user ?? loginName ?? Option.getOrUndefined(input.user)
-    // Through aegea's own client, the session goes to ssh through named pipes that this process
-    // relays (layers/pipeHandoff.ts: no second aegea to start); where that is not tested or would not
-    // behave the same (lib/sshArgs.ts handoffFits), or with AEGEA_SSH_HANDOFF=proxy-command, through
-    // `aegea ssm-proxy` as the ProxyCommand (as also when the pipes cannot be made).
-    const handoff = transportOf(input) === "ssm" && process.env.AEGEA_SSH_HANDOFF !== "proxy-command" &&
-      pipeHandoffSupported() && handoffFits(input.sshArgs)
-    // The pipes are made, the WebSocket client and the child-process spawner loaded, while the first
-    // AWS call waits for its answer (lib/whileWaiting.ts): done before the call went out, they would
-    // delay it (making the pipes starts a process). The pipes are made when first asked for otherwise
-    // (no such call: the SDK's).
-    const open = Deferred.makeUnsafe<void>()
-    const opening = handoff ? yield* Effect.forkScoped(Effect.andThen(Deferred.await(open), Effect.option(openPipes()))) : undefined
-    let pipes = Option.none<PipeHandoff>()
-    const handoffCommand = opening === undefined ? undefined : Effect.gen(function*() {
-      Deferred.doneUnsafe(open, Exit.void)
-      pipes = yield* Fiber.join(opening)
-      return Option.isSome(pipes) ? pipes.value.proxyCommand : undefined
-    })
-    if (handoff) {
-      whileWaiting(() => {
-        Deferred.doneUnsafe(open, Exit.void)
-        import("ws").catch(() => undefined)
-        import("@effect/platform-node/NodeChildProcessSpawner").catch(() => undefined)
-      })
-    }
+    const handoff = yield* handoffPipes(handoffWanted(input) && handoffFits(input.sshArgs))
     const commandLine = (ready: Ready) => {
       const host = ready.hosts.get(target.name)!
       return sshCommandLine(ready.connection, { user: host.user, host: host.host }, input.sshArgs)
@@ -161,9 +181,9 @@ export const sshCommand = Command.make(
       transport: transportOf(input),
       privateAddress: input.privateAddress,
       instanceConnect: !input.noInstanceConnect,
-      handoffCommand,
+      handoffCommand: handoff.command,
       // (not when ssh would start by saying it allocates no terminal: no command, stdin not one)
-      ...(handoff && (splitSshArgs(input.sshArgs).command.length > 0 || isatty(0))
+      ...(handoff.command !== undefined && (splitSshArgs(input.sshArgs).command.length > 0 || isatty(0))
         ? {
           onReady: (ready: Ready) =>
             Effect.gen(function*() {
@@ -175,12 +195,7 @@ export const sshCommand = Command.make(
         : {}),
       ...keepAliveOf(input)
     })
-    if (prepared.handoff !== undefined && Option.isSome(pipes)) {
-      const output = yield* Output
-      const served = pipes.value
-      // a session that cannot be served closes the pipes, so ssh fails at once with its own message
-      yield* serveHandoff(prepared.handoff, served, (e) => Effect.andThen(served.close, output.info(`aegea ssh: ${e.message}`)))
-    }
+    yield* handoff.serve(prepared, "ssh")
     if (started !== undefined) return yield* Fiber.join(started)
     const args = commandLine(prepared)
     yield* showCommandLine(prepared.program, args)

@@ -152,6 +152,34 @@ export const handoffFits = (passThrough: ReadonlyArray<string>): boolean => {
   return true
 }
 
+/** scp option letters after which its one connection would not behave as through aegea's own ProxyCommand (-3 and -R: more than one connection). */
+const scpHandoffUnfitLetters = new Set("3RSJ6".split(""))
+
+/**
+ * Whether scp with these arguments can take its session through aegea's pipes: one remote path
+ * (one connection), and none of -3, -R (connections from elsewhere too), -S (another program for
+ * ssh), -J, -6, or the -o settings `handoffFits` refuses.
+ */
+export const scpHandoffFits = (args: ReadonlyArray<string>): boolean => {
+  if (remotePaths(args).length !== 1) return false
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i]!
+    if (!word.startsWith("-") || word === "-") continue
+    if (word === "--") break
+    for (let j = 1; j < word.length; j++) {
+      const letter = word[j]!
+      if (scpHandoffUnfitLetters.has(letter)) return false
+      if (scpOptionsWithValue.has(letter)) {
+        const value = j < word.length - 1 ? word.slice(j + 1) : args[i + 1] ?? ""
+        if (letter === "o" && handoffUnfitSettings.test(value)) return false
+        if (j === word.length - 1) i++
+        break
+      }
+    }
+  }
+  return true
+}
+
 /** ssh's argv: aegea's options, the user's options, the destination, then the remote command. */
 export const sshCommandLine = (
   connection: ConnectionOptions,

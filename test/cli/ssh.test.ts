@@ -233,8 +233,11 @@ describe("aegea scp", () => {
     expect(up.stderr).toBe("")
     expect(up.code).toBe(0)
     expect(readFileSync(remote, "utf8")).toBe(readFileSync(local, "utf8"))
-    const down = await runCli(["scp", "--no-ec2-instance-connect", "--", ...ownKey(), `${USER}@box:${remote}`, back], { env: env() })
+    const down = await runCli(["scp", "--debug", "--no-ec2-instance-connect", "--", ...ownKey(), `${USER}@box:${remote}`, back], { env: env() })
     expect(down.code).toBe(0)
+    // one connection: through the pipes aegea relays (no second aegea), where the handoff is supported
+    const running = /^aegea: running scp .*$/m.exec(down.stderr)?.[0] ?? ""
+    expect(running).toContain(pipeHandoffSupported() ? "to-ssh" : "ssm-proxy")
     expect(readFileSync(back, "utf8")).toBe(readFileSync(local, "utf8"))
   })
 })

@@ -13,7 +13,7 @@ import { sshCommands } from "../../src/commands/sshFamily.ts"
 import { parseForwardSpec } from "../../src/commands/tunnel.ts"
 import { hostKeyTags } from "../../src/lib/hostKeys.ts"
 import { pipeHandoffSupported } from "../../src/layers/pipeHandoff.ts"
-import { handoffFits, parseTarget, proxyCommand, remotePaths, rewriteScpArgs, splitSshArgs, sshCommandLine } from "../../src/lib/sshArgs.ts"
+import { handoffFits, parseTarget, proxyCommand, remotePaths, rewriteScpArgs, scpHandoffFits, splitSshArgs, sshCommandLine } from "../../src/lib/sshArgs.ts"
 import { generateEd25519KeyPair } from "../../src/lib/sshKey.ts"
 import { AwsAccessDenied } from "../../src/errors.ts"
 import { Ec2InstanceConnect } from "../../src/services/Ec2InstanceConnect.ts"
@@ -57,6 +57,15 @@ describe("ssh arguments", () => {
   it("quotes the ProxyCommand for the shell and passes the AWS settings on", () => {
     const line = proxyCommand({ node: "/opt/my node/bin/node", script: "/x/dist/aegea.js" }, { region: "eu-west-1", profile: "dev's", endpointUrl: undefined }, "/tmp/aegea-ssh-1")
     assert.strictEqual(line, `'/opt/my node/bin/node' /x/dist/aegea.js ssm-proxy %h %p --region eu-west-1 --profile 'dev'\\''s' --ticket-directory /tmp/aegea-ssh-1`)
+  })
+
+  it("hands scp's session over through the pipes only for one remote path and one connection", () => {
+    for (const fits of [["a.txt", "box:/tmp/"], ["-r", "-P", "22", "box:/var/log", "."], ["-o", "ServerAliveInterval=5", "-i", "key", "./a:b", "box:x"]]) {
+      assert.isTrue(scpHandoffFits(fits), fits.join(" "))
+    }
+    for (const unfit of [["a", "b"], ["box:/a", "web:/b"], ["box:/a", "box:/b"], ["-3", "box:/a", "."], ["-R", "box:/a", "."], ["-S", "prog", "box:/a", "."], ["-J", "jump", "box:/a", "."], ["-o", "ControlMaster=auto", "box:/a", "."], ["-oProxyCommand=x", "box:/a", "."]]) {
+      assert.isFalse(scpHandoffFits(unfit), unfit.join(" "))
+    }
   })
 
   it("finds scp's remote paths and rewrites them, leaving options and local paths alone", () => {
