@@ -236,7 +236,7 @@ describe("aegea scp", () => {
     const down = await runCli(["scp", "--debug", "--no-ec2-instance-connect", "--", ...ownKey(), `${USER}@box:${remote}`, back], { env: env() })
     expect(down.code).toBe(0)
     // one connection: through the pipes aegea relays (no second aegea), where the handoff is supported
-    const running = /^aegea: running scp .*$/m.exec(down.stderr)?.[0] ?? ""
+    const running = /^aegea: running \S*scp .*$/m.exec(down.stderr)?.[0] ?? ""
     expect(running).toContain(pipeHandoffSupported() ? "to-ssh" : "ssm-proxy")
     expect(readFileSync(back, "utf8")).toBe(readFileSync(local, "utf8"))
   })
