@@ -10,10 +10,11 @@
 // sink/source and the client) per MB; then a direct loopback copy of the same bytes for comparison.
 // Medians over the runs. Targets: aegea <= 10 ms of CPU per MB both ways. Then the set-up of
 // `aegea ssh box -- true` (a real sshd on loopback behind the stand-in; wall and the CPU of aegea with
-// its ProxyCommand and ssh) against plain `ssh -p PORT 127.0.0.1 true`; target <= 0.6 s wall.
+// its ProxyCommand and ssh) against plain `ssh -p PORT 127.0.0.1 true`; target <= 0.6 s wall; and
+// `aegea scp box:FILE .` against plain scp.
 // Exit 1 on a failed transfer or ssh.
 import { spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer, connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -111,6 +112,7 @@ async function main() {
   let sshd
   const rows = []
   let sshRows = []
+  let scpRows = []
   let failed = false
   try {
     const [box] = await seedManyInstances(moto.endpoint, 1, "box")
@@ -216,6 +218,20 @@ async function main() {
         env,
         Math.max(RUNS, 5)
       )
+      // scp's set-up too: a small file from the instance (its one connection, handed over as ssh's is)
+      const small = join(work, "small.txt")
+      writeFileSync(small, "aegea\n")
+      const copy = join(work, "copy.txt")
+      const directScp = ["scp", ...keyOptions, "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-P", String(sshd.port), `${user}@127.0.0.1:${small}`, copy]
+      scpRows = await abRuns(
+        { label: "scp 127.0.0.1:FILE . (direct)", argv: directScp },
+        builds.map(({ tag, cli }) => ({
+          label: `aegea scp box:FILE .${tag}`,
+          argv: [process.execPath, ...nodeArgs, cli, "scp", "--no-ec2-instance-connect", "--", ...keyOptions, `${user}@box:${small}`, copy]
+        })),
+        env,
+        Math.max(RUNS, 5)
+      )
     }
     // the same bytes over loopback without the tunnel
     const direct = []
@@ -254,6 +270,10 @@ async function main() {
   if (sshRows.length > 0) {
     printTable("ssh set-up through the stand-in (wall and CPU of the whole process tree)", sshRows, "direct ssh")
     if (sshRows.some((r) => r.error)) failed = true
+  }
+  if (scpRows.length > 0) {
+    printTable("scp set-up through the stand-in (one small file; wall and CPU of the whole process tree)", scpRows, "direct scp")
+    if (scpRows.some((r) => r.error)) failed = true
   }
   if (failed) process.exitCode = 1
 }
