@@ -61,6 +61,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          globalSetup: ["test/support/runTmpdir.ts"],
           testTimeout: 10_000
         }
       },

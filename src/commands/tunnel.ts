@@ -55,7 +55,9 @@ const listen = (localPort: number) =>
     const connections = yield* Queue.unbounded<Socket>()
     const server = yield* Effect.acquireRelease(
       Effect.callback<Server, OperationFailed>((resume) => {
-        const server = createServer((socket) => {
+        // TCP_NODELAY on each connection, as the Go plugin has it: what the remote side sends goes
+        // out at once, never held behind an unacknowledged small write (Nagle's algorithm)
+        const server = createServer({ noDelay: true }, (socket) => {
           sockets.add(socket)
           socket.on("close", () => sockets.delete(socket))
           Queue.offerUnsafe(connections, socket)

@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { hostKeyTags } from "../../src/lib/hostKeys.ts"
 import { pipeHandoffSupported } from "../../src/layers/pipeHandoff.ts"
-import { CLI_PATH, cliEnv, runCli } from "../support/cli.ts"
+import { CLI_PATH, cliEnv, runCli, runCliOnTerminal } from "../support/cli.ts"
 import { ec2Client, makeTestHome, motoEndpoint, seedInstances, useMoto } from "../support/moto.ts"
 import { type Sshd, type SsmStandIn, startSshd, startSsmStandIn } from "../support/ssmStandIn.ts"
 
@@ -192,6 +192,22 @@ describe.runIf(pipeHandoffSupported())("aegea ssh's pipe handoff", () => {
       child.kill("SIGKILL")
     }
   }, 60_000)
+})
+
+describe.runIf(pipeHandoffSupported())("aegea ssh at a terminal", () => {
+  it("opens an interactive shell on a remote terminal through the pipes, and exits with it", async () => {
+    const before = standIn.sessions.length
+    // typed as soon as anything comes back (the shell reads it once it is ready); the sum shows the
+    // remote shell ran it (the typed line itself holds no "pty-42")
+    const r = await runCliOnTerminal(["ssh", "--no-ec2-instance-connect", `${USER}@box`, ...ownKey()], {
+      env: env(),
+      answer: [{ after: "", send: "tty >/dev/null && echo pty-$((40+2)); exit 3\r" }]
+    })
+    expect(r.output).toContain("pty-42")
+    expect(r.code).toBe(3)
+    expect(standIn.sessions.length).toBe(before + 1)
+    expect(standIn.sessions[before]!.terminatedByApi).toBe(true)
+  })
 })
 
 describe("aegea ssh --ssm-plugin", () => {

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { TestProject } from "vitest/node"
 import { scanRecord } from "./outputScan.ts"
+import { useRunTmpdir } from "./runTmpdir.ts"
 
 declare module "vitest" {
   interface ProvidedContext {
@@ -122,10 +123,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const homes = mkdtempSync(join(tmpdir(), "aegea-test-homes-"))
   process.env.AEGEA_TEST_HOMES = homes
   const stopMoto = await setupMoto(project)
+  // the folders the tests and the processes they start make with mkdtemp go with the run (after moto)
+  const removeTmpdir = useRunTmpdir()
   return async () => {
     rmSync(homes, { recursive: true, force: true })
     delete process.env.AEGEA_TEST_HOMES
     await stopMoto()
+    removeTmpdir()
     const { processes, findings } = scanRecord(folder)
     rmSync(folder, { recursive: true, force: true })
     if (findings.length > 0) {
