@@ -21,6 +21,7 @@ import { SshLive } from "../layers/SshLive.ts"
 import { SsmJsonLive } from "../layers/SsmJsonLive.ts"
 import { SsmSessionLive } from "../layers/SsmSessionLive.ts"
 import { openPipes, type PipeHandoff, pipeHandoffSupported } from "../layers/pipeHandoff.ts"
+import { warmUp } from "../layers/warmConnections.ts"
 import { handoffFits, parseTarget, splitSshArgs, sshCommandLine } from "../lib/sshArgs.ts"
 import { loginNameOption } from "../lib/sshArgv.ts"
 import { whileWaiting } from "../lib/whileWaiting.ts"
@@ -113,10 +114,25 @@ export const handoffWanted = (input: { readonly noSsm: boolean; readonly ssmPlug
   transportOf(input) === "ssm" && process.env.AEGEA_SSH_HANDOFF !== "proxy-command" && pipeHandoffSupported()
 
 /**
+ * Where a session's WebSocket will most likely go, for `warmUp`: Session Manager's message endpoint of
+ * the SSM endpoint's region (ssm.REGION.amazonaws.com -> ssmmessages.REGION.amazonaws.com); for any
+ * other endpoint (a local emulator), the same one. A wrong guess only leaves a connection unused.
+ */
+export const sessionMessagesUrl = (ssmUrl: string): string => {
+  try {
+    const url = new URL(ssmUrl)
+    url.hostname = url.hostname.replace(/^ssm\.([a-z0-9-]+\.amazonaws\.com(\.cn)?)$/, "ssmmessages.$1")
+    return url.href
+  } catch {
+    return ssmUrl
+  }
+}
+
+/**
  * The pipes of a handoff, in the caller's scope: made (and the WebSocket client and the child-process
  * spawner loaded) while the first AWS call waits for its answer (lib/whileWaiting.ts): done before
- * the call went out, they would delay it (making the pipes starts a process); made when first asked
- * for otherwise (no such call: the SDK's). `command`, for prepareConnection's `handoffCommand`
+ * the call went out, they would delay it (making the pipes starts a process), as are the connections
+ * StartSession and the WebSocket will use; made when first asked for otherwise (no such call: the SDK's). `command`, for prepareConnection's `handoffCommand`
  * (undefined when not wanted); `serve`, once prepared: relays the session it started for them.
  */
 export const handoffPipes = (wanted: boolean) =>
@@ -129,8 +145,12 @@ export const handoffPipes = (wanted: boolean) =>
       pipes = yield* Fiber.join(opening)
       return Option.isSome(pipes) ? pipes.value.proxyCommand : undefined
     })
+    const { ssmUrl } = (yield* Ssm).endpoint
     if (wanted) {
       whileWaiting(() => {
+        // the connections StartSession and the WebSocket will use (layers/warmConnections.ts)
+        void warmUp(ssmUrl)
+        void warmUp(sessionMessagesUrl(ssmUrl))
         Deferred.doneUnsafe(open, Exit.void)
         import("ws").catch(() => undefined)
         import("@effect/platform-node/NodeChildProcessSpawner").catch(() => undefined)

@@ -29,6 +29,7 @@ import { bulkTraffic, pausableReads, ReadPacer } from "../lib/ssm/readPacer.ts"
 import { turnOptimizerOn } from "../lib/v8Optimize.ts"
 import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
 import type { GenerateDataKey } from "./kmsDataKey.ts"
+import { takeWarm } from "./warmConnections.ts"
 import { resumedNotice, resumeSchedule, type SessionTimings, sessionTimingsFromEnv } from "../lib/ssm/resume.ts"
 import { type AegeaError, OperationFailed } from "../errors.ts"
 import { Ssm, type SessionTicket } from "../services/Ssm.ts"
@@ -672,7 +673,13 @@ const loadWs = Effect.tryPromise({
  */
 const newSocket = (WebSocket: typeof WebSocketType, streamUrl: string): WebSocketType => {
   const generateMask = maskFor(streamUrl)
-  const ws = new WebSocket(streamUrl, generateMask !== undefined ? { generateMask, perMessageDeflate: false } : { perMessageDeflate: false })
+  // a connection opened ahead to the stream's host (warmConnections.ts), else ws connects itself
+  const warm = takeWarm(new URL(streamUrl))
+  const ws = new WebSocket(streamUrl, {
+    perMessageDeflate: false,
+    ...(generateMask !== undefined ? { generateMask } : {}),
+    ...(warm !== undefined ? { createConnection: () => warm } : {})
+  })
   if (generateMask !== undefined) rawFramingFor.add(ws)
   ws.once("open", () => takeOverReading(ws))
   return ws

@@ -15,6 +15,7 @@ import type * as Effect from "effect/Effect"
 import type { AwsError } from "../errors.ts"
 import { requestStarted } from "../lib/whileWaiting.ts"
 import { callWith, type PlainPolicy } from "./aws.ts"
+import { warmAgent } from "./warmConnections.ts"
 import type { AwsEnvironment } from "./AwsClients.ts"
 
 /** Headers @smithy/signature-v4 never signs (its ALWAYS_UNSIGNABLE_HEADERS, and proxy-* and sec-*). */
@@ -143,7 +144,7 @@ export interface Answer {
 }
 
 /**
- * One POST over node:http(s) with the default keep-alive agents, as the SDK's own handler sends
+ * One POST over node:http(s) with keep-alive agents as the default ones, as the SDK's own handler sends
  * (fetch would first load undici: about 80 ms more CPU for a process's first call).
  */
 const post = async (url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<Answer> => {
@@ -151,8 +152,9 @@ const post = async (url: URL, headers: Record<string, string>, body: string, sig
   const written = requestStarted()
   try {
     // loaded when first used (node:https brings TLS: an http endpoint, a local emulator, never needs it)
-    const send = url.protocol === "http:" ? (await import("node:http")).request : (await import("node:https")).request
-    return await sendPost(send, url, headers, body, signal, written)
+    const mod = url.protocol === "http:" ? await import("node:http") : await import("node:https")
+    // keep-alive agents as Node's default ones, that take a connection opened ahead (warmConnections.ts)
+    return await sendPost(mod.request, warmAgent(mod, url.protocol === "http:" ? "http" : "https"), url, headers, body, signal, written)
   } finally {
     written()
   }
@@ -160,6 +162,7 @@ const post = async (url: URL, headers: Record<string, string>, body: string, sig
 
 const sendPost = (
   send: typeof import("node:http").request,
+  agent: import("node:http").Agent,
   url: URL,
   headers: Record<string, string>,
   body: string,
@@ -167,7 +170,7 @@ const sendPost = (
   written: () => void
 ): Promise<Answer> =>
   new Promise((resolve, reject) => {
-    const req = send(url, { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, signal }, (res) => {
+    const req = send(url, { method: "POST", agent, headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, signal }, (res) => {
       const chunks: Array<Buffer> = []
       res.on("data", (chunk: Buffer) => chunks.push(chunk))
       res.on("error", reject)
