@@ -114,8 +114,9 @@ export async function abRuns(baseline, candidates, env, runs) {
       cpu: median(s.map((m) => m.cpu)),
       cpuRange: range((m) => m.cpu),
       rss: median(s.map((m) => m.rss)),
-      wallRatio: base.length ? median(s.map((m, k) => m.wall / base[k].wall)) : NaN,
-      cpuRatio: base.length ? median(s.map((m, k) => m.cpu / base[k].cpu)) : NaN,
+      // (paired by round; NaN when the baseline failed in some round)
+      wallRatio: base.length === s.length ? median(s.map((m, k) => m.wall / base[k].wall)) : NaN,
+      cpuRatio: base.length === s.length ? median(s.map((m, k) => m.cpu / base[k].cpu)) : NaN,
       target: c.target
     }
   })
@@ -148,4 +149,59 @@ export function printTable(title, rows, baselineLabel = "node -e 0") {
   })
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)))
   for (const line of [head, ...body]) console.log("  " + line.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd())
+}
+
+/**
+ * A TCP proxy on 127.0.0.1 in front of `targetPort` that models a network round trip of `rttMs`: every
+ * byte each way arrives half a round trip late, and a new connection's first bytes wait as well for
+ * `handshakeRtts` round trips from its start (a TCP handshake, and TLS 1.3's: 2), which a connection
+ * opened ahead has already spent. A model, for comparing builds, not a network. `close()` stops it.
+ */
+export async function delayProxy(targetPort, rttMs, handshakeRtts = 2) {
+  const { createServer: createTcpServer, connect: tcpConnect } = await import("node:net")
+  const sockets = new Set()
+  const server = createTcpServer({ noDelay: true }, (client) => {
+    const start = Date.now()
+    const upstream = tcpConnect({ host: "127.0.0.1", port: targetPort, noDelay: true })
+    for (const s of [client, upstream]) {
+      sockets.add(s)
+      s.on("close", () => sockets.delete(s))
+      s.on("error", () => {
+        client.destroy()
+        upstream.destroy()
+      })
+    }
+    // in order: one queue per direction, one timer at a time for its head (separate timers could
+    // fire out of order)
+    const relay = (from, to, firstAt) => {
+      const queue = []
+      let timer
+      const flush = () => {
+        timer = undefined
+        while (queue.length > 0 && queue[0].when <= Date.now()) {
+          const { data } = queue.shift()
+          if (to.destroyed) continue
+          if (data === null) to.end()
+          else to.write(data)
+        }
+        if (queue.length > 0) timer = setTimeout(flush, Math.max(1, queue[0].when - Date.now()))
+      }
+      const push = (data, when) => {
+        queue.push({ data, when: Math.max(when, queue.at(-1)?.when ?? 0) })
+        timer ??= setTimeout(flush, Math.max(0, queue[0].when - Date.now()))
+      }
+      from.on("data", (d) => push(d, Math.max(Date.now(), firstAt) + rttMs / 2))
+      from.on("end", () => push(null, Date.now() + rttMs / 2))
+    }
+    relay(client, upstream, start + handshakeRtts * rttMs)
+    relay(upstream, client, 0)
+  })
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    port: server.address().port,
+    close: () => {
+      for (const s of sockets) s.destroy()
+      return new Promise((resolve) => server.close(resolve))
+    }
+  }
 }

@@ -46,6 +46,8 @@ export interface StandInOptions {
   readonly dropOn?: string
   /** Sessions on these instances ask for KMS encryption with `keyId`, checked against the KMS stand-in. */
   readonly kms?: { readonly standIn: KmsStandIn; readonly keyId: string; readonly instances: ReadonlyArray<string> }
+  /** Where StreamUrl points (http URL; default: the stand-in itself), e.g. a delaying proxy in front of it. */
+  readonly streamEndpoint?: () => string
 }
 
 export interface StandInSession {
@@ -243,6 +245,7 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
   const sockets = new Set<Socket>()
   const execTasks = new Set<string>()
   let endpoint = ""
+  const streamBase = () => (options.streamEndpoint?.() ?? endpoint).replace(/^http/, "ws")
 
   const forward = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     const headers: Record<string, string> = {}
@@ -296,7 +299,7 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
             agent: newAgentState(),
             token
           })
-          const streamUrl = `${endpoint.replace(/^http/, "ws")}/v1/data-channel/${sessionId}?role=publish_subscribe`
+          const streamUrl = `${streamBase()}/v1/data-channel/${sessionId}?role=publish_subscribe`
           return json(res, 200, { SessionId: sessionId, TokenValue: token, StreamUrl: streamUrl })
         }
         case "ecs:RunTask": {
@@ -359,7 +362,7 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
             containerName: container?.name ?? input.container,
             interactive: true,
             taskArn: task.taskArn,
-            session: { sessionId, streamUrl: `${endpoint.replace(/^http/, "ws")}/v1/data-channel/${sessionId}?role=publish_subscribe`, tokenValue: token }
+            session: { sessionId, streamUrl: `${streamBase()}/v1/data-channel/${sessionId}?role=publish_subscribe`, tokenValue: token }
           })
         }
         case "TerminateSession": {
@@ -380,7 +383,7 @@ export async function startSsmStandIn(options: StandInOptions): Promise<SsmStand
           if (s.agent.ended || standIn.endOnResume) return json(res, 200, { SessionId: s.sessionId })
           s.token = randomUUID()
           s.resumes++
-          const streamUrl = `${endpoint.replace(/^http/, "ws")}/v1/data-channel/${s.sessionId}?role=publish_subscribe`
+          const streamUrl = `${streamBase()}/v1/data-channel/${s.sessionId}?role=publish_subscribe`
           return json(res, 200, { SessionId: s.sessionId, TokenValue: s.token, StreamUrl: streamUrl })
         }
         case "DescribeInstanceInformation": {
