@@ -17,7 +17,7 @@ import { Output } from "../services/Output.ts"
 import type { DataChannel } from "../services/SsmSession.ts"
 import { SsmSession } from "../services/SsmSession.ts"
 import { relay } from "../workflows/relay.ts"
-import { SshCommandLayer } from "./ssh.ts"
+import { SshCommandLayer, warmSessionConnections } from "./ssh.ts"
 
 interface TerminalIo {
   readonly input: NodeJS.ReadStream
@@ -118,6 +118,7 @@ export const sessionCommand = Command.make(
       return yield* new UsageError({ message: "--parameters needs --document", hint: "Name the document, e.g. --document AWS-StartInteractiveCommand --parameters command=top" })
     }
     const output = yield* Output
+    yield* warmSessionConnections
     const instance = yield* (yield* Ec2).resolveInstance(input.target)
     yield* checkShellTarget(instance)
     const channel = yield* (yield* SsmSession).open(instance.id, {

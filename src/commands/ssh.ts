@@ -129,6 +129,19 @@ export const sessionMessagesUrl = (ssmUrl: string): string => {
 }
 
 /**
+ * The connections a session's StartSession and WebSocket will use, opened while the first AWS call
+ * waits for its answer (layers/warmConnections.ts): on AWS, a TCP and a TLS handshake less before each.
+ * For a command that starts its session right after that call (looking up the instance).
+ */
+export const warmSessionConnections = Effect.gen(function*() {
+  const { ssmUrl } = (yield* Ssm).endpoint
+  whileWaiting(() => {
+    void warmUp(ssmUrl)
+    void warmUp(sessionMessagesUrl(ssmUrl))
+  })
+})
+
+/**
  * The pipes of a handoff, in the caller's scope: made (and the WebSocket client and the child-process
  * spawner loaded) while the first AWS call waits for its answer (lib/whileWaiting.ts): done before
  * the call went out, they would delay it (making the pipes starts a process), as are the connections
@@ -145,12 +158,9 @@ export const handoffPipes = (wanted: boolean) =>
       pipes = yield* Fiber.join(opening)
       return Option.isSome(pipes) ? pipes.value.proxyCommand : undefined
     })
-    const { ssmUrl } = (yield* Ssm).endpoint
     if (wanted) {
+      yield* warmSessionConnections
       whileWaiting(() => {
-        // the connections StartSession and the WebSocket will use (layers/warmConnections.ts)
-        void warmUp(ssmUrl)
-        void warmUp(sessionMessagesUrl(ssmUrl))
         Deferred.doneUnsafe(open, Exit.void)
         import("ws").catch(() => undefined)
         import("@effect/platform-node/NodeChildProcessSpawner").catch(() => undefined)

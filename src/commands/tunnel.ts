@@ -23,7 +23,7 @@ import { OperationFailed, UsageError } from "../errors.ts"
 import { Output } from "../services/Output.ts"
 import type { SessionDocument } from "../services/Ssm.ts"
 import { type DataChannel, SsmSession } from "../services/SsmSession.ts"
-import { SshCommandLayer } from "./ssh.ts"
+import { SshCommandLayer, warmSessionConnections } from "./ssh.ts"
 import { checkSsmTarget } from "../workflows/sshConnection.ts"
 
 export interface ForwardSpec {
@@ -102,6 +102,7 @@ export const tunnelCommand = Command.make(
     }
     const output = yield* Output
     const sessions = yield* SsmSession
+    yield* warmSessionConnections
     const instance = yield* (yield* Ec2).resolveInstance(input.target)
     yield* checkSsmTarget(instance)
     const document = (localPort: number): SessionDocument => ({

@@ -1,18 +1,21 @@
 /**
  * Connections opened ahead of the requests that will use them, while an earlier request waits for its
  * answer. On AWS every new HTTPS connection costs a TCP and a TLS handshake (two round trips or more)
- * before its first request goes out; `aegea ssh` and `aegea scp` open the connection their StartSession
+ * before its first request goes out; `aegea ssh`, `scp`, `tunnel` and `session` open the connections their StartSession
  * (the SSM endpoint) and their WebSocket (Session Manager's message endpoint) will use while
  * DescribeInstances is answered. Each warm connection is taken at most once, by a request to the same
  * scheme, host and port; one that failed or closed meanwhile is not taken (the request connects as it
- * would have). Warm connections hold no reference on the event loop until taken, so one never taken
- * does not keep the process alive.
+ * would have), nor one opened more than 10 s before. Warm connections hold no reference on the event
+ * loop until taken, so one never taken does not keep the process alive.
  */
 import type * as http from "node:http"
 import { isIP, type Socket } from "node:net"
 
 /** Open connections by key, oldest first. */
 const warm = new Map<string, Array<Socket>>()
+/** When each was opened: one older than MAX_AGE_MS is not taken (a middlebox may have dropped it unseen). */
+const openedAt = new WeakMap<Socket, number>()
+const MAX_AGE_MS = 10_000
 
 const secure = (url: URL) => url.protocol === "https:" || url.protocol === "wss:"
 
@@ -48,6 +51,7 @@ export const warmUp = (target: string | URL): Promise<void> => {
   return connect.then(
     (socket) => {
       socket.unref()
+      openedAt.set(socket, Date.now())
       const drop = () => {
         const open = warm.get(key)?.filter((s) => s !== socket) ?? []
         if (open.length > 0) warm.set(key, open)
@@ -73,6 +77,10 @@ export const takeWarm = (url: URL): Socket | undefined => {
   if (rest.length > 0) warm.set(key, rest)
   else warm.delete(key)
   if (socket === undefined || socket.destroyed || !socket.writable) return undefined
+  if (Date.now() - (openedAt.get(socket) ?? 0) > MAX_AGE_MS) {
+    socket.destroy()
+    return undefined
+  }
   socket.ref()
   return socket
 }

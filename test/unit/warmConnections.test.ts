@@ -2,7 +2,7 @@
 // the same origin (the keep-alive agent of the hand-signed calls, or a WebSocket), never one that closed.
 import * as http from "node:http"
 import type { AddressInfo, Socket } from "node:net"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { takeWarm, warmAgent, warmCount, warmUp } from "../../src/layers/warmConnections.ts"
 import { sessionMessagesUrl } from "../../src/commands/ssh.ts"
 
@@ -109,6 +109,21 @@ describe("warm connections", () => {
     } finally {
       raw.close()
     }
+  })
+
+  it("does not take a connection opened more than 10 s before (a middlebox may have dropped it unseen)", async () => {
+    const before = accepted.length
+    await warmUp(origin)
+    await until(() => accepted.length === before + 1, "a connection")
+    const now = Date.now()
+    const clock = vi.spyOn(Date, "now").mockReturnValue(now + 10_001)
+    try {
+      expect(takeWarm(origin)).toBeUndefined()
+    } finally {
+      clock.mockRestore()
+    }
+    // and it was closed, not left open
+    await until(() => accepted[before]!.destroyed || accepted[before]!.readableEnded, "the old connection closed")
   })
 
   it("guesses Session Manager's message endpoint from the SSM endpoint's region, else keeps the endpoint", () => {
