@@ -121,7 +121,7 @@ export const connectionOptions = (o: ConnectionOptions): ReadonlyArray<string> =
 ]
 
 /** ssh option letters after which a session handed over through aegea's pipes would not behave as through aegea's own ProxyCommand. */
-const handoffUnfitLetters = new Set("fMSOWJ6".split(""))
+const handoffUnfitLetters = new Set("fMSOWJ6bB".split(""))
 /** `-o` settings (and their letters' equivalents) that decide where or how ssh connects, or share the connection. */
 const handoffUnfitSettings = /^\s*(ControlMaster|ControlPath|ControlPersist|ForkAfterAuthentication|ProxyJump|ProxyCommand|ProxyUseFdpass|AddressFamily|HostName|BindAddress|BindInterface)\s*[=\s]/i
 
@@ -132,18 +132,25 @@ const handoffUnfitSettings = /^\s*(ControlMaster|ControlPath|ControlPersist|Fork
  * or otherwise (-J, -W, -6, -b, -B, HostName, Proxy*, AddressFamily, Bind*): those keep the
  * ProxyCommand that lives as long as ssh's connection.
  */
-export const handoffFits = (passThrough: ReadonlyArray<string>): boolean => {
-  const { options } = splitSshArgs(passThrough)
-  for (let i = 0; i < options.length; i++) {
-    const word = options[i]!
-    if (!word.startsWith("-")) continue
+export const handoffFits = (passThrough: ReadonlyArray<string>): boolean =>
+  optionsFit(splitSshArgs(passThrough).options, sshOptionsWithValue, handoffUnfitLetters)
+
+/**
+ * Whether none of the options in `words` (letters grouped or not, a value attached or the next word)
+ * is one of `unfit`, or a -o setting `handoffUnfitSettings` refuses; words that are not options are
+ * skipped, and "--" ends the options.
+ */
+const optionsFit = (words: ReadonlyArray<string>, withValue: ReadonlySet<string>, unfit: ReadonlySet<string>): boolean => {
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!
+    if (!word.startsWith("-") || word === "-") continue
+    if (word === "--") break
     for (let j = 1; j < word.length; j++) {
       const letter = word[j]!
-      if (handoffUnfitLetters.has(letter)) return false
-      if (sshOptionsWithValue.has(letter)) {
-        const value = j < word.length - 1 ? word.slice(j + 1) : options[i + 1] ?? ""
+      if (unfit.has(letter)) return false
+      if (withValue.has(letter)) {
+        const value = j < word.length - 1 ? word.slice(j + 1) : words[i + 1] ?? ""
         if (letter === "o" && handoffUnfitSettings.test(value)) return false
-        if (letter === "b" || letter === "B") return false
         if (j === word.length - 1) i++
         break
       }
@@ -160,25 +167,8 @@ const scpHandoffUnfitLetters = new Set("3RSJ6".split(""))
  * (one connection), and none of -3, -R (connections from elsewhere too), -S (another program for
  * ssh), -J, -6, or the -o settings `handoffFits` refuses.
  */
-export const scpHandoffFits = (args: ReadonlyArray<string>): boolean => {
-  if (remotePaths(args).length !== 1) return false
-  for (let i = 0; i < args.length; i++) {
-    const word = args[i]!
-    if (!word.startsWith("-") || word === "-") continue
-    if (word === "--") break
-    for (let j = 1; j < word.length; j++) {
-      const letter = word[j]!
-      if (scpHandoffUnfitLetters.has(letter)) return false
-      if (scpOptionsWithValue.has(letter)) {
-        const value = j < word.length - 1 ? word.slice(j + 1) : args[i + 1] ?? ""
-        if (letter === "o" && handoffUnfitSettings.test(value)) return false
-        if (j === word.length - 1) i++
-        break
-      }
-    }
-  }
-  return true
-}
+export const scpHandoffFits = (args: ReadonlyArray<string>): boolean =>
+  remotePaths(args).length === 1 && optionsFit(args, scpOptionsWithValue, scpHandoffUnfitLetters)
 
 /** ssh's argv: aegea's options, the user's options, the destination, then the remote command. */
 export const sshCommandLine = (
