@@ -129,9 +129,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     rmSync(homes, { recursive: true, force: true })
     delete process.env.AEGEA_TEST_HOMES
     await stopMoto()
-    removeTmpdir()
     const { processes, findings } = scanRecord(folder)
     rmSync(folder, { recursive: true, force: true })
+    removeTmpdir()
     if (findings.length > 0) {
       process.exitCode = 1
       throw new Error(

@@ -45,8 +45,9 @@ const layers = (options: { readonly exitCode?: number; readonly config?: Record<
 const run = (...argv: Array<string>) =>
   Effect.gen(function*() {
     const fiber = yield* Effect.forkChild(Effect.flip(aegea(...argv)).pipe(Effect.map((e) => e as unknown), Effect.catch(() => Effect.succeed(undefined))))
-    // The build reads local files (real I/O): let it reach each sleep before moving the clock on.
-    for (let step = 0; step < 120; step++) {
+    // The build reads local files (real I/O): let it reach each sleep before moving the clock on,
+    // until it is done (a loaded machine may need many turns for the archive; bounded)
+    for (let step = 0; step < 3000 && fiber.pollUnsafe() === undefined; step++) {
       yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
       yield* TestClock.adjust("5 seconds")
     }
