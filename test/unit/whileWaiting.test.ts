@@ -1,5 +1,5 @@
 // Work done while an AWS call waits for its answer (src/lib/whileWaiting.ts): `aegea ssh` loads the
-// WebSocket client and opens its loopback port only once its first request is written out, and
+// WebSocket client and makes its named pipes only once its first request is written out, and
 // spawns ssh only once StartSession's request is; the hand-signed calls (awsJson.ts) report both.
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
