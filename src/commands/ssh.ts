@@ -142,11 +142,12 @@ export const warmSessionConnections = Effect.gen(function*() {
 })
 
 /**
- * The pipes of a handoff, in the caller's scope: made (and the WebSocket client and the child-process
- * spawner loaded) while the first AWS call waits for its answer (lib/whileWaiting.ts): done before
- * the call went out, they would delay it (making the pipes starts a process), as are the connections
- * StartSession and the WebSocket will use; made when first asked for otherwise (no such call: the SDK's). `command`, for prepareConnection's `handoffCommand`
- * (undefined when not wanted); `serve`, once prepared: relays the session it started for them.
+ * The pipes of a handoff, in the caller's scope. They are made, the WebSocket client and the
+ * child-process spawner loaded and the session's connections opened (`warmSessionConnections`) while
+ * the first AWS call waits for its answer (lib/whileWaiting.ts): done before the call went out, they
+ * would delay it (making the pipes starts a process). Made when first asked for otherwise (no such
+ * call: the SDK's). `command`: for prepareConnection's `handoffCommand` (undefined when not wanted);
+ * `serve`: once prepared, relays the session it started for them.
  */
 export const handoffPipes = (wanted: boolean) =>
   Effect.gen(function*() {
