@@ -7,7 +7,8 @@
 // For each direction (upload: local client -> tunnel -> remote sink; download: remote source ->
 // tunnel -> local client) and each run: wall time, throughput, aegea's CPU (user+sys of the tunnel
 // process, from /proc, over the transfer only) per MB, and the CPU of this process (the stand-in, the
-// sink/source and the client) per MB; then a direct loopback copy of the same bytes for comparison.
+// sink/source and the client) per MB, and how busy each side's JavaScript thread was (the one near
+// 100% bounds the throughput); then a direct loopback copy of the same bytes for comparison.
 // Medians over the runs. Targets: aegea <= 10 ms of CPU per MB both ways. Then the set-up of
 // `aegea ssh box -- true` (a real sshd on loopback behind the stand-in; wall and the CPU of aegea with
 // its ProxyCommand and ssh) against plain `ssh -p PORT 127.0.0.1 true`; target <= 0.6 s wall; and
@@ -43,6 +44,14 @@ const TRANSFER_TIMEOUT_MS = 300_000
 /** user+sys CPU seconds of a process, from /proc/PID/stat (clock ticks of 1/100 s). */
 const cpuOf = (pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+/**
+ * user+sys CPU seconds of a process's main thread alone (/proc/PID/task/PID/stat): its JavaScript and
+ * the system calls it makes, without V8's helper threads (garbage collection, the optimizing compiler).
+ */
+const mainThreadCpuOf = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8").split(") ")[1].split(" ")
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 /** The sys part alone (the kernel's work for the process: socket reads and writes, loopback TCP). */
@@ -190,6 +199,8 @@ async function main() {
           try {
             // a first small exchange opens the session, so the figures are of the transfer alone
             const cpu0 = cpuOf(child.pid)
+            const main0 = mainThreadCpuOf(child.pid)
+            const ownMain0 = mainThreadCpuOf(process.pid)
             const sys0 = sysOf(child.pid)
             const own0 = ownCpu()
             const dup0 = standIn.sessions.reduce((n, s) => n + s.duplicates, 0)
@@ -198,7 +209,7 @@ async function main() {
             const wall = Number(process.hrtime.bigint() - t0) / 1e9
             // messages aegea sent more than once (resent before the stand-in's acknowledgement came back)
             const resent = standIn.sessions.reduce((n, s) => n + s.duplicates, 0) - dup0
-            samples[b].push({ wall, cpu: cpuOf(child.pid) - cpu0, sys: sysOf(child.pid) - sys0, own: ownCpu() - own0, resent })
+            samples[b].push({ wall, cpu: cpuOf(child.pid) - cpu0, main: mainThreadCpuOf(child.pid) - main0, ownMain: mainThreadCpuOf(process.pid) - ownMain0, sys: sysOf(child.pid) - sys0, own: ownCpu() - own0, resent })
           } finally {
             child.kill("SIGINT")
             await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)))
@@ -216,6 +227,10 @@ async function main() {
           range: [Math.min(...cpuPerMb), Math.max(...cpuPerMb)],
           sysPerMb: median(s.map((m) => (m.sys / MB) * 1000)),
           ownPerMb: median(s.map((m) => (m.own / MB) * 1000)),
+          // the share of the transfer's wall time each side's one JavaScript thread was busy: the side
+          // near 100% is the one that bounds the throughput
+          aegeaBusy: median(s.map((m) => m.main / m.wall)),
+          standInBusy: median(s.map((m) => m.ownMain / m.wall)),
           resent: median(s.map((m) => m.resent))
         })
       }
@@ -272,7 +287,7 @@ async function main() {
   }
 
   console.log(`\naegea tunnel bench: ${MB} MB each way, ${RUNS} runs, medians (aegea CPU min-max)`)
-  const head = ["transfer", "wall s", "MB/s", "aegea ms CPU/MB (min-max)", "of it sys", "stand-in+client ms CPU/MB", "resent", "target"]
+  const head = ["transfer", "wall s", "MB/s", "aegea ms CPU/MB (min-max)", "of it sys", "stand-in+client ms CPU/MB", "busy: aegea / stand-in", "resent", "target"]
   const body = rows.map((r) => [
     r.label,
     fmt(r.wall, 2),
@@ -280,6 +295,7 @@ async function main() {
     r.cpuPerMb === undefined ? "-" : `${fmt(r.cpuPerMb, 1)} (${fmt(r.range[0], 1)}-${fmt(r.range[1], 1)})`,
     r.sysPerMb === undefined ? "-" : fmt(r.sysPerMb, 1),
     r.ownPerMb === undefined ? "-" : fmt(r.ownPerMb, 1),
+    r.aegeaBusy === undefined ? "-" : `${Math.round(r.aegeaBusy * 100)}% / ${Math.round(r.standInBusy * 100)}%`,
     r.resent === undefined ? "-" : String(r.resent),
     r.cpuPerMb === undefined ? "" : r.cpuPerMb <= 10 ? "<= 10 ok" : "<= 10 MISSED"
   ])
