@@ -9,7 +9,9 @@ import { Ec2, Instance, type InstanceFilter, InstanceState, isInstanceId } from 
 import { UsageError } from "../errors.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
 import { listingDescription } from "../lib/table.ts"
-import { Ec2Layer } from "./global.ts"
+import { Layer } from "effect"
+import { Ec2QueryLive } from "../layers/Ec2QueryLive.ts"
+import { awsService, BaseLayer } from "./global.ts"
 import { instanceFilterNames } from "./ec2Filters.ts"
 import { commaList, keyValues } from "./parse.ts"
 
@@ -128,5 +130,5 @@ export const lsCommand = Command.make(
     { command: "aegea ls --state running --tag env=prod --json", description: "Running prod instances as JSON" },
     { command: "aegea ls web-1 --columns id,state,tags.Owner", description: "Chosen columns of one instance" }
   ]),
-  Command.provide(Ec2Layer)
+  Command.provide(awsService(Ec2, Ec2QueryLive).pipe(Layer.provideMerge(BaseLayer)))
 )

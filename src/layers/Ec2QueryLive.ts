@@ -18,7 +18,8 @@ import { idempotent, paginate } from "./aws.ts"
 import { type Answer, endpointsAsSdk, type JsonService, signedCall } from "./awsJson.ts"
 import { toInstance } from "./ec2Mapping.ts"
 import { type AwsError } from "../errors.ts"
-import { child, childText, items, parseXml, type XmlElement } from "../lib/xmlTree.ts"
+import { optimizeForRead } from "../sdkPatches/optimizer.ts"
+import { child, childText, items, parseXml, type XmlElement, type XmlPlan } from "../lib/xmlTree.ts"
 import { Ec2, type Instance, type InstanceFilter, resolveInstanceWith } from "../services/Ec2.ts"
 import { Ec2Launch } from "../services/Ec2Launch.ts"
 
@@ -75,34 +76,94 @@ export const describeInstancesParams = (filter: InstanceFilter, token: string | 
 
 const present = (s: string | undefined) => (s === undefined || s === "" ? undefined : s)
 
+/** Below an instancesSet `<item>`: the elements sdkInstance reads (the XML names of ec2Mapping's instanceFields). */
+const instancePlan: XmlPlan = {
+  instanceId: {},
+  tagSet: { item: { key: {}, value: {} } },
+  instanceState: { name: {} },
+  instanceType: {},
+  placement: { availabilityZone: {} },
+  privateIpAddress: {},
+  ipAddress: {},
+  dnsName: {},
+  privateDnsName: {},
+  launchTime: {},
+  instanceLifecycle: {},
+  iamInstanceProfile: { arn: {} },
+  imageId: {},
+  vpcId: {},
+  subnetId: {},
+  keyName: {},
+  architecture: {},
+  groupSet: { item: { groupName: {}, groupId: {} } }
+}
+
+/** Below DescribeInstancesResponse: the instances and the next token (their network interfaces, volumes and the rest are passed over). */
+const describeInstancesPlan: XmlPlan = { reservationSet: { item: { instancesSet: { item: instancePlan } } }, nextToken: {} }
+
 /** One `<item>` of an instancesSet, in the SDK's shape (the fields toInstance reads). */
 const sdkInstance = (i: XmlElement) => {
-  const launch = present(childText(i, "launchTime"))
+  // the first child of each name (what `child` finds), in one pass over the children the plan kept
+  let instanceId, tagSet, instanceState, instanceType, placement, privateIpAddress, ipAddress, dnsName, privateDnsName, launchTime,
+    instanceLifecycle, iamInstanceProfile, imageId, vpcId, subnetId, keyName, architecture, groupSet: XmlElement | undefined
+  for (const c of i.children) {
+    switch (c.name) {
+      case "instanceId": instanceId ??= c; break
+      case "tagSet": tagSet ??= c; break
+      case "instanceState": instanceState ??= c; break
+      case "instanceType": instanceType ??= c; break
+      case "placement": placement ??= c; break
+      case "privateIpAddress": privateIpAddress ??= c; break
+      case "ipAddress": ipAddress ??= c; break
+      case "dnsName": dnsName ??= c; break
+      case "privateDnsName": privateDnsName ??= c; break
+      case "launchTime": launchTime ??= c; break
+      case "instanceLifecycle": instanceLifecycle ??= c; break
+      case "iamInstanceProfile": iamInstanceProfile ??= c; break
+      case "imageId": imageId ??= c; break
+      case "vpcId": vpcId ??= c; break
+      case "subnetId": subnetId ??= c; break
+      case "keyName": keyName ??= c; break
+      case "architecture": architecture ??= c; break
+      case "groupSet": groupSet ??= c; break
+    }
+  }
+  const launch = present(launchTime?.text)
   return {
-    InstanceId: childText(i, "instanceId"),
-    Tags: items(i, "tagSet").map((t) => ({ Key: childText(t, "key"), Value: childText(t, "value") })),
-    State: { Name: childText(child(i, "instanceState"), "name") },
-    InstanceType: childText(i, "instanceType"),
-    Placement: { AvailabilityZone: childText(child(i, "placement"), "availabilityZone") },
-    PrivateIpAddress: childText(i, "privateIpAddress"),
-    PublicIpAddress: childText(i, "ipAddress"),
-    PublicDnsName: childText(i, "dnsName"),
-    PrivateDnsName: childText(i, "privateDnsName"),
+    InstanceId: instanceId?.text,
+    Tags: itemsOf(tagSet).map((t) => ({ Key: childText(t, "key"), Value: childText(t, "value") })),
+    State: { Name: childText(instanceState, "name") },
+    InstanceType: instanceType?.text,
+    Placement: { AvailabilityZone: childText(placement, "availabilityZone") },
+    PrivateIpAddress: privateIpAddress?.text,
+    PublicIpAddress: ipAddress?.text,
+    PublicDnsName: dnsName?.text,
+    PrivateDnsName: privateDnsName?.text,
     LaunchTime: launch === undefined ? undefined : new Date(launch),
-    InstanceLifecycle: childText(i, "instanceLifecycle"),
-    IamInstanceProfile: child(i, "iamInstanceProfile") === undefined ? undefined : { Arn: childText(child(i, "iamInstanceProfile"), "arn") },
-    ImageId: childText(i, "imageId"),
-    VpcId: childText(i, "vpcId"),
-    SubnetId: childText(i, "subnetId"),
-    KeyName: childText(i, "keyName"),
-    Architecture: childText(i, "architecture"),
-    SecurityGroups: items(i, "groupSet").map((g) => ({ GroupName: childText(g, "groupName"), GroupId: childText(g, "groupId") }))
+    InstanceLifecycle: instanceLifecycle?.text,
+    IamInstanceProfile: iamInstanceProfile === undefined ? undefined : { Arn: childText(iamInstanceProfile, "arn") },
+    ImageId: imageId?.text,
+    VpcId: vpcId?.text,
+    SubnetId: subnetId?.text,
+    KeyName: keyName?.text,
+    Architecture: architecture?.text,
+    SecurityGroups: itemsOf(groupSet).map((g) => ({ GroupName: childText(g, "groupName"), GroupId: childText(g, "groupId") }))
   }
 }
 
+/** The `<item>` children of a list element (EC2's lists: `<tagSet><item>...</item></tagSet>`). */
+const itemsOf = (list: XmlElement | undefined): ReadonlyArray<XmlElement> => list?.children.filter((c) => c.name === "item") ?? []
+
 /** A DescribeInstances answer: its instances, as toInstance maps them, and the next token. */
 export const readDescribeInstances = (text: string): readonly [ReadonlyArray<Instance>, string | undefined] => {
-  const root = parseXml(text)
+  // a large answer (thousands of instances) is read with V8's optimizing compiler on (optimizeForRead)
+  const done = optimizeForRead(text.length)
+  let root: XmlElement
+  try {
+    root = parseXml(text, describeInstancesPlan)
+  } finally {
+    done()
+  }
   const instances = items(root, "reservationSet").flatMap((r) =>
     items(r, "instancesSet").map((i) => toInstance(sdkInstance(i) as Parameters<typeof toInstance>[0]))
   )
