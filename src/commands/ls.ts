@@ -9,7 +9,7 @@ import { Ec2, Instance, type InstanceFilter, InstanceState, isInstanceId } from 
 import { UsageError } from "../errors.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
 import { listingDescription } from "../lib/table.ts"
-import { Layer } from "effect"
+import * as Layer from "effect/Layer"
 import { Ec2QueryLive } from "../layers/Ec2QueryLive.ts"
 import { awsService, BaseLayer } from "./global.ts"
 import { instanceFilterNames } from "./ec2Filters.ts"

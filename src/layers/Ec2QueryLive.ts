@@ -18,7 +18,7 @@ import { idempotent, paginate } from "./aws.ts"
 import { type Answer, endpointsAsSdk, type JsonService, signedCall } from "./awsJson.ts"
 import { toInstance } from "./ec2Mapping.ts"
 import { type AwsError } from "../errors.ts"
-import { optimizeForRead } from "../sdkPatches/optimizer.ts"
+import { readOptimized } from "../lib/v8Optimize.ts"
 import { child, childText, items, parseXml, type XmlElement, type XmlPlan } from "../lib/xmlTree.ts"
 import { Ec2, type Instance, type InstanceFilter, resolveInstanceWith } from "../services/Ec2.ts"
 import { Ec2Launch } from "../services/Ec2Launch.ts"
@@ -99,7 +99,7 @@ const instancePlan: XmlPlan = {
 }
 
 /** Below DescribeInstancesResponse: the instances and the next token (their network interfaces, volumes and the rest are passed over). */
-const describeInstancesPlan: XmlPlan = { reservationSet: { item: { instancesSet: { item: instancePlan } } }, nextToken: {} }
+export const describeInstancesPlan: XmlPlan = { reservationSet: { item: { instancesSet: { item: instancePlan } } }, nextToken: {} }
 
 /** One `<item>` of an instancesSet, in the SDK's shape (the fields toInstance reads). */
 const sdkInstance = (i: XmlElement) => {
@@ -156,14 +156,8 @@ const itemsOf = (list: XmlElement | undefined): ReadonlyArray<XmlElement> => lis
 
 /** A DescribeInstances answer: its instances, as toInstance maps them, and the next token. */
 export const readDescribeInstances = (text: string): readonly [ReadonlyArray<Instance>, string | undefined] => {
-  // a large answer (thousands of instances) is read with V8's optimizing compiler on (optimizeForRead)
-  const done = optimizeForRead(text.length)
-  let root: XmlElement
-  try {
-    root = parseXml(text, describeInstancesPlan)
-  } finally {
-    done()
-  }
+  // a large answer (thousands of instances) is read with V8's optimizing compiler on
+  const root = readOptimized(text.length, () => parseXml(text, describeInstancesPlan))
   const instances = items(root, "reservationSet").flatMap((r) =>
     items(r, "instancesSet").map((i) => toInstance(sdkInstance(i) as Parameters<typeof toInstance>[0]))
   )

@@ -325,6 +325,16 @@ const foreignDetail = (e: unknown): string => {
 /** Which endpoint gave each failed answer (its origin), recorded by `keepErrorAnswers`. */
 const answeredBy = new WeakMap<object, string>()
 
+/**
+ * Records that `origin` gave the failed answer `error` carries (its `$response`): for the calls made
+ * without an SDK client (awsJson.ts), which the middleware below does not see, so that their errors
+ * name the endpoint as the SDK's do ("the endpoint URL does not serve ...").
+ */
+export const answerCameFrom = (error: unknown, origin: string): void => {
+  const response = ((error ?? {}) as SdkErrorLike).$response
+  if (typeof response === "object" && response !== null) answeredBy.set(response, origin)
+}
+
 const endpointOf = (e: unknown): string | undefined => {
   const response = ((e ?? {}) as SdkErrorLike).$response
   return typeof response === "object" && response !== null ? answeredBy.get(response) : undefined

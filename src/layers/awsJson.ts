@@ -14,7 +14,7 @@ import type { AwsCredentialIdentity } from "@smithy/types"
 import type * as Effect from "effect/Effect"
 import type { AwsError } from "../errors.ts"
 import { requestStarted } from "../lib/whileWaiting.ts"
-import { callWith, type PlainPolicy } from "./aws.ts"
+import { answerCameFrom, callWith, type PlainPolicy } from "./aws.ts"
 import { warmAgent } from "./warmConnections.ts"
 import type { AwsEnvironment } from "./AwsClients.ts"
 
@@ -249,7 +249,11 @@ export const signedCall = <O>(
     )
     const response = await post(url, headers, body, signal)
     const text = response.text
-    if (response.status >= 300) throw errorOf(response.status, response, text)
+    if (response.status >= 300) {
+      const error = errorOf(response.status, response, text)
+      answerCameFrom(error, url.origin)
+      throw error
+    }
     return read(text, response.status)
   }
   return callWith({ ...env, region: service.region }, { service: service.service, operation, action }, send, policy)

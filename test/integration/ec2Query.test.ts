@@ -48,7 +48,7 @@ beforeAll(async () => {
 })
 
 describe("Ec2QueryLive against Ec2Live on moto", () => {
-  it("lists the same instances, every field, for every filter the ssh family uses", async () => {
+  it("lists the same instances, every field, for every filter the ssh family and ls use", async () => {
     const filters: ReadonlyArray<InstanceFilter | undefined> = [
       undefined,
       { ids: [ids[0]!] },
@@ -56,7 +56,11 @@ describe("Ec2QueryLive against Ec2Live on moto", () => {
       { names: ["twin"], states: ["pending", "running", "stopping", "stopped", "shutting-down"] },
       { tags: { team: ["a & b <c>"] } },
       { states: ["stopped"] },
-      { filters: { "instance-type": ["t3.small"] } }
+      { filters: { "instance-type": ["t3.small"] } },
+      // ls: several states, a tag and a filter together, a name and no match
+      { states: ["running", "stopped"], tags: { team: ["a & b <c>"] }, filters: { "instance-type": ["t3.micro", "t3.small"] } },
+      { names: ["stopped-one"] },
+      { names: ["nonesuch"] }
     ]
     for (const filter of filters) {
       const { hand, sdk } = await both(list(filter))

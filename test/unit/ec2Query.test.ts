@@ -8,6 +8,7 @@ import { HttpResponse } from "@smithy/core/protocols"
 import { SignatureV4 } from "@smithy/signature-v4"
 import * as Duration from "effect/Duration"
 import { createHash, createHmac } from "node:crypto"
+import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import type { AwsEnvironment } from "../../src/layers/AwsClients.ts"
 import { environmentCredentials } from "../../src/layers/AwsClients.ts"
@@ -129,6 +130,20 @@ describe("Ec2QueryLive's DescribeInstances against the SDK's EC2 client", () => 
     expect(instances[0]!.tags).toMatchObject({ Name: "box <1>", empty: "", cdata: "a <b> & c" })
     expect(instances[0]!.securityGroups).toStrictEqual(["web", "sg-2"])
     expect(readDescribeInstances(EMPTY)).toStrictEqual([[], undefined])
+  })
+
+  it("reads what the SDK reads where elements it passes over are jumped over (no comment or CDATA in the answer)", async () => {
+    // DOCUMENT has a CDATA section, so its elements passed over are read tag by tag; without it they
+    // are jumped over to their end tags (lib/xmlTree.ts), the path of a real answer
+    const plain = DOCUMENT.replace("<![CDATA[a <b> & c]]>", "a &lt;b&gt; &amp; c")
+    const fixture = readFileSync(new URL("../fixtures/ec2/describeInstances-moto.xml", import.meta.url), "utf8")
+    for (const document of [plain, fixture]) {
+      const sdk = await sdkAnswering(200, document).send(new DescribeInstancesCommand({}))
+      const [instances, next] = readDescribeInstances(document)
+      expect(instances).toStrictEqual((sdk.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map(toInstance)))
+      expect(next).toBe(sdk.NextToken)
+      expect(instances.length).toBeGreaterThan(0)
+    }
   })
 
   it("fails as the SDK fails on an error answer: the same name, message, fault and status", async () => {
