@@ -52,8 +52,11 @@ const isIndentationAt = (text: string, from: number, to: number): boolean => {
 /**
  * Which elements to keep, by name, below an element: each kept child's own plan for its children
  * (`{}`: none of them; `undefined` in place of a plan: all, at any depth). An element its parent's
- * plan does not name is read for well-formedness only (no element, no text): a big answer of which
- * aegea reads a few fields (DescribeInstances: a fifth of each instance's elements) builds only those.
+ * plan does not name is passed over (no element, no text): jumped over to its end tag, its content
+ * unread (see endOfPassedOver), or read tag by tag where a jump cannot be trusted. A big answer of
+ * which aegea reads a few fields (DescribeInstances: a fifth of each instance's elements) builds only
+ * those. What is passed over is not checked for well-formedness when jumped over, as the SDK's own
+ * one-pass reader does not check what it passes over (sdkPatches/xmlDirectRead.ts).
  */
 export interface XmlPlan {
   readonly [name: string]: XmlPlan
