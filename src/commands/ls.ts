@@ -1,5 +1,6 @@
 /** `aegea ls`: list EC2 instances. */
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
@@ -9,7 +10,6 @@ import { Ec2, Instance, type InstanceFilter, InstanceState, isInstanceId } from 
 import { UsageError } from "../errors.ts"
 import { Output, type TableSpec } from "../services/Output.ts"
 import { listingDescription } from "../lib/table.ts"
-import * as Layer from "effect/Layer"
 import { Ec2QueryLive } from "../layers/Ec2QueryLive.ts"
 import { awsService, BaseLayer } from "./global.ts"
 import { instanceFilterNames } from "./ec2Filters.ts"
@@ -130,5 +130,7 @@ export const lsCommand = Command.make(
     { command: "aegea ls --state running --tag env=prod --json", description: "Running prod instances as JSON" },
     { command: "aegea ls web-1 --columns id,state,tags.Owner", description: "Chosen columns of one instance" }
   ]),
+  // instances through the hand-signed DescribeInstances (no EC2 SDK client at start-up), as the ssh
+  // family looks them up; here, not in global.ts, so that no other command's chunk carries it
   Command.provide(awsService(Ec2, Ec2QueryLive).pipe(Layer.provideMerge(BaseLayer)))
 )

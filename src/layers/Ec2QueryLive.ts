@@ -19,7 +19,7 @@ import { type Answer, endpointsAsSdk, type JsonService, signedCall } from "./aws
 import { toInstance } from "./ec2Mapping.ts"
 import { type AwsError } from "../errors.ts"
 import { readOptimized } from "../lib/v8Optimize.ts"
-import { child, childText, items, parseXml, type XmlElement, type XmlPlan } from "../lib/xmlTree.ts"
+import { child, childText, items, itemsOf, parseXml, type XmlElement, type XmlPlan } from "../lib/xmlTree.ts"
 import { Ec2, type Instance, type InstanceFilter, resolveInstanceWith } from "../services/Ec2.ts"
 import { Ec2Launch } from "../services/Ec2Launch.ts"
 
@@ -150,9 +150,6 @@ const sdkInstance = (i: XmlElement) => {
     SecurityGroups: itemsOf(groupSet).map((g) => ({ GroupName: childText(g, "groupName"), GroupId: childText(g, "groupId") }))
   }
 }
-
-/** The `<item>` children of a list element (EC2's lists: `<tagSet><item>...</item></tagSet>`). */
-const itemsOf = (list: XmlElement | undefined): ReadonlyArray<XmlElement> => list?.children.filter((c) => c.name === "item") ?? []
 
 /** A DescribeInstances answer: its instances, as toInstance maps them, and the next token. */
 export const readDescribeInstances = (text: string): readonly [ReadonlyArray<Instance>, string | undefined] => {

@@ -16,7 +16,7 @@ export const turnOptimizerOn = (): void => {
 }
 
 /** From this many characters of one answer, its read pays for the optimizing compiler (as sdkPatches/optimizer.ts's LARGE_RESPONSE for the SDK's reads). */
-export const LARGE_ANSWER = 2 * 1024 * 1024
+const LARGE_ANSWER = 2 * 1024 * 1024
 
 /** True on globalThis while the launcher keeps the optimizing compiler off (src/main.ts, its first second). */
 const STARTUP_NO_OPT = Symbol.for("aegea.startupNoOpt")

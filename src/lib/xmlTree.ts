@@ -168,7 +168,7 @@ const parse = (text: string, plan: XmlPlan | undefined, jumps: boolean): XmlElem
       if (name === "") fail("element without a name")
       // (plannedAt knows every name of the plan but those with a prefix or starting beyond ASCII)
       const unplanned = parentPlan !== undefined && planned === undefined &&
-        (name === qualified && name.charCodeAt(0) < 128 ? true : !Object.hasOwn(parentPlan.plan, name))
+        ((name === qualified && name.charCodeAt(0) < 128) || !Object.hasOwn(parentPlan.plan, name))
       if (skipped.length > 0 || unplanned) {
         // passed over: straight to its end tag where nothing inside can be taken for it, else tag by tag
         if (!selfClosing) {
@@ -301,6 +301,8 @@ export const child = (element: XmlElement | undefined, name: string): XmlElement
 /** The text of the first child element named `name` (undefined when there is none). */
 export const childText = (element: XmlElement | undefined, name: string): string | undefined => child(element, name)?.text
 
-/** The `<item>` children of the child list element `name` (EC2's lists: `<tagSet><item>...</item></tagSet>`). */
-export const items = (element: XmlElement | undefined, name: string): ReadonlyArray<XmlElement> =>
-  child(element, name)?.children.filter((c) => c.name === "item") ?? []
+/** The `<item>` children of a list element (EC2's lists: `<tagSet><item>...</item></tagSet>`). */
+export const itemsOf = (list: XmlElement | undefined): ReadonlyArray<XmlElement> => list?.children.filter((c) => c.name === "item") ?? []
+
+/** The `<item>` children of the child list element `name`. */
+export const items = (element: XmlElement | undefined, name: string): ReadonlyArray<XmlElement> => itemsOf(child(element, name))
