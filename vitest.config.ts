@@ -1,7 +1,8 @@
 // Three projects (see docs/testing.md):
 // - unit: test/unit, in-memory layers only, files in parallel.
-// - aws:  test/integration + test/cli against ONE moto_server started by test/support/globalSetup.ts;
-//         moto state is global to the server, so these files run one at a time.
+// - aws:  test/integration + test/cli against the moto_servers started by test/support/globalSetup.ts
+//         (AEGEA_TEST_MOTO_SERVERS, default 2); moto state is global to a server, so each file holds one
+//         server for itself while it runs (test/support/motoSlot.ts): as many files at once as servers.
 // - cli-standalone: the CLI files that never change moto's state (the package, the sandbox with its
 //         own emulator, help, the bundle); one at a time too, beside `aws`, with a moto of their own.
 import { defineConfig } from "vitest/config"
@@ -72,8 +73,8 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts", "test/cli/**/*.test.ts"],
           exclude: standalone,
           globalSetup: ["test/support/globalSetup.ts"],
-          fileParallelism: false,
-          maxWorkers: 1,
+          setupFiles: ["test/support/motoSlot.ts"],
+          maxWorkers: Number(process.env.AEGEA_TEST_MOTO_SERVERS ?? "2"),
           testTimeout: 60_000,
           hookTimeout: 60_000
         }

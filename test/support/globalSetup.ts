@@ -1,6 +1,8 @@
-// Global setup of the `aws` vitest project: ONE moto_server for the whole run, on a free 127.0.0.1 port.
-// Tests get its URL through `inject("motoEndpoint")` (see ./moto.ts `motoEndpoint()`); files run serially
-// and each resets state (`useMoto()`), because moto's state is global to the server.
+// Global setup of the `aws` and `cli-standalone` vitest projects: the moto_servers of the run, each on a
+// free 127.0.0.1 port. `aws` gets AEGEA_TEST_MOTO_SERVERS of them (default 2) and runs that many files at
+// once, each file holding one server for itself while it runs (./motoSlot.ts) and resetting it
+// (`useMoto()`), because moto's state is global to a server. `cli-standalone` gets one, its files run one
+// at a time. Tests get their server's URL from ./moto.ts `motoEndpoint()`.
 //
 // Never skips: if moto_server is missing or does not come up, the run fails with the reason.
 // AEGEA_TEST_MOTO_ENDPOINT=http://127.0.0.1:PORT (set before `vitest`) reuses a server you started yourself.
@@ -16,6 +18,8 @@ import { useRunTmpdir } from "./runTmpdir.ts"
 declare module "vitest" {
   interface ProvidedContext {
     motoEndpoint: string
+    motoEndpoints: ReadonlyArray<string>
+    motoSlotDir: string
     outputScanDir?: string
   }
 }
@@ -122,13 +126,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // stopped rather than left to exit does not run its own clean-up
   const homes = mkdtempSync(join(tmpdir(), "aegea-test-homes-"))
   process.env.AEGEA_TEST_HOMES = homes
-  const stopMoto = await setupMoto(project)
+  const servers = project.name === "aws" ? motoServers() : 1
+  const stopMotos = await Promise.all(Array.from({ length: servers }, () => setupMoto()))
+  const endpoints = stopMotos.map((m) => m.endpoint)
+  const slots = mkdtempSync(join(tmpdir(), "aegea-moto-slots-"))
+  project.provide("motoEndpoint", endpoints[0]!)
+  project.provide("motoEndpoints", endpoints)
+  project.provide("motoSlotDir", slots)
   // the folders the tests and the processes they start make with mkdtemp go with the run (after moto)
   const removeTmpdir = useRunTmpdir()
   return async () => {
     rmSync(homes, { recursive: true, force: true })
     delete process.env.AEGEA_TEST_HOMES
-    await stopMoto()
+    await Promise.all(stopMotos.map((m) => m.stop()))
+    rmSync(slots, { recursive: true, force: true })
     const { processes, findings } = scanRecord(folder)
     rmSync(folder, { recursive: true, force: true })
     removeTmpdir()
@@ -143,14 +154,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
 }
 
-async function setupMoto(project: TestProject): Promise<() => Promise<void>> {
+/** How many servers the `aws` project runs files against at once: AEGEA_TEST_MOTO_SERVERS, default 2 (1 with AEGEA_TEST_MOTO_ENDPOINT). */
+const motoServers = (): number => {
+  if (process.env.AEGEA_TEST_MOTO_ENDPOINT) return 1
+  const asked = Number(process.env.AEGEA_TEST_MOTO_SERVERS ?? "2")
+  if (!Number.isInteger(asked) || asked < 1 || asked > 8) throw new Error(`AEGEA_TEST_MOTO_SERVERS=${process.env.AEGEA_TEST_MOTO_SERVERS}: give a whole number from 1 to 8`)
+  return asked
+}
+
+async function setupMoto(): Promise<{ readonly endpoint: string; readonly stop: () => Promise<void> }> {
   const preset = process.env.AEGEA_TEST_MOTO_ENDPOINT
   if (preset) {
     if ((await fetchOk(`${preset}/moto-api/`)) === undefined)
       throw new Error(`AEGEA_TEST_MOTO_ENDPOINT=${preset} does not answer GET /moto-api/`)
     await configure(preset)
-    project.provide("motoEndpoint", preset)
-    return async () => {}
+    return { endpoint: preset, stop: async () => {} }
   }
   if (!motoOnPath()) {
     const msg = "moto_server not found: pip install 'moto[server]'"
@@ -177,9 +195,7 @@ async function setupMoto(project: TestProject): Promise<() => Promise<void>> {
     kill()
     throw new Error(`${(e as Error).message}\n--- moto_server output (tail) ---\n${stderr()}`)
   }
-  process.env.AEGEA_TEST_MOTO_ENDPOINT = endpoint
-  project.provide("motoEndpoint", endpoint)
-  return async () => {
+  return { endpoint, stop: async () => {
     process.off("SIGINT", onSignal)
     process.off("SIGTERM", onSignal)
     if (child.exitCode === null && child.signalCode === null) {
@@ -189,6 +205,5 @@ async function setupMoto(project: TestProject): Promise<() => Promise<void>> {
       kill()
     }
     process.off("exit", kill)
-    delete process.env.AEGEA_TEST_MOTO_ENDPOINT
-  }
+  } }
 }

@@ -1,5 +1,6 @@
-// Helpers for test/integration and test/cli (the `aws` vitest project). The server itself is started once
-// per run by ./globalSetup.ts; a test file calls `useMoto()` at top level to start from a clean state.
+// Helpers for test/integration and test/cli (the `aws` vitest project). The servers are started once per
+// run by ./globalSetup.ts; ./motoSlot.ts gives each file one for itself while it runs; a test file calls
+// `useMoto()` at top level to start from a clean state.
 import { SUITE_SECRET_ACCESS_KEY, SUITE_SESSION_TOKEN } from "./outputScan.ts"
 import { EC2Client, RunInstancesCommand, StopInstancesCommand, CreateTagsCommand } from "@aws-sdk/client-ec2"
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
@@ -18,8 +19,10 @@ export const TEST_REGION = "us-east-1"
 /** Amazon Linux 2023 (kernel 6.18, x86_64): one of moto's built-in public AMIs. */
 export const TEST_AMI = "ami-0e1e769742d1cfb49"
 
-/** URL of the moto_server of this run (http://127.0.0.1:PORT). Throws outside the `aws` project. */
+/** URL of this file's moto_server (http://127.0.0.1:PORT). Throws outside the `aws` and `cli-standalone` projects. */
 export function motoEndpoint(): string {
+  const slot = process.env.AEGEA_TEST_MOTO_SLOT_ENDPOINT
+  if (slot) return slot
   let injected: string | undefined
   try {
     injected = inject("motoEndpoint")
