@@ -11,7 +11,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { closeSync, constants, existsSync, mkdtempSync, openSync, rmdirSync, unlinkSync } from "node:fs"
+import { closeSync, constants, existsSync, mkdtempSync, openSync, rmSync, unlinkSync } from "node:fs"
 import { Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -35,9 +35,13 @@ export interface PipeHandoff {
 /**
  * The ProxyCommand for the pipes `toSsh` and `fromSsh`: ssh runs it with the user's shell as
  * `exec COMMAND`, so it starts with /bin/sh whatever that shell is, and takes the paths as arguments.
+ * It prints nothing (its stderr is the user's terminal): when the session failed, aegea ends ssh and
+ * removes the pipes, and a ProxyCommand that ssh forked just before, and that opens them only
+ * afterwards, must not say "cannot open"; and ssh ignores SIGPIPE, so a `cat` whose reader went
+ * would say "write error". What goes wrong with the session is aegea's to report.
  */
 export const pipeProxyCommand = (toSsh: string, fromSsh: string): string =>
-  `/bin/sh -c 'cat <"$0" & exec cat >"$1"' ${shellQuote(toSsh)} ${shellQuote(fromSsh)}`.replace(/%/g, "%%")
+  `/bin/sh -c 'exec 2>/dev/null; cat <"$0" & exec cat >"$1"' ${shellQuote(toSsh)} ${shellQuote(fromSsh)}`.replace(/%/g, "%%")
 
 const failed = (what: string) => (cause: unknown) =>
   new OperationFailed({ message: `could not ${what} for ssh: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
@@ -74,17 +78,11 @@ export const openPipes = (): Effect.Effect<PipeHandoff, OperationFailed, Scope.S
   Effect.gen(function*() {
     const dir = yield* Effect.acquireRelease(
       Effect.try({ try: () => mkdtempSync(join(tmpdir(), "aegea-pipes-")), catch: failed("make a directory") }),
+      // with what is in it: a ProxyCommand that outlived its ssh may have made a file there after `close`
       (dir) =>
         Effect.sync(() => {
-          for (const name of ["to-ssh", "from-ssh"]) {
-            try {
-              unlinkSync(join(dir, name))
-            } catch {
-              // not made
-            }
-          }
           try {
-            rmdirSync(dir)
+            rmSync(dir, { recursive: true, force: true, maxRetries: 2 })
           } catch {
             // best effort
           }

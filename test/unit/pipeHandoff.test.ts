@@ -2,7 +2,7 @@
 // ssh runs it, `exec COMMAND`) copies between its stdin/stdout and the pipes; closing aegea's ends ends
 // it, also when it starts only afterwards; the pipes go with the scope.
 import { spawn } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
 import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
@@ -31,9 +31,9 @@ const until = async (predicate: () => boolean, what: string) => {
 
 describe("the pipe handoff", () => {
   it("makes a ProxyCommand that runs under /bin/sh whatever the shell, with its paths quoted and % escaped for ssh", () => {
-    expect(pipeProxyCommand("/tmp/a/to-ssh", "/tmp/a/from-ssh")).toBe(`/bin/sh -c 'cat <"$0" & exec cat >"$1"' /tmp/a/to-ssh /tmp/a/from-ssh`)
+    expect(pipeProxyCommand("/tmp/a/to-ssh", "/tmp/a/from-ssh")).toBe(`/bin/sh -c 'exec 2>/dev/null; cat <"$0" & exec cat >"$1"' /tmp/a/to-ssh /tmp/a/from-ssh`)
     expect(pipeProxyCommand("/tmp/my dir%/to-ssh", "/tmp/it's/from-ssh")).toBe(
-      `/bin/sh -c 'cat <"$0" & exec cat >"$1"' '/tmp/my dir%%/to-ssh' '/tmp/it'\\''s/from-ssh'`
+      `/bin/sh -c 'exec 2>/dev/null; cat <"$0" & exec cat >"$1"' '/tmp/my dir%%/to-ssh' '/tmp/it'\\''s/from-ssh'`
     )
   })
 
@@ -72,6 +72,35 @@ describe("the pipe handoff", () => {
       const done = yield* Effect.promise(() => proxy.exited)
       expect(done).toEqual({ code: 0, stdout: "", stderr: "" })
     })))
+  })
+
+  it.runIf(pipeHandoffSupported())("a ProxyCommand that starts after the pipes are gone (ssh was ended as it forked it) exits saying nothing", async () => {
+    let command = ""
+    let dir = ""
+    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const pipes = yield* openPipes()
+      command = pipes.proxyCommand
+      dir = dirname(/'?([^' ]+)\/to-ssh'?/.exec(pipes.proxyCommand)![1]! + "/to-ssh")
+      yield* pipes.close
+    })))
+    expect(existsSync(dir)).toBe(false)
+    const proxy = runProxy(command)
+    proxy.child.stdin.end()
+    const done = await proxy.exited
+    expect(done.code).not.toBe(0)
+    expect(done).toMatchObject({ stdout: "", stderr: "" })
+    expect(existsSync(dir)).toBe(false)
+  })
+
+  it.runIf(pipeHandoffSupported())("the scope removes the pipes' directory also when a late ProxyCommand made a file in it", async () => {
+    let dir = ""
+    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const pipes = yield* openPipes()
+      dir = dirname(/'?([^' ]+)\/to-ssh'?/.exec(pipes.proxyCommand)![1]! + "/to-ssh")
+      yield* pipes.close
+      writeFileSync(`${dir}/stray`, "")
+    })))
+    expect(existsSync(dir)).toBe(false)
   })
 
   it.runIf(pipeHandoffSupported())("a ProxyCommand blocked opening a pipe when aegea closes is let go", async () => {
