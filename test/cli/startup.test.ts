@@ -1,6 +1,7 @@
 /** What the launcher (src/main.ts) does before the CLI loads. */
 import { spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
@@ -27,6 +28,22 @@ describe("launcher", () => {
     expect(r.error).toBeUndefined()
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/\d+\.\d+\.\d+/)
+  })
+
+  it("a chunk's exports are its namespace object, not a copy behind one shared getter (scripts/build.mjs)", () => {
+    const chunks = join(REPO_ROOT, "dist", "chunks")
+    const files = readdirSync(chunks).filter((f) => f.endsWith(".js"))
+    // esbuild's __toCommonJS, as it is before the build rewrites it: a copy whose getters are all `() => ns[key]`
+    const copying = /([\w$]+)=>([\w$]+)\(([\w$]+)\(\{\},"__esModule",\{value:!0\}\),\1\)/
+    expect(files.filter((f) => copying.test(readFileSync(join(chunks, f), "utf8")))).toEqual([])
+    const exports = createRequire(import.meta.url)(join(chunks, "helpFormat.js")) as Record<string, unknown>
+    expect(exports.__esModule).toBe(true)
+    expect(typeof exports.renderHelpDoc).toBe("function")
+    // each export its own getter (one function per binding, as esbuild's __export makes them)
+    const getters = Object.keys(exports).map((k) => Object.getOwnPropertyDescriptor(exports, k)!.get)
+    expect(getters.length).toBeGreaterThan(1)
+    expect(getters.every((g) => typeof g === "function")).toBe(true)
+    expect(new Set(getters.map((g) => g!.toString())).size).toBe(getters.length)
   })
 
   it("keeps TurboFan off for the first second, then lets a long-running command optimize", async () => {
