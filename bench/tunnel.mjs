@@ -8,7 +8,9 @@
 // tunnel -> local client) and each run: wall time, throughput, aegea's CPU (user+sys of the tunnel
 // process, from /proc, over the transfer only) per MB, and the CPU of this process (the stand-in, the
 // sink/source and the client) per MB, and how busy each side's JavaScript thread was (the one near
-// 100% bounds the throughput); then a direct loopback copy of the same bytes for comparison.
+// 100% bounds the throughput); each run measures two transfers through the tunnel it starts (the
+// first pays the tunnel's one-time costs, V8's compiling above all; the second, "again", is what each
+// later transfer costs); then a direct loopback copy of the same bytes for comparison.
 // Medians over the runs. Targets: aegea <= 10 ms of CPU per MB both ways. Then the set-up of
 // `aegea ssh box -- true` (a real sshd on loopback behind the stand-in; wall and the CPU of aegea with
 // its ProxyCommand and ssh) against plain `ssh -p PORT 127.0.0.1 true`; target <= 0.6 s wall; and
