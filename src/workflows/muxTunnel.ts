@@ -51,15 +51,82 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
 
     // the pieces as they are where the channel takes them (no copy of the data here), else joined
     const writePieces = channel.writePieces
+    /** Local connections paused while `outgoing` was full: each offers again once the writer has taken a batch. */
+    let waitingForRoom: Array<() => void> = []
     const writer = Effect.forever(
-      Effect.flatMap(Queue.takeAll(outgoing), (pieces) =>
-        pieces.length === 1 ? channel.write(pieces[0]!) : writePieces !== undefined ? writePieces(pieces) : channel.write(Buffer.concat(pieces)))
+      Effect.flatMap(Queue.takeAll(outgoing), (pieces) => {
+        if (waitingForRoom.length > 0) {
+          const waiting = waitingForRoom
+          waitingForRoom = []
+          for (const offerAgain of waiting) offerAgain()
+        }
+        return pieces.length === 1 ? channel.write(pieces[0]!) : writePieces !== undefined ? writePieces(pieces) : channel.write(Buffer.concat(pieces))
+      })
     )
     /** A local connection's bytes as smux frames for the writer: headers and views of `chunk` where the channel takes pieces. */
-    const enqueueData = (streamId: number, chunk: Uint8Array) =>
+    const framesOf = (streamId: number, chunk: Uint8Array): ReadonlyArray<Uint8Array> =>
       writePieces !== undefined
-        ? Effect.forEach(client.writePieces(streamId, chunk), (piece) => Queue.offer(outgoing, piece), { discard: true })
-        : enqueue(client.write(streamId, chunk))
+        ? client.writePieces(streamId, chunk)
+        : client.write(streamId, chunk).flatMap((e) => (e._tag === "Send" ? [e.bytes] : []))
+
+    /**
+     * A local connection's bytes to the writer until it ends (EOF, error or close), with plain socket
+     * callbacks: no fiber step per read (Effect's runtime then stays out of a transfer's per-read work).
+     * While `outgoing` is full the socket is paused, and what it read waits here; the connection counts
+     * as ended only once all it read is in `outgoing`, so its FIN follows its last bytes.
+     */
+    const relayInbound = (socket: Socket, streamId: number): Effect.Effect<void> =>
+      Effect.callback<void>((resume) => {
+        let held: ReadonlyArray<Uint8Array> = []
+        let ended = false
+        let finished = false
+        const finish = () => {
+          if (finished) return
+          finished = true
+          socket.off("data", onData)
+          socket.off("end", onEnd)
+          socket.off("error", onEnd)
+          socket.off("close", onEnd)
+          resume(Effect.void)
+        }
+        const offerHeld = () => {
+          if (finished) return
+          held = Queue.offerAllUnsafe(outgoing, held)
+          if (held.length > 0) {
+            // no room: read no more until the writer has taken a batch
+            if (!socket.isPaused()) socket.pause()
+            waitingForRoom.push(offerHeld)
+            return
+          }
+          if (ended) return finish()
+          if (socket.isPaused()) socket.resume()
+        }
+        const onData = (chunk: Uint8Array | string) => {
+          const frames = framesOf(streamId, typeof chunk === "string" ? Buffer.from(chunk) : chunk)
+          if (held.length > 0) held = [...held, ...frames]
+          else {
+            held = frames
+            offerHeld()
+          }
+        }
+        const onEnd = () => {
+          ended = true
+          if (held.length === 0) finish()
+        }
+        socket.on("data", onData)
+        socket.once("end", onEnd)
+        socket.once("error", onEnd)
+        socket.once("close", onEnd)
+        if (socket.destroyed || socket.readableEnded) onEnd()
+        return Effect.sync(() => {
+          finished = true
+          socket.off("data", onData)
+          socket.off("end", onEnd)
+          socket.off("error", onEnd)
+          socket.off("close", onEnd)
+          waitingForRoom = waitingForRoom.filter((f) => f !== offerHeld)
+        })
+      })
 
     /** The agent's frames to the local connections (written to sockets `corked` holds or adds to); the error that ends the session, if any. */
     const deliver = (events: ReadonlyArray<SmuxEvent>, corked: Array<Socket>): OperationFailed | undefined => {
@@ -150,15 +217,8 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
         })
         const closed = Effect.promise(() => closedPromise)
         yield* enqueue(events)
-        const inbound = Stream.fromAsyncIterable(
-          socket as AsyncIterable<Uint8Array | string>,
-          (cause) => new OperationFailed({ message: "could not read a tunnel connection", cause })
-        ).pipe(
-          Stream.runForEach((chunk) => enqueueData(streamId, typeof chunk === "string" ? Buffer.from(chunk) : chunk)),
-          Effect.ignore
-        )
         // local EOF (or the connection ended): FIN, then wait for the agent's FIN or the socket to close
-        yield* Effect.raceFirst(inbound, closed)
+        yield* relayInbound(socket, streamId)
         yield* enqueue(client.close(streamId))
         yield* closed
       }).pipe(

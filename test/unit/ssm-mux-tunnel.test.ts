@@ -108,6 +108,49 @@ describe("muxTunnel", () => {
     }
   })
 
+  it("a slow channel pauses the local connection, and its FIN still follows its last byte", async () => {
+    // the destination's checksum of what it got, once the agent has closed its stream (the FIN)
+    let received: (sum: string) => void = () => {}
+    const receivedSum = new Promise<string>((resolve) => (received = resolve))
+    const sink = createServer((s) => {
+      const got: Array<Buffer> = []
+      s.on("data", (d: Buffer) => void got.push(d))
+      s.on("end", () => received(sha(Buffer.concat(got))))
+      s.on("error", () => {})
+    })
+    const sinkPort = await listen(sink)
+    const flags: Array<number> = []
+    const { agent, channel: fast } = await Effect.runPromise(fakeChannel(sinkPort, flags))
+    // every write to the channel takes 50 ms: the writer falls behind a loopback client
+    const channel: DataChannel = { ...fast, write: (bytes) => Effect.andThen(Effect.promise(() => new Promise((r) => setTimeout(r, 50))), fast.write(bytes)) }
+    const mux = await Effect.runPromise(muxTunnel(channel, { keepAlive: false }))
+    const runner = Effect.runFork(mux.run)
+    let pauses = 0
+    const local = createServer((socket) => {
+      const pause = socket.pause.bind(socket)
+      socket.pause = () => {
+        pauses++
+        return pause()
+      }
+      void Effect.runFork(mux.serve(socket))
+    })
+    const localPort = await listen(local)
+    try {
+      const payload = Buffer.from(Array.from({ length: 6 * 1024 * 1024 }, (_, j) => (j * 7 + (j >> 10)) & 0xff))
+      const s = connect({ host: "127.0.0.1", port: localPort }, () => s.end(payload))
+      s.on("error", () => {})
+      assert.strictEqual(await receivedSum, sha(payload))
+      s.destroy()
+      assert.isAbove(pauses, 0, "the local connection was paused while the writer was behind")
+      assert.strictEqual(agent.error, undefined)
+    } finally {
+      await Effect.runPromise(Fiber.interrupt(runner))
+      agent.close()
+      await close(local)
+      await close(sink)
+    }
+  })
+
   it("a destination the agent cannot reach: the flag, a FIN, and the local connection closes; others go on", async () => {
     const gone = createServer()
     const deadPort = await listen(gone)
