@@ -80,13 +80,16 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
         let held: ReadonlyArray<Uint8Array> = []
         let ended = false
         let finished = false
-        const finish = () => {
-          if (finished) return
+        const detach = () => {
           finished = true
           socket.off("data", onData)
           socket.off("end", onEnd)
           socket.off("error", onEnd)
           socket.off("close", onEnd)
+        }
+        const finish = () => {
+          if (finished) return
+          detach()
           resume(Effect.void)
         }
         const offerHeld = () => {
@@ -119,11 +122,7 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
         socket.once("close", onEnd)
         if (socket.destroyed || socket.readableEnded) onEnd()
         return Effect.sync(() => {
-          finished = true
-          socket.off("data", onData)
-          socket.off("end", onEnd)
-          socket.off("error", onEnd)
-          socket.off("close", onEnd)
+          detach()
           waitingForRoom = waitingForRoom.filter((f) => f !== offerHeld)
         })
       })
