@@ -60,6 +60,9 @@ const listen = (localPort: number) =>
         const server = createServer({ noDelay: true }, (socket) => {
           sockets.add(socket)
           socket.on("close", () => sockets.delete(socket))
+          // a connection's error closes it and ends its relay; without a listener (after its EOF, a
+          // write of the remote side's bytes fails before the socket has closed) it would end the tunnel
+          socket.on("error", () => {})
           Queue.offerUnsafe(connections, socket)
         })
         server.once("error", (cause) =>

@@ -35,6 +35,9 @@ export interface MuxTunnelOptions {
   readonly keepAliveInterval?: Duration.Duration
 }
 
+/** A local connection's error: it closes the socket, which ends that connection alone. */
+const ignoreSocketError = () => {}
+
 /** Frames waiting for the writer: at most this many pieces (each at most one socket read, 64 KiB). */
 const WRITE_QUEUE = 64
 
@@ -203,6 +206,10 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
       Effect.gen(function*() {
         const { events, streamId } = client.open()
         opened++
+        // the socket's errors for its whole life: once its reader has seen EOF nothing else listens,
+        // and a write of the agent's bytes after the client's FIN fails (EPIPE) before it has closed;
+        // the error closes the socket, which ends this connection, not the tunnel
+        socket.on("error", ignoreSocketError)
         // the agent's FIN: write what is pending to the local client, then close (as the plugin does)
         connections.set(streamId, {
           socket,

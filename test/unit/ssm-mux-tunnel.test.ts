@@ -76,6 +76,18 @@ const echoOnce = (port: number, payload: Buffer) =>
     s.on("close", () => got < payload.length && reject(new Error(`closed after ${got} of ${payload.length} bytes`)))
   })
 
+/** Connect, wait for the first bytes, close: whether any came. */
+const echoOnceThroughSource = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = connect({ host: "127.0.0.1", port })
+    s.once("data", () => {
+      s.destroy()
+      resolve(true)
+    })
+    s.on("error", () => resolve(false))
+    s.on("close", () => resolve(false))
+  })
+
 describe("muxTunnel", () => {
   it.each([["through output", false], ["handed over by the channel (divertOutput)", true]] as const)("carries 20 concurrent connections over one channel, each echoed intact, and closes every stream: %s", async (_, diverted) => {
     const echo = createServer((s) => {
@@ -148,6 +160,68 @@ describe("muxTunnel", () => {
       agent.close()
       await close(local)
       await close(sink)
+    }
+  })
+
+  it("a client that half-closes while the destination still sends, or whose socket fails after its FIN: its connection ends, the tunnel goes on", async () => {
+    // the destination streams to each connection until it closes; a local client sends one byte and
+    // its FIN (as `echo x | nc -N` does): Node ends the local socket after the client's FIN, and the
+    // destination's bytes still in flight, or a reset, must not become an unhandled socket error
+    const streaming = new Set<Socket>()
+    const source = createServer((s) => {
+      streaming.add(s)
+      s.on("data", () => {}) // reads, so it sees the FIN the agent passes on, and closes
+      s.on("error", () => {})
+      s.on("close", () => streaming.delete(s))
+      const block = Buffer.alloc(16 * 1024, 7)
+      const pump = () => {
+        for (let i = 0; i < 1000 && !s.destroyed && s.write(block); i++);
+        if (!s.destroyed) s.once("drain", pump)
+      }
+      pump()
+    })
+    const sourcePort = await listen(source)
+    const flags: Array<number> = []
+    const { agent, channel } = await Effect.runPromise(fakeChannel(sourcePort, flags, true))
+    const mux = await Effect.runPromise(muxTunnel(channel, { keepAlive: false }))
+    const runner = Effect.runFork(mux.run)
+    let resets = 0
+    const local = createServer((socket) => {
+      // half the connections: right after the client's FIN, a write fails (as Node's write after the
+      // other party's FIN does, before the socket has closed), when the relay has stopped reading
+      if (resets < 5) {
+        socket.once("end", () =>
+          process.nextTick(() => {
+            resets++
+            socket.destroy(Object.assign(new Error("This socket has been ended by the other party"), { code: "EPIPE" }))
+          }))
+      }
+      void Effect.runFork(mux.serve(socket))
+    })
+    const localPort = await listen(local)
+    try {
+      for (let round = 0; round < 10; round++) {
+        const closed = await new Promise<boolean>((resolve) => {
+          const s = connect({ host: "127.0.0.1", port: localPort })
+          // once the destination's bytes flow, the FIN
+          s.once("data", () => s.end("x"))
+          s.on("data", () => {})
+          s.on("error", () => {})
+          s.on("close", () => resolve(true))
+        })
+        assert.isTrue(closed)
+      }
+      for (let i = 0; i < 500 && mux.openStreams() > 0; i++) await new Promise((r) => setTimeout(r, 10))
+      assert.strictEqual(resets, 5)
+      assert.strictEqual(mux.openStreams(), 0, "every stream closed")
+      assert.strictEqual(runner.pollUnsafe(), undefined, "the session goes on")
+      assert.strictEqual(await echoOnceThroughSource(localPort), true, "a new connection still gets the destination's bytes")
+    } finally {
+      await Effect.runPromise(Fiber.interrupt(runner))
+      agent.close()
+      for (const s of streaming) s.destroy()
+      await close(local)
+      await close(source)
     }
   })
 
