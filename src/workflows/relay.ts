@@ -29,6 +29,28 @@ const writeTo = (output: NodeJS.WritableStream, bytes: Uint8Array) =>
   })
 
 /**
+ * Completes when the local output fails (EPIPE: ssh or the TCP client went away while the remote side
+ * still sends) or closes: nothing more can be delivered, so the relay is over. The error listener
+ * stays: a write already under way may fail after the relay has ended, and a stream's 'error' with
+ * no listener would end the process with a stack trace.
+ */
+const outputGone = (output: NodeJS.WritableStream) =>
+  Effect.callback<void>((resume) => {
+    let gone = false
+    const done = () => {
+      if (gone) return
+      gone = true
+      resume(Effect.void)
+    }
+    output.on("error", done)
+    output.once("close", done)
+    return Effect.sync(() => {
+      gone = true
+      output.off("close", done)
+    })
+  })
+
+/**
  * Relay a Session Manager data channel to local streams until one side ends (ssh's ProxyCommand, a
  * tunnel's connection).
  */
@@ -44,7 +66,7 @@ export const relay = (channel: DataChannel, streams: RelayStreams): Effect.Effec
   const outbound = channel.output.pipe(
     Stream.runForEachArray((frames) => writeTo(streams.output, frames.length === 1 ? frames[0]! : Buffer.concat(frames)))
   )
-  return Effect.raceFirst(inbound, outbound)
+  return Effect.raceFirst(Effect.raceFirst(inbound, outbound), outputGone(streams.output))
 }
 
 /** Completes when ssh hangs up on its ProxyCommand (SIGHUP), so the session is closed properly. */
