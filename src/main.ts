@@ -30,8 +30,12 @@ const chunks = (): ChunkLoader =>
     require,
     // --debug: source maps apply to what Node's own loader compiles (the chunks as CommonJS modules)
     enabled: !process.env.AEGEA_NO_COMPILE_CACHE && !process.argv.includes("--debug"),
-    // V8 takes a cache only under the flags it was made with: those of start-up (--no-opt, below)
-    beforeWrite: () => setFlags?.("--no-opt")
+    // V8 takes a cache only under the flags it was made with: those of start-up (--no-opt, below; and
+    // incremental marking on, which a long transfer turns off: lib/v8Optimize.ts tuneGcForStreaming)
+    beforeWrite: () => {
+      setFlags?.("--no-opt")
+      if ((globalThis as Record<symbol, unknown>)[Symbol.for("aegea.streamingGc")] === true) setFlags?.("--incremental-marking")
+    }
   }))
 
 /** The help layout code (a small chunk): the build's help documents laid out at a terminal's width. */

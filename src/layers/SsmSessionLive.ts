@@ -26,7 +26,7 @@ import { generateDataKeyInput } from "../lib/ssm/kmsEncryption.ts"
 import { portForwardingMode, type PortForwardingMode } from "../lib/ssm/smux.ts"
 import { WsFrameReader } from "../lib/ssm/wsReader.ts"
 import { bulkTraffic, pausableReads, ReadPacer } from "../lib/ssm/readPacer.ts"
-import { turnOptimizerOn } from "../lib/v8Optimize.ts"
+import { tuneGcForStreaming, turnOptimizerOn } from "../lib/v8Optimize.ts"
 import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
 import type { GenerateDataKey } from "./kmsDataKey.ts"
 import { takeWarm } from "./warmConnections.ts"
@@ -57,12 +57,13 @@ const SEND_RESUME = SEND_WINDOW - SEND_BATCH
  */
 const OPTIMIZE_AFTER_BYTES = 2 * 1024 * 1024
 let optimizing = false
-/** Counts `n` bytes carried; turns the optimizing compiler on once (lib/v8Optimize.ts). */
+/** Counts `n` bytes carried; turns the optimizing compiler on, and incremental marking off, once (lib/v8Optimize.ts). */
 const carried = (n: number) => {
   carriedBytes += n
   if (carriedBytes < OPTIMIZE_AFTER_BYTES || optimizing) return
   optimizing = true
   turnOptimizerOn()
+  tuneGcForStreaming()
 }
 let carriedBytes = 0
 /** Frames gathered in one turn of the event loop are written out at once when they reach this many bytes. */

@@ -15,6 +15,28 @@ export const turnOptimizerOn = (): void => {
   if (!process.execArgv.includes(OFF)) setFlagsFromString("--opt")
 }
 
+/** True on globalThis once `tuneGcForStreaming` has turned incremental marking off (src/main.ts turns it on again before writing the compile cache). */
+const STREAMING_GC = Symbol.for("aegea.streamingGc")
+let streaming = false
+
+/**
+ * For a process that goes on moving bulk data (a tunnel's or scp's transfer through a data channel):
+ * V8's incremental marking off, once. A transfer allocates little that lives, but reads fresh 64 KiB
+ * socket buffers at tens of MB/s; V8 counts them against the old generation's limit until the next
+ * scavenge frees them, so while the old generation is small its limit is always "near", and V8 kept
+ * starting incremental marking: a full mark-compact every 150-400 ms through a whole upload (14 in
+ * 200 MB) instead of scavenges, with concurrent marking on the other core. Without incremental
+ * marking a mark-compact comes only when the old generation is really full (one in 200 MB), atomic,
+ * pausing a heap of 10-20 MB for about 10 ms. Unless Node was started with a choice of its own.
+ */
+export const tuneGcForStreaming = (): void => {
+  if (streaming) return
+  streaming = true
+  if (process.execArgv.some((a) => a.includes("incremental-marking") || a.includes("incremental_marking"))) return
+  setFlagsFromString("--no-incremental-marking")
+  ;(globalThis as Record<symbol, unknown>)[STREAMING_GC] = true
+}
+
 /** From this many characters of one answer, its read pays for the optimizing compiler (as sdkPatches/optimizer.ts's LARGE_RESPONSE for the SDK's reads). */
 const LARGE_ANSWER = 2 * 1024 * 1024
 

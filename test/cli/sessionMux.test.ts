@@ -14,7 +14,7 @@ import { type AddressInfo, connect, createServer, type Server } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { CLI_PATH, cliEnv } from "../support/cli.ts"
+import { CLI_PATH, cliEnv, runCli } from "../support/cli.ts"
 import { motoEndpoint, seedInstances, useMoto } from "../support/moto.ts"
 import { startSsmProxy } from "../support/ssmProxyRun.ts"
 import { type SsmStandIn, startSsmStandIn } from "../support/ssmStandIn.ts"
@@ -115,6 +115,32 @@ describe("aegea tunnel with smux", () => {
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL")
     }
+  }, 60_000)
+})
+
+describe("a long transfer and the compile cache", () => {
+  it("a tunnel that carried more than 2 MiB (V8 flags changed for the transfer) writes a compile cache the next run takes", async () => {
+    const cache = { AEGEA_CACHE_DIR: join(work, "cache"), AEGEA_COMPILE_CACHE_DEBUG: "1" }
+    const child = spawn(process.execPath, [CLI_PATH, "tunnel", "mux-box", "0:7"], { env: cliEnv({ env: { ...env(), ...cache } }), stdio: ["ignore", "pipe", "pipe"] })
+    let stderr = ""
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    try {
+      await until(() => /127\.0\.0\.1:\d+ ->/.test(stderr), () => `no tunnel line: ${stderr}`)
+      const port = Number(/127\.0\.0\.1:(\d+) ->/.exec(stderr)![1])
+      const payload = pattern(3 * 1024 * 1024, 5)
+      expect(await echoThrough(port, payload)).toBe(sha(payload))
+      child.kill("SIGINT")
+      expect(await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)))).toBe(130)
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL")
+    }
+    expect(stderr).toMatch(/^aegea compile cache: \S+ssh-\S+ \d+ cached \d+ rejected \d+ missing written$/m)
+    // the same family again (an instance that does not exist: it ends after the EC2 lookup)
+    const again = await runCli(["tunnel", "no-such-box", "0:7"], { env: { ...env(), ...cache } })
+    expect(again.code).not.toBe(0)
+    const counts = / (\d+) cached (\d+) rejected (\d+) missing/.exec(again.stderr)
+    expect(counts, again.stderr).not.toBeNull()
+    expect({ cached: Number(counts![1]) > 0, rejected: Number(counts![2]) }).toStrictEqual({ cached: true, rejected: 0 })
   }, 60_000)
 })
 
