@@ -162,7 +162,7 @@ class Connection {
   ) {
     this.protocol = new ChannelProtocol({ now: this.clock, sessionTypes: kind === "shell" ? SHELL_SESSION_TYPES : PORT_SESSION_TYPES })
     this.ticker = setInterval(() => {
-      if (this.isOpen) this.handle(this.protocol.tick())
+      if (this.isOpen && !this.held) this.handle(this.protocol.tick())
     }, 100)
     this.ticker.unref()
   }
@@ -224,6 +224,7 @@ class Connection {
     clearInterval(this.pinger)
     this.pinger = setInterval(() => this.ping(), Duration.toMillis(this.timings.pingInterval))
     this.pinger.unref()
+    if (this.held) (ws as unknown as { _socket?: { pause(): void } })._socket?.pause()
   }
 
   /** From now on the remote side's bytes go to `sink` (DataChannel.divertOutput); false when some already went to `output`. */
@@ -244,10 +245,32 @@ class Connection {
     this.pongTimer = undefined
   }
 
-  /** Ping (unless a ping is still unanswered); nothing back within the timeout: the connection stalled. */
+  /**
+   * Backpressure (DataChannel.holdOutput): while held, the WebSocket's socket is paused (Node reads
+   * at most its buffer's worth more, then stops; the agent's messages wait unacknowledged at the
+   * agent), and neither a ping's answer nor an acknowledgement is awaited: they are in the unread
+   * bytes. Holding again re-pauses (ws resumes its socket when its own parser drains).
+   */
+  private held = false
+  hold(held: boolean) {
+    if (this.finished || (!held && !this.held)) return
+    const socket = (this.ws as unknown as { _socket?: { pause(): void; resume(): void } } | undefined)?._socket
+    if (held) {
+      this.held = true
+      clearTimeout(this.pongTimer)
+      this.pongTimer = undefined
+      socket?.pause()
+      return
+    }
+    this.held = false
+    this.protocol.restartAckClock()
+    socket?.resume()
+  }
+
+  /** Ping (unless a ping is still unanswered, or reading is held); nothing back within the timeout: the connection stalled. */
   ping() {
     const ws = this.ws
-    if (ws === undefined || ws.readyState !== ws.OPEN || this.pongTimer !== undefined) return
+    if (ws === undefined || ws.readyState !== ws.OPEN || this.pongTimer !== undefined || this.held) return
     ws.ping("keepalive")
     const timeout = Duration.toMillis(this.timings.pongTimeout)
     this.pongTimer = setTimeout(() => {
@@ -904,7 +927,8 @@ export const attachTicket = (instanceId: string, ticket: SessionTicket, kind: Ch
       sendSize: (cols, rows) => Effect.sync(() => connection.sendSize(cols, rows)),
       portForwardingMode: connection.mode,
       encrypted: connection.protocol.encrypted,
-      divertOutput: (sink) => connection.divert(sink)
+      divertOutput: (sink) => connection.divert(sink),
+      holdOutput: (held) => connection.hold(held)
     }
     return channel
   })

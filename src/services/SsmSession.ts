@@ -52,6 +52,14 @@ export interface DataChannel {
    * False (and nothing changes) when bytes have already gone to `output`. Absent: use `output`.
    */
   readonly divertOutput?: ((sink: OutputSink) => boolean) | undefined
+  /**
+   * Stop (true) or go on (false) reading the agent's bytes: backpressure from a local side that takes
+   * them slower than they come. While held the channel's socket is not read, so the agent's messages
+   * wait unacknowledged and the agent stops sending once its window is full (as with the
+   * session-manager-plugin, whose reader blocks); the connection's keep-alive and acknowledgement
+   * clocks wait too. Absent: never held.
+   */
+  readonly holdOutput?: ((held: boolean) => void) | undefined
 }
 
 /** Where a diverted channel's bytes go (`DataChannel.divertOutput`). */

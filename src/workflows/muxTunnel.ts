@@ -38,6 +38,14 @@ export interface MuxTunnelOptions {
 /** A local connection's error: it closes the socket, which ends that connection alone. */
 const ignoreSocketError = () => {}
 
+/**
+ * A local connection with this many bytes not yet taken by its client holds the channel's reading
+ * (`DataChannel.holdOutput`) until it drains: smux v1 has no flow control per stream, so, as with the
+ * plugin, a client that reads slowly slows the whole session, instead of aegea keeping what the
+ * remote side sends in memory without bound.
+ */
+export const HOLD_BYTES = 1024 * 1024
+
 /** Frames waiting for the writer: at most this many pieces (each at most one socket read, 64 KiB). */
 const WRITE_QUEUE = 64
 
@@ -130,6 +138,22 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
         })
       })
 
+    /** Local connections holding the channel's reading until they drain (HOLD_BYTES). */
+    const congested = new Set<Socket>()
+    const hold = channel.holdOutput
+    const uncongest = (socket: Socket) => {
+      if (congested.delete(socket) && congested.size === 0) hold?.(false)
+    }
+    /** After a write to `socket`: hold the channel's reading while the client is this far behind. */
+    const checkCongestion = (socket: Socket) => {
+      if (hold === undefined || socket.writableLength < HOLD_BYTES) return
+      if (!congested.has(socket)) {
+        congested.add(socket)
+        socket.once("drain", () => uncongest(socket))
+      }
+      hold(true)
+    }
+
     /** The agent's frames to the local connections (written to sockets `corked` holds or adds to); the error that ends the session, if any. */
     const deliver = (events: ReadonlyArray<SmuxEvent>, corked: Array<Socket>): OperationFailed | undefined => {
       for (const event of events) {
@@ -163,7 +187,10 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
       try {
         return deliver(client.receiveAll(payloads), corked)
       } finally {
-        for (const socket of corked) socket.uncork()
+        for (const socket of corked) {
+          socket.uncork()
+          checkCongestion(socket)
+        }
       }
     }
 
@@ -210,6 +237,7 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
         // and a write of the agent's bytes after the client's FIN fails (EPIPE) before it has closed;
         // the error closes the socket, which ends this connection, not the tunnel
         socket.on("error", ignoreSocketError)
+        socket.once("close", () => uncongest(socket))
         // the agent's FIN: write what is pending to the local client, then close (as the plugin does)
         connections.set(streamId, {
           socket,

@@ -21,11 +21,39 @@ export interface RelayStreams {
   readonly onInputEnd: "finish" | "keep-reading"
 }
 
-/** Write with backpressure: wait for "drain" when the stream's buffer is full. */
-const writeTo = (output: NodeJS.WritableStream, bytes: Uint8Array) =>
+/**
+ * A local side with this many bytes not yet taken holds the channel's reading until it drains (as
+ * muxTunnel's HOLD_BYTES): the agent's bytes then wait at the agent, not in aegea's memory.
+ */
+const HOLD_BYTES = 1024 * 1024
+
+/**
+ * Write with backpressure: go on while the stream has less than HOLD_BYTES unwritten; past that,
+ * hold the channel's reading and wait for "drain". (Waiting at the stream's own mark, 16 KiB, would
+ * leave the channel reading into its queue meanwhile, without bound.) A stream that does not say how
+ * much it holds: wait whenever its write asks to.
+ */
+const writeTo = (output: NodeJS.WritableStream, bytes: Uint8Array, hold: ((held: boolean) => void) | undefined) =>
   Effect.callback<void>((resume) => {
-    if (output.write(bytes)) resume(Effect.void)
-    else output.once("drain", () => resume(Effect.void))
+    const below = output.write(bytes)
+    const unwritten = (output as { writableLength?: number }).writableLength
+    // (a write that did not ask to wait is never followed by "drain")
+    if (below || (unwritten !== undefined && unwritten < HOLD_BYTES)) return resume(Effect.void)
+    let held = false
+    if (hold !== undefined) {
+      held = true
+      hold(true)
+    }
+    const drained = () => {
+      if (held) hold?.(false)
+      held = false
+      resume(Effect.void)
+    }
+    output.once("drain", drained)
+    return Effect.sync(() => {
+      output.off("drain", drained)
+      if (held) hold?.(false)
+    })
   })
 
 /**
@@ -64,7 +92,7 @@ export const relay = (channel: DataChannel, streams: RelayStreams): Effect.Effec
   )
   // Everything the channel has delivered so far goes out in one write (frames are 1 KiB each).
   const outbound = channel.output.pipe(
-    Stream.runForEachArray((frames) => writeTo(streams.output, frames.length === 1 ? frames[0]! : Buffer.concat(frames)))
+    Stream.runForEachArray((frames) => writeTo(streams.output, frames.length === 1 ? frames[0]! : Buffer.concat(frames), channel.holdOutput))
   )
   return Effect.raceFirst(Effect.raceFirst(inbound, outbound), outputGone(streams.output))
 }

@@ -9,7 +9,7 @@
 //   round-trips checksummed bytes encrypted with AES-GCM both ways.
 import { spawn } from "node:child_process"
 import { createHash } from "node:crypto"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { type AddressInfo, connect, createServer, type Server } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -27,6 +27,10 @@ const work = mkdtempSync(join(tmpdir(), "aegea-mux-"))
 let standIn: SsmStandIn
 let kms: KmsStandIn
 let echo: Server
+/** Port 9 on the instances: 48 MiB to each connection, then the end. */
+let source: Server
+const SOURCE_BYTES = 48 * 1024 * 1024
+const sourcePayload = Buffer.concat(Array.from({ length: SOURCE_BYTES / 65536 }, (_, i) => Buffer.alloc(65536, (i * 7) & 0xff)))
 let box = ""
 let secretBox = ""
 
@@ -36,13 +40,18 @@ beforeAll(async () => {
     s.pipe(s)
   })
   await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve))
+  source = createServer((s) => {
+    s.on("error", () => {})
+    s.end(sourcePayload)
+  })
+  await new Promise<void>((resolve) => source.listen(0, "127.0.0.1", resolve))
   ;[box = "", secretBox = ""] = await seedInstances(2, { names: ["mux-box", "kms-box"] })
   const port = (echo.address() as AddressInfo).port
   kms = await startKmsStandIn()
   standIn = await startSsmStandIn({
     motoEndpoint: motoEndpoint(),
     onlineInstances: [box, secretBox],
-    portMap: { 7: port, 22: port },
+    portMap: { 7: port, 22: port, 9: (source.address() as AddressInfo).port },
     kms: { standIn: kms, keyId: KEY_ID, instances: [secretBox] }
   })
 }, 60_000)
@@ -51,6 +60,7 @@ afterAll(async () => {
   await standIn?.close()
   await kms?.close()
   await new Promise<void>((resolve) => (echo ? echo.close(() => resolve()) : resolve()))
+  await new Promise<void>((resolve) => (source ? source.close(() => resolve()) : resolve()))
   rmSync(work, { recursive: true, force: true })
 })
 
@@ -113,6 +123,47 @@ describe("aegea tunnel with smux", () => {
       expect(sessions[0]!.terminatedByApi).toBe(true)
       expect(sessions[0]!.openSockets).toBe(0)
     } finally {
+      if (child.exitCode === null) child.kill("SIGKILL")
+    }
+  }, 60_000)
+})
+
+describe("a tunnel client that stops reading", () => {
+  it("holds the session's reading: aegea's memory stays bounded, no ping is missed, and every byte arrives in order", async () => {
+    // pings every 0.2 s, answered within 0.5 s, would call a channel held for 2 s stalled if they went on
+    const child = spawn(process.execPath, [CLI_PATH, "tunnel", "mux-box", "0:9"], {
+      env: cliEnv({ env: { ...env(), AEGEA_SESSION_PING_INTERVAL: "0.2", AEGEA_SESSION_PONG_TIMEOUT: "0.5" } }),
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stderr = ""
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+    const rss = () => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? 0) * 1024
+    const client = await (async () => {
+      await until(() => /127\.0\.0\.1:\d+ ->/.test(stderr), () => `no tunnel line: ${stderr}`)
+      return connect({ host: "127.0.0.1", port: Number(/127\.0\.0\.1:(\d+) ->/.exec(stderr)![1]) })
+    })()
+    try {
+      client.pause() // reads nothing for 2 s
+      client.on("error", () => {})
+      await new Promise((r) => setTimeout(r, 300))
+      const before = rss()
+      let most = before
+      for (let i = 0; i < 17; i++) {
+        await new Promise((r) => setTimeout(r, 100))
+        most = Math.max(most, rss())
+      }
+      const chunks: Array<Buffer> = []
+      const ended = new Promise<void>((resolve) => client.on("end", () => resolve()))
+      client.on("data", (d: Buffer) => void chunks.push(d))
+      client.resume()
+      await ended
+      expect(sha(Buffer.concat(chunks))).toBe(sha(sourcePayload))
+      expect(most - before, `aegea's RSS grew from ${before} to ${most} bytes while the client read nothing`).toBeLessThan(16 * 1024 * 1024)
+      expect(stderr).not.toMatch(/stalled|lost/)
+      child.kill("SIGINT")
+      expect(await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)))).toBe(130)
+    } finally {
+      client.destroy()
       if (child.exitCode === null) child.kill("SIGKILL")
     }
   }, 60_000)

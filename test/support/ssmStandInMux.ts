@@ -42,6 +42,11 @@ export interface AgentMux {
   readonly maxOpen: number
   /** A protocol error ended the mux (nothing more is read). */
   readonly error: string | undefined
+  /**
+   * Backpressure from the client (its data channel stops reading): stop reading the destination
+   * connections (true) or go on (false), as the agent does once its window is full and acknowledged no more.
+   */
+  readonly hold: (held: boolean) => void
 }
 
 /**
@@ -65,10 +70,12 @@ export const agentMux = (options: {
   const fin = (sid: number) => {
     if (streams.delete(sid)) options.send(encodeSmuxFrame(SmuxCmd.fin, sid))
   }
+  let held = false
   const open = (sid: number) => {
     if (streams.has(sid)) return
     streamsOpened++
     const socket = connect({ host: options.host, port: options.port, noDelay: true })
+    if (held) socket.pause()
     streams.set(sid, socket)
     options.sockets?.add(socket)
     options.onSocket?.(1)
@@ -117,6 +124,13 @@ export const agentMux = (options: {
     },
     get error() {
       return error
+    },
+    hold: (h) => {
+      held = h
+      for (const socket of streams.values()) {
+        if (h) socket.pause()
+        else socket.resume()
+      }
     }
   }
 }

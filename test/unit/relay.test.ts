@@ -13,13 +13,14 @@ import type { OperationFailed } from "../../src/errors.ts"
 import type { DataChannel } from "../../src/services/SsmSession.ts"
 import { relay } from "../../src/workflows/relay.ts"
 
-const channelOf = (output: Queue.Queue<Uint8Array, OperationFailed | Cause.Done>, written: Array<Uint8Array>): DataChannel => ({
+const channelOf = (output: Queue.Queue<Uint8Array, OperationFailed | Cause.Done>, written: Array<Uint8Array>, holds?: Array<boolean>): DataChannel => ({
   sessionId: "s-1",
   instanceId: "i-1",
   agentVersion: "3.3.1957.0",
   write: (bytes) => Effect.sync(() => void written.push(bytes)),
   output: Stream.fromQueue(output),
-  sendSize: () => Effect.void
+  sendSize: () => Effect.void,
+  ...(holds !== undefined ? { holdOutput: (held: boolean) => void holds.push(held) } : {})
 })
 
 describe("relay", () => {
@@ -46,6 +47,42 @@ describe("relay", () => {
       assert.strictEqual(exit._tag, "Success")
       assert.isAtLeast(delivered, 2)
       assert.isAbove(local.listenerCount("error"), 0)
+    }))
+
+  it.effect("a local side that takes the bytes slowly holds the channel's reading past 1 MiB unwritten, and releases it once drained", () =>
+    Effect.gen(function*() {
+      const output = yield* Queue.unbounded<Uint8Array, OperationFailed | Cause.Done>()
+      const holds: Array<boolean> = []
+      // a consumer that takes nothing until told, then everything
+      let open: () => void = () => {}
+      const opened = new Promise<void>((resolve) => (open = resolve))
+      const got: Array<Buffer> = []
+      const local = new Writable({
+        highWaterMark: 16 * 1024,
+        write(chunk: Buffer, _encoding, callback) {
+          got.push(Buffer.from(chunk))
+          void opened.then(() => callback())
+        }
+      })
+      const chunks = Array.from({ length: 48 }, (_, i) => Buffer.alloc(64 * 1024, i))
+      const fiber = yield* Effect.forkChild(relay(channelOf(output, [], holds), { input: new PassThrough(), output: local, onInputEnd: "keep-reading" }))
+      // the channel's bytes come a read at a time
+      for (const c of chunks.slice(0, 32)) {
+        Queue.offerUnsafe(output, c)
+        yield* Effect.promise(() => new Promise((r) => setImmediate(r)))
+      }
+      assert.deepStrictEqual(holds, [true])
+      assert.isAtMost(local.writableLength, 1024 * 1024 + 64 * 1024, "the relay stopped writing past 1 MiB")
+      // what a held channel still delivers (read before the hold) waits in its queue, untaken
+      for (const c of chunks.slice(32)) Queue.offerUnsafe(output, c)
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 20)))
+      assert.isAtLeast(Queue.sizeUnsafe(output), 16)
+      assert.isAtMost(local.writableLength, 1024 * 1024 + 64 * 1024)
+      open()
+      Queue.endUnsafe(output)
+      yield* Effect.timeout(Fiber.join(fiber), "5 seconds")
+      assert.strictEqual(holds.at(-1), false)
+      assert.deepStrictEqual(Buffer.concat(got), Buffer.concat(chunks))
     }))
 
   it.effect("a local EOF ends a tunnel connection's relay (finish) after its bytes are written to the channel", () =>

@@ -231,6 +231,20 @@ describe("sequencing and acknowledgements", () => {
     assert.strictEqual(protocol.tick()[0]!._tag, "Failed")
   })
 
+  it("after a hold of the channel's reading, every unacknowledged message's timeout and resend count from then (restartAckClock)", () => {
+    const { protocol, advance } = fresh()
+    protocol.receive(agent(0, PayloadType.handshakeRequest, handshakeRequest))
+    protocol.receive(agent(1, PayloadType.handshakeComplete, "{}"))
+    protocol.sendData(Buffer.from("y"))
+    advance(59_000) // held: nothing read, nothing ticked
+    protocol.restartAckClock()
+    assert.deepStrictEqual(protocol.tick(), [], "no resend at once, no timeout")
+    advance(59_000)
+    assert.isFalse(protocol.tick().some((e) => e._tag === "Failed"), "59 s after the hold, not 118 s after the send")
+    advance(2_000)
+    assert.strictEqual(protocol.tick().at(-1)!._tag, "Failed")
+  })
+
   it("reports channel_closed with the agent's reason and agent flags", () => {
     const { protocol } = fresh()
     assert.deepStrictEqual(protocol.receive(agent(0, PayloadType.flag, flagPayload(3))).filter((e) => e._tag === "AgentFlag"), [

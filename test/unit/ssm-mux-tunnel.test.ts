@@ -13,7 +13,7 @@ import { createHash } from "node:crypto"
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net"
 import { SmuxCmd, SmuxFrameReader } from "../../src/lib/ssm/smux.ts"
 import type { DataChannel, OutputSink } from "../../src/services/SsmSession.ts"
-import { muxTunnel } from "../../src/workflows/muxTunnel.ts"
+import { HOLD_BYTES, muxTunnel } from "../../src/workflows/muxTunnel.ts"
 import type { OperationFailed } from "../../src/errors.ts"
 import { type AgentMux, agentMux } from "../support/ssmStandInMux.ts"
 
@@ -32,6 +32,7 @@ const pieces = (bytes: Uint8Array) => Array.from({ length: Math.ceil(bytes.lengt
 const fakeChannel = Effect.fnUntraced(function*(port: number, flags: Array<number>, diverted = false) {
   const output = yield* Queue.unbounded<Uint8Array, OperationFailed | Cause.Done>()
   let sink: OutputSink | undefined
+  const holds: Array<boolean> = []
   let agent: AgentMux | undefined = undefined
   agent = agentMux({
     host: "127.0.0.1",
@@ -51,9 +52,13 @@ const fakeChannel = Effect.fnUntraced(function*(port: number, flags: Array<numbe
     write: (bytes) => Effect.sync(() => pieces(bytes).forEach((p) => agent.receive(Buffer.from(p)))),
     output: Stream.fromQueue(output),
     sendSize: () => Effect.void,
-    ...(diverted ? { divertOutput: (s: OutputSink) => ((sink = s), true) } : {})
+    ...(diverted ? { divertOutput: (s: OutputSink) => ((sink = s), true) } : {}),
+    holdOutput: (held) => {
+      holds.push(held)
+      agent.hold(held)
+    }
   }
-  return { channel, agent, output, isDiverted: () => sink !== undefined }
+  return { channel, agent, output, holds, isDiverted: () => sink !== undefined }
 })
 
 /** Connect, send `payload`, collect the echo until it is complete, close; the echo's checksum. */
@@ -224,6 +229,51 @@ describe("muxTunnel", () => {
       await close(source)
     }
   })
+
+  it.each([["through output", false], ["handed over by the channel (divertOutput)", true]] as const)("a client that stops reading holds the channel's reading, so the remote side's bytes wait there, not in aegea's memory: %s", async (_, diverted) => {
+    const total = 24 * 1024 * 1024
+    const payload = Buffer.concat(Array.from({ length: total / 4096 }, (_, i) => Buffer.alloc(4096, i & 0xff)))
+    const source = createServer((s) => {
+      s.on("error", () => {})
+      s.end(payload)
+    })
+    const sourcePort = await listen(source)
+    const { agent, channel, holds } = await Effect.runPromise(fakeChannel(sourcePort, [], diverted))
+    const mux = await Effect.runPromise(muxTunnel(channel, { keepAlive: false }))
+    const runner = Effect.runFork(mux.run)
+    let served: Socket | undefined
+    const local = createServer((socket) => {
+      served = socket
+      void Effect.runFork(mux.serve(socket))
+    })
+    const localPort = await listen(local)
+    const client = connect({ host: "127.0.0.1", port: localPort })
+    client.pause() // reads nothing for a while
+    client.on("error", () => {})
+    try {
+      let most = 0
+      for (let i = 0; i < 40; i++) {
+        await new Promise((r) => setTimeout(r, 20))
+        most = Math.max(most, served?.writableLength ?? 0)
+      }
+      assert.isTrue(holds.includes(true), "the channel's reading was held")
+      assert.isBelow(most, 2 * HOLD_BYTES + 1024 * 1024, "what waits in aegea for the client stays bounded")
+      // then it reads everything: complete and in order, and the hold is released
+      const chunks: Array<Buffer> = []
+      const done = new Promise<void>((resolve) => client.on("end", () => resolve()))
+      client.on("data", (d: Buffer) => void chunks.push(d))
+      client.resume()
+      await done
+      assert.strictEqual(sha(Buffer.concat(chunks)), sha(payload))
+      assert.strictEqual(holds.at(-1), false)
+    } finally {
+      client.destroy()
+      await Effect.runPromise(Fiber.interrupt(runner))
+      agent.close()
+      await close(local)
+      await close(source)
+    }
+  }, 30_000)
 
   it("a destination the agent cannot reach: the flag, a FIN, and the local connection closes; others go on", async () => {
     const gone = createServer()

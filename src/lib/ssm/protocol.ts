@@ -431,6 +431,19 @@ export class ChannelProtocol {
     return [{ _tag: "Failed", reason }]
   }
 
+  /**
+   * The channel read nothing for a while by its own choice (backpressure, `DataChannel.holdOutput`):
+   * the acknowledgements that came meanwhile are about to be read, so every unacknowledged message's
+   * timeout, and its next resend, count from now.
+   */
+  restartAckClock(): void {
+    const now = this.options.now()
+    for (const entry of this.outgoing.values()) {
+      entry.firstSent = now
+      entry.lastSent = now
+    }
+  }
+
   /** Called every ~100 ms: resend what is overdue; fail when a message went unacknowledged too long. */
   tick(): ReadonlyArray<ChannelEvent> {
     if (this.done) return []
