@@ -545,6 +545,8 @@ class Connection {
   /** Ask the agent to end the session, give it a moment to acknowledge, then close the socket. */
   async close(): Promise<void> {
     this.closing = true
+    // reading again, whatever a slow local side wanted: the acknowledgement of TerminateSession must be heard
+    this.hold(false)
     if (!this.finished && this.protocol.handshakeComplete && this.isOpen) {
       this.handle(this.protocol.sendFlag(Flag.terminateSession))
       const deadline = Date.now() + CLOSE_GRACE_MS
