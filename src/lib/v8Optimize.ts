@@ -22,9 +22,9 @@ let streaming = false
 /**
  * For a process that goes on moving bulk data (a tunnel's or scp's transfer through a data channel):
  * V8's incremental marking off, once. A transfer allocates little that lives, but reads fresh 64 KiB
- * socket buffers at tens of MB/s; V8 counts them against the old generation's limit until the next
- * scavenge frees them, so while the old generation is small its limit is always "near", and V8 kept
- * starting incremental marking: a full mark-compact every 150-400 ms through a whole upload (14 in
+ * socket buffers at tens of MB/s, and V8 kept starting incremental marking with the old generation
+ * at 9 MB of a 24 MB limit (its "soft limit": by all appearances those buffers, which live until the
+ * next scavenge, fill the room): a full mark-compact every 150-400 ms through a whole upload (14 in
  * 200 MB) instead of scavenges, with concurrent marking on the other core. Without incremental
  * marking a mark-compact comes only when the old generation is really full (one in 200 MB), atomic,
  * pausing a heap of 10-20 MB for about 10 ms. Unless Node was started with a choice of its own.
