@@ -224,7 +224,7 @@ class Connection {
     clearInterval(this.pinger)
     this.pinger = setInterval(() => this.ping(), Duration.toMillis(this.timings.pingInterval))
     this.pinger.unref()
-    if (this.held) (ws as unknown as { _socket?: { pause(): void } })._socket?.pause()
+    if (this.held) socketOf(ws)?.pause()
   }
 
   /** From now on the remote side's bytes go to `sink` (DataChannel.divertOutput); false when some already went to `output`. */
@@ -254,7 +254,7 @@ class Connection {
   private held = false
   hold(held: boolean) {
     if (this.finished || (!held && !this.held)) return
-    const socket = (this.ws as unknown as { _socket?: { pause(): void; resume(): void } } | undefined)?._socket
+    const socket = socketOf(this.ws)
     if (held) {
       this.held = true
       clearTimeout(this.pongTimer)
@@ -361,7 +361,7 @@ class Connection {
     this.pendingBytes = 0
     const ws = this.ws
     if (ws === undefined || ws.readyState !== ws.OPEN) return
-    const socket = (ws as unknown as { _socket?: WebSocketSocket })._socket
+    const socket = socketOf(ws)
     if (socket === undefined) return
     if (this.rawFraming && (ws as unknown as { _sender?: { _queue?: Array<unknown> } })._sender?._queue?.length === 0) {
       // a large batch goes into a spare buffer (at most MAX_SPARES per channel, each given back once the
@@ -593,7 +593,12 @@ interface WebSocketSocket {
   cork(): void
   uncork(): void
   write(bytes: Uint8Array, done?: () => void): boolean
+  pause(): void
+  resume(): void
 }
+
+/** The TCP (or TLS) socket under a ws WebSocket, once it has one. */
+const socketOf = (ws: WebSocketType | undefined): WebSocketSocket | undefined => (ws as unknown as { _socket?: WebSocketSocket } | undefined)?._socket
 
 /** WebSockets made with a zero masking key: the channel frames what it sends to them itself. */
 const rawFramingFor = new WeakSet<WebSocketType>()

@@ -14,6 +14,7 @@ import type { Socket } from "node:net"
 import { OperationFailed } from "../errors.ts"
 import { SMUX_KEEPALIVE_INTERVAL_MS, SmuxClient, type SmuxEvent } from "../lib/ssm/smux.ts"
 import type { DataChannel } from "../services/SsmSession.ts"
+import { HOLD_BYTES } from "./relay.ts"
 
 export interface MuxTunnel {
   /** Relay one local connection over a new stream until both sides have closed it. Never fails. */
@@ -37,14 +38,6 @@ export interface MuxTunnelOptions {
 
 /** A local connection's error: it closes the socket, which ends that connection alone. */
 const ignoreSocketError = () => {}
-
-/**
- * A local connection with this many bytes not yet taken by its client holds the channel's reading
- * (`DataChannel.holdOutput`) until it drains: smux v1 has no flow control per stream, so, as with the
- * plugin, a client that reads slowly slows the whole session, instead of aegea keeping what the
- * remote side sends in memory without bound.
- */
-export const HOLD_BYTES = 1024 * 1024
 
 /** Frames waiting for the writer: at most this many pieces (each at most one socket read, 64 KiB). */
 const WRITE_QUEUE = 64
@@ -138,7 +131,11 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
         })
       })
 
-    /** Local connections holding the channel's reading until they drain (HOLD_BYTES). */
+    /**
+     * Local connections holding the channel's reading until they drain (relay.ts HOLD_BYTES): smux v1
+     * has no flow control per stream, so, as with the plugin, a client that reads slowly slows the
+     * whole session, instead of aegea keeping what the remote side sends in memory without bound.
+     */
     const congested = new Set<Socket>()
     const hold = channel.holdOutput
     const uncongest = (socket: Socket) => {

@@ -22,10 +22,11 @@ export interface RelayStreams {
 }
 
 /**
- * A local side with this many bytes not yet taken holds the channel's reading until it drains (as
- * muxTunnel's HOLD_BYTES): the agent's bytes then wait at the agent, not in aegea's memory.
+ * A local side (ssh's pipe, a tunnel connection: here and in muxTunnel) with this many bytes not yet
+ * taken holds the channel's reading (`DataChannel.holdOutput`) until it drains: the agent's bytes then
+ * wait at the agent, not in aegea's memory.
  */
-const HOLD_BYTES = 1024 * 1024
+export const HOLD_BYTES = 1024 * 1024
 
 /**
  * Write with backpressure: go on while the stream has less than HOLD_BYTES unwritten; past that,
