@@ -131,6 +131,52 @@ describe("a session that outlives its WebSocket", () => {
     }).pipe(Effect.provide(layer()), Effect.timeout("30 seconds")))
 })
 
+describe("backpressure across a resumption", () => {
+  it.live("a held channel stays held on the connection a resumption opens: the agent's bytes wait there until released", () =>
+    Effect.gen(function*() {
+      notices.length = 0
+      const channel = yield* (yield* SsmSession).open(INSTANCE, { kind: "ssh", port: 7 })
+      const hold = channel.holdOutput!
+      const chunks: Array<Uint8Array> = []
+      let received = 0
+      yield* channel.output.pipe(
+        Stream.runForEach((chunk) => Effect.sync(() => {
+          chunks.push(chunk)
+          received += chunk.length
+        })),
+        Effect.forkScoped
+      )
+      const first = pattern(4096, 1)
+      yield* channel.write(first)
+      for (let i = 0; i < 200 && received < first.length; i++) yield* Effect.sleep("10 millis")
+      assert.strictEqual(received, first.length, "the first bytes came back before the hold")
+      hold(true)
+      assert.isTrue(standIn.drop(channel.sessionId))
+      // (a held socket is not read, so the drop shows on the next write; then the channel resumes)
+      const session = standIn.sessions.find((s) => s.sessionId === channel.sessionId)! as unknown as { resumes: number; agent: { unacked: Map<bigint, Uint8Array> } }
+      for (let i = 0; i < 300 && session.resumes === 0; i++) {
+        yield* channel.write(Buffer.from("x"))
+        yield* Effect.sleep("10 millis")
+      }
+      assert.strictEqual(session.resumes, 1, "resumed while held")
+      const second = pattern(64 * 1024, 2)
+      yield* channel.write(second)
+      // the agent echoes the bytes, and they wait at the agent, unacknowledged, not in aegea
+      for (let i = 0; i < 300 && session.agent.unacked.size < 32; i++) yield* Effect.sleep("10 millis")
+      yield* Effect.sleep("200 millis")
+      assert.isAtLeast(session.agent.unacked.size, 32, "the agent's messages wait unacknowledged while held")
+      assert.strictEqual(received, first.length, "nothing read while held")
+      hold(false)
+      for (let i = 0; i < 500 && received < first.length + second.length; i++) yield* Effect.sleep("10 millis")
+      const all = Buffer.concat(chunks)
+      // every byte in order: the first bytes, the x's written to notice the drop, then the second
+      assert.strictEqual(sha(all.subarray(0, first.length)), sha(first))
+      assert.strictEqual(sha(all.subarray(all.length - second.length)), sha(second))
+      assert.match(all.subarray(first.length, all.length - second.length).toString(), /^x+$/)
+      assert.deepStrictEqual(notices, [`connection to session ${channel.sessionId} lost; resumed (attempt 1)`])
+    }).pipe(Effect.scoped, Effect.provide(layer()), Effect.timeout("30 seconds")))
+})
+
 describe("resumption retries", () => {
   /** Open a channel, drop its connection once bytes flow, and read on: the output's end or failure. */
   const dropOnce = Effect.gen(function*() {
