@@ -10,7 +10,9 @@
 // sink/source and the client) per MB, and how busy each side's JavaScript thread was (the one near
 // 100% bounds the throughput); each run measures two transfers through the tunnel it starts (the
 // first pays the tunnel's one-time costs, V8's compiling above all; the second, "again", is what each
-// later transfer costs); then a direct loopback copy of the same bytes for comparison.
+// later transfer costs), and the difference of the two, split into aegea's thread (of it system time
+// and page faults, the heap and buffers growing) and V8's helper threads (compiling); then a direct
+// loopback copy of the same bytes for comparison.
 // Medians over the runs. Targets: aegea <= 10 ms of CPU per MB both ways. Then the set-up of
 // `aegea ssh box -- true` (a real sshd on loopback behind the stand-in; wall and the CPU of aegea with
 // its ProxyCommand and ssh) against plain `ssh -p PORT 127.0.0.1 true`; target <= 0.6 s wall; and
@@ -56,6 +58,8 @@ const mainThreadCpuOf = (pid) => {
   const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8").split(") ")[1].split(" ")
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
+/** Minor page faults of a process so far (first touches of fresh memory: /proc/PID/stat's minflt). */
+const faultsOf = (pid) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[7])
 /** The sys part alone (the kernel's work for the process: socket reads and writes, loopback TCP). */
 const sysOf = (pid) => Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[12]) / 100
 const ownCpu = () => {
@@ -127,6 +131,8 @@ async function main() {
   let sshd
   const rows = []
   let sshRows = []
+  /** Per direction and build: what a tunnel's first transfer costs more than the same transfer again, in parts. */
+  const oneTime = []
   let scpRows = []
   const proxies = []
   let failed = false
@@ -199,6 +205,7 @@ async function main() {
       const main0 = mainThreadCpuOf(child.pid)
       const ownMain0 = mainThreadCpuOf(process.pid)
       const sys0 = sysOf(child.pid)
+      const faults0 = faultsOf(child.pid)
       const own0 = ownCpu()
       const dup0 = standIn.sessions.reduce((n, s) => n + s.duplicates, 0)
       const t0 = process.hrtime.bigint()
@@ -206,7 +213,7 @@ async function main() {
       const wall = Number(process.hrtime.bigint() - t0) / 1e9
       // messages aegea sent more than once (resent before the stand-in's acknowledgement came back)
       const resent = standIn.sessions.reduce((n, s) => n + s.duplicates, 0) - dup0
-      return { wall, cpu: cpuOf(child.pid) - cpu0, main: mainThreadCpuOf(child.pid) - main0, ownMain: mainThreadCpuOf(process.pid) - ownMain0, sys: sysOf(child.pid) - sys0, own: ownCpu() - own0, resent }
+      return { wall, cpu: cpuOf(child.pid) - cpu0, main: mainThreadCpuOf(child.pid) - main0, ownMain: mainThreadCpuOf(process.pid) - ownMain0, sys: sysOf(child.pid) - sys0, faults: faultsOf(child.pid) - faults0, own: ownCpu() - own0, resent }
     }
     // Each run starts a tunnel (its session is open once it listens) and measures two transfers through
     // it: the first pays the tunnel's one-time costs (V8 compiling the per-message code, the heap
@@ -227,6 +234,18 @@ async function main() {
         }
       }
       for (let b = 0; b < builds.length; b++) {
+        // What the first transfer costs more than the same transfer again (medians, in seconds): V8's
+        // compiling on its helper threads, code still unoptimized on aegea's thread, and the heap and
+        // buffers growing to their working size (first touches of fresh memory: page faults, system time)
+        const more = (f) => median(samples[b].first.map(f)) - median(samples[b].again.map(f))
+        oneTime.push({
+          label: `${direction}${builds[b].tag}`,
+          total: more((m) => m.cpu),
+          main: more((m) => m.main),
+          sys: more((m) => m.sys),
+          helpers: more((m) => m.cpu - m.main),
+          faults: more((m) => m.faults)
+        })
         for (const [which, s] of [["", samples[b].first], [", again", samples[b].again]]) {
           const cpuPerMb = s.map((m) => (m.cpu / MB) * 1000)
           rows.push({
@@ -312,6 +331,12 @@ async function main() {
   ])
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)))
   for (const line of [head, ...body]) console.log("  " + line.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd())
+  if (oneTime.length > 0) {
+    console.log("  a tunnel's first transfer against the same transfer again (its one-time cost; medians of each part, which need not add up):")
+    for (const o of oneTime) {
+      console.log(`    ${o.label}: ${fmt(o.total, 2)} s more CPU: aegea's thread ${fmt(o.main, 2)} s (of it sys ${fmt(o.sys, 2)} s, ${Math.round(o.faults)} more page faults), V8's helper threads ${fmt(o.helpers, 2)} s`)
+    }
+  }
   if (sshRows.length > 0) {
     printTable("ssh set-up through the stand-in (wall and CPU of the whole process tree)", sshRows, "direct ssh")
     if (sshRows.some((r) => r.error)) failed = true
