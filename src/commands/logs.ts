@@ -10,7 +10,7 @@ import * as Stream from "effect/Stream"
 import * as Argument from "effect/cli/Argument"
 import * as Command from "effect/cli/Command"
 import * as Flag from "effect/cli/Flag"
-import { LogsLive } from "../layers/LogsLive.ts"
+import { LogsJsonLive } from "../layers/LogsJsonLive.ts"
 import { OperationFailed } from "../errors.ts"
 import { parseTimeRange } from "../lib/timeExpr.ts"
 import { AegeaConfig, withConfigDefaults } from "../services/AegeaConfig.ts"
@@ -22,7 +22,7 @@ import { eventTable, missingGroup, printGroupEvents, resolveGroups } from "./log
 import { timestamp } from "../lib/progress.ts"
 import { logsExportCommand } from "./logsExport.ts"
 
-export const LogsLayer = awsService(Logs, LogsLive).pipe(Layer.provideMerge(BaseLayer))
+export const LogsLayer = awsService(Logs, LogsJsonLive).pipe(Layer.provideMerge(BaseLayer))
 
 const groupTable: TableSpec = {
   columns: [

@@ -23,8 +23,6 @@ import { withOperationSchema } from "./sdk/projection.ts"
 
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000)
 const next = (token: string | undefined) => (token ? { nextToken: token } : {})
-/** FilterLogEvents accepts at most 100 stream names per call. */
-const maxStreamNames = 100
 /** AWS answered with the error `code`, which the caller treats as success. */
 const answered = (code: string) => (e: AwsError) => e.code === code
 
@@ -75,20 +73,6 @@ const withTextReader = (
 /** The member of FilterLogEvents' output under which the text reader gives the page's lines and text. */
 const pageLinesKey = "aegeaPageLines"
 
-/**
- * A page whose lines were made from the answer's text: its `events` are the records JSON.parse reads
- * from that text (as `eventPages` gives them otherwise), read only when asked for.
- */
-const textPage = (group: string, lines: PageLines, text: string): EventPage => {
-  let events: ReadonlyArray<PageEvent> | undefined
-  return {
-    group,
-    lines: { text: lines.text, count: lines.count },
-    get events() {
-      return events ??= map.toEventPage(group, (JSON.parse(text) as { events: ReadonlyArray<PageEvent> }).events).events
-    }
-  }
-}
 
 /** `Logs` against CloudWatch Logs, with the region, credentials and endpoint of `AwsClients`. */
 export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
@@ -104,19 +88,8 @@ export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
      * there are more than one request may name (`wanted`; else undefined).
      */
     const filterRequest = (q: EventQuery) => {
-      const streams = q.streams ?? []
-      const names = streams.length > 0 && streams.length <= maxStreamNames ? { logStreamNames: [...streams] } : {}
-      const wanted = streams.length > maxStreamNames ? new Set(streams) : undefined
-      const command = (token: string | undefined) =>
-        new sdk.FilterLogEventsCommand({
-          logGroupName: q.group,
-          ...names,
-          ...(streams.length === 0 && q.streamPrefix ? { logStreamNamePrefix: q.streamPrefix } : {}),
-          ...(q.start ? { startTime: q.start.getTime() } : {}),
-          ...(q.end ? { endTime: q.end.getTime() } : {}),
-          ...(q.filterPattern ? { filterPattern: q.filterPattern } : {}),
-          ...next(token)
-        })
+      const { input, wanted } = map.filterInput(q)
+      const command = (token: string | undefined) => new sdk.FilterLogEventsCommand({ ...input, ...next(token) })
       return { command, wanted }
     }
 
@@ -167,7 +140,7 @@ export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
           Effect.map((r) => {
             const read = (r as { readonly [pageLinesKey]?: { readonly lines: PageLines; readonly text: string } })[pageLinesKey]
             if (read !== undefined) {
-              return [read.lines.count > 0 ? [textPage(q.group, read.lines, read.text)] : [], r.nextToken] as const
+              return [read.lines.count > 0 ? [map.textPage(q.group, read.lines, read.text)] : [], r.nextToken] as const
             }
             const page = map.toEventPage(q.group, (r.events ?? []) as ReadonlyArray<PageEvent>, wanted)
             return [page.events.length > 0 ? [page] : [], r.nextToken] as const

@@ -14,7 +14,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
 import { idempotent } from "./aws.ts"
-import { endpointsAsSdk, jsonCall, type JsonService } from "./awsJson.ts"
+import { jsonCall, type JsonService, signedCallsFit } from "./awsJson.ts"
 import { SsmLive } from "./SsmLive.ts"
 import { type AgentInfo, sessionRequest, Ssm } from "../services/Ssm.ts"
 
@@ -28,15 +28,9 @@ export const ssmJsonService = (region: string): JsonService => ({
   region
 })
 
-const truthy = (value: string | undefined) => value !== undefined && value.trim().toLowerCase() === "true"
-
-/** Whether the signed JSON call reaches the endpoint the SDK client would. */
+/** Whether the signed JSON call reaches the endpoint the SDK client would (awsJson.ts `signedCallsFit`). */
 export const jsonCallsFit = (env: AwsEnvironment, processEnv: Record<string, string | undefined> = process.env): boolean =>
-  env.clients?.SSM === undefined && !truthy(processEnv.AWS_USE_FIPS_ENDPOINT) && !truthy(processEnv.AWS_USE_DUALSTACK_ENDPOINT) &&
-  // the other partitions (GovCloud, ISO) have endpoints of their own
-  /^(?:[a-z]{2}-[a-z]+-\d+|cn-[a-z]+-\d+)$/.test(env.region) && !env.region.startsWith("us-gov-") &&
-  // endpoints named in the shared config file, or configured ones ignored: the SDK's to resolve
-  endpointsAsSdk(processEnv)
+  signedCallsFit(env, "SSM", processEnv)
 
 interface InstanceInformationAnswer {
   readonly InstanceInformationList?: ReadonlyArray<{

@@ -6,6 +6,7 @@
  * endpoint_url, else the service's AWS endpoint). Failures are shaped like the SDK's, so `callWith`
  * (aws.ts) classifies, words and retries them exactly as it does an SDK call's.
  */
+import { isAscii } from "node:buffer"
 import { createHash, createHmac } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { homedir } from "node:os"
@@ -160,6 +161,40 @@ const post = async (url: URL, headers: Record<string, string>, body: string, sig
   }
 }
 
+/** Larger declared lengths are not trusted with one allocation up front. */
+const MAX_PREALLOCATED = 1 << 30
+
+/**
+ * An answer's body as text. When the answer says its length (AWS's do), each chunk is copied, as it
+ * comes, into one buffer of that length, so the chunks need not all be kept and then joined (a large
+ * answer, thousands of instances or a page of 10,000 log events, is then in memory once less at its
+ * peak); else, or when the body turns out longer, the chunks are joined at the end. An all-ASCII body
+ * (`isAscii`, a vectorised check) is decoded as Latin-1, the same text without UTF-8's validation.
+ */
+export const bodyCollector = (contentLength: string | undefined) => {
+  const declared = contentLength !== undefined && /^[0-9]{1,10}$/.test(contentLength) ? Number(contentLength) : -1
+  let whole = declared >= 0 && declared <= MAX_PREALLOCATED ? Buffer.allocUnsafeSlow(declared) : undefined
+  let chunks: Array<Buffer> | undefined = whole === undefined ? [] : undefined
+  let length = 0
+  return {
+    add: (chunk: Buffer): void => {
+      if (whole !== undefined && length + chunk.length <= whole.length) whole.set(chunk, length)
+      else {
+        if (chunks === undefined) {
+          chunks = [whole!.subarray(0, length)]
+          whole = undefined
+        }
+        chunks.push(chunk)
+      }
+      length += chunk.length
+    },
+    text: (): string => {
+      const bytes = whole !== undefined ? whole.subarray(0, length) : Buffer.concat(chunks!, length)
+      return isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8")
+    }
+  }
+}
+
 const sendPost = (
   send: typeof import("node:http").request,
   agent: import("node:http").Agent,
@@ -171,15 +206,15 @@ const sendPost = (
 ): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const req = send(url, { method: "POST", agent, headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, signal }, (res) => {
-      const chunks: Array<Buffer> = []
-      res.on("data", (chunk: Buffer) => chunks.push(chunk))
+      const collect = bodyCollector(res.headers["content-length"])
+      res.on("data", collect.add)
       res.on("error", reject)
       res.on("end", () => {
         const header = (name: string) => {
           const value = res.headers[name.toLowerCase()]
           return Array.isArray(value) ? value.join(", ") : value
         }
-        resolve({ status: res.statusCode ?? 0, header, text: Buffer.concat(chunks).toString("utf8") })
+        resolve({ status: res.statusCode ?? 0, header, text: collect.text() })
       })
     })
     req.on("error", (error) => {
@@ -260,6 +295,38 @@ export const signedCall = <O>(
 }
 
 /**
+ * One JSON 1.1 operation under `policy`: `input` is the request body; `read` turns the answer's text
+ * into the result (throwing an error shaped as the SDK's where it cannot). `action` completes
+ * "could not ...".
+ */
+export const jsonTextCall = <O>(
+  env: AwsEnvironment,
+  service: JsonService,
+  operation: string,
+  input: object,
+  action: string,
+  policy: PlainPolicy,
+  read: (text: string, status: number) => O
+): Effect.Effect<O, AwsError> =>
+  signedCall<O>(
+    env,
+    service,
+    operation,
+    { contentType: "application/x-amz-json-1.1", body: JSON.stringify(input), headers: { "x-amz-target": `${service.targetPrefix}.${operation}` } },
+    action,
+    policy,
+    read,
+    answerError
+  )
+
+/** The error of an answer that is not the JSON it should be (as the SDK's deserializer would fail). */
+export const notJson = (service: JsonService, operation: string, status: number): Error =>
+  Object.assign(new Error(`${service.service} ${operation} answered with a body that is not JSON`), {
+    name: "InvalidAnswer",
+    $metadata: { httpStatusCode: status }
+  })
+
+/**
  * One JSON 1.1 operation under `policy`: `input` is the request body; the parsed answer is returned.
  * `action` completes "could not ..." in the error.
  */
@@ -271,22 +338,25 @@ export const jsonCall = <O>(
   action: string,
   policy: PlainPolicy
 ): Effect.Effect<O, AwsError> =>
-  signedCall<O>(
-    env,
-    service,
-    operation,
-    { contentType: "application/x-amz-json-1.1", body: JSON.stringify(input), headers: { "x-amz-target": `${service.targetPrefix}.${operation}` } },
-    action,
-    policy,
-    (text, status) => {
-      try {
-        return (text === "" ? {} : JSON.parse(text)) as O
-      } catch {
-        throw Object.assign(new Error(`${service.service} ${operation} answered with a body that is not JSON`), {
-          name: "InvalidAnswer",
-          $metadata: { httpStatusCode: status }
-        })
-      }
-    },
-    answerError
-  )
+  jsonTextCall<O>(env, service, operation, input, action, policy, (text, status) => {
+    try {
+      return (text === "" ? {} : JSON.parse(text)) as O
+    } catch {
+      throw notJson(service, operation, status)
+    }
+  })
+
+/**
+ * Whether a call signed here reaches the endpoint the SDK's client for `client` (AwsClients' key, the
+ * name `makeAws` is given) would: not when the embedding program provides that client, nor with FIPS
+ * or dual-stack endpoints, nor in the partitions with endpoints of their own (GovCloud, ISO), nor
+ * where endpoints are named in the shared config file or configured ones are to be ignored.
+ */
+export const signedCallsFit = (
+  env: Pick<AwsEnvironment, "clients" | "region">,
+  client: string,
+  processEnv: Record<string, string | undefined> = process.env
+): boolean =>
+  env.clients?.[client] === undefined && !truthy(processEnv.AWS_USE_FIPS_ENDPOINT) && !truthy(processEnv.AWS_USE_DUALSTACK_ENDPOINT) &&
+  /^(?:[a-z]{2}-[a-z]+-\d+|cn-[a-z]+-\d+)$/.test(env.region) && !env.region.startsWith("us-gov-") &&
+  endpointsAsSdk(processEnv)

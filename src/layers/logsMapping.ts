@@ -1,7 +1,9 @@
 /** SDK shapes -> aegea's CloudWatch Logs domain types. The only place that knows the SDK's optional-everything shapes. */
 import type * as Sdk from "@aws-sdk/client-cloudwatch-logs"
+import type { PageLines } from "../lib/logText.ts"
 import {
   type EventPage,
+  type EventQuery,
   type ExportStatus,
   type ExportTask,
   type LogEvent,
@@ -127,3 +129,40 @@ export const toExportTask = (t: Sdk.ExportTask): ExportTask => ({
   bucket: t.destination ?? "",
   prefix: t.destinationPrefix ?? ""
 })
+
+/** FilterLogEvents accepts at most 100 stream names per call. */
+export const maxStreamNames = 100
+
+/**
+ * The input of FilterLogEvents for `q` without its page token (what the SDK's command and the signed
+ * JSON call both send), and the streams to keep from each answer when there are more than one request
+ * may name (`wanted`; else undefined).
+ */
+export const filterInput = (q: EventQuery) => {
+  const streams = q.streams ?? []
+  const wanted = streams.length > maxStreamNames ? new Set(streams) : undefined
+  const input = {
+    logGroupName: q.group,
+    ...(streams.length > 0 && streams.length <= maxStreamNames ? { logStreamNames: [...streams] } : {}),
+    ...(streams.length === 0 && q.streamPrefix ? { logStreamNamePrefix: q.streamPrefix } : {}),
+    ...(q.start ? { startTime: q.start.getTime() } : {}),
+    ...(q.end ? { endTime: q.end.getTime() } : {}),
+    ...(q.filterPattern ? { filterPattern: q.filterPattern } : {})
+  }
+  return { input, wanted }
+}
+
+/**
+ * A page whose lines were made from the answer's text: its `events` are the records JSON.parse reads
+ * from that text (as `eventPages` gives them otherwise), read only when asked for.
+ */
+export const textPage = (group: string, lines: PageLines, text: string): EventPage => {
+  let events: ReadonlyArray<PageEvent> | undefined
+  return {
+    group,
+    lines: { text: lines.text, count: lines.count },
+    get events() {
+      return events ??= toEventPage(group, (JSON.parse(text) as { events: ReadonlyArray<PageEvent> }).events).events
+    }
+  }
+}

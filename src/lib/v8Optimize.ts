@@ -40,6 +40,20 @@ export const tuneGcForStreaming = (): void => {
 /** From this many characters of one answer, its read pays for the optimizing compiler (as sdkPatches/optimizer.ts's LARGE_RESPONSE for the SDK's reads). */
 const LARGE_ANSWER = 2 * 1024 * 1024
 
+let answered = 0
+
+/**
+ * For the pages of one long read (`aegea logs GROUP`'s FilterLogEvents answers, each under
+ * LARGE_ANSWER): adds an answer's `size`, and turns the optimizing compiler on for good (once) when the
+ * answers add up to LARGE_ANSWER, as sdkPatches/optimizer.ts's optimizeForResponse does for the SDK's
+ * reads: 100k events run the same line maker a hundred thousand times.
+ */
+export const countAnswer = (size: number): void => {
+  if (on) return
+  answered += size
+  if (answered >= LARGE_ANSWER) turnOptimizerOn()
+}
+
 /** True on globalThis while the launcher keeps the optimizing compiler off (src/main.ts, its first second). */
 const STARTUP_NO_OPT = Symbol.for("aegea.startupNoOpt")
 

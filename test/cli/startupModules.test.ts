@@ -8,6 +8,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runCli } from "../support/cli.ts"
+import { seedLogs } from "../support/logs.ts"
 import { useMoto } from "../support/moto.ts"
 
 useMoto()
@@ -42,5 +43,14 @@ describe("built-in modules at start-up", () => {
     expect(modules.filter((m) => ["child_process", "dgram", "readline", "internal/modules/esm/loader"].includes(m))).toEqual([])
     // nor web streams: @smithy/core reads the global ReadableStream only for a body that may be one (lazy-web-streams, scripts/sdkPatches.mjs)
     expect(modules.filter((m) => /^internal\/webstreams\/(readable|writable|transform)stream$/.test(m))).toEqual([])
+  })
+})
+
+describe("`aegea logs GROUP` without the SDK's client", () => {
+  it("reads a group's events by signed calls: neither https nor tls is loaded for an http endpoint (the SDK's HTTP handler loads both)", async () => {
+    await seedLogs({ "/aegea/modules": { s: [{ timestamp: Date.now() - 1_000, message: "hello" }] } })
+    const modules = await loadedBy(["logs", "/aegea/modules", "--start-time", "1h"])
+    expect(modules, "the probe saw the command's modules").toContain("http")
+    expect(modules.filter((m) => m === "https" || m === "tls")).toEqual([])
   })
 })

@@ -1,10 +1,16 @@
-/** LogsLive + S3Live against moto: the shared contract, plus what moto does differently from AWS. */
+/**
+ * LogsLive + S3Live against moto: the shared contract, plus what moto does differently from AWS; and
+ * LogsJsonLive (`aegea logs GROUP`'s pages by signed FilterLogEvents calls, the rest LogsLive): the
+ * same contract, and the same pages of lines as LogsLive.
+ */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Stream } from "effect"
 import { AwsClients } from "../../src/layers/AwsClients.ts"
+import { LogsJsonLive } from "../../src/layers/LogsJsonLive.ts"
 import { LogsLive } from "../../src/layers/LogsLive.ts"
 import { S3Live } from "../../src/layers/S3Live.ts"
-import { Logs } from "../../src/services/Logs.ts"
+import { pageLinesText } from "../../src/lib/logLines.ts"
+import { type EventPage, Logs } from "../../src/services/Logs.ts"
 import { logsContract } from "../contract/logs.ts"
 import { putEvents, seedLogs } from "../support/logs.ts"
 import { motoEndpoint, resetMoto, TEST_REGION } from "../support/moto.ts"
@@ -12,10 +18,9 @@ import { motoEndpoint, resetMoto, TEST_REGION } from "../support/moto.ts"
 process.env.AWS_ACCESS_KEY_ID = "testing"
 process.env.AWS_SECRET_ACCESS_KEY = "testing"
 
-const liveLayer = () =>
-  Layer.mergeAll(LogsLive, S3Live).pipe(
-    Layer.provide(AwsClients.layerStatic({ region: TEST_REGION, profile: undefined, endpointUrl: motoEndpoint(), maxAttempts: 1 }))
-  )
+const clients = () => AwsClients.layerStatic({ region: TEST_REGION, profile: undefined, endpointUrl: motoEndpoint(), maxAttempts: 1 })
+const liveLayer = () => Layer.mergeAll(LogsLive, S3Live).pipe(Layer.provide(clients()))
+const jsonLayer = () => Layer.mergeAll(LogsJsonLive, S3Live).pipe(Layer.provide(clients()))
 
 logsContract("live on moto", {
   make: async (seed) => {
@@ -23,6 +28,59 @@ logsContract("live on moto", {
     await seedLogs(seed)
     return { layer: liveLayer(), put: putEvents }
   }
+})
+
+logsContract("signed FilterLogEvents (LogsJsonLive) on moto", {
+  make: async (seed) => {
+    await resetMoto()
+    await seedLogs(seed)
+    return { layer: jsonLayer(), put: putEvents }
+  }
+})
+
+describe("LogsJsonLive on moto: the pages of `aegea logs GROUP`", () => {
+  const lines = { showGroup: false, color: false }
+  const pagesOf = (layer: ReturnType<typeof liveLayer>, query: Parameters<Logs["Service"]["eventPages"]>[0]) =>
+    Effect.runPromise(Effect.flatMap(Effect.gen(function*() { return yield* Logs }), (l) => Stream.runCollect(l.eventPages(query, { lines }))).pipe(Effect.provide(layer)))
+  /** A page as the command prints it: its lines, or (where the text was left to JSON.parse) its records' lines. */
+  const shown = (page: EventPage) => page.lines !== undefined ? page.lines.text : pageLinesText(page, lines)
+
+  it("gives LogsLive's pages, lines and records, over two of moto's pages, with escapes, line breaks and characters beyond ASCII", async () => {
+    await resetMoto()
+    const base = Date.now() - 3_600_000
+    const special = ["naïve café ☕ 🚀", "a quote \" and a backslash \\ here", "two\nlines", "a\ttab", "<b>&amp;</b>"]
+    const stream = (parity: number) =>
+      Array.from({ length: 5_025 }, (_, i) => {
+        const n = 2 * i + parity
+        return { timestamp: base + n, message: n % 1_000 === 7 ? `${special[(n / 1_000 | 0) % special.length]} #${n}` : `event ${n} level=info status=200` }
+      })
+    await seedLogs({ "/g": { "web-1": stream(0), "web-2": stream(1) } })
+    for (const q of [{}, { streams: ["web-2"] }, { filterPattern: "café" }, { start: new Date(base + 9_000) }, { filterPattern: "nothing-matches" }]) {
+      const query = { group: "/g", ...q }
+      const [viaJson, viaSdk] = await Promise.all([pagesOf(jsonLayer(), query), pagesOf(liveLayer(), query)])
+      assert.deepStrictEqual(viaJson.map(shown), viaSdk.map(shown), JSON.stringify(q))
+      // the records behind the lines too, read when asked for
+      assert.deepStrictEqual(viaJson.map((p) => p.events), viaSdk.map((p) => p.events), JSON.stringify(q))
+      // one stream's events come in time order: each page's lines made from its text (moto does not
+      // interleave two streams by time, as AWS does: those pages are read by JSON.parse and sorted)
+      if (q.streams !== undefined) assert.isTrue(viaJson.length > 0 && viaJson.every((p) => p.lines !== undefined), "lines from the text")
+      if (Object.keys(q).length === 0) {
+        assert.isAtLeast(viaJson.length, 2, "more than one of moto's pages")
+        const text = viaJson.map(shown).join("\n")
+        assert.include(text, "naïve café ☕ 🚀 #7")
+        assert.strictEqual(viaJson.reduce((n, p) => n + (p.lines?.count ?? p.events.length), 0), 10_050)
+      }
+    }
+  })
+
+  it("an unknown group fails as LogsLive's does: AwsNotFound, the same message", async () => {
+    await resetMoto()
+    const flipped = (layer: ReturnType<typeof liveLayer>) =>
+      Effect.runPromise(Effect.flatMap(Effect.gen(function*() { return yield* Logs }), (l) => Effect.flip(Stream.runCollect(l.eventPages({ group: "/nope" }, { lines })))).pipe(Effect.provide(layer)))
+    const [viaJson, viaSdk] = await Promise.all([flipped(jsonLayer()), flipped(liveLayer())])
+    assert.strictEqual(viaJson._tag, "AwsNotFound")
+    assert.strictEqual(viaJson.message, viaSdk.message)
+  })
 })
 
 describe("LogsLive on moto: known moto gaps", () => {

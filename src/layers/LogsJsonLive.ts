@@ -1,0 +1,118 @@
+/**
+ * Logs for the `logs` command: the pages of lines `aegea logs GROUP` prints (`eventPages` with
+ * `lines`) read by FilterLogEvents calls signed by hand (awsJson.ts, through aws.ts's retries and
+ * error sorting, like every SDK call), their lines made straight from the answer's text
+ * (lib/logText.ts), so that the command reaches its first page without loading the CloudWatch Logs
+ * SDK client, its schemas and the SDK's HTTP stack (about a fifth of `logs`'s start-up); everything
+ * else is LogsLive, loaded and built on first use (a group named by prefix, an unknown group's
+ * message, --follow, machine formats). Where the signed call would not reach the endpoint the SDK
+ * would (FIPS or dual-stack endpoints, a client the embedding program provides, endpoints named in
+ * the shared config file), the whole service is LogsLive.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import { AwsClients } from "./AwsClients.ts"
+import { idempotent, paginate } from "./aws.ts"
+import { type JsonService, jsonTextCall, notJson, signedCallsFit } from "./awsJson.ts"
+import { filterInput, textPage, toEventPage } from "./logsMapping.ts"
+import { pageTextLines } from "../lib/logLines.ts"
+import { countAnswer } from "../lib/v8Optimize.ts"
+import { type EventPage, Logs, type PageEvent } from "../services/Logs.ts"
+
+/** The name `LogsLive` gives the SDK's client (AwsClients' `clients` key, and the service in messages). */
+const CLIENT = "CloudWatch Logs"
+
+/** CloudWatch Logs' JSON 1.1 service in `region` (its AWS endpoint as the SDK's rules give it for the aws and aws-cn partitions). */
+export const logsJsonService = (region: string): JsonService => ({
+  service: CLIENT,
+  signingName: "logs",
+  targetPrefix: "Logs_20140328",
+  endpoint: `https://logs.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`,
+  endpointEnvId: "CLOUDWATCH_LOGS",
+  region
+})
+
+/**
+ * One FilterLogEvents answer as `eventPages` gives it: its lines made from the text where
+ * `pageTextLines` can, else the records JSON.parse reads (in time order), and the next page's token.
+ */
+export const filterAnswerPage = (
+  service: JsonService,
+  group: string,
+  text: string,
+  status: number,
+  lines: { readonly showGroup: boolean; readonly color: boolean }
+): readonly [ReadonlyArray<EventPage>, string | undefined] => {
+  const read = pageTextLines(group, text, lines)
+  if (read !== undefined) return [read.count > 0 ? [textPage(group, read, text)] : [], read.nextToken]
+  let answer: { readonly events?: ReadonlyArray<PageEvent> | null; readonly nextToken?: unknown }
+  try {
+    answer = JSON.parse(text) as typeof answer
+  } catch {
+    throw notJson(service, "FilterLogEvents", status)
+  }
+  const page = toEventPage(group, answer.events ?? [])
+  return [page.events.length > 0 ? [page] : [], typeof answer.nextToken === "string" ? answer.nextToken : undefined]
+}
+
+const jsonLogs = Effect.gen(function*() {
+  const env = yield* AwsClients
+  const service = logsJsonService(env.region)
+  // the rest of the service: LogsLive (the SDK's client), made on first use in this layer's scope
+  const scope = yield* Effect.scope
+  const viaSdk = yield* Effect.cached(
+    Effect.promise(() => import("./LogsLive.ts")).pipe(
+      Effect.flatMap(({ LogsLive }) => Layer.buildWithScope(LogsLive, scope)),
+      Effect.provideService(AwsClients, env),
+      Effect.map((context) => Context.get(context, Logs))
+    )
+  )
+  type Service = Logs["Service"]
+  const streamOf = <A, E>(f: (logs: Service) => Stream.Stream<A, E>): Stream.Stream<A, E> => Stream.unwrap(Effect.map(viaSdk, f))
+
+  const eventPages: Service["eventPages"] = (q, options = {}) => {
+    const lines = options.lines
+    const { input, wanted } = filterInput(q)
+    // only the pages of lines, of every stream the request names
+    if (lines === undefined || wanted !== undefined) return streamOf((logs) => logs.eventPages(q, options))
+    return paginate((token) =>
+      jsonTextCall(
+        env,
+        service,
+        "FilterLogEvents",
+        token ? { ...input, nextToken: token } : input,
+        `read the events of log group ${q.group}`,
+        idempotent,
+        (text, status) => {
+          countAnswer(text.length)
+          return filterAnswerPage(service, q.group, text, status, lines)
+        }
+      )
+    )
+  }
+
+  return Logs.of({
+    groups: (options) => streamOf((logs) => logs.groups(options)),
+    streams: (group, options) => streamOf((logs) => logs.streams(group, options)),
+    events: (query) => streamOf((logs) => logs.events(query)),
+    eventPages,
+    readStream: (group, stream, options) => Effect.flatMap(viaSdk, (logs) => logs.readStream(group, stream, options)),
+    ensureGroup: (group, options) => Effect.flatMap(viaSdk, (logs) => logs.ensureGroup(group, options)),
+    around: (event, count) => Effect.flatMap(viaSdk, (logs) => logs.around(event, count)),
+    startQuery: (query) => Effect.flatMap(viaSdk, (logs) => logs.startQuery(query)),
+    queryResults: (queryId) => Effect.flatMap(viaSdk, (logs) => logs.queryResults(queryId)),
+    stopQuery: (queryId) => Effect.flatMap(viaSdk, (logs) => logs.stopQuery(queryId)),
+    createExportTask: (request) => Effect.flatMap(viaSdk, (logs) => logs.createExportTask(request)),
+    describeExportTask: (taskId) => Effect.flatMap(viaSdk, (logs) => logs.describeExportTask(taskId))
+  })
+})
+
+/** Logs with `aegea logs GROUP`'s pages read by signed FilterLogEvents calls, or LogsLive where they would not fit. */
+export const LogsJsonLive: Layer.Layer<Logs, never, AwsClients> = Layer.unwrap(
+  Effect.map(AwsClients, (env) =>
+    signedCallsFit(env, CLIENT)
+      ? Layer.effect(Logs, jsonLogs)
+      : Layer.unwrap(Effect.map(Effect.promise(() => import("./LogsLive.ts")), ({ LogsLive }) => LogsLive)))
+)
