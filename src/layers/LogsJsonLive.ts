@@ -1,22 +1,21 @@
 /**
- * Logs for the `logs` command: the pages of lines `aegea logs GROUP` prints (`eventPages` with
- * `lines`) read by FilterLogEvents calls signed by hand (awsJson.ts, through aws.ts's retries and
- * error sorting, like every SDK call), their lines made straight from the answer's text
- * (lib/logText.ts), so that the command reaches its first page without loading the CloudWatch Logs
- * SDK client, its schemas and the SDK's HTTP stack (about a fifth of `logs`'s start-up); everything
- * else is LogsLive, loaded and built on first use (a group named by prefix, an unknown group's
- * message, --follow, machine formats). Where the signed call would not reach the endpoint the SDK
- * would (FIPS or dual-stack endpoints, a client the embedding program provides, endpoints named in
- * the shared config file), the whole service is LogsLive.
+ * Logs for the `logs` command: listing groups and streams and reading events (DescribeLogGroups,
+ * DescribeLogStreams, FilterLogEvents) by calls signed by hand (awsJson.ts, through aws.ts's retries
+ * and error sorting, like every SDK call), the pages `aegea logs GROUP` prints with their lines made
+ * straight from the answer's text (lib/logText.ts), so that `aegea logs`, `aegea logs GROUP` and its
+ * --follow reach their first answer without loading the CloudWatch Logs SDK client, its schemas and the
+ * SDK's HTTP stack (about a fifth of `logs`'s start-up); the rest (reading one stream, Logs Insights,
+ * exports, creating groups) is LogsLive, loaded and built on first use. Where a signed call would not
+ * reach the endpoint the SDK would (FIPS or dual-stack endpoints, a client the embedding program
+ * provides, endpoints named in the shared config file), the whole service is LogsLive.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Stream from "effect/Stream"
 import { AwsClients } from "./AwsClients.ts"
 import { idempotent, paginate } from "./aws.ts"
 import { type JsonService, jsonTextCall, notJson, signedCallsFit } from "./awsJson.ts"
-import { filterInput, textPage, toEventPage } from "./logsMapping.ts"
+import { filterInput, fromFilteredPage, groupsInput, inTimeOrder, streamsInput, textPage, toEventPage, toLogGroup, toLogStream } from "./logsMapping.ts"
 import { pageTextLines } from "../lib/logLines.ts"
 import { countAnswer } from "../lib/v8Optimize.ts"
 import { type EventPage, Logs, type PageEvent } from "../services/Logs.ts"
@@ -70,33 +69,82 @@ const jsonLogs = Effect.gen(function*() {
     )
   )
   type Service = Logs["Service"]
-  const streamOf = <A, E>(f: (logs: Service) => Stream.Stream<A, E>): Stream.Stream<A, E> => Stream.unwrap(Effect.map(viaSdk, f))
 
-  const eventPages: Service["eventPages"] = (q, options = {}) => {
-    const lines = options.lines
+  /** One signed JSON 1.1 call of CloudWatch Logs: its answer parsed (an error shaped as the SDK's where it is not JSON). */
+  const call = <O>(operation: string, input: object, action: string) =>
+    jsonTextCall<O>(env, service, operation, input, action, idempotent, (text, status) => {
+      countAnswer(text.length)
+      let answer: O
+      try {
+        answer = JSON.parse(text) as O
+      } catch {
+        throw notJson(service, operation, status)
+      }
+      return answer
+    })
+  const withToken = (input: object, token: string | undefined) => (token ? { ...input, nextToken: token } : input)
+  const tokenOf = (answer: { readonly nextToken?: unknown }) => (typeof answer.nextToken === "string" ? answer.nextToken : undefined)
+
+  const groups: Service["groups"] = (options = {}) =>
+    paginate((token) =>
+      call<{ readonly logGroups?: ReadonlyArray<Parameters<typeof toLogGroup>[0]> | null; readonly nextToken?: unknown }>(
+        "DescribeLogGroups",
+        withToken(groupsInput(options), token),
+        "list log groups"
+      ).pipe(Effect.map((r) => [(r.logGroups ?? []).map(toLogGroup), tokenOf(r)] as const))
+    )
+
+  const streams: Service["streams"] = (group, options = {}) =>
+    paginate((token) =>
+      call<{ readonly logStreams?: ReadonlyArray<Parameters<typeof toLogStream>[0]> | null; readonly nextToken?: unknown }>(
+        "DescribeLogStreams",
+        withToken(streamsInput(group, options), token),
+        `list the streams of log group ${group}`
+      ).pipe(Effect.map((r) => [(r.logStreams ?? []).map(toLogStream), tokenOf(r)] as const))
+    )
+
+  const events: Service["events"] = (q) => {
     const { input, wanted } = filterInput(q)
-    // only the pages of lines, of every stream the request names
-    if (lines === undefined || wanted !== undefined) return streamOf((logs) => logs.eventPages(q, options))
     return paginate((token) =>
-      jsonTextCall(
-        env,
-        service,
+      call<{ readonly events?: ReadonlyArray<Parameters<typeof fromFilteredPage>[1][number]> | null; readonly nextToken?: unknown }>(
         "FilterLogEvents",
-        token ? { ...input, nextToken: token } : input,
-        `read the events of log group ${q.group}`,
-        idempotent,
-        (text, status) => {
-          countAnswer(text.length)
-          return filterAnswerPage(service, q.group, text, status, lines)
-        }
+        withToken(input, token),
+        `read the events of log group ${q.group}`
+      ).pipe(
+        // AWS interleaves streams within a page; emulators may not: order each page by time (as LogsLive)
+        Effect.map((r) => [inTimeOrder(fromFilteredPage(q.group, r.events ?? [], wanted)), tokenOf(r)] as const)
       )
     )
   }
 
+  const eventPages: Service["eventPages"] = (q, options = {}) => {
+    const lines = options.lines
+    const { input, wanted } = filterInput(q)
+    // records (JSON output) and pages some of whose streams are dropped: as LogsLive gives them
+    if (lines === undefined || wanted !== undefined) {
+      return paginate((token) =>
+        call<{ readonly events?: ReadonlyArray<PageEvent> | null; readonly nextToken?: unknown }>(
+          "FilterLogEvents",
+          withToken(input, token),
+          `read the events of log group ${q.group}`
+        ).pipe(Effect.map((r) => {
+          const page = toEventPage(q.group, r.events ?? [], wanted)
+          return [page.events.length > 0 ? [page] : [], tokenOf(r)] as const
+        }))
+      )
+    }
+    return paginate((token) =>
+      jsonTextCall(env, service, "FilterLogEvents", withToken(input, token), `read the events of log group ${q.group}`, idempotent, (text, status) => {
+        countAnswer(text.length)
+        return filterAnswerPage(service, q.group, text, status, lines)
+      })
+    )
+  }
+
   return Logs.of({
-    groups: (options) => streamOf((logs) => logs.groups(options)),
-    streams: (group, options) => streamOf((logs) => logs.streams(group, options)),
-    events: (query) => streamOf((logs) => logs.events(query)),
+    groups,
+    streams,
+    events,
     eventPages,
     readStream: (group, stream, options) => Effect.flatMap(viaSdk, (logs) => logs.readStream(group, stream, options)),
     ensureGroup: (group, options) => Effect.flatMap(viaSdk, (logs) => logs.ensureGroup(group, options)),

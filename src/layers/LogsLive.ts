@@ -26,15 +26,6 @@ const next = (token: string | undefined) => (token ? { nextToken: token } : {})
 /** AWS answered with the error `code`, which the caller treats as success. */
 const answered = (code: string) => (e: AwsError) => e.code === code
 
-/** Events ordered by time; a page that already is (most are) is returned as it is, without a sort. */
-const inTimeOrder = (events: Array<LogEvent>): Array<LogEvent> => {
-  for (let i = 1; i < events.length; i++) {
-    if (events[i - 1]!.timestamp.getTime() > events[i]!.timestamp.getTime()) {
-      return events.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())
-    }
-  }
-  return events
-}
 
 /**
  * An operation schema (`[9, namespace, name, traits, input, output]`) whose output structure's member
@@ -104,7 +95,7 @@ export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
           Effect.map((r) =>
             [
               // AWS interleaves streams within a page; emulators may not: order each page by time.
-              inTimeOrder(map.fromFilteredPage(q.group, r.events ?? [], wanted)),
+              map.inTimeOrder(map.fromFilteredPage(q.group, r.events ?? [], wanted)),
               r.nextToken
             ] as const
           )
@@ -161,10 +152,7 @@ export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
       groups: (options = {}) =>
         paginate((token) =>
           aws.call(
-            new sdk.DescribeLogGroupsCommand({
-              ...(options.prefix ? { logGroupNamePrefix: options.prefix } : {}),
-              ...next(token)
-            }),
+            new sdk.DescribeLogGroupsCommand({ ...map.groupsInput(options), ...next(token) }),
             "list log groups",
             idempotent
           ).pipe(Effect.map((r) => [(r.logGroups ?? []).map(map.toLogGroup), r.nextToken] as const))
@@ -172,14 +160,7 @@ export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(
       streams: (group, options = {}) =>
         paginate((token) =>
           aws.call(
-            new sdk.DescribeLogStreamsCommand({
-              logGroupName: group,
-              // AWS cannot order by event time and filter by prefix at once.
-              ...(options.prefix
-                ? { logStreamNamePrefix: options.prefix }
-                : { orderBy: "LastEventTime", descending: true }),
-              ...next(token)
-            }),
+            new sdk.DescribeLogStreamsCommand({ ...map.streamsInput(group, options), ...next(token) }),
             `list the streams of log group ${group}`,
             idempotent
           ).pipe(Effect.map((r) => [(r.logStreams ?? []).map(map.toLogStream), r.nextToken] as const))

@@ -166,3 +166,22 @@ export const textPage = (group: string, lines: PageLines, text: string): EventPa
     }
   }
 }
+
+/** Events ordered by time; a page that already is (most are) is returned as it is, without a sort. */
+export const inTimeOrder = (events: Array<LogEvent>): Array<LogEvent> => {
+  for (let i = 1; i < events.length; i++) {
+    if (events[i - 1]!.timestamp.getTime() > events[i]!.timestamp.getTime()) {
+      return events.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())
+    }
+  }
+  return events
+}
+
+/** DescribeLogGroups' input without its page token. */
+export const groupsInput = (options: { readonly prefix?: string }) => (options.prefix ? { logGroupNamePrefix: options.prefix } : {})
+
+/** DescribeLogStreams' input without its page token: most recent event first, or by prefix (AWS cannot order by event time and filter by prefix at once). */
+export const streamsInput = (group: string, options: { readonly prefix?: string }) => ({
+  logGroupName: group,
+  ...(options.prefix ? { logStreamNamePrefix: options.prefix } : { orderBy: "LastEventTime" as const, descending: true })
+})

@@ -46,10 +46,15 @@ describe("built-in modules at start-up", () => {
   })
 })
 
-describe("`aegea logs GROUP` without the SDK's client", () => {
-  it("reads a group's events by signed calls: neither https nor tls is loaded for an http endpoint (the SDK's HTTP handler loads both)", async () => {
-    await seedLogs({ "/aegea/modules": { s: [{ timestamp: Date.now() - 1_000, message: "hello" }] } })
-    const modules = await loadedBy(["logs", "/aegea/modules", "--start-time", "1h"])
+describe("`aegea logs` without the SDK's client", () => {
+  beforeAll(() => seedLogs({ "/aegea/modules": { s: [{ timestamp: Date.now() - 1_000, message: "hello" }] } }))
+  it.each([
+    [["logs"]],
+    [["logs", "/aegea/modules/*"]],
+    [["logs", "/aegea/modules", "--start-time", "1h"]],
+    [["logs", "/aegea/modules", "--start-time", "1h", "--output", "json"]]
+  ])("aegea %j lists and reads by signed calls: neither https nor tls is loaded for an http endpoint (the SDK's HTTP handler loads both)", async (args) => {
+    const modules = await loadedBy(args)
     expect(modules, "the probe saw the command's modules").toContain("http")
     expect(modules.filter((m) => m === "https" || m === "tls")).toEqual([])
   })

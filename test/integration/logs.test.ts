@@ -42,6 +42,11 @@ describe("LogsJsonLive on moto: the pages of `aegea logs GROUP`", () => {
   const lines = { showGroup: false, color: false }
   const pagesOf = (layer: ReturnType<typeof liveLayer>, query: Parameters<Logs["Service"]["eventPages"]>[0]) =>
     Effect.runPromise(Effect.flatMap(Effect.gen(function*() { return yield* Logs }), (l) => Stream.runCollect(l.eventPages(query, { lines }))).pipe(Effect.provide(layer)))
+  const withLogs = <A>(layer: ReturnType<typeof liveLayer>, f: (logs: Logs["Service"]) => Stream.Stream<A, unknown>) =>
+    Effect.runPromise(Effect.flatMap(Effect.gen(function*() { return yield* Logs }), (l) => Stream.runCollect(f(l))).pipe(Effect.provide(layer)))
+  const recordsOf = (layer: ReturnType<typeof liveLayer>, query: Parameters<Logs["Service"]["eventPages"]>[0]) =>
+    withLogs(layer, (l) => l.eventPages(query)).then((pages) => pages.map((p) => ({ group: p.group, events: p.events, lines: p.lines })))
+  const eventsOf = (layer: ReturnType<typeof liveLayer>, query: Parameters<Logs["Service"]["events"]>[0]) => withLogs(layer, (l) => l.events(query))
   /** A page as the command prints it: its lines, or (where the text was left to JSON.parse) its records' lines. */
   const shown = (page: EventPage) => page.lines !== undefined ? page.lines.text : pageLinesText(page, lines)
 
@@ -59,6 +64,12 @@ describe("LogsJsonLive on moto: the pages of `aegea logs GROUP`", () => {
       const query = { group: "/g", ...q }
       const [viaJson, viaSdk] = await Promise.all([pagesOf(jsonLayer(), query), pagesOf(liveLayer(), query)])
       assert.deepStrictEqual(viaJson.map(shown), viaSdk.map(shown), JSON.stringify(q))
+      // and as records (JSON output) and events (several groups, --follow)
+      const [pagesJson, pagesSdk, eventsJson, eventsSdk] = await Promise.all([
+        recordsOf(jsonLayer(), query), recordsOf(liveLayer(), query), eventsOf(jsonLayer(), query), eventsOf(liveLayer(), query)
+      ])
+      assert.deepStrictEqual(pagesJson, pagesSdk, JSON.stringify(q))
+      assert.deepStrictEqual(eventsJson, eventsSdk, JSON.stringify(q))
       // the records behind the lines too, read when asked for
       assert.deepStrictEqual(viaJson.map((p) => p.events), viaSdk.map((p) => p.events), JSON.stringify(q))
       // one stream's events come in time order: each page's lines made from its text (moto does not
@@ -71,6 +82,31 @@ describe("LogsJsonLive on moto: the pages of `aegea logs GROUP`", () => {
         assert.strictEqual(viaJson.reduce((n, p) => n + (p.lines?.count ?? p.events.length), 0), 10_050)
       }
     }
+  })
+
+  it("lists groups (by prefix) and a group's streams (most recent first, or by prefix) as LogsLive does", async () => {
+    await resetMoto()
+    const now = Date.now()
+    await seedLogs({
+      "/svc/a": { old: [{ timestamp: now - 9_000, message: "x" }], recent: [{ timestamp: now - 1_000, message: "y" }], empty: [] },
+      "/svc/b": {},
+      "/other": { s: [{ timestamp: now, message: "z" }] }
+    })
+    const reads: ReadonlyArray<(l: Logs["Service"]) => Stream.Stream<unknown, unknown>> = [
+      (l) => l.groups(),
+      (l) => l.groups({ prefix: "/svc/" }),
+      (l) => l.streams("/svc/a"),
+      (l) => l.streams("/svc/a", { prefix: "re" })
+    ]
+    for (const f of reads) {
+      const [viaJson, viaSdk] = await Promise.all([withLogs(jsonLayer(), f), withLogs(liveLayer(), f)])
+      assert.isAbove(viaJson.length, 0)
+      assert.deepStrictEqual(viaJson, viaSdk)
+    }
+    const missing = (layer: ReturnType<typeof liveLayer>) => Effect.runPromise(Effect.flip(Effect.flatMap(Effect.gen(function*() { return yield* Logs }), (l) => Stream.runCollect(l.streams("/nope")))).pipe(Effect.provide(layer)))
+    const [a, b] = await Promise.all([missing(jsonLayer()), missing(liveLayer())])
+    assert.strictEqual(a._tag, "AwsNotFound")
+    assert.strictEqual(a.message, b.message)
   })
 
   it("an unknown group fails as LogsLive's does: AwsNotFound, the same message", async () => {
