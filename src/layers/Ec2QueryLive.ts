@@ -9,7 +9,6 @@
  * provides), the whole service is Ec2Live. `Ec2LaunchOnFirstUse`: Ec2Launch made on first use (the
  * ssh family only asks it for an image's default user, and rarely).
  */
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
@@ -17,6 +16,7 @@ import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
 import { idempotent, paginate } from "./aws.ts"
 import { type Answer, endpointsAsSdk, type JsonService, signedCall } from "./awsJson.ts"
 import { toInstance } from "./ec2Mapping.ts"
+import { onFirstUse } from "./firstUse.ts"
 import { type AwsError } from "../errors.ts"
 import { readOptimized } from "../lib/v8Optimize.ts"
 import { child, childText, items, itemsOf, parseXml, type XmlElement, type XmlPlan } from "../lib/xmlTree.ts"
@@ -199,14 +199,7 @@ const queryEc2 = Effect.gen(function*() {
   const env = yield* AwsClients
   const service = ec2QueryService(env.region)
   // every other call: Ec2Live (and the SDK's client), made on first use in this layer's scope
-  const scope = yield* Effect.scope
-  const viaSdk = yield* Effect.cached(
-    Effect.promise(() => import("./Ec2Live.ts")).pipe(
-      Effect.flatMap(({ Ec2Live }) => Layer.buildWithScope(Ec2Live, scope)),
-      Effect.provideService(AwsClients, env),
-      Effect.map((context) => Context.get(context, Ec2))
-    )
-  )
+  const viaSdk = yield* onFirstUse(Ec2, () => import("./Ec2Live.ts").then((m) => m.Ec2Live), env)
   const sdkStream = <A>(f: (ec2: Ec2["Service"]) => Stream.Stream<A, AwsError>) => Stream.unwrap(Effect.map(viaSdk, f))
 
   const instances = (filter: InstanceFilter = {}) =>
@@ -251,15 +244,7 @@ export const Ec2QueryLive: Layer.Layer<Ec2, never, AwsClients> = Layer.unwrap(
 export const Ec2LaunchOnFirstUse: Layer.Layer<Ec2Launch, never, AwsClients> = Layer.effect(
   Ec2Launch,
   Effect.gen(function*() {
-    const env = yield* AwsClients
-    const scope = yield* Effect.scope
-    const live = yield* Effect.cached(
-      Effect.promise(() => import("./Ec2LaunchLive.ts")).pipe(
-        Effect.flatMap(({ Ec2LaunchLive }) => Layer.buildWithScope(Ec2LaunchLive, scope)),
-        Effect.provideService(AwsClients, env),
-        Effect.map((context) => Context.get(context, Ec2Launch))
-      )
-    )
+    const live = yield* onFirstUse(Ec2Launch, () => import("./Ec2LaunchLive.ts").then((m) => m.Ec2LaunchLive), yield* AwsClients)
     return Ec2Launch.of({
       findImages: (query) => Effect.flatMap(live, (s) => s.findImages(query)),
       runInstance: (request) => Effect.flatMap(live, (s) => s.runInstance(request)),

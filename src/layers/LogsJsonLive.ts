@@ -9,12 +9,12 @@
  * reach the endpoint the SDK would (FIPS or dual-stack endpoints, a client the embedding program
  * provides, endpoints named in the shared config file), the whole service is LogsLive.
  */
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { AwsClients } from "./AwsClients.ts"
 import { idempotent, paginate } from "./aws.ts"
 import { type JsonService, jsonTextCall, notJson, signedCallsFit } from "./awsJson.ts"
+import { onFirstUse } from "./firstUse.ts"
 import { filterInput, fromFilteredPage, groupsInput, inTimeOrder, streamsInput, textPage, toEventPage, toLogGroup, toLogStream } from "./logsMapping.ts"
 import { pageTextLines } from "../lib/logLines.ts"
 import { countAnswer } from "../lib/v8Optimize.ts"
@@ -60,14 +60,7 @@ const jsonLogs = Effect.gen(function*() {
   const env = yield* AwsClients
   const service = logsJsonService(env.region)
   // the rest of the service: LogsLive (the SDK's client), made on first use in this layer's scope
-  const scope = yield* Effect.scope
-  const viaSdk = yield* Effect.cached(
-    Effect.promise(() => import("./LogsLive.ts")).pipe(
-      Effect.flatMap(({ LogsLive }) => Layer.buildWithScope(LogsLive, scope)),
-      Effect.provideService(AwsClients, env),
-      Effect.map((context) => Context.get(context, Logs))
-    )
-  )
+  const viaSdk = yield* onFirstUse(Logs, () => import("./LogsLive.ts").then((m) => m.LogsLive), env)
   type Service = Logs["Service"]
 
   /** One signed JSON 1.1 call of CloudWatch Logs: its answer parsed (an error shaped as the SDK's where it is not JSON). */

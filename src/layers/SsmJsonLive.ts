@@ -7,7 +7,6 @@
  * the SDK would (FIPS or dual-stack endpoints, a client the embedding program provides), the
  * whole service is SsmLive.
  */
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -15,6 +14,7 @@ import * as Redacted from "effect/Redacted"
 import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
 import { idempotent } from "./aws.ts"
 import { jsonCall, type JsonService, signedCallsFit } from "./awsJson.ts"
+import { onFirstUse } from "./firstUse.ts"
 import { SsmLive } from "./SsmLive.ts"
 import { type AgentInfo, sessionRequest, Ssm } from "../services/Ssm.ts"
 
@@ -54,10 +54,7 @@ const jsonSsm = Effect.gen(function*() {
   const service = ssmJsonService(env.region)
   const call = <O>(operation: string, input: object, action: string) => jsonCall<O>(env, service, operation, input, action, idempotent)
   // parameters and Run Command: the SDK's client, made on first use in this layer's scope
-  const scope = yield* Effect.scope
-  const viaSdk = yield* Effect.cached(
-    Layer.buildWithScope(SsmLive, scope).pipe(Effect.provideService(AwsClients, env), Effect.map((context) => Context.get(context, Ssm)))
-  )
+  const viaSdk = yield* onFirstUse(Ssm, () => Promise.resolve(SsmLive), env)
 
   const agentInfo = (instanceId: string) =>
     call<InstanceInformationAnswer>(
