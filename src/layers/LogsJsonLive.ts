@@ -150,7 +150,7 @@ const jsonLogs = Effect.gen(function*() {
   })
 })
 
-/** Logs with `aegea logs GROUP`'s pages read by signed FilterLogEvents calls, or LogsLive where they would not fit. */
+/** Logs with groups, streams and events read by signed calls (the rest LogsLive, on first use), or LogsLive where they would not fit. */
 export const LogsJsonLive: Layer.Layer<Logs, never, AwsClients> = Layer.unwrap(
   Effect.map(AwsClients, (env) =>
     signedCallsFit(env, CLIENT)
