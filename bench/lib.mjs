@@ -55,7 +55,7 @@ export async function measure(argv, env) {
   rmSync(timeFile, { force: true })
   const [file, args] =
     TIMER === "gnu"
-      ? ["/usr/bin/time", ["-f", "%U %S %M", "-o", timeFile, ...argv]]
+      ? ["/usr/bin/time", ["-f", "%U %S %M %R", "-o", timeFile, ...argv]]
       : ["bash", ["-c", `TIMEFORMAT='%U %S'; { time "$@" 2>&3 ; } 3>&2 2>${JSON.stringify(timeFile)}`, "bench", ...argv]]
   const t0 = process.hrtime.bigint()
   const r = await new Promise((resolve) => {
@@ -72,17 +72,22 @@ export async function measure(argv, env) {
     })
   })
   const wall = Number(process.hrtime.bigint() - t0) / 1e9
-  if (r.error) return { wall, cpu: NaN, rss: NaN, code: -1, stdout: "", stderr: String(r.error.message) }
+  if (r.error) return { wall, cpu: NaN, sys: NaN, rss: NaN, faults: NaN, code: -1, stdout: "", stderr: String(r.error.message) }
   let cpu = NaN
+  let sys = NaN
   let rss = NaN
+  // minor page faults: first touches of fresh memory, each a few µs of system time on this VM
+  let faults = NaN
   try {
     const nums = readFileSync(timeFile, "utf8").trim().split("\n").pop().split(/\s+/).map(Number)
     cpu = nums[0] + nums[1]
+    sys = nums[1]
     if (nums.length > 2) rss = nums[2] / 1024
+    if (nums.length > 3) faults = nums[3]
   } catch {}
   // AEGEA_BENCH_STDERR=1: each run's stderr as it came (e.g. bench/timeline.mjs's lines)
   if (process.env.AEGEA_BENCH_STDERR === "1" && r.stderr) process.stderr.write(r.stderr)
-  return { wall, cpu, rss, code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr }
+  return { wall, cpu, sys, rss, faults, code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr }
 }
 
 /**
@@ -113,7 +118,9 @@ export async function abRuns(baseline, candidates, env, runs) {
       wall: median(s.map((m) => m.wall)),
       cpu: median(s.map((m) => m.cpu)),
       cpuRange: range((m) => m.cpu),
+      sys: median(s.map((m) => m.sys)),
       rss: median(s.map((m) => m.rss)),
+      faults: median(s.map((m) => m.faults)),
       // (paired by round; NaN when the baseline failed in some round)
       wallRatio: base.length === s.length ? median(s.map((m, k) => m.wall / base[k].wall)) : NaN,
       cpuRatio: base.length === s.length ? median(s.map((m, k) => m.cpu / base[k].cpu)) : NaN,
@@ -140,12 +147,12 @@ export const fmt = (x, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : "-")
 
 export function printTable(title, rows, baselineLabel = "node -e 0") {
   console.log(`\n${title}`)
-  const head = ["command", "wall s", `x ${baselineLabel}`, "cpu s (min-max)", "cpu x", "peak MiB", "target", ""]
+  const head = ["command", "wall s", `x ${baselineLabel}`, "cpu s (min-max)", "of it sys", "cpu x", "peak MiB", "page faults", "target", ""]
   const body = rows.map((r) => {
-    if (r.error) return [r.label, "-", "-", "-", "-", "-", r.target?.text ?? "", `ERROR ${r.error}`]
+    if (r.error) return [r.label, "-", "-", "-", "-", "-", "-", "-", r.target?.text ?? "", `ERROR ${r.error}`]
     const status = r.target ? (r.target.ok(r) ? "ok" : "MISSED") : ""
     const cpu = `${fmt(r.cpu, 2)} (${fmt(r.cpuRange[0], 2)}-${fmt(r.cpuRange[1], 2)})`
-    return [r.label, fmt(r.wall), fmt(r.wallRatio, 2) + "x", cpu, fmt(r.cpuRatio, 1) + "x", fmt(r.rss, 0), r.target?.text ?? "", status]
+    return [r.label, fmt(r.wall), fmt(r.wallRatio, 2) + "x", cpu, fmt(r.sys, 2), fmt(r.cpuRatio, 1) + "x", fmt(r.rss, 0), fmt(r.faults, 0), r.target?.text ?? "", status]
   })
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)))
   for (const line of [head, ...body]) console.log("  " + line.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd())
