@@ -14,7 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
 import { idempotent, paginate } from "./aws.ts"
-import { type Answer, endpointsAsSdk, type JsonService, signedCall } from "./awsJson.ts"
+import { type Answer, type JsonService, signedCall, signedCallsFit } from "./awsJson.ts"
 import { toInstance } from "./ec2Mapping.ts"
 import { onFirstUse } from "./firstUse.ts"
 import { type AwsError } from "../errors.ts"
@@ -36,17 +36,9 @@ export const ec2QueryService = (region: string): JsonService => ({
 /** The API version the SDK's EC2 client sends. */
 const EC2_VERSION = "2016-11-15"
 
-const truthy = (value: string | undefined) => value !== undefined && value.trim().toLowerCase() === "true"
-
-/** The client configuration every environment has; anything else came from the embedding program (ClientOptions.sdkConfig). */
-const plainClientConfig = new Set(["region", "maxAttempts", "profile", "endpoint", "credentials", "customUserAgent"])
-
-/** Whether the hand-signed call reaches the endpoint the SDK's EC2 client would. */
+/** Whether the hand-signed call reaches the endpoint the SDK's EC2 client would (awsJson.ts `signedCallsFit`). */
 export const queryCallsFit = (env: AwsEnvironment, processEnv: Record<string, string | undefined> = process.env): boolean =>
-  env.clients?.EC2 === undefined && Object.keys(env.clientConfig).every((k) => plainClientConfig.has(k)) &&
-  !truthy(processEnv.AWS_USE_FIPS_ENDPOINT) && !truthy(processEnv.AWS_USE_DUALSTACK_ENDPOINT) &&
-  // the other partitions (GovCloud, ISO) have endpoints of their own
-  /^(?:[a-z]{2}-[a-z]+-\d+|cn-[a-z]+-\d+)$/.test(env.region) && !env.region.startsWith("us-gov-") && endpointsAsSdk(processEnv)
+  signedCallsFit(env, "EC2", processEnv)
 
 /** A Query request body: the action, the version, then the parameters in order, encoded as the SDK encodes them. */
 export const queryBody = (action: string, params: ReadonlyArray<readonly [string, string]>): string =>

@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { AwsClients } from "./AwsClients.ts"
 import { idempotent, paginate } from "./aws.ts"
-import { type JsonService, jsonTextCall, notJson, signedCallsFit } from "./awsJson.ts"
+import { type JsonService, jsonTextCall, parsedJson, signedCallsFit } from "./awsJson.ts"
 import { onFirstUse } from "./firstUse.ts"
 import { filterInput, fromFilteredPage, groupsInput, inTimeOrder, streamsInput, textPage, toEventPage, toLogGroup, toLogStream } from "./logsMapping.ts"
 import { pageTextLines } from "../lib/logLines.ts"
@@ -46,12 +46,7 @@ export const filterAnswerPage = (
 ): readonly [ReadonlyArray<EventPage>, string | undefined] => {
   const read = pageTextLines(group, text, lines)
   if (read !== undefined) return [read.count > 0 ? [textPage(group, read, text)] : [], read.nextToken]
-  let answer: { readonly events?: ReadonlyArray<PageEvent> | null; readonly nextToken?: unknown }
-  try {
-    answer = JSON.parse(text) as typeof answer
-  } catch {
-    throw notJson(service, "FilterLogEvents", status)
-  }
+  const answer = parsedJson<{ readonly events?: ReadonlyArray<PageEvent> | null; readonly nextToken?: unknown }>(service, "FilterLogEvents", text, status)
   const page = toEventPage(group, answer.events ?? [])
   return [page.events.length > 0 ? [page] : [], typeof answer.nextToken === "string" ? answer.nextToken : undefined]
 }
@@ -67,13 +62,7 @@ const jsonLogs = Effect.gen(function*() {
   const call = <O>(operation: string, input: object, action: string) =>
     jsonTextCall<O>(env, service, operation, input, action, idempotent, (text, status) => {
       countAnswer(text.length)
-      let answer: O
-      try {
-        answer = JSON.parse(text) as O
-      } catch {
-        throw notJson(service, operation, status)
-      }
-      return answer
+      return parsedJson<O>(service, operation, text, status)
     })
   const withToken = (input: object, token: string | undefined) => (token ? { ...input, nextToken: token } : input)
   const tokenOf = (answer: { readonly nextToken?: unknown }) => (typeof answer.nextToken === "string" ? answer.nextToken : undefined)

@@ -8,15 +8,7 @@ import type { AwsClients } from "./AwsClients.ts"
 import { idempotent, makeAws, paginate, reconciled } from "./aws.ts"
 import * as map from "./logsMapping.ts"
 import { type AwsError, AwsNotFound } from "../errors.ts"
-import {
-  afterMatch,
-  type EventPage,
-  type EventPagesOptions,
-  type EventQuery,
-  type LogEvent,
-  Logs,
-  type PageEvent
-} from "../services/Logs.ts"
+import { afterMatch, type EventPagesOptions, type EventQuery, Logs, type PageEvent } from "../services/Logs.ts"
 import { pageTextLines } from "../lib/logLines.ts"
 import type { PageLines } from "../lib/logText.ts"
 import { withOperationSchema } from "./sdk/projection.ts"
@@ -25,7 +17,6 @@ const seconds = (d: Date) => Math.floor(d.getTime() / 1000)
 const next = (token: string | undefined) => (token ? { nextToken: token } : {})
 /** AWS answered with the error `code`, which the caller treats as success. */
 const answered = (code: string) => (e: AwsError) => e.code === code
-
 
 /**
  * An operation schema (`[9, namespace, name, traits, input, output]`) whose output structure's member
@@ -63,7 +54,6 @@ const withTextReader = (
 
 /** The member of FilterLogEvents' output under which the text reader gives the page's lines and text. */
 const pageLinesKey = "aegeaPageLines"
-
 
 /** `Logs` against CloudWatch Logs, with the region, credentials and endpoint of `AwsClients`. */
 export const LogsLive: Layer.Layer<Logs, never, AwsClients> = Layer.effect(

@@ -319,12 +319,20 @@ export const jsonTextCall = <O>(
     answerError
   )
 
-/** The error of an answer that is not the JSON it should be (as the SDK's deserializer would fail). */
-export const notJson = (service: JsonService, operation: string, status: number): Error =>
-  Object.assign(new Error(`${service.service} ${operation} answered with a body that is not JSON`), {
-    name: "InvalidAnswer",
-    $metadata: { httpStatusCode: status }
-  })
+/**
+ * A JSON 1.1 answer's text parsed ({} for an empty body); one that is not JSON throws an error shaped as
+ * the SDK's deserializer's would be (`InvalidAnswer`, naming the operation).
+ */
+export const parsedJson = <O>(service: JsonService, operation: string, text: string, status: number): O => {
+  try {
+    return (text === "" ? {} : JSON.parse(text)) as O
+  } catch {
+    throw Object.assign(new Error(`${service.service} ${operation} answered with a body that is not JSON`), {
+      name: "InvalidAnswer",
+      $metadata: { httpStatusCode: status }
+    })
+  }
+}
 
 /**
  * One JSON 1.1 operation under `policy`: `input` is the request body; the parsed answer is returned.
@@ -338,25 +346,24 @@ export const jsonCall = <O>(
   action: string,
   policy: PlainPolicy
 ): Effect.Effect<O, AwsError> =>
-  jsonTextCall<O>(env, service, operation, input, action, policy, (text, status) => {
-    try {
-      return (text === "" ? {} : JSON.parse(text)) as O
-    } catch {
-      throw notJson(service, operation, status)
-    }
-  })
+  jsonTextCall<O>(env, service, operation, input, action, policy, (text, status) => parsedJson<O>(service, operation, text, status))
+
+/** The client configuration every environment has; anything else came from the embedding program (ClientOptions.sdkConfig). */
+const plainClientConfig = new Set(["region", "maxAttempts", "profile", "endpoint", "credentials", "customUserAgent"])
 
 /**
  * Whether a call signed here reaches the endpoint the SDK's client for `client` (AwsClients' key, the
- * name `makeAws` is given) would: not when the embedding program provides that client, nor with FIPS
- * or dual-stack endpoints, nor in the partitions with endpoints of their own (GovCloud, ISO), nor
- * where endpoints are named in the shared config file or configured ones are to be ignored.
+ * name `makeAws` is given) would, as that client would: not when the embedding program provides that
+ * client or SDK configuration of its own (a request handler, say), nor with FIPS or dual-stack
+ * endpoints, nor in the partitions with endpoints of their own (GovCloud, ISO), nor where endpoints are
+ * named in the shared config file or configured ones are to be ignored.
  */
 export const signedCallsFit = (
-  env: Pick<AwsEnvironment, "clients" | "region">,
+  env: Pick<AwsEnvironment, "clients" | "region" | "clientConfig">,
   client: string,
   processEnv: Record<string, string | undefined> = process.env
 ): boolean =>
-  env.clients?.[client] === undefined && !truthy(processEnv.AWS_USE_FIPS_ENDPOINT) && !truthy(processEnv.AWS_USE_DUALSTACK_ENDPOINT) &&
+  env.clients?.[client] === undefined && Object.keys(env.clientConfig).every((k) => plainClientConfig.has(k)) &&
+  !truthy(processEnv.AWS_USE_FIPS_ENDPOINT) && !truthy(processEnv.AWS_USE_DUALSTACK_ENDPOINT) &&
   /^(?:[a-z]{2}-[a-z]+-\d+|cn-[a-z]+-\d+)$/.test(env.region) && !env.region.startsWith("us-gov-") &&
   endpointsAsSdk(processEnv)

@@ -7,8 +7,9 @@ import { signedCallsFit } from "../../src/layers/awsJson.ts"
 import { filterAnswerPage, logsJsonService } from "../../src/layers/LogsJsonLive.ts"
 import { pageLinesText } from "../../src/lib/logLines.ts"
 
-const env = (region: string, clients?: Record<string, object>): Pick<AwsEnvironment, "region" | "clients"> => ({
+const env = (region: string, clients?: Record<string, object>, sdkConfig: Record<string, unknown> = {}): Pick<AwsEnvironment, "region" | "clients" | "clientConfig"> => ({
   region,
+  clientConfig: { region, maxAttempts: 1, credentials: async () => ({ accessKeyId: "a", secretAccessKey: "b" }), customUserAgent: "aegea/test", ...sdkConfig },
   ...(clients !== undefined ? { clients } : {})
 })
 
@@ -24,11 +25,13 @@ describe("LogsJsonLive", () => {
     expect(logsJsonService("cn-north-1").endpoint).toBe("https://logs.cn-north-1.amazonaws.com.cn")
   })
 
-  it("leaves FIPS, dual-stack, GovCloud, config-file endpoints and a provided CloudWatch Logs client to the SDK", () => {
+  it("leaves FIPS, dual-stack, GovCloud, config-file endpoints, a provided CloudWatch Logs client and SDK configuration of the embedding program's own to the SDK", () => {
     const none = { AWS_CONFIG_FILE: "/nonexistent/aegea-test-config" }
     expect(signedCallsFit(env("us-east-1"), "CloudWatch Logs", none)).toBe(true)
     expect(signedCallsFit(env("us-east-1", { SSM: {} }), "CloudWatch Logs", none)).toBe(true)
     expect(signedCallsFit(env("us-east-1", { "CloudWatch Logs": {} }), "CloudWatch Logs", none)).toBe(false)
+    // SDK configuration of the embedding program's own (a request handler for a proxy, say): the SDK's client honours it, a signed call would not
+    expect(signedCallsFit(env("us-east-1", undefined, { requestHandler: {} }), "CloudWatch Logs", none)).toBe(false)
     expect(signedCallsFit(env("us-east-1"), "CloudWatch Logs", { ...none, AWS_USE_FIPS_ENDPOINT: "true" })).toBe(false)
     expect(signedCallsFit(env("us-east-1"), "CloudWatch Logs", { ...none, AWS_USE_DUALSTACK_ENDPOINT: "true" })).toBe(false)
     expect(signedCallsFit(env("us-gov-east-1"), "CloudWatch Logs", none)).toBe(false)
