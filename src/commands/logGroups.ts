@@ -101,9 +101,7 @@ export const printGroupEvents = (options: {
           // The lines the layer made from the answer's text, when it did (the same text).
           if (page.lines !== undefined) {
             printed += page.lines.count
-            const texts = page.lines.texts
-            // in its pieces, when it has them: the same text, and no string of the whole page's lines
-            return texts === undefined ? output.text(page.lines.text) : Effect.forEach(texts, output.text, { discard: true })
+            return output.text(page.lines.text)
           }
           printed += page.events.length
           return output.text(pageLinesText(page, { showGroup, color: output.settings.color }))

@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { AwsClients } from "./AwsClients.ts"
 import { idempotent, paginate } from "./aws.ts"
-import { type Body, jsonBodyCall, type JsonService, jsonTextCall, parsedJson, signedCallsFit } from "./awsJson.ts"
+import { type JsonService, jsonTextCall, parsedJson, signedCallsFit } from "./awsJson.ts"
 import { onFirstUse } from "./firstUse.ts"
 import { filterInput, fromFilteredPage, groupsInput, inTimeOrder, streamsInput, textPage, toEventPage, toLogGroup, toLogStream } from "./logsMapping.ts"
 import { pageTextLines } from "../lib/logLines.ts"
@@ -34,20 +34,19 @@ export const logsJsonService = (region: string): JsonService => ({
 })
 
 /**
- * One FilterLogEvents answer as `eventPages` gives it: its lines made from the text, in pieces as the
- * answer's chunks came, where `pageTextLines` can, else the records JSON.parse reads (in time order),
- * and the next page's token.
+ * One FilterLogEvents answer as `eventPages` gives it: its lines made from the text where
+ * `pageTextLines` can, else the records JSON.parse reads (in time order), and the next page's token.
  */
 export const filterAnswerPage = (
   service: JsonService,
   group: string,
-  body: Body,
+  text: string,
   status: number,
   lines: { readonly showGroup: boolean; readonly color: boolean }
 ): readonly [ReadonlyArray<EventPage>, string | undefined] => {
-  const read = pageTextLines(group, body.pieces(), lines)
-  if (read !== undefined) return [read.count > 0 ? [textPage(group, read, body.text)] : [], read.nextToken]
-  const answer = parsedJson<{ readonly events?: ReadonlyArray<PageEvent> | null; readonly nextToken?: unknown }>(service, "FilterLogEvents", body.text(), status)
+  const read = pageTextLines(group, text, lines)
+  if (read !== undefined) return [read.count > 0 ? [textPage(group, read, text)] : [], read.nextToken]
+  const answer = parsedJson<{ readonly events?: ReadonlyArray<PageEvent> | null; readonly nextToken?: unknown }>(service, "FilterLogEvents", text, status)
   const page = toEventPage(group, answer.events ?? [])
   return [page.events.length > 0 ? [page] : [], typeof answer.nextToken === "string" ? answer.nextToken : undefined]
 }
@@ -117,10 +116,10 @@ const jsonLogs = Effect.gen(function*() {
       )
     }
     return paginate((token) =>
-      jsonBodyCall(env, service, "FilterLogEvents", withToken(input, token), `read the events of log group ${q.group}`, idempotent, (body, status) => {
-        countAnswer(body.length)
-        return filterAnswerPage(service, q.group, body, status, lines)
-      }, true)
+      jsonTextCall(env, service, "FilterLogEvents", withToken(input, token), `read the events of log group ${q.group}`, idempotent, (text, status) => {
+        countAnswer(text.length)
+        return filterAnswerPage(service, q.group, text, status, lines)
+      })
     )
   }
 

@@ -11,7 +11,6 @@ import { createHash, createHmac } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join } from "node:path"
-import { StringDecoder } from "node:string_decoder"
 import type { AwsCredentialIdentity } from "@smithy/types"
 import type * as Effect from "effect/Effect"
 import type { AwsError } from "../errors.ts"
@@ -142,29 +141,21 @@ interface JsonErrorBody {
 export interface Answer {
   readonly status: number
   readonly header: (name: string) => string | undefined
-  readonly body: Body
-}
-
-/** An answer's body: its text, or its text in pieces (see `bodyCollector`), made when asked for. */
-export interface Body {
-  /** Its length in bytes. */
-  readonly length: number
-  readonly text: () => string
-  readonly pieces: () => Iterable<string>
+  readonly text: string
 }
 
 /**
  * One POST over node:http(s) with keep-alive agents as the default ones, as the SDK's own handler sends
  * (fetch would first load undici: about 80 ms more CPU for a process's first call).
  */
-const post = async (url: URL, headers: Record<string, string>, body: string, signal: AbortSignal, inPieces: boolean): Promise<Answer> => {
+const post = async (url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<Answer> => {
   // written out (or failed before): what waits for that may run (lib/whileWaiting.ts)
   const written = requestStarted()
   try {
     // loaded when first used (node:https brings TLS: an http endpoint, a local emulator, never needs it)
     const mod = url.protocol === "http:" ? await import("node:http") : await import("node:https")
     // keep-alive agents as Node's default ones, that take a connection opened ahead (warmConnections.ts)
-    return await sendPost(mod.request, warmAgent(mod, url.protocol === "http:" ? "http" : "https"), url, headers, body, signal, written, inPieces)
+    return await sendPost(mod.request, warmAgent(mod, url.protocol === "http:" ? "http" : "https"), url, headers, body, signal, written)
   } finally {
     written()
   }
@@ -176,27 +167,15 @@ const MAX_PREALLOCATED = 1 << 30
 /**
  * An answer's body as text. When the answer says its length (AWS's do), each chunk is copied, as it
  * comes, into one buffer of that length, so the chunks need not all be kept and then joined (a large
- * answer, thousands of instances, is then in memory once less at its peak); else, or when the body
- * turns out longer, the chunks are joined at the end. An all-ASCII body (`isAscii`, a vectorised check)
- * is decoded as Latin-1, the same text without UTF-8's validation.
- *
- * `inPieces`: the chunks are kept as they came, for `pieces`, which decodes them one by one as they
- * are iterated (a character split between two chunks comes whole, in the later piece; joined, the
- * pieces are `text()`): a reader that goes through them (a page of 10,000 log events, lib/logText.ts)
- * never makes the 2 MB text, nor its copy of the bytes (on V8, every string or buffer over 128 KiB
- * is fresh memory, page faults to the last page). `text()` still joins them when asked.
+ * answer, thousands of instances or a page of 10,000 log events, is then in memory once less at its
+ * peak); else, or when the body turns out longer, the chunks are joined at the end. An all-ASCII body
+ * (`isAscii`, a vectorised check) is decoded as Latin-1, the same text without UTF-8's validation.
  */
-export const bodyCollector = (contentLength: string | undefined, inPieces = false): Body & { readonly add: (chunk: Buffer) => void } => {
+export const bodyCollector = (contentLength: string | undefined) => {
   const declared = contentLength !== undefined && /^[0-9]{1,10}$/.test(contentLength) ? Number(contentLength) : -1
-  let whole = !inPieces && declared >= 0 && declared <= MAX_PREALLOCATED ? Buffer.allocUnsafeSlow(declared) : undefined
+  let whole = declared >= 0 && declared <= MAX_PREALLOCATED ? Buffer.allocUnsafeSlow(declared) : undefined
   let chunks: Array<Buffer> | undefined = whole === undefined ? [] : undefined
   let length = 0
-  let decodedText: string | undefined
-  const text = (): string => {
-    if (decodedText !== undefined) return decodedText
-    const bytes = whole !== undefined ? whole.subarray(0, length) : Buffer.concat(chunks!, length)
-    return decodedText = isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8")
-  }
   return {
     add: (chunk: Buffer): void => {
       if (whole !== undefined && length + chunk.length <= whole.length) whole.set(chunk, length)
@@ -209,23 +188,11 @@ export const bodyCollector = (contentLength: string | undefined, inPieces = fals
       }
       length += chunk.length
     },
-    get length() {
-      return length
-    },
-    text,
-    pieces: () => (chunks !== undefined ? decodedPieces(chunks) : [text()])
+    text: (): string => {
+      const bytes = whole !== undefined ? whole.subarray(0, length) : Buffer.concat(chunks!, length)
+      return isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8")
+    }
   }
-}
-
-/** `chunks` decoded one by one as UTF-8 (Latin-1 while all are ASCII), a character split between two whole in the later one. */
-function* decodedPieces(chunks: ReadonlyArray<Buffer>): Generator<string, void, undefined> {
-  let decoder: StringDecoder | undefined
-  for (const chunk of chunks) {
-    if (decoder === undefined && isAscii(chunk)) yield chunk.toString("latin1")
-    else yield (decoder ??= new StringDecoder("utf8")).write(chunk)
-  }
-  const rest = decoder?.end()
-  if (rest !== undefined && rest !== "") yield rest
 }
 
 const sendPost = (
@@ -235,12 +202,11 @@ const sendPost = (
   headers: Record<string, string>,
   body: string,
   signal: AbortSignal,
-  written: () => void,
-  inPieces: boolean
+  written: () => void
 ): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const req = send(url, { method: "POST", agent, headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, signal }, (res) => {
-      const collect = bodyCollector(res.headers["content-length"], inPieces)
+      const collect = bodyCollector(res.headers["content-length"])
       res.on("data", collect.add)
       res.on("error", reject)
       res.on("end", () => {
@@ -248,7 +214,7 @@ const sendPost = (
           const value = res.headers[name.toLowerCase()]
           return Array.isArray(value) ? value.join(", ") : value
         }
-        resolve({ status: res.statusCode ?? 0, header, body: collect })
+        resolve({ status: res.statusCode ?? 0, header, text: collect.text() })
       })
     })
     req.on("error", (error) => {
@@ -302,22 +268,6 @@ export const signedCall = <O>(
   policy: PlainPolicy,
   read: (text: string, status: number) => O,
   errorOf: (status: number, headers: Pick<Answer, "header">, text: string) => Error
-): Effect.Effect<O, AwsError> => signedBodyCall(env, service, operation, request, action, policy, (body, status) => read(body.text(), status), errorOf, false)
-
-/**
- * `signedCall` with `read` given the 2xx answer's body, kept in its chunks when `inPieces` (see
- * `bodyCollector`), to read in pieces or whole.
- */
-export const signedBodyCall = <O>(
-  env: AwsEnvironment,
-  service: JsonService,
-  operation: string,
-  request: SignedRequest,
-  action: string,
-  policy: PlainPolicy,
-  read: (body: Body, status: number) => O,
-  errorOf: (status: number, headers: Pick<Answer, "header">, text: string) => Error,
-  inPieces: boolean
 ): Effect.Effect<O, AwsError> => {
   const url = new URL(jsonEndpoint(service, env))
   const { body } = request
@@ -332,13 +282,14 @@ export const signedBodyCall = <O>(
       await env.clientConfig.credentials(),
       { region: service.region, service: service.signingName }
     )
-    const response = await post(url, headers, body, signal, inPieces)
+    const response = await post(url, headers, body, signal)
+    const text = response.text
     if (response.status >= 300) {
-      const error = errorOf(response.status, response, response.body.text())
+      const error = errorOf(response.status, response, text)
       answerCameFrom(error, url.origin)
       throw error
     }
-    return read(response.body, response.status)
+    return read(text, response.status)
   }
   return callWith({ ...env, region: service.region }, { service: service.service, operation, action }, send, policy)
 }
@@ -356,20 +307,8 @@ export const jsonTextCall = <O>(
   action: string,
   policy: PlainPolicy,
   read: (text: string, status: number) => O
-): Effect.Effect<O, AwsError> => jsonBodyCall(env, service, operation, input, action, policy, (body, status) => read(body.text(), status), false)
-
-/** `jsonTextCall` with `read` given the answer's body, kept in its chunks when `inPieces` (see `bodyCollector`). */
-export const jsonBodyCall = <O>(
-  env: AwsEnvironment,
-  service: JsonService,
-  operation: string,
-  input: object,
-  action: string,
-  policy: PlainPolicy,
-  read: (body: Body, status: number) => O,
-  inPieces: boolean
 ): Effect.Effect<O, AwsError> =>
-  signedBodyCall<O>(
+  signedCall<O>(
     env,
     service,
     operation,
@@ -377,8 +316,7 @@ export const jsonBodyCall = <O>(
     action,
     policy,
     read,
-    answerError,
-    inPieces
+    answerError
   )
 
 /**

@@ -156,21 +156,13 @@ export const filterInput = (q: EventQuery) => {
  * A page whose lines were made from the answer's text: its `events` are the records JSON.parse reads
  * from that text (as `eventPages` gives them otherwise), read only when asked for.
  */
-export const textPage = (group: string, lines: PageLines, text: string | (() => string)): EventPage => {
+export const textPage = (group: string, lines: PageLines, text: string): EventPage => {
   let events: ReadonlyArray<PageEvent> | undefined
-  let joined: string | undefined
-  const texts = lines.texts
   return {
     group,
-    lines: {
-      get text() {
-        return joined ??= texts.length === 1 ? texts[0]! : texts.join("\n")
-      },
-      texts,
-      count: lines.count
-    },
+    lines: { text: lines.text, count: lines.count },
     get events() {
-      return events ??= toEventPage(group, (JSON.parse(typeof text === "string" ? text : text()) as { events: ReadonlyArray<PageEvent> }).events).events
+      return events ??= toEventPage(group, (JSON.parse(text) as { events: ReadonlyArray<PageEvent> }).events).events
     }
   }
 }

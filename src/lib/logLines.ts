@@ -148,14 +148,14 @@ export const pageLinesText = (page: LinePage, options: { readonly showGroup: boo
 }
 
 /**
- * The lines of a FilterLogEvents answer's text, whole or in pieces (`filterPageLines`, ./logText.ts):
- * what `pageLinesText` makes of the page JSON.parse reads from it (the pieces of lines joined by "\n"),
- * and no record per event; undefined where the text must be read by JSON.parse. Each line is two pieces added to its message: "\n" and the time up to the second
+ * The lines of a FilterLogEvents answer's text (`filterPageLines`, ./logText.ts): what `pageLinesText`
+ * makes of the page JSON.parse reads from it, and no record per event; undefined where the text must be
+ * read by JSON.parse. Each line is two pieces added to its message: "\n" and the time up to the second
  * (made once per second), and the milliseconds with " stream " (made once per stream and millisecond).
  */
 export const pageTextLines = (
   group: string,
-  text: string | Iterable<string>,
+  text: string,
   options: { readonly showGroup: boolean; readonly color: boolean }
 ): PageLines | undefined => {
   const { color, showGroup } = options
@@ -167,7 +167,7 @@ export const pageTextLines = (
   let secondStart = Number.NaN
   let secondPrefix = ""
   // Times are integers of at most 15 digits: valid dates, so only a line break leaves the fast way.
-  return filterPageLines(typeof text === "string" ? [text] : text, (stream, ms, message) => {
+  return filterPageLines(text, (stream, ms, message) => {
     if (message.indexOf("\n") >= 0) return `\n${eventLineText({ timestamp: new Date(ms), group, stream, message }, options)}`
     const rest = ((ms % 1000) + 1000) % 1000
     const second = ms - rest

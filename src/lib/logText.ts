@@ -19,12 +19,8 @@
 
 /** The lines of a FilterLogEvents answer, how many, and its next token. */
 export interface PageLines {
-  /**
-   * The events' lines in pieces of whole lines, each joined by "\n" without a line break after its
-   * last: the page's lines are the pieces joined by "\n". (A piece for every few tens of kilobytes of
-   * the answer, so that no string is large: see `filterPageLines`.)
-   */
-  readonly texts: ReadonlyArray<string>
+  /** The events' lines, joined by "\n", without a line break after the last. */
+  readonly text: string
   readonly count: number
   readonly nextToken: string | undefined
 }
@@ -101,52 +97,30 @@ const templateAt = (text: string, from: number): Template | undefined => {
 const decoded = (s: string | undefined): string =>
   s === undefined ? "" : s.indexOf("\\") < 0 ? s : (JSON.parse(`"${s}"`) as string)
 
-/** How much text waits before the record expression runs over it (then twice what waited, while nothing is read). */
-const PIECE = 32 * 1024
-
 /**
- * The lines `line` makes of the events of a FilterLogEvents answer's text, given in pieces (the answer
- * as its chunks came, decoded one by one; or `[text]`), or undefined where the answer must be read by
- * JSON.parse (see above). Never throws (but what `line` throws).
- *
- * The records are matched in the text that has come so far, a few tens of kilobytes at a time, the
- * end of one piece carried into the next: so no string is larger than that. (V8 puts every string
- * over 128 KiB in a fresh mapping of its own, and the text and the lines of a 10,000-event page, 1.9
- * and 1 MB, cost thousands of page faults each.) A record matches in part of the text only as it does
- * in the whole: JSON has one reading, and what the expression reads of a record ends with the `,{` or
- * `]` after it; a record cut by the end of a piece waits for the rest.
+ * The lines `line` makes of the events of a FilterLogEvents answer's text, or undefined where the
+ * answer must be read by JSON.parse (see above). Never throws (but what `line` throws).
  */
-export const filterPageLines = (pieces: Iterable<string>, line: LineMaker): PageLines | undefined => {
-  /** The text not yet read (from the first record not yet matched, once the head is read). */
-  let pending = ""
-  let headRead = false
-  let template: Template | undefined
-  let inOrder = true
-  let lastTime = -Infinity
+export const filterPageLines = (text: string, line: LineMaker): PageLines | undefined => {
+  const h = head.exec(text)
+  if (h === null) return undefined
+  const start = h[0].length
+  let end = start
+  let lines = ""
   let count = 0
-  const texts: Array<string> = []
-  /** Reads what it can of `pending`; false when the answer is not one this reads (or `final` and incomplete). */
-  const read = (final: boolean): boolean => {
-    if (!headRead) {
-      const h = head.exec(pending)
-      // (the head's whitespace read to its end: what follows it has come)
-      if (h === null || (!final && h[0].length === pending.length)) return !final
-      pending = pending.slice(h[0].length)
-      headRead = true
-    }
-    if (template === undefined) {
-      // an empty list: the rest is read at the end
-      if (pending.charCodeAt(0) === 93) return true
-      template = templateAt(pending, 0)
-      if (template === undefined) return !final
-    }
-    const { message: im, record, stream: is, time: it } = template
+  if (text.charCodeAt(start) !== 93) {
+    const t = templateAt(text, start)
+    if (t === undefined) return undefined
+    const { message: im, stream: is, time: it } = t
+    let inOrder = true
+    let lastTime = -Infinity
+    const records = text.slice(start)
     let consumed = 0
-    record.lastIndex = 0
+    t.record.lastIndex = 0
     let replaced: string
     try {
-      replaced = pending.replace(
-        record,
+      replaced = records.replace(
+        t.record,
         (m: string, a: string | undefined, b: string | undefined, c: string | undefined, offset: number) => {
           const time = +(it === 0 ? a : it === 1 ? b : c)!
           if (time < lastTime) inOrder = false
@@ -158,41 +132,24 @@ export const filterPageLines = (pieces: Iterable<string>, line: LineMaker): Page
       )
     } catch (e) {
       // the expression's backtracking stack exhausted (a RangeError), say: JSON.parse reads the text
-      if (e instanceof RangeError) return false
+      if (e instanceof RangeError) return undefined
       throw e
     }
-    if (!inOrder) return false
-    if (consumed > 0) {
-      // The lines are the replacement of the records read (without the first's "\n"); what follows them waits.
-      texts.push(replaced.slice(1, replaced.length - (pending.length - consumed)))
-      pending = pending.slice(consumed)
-    }
-    return true
-  }
-  let next = PIECE
-  for (const piece of pieces) {
-    pending = pending === "" ? piece : pending + piece
-    if (pending.length >= next) {
-      const before = pending.length
-      if (!read(false)) return undefined
-      // nothing read (a record longer than what has come, or text this does not read): wait for twice as much
-      next = pending.length === before ? Math.max(PIECE, 2 * before) : PIECE
-    }
-  }
-  if (!read(true)) return undefined
-  // Every record matched (the list ends where the matches end) and in time order.
-  if (template !== undefined) {
-    listEnd.lastIndex = 0
-    if (count === 0 || !listEnd.test(pending)) return undefined
+    end = start + consumed
+    // Every record matched (the list ends where the matches end) and in time order.
+    listEnd.lastIndex = end
+    if (!inOrder || count === 0 || !listEnd.test(text)) return undefined
+    // The lines are the replacement of the records; what follows them is the rest of the text.
+    lines = replaced.slice(1, replaced.length - (text.length - end))
   }
   let rest: { events?: unknown; nextToken?: unknown }
   try {
-    rest = JSON.parse(`{"events":[${pending}`) as typeof rest
+    rest = JSON.parse(`{"events":[${text.slice(end)}`) as typeof rest
   } catch {
     return undefined
   }
   const token = rest.nextToken
   if (!Array.isArray(rest.events) || rest.events.length !== 0) return undefined
   if (token !== undefined && token !== null && typeof token !== "string") return undefined
-  return { texts, count, nextToken: token ?? undefined }
+  return { text: lines, count, nextToken: token ?? undefined }
 }

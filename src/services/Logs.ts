@@ -70,11 +70,9 @@ export interface EventPage {
   /**
    * The page's lines, when `eventPages` was asked for them (`EventPagesOptions.lines`) and the layer
    * made them as it read the answer: what `pageLinesText(page, options.lines)` (src/lib/logLines.ts)
-   * returns, and how many events they are. Without them, format `events`. `texts`, when there, holds
-   * the same lines in pieces of whole lines (`text` is them joined by "\n"): a reader that prints them
-   * one after the other never makes the page's lines into one large string.
+   * returns, and how many events they are. Without them, format `events`.
    */
-  readonly lines?: { readonly text: string; readonly texts?: ReadonlyArray<string> | undefined; readonly count: number } | undefined
+  readonly lines?: { readonly text: string; readonly count: number } | undefined
 }
 
 /** How `Logs.eventPages` reads its pages. */

@@ -33,25 +33,6 @@ describe("bodyCollector", () => {
     expect(textOf(cut(bytes.subarray(0, 10), 4), String(bytes.length))).toBe(bytes.subarray(0, 10).toString("utf8"))
   })
 
-  it("kept in pieces: each chunk decoded as it is iterated, the pieces joined the same text, characters split between chunks whole", () => {
-    const bad = Buffer.from([0x7b, 0xff, 0xe2, 0x82, 0x7d, 0xf0, 0x9f])
-    for (const bytes of [ascii, multi, bad, Buffer.concat([ascii, multi, ascii])]) {
-      for (const size of [1, 2, 3, 5, 64, bytes.length]) {
-        const collect = bodyCollector(String(bytes.length), true)
-        for (const chunk of cut(bytes, size)) collect.add(chunk)
-        const pieces = [...collect.pieces()]
-        expect(pieces.join("")).toBe(bytes.toString("utf8"))
-        expect(pieces.length).toBeGreaterThanOrEqual(Math.ceil(bytes.length / size))
-        expect(collect.text()).toBe(bytes.toString("utf8"))
-        expect(collect.length).toBe(bytes.length)
-      }
-    }
-    // not in pieces: one piece, the text
-    const whole = bodyCollector(String(multi.length))
-    for (const chunk of cut(multi, 3)) whole.add(chunk)
-    expect([...whole.pieces()]).toEqual([multi.toString("utf8")])
-  })
-
   it("invalid UTF-8 decodes as Buffer#toString does, and an empty body is empty", () => {
     const bad = Buffer.from([0x7b, 0xff, 0xfe, 0x7d])
     expect(textOf([bad], "4")).toBe(bad.toString("utf8"))

@@ -3,7 +3,7 @@
 // page: lines from its text where the fast reader can, else the records JSON.parse reads.
 import { describe, expect, it } from "vitest"
 import type { AwsEnvironment } from "../../src/layers/AwsClients.ts"
-import { bodyCollector, signedCallsFit } from "../../src/layers/awsJson.ts"
+import { signedCallsFit } from "../../src/layers/awsJson.ts"
 import { filterAnswerPage, logsJsonService } from "../../src/layers/LogsJsonLive.ts"
 import { pageLinesText } from "../../src/lib/logLines.ts"
 
@@ -40,39 +40,29 @@ describe("LogsJsonLive", () => {
 
   describe("filterAnswerPage", () => {
     const service = logsJsonService("us-east-1")
-    /** `text` as an answer's body kept in chunks of 5 bytes (a character split between two now and then). */
-    const bodyOf = (text: string) => {
-      const body = bodyCollector(undefined, true)
-      const bytes = Buffer.from(text)
-      for (let i = 0; i < bytes.length; i += 5) body.add(bytes.subarray(i, i + 5))
-      return body
-    }
     const lines = { showGroup: false, color: false }
     const record = (n: number, extra: object = {}) => ({ logStreamName: "s", timestamp: 1_764_000_000_000 + n, message: `m${n}`, ingestionTime: 1_764_000_000_500, eventId: `e${n}`, ...extra })
 
     it("makes a page's lines from the text, with the next page's token", () => {
-      const [pages, token] = filterAnswerPage(service, "/g", bodyOf(JSON.stringify({ events: [record(1), record(2, { message: "m2 ✓ naïve" })], nextToken: "t2" })), 200, lines)
+      const [pages, token] = filterAnswerPage(service, "/g", JSON.stringify({ events: [record(1), record(2)], nextToken: "t2" }), 200, lines)
       expect(token).toBe("t2")
       expect(pages).toHaveLength(1)
-      const expected = pageLinesText({ group: "/g", events: [record(1), record(2, { message: "m2 ✓ naïve" })] }, lines)
-      expect(pages[0]!.lines?.count).toBe(2)
-      expect(pages[0]!.lines?.text).toBe(expected)
-      expect(pages[0]!.lines?.texts?.join("\n")).toBe(expected)
-      expect(pages[0]!.events).toEqual([record(1), record(2, { message: "m2 ✓ naïve" })])
+      expect(pages[0]!.lines).toEqual({ text: pageLinesText({ group: "/g", events: [record(1), record(2)] }, lines), count: 2 })
+      expect(pages[0]!.events).toEqual([record(1), record(2)])
     })
 
     it("reads the records where the text is not in the fast reader's shape (a member more), in time order; no page when there are none", () => {
-      const [pages, token] = filterAnswerPage(service, "/g", bodyOf(JSON.stringify({ events: [record(2, { extra: 1 }), record(1, { extra: 1 })], nextToken: null })), 200, lines)
+      const [pages, token] = filterAnswerPage(service, "/g", JSON.stringify({ events: [record(2, { extra: 1 }), record(1, { extra: 1 })], nextToken: null }), 200, lines)
       expect(token).toBeUndefined()
       expect(pages[0]!.lines).toBeUndefined()
       expect(pages[0]!.events.map((e) => e.eventId)).toEqual(["e1", "e2"])
-      expect(filterAnswerPage(service, "/g", bodyOf(JSON.stringify({ events: [], searchedLogStreams: [] })), 200, lines)).toEqual([[], undefined])
+      expect(filterAnswerPage(service, "/g", JSON.stringify({ events: [], searchedLogStreams: [] }), 200, lines)).toEqual([[], undefined])
     })
 
     it("an answer that is not JSON fails as the SDK's reader would, naming the operation", () => {
       let error: unknown
       try {
-        filterAnswerPage(service, "/g", bodyOf("<html>proxy error</html>"), 200, lines)
+        filterAnswerPage(service, "/g", "<html>proxy error</html>", 200, lines)
       } catch (e) {
         error = e
       }
