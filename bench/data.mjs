@@ -9,7 +9,8 @@
 //   aegea logs GROUP over 0, N/10 and N events (default 100,000; target <= 0.6 s CPU), and peak RSS of the
 //   two, which must not grow with the number of events beyond the page being printed.
 // The row with nothing to print is the command's start-up (and one request): what is left of a row
-// after it is the data path, printed below each table.
+// after it is the data path, printed below each table. The last row of each table, "fixed JS work",
+// is the same work in every run and build (bench/lib.mjs hostWork): how fast the host was at the time.
 // Between aegea and moto sits a cache (responseCache: each distinct request is answered by moto once,
 // in a priming run with a long request timeout, then from memory), so the rows time aegea and not
 // moto, which on a loaded machine takes more than aegea's one-minute request timeout to describe
@@ -21,7 +22,7 @@ import { existsSync } from "node:fs"
 import http from "node:http"
 import { resolve } from "node:path"
 import { clientConfig, seedManyInstances, startMoto, stopMoto } from "../scripts/sandbox.mjs"
-import { abRuns, arg, baseEnv, CLI, countRows, fmt, measure, printTable, removeHome, TIMER } from "./lib.mjs"
+import { abRuns, arg, baseEnv, CLI, countRows, fmt, hostWork, measure, printTable, removeHome, TIMER } from "./lib.mjs"
 
 const RUNS = arg("--runs", 5, 50)
 const INSTANCES = arg("--instances", 3000, 5000)
@@ -120,7 +121,8 @@ async function main() {
         console.error(`priming the response cache...`)
         for (const c of cases) await measure(c.argv, { ...env, AEGEA_REQUEST_TIMEOUT: "900" })
       }
-      const rows = await abRuns({ label: "node -e 0", argv: [node, "-e", "0"] }, cases, env, RUNS)
+      // the last row: a fixed piece of JavaScript work, how fast the host was in these same rounds
+      const rows = await abRuns({ label: "node -e 0", argv: [node, "-e", "0"] }, [...cases, hostWork(node)], env, RUNS)
       printTable(title, rows)
       for (const r of rows) if (r.error) failed.push(`${r.label}: ${r.error}`)
       return rows

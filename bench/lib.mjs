@@ -129,6 +129,23 @@ export async function abRuns(baseline, candidates, env, runs) {
   })
 }
 
+/**
+ * A fixed piece of JavaScript work, the same in every run and every build (JSON.parse and a regular
+ * expression's replacement over a 2 MB text, fresh memory as a command's data path takes it): the row
+ * it makes in a bench's table says how fast the host is at that moment, since this shared VM's speed
+ * moves by a third and more within an hour (docs/performance.md), so that figures from different
+ * moments can be compared. Not aegea's work.
+ */
+export const hostWork = (node) => ({
+  label: "fixed JS work (host speed)",
+  argv: [
+    node,
+    "-e",
+    'const s=JSON.stringify(Array.from({length:20000},(_,i)=>({id:i,message:"event "+i+" level=info path=/api/v1/items/"+(i%97),timestamp:1764000000000+i})));' +
+      "let n=0;for(let k=0;k<5;k++){n+=JSON.parse(s).length;n+=s.replace(/\"id\":(\\d+)/g,(m,d)=>d).length}if(n!==9078555)throw new Error(String(n))"
+  ]
+})
+
 /** Number of rows in `--output json`: a JSON array, an object holding one array, or JSON lines. */
 export function countRows(text) {
   const t = text.trim()
