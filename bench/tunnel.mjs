@@ -12,7 +12,8 @@
 // first pays the tunnel's one-time costs, V8's compiling above all; the second, "again", is what each
 // later transfer costs), and the difference of the two, split into aegea's thread (of it system time
 // and page faults, the heap and buffers growing) and V8's helper threads (compiling); then a direct
-// loopback copy of the same bytes for comparison.
+// loopback copy of the same bytes for comparison, and how long a fixed piece of JavaScript work
+// (bench/lib.mjs hostWork, once per run) took meanwhile: how fast the host was.
 // Medians over the runs. Targets: aegea <= 10 ms of CPU per MB both ways. Then the set-up of
 // `aegea ssh box -- true` (a real sshd on loopback behind the stand-in; wall and the CPU of aegea with
 // its ProxyCommand and ssh) against plain `ssh -p PORT 127.0.0.1 true`; target <= 0.6 s wall; and
@@ -27,7 +28,7 @@ import { pathToFileURL } from "node:url"
 import { build } from "esbuild"
 import { clientConfig, seedManyInstances, startMoto, stopMoto } from "../scripts/sandbox.mjs"
 import { userInfo } from "node:os"
-import { abRuns, arg, baseEnv, CLI, delayProxy, fmt, median, printTable, removeHome, ROOT } from "./lib.mjs"
+import { abRuns, arg, baseEnv, CLI, delayProxy, fmt, hostWork, measure, median, printTable, removeHome, ROOT } from "./lib.mjs"
 
 const MB = arg("--mb", 100, 2000)
 const RUNS = arg("--runs", 3, 20)
@@ -133,6 +134,8 @@ async function main() {
   let sshRows = []
   /** Per direction and build: what a tunnel's first transfer costs more than the same transfer again, in parts. */
   const oneTime = []
+  /** CPU seconds of bench/lib.mjs hostWork, once per run of each direction. */
+  const hostCpu = []
   let scpRows = []
   const proxies = []
   let failed = false
@@ -232,6 +235,9 @@ async function main() {
             await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)))
           }
         }
+        // the same fixed work every run: how fast the host was meanwhile
+        const host = await measure(hostWork(process.execPath).argv, baseEnv)
+        if (host.code === 0) hostCpu.push(host.cpu)
       }
       for (let b = 0; b < builds.length; b++) {
         // What the first transfer costs more than the same transfer again (medians, in seconds): V8's
@@ -336,6 +342,10 @@ async function main() {
     for (const o of oneTime) {
       console.log(`    ${o.label}: ${fmt(o.total, 2)} s more CPU: aegea's thread ${fmt(o.main, 2)} s (of it sys ${fmt(o.sys, 2)} s, ${Math.round(o.faults)} more page faults), V8's helper threads ${fmt(o.helpers, 2)} s`)
     }
+  }
+  if (hostCpu.length > 0) {
+    const [low, high] = [Math.min(...hostCpu), Math.max(...hostCpu)]
+    console.log(`  host: a fixed piece of JavaScript work (bench/lib.mjs hostWork, as in bench:data) took ${fmt(median(hostCpu), 2)} s of CPU (${fmt(low, 2)}-${fmt(high, 2)}) between these transfers`)
   }
   if (sshRows.length > 0) {
     printTable("ssh set-up through the stand-in (wall and CPU of the whole process tree)", sshRows, "direct ssh")
