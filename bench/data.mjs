@@ -21,7 +21,7 @@
 import { existsSync } from "node:fs"
 import http from "node:http"
 import { resolve } from "node:path"
-import { clientConfig, seedManyInstances, startMoto, stopMoto } from "../scripts/sandbox.mjs"
+import { logWriter, seedManyInstances, startMoto, stopMoto } from "../scripts/sandbox.mjs"
 import { abRuns, arg, baseEnv, CLI, countRows, fmt, hostWork, measure, printTable, removeHome, TIMER } from "./lib.mjs"
 
 const RUNS = arg("--runs", 5, 50)
@@ -74,24 +74,19 @@ function responseCache(endpoint) {
 
 /** `count` events in one group, one stream per 10,000, at 1 ms apart ending now. */
 async function seedEvents(endpoint, group, count) {
-  const logs = await import("@aws-sdk/client-cloudwatch-logs")
-  const cwl = new logs.CloudWatchLogsClient(clientConfig(endpoint))
+  const writer = await logWriter(endpoint, group)
   try {
-    await cwl.send(new logs.CreateLogGroupCommand({ logGroupName: group }))
     const now = Date.now() - 60_000
     const perStream = 10_000
     for (let s = 0; s * perStream < count; s++) {
-      const stream = `stream-${s}`
-      await cwl.send(new logs.CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }))
       const n = Math.min(perStream, count - s * perStream)
-      const events = Array.from({ length: n }, (_, i) => ({
+      await writer.put(`stream-${s}`, Array.from({ length: n }, (_, i) => ({
         timestamp: now - count + s * perStream + i,
         message: `event ${s * perStream + i} level=info path=/api/v1/items/${i % 97} status=200 bytes=${(i * 7919) % 65536}`
-      }))
-      await cwl.send(new logs.PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents: events }))
+      })))
     }
   } finally {
-    cwl.destroy()
+    writer.close()
   }
 }
 

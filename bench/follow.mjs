@@ -13,7 +13,7 @@
 import { spawn } from "node:child_process"
 import { createServer, request } from "node:http"
 import { existsSync } from "node:fs"
-import { clientConfig, startMoto, stopMoto } from "../scripts/sandbox.mjs"
+import { logWriter, startMoto, stopMoto } from "../scripts/sandbox.mjs"
 import { arg, baseEnv, CLI, fmt, median, removeHome } from "./lib.mjs"
 
 const SECONDS = arg("--seconds", 20, 300)
@@ -50,18 +50,11 @@ async function main() {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`node scripts/build.mjs\` first`)
   const moto = await startMoto()
   const relay = await countingRelay(moto.endpoint)
-  const logs = await import("@aws-sdk/client-cloudwatch-logs")
-  const cwl = new logs.CloudWatchLogsClient(clientConfig(moto.endpoint))
+  const writer = await logWriter(moto.endpoint, GROUP)
   let child
   try {
-    await cwl.send(new logs.CreateLogGroupCommand({ logGroupName: GROUP }))
-    await cwl.send(new logs.CreateLogStreamCommand({ logGroupName: GROUP, logStreamName: "s" }))
     const put = async (n) => {
-      await cwl.send(new logs.PutLogEventsCommand({
-        logGroupName: GROUP,
-        logStreamName: "s",
-        logEvents: [{ timestamp: Date.now(), message: `bench-event ${n}` }]
-      }))
+      await writer.put("s", [{ timestamp: Date.now(), message: `bench-event ${n}` }])
       return Date.now()
     }
     const putAt = new Map()
@@ -109,7 +102,7 @@ async function main() {
     }
   } finally {
     child?.kill("SIGINT")
-    cwl.destroy()
+    writer.close()
     relay.server.close()
     await stopMoto(moto.child)
   }

@@ -26,7 +26,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { pathToFileURL } from "node:url"
 import { build } from "esbuild"
-import { clientConfig, seedManyInstances, startMoto, stopMoto } from "../scripts/sandbox.mjs"
+import { seedManyInstances, startMoto, stopMoto, tagResource } from "../scripts/sandbox.mjs"
 import { userInfo } from "node:os"
 import { abRuns, arg, baseEnv, CLI, delayProxy, fmt, hostWork, measure, median, printTable, removeHome, ROOT } from "./lib.mjs"
 
@@ -142,10 +142,7 @@ async function main() {
   try {
     const [box] = await seedManyInstances(moto.endpoint, 1, "box")
     sshd = await startSshd()
-    const { EC2Client, CreateTagsCommand } = await import("@aws-sdk/client-ec2")
-    const ec2 = new EC2Client(clientConfig(moto.endpoint))
-    await ec2.send(new CreateTagsCommand({ Resources: [box], Tags: Object.entries(hostKeyTags(sshd.hostPublicKey)).map(([Key, Value]) => ({ Key, Value })) }))
-    ec2.destroy()
+    await tagResource(moto.endpoint, box, hostKeyTags(sshd.hostPublicKey))
     let standInProxy
     standIn = await startSsmStandIn({
       motoEndpoint: moto.endpoint,

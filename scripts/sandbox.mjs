@@ -127,6 +127,43 @@ export async function seedManyInstances(endpoint, n, name = "bench") {
   }
 }
 
+/** Adds `tags` (an object of key -> value) to the resource `id` (an instance, say). */
+export async function tagResource(endpoint, id, tags) {
+  const { EC2Client, CreateTagsCommand } = await import("@aws-sdk/client-ec2")
+  const ec2 = new EC2Client(clientConfig(endpoint))
+  try {
+    await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }))
+  } finally {
+    ec2.destroy()
+  }
+}
+
+/**
+ * A log group with its streams, and a way to put events into them: `put(stream, events)` (creating the
+ * stream the first time), `close()`. `events`: [{ timestamp, message }], in time order.
+ */
+export async function logWriter(endpoint, group) {
+  const logs = await import("@aws-sdk/client-cloudwatch-logs")
+  const cwl = new logs.CloudWatchLogsClient(clientConfig(endpoint))
+  const streams = new Set()
+  try {
+    await cwl.send(new logs.CreateLogGroupCommand({ logGroupName: group }))
+  } catch (e) {
+    cwl.destroy()
+    throw e
+  }
+  return {
+    put: async (stream, events) => {
+      if (!streams.has(stream)) {
+        await cwl.send(new logs.CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }))
+        streams.add(stream)
+      }
+      await cwl.send(new logs.PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents: events }))
+    },
+    close: () => cwl.destroy()
+  }
+}
+
 const tags = (ResourceType, Name, extra = {}) => [
   { ResourceType, Tags: [{ Key: "Name", Value: Name }, ...Object.entries(extra).map(([Key, Value]) => ({ Key, Value }))] }
 ]
