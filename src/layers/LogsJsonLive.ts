@@ -16,6 +16,7 @@ import { idempotent, paginate } from "./aws.ts"
 import { type JsonService, jsonTextCall, parsedJson, signedCallsFit } from "./awsJson.ts"
 import { onFirstUse } from "./firstUse.ts"
 import { filterInput, fromFilteredPage, groupsInput, inTimeOrder, streamsInput, textPage, toEventPage, toLogGroup, toLogStream } from "./logsMapping.ts"
+import { pageBytesLines } from "../lib/logBytes.ts"
 import { pageTextLines } from "../lib/logLines.ts"
 import { countAnswer } from "../lib/v8Optimize.ts"
 import { type EventPage, Logs, type PageEvent } from "../services/Logs.ts"
@@ -49,6 +50,21 @@ export const filterAnswerPage = (
   const answer = parsedJson<{ readonly events?: ReadonlyArray<PageEvent> | null; readonly nextToken?: unknown }>(service, "FilterLogEvents", text, status)
   const page = toEventPage(group, answer.events ?? [])
   return [page.events.length > 0 ? [page] : [], typeof answer.nextToken === "string" ? answer.nextToken : undefined]
+}
+
+/**
+ * One FilterLogEvents answer's page made from its bytes where `pageBytesLines` can (WebAssembly:
+ * lib/logBytes.ts), else undefined (and `filterAnswerPage` reads its text). The page's records, if
+ * asked for, are read from the text of those bytes.
+ */
+export const filterAnswerBytes = (
+  group: string,
+  bytes: Buffer,
+  lines: { readonly showGroup: boolean; readonly color: boolean }
+): readonly [ReadonlyArray<EventPage>, string | undefined] | undefined => {
+  const read = pageBytesLines(group, bytes, lines)
+  if (read === undefined) return undefined
+  return [read.count > 0 ? [textPage(group, read, () => bytes.toString("utf8"))] : [], read.nextToken]
 }
 
 const jsonLogs = Effect.gen(function*() {
@@ -116,10 +132,22 @@ const jsonLogs = Effect.gen(function*() {
       )
     }
     return paginate((token) =>
-      jsonTextCall(env, service, "FilterLogEvents", withToken(input, token), `read the events of log group ${q.group}`, idempotent, (text, status) => {
-        countAnswer(text.length)
-        return filterAnswerPage(service, q.group, text, status, lines)
-      })
+      jsonTextCall(
+        env,
+        service,
+        "FilterLogEvents",
+        withToken(input, token),
+        `read the events of log group ${q.group}`,
+        idempotent,
+        (text, status) => {
+          countAnswer(text.length)
+          return filterAnswerPage(service, q.group, text, status, lines)
+        },
+        (bytes) => {
+          countAnswer(bytes.length)
+          return filterAnswerBytes(q.group, bytes, lines)
+        }
+      )
     )
   }
 

@@ -141,6 +141,9 @@ interface JsonErrorBody {
 export interface Answer {
   readonly status: number
   readonly header: (name: string) => string | undefined
+  /** The body as it came. */
+  readonly bytes: Buffer
+  /** The body decoded (see bodyCollector), made when first read. */
   readonly text: string
 }
 
@@ -188,6 +191,9 @@ export const bodyCollector = (contentLength: string | undefined) => {
       }
       length += chunk.length
     },
+    /** The body's bytes (once all have come). */
+    bytes: (): Buffer => whole !== undefined ? whole.subarray(0, length) : (whole = Buffer.concat(chunks!, length)),
+    /** The body as text. */
     text: (): string => {
       const bytes = whole !== undefined ? whole.subarray(0, length) : Buffer.concat(chunks!, length)
       return isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8")
@@ -214,7 +220,15 @@ const sendPost = (
           const value = res.headers[name.toLowerCase()]
           return Array.isArray(value) ? value.join(", ") : value
         }
-        resolve({ status: res.statusCode ?? 0, header, text: collect.text() })
+        let text: string | undefined
+        resolve({
+          status: res.statusCode ?? 0,
+          header,
+          bytes: collect.bytes(),
+          get text() {
+            return text ??= collect.text()
+          }
+        })
       })
     })
     req.on("error", (error) => {
@@ -267,7 +281,8 @@ export const signedCall = <O>(
   action: string,
   policy: PlainPolicy,
   read: (text: string, status: number) => O,
-  errorOf: (status: number, headers: Pick<Answer, "header">, text: string) => Error
+  errorOf: (status: number, headers: Pick<Answer, "header">, text: string) => Error,
+  readBytes?: (bytes: Buffer, status: number) => O | undefined
 ): Effect.Effect<O, AwsError> => {
   const url = new URL(jsonEndpoint(service, env))
   const { body } = request
@@ -283,20 +298,21 @@ export const signedCall = <O>(
       { region: service.region, service: service.signingName }
     )
     const response = await post(url, headers, body, signal)
-    const text = response.text
     if (response.status >= 300) {
-      const error = errorOf(response.status, response, text)
+      const error = errorOf(response.status, response, response.text)
       answerCameFrom(error, url.origin)
       throw error
     }
-    return read(text, response.status)
+    const fromBytes = readBytes?.(response.bytes, response.status)
+    return fromBytes !== undefined ? fromBytes : read(response.text, response.status)
   }
   return callWith({ ...env, region: service.region }, { service: service.service, operation, action }, send, policy)
 }
 
 /**
  * One JSON 1.1 operation under `policy`: `input` is the request body; `read` turns the answer's text
- * into the result (throwing an error shaped as the SDK's where it cannot). `action` completes
+ * into the result (throwing an error shaped as the SDK's where it cannot), unless `readBytes`, given
+ * the answer's bytes first, returns the result (undefined: `read` reads the text). `action` completes
  * "could not ...".
  */
 export const jsonTextCall = <O>(
@@ -306,7 +322,8 @@ export const jsonTextCall = <O>(
   input: object,
   action: string,
   policy: PlainPolicy,
-  read: (text: string, status: number) => O
+  read: (text: string, status: number) => O,
+  readBytes?: (bytes: Buffer, status: number) => O | undefined
 ): Effect.Effect<O, AwsError> =>
   signedCall<O>(
     env,
@@ -316,7 +333,8 @@ export const jsonTextCall = <O>(
     action,
     policy,
     read,
-    answerError
+    answerError,
+    readBytes
   )
 
 /**

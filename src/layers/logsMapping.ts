@@ -153,16 +153,17 @@ export const filterInput = (q: EventQuery) => {
 }
 
 /**
- * A page whose lines were made from the answer's text: its `events` are the records JSON.parse reads
- * from that text (as `eventPages` gives them otherwise), read only when asked for.
+ * A page whose lines were made from the answer's text (or its bytes): its `events` are the records
+ * JSON.parse reads from that text (as `eventPages` gives them otherwise), read only when asked for.
  */
-export const textPage = (group: string, lines: PageLines, text: string): EventPage => {
+export const textPage = (group: string, lines: PageLines, text: string | (() => string)): EventPage => {
   let events: ReadonlyArray<PageEvent> | undefined
   return {
     group,
     lines: { text: lines.text, count: lines.count },
     get events() {
-      return events ??= toEventPage(group, (JSON.parse(text) as { events: ReadonlyArray<PageEvent> }).events).events
+      const json = typeof text === "string" ? text : text()
+      return events ??= toEventPage(group, (JSON.parse(json) as { events: ReadonlyArray<PageEvent> }).events).events
     }
   }
 }

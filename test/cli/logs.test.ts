@@ -16,15 +16,25 @@ beforeAll(async () => {
     "/aegea/app": {
       "web-1": [{ timestamp: base, message: "GET / 200" }, { timestamp: base + 2_000, message: "ERROR boom" }],
       "web-2": [{ timestamp: base + 1_000, message: "GET /health 200" }]
-    }
+    },
+    "/aegea/bulk": bulk
   })
 })
+
+// Pages of more than 64 KiB: read from their bytes by WebAssembly (lib/logBytes.ts), quotes, backslashes,
+// tabs and Unicode escaped in moto's JSON; a multi-line message in one stream sends its page the text way.
+const bulkMessage = (i: number) =>
+  i % 5 === 0 ? `{"level":"info","path":"/api/\\items/${i}","note":"caf\u00e9 ✓ 😀\ttab"}` : `event ${i} level=info status=200 bytes=${(i * 7919) % 65536}`
+const bulk: Record<string, ReadonlyArray<{ timestamp: number; message: string }>> = {
+  "s-1": Array.from({ length: 1_500 }, (_, i) => ({ timestamp: base + i * 2, message: bulkMessage(i) })),
+  "s-2": Array.from({ length: 1_500 }, (_, i) => ({ timestamp: base + i * 2 + 1, message: bulkMessage(i + 1) }))
+}
 
 describe("aegea logs", () => {
   it("lists log groups", async () => {
     const r = await runCli(["logs", "--output", "json"])
     expect(r.code, r.stderr).toBe(0)
-    expect((JSON.parse(r.stdout) as Array<{ name: string }>).map((g) => g.name)).toEqual(["/aegea/app"])
+    expect((JSON.parse(r.stdout) as Array<{ name: string }>).map((g) => g.name)).toEqual(["/aegea/app", "/aegea/bulk"])
   })
 
   it("lists a group's streams, most recent first", async () => {
@@ -44,6 +54,18 @@ describe("aegea logs", () => {
       "web-2 GET /health 200",
       "web-1 ERROR boom"
     ])
+  })
+
+  it("a group of 3,000 events: the lines of every event, in time order, as --output json has them", async () => {
+    const expected = Object.entries(bulk)
+      .flatMap(([stream, events]) => events.map((e) => ({ ...e, stream })))
+      .sort((a, b) => a.timestamp - b.timestamp)
+      .map((e) => `${iso(e.timestamp)} ${e.stream} ${e.message}`)
+    const r = await runCli(["logs", "/aegea/bulk", "--start-time=-2h"])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toBe(`${expected.join("\n")}\n`)
+    const json = await runCli(["logs", "/aegea/bulk", "--start-time=-2h", "--output", "json"])
+    expect((JSON.parse(json.stdout) as Array<Record<string, string>>).map((e) => `${e.timestamp} ${e.stream} ${e.message}`)).toEqual(expected)
   })
 
   it("--output json gives event objects; --filter selects", async () => {

@@ -1,0 +1,139 @@
+// The lines of a FilterLogEvents answer made from its bytes by WebAssembly (src/lib/logBytes.ts,
+// assembly/logLines.ts): undefined, or exactly what the records JSON.parse reads give (and what the
+// text path, pageTextLines, gives whenever it reads the answer too); read for the answers aegea meets.
+import { spawnSync } from "node:child_process"
+import { describe, expect, it } from "vitest"
+import { MIN_BYTES, pageBytesLines } from "../../src/lib/logBytes.ts"
+import { pageTextLines } from "../../src/lib/logLines.ts"
+import { answer, expectedLines, json, keys, messages } from "../support/logAnswers.ts"
+import { random } from "../support/generated.ts"
+
+const plain = { showGroup: false, color: false }
+const options = [plain, { showGroup: false, color: true }, { showGroup: true, color: false }]
+
+/** pageBytesLines of `text`'s UTF-8 bytes (of any size): undefined or the expected lines; the text path agrees. */
+const check = (text: string | Buffer, opts: (typeof options)[number] = plain) => {
+  const bytes = typeof text === "string" ? Buffer.from(text) : text
+  const got = pageBytesLines("group", bytes, opts, 0)
+  if (got === undefined) return got
+  const decoded = bytes.toString("utf8")
+  expect(got).toEqual(expectedLines(decoded, opts))
+  const fromText = pageTextLines("group", decoded, opts)
+  if (fromText !== undefined) expect(got).toEqual(fromText)
+  return got
+}
+
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+/** Whether an answer holds what the module leaves to the text path: a line break or lone surrogate in a string, a time outside the years 0-9999. */
+const leftToText = (text: string): boolean => {
+  const { events } = JSON.parse(text) as { events: ReadonlyArray<Record<string, unknown>> }
+  return events.some((e) =>
+    [e.message, e.logStreamName].some((v) => typeof v === "string" && (v.includes("\n") || loneSurrogate.test(v))) ||
+    typeof e.timestamp !== "number" || e.timestamp < -62_167_219_200_000 || e.timestamp > 253_402_300_799_999
+  )
+}
+
+/** A page of `n` moto-style records with `message(i)` as the messages. */
+const page = (n: number, message: (i: number) => unknown, extra: object = {}) =>
+  JSON.stringify({
+    events: Array.from({ length: n }, (_, i) => ({
+      eventId: String(i),
+      ingestionTime: 1_796_084_384_482,
+      message: message(i),
+      timestamp: 1_796_084_284_482 + i * 7,
+      logStreamName: `stream-${i % 3}`
+    })),
+    searchedLogStreams: [],
+    ...extra
+  })
+
+describe("pageBytesLines: a FilterLogEvents answer's lines from its bytes", () => {
+  it("moto's shape, large and small, plain and with the group: the same lines as the records give", () => {
+    const big = page(10_000, (i) => `event ${i} level=info path=/api/v1/items/${i % 97} status=200`, { nextToken: "next@1" })
+    expect(Buffer.byteLength(big)).toBeGreaterThan(MIN_BYTES)
+    const got = pageBytesLines("group", Buffer.from(big), plain)
+    expect(got?.count).toBe(10_000)
+    expect(got).toEqual(expectedLines(big, plain))
+    expect(check(big, options[2])?.count).toBe(10_000)
+    // memory reused: a smaller answer after a larger one, then the larger again
+    expect(check(page(3, (i) => messages[i]))?.count).toBe(3)
+    expect(pageBytesLines("group", Buffer.from(big), plain)).toEqual(got)
+    expect(check(`{"events": [], "nextToken": "t"}`)).toEqual({ text: "", count: 0, nextToken: "t" })
+  })
+
+  it("escapes, Unicode and nulls: decoded as JSON.parse decodes them", () => {
+    const hard = ["quote \" backslash \\ slash /", "tab\t cr\r ff\f bs\b nul\u0000 esc\u001b[31m", "é ✓ 日本語", "😀 pair", "\u2028\u2029", null, ""]
+    for (const ascii of [false, true]) {
+      const text = json({ events: hard.map((m, i) => ({ logStreamName: i === 3 ? "odd \"name\" ✓" : i === 4 ? null : "s", timestamp: 1_700_000_000_000 + i, message: m, ingestionTime: 1, eventId: "e" })) }, { sep: " ", ascii })
+      expect(check(text)?.count).toBe(hard.length)
+    }
+  })
+
+  it("generated answers: the same lines, count and token whenever read; without colour, read whenever the text path reads them but for what it leaves", () => {
+    let read = 0
+    for (let seed = 1; seed <= 300; seed++) {
+      const opts = options[seed % options.length]!
+      const text = answer(seed, 1 + (seed % 40))
+      const got = check(text, opts)
+      if (got !== undefined) read++
+      if (opts.color) expect(got).toBeUndefined()
+      else if (pageTextLines("group", text, opts) !== undefined && !leftToText(text)) expect(got).toBeDefined()
+    }
+    expect(read).toBeGreaterThan(20)
+  })
+
+  it("damaged answers are left to the text (undefined), or read the same", () => {
+    let left = 0
+    for (let seed = 1; seed <= 200; seed++) {
+      const pick = random(seed * 7919)
+      const text = answer(seed, 5 + (seed % 10))
+      const at = pick(text.length)
+      const damaged = [
+        text.slice(0, at),
+        `${text.slice(0, at)},${text.slice(at)}`,
+        `${text.slice(0, at)}\u0001${text.slice(at)}`,
+        `${text.slice(0, at)}\\${text.slice(at)}`,
+        text.replace(/\}\s*\]/, "},]"),
+        text.replace(/"timestamp":\s*(\d+)/, "\"timestamp\": $1.0"),
+        text.replace(/"timestamp":\s*(\d+)/, "\"timestamp\": 0$1"),
+        text.replace(/"message":\s*"/, "\"message\": 7, \"x\": \""),
+        `${text.slice(0, -1)}, "events": [{"logStreamName": "s", "timestamp": 1, "message": "m", "ingestionTime": 1, "eventId": "e"}]}`,
+        `${text} x`
+      ][seed % 10]!
+      if (check(damaged) === undefined) left++
+    }
+    expect(left).toBeGreaterThan(100)
+    // cut anywhere: never read past the end
+    const whole = Buffer.from(page(20, (i) => `m ${i} \\"q\\" \u00e9`))
+    for (let cut = 0; cut < whole.length; cut += 7) expect(check(whole.subarray(0, cut))).toBeUndefined()
+  })
+
+  it("what the module leaves to the text: line breaks, lone surrogates, years past 9999, invalid UTF-8, colour, duplicate keys, times out of order", () => {
+    const record = (t: number, message: string, order: ReadonlyArray<string> = keys) =>
+      `{${order.map((k) => `"${k}": ${k === "timestamp" ? t : k === "ingestionTime" ? 5 : k === "message" ? JSON.stringify(message) : `"${k}"`}`).join(", ")}}`
+    const of = (...records: ReadonlyArray<string>) => `{"events": [${records.join(", ")}], "nextToken": null}`
+    expect(check(of(record(1, "two\nlines")))).toBeUndefined()
+    expect(check(of(record(1, "lone \ud83d surrogate")))).toBeUndefined()
+    expect(check(of(record(1, "lone \udc00 low")))).toBeUndefined()
+    expect(check(of(record(999_999_999_999_999, "far future")))).toBeUndefined()
+    expect(check(of(record(-62_198_755_200_001, "before year 0")))).toBeUndefined()
+    expect(check(of(record(2, "a"), record(1, "b")))).toBeUndefined()
+    expect(check(of(record(1, "a").replace("\"eventId\": \"eventId\"", "\"eventId\": \"e\", \"eventId\": \"f\"")))).toBeUndefined()
+    expect(pageBytesLines("group", Buffer.from(of(record(1, "a"))), { showGroup: false, color: true }, 0)).toBeUndefined()
+    const invalid = Buffer.concat([Buffer.from(of(record(1, "x")).slice(0, -30)), Buffer.from([0xff]), Buffer.from(of(record(1, "x")).slice(-30))])
+    expect(pageBytesLines("group", invalid, plain, 0)).toBeUndefined()
+    // what it does read: years 0-9999 either side of the epoch, another key order in one record, -0
+    expect(check(of(record(-1, "a"), record(0, "b"), record(253_402_300_799_999, "c")))?.count).toBe(3)
+    expect(check(of(record(-62_167_219_200_000, "year 0")))?.count).toBe(1)
+    expect(check(of(record(1, "a"), record(2, "b", [...keys].reverse())))?.count).toBe(2)
+    expect(check(of(record(1, "a").replace("\"timestamp\": 1", "\"timestamp\": -0")))?.count).toBe(1)
+    // answers smaller than MIN_BYTES are left to the text by default
+    expect(pageBytesLines("group", Buffer.from(of(record(1, "a"))), plain)).toBeUndefined()
+  })
+
+  it("src/lib/logLinesWasm.ts is what assembly/logLines.ts compiles to", () => {
+    const run = spawnSync(process.execPath, ["scripts/wasm.mjs", "--check"], { encoding: "utf8", timeout: 60_000 })
+    expect(run.stderr).toBe("")
+    expect(run.status).toBe(0)
+  }, 70_000)
+})
