@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles the AssemblyScript in assembly/ into the modules src/ imports (the WebAssembly as base64):
-//   assembly/logLines.ts -> src/lib/logLinesWasm.ts
+//   assembly/logLines.ts -> src/lib/logLinesWasm.ts, assembly/describeInstances.ts -> src/lib/describeInstancesWasm.ts
 // `node scripts/wasm.mjs` writes them; `node scripts/wasm.mjs --check` exits 1 when one is not what the
 // source compiles to (test/unit/logBytes.test.ts runs the same comparison). The compiler is the
 // exact version package.json pins, so the same source gives the same bytes on every machine.
@@ -10,7 +10,10 @@ import { fileURLToPath } from "node:url"
 import asc from "assemblyscript/asc"
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..")
-export const MODULES = [{ source: "assembly/logLines.ts", target: "src/lib/logLinesWasm.ts", name: "logLinesWasm" }]
+export const MODULES = [
+  { source: "assembly/logLines.ts", target: "src/lib/logLinesWasm.ts", name: "logLinesWasm" },
+  { source: "assembly/describeInstances.ts", target: "src/lib/describeInstancesWasm.ts", name: "describeInstancesWasm" }
+]
 
 /** The WebAssembly `source` compiles to. */
 export async function compile(source) {

@@ -15,6 +15,7 @@ import * as Stream from "effect/Stream"
 import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
 import { idempotent, paginate } from "./aws.ts"
 import { type Answer, type JsonService, signedCall, signedCallsFit } from "./awsJson.ts"
+import { readDescribeInstancesBytes } from "./ec2Bytes.ts"
 import { toInstance } from "./ec2Mapping.ts"
 import { onFirstUse } from "./firstUse.ts"
 import { type AwsError } from "../errors.ts"
@@ -204,7 +205,9 @@ const queryEc2 = Effect.gen(function*() {
         "list instances",
         idempotent,
         readOrFail(readDescribeInstances),
-        queryAnswerError
+        queryAnswerError,
+        // thousands of instances: read from the answer's bytes where the WebAssembly reader can
+        (bytes) => readDescribeInstancesBytes(bytes)
       )
     )
 

@@ -23,42 +23,19 @@
 import { isAscii, isUtf8 } from "node:buffer"
 import { logLinesWasm } from "./logLinesWasm.ts"
 import type { PageLines } from "./logText.ts"
+import { ensureMemory, WASM_BASE, type WasmGlobal, type WasmMemory, wasmExports } from "./wasm.ts"
 
 /** Smaller answers are read from their text. */
 export const MIN_BYTES = 64 * 1024
 
-/** What aegea uses of the WebAssembly API (global in Node; ES2023's lib does not declare it). */
-interface WebAssemblyApi {
-  readonly Module: new (bytes: Uint8Array) => object
-  readonly Instance: new (module: object, imports: object) => { readonly exports: unknown }
-}
-const webAssembly = (): WebAssemblyApi | undefined => (globalThis as { readonly WebAssembly?: WebAssemblyApi }).WebAssembly
-
 interface LinesModule {
-  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number }
+  readonly memory: WasmMemory
   readonly lines: (body: number, n: number, out: number, room: number, prefix: number, prefixLength: number, scratch: number) => number
-  readonly outLen: { readonly value: number }
-  readonly count: { readonly value: number }
-  readonly restAt: { readonly value: number }
+  readonly outLen: WasmGlobal
+  readonly count: WasmGlobal
+  readonly restAt: WasmGlobal
 }
 
-/** The module's instance (null: WebAssembly is unavailable here), made on first use. */
-let instance: LinesModule | null | undefined
-
-const linesModule = (): LinesModule | null => {
-  if (instance === undefined) {
-    const api = webAssembly()
-    try {
-      instance = api === undefined ? null : new api.Instance(new api.Module(Buffer.from(logLinesWasm, "base64")), {}).exports as LinesModule
-    } catch {
-      instance = null
-    }
-  }
-  return instance
-}
-
-/** The module's memory below this is its own (static data); answers go above. */
-const BASE = 65536
 const NO_PREFIX = Buffer.alloc(0)
 
 /**
@@ -73,27 +50,20 @@ export const pageBytesLines = (
   minBytes = MIN_BYTES
 ): PageLines | undefined => {
   if (options.color || body.length < minBytes) return undefined
-  const wasm = linesModule()
+  const wasm = wasmExports<LinesModule>(logLinesWasm)
   if (wasm === null || !isUtf8(body)) return undefined
   const prefix = options.showGroup ? Buffer.from(`${group}:`) : NO_PREFIX
   const n = body.length
   // a line is never longer than its record's JSON but for the prefix (a record is at least 80 bytes)
   const room = n + Math.ceil(n / 80) * prefix.length + 64
-  const prefixAt = BASE + n
+  const prefixAt = WASM_BASE + n
   const scratchAt = prefixAt + prefix.length
   const outAt = scratchAt + 32
-  try {
-    const memory = wasm.memory
-    const need = outAt + room
-    if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536))
-    const bytes = new Uint8Array(memory.buffer)
-    bytes.set(body, BASE)
-    bytes.set(prefix, prefixAt)
-    if (wasm.lines(BASE, n, outAt, room, prefixAt, prefix.length, scratchAt) !== 0) return undefined
-  } catch {
-    // memory that cannot grow, say
-    return undefined
-  }
+  if (!ensureMemory(wasm.memory, outAt + room)) return undefined
+  const bytes = new Uint8Array(wasm.memory.buffer)
+  bytes.set(body, WASM_BASE)
+  bytes.set(prefix, prefixAt)
+  if (wasm.lines(WASM_BASE, n, outAt, room, prefixAt, prefix.length, scratchAt) !== 0) return undefined
   const count = wasm.count.value
   const length = wasm.outLen.value
   const restAt = wasm.restAt.value

@@ -79,6 +79,15 @@ describe("Ec2QueryLive against Ec2Live on moto", () => {
     expect(hand._tag === "Failure" && hand.failure._tag).toBe("AmbiguousName")
   })
 
+  it("a fleet whose answer is over 64 KiB (read from its bytes, ec2Bytes.ts): the same instances as Ec2Live's", async () => {
+    const fleet = await seedInstances(40, { namePrefix: "fleet-", tags: { fleet: "yes", note: "caf\u00e9 ✓" } })
+    for (const filter of [undefined, { tags: { fleet: ["yes"] } }]) {
+      const { hand, sdk } = await both(list(filter))
+      expect(hand, JSON.stringify(filter)).toStrictEqual(sdk)
+      expect(hand._tag === "Success" && hand.success.filter((i) => fleet.includes(i.id)).length).toBe(40)
+    }
+  })
+
   it("hands the other calls to Ec2Live", async () => {
     const { hand, sdk } = await both((ec2) => Effect.map(Stream.runCollect(ec2.regions()), (r) => r.length))
     expect(hand).toStrictEqual(sdk)
