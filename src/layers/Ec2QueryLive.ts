@@ -15,7 +15,7 @@ import * as Stream from "effect/Stream"
 import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
 import { idempotent, paginate } from "./aws.ts"
 import { type Answer, type JsonService, signedCall, signedCallsFit } from "./awsJson.ts"
-import { readDescribeInstancesBytes } from "./ec2Bytes.ts"
+import { describeInstancesArea, readDescribeInstancesBytes } from "./ec2Bytes.ts"
 import { toInstance } from "./ec2Mapping.ts"
 import { onFirstUse } from "./firstUse.ts"
 import { type AwsError } from "../errors.ts"
@@ -206,8 +206,8 @@ const queryEc2 = Effect.gen(function*() {
         idempotent,
         readOrFail(readDescribeInstances),
         queryAnswerError,
-        // thousands of instances: read from the answer's bytes where the WebAssembly reader can
-        (bytes) => readDescribeInstancesBytes(bytes)
+        // thousands of instances: read from the answer's bytes, collected into the WebAssembly reader's memory, where it can
+        { read: (bytes) => readDescribeInstancesBytes(bytes), area: describeInstancesArea }
       )
     )
 

@@ -143,9 +143,11 @@ const jsonLogs = Effect.gen(function*() {
           countAnswer(text.length)
           return filterAnswerPage(service, q.group, text, status, lines)
         },
-        (bytes) => {
-          countAnswer(bytes.length)
-          return filterAnswerBytes(q.group, bytes, lines)
+        {
+          read: (bytes) => {
+            countAnswer(bytes.length)
+            return filterAnswerBytes(q.group, bytes, lines)
+          }
         }
       )
     )

@@ -151,17 +151,36 @@ export interface Answer {
  * One POST over node:http(s) with keep-alive agents as the default ones, as the SDK's own handler sends
  * (fetch would first load undici: about 80 ms more CPU for a process's first call).
  */
-const post = async (url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<Answer> => {
+const post = async (
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal,
+  take?: (length: number) => Uint8Array | undefined
+): Promise<Answer> => {
   // written out (or failed before): what waits for that may run (lib/whileWaiting.ts)
   const written = requestStarted()
   try {
     // loaded when first used (node:https brings TLS: an http endpoint, a local emulator, never needs it)
     const mod = url.protocol === "http:" ? await import("node:http") : await import("node:https")
     // keep-alive agents as Node's default ones, that take a connection opened ahead (warmConnections.ts)
-    return await sendPost(mod.request, warmAgent(mod, url.protocol === "http:" ? "http" : "https"), url, headers, body, signal, written)
+    return await sendPost(mod.request, warmAgent(mod, url.protocol === "http:" ? "http" : "https"), url, headers, body, signal, written, take)
   } finally {
     written()
   }
+}
+
+/**
+ * A reader of a 2xx answer's bytes, tried before the text is decoded: `read` returns the result or
+ * undefined (the text is read as usual). `area`, if given, is asked once per attempt for memory the
+ * reader lends for the body (`take(length)`, once the answer's length is known: the body is collected
+ * into it instead of a buffer of its own, or into a buffer as usual when it returns undefined) and given
+ * back when the attempt ends (`release`), read or not. The text of a body collected into that memory is
+ * only valid until then.
+ */
+export interface BytesReader<O> {
+  readonly read: (bytes: Buffer, status: number) => O | undefined
+  readonly area?: () => { readonly take: (length: number) => Uint8Array | undefined; readonly release: () => void }
 }
 
 /** Larger declared lengths are not trusted with one allocation up front. */
@@ -169,14 +188,19 @@ const MAX_PREALLOCATED = 1 << 30
 
 /**
  * An answer's body as text. When the answer says its length (AWS's do), each chunk is copied, as it
- * comes, into one buffer of that length, so the chunks need not all be kept and then joined (a large
+ * comes, into one buffer of that length (or the memory `take` lends for it), so the chunks need not all be kept and then joined (a large
  * answer, thousands of instances or a page of 10,000 log events, is then in memory once less at its
  * peak); else, or when the body turns out longer, the chunks are joined at the end. An all-ASCII body
  * (`isAscii`, a vectorised check) is decoded as Latin-1, the same text without UTF-8's validation.
  */
-export const bodyCollector = (contentLength: string | undefined) => {
+export const bodyCollector = (contentLength: string | undefined, take?: (length: number) => Uint8Array | undefined) => {
   const declared = contentLength !== undefined && /^[0-9]{1,10}$/.test(contentLength) ? Number(contentLength) : -1
-  let whole = declared >= 0 && declared <= MAX_PREALLOCATED ? Buffer.allocUnsafeSlow(declared) : undefined
+  const lent = declared >= 0 && declared <= MAX_PREALLOCATED ? take?.(declared) : undefined
+  let whole = lent !== undefined && lent.length === declared
+    ? Buffer.from(lent.buffer, lent.byteOffset, declared)
+    : declared >= 0 && declared <= MAX_PREALLOCATED
+    ? Buffer.allocUnsafeSlow(declared)
+    : undefined
   let chunks: Array<Buffer> | undefined = whole === undefined ? [] : undefined
   let length = 0
   return {
@@ -208,11 +232,12 @@ const sendPost = (
   headers: Record<string, string>,
   body: string,
   signal: AbortSignal,
-  written: () => void
+  written: () => void,
+  take?: (length: number) => Uint8Array | undefined
 ): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const req = send(url, { method: "POST", agent, headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, signal }, (res) => {
-      const collect = bodyCollector(res.headers["content-length"])
+      const collect = bodyCollector(res.headers["content-length"], take)
       res.on("data", collect.add)
       res.on("error", reject)
       res.on("end", () => {
@@ -282,7 +307,7 @@ export const signedCall = <O>(
   policy: PlainPolicy,
   read: (text: string, status: number) => O,
   errorOf: (status: number, headers: Pick<Answer, "header">, text: string) => Error,
-  readBytes?: (bytes: Buffer, status: number) => O | undefined
+  fromBytes?: BytesReader<O>
 ): Effect.Effect<O, AwsError> => {
   const url = new URL(jsonEndpoint(service, env))
   const { body } = request
@@ -297,21 +322,27 @@ export const signedCall = <O>(
       await env.clientConfig.credentials(),
       { region: service.region, service: service.signingName }
     )
-    const response = await post(url, headers, body, signal)
-    if (response.status >= 300) {
-      const error = errorOf(response.status, response, response.text)
-      answerCameFrom(error, url.origin)
-      throw error
+    // the memory a reader lends for this answer's body, given back however the call ends
+    const area = fromBytes?.area?.()
+    try {
+      const response = await post(url, headers, body, signal, area?.take)
+      if (response.status >= 300) {
+        const error = errorOf(response.status, response, response.text)
+        answerCameFrom(error, url.origin)
+        throw error
+      }
+      const result = fromBytes?.read(response.bytes, response.status)
+      return result !== undefined ? result : read(response.text, response.status)
+    } finally {
+      area?.release()
     }
-    const fromBytes = readBytes?.(response.bytes, response.status)
-    return fromBytes !== undefined ? fromBytes : read(response.text, response.status)
   }
   return callWith({ ...env, region: service.region }, { service: service.service, operation, action }, send, policy)
 }
 
 /**
  * One JSON 1.1 operation under `policy`: `input` is the request body; `read` turns the answer's text
- * into the result (throwing an error shaped as the SDK's where it cannot), unless `readBytes`, given
+ * into the result (throwing an error shaped as the SDK's where it cannot), unless `fromBytes`, given
  * the answer's bytes first, returns the result (undefined: `read` reads the text). `action` completes
  * "could not ...".
  */
@@ -323,7 +354,7 @@ export const jsonTextCall = <O>(
   action: string,
   policy: PlainPolicy,
   read: (text: string, status: number) => O,
-  readBytes?: (bytes: Buffer, status: number) => O | undefined
+  fromBytes?: BytesReader<O>
 ): Effect.Effect<O, AwsError> =>
   signedCall<O>(
     env,
@@ -334,7 +365,7 @@ export const jsonTextCall = <O>(
     policy,
     read,
     answerError,
-    readBytes
+    fromBytes
   )
 
 /**

@@ -4,7 +4,8 @@
 // path fails; and read for the answers aegea meets (moto's, AWS's indented ones).
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
-import { MIN_BYTES, readDescribeInstancesBytes } from "../../src/layers/ec2Bytes.ts"
+import { describeInstancesArea, MIN_BYTES, readDescribeInstancesBytes } from "../../src/layers/ec2Bytes.ts"
+import { bodyCollector } from "../../src/layers/awsJson.ts"
 import { readDescribeInstances } from "../../src/layers/Ec2QueryLive.ts"
 import { random } from "../support/generated.ts"
 
@@ -80,6 +81,36 @@ describe("readDescribeInstancesBytes: a DescribeInstances answer's instances fro
     expect(readDescribeInstancesBytes(Buffer.from(big))).toEqual(read)
     // smaller than MIN_BYTES: left to the text path
     expect(readDescribeInstancesBytes(Buffer.from(fixture))).toBeUndefined()
+  })
+
+  it("an answer collected straight into the module's memory (describeInstancesArea): read in place, one body at a time", () => {
+    const item = /<instancesSet>([\s\S]*)<\/instancesSet>/.exec(fixture)![1]!
+    const big = Buffer.from(fixture.replace(item, item.repeat(Math.ceil((MIN_BYTES * 2) / item.length))))
+    const expected = readDescribeInstances(big.toString("utf8"))
+    const area = describeInstancesArea()
+    const other = describeInstancesArea()
+    expect(area.take(MIN_BYTES - 1)).toBeUndefined()
+    // collected as awsJson collects an answer, in chunks, into the lent memory
+    const collect = bodyCollector(String(big.length), area.take)
+    for (let at = 0; at < big.length; at += 65536) collect.add(big.subarray(at, at + 65536))
+    const body = collect.bytes()
+    expect(body.buffer).not.toBe(big.buffer)
+    expect(other.take(big.length)).toBeUndefined()
+    // while lent, another body is not copied over it: left to the text path
+    expect(readDescribeInstancesBytes(Buffer.from(big))).toBeUndefined()
+    expect(readDescribeInstancesBytes(body)).toEqual(expected)
+    expect(collect.text()).toBe(big.toString("utf8"))
+    other.release()
+    expect(readDescribeInstancesBytes(Buffer.from(big))).toBeUndefined()
+    area.release()
+    expect(readDescribeInstancesBytes(Buffer.from(big))).toEqual(expected)
+    // lent again, to the other; a body longer than it said is joined from its chunks, and read the same
+    const longer = bodyCollector(String(big.length - 100), other.take)
+    longer.add(big.subarray(0, 70_000))
+    longer.add(big.subarray(70_000))
+    expect(readDescribeInstancesBytes(longer.bytes())).toBeUndefined()
+    other.release()
+    expect(readDescribeInstancesBytes(longer.bytes())).toEqual(expected)
   })
 
   it("generated answers, indented or not: the same instances and token, and read whenever they hold nothing the reader leaves", () => {
