@@ -8,12 +8,15 @@
 // a line break in a text with characters outside printable ASCII, nesting deeper than 64) returns 1
 // and the caller reads the text as before; so does anything parseXml refuses.
 //
-// Output, from `out` on, records of 32-bit words: an instance (INSTANCE, then a [start, end) pair of byte
-// offsets per field, start -1 when absent, then 5 words saying whether instanceState, placement,
+// Output, from `out` on, records of 32-bit words: an instance (INSTANCE, then a [start, end) pair per
+// field, start -1 when absent, then 5 words saying whether instanceState, placement,
 // iamInstanceProfile, tagSet and groupSet are present), then the tags and groups of its first tagSet
-// and groupSet (TAG or GROUP, then two pairs: key and value, groupName and groupId).
+// and groupSet (TAG or GROUP, then two pairs: key and value, groupName and groupId). The pairs are
+// offsets in the text area (from `text` on), where each field's text is copied, one after another,
+// so that the caller makes one string of them all and slices it.
 
 export let outWords: i32 = 0
+export let textLength: i32 = 0
 export let tokenStart: i32 = -1
 export let tokenEnd: i32 = -1
 
@@ -165,8 +168,18 @@ function childOf(parent: i32, p: i32, length: i32): i32 {
   return OTHER
 }
 
-/** Records a leaf's text [s, e) where `leaf` says. */
-function setLeaf(s: i32, e: i32): void {
+let textAt: i32 = 0
+let textBase: i32 = 0
+let textEnd_: i32 = 0
+
+/** Records a leaf's text [bodyStart, bodyEnd) where `leaf` says: copied to the text area, its place there recorded. False when there is no room. */
+function setLeaf(bodyStart: i32, bodyEnd: i32): bool {
+  const length = bodyEnd - bodyStart
+  if (textAt + length > textEnd_) return false
+  memory.copy(textAt, bodyStart, length)
+  const s = textAt - textBase
+  const e = s + length
+  textAt += length
   if (leaf == 100) {
     tokenStart = s
     tokenEnd = e
@@ -179,6 +192,7 @@ function setLeaf(s: i32, e: i32): void {
     store<i32>(a, s)
     store<i32>(a + 4, e)
   }
+  return true
 }
 
 /** Marks a parent element of the instance as present (its flag word). */
@@ -224,14 +238,17 @@ function leafEnd(from: i32, name: i32, length: i32): i32 {
 }
 
 /**
- * Reads the answer at [body, body + n): 0, the records written from `out` (`outWords` of them) and the
- * next token's place set; 1: an answer this does not read (the caller reads the text); 2: no room.
- * `stack` has room for 64 open elements (3 words each).
+ * Reads the answer at [body, body + n): 0, the records written from `out` (`outWords` of them), the
+ * texts from `text` (`textLength` bytes) and the next token's place set; 1: an answer this does not
+ * read (the caller reads the text); 2: no room. `stack` has room for 64 open elements (3 words each).
  */
-export function read(body: i32, n: i32, out: i32, outBytes: i32, stack: i32): i32 {
+export function read(body: i32, n: i32, out: i32, outBytes: i32, stack: i32, text: i32, textBytes: i32): i32 {
   end = body + n
   outAt = out
   outEnd = out + outBytes
+  textAt = text
+  textBase = text
+  textEnd_ = text + textBytes
   stackAt = stack
   tokenStart = -1
   tokenEnd = -1
@@ -326,7 +343,7 @@ export function read(body: i32, n: i32, out: i32, outBytes: i32, stack: i32): i3
       }
       const e = leafEnd(after, name, length)
       if (e < 0) return 1
-      setLeaf(after, textEnd)
+      if (!setLeaf(after, textEnd)) return 2
       p = e
       continue
     }
@@ -361,5 +378,6 @@ export function read(body: i32, n: i32, out: i32, outBytes: i32, stack: i32): i3
   }
   if (depth != 0 || !rootDone) return 1
   outWords = (outAt - out) >> 2
+  textLength = textAt - text
   return 0
 }

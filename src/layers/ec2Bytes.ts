@@ -24,8 +24,9 @@ export const MIN_BYTES = 64 * 1024
 
 interface ReaderModule {
   readonly memory: WasmMemory
-  readonly read: (body: number, n: number, out: number, outBytes: number, stack: number) => number
+  readonly read: (body: number, n: number, out: number, outBytes: number, stack: number, text: number, textBytes: number) => number
   readonly outWords: WasmGlobal
+  readonly textLength: WasmGlobal
   readonly tokenStart: WasmGlobal
   readonly tokenEnd: WasmGlobal
 }
@@ -43,7 +44,9 @@ const layout = (n: number) => {
   const outAt = stackAt + STACK_BYTES
   // about 6% of a moto answer; an answer that needs more (thousands of empty items) is read as text
   const outBytes = (n >> 1) + 65536
-  return { stackAt, outAt, outBytes, end: outAt + outBytes }
+  // the fields' texts, never more than the body (only the pages written to are touched)
+  const textAt = outAt + outBytes
+  return { stackAt, outAt, outBytes, textAt, end: textAt + n }
 }
 
 /** Whether the module's memory is lent to a body being collected (describeInstancesArea). */
@@ -86,20 +89,21 @@ export const readDescribeInstancesBytes = (
   const ascii = isAscii(body)
   if (!ascii && !isUtf8(body)) return undefined
   const n = body.length
-  const { outAt, outBytes, stackAt, end } = layout(n)
+  const { outAt, outBytes, stackAt, textAt, end } = layout(n)
   // collected into the lent memory already, or copied there (not while it is lent to another body)
   const inPlace = body.buffer === wasm.memory.buffer && body.byteOffset === WASM_BASE
   if (!inPlace) {
     if (lent || !ensureMemory(wasm.memory, end)) return undefined
     new Uint8Array(wasm.memory.buffer).set(body, WASM_BASE)
   } else if (wasm.memory.buffer.byteLength < end) return undefined
-  if (wasm.read(WASM_BASE, n, outAt, outBytes, stackAt) !== 0) return undefined
+  if (wasm.read(WASM_BASE, n, outAt, outBytes, stackAt, textAt, n) !== 0) return undefined
   const words = new Int32Array(wasm.memory.buffer, outAt, wasm.outWords.value)
-  const bytes = Buffer.from(body.buffer, body.byteOffset, n)
-  const encoding = ascii ? "latin1" : "utf8"
-  /** The text at [start, end) of the module's memory (the body is at WASM_BASE), undefined for -1. */
+  // the fields' texts: one string sliced (all ASCII), else each decoded from its bytes
+  const texts = Buffer.from(wasm.memory.buffer, textAt, wasm.textLength.value)
+  const all = ascii ? texts.toString("latin1") : undefined
+  /** The text at [start, end) of the text area, undefined for -1. */
   const text = (start: number, end: number): string | undefined =>
-    start < 0 ? undefined : start === end ? "" : bytes.toString(encoding, start - WASM_BASE, end - WASM_BASE)
+    start < 0 ? undefined : start === end ? "" : all !== undefined ? all.slice(start, end) : texts.toString("utf8", start, end)
   const instances: Array<Instance> = []
   let k = 0
   while (k < words.length) {
