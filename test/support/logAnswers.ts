@@ -86,3 +86,22 @@ export const expectedLines = (text: string, opts: { readonly showGroup: boolean;
     nextToken: typeof parsed.nextToken === "string" ? parsed.nextToken : undefined
   }
 }
+
+/** A generated answer damaged one of ten ways (cut, a character added, a value or the list end broken, a second list, trailing text). */
+export const damagedAnswer = (seed: number): string => {
+  const pick = random(seed * 7919)
+  const text = answer(seed, 5 + (seed % 10))
+  const at = pick(text.length)
+  return [
+    text.slice(0, at),
+    `${text.slice(0, at)},${text.slice(at)}`,
+    `${text.slice(0, at)}\u0001${text.slice(at)}`,
+    `${text.slice(0, at)}\\${text.slice(at)}`,
+    text.replace(/\}\s*\]/, "},]"),
+    text.replace(/"timestamp":\s*(\d+)/, "\"timestamp\": $1.0"),
+    text.replace(/"timestamp":\s*(\d+)/, "\"timestamp\": 0$1"),
+    text.replace(/"message":\s*"/, "\"message\": 7, \"x\": \""),
+    `${text.slice(0, -1)}, "events": [{"logStreamName": "s", "timestamp": 1, "message": "m", "ingestionTime": 1, "eventId": "e"}]}`,
+    `${text} x`
+  ][seed % 10]!
+}

@@ -5,8 +5,7 @@ import { spawnSync } from "node:child_process"
 import { describe, expect, it } from "vitest"
 import { MIN_BYTES, pageBytesLines } from "../../src/lib/logBytes.ts"
 import { pageTextLines } from "../../src/lib/logLines.ts"
-import { answer, expectedLines, json, keys, messages } from "../support/logAnswers.ts"
-import { random } from "../support/generated.ts"
+import { answer, damagedAnswer, expectedLines, json, keys, messages } from "../support/logAnswers.ts"
 
 const plain = { showGroup: false, color: false }
 const options = [plain, { showGroup: false, color: true }, { showGroup: true, color: false }]
@@ -85,21 +84,7 @@ describe("pageBytesLines: a FilterLogEvents answer's lines from its bytes", () =
   it("damaged answers are left to the text (undefined), or read the same", () => {
     let left = 0
     for (let seed = 1; seed <= 200; seed++) {
-      const pick = random(seed * 7919)
-      const text = answer(seed, 5 + (seed % 10))
-      const at = pick(text.length)
-      const damaged = [
-        text.slice(0, at),
-        `${text.slice(0, at)},${text.slice(at)}`,
-        `${text.slice(0, at)}\u0001${text.slice(at)}`,
-        `${text.slice(0, at)}\\${text.slice(at)}`,
-        text.replace(/\}\s*\]/, "},]"),
-        text.replace(/"timestamp":\s*(\d+)/, "\"timestamp\": $1.0"),
-        text.replace(/"timestamp":\s*(\d+)/, "\"timestamp\": 0$1"),
-        text.replace(/"message":\s*"/, "\"message\": 7, \"x\": \""),
-        `${text.slice(0, -1)}, "events": [{"logStreamName": "s", "timestamp": 1, "message": "m", "ingestionTime": 1, "eventId": "e"}]}`,
-        `${text} x`
-      ][seed % 10]!
+      const damaged = damagedAnswer(seed)
       if (check(damaged) === undefined) left++
     }
     expect(left).toBeGreaterThan(100)

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { pageTextLines } from "../../src/lib/logLines.ts"
-import { answer, expectedLines, json, keys, messages } from "../support/logAnswers.ts"
-import { random } from "../support/generated.ts"
+import { answer, damagedAnswer, expectedLines, json, keys, messages } from "../support/logAnswers.ts"
 
 const options = [{ showGroup: false, color: false }, { showGroup: false, color: true }, { showGroup: true, color: false }]
 
@@ -46,21 +45,7 @@ describe("pageTextLines: the lines of a FilterLogEvents answer straight from its
   it("damaged answers are left to JSON.parse (undefined), or read the same", () => {
     let left = 0
     for (let seed = 1; seed <= 200; seed++) {
-      const pick = random(seed * 7919)
-      const text = answer(seed, 5 + (seed % 10))
-      const at = pick(text.length)
-      const damaged = [
-        text.slice(0, at),
-        `${text.slice(0, at)},${text.slice(at)}`,
-        `${text.slice(0, at)}\u0001${text.slice(at)}`,
-        `${text.slice(0, at)}\\${text.slice(at)}`,
-        text.replace(/\}\s*\]/, "},]"),
-        text.replace(/"timestamp":\s*(\d+)/, "\"timestamp\": $1.0"),
-        text.replace(/"timestamp":\s*(\d+)/, "\"timestamp\": 0$1"),
-        text.replace(/"message":\s*"/, "\"message\": 7, \"x\": \""),
-        `${text.slice(0, -1)}, "events": [{"logStreamName": "s", "timestamp": 1, "message": "m", "ingestionTime": 1, "eventId": "e"}]}`,
-        `${text} x`
-      ][seed % 10]!
+      const damaged = damagedAnswer(seed)
       if (check(damaged, options[0]!) === undefined) left++
     }
     expect(left).toBeGreaterThan(100)
