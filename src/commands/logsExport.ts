@@ -4,9 +4,7 @@
  */
 import { exportPoll } from "../lib/schedules.ts"
 import { formatTransfer } from "../lib/progress.ts"
-import { mkdir, writeFile } from "node:fs/promises"
 import { dirname, join, resolve } from "node:path"
-import { gunzipSync } from "node:zlib"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -151,6 +149,8 @@ export const logsExportCommand = Command.make(
       const text = yield* gunzip(body, object.key)
       yield* Effect.tryPromise({
         try: async () => {
+          // node:fs/promises and node:zlib are loaded here, not with the logs family (8 modules `aegea logs` does not need)
+          const { mkdir, writeFile } = await import("node:fs/promises")
           await mkdir(dirname(file), { recursive: true })
           await writeFile(file, text)
         },
@@ -182,7 +182,7 @@ export const logsExportCommand = Command.make(
 )
 
 const gunzip = (bytes: Uint8Array, key: string) =>
-  Effect.try({
-    try: () => gunzipSync(bytes),
+  Effect.tryPromise({
+    try: async () => (await import("node:zlib")).gunzipSync(bytes),
     catch: (cause) => new OperationFailed({ message: `could not decompress s3 object ${key}`, cause })
   })
