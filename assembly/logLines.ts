@@ -3,9 +3,10 @@
 // `aegea logs GROUP` prints, without colour, in one pass over the bytes and with no string per event.
 // The same lines as src/lib/logText.ts and src/lib/logLines.ts's pageTextLines make from the text:
 // "\n", the ISO time, " ", the group prefix JS gives (or nothing), the stream, " ", the message, per
-// event. Anything outside what those accept, and a few shapes they handle that this does not (a
-// message with a line break, a time outside the years 0-9999, a lone surrogate), returns 1 and the
-// caller reads the page as before. Memory: the caller puts the body, the output and a scratch area
+// event; a message's further lines indented as progress.ts's logLine lays them out. Anything outside
+// what those accept, and a few shapes they handle that this does not (a line break in a message after
+// a stream or group name that is not printable ASCII, a time outside the years 0-9999, a lone
+// surrogate), returns 1 and the caller reads the page as before. Memory: the caller puts the body, the output and a scratch area
 // above 64 KiB (below is this module's static data) and grows the memory to fit.
 
 /** Set by `lines` when it returns 0: the output's length, the events, where the list's "]" is. */
@@ -68,17 +69,28 @@ function stringEnd(p: i32): i32 {
   return -1
 }
 
+/** A byte of printable ASCII (the width of such a text is its length). */
+function isPlainAscii(c: u32): bool {
+  return c >= 32 && c < 127
+}
+
 // @ts-ignore: decorator
 @inline function put(c: u32): void {
   store<u8>(o, c)
   o++
 }
 
+/** Whether the last string copied had a line break ("\n" or "\u000a"). */
+let lineBreak: bool = false
+/** Where a message with line breaks is moved to be laid out (room for the longest message: the body's length). */
+let moved: i32 = 0
+
 /**
- * The content [s, e) of a valid JSON string, its escapes decoded, written out as UTF-8; false (the
- * page is read otherwise) for a line break, which the line makers lay out apart, or a lone surrogate.
+ * The content [s, e) of a valid JSON string, its escapes decoded, written out as UTF-8 (`lineBreak`
+ * set when it has a line break); false (the page is read otherwise) for a lone surrogate.
  */
 function copyString(s: i32, e: i32, withEscapes: bool): bool {
+  lineBreak = false
   if (!withEscapes) {
     memory.copy(o, s, e - s)
     o += e - s
@@ -94,8 +106,10 @@ function copyString(s: i32, e: i32, withEscapes: bool): bool {
     }
     const x = at(q + 1)
     q += 2
-    if (x == 110) return false
-    if (x == 34 || x == 92 || x == 47) put(x)
+    if (x == 110) {
+      put(10)
+      lineBreak = true
+    } else if (x == 34 || x == 92 || x == 47) put(x)
     else if (x == 98) put(8)
     else if (x == 102) put(12)
     else if (x == 114) put(13)
@@ -103,7 +117,7 @@ function copyString(s: i32, e: i32, withEscapes: bool): bool {
     else {
       let cp = hex4(q)
       q += 4
-      if (cp == 10) return false
+      if (cp == 10) lineBreak = true
       if (cp >= 0xdc00 && cp <= 0xdfff) return false
       if (cp >= 0xd800 && cp <= 0xdbff) {
         if (q + 6 > e || at(q) != 92 || at(q + 1) != 117) return false
@@ -219,13 +233,14 @@ function secondText(p: i32, second: i64): bool {
 }
 
 /**
- * The lines of the answer at [body, body + n) written at `out` (room for `room` bytes: the body's length
- * is always enough), each after a "\n", with `prefixLength` bytes at `prefix` before each stream name
- * ("group:" or nothing); `scratch` holds 20 bytes of this function's own. 0: done (`outLen`, `count`,
+ * The lines of the answer at [body, body + n) written at `out` (room for `room` bytes), each after a
+ * "\n", with `prefixLength` bytes at `prefix` before each stream name ("group:" or nothing); `scratch`
+ * holds 20 bytes of this function's own, `scratchMessage` as many as the longest message. 0: done (`outLen`, `count`,
  * `restAt` set); 1: not an answer this reads (the caller reads it otherwise); 2: out of room.
  */
-export function lines(body: i32, n: i32, out: i32, room: i32, prefix: i32, prefixLength: i32, scratch: i32): i32 {
+export function lines(body: i32, n: i32, out: i32, room: i32, prefix: i32, prefixLength: i32, scratch: i32, scratchMessage: i32): i32 {
   end = body + n
+  moved = scratchMessage
   o = out
   const outEnd = out + room
   let second: i64 = i64.MIN_VALUE
@@ -354,9 +369,49 @@ export function lines(body: i32, n: i32, out: i32, room: i32, prefix: i32, prefi
         memory.copy(o, prefix, prefixLength)
         o += prefixLength
       }
+      const streamAt = o
       if (streamStart >= 0 && !copyString(streamStart, streamEnd, streamEscaped)) return 1
+      const streamBytes = o - streamAt
       put(32)
+      const messageAt = o
       if (messageStart >= 0 && !copyString(messageStart, messageEnd, messageEscaped)) return 1
+      if (messageStart >= 0 && lineBreak) {
+        // laid out as logLine does: "\r\n" as "\n", trailing line breaks dropped, each further line
+        // indented under the first by the prefix's width plus one (ASCII prefixes only: its width is then its length)
+        for (let k = 0; k < prefixLength; k++) if (!isPlainAscii(at(prefix + k))) return 1
+        for (let k = 0; k < streamBytes; k++) if (!isPlainAscii(at(streamAt + k))) return 1
+        const indent = 24 + 1 + prefixLength + streamBytes + 1
+        const length = o - messageAt
+        // the decoded message moved to the scratch area, then written back laid out
+        memory.copy(moved, messageAt, length)
+        let last = length
+        // trailing line breaks (after "\r\n" became "\n": a "\r" before a trailing "\n" goes too)
+        while (last > 0) {
+          const c = at(moved + last - 1)
+          if (c == 10) last--
+          else if (c == 13 && last < length && at(moved + last) == 10) last--
+          else break
+        }
+        let breaks = 0
+        for (let k = 0; k < last; k++) if (at(moved + k) == 10) breaks++
+        if (messageAt + last + breaks * indent > outEnd) return 2
+        o = messageAt
+        let k = 0
+        while (k < last) {
+          const c = at(moved + k)
+          if (c == 13 && k + 1 < length && at(moved + k + 1) == 10) {
+            // "\r\n": one line break (kept only before more of the message)
+            k++
+            continue
+          }
+          if (c == 10) {
+            put(10)
+            memory.fill(o, 32, indent)
+            o += indent
+          } else put(c)
+          k++
+        }
+      }
       events++
       p = skipWs(p)
       if (p >= end) return 1

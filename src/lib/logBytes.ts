@@ -11,14 +11,16 @@
  * a third less CPU (docs/performance.md, fourteenth round).
  *
  * The same lines or `undefined`, never others: anything the module does not read exactly as the text
- * path does (a message with a line break, a time outside the years 0-9999, a lone surrogate, bytes that
- * are not UTF-8, colour, any shape the text path would not take either) gives `undefined`, and the
+ * path does (a line break in a message after a stream or group name that is not printable ASCII, a
+ * time outside the years 0-9999, a lone surrogate, bytes that are not UTF-8, colour, any shape the
+ * text path would not take either) gives `undefined`, and the
  * caller reads the answer's text as before. test/unit/logBytes.test.ts compares the two on generated
  * answers. Answers under MIN_BYTES are left to the text path (not worth the module's instantiation),
  * as is every answer where WebAssembly is unavailable (`node --jitless`).
  *
- * Memory: one instance per process, its memory grown to the largest answer read (body, lines and the
- * group prefix: about twice the answer) and reused for every later one.
+ * Memory: one instance per process, its memory grown to the largest answer read (body, room for the
+ * lines, a message's scratch: four times the answer, of which the pages written to are touched) and
+ * reused for every later one.
  */
 import { isAscii, isUtf8 } from "node:buffer"
 import { logLinesWasm } from "./logLinesWasm.ts"
@@ -30,7 +32,7 @@ export const MIN_BYTES = 64 * 1024
 
 interface LinesModule {
   readonly memory: WasmMemory
-  readonly lines: (body: number, n: number, out: number, room: number, prefix: number, prefixLength: number, scratch: number) => number
+  readonly lines: (body: number, n: number, out: number, room: number, prefix: number, prefixLength: number, scratch: number, scratchMessage: number) => number
   readonly outLen: WasmGlobal
   readonly count: WasmGlobal
   readonly restAt: WasmGlobal
@@ -54,16 +56,19 @@ export const pageBytesLines = (
   if (wasm === null || !isUtf8(body)) return undefined
   const prefix = options.showGroup ? Buffer.from(`${group}:`) : NO_PREFIX
   const n = body.length
-  // a line is never longer than its record's JSON but for the prefix (a record is at least 80 bytes)
-  const room = n + Math.ceil(n / 80) * prefix.length + 64
+  // A line is never longer than its record's JSON but for the prefix (a record is at least 80 bytes)
+  // and the indentation of a message's further lines: room for twice the body, else (status 2) the
+  // text path reads it. Then room for the longest message (the body's length), moved to be laid out.
+  const room = 2 * n + Math.ceil(n / 80) * prefix.length + 64
   const prefixAt = WASM_BASE + n
   const scratchAt = prefixAt + prefix.length
   const outAt = scratchAt + 32
-  if (!ensureMemory(wasm.memory, outAt + room)) return undefined
+  const movedAt = outAt + room
+  if (!ensureMemory(wasm.memory, movedAt + n)) return undefined
   const bytes = new Uint8Array(wasm.memory.buffer)
   bytes.set(body, WASM_BASE)
   bytes.set(prefix, prefixAt)
-  if (wasm.lines(WASM_BASE, n, outAt, room, prefixAt, prefix.length, scratchAt) !== 0) return undefined
+  if (wasm.lines(WASM_BASE, n, outAt, room, prefixAt, prefix.length, scratchAt, movedAt) !== 0) return undefined
   const count = wasm.count.value
   const length = wasm.outLen.value
   const restAt = wasm.restAt.value

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest"
 import { runCli } from "../support/cli.ts"
 import { resetMoto } from "../support/moto.ts"
 import { seedLogs } from "../support/logs.ts"
+import { eventLineText } from "../../src/lib/progress.ts"
 
 const base = Date.now() - 30 * 60_000
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -25,7 +26,13 @@ beforeAll(async () => {
 // tabs and Unicode escaped in moto's JSON. (moto answers stream after stream, not in time order as AWS
 // does: the two streams' times do not overlap, else the page would be read the JSON.parse way.)
 const bulkMessage = (i: number) =>
-  i % 5 === 0 ? `{"level":"info","path":"/api/\\items/${i}","note":"caf\u00e9 ✓ 😀\ttab"}` : `event ${i} level=info status=200 bytes=${(i * 7919) % 65536}`
+  i % 5 === 0
+    ? `{"level":"info","path":"/api/\\items/${i}","note":"caf\u00e9 ✓ 😀\ttab"}`
+    : i % 7 === 0
+    ? `START RequestId: ${i} Version: $LATEST\n`
+    : i % 11 === 0
+    ? `Traceback (most recent call last):\r\n  File "app.py", line ${i}\r\nValueError: ${i}\n`
+    : `event ${i} level=info status=200 bytes=${(i * 7919) % 65536}`
 const bulk: Record<string, ReadonlyArray<{ timestamp: number; message: string }>> = {
   "s-1": Array.from({ length: 1_500 }, (_, i) => ({ timestamp: base + i * 2, message: bulkMessage(i) })),
   "s-2": Array.from({ length: 1_500 }, (_, i) => ({ timestamp: base + 3_000 + i * 2, message: bulkMessage(i + 1) }))
@@ -61,12 +68,14 @@ describe("aegea logs", () => {
     const expected = Object.entries(bulk)
       .flatMap(([stream, events]) => events.map((e) => ({ ...e, stream })))
       .sort((a, b) => a.timestamp - b.timestamp)
-      .map((e) => `${iso(e.timestamp)} ${e.stream} ${e.message}`)
+      .map((e) => ({ line: eventLineText({ ...e, timestamp: new Date(e.timestamp), group: "/aegea/bulk" }, { showGroup: false, color: false }), e }))
     const r = await runCli(["logs", "/aegea/bulk", "--start-time=-2h"])
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toBe(`${expected.join("\n")}\n`)
+    // (messages with line breaks laid out as eventLineText lays them out: further lines indented)
+    expect(r.stdout).toBe(`${expected.map((x) => x.line).join("\n")}\n`)
     const json = await runCli(["logs", "/aegea/bulk", "--start-time=-2h", "--output", "json"])
-    expect((JSON.parse(json.stdout) as Array<Record<string, string>>).map((e) => `${e.timestamp} ${e.stream} ${e.message}`)).toEqual(expected)
+    expect((JSON.parse(json.stdout) as Array<Record<string, string>>).map((e) => `${e.timestamp} ${e.stream} ${e.message}`))
+      .toEqual(expected.map(({ e }) => `${iso(e.timestamp)} ${e.stream} ${e.message}`))
   })
 
   it("--output json gives event objects; --filter selects", async () => {

@@ -23,11 +23,15 @@ const check = (text: string | Buffer, opts: (typeof options)[number] = plain) =>
 }
 
 const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
-/** Whether an answer holds what the module leaves to the text path: a line break or lone surrogate in a string, a time outside the years 0-9999. */
+/**
+ * Whether an answer holds what the module leaves to the text path: a lone surrogate in a string, a
+ * time outside the years 0-9999, a message with a line break after a stream name that is not printable ASCII.
+ */
 const leftToText = (text: string): boolean => {
   const { events } = JSON.parse(text) as { events: ReadonlyArray<Record<string, unknown>> }
   return events.some((e) =>
-    [e.message, e.logStreamName].some((v) => typeof v === "string" && (v.includes("\n") || loneSurrogate.test(v))) ||
+    [e.message, e.logStreamName].some((v) => typeof v === "string" && loneSurrogate.test(v)) ||
+    (typeof e.message === "string" && e.message.includes("\n") && typeof e.logStreamName === "string" && !/^[\x20-\x7e]*$/.test(e.logStreamName)) ||
     typeof e.timestamp !== "number" || e.timestamp < -62_167_219_200_000 || e.timestamp > 253_402_300_799_999
   )
 }
@@ -93,11 +97,24 @@ describe("pageBytesLines: a FilterLogEvents answer's lines from its bytes", () =
     for (let cut = 0; cut < whole.length; cut += 7) expect(check(whole.subarray(0, cut))).toBeUndefined()
   })
 
-  it("what the module leaves to the text: line breaks, lone surrogates, years past 9999, invalid UTF-8, colour, duplicate keys, times out of order", () => {
+  it("messages with line breaks laid out as logLine lays them out: trailing ones dropped, CR LF as one, further lines indented", () => {
+    const multi = ["START RequestId: 1 Version: $LATEST\n", "a\nb", "a\r\nb\r\n", "a\r\r\n", "a\n\r\n", "a\r\n\r", "a\rb\r\n", "\n", "\n\nx\n\n", "tab\there\n  indented\n", "é\n✓ 日本語\n😀"]
+    for (const [streamName, opts] of [["s", plain], ["a/b:c stream", plain], ["s", options[2]!]] as const) {
+      for (const ascii of [false, true]) {
+        const text = json({ events: multi.map((m, i) => ({ logStreamName: streamName, timestamp: 1_700_000_000_000 + i, message: m, ingestionTime: 1, eventId: "e" })) }, { sep: "", ascii })
+        expect(check(text, opts)?.count, JSON.stringify([streamName, opts, ascii])).toBe(multi.length)
+      }
+    }
+    // after a stream name that is not printable ASCII (its width is not its length): left to the text path
+    const wide = JSON.stringify({ events: [{ logStreamName: "流", timestamp: 1, message: "a\nb", ingestionTime: 1, eventId: "e" }] })
+    expect(pageBytesLines("group", Buffer.from(wide), plain, 0)).toBeUndefined()
+  })
+
+  it("what the module leaves to the text: line breaks after a wide stream name, lone surrogates, years past 9999, invalid UTF-8, colour, duplicate keys, times out of order", () => {
     const record = (t: number, message: string, order: ReadonlyArray<string> = keys) =>
       `{${order.map((k) => `"${k}": ${k === "timestamp" ? t : k === "ingestionTime" ? 5 : k === "message" ? JSON.stringify(message) : `"${k}"`}`).join(", ")}}`
     const of = (...records: ReadonlyArray<string>) => `{"events": [${records.join(", ")}], "nextToken": null}`
-    expect(check(of(record(1, "two\nlines")))).toBeUndefined()
+    expect(check(of(record(1, "two\nlines")))?.count).toBe(1)
     expect(check(of(record(1, "lone \ud83d surrogate")))).toBeUndefined()
     expect(check(of(record(1, "lone \udc00 low")))).toBeUndefined()
     expect(check(of(record(999_999_999_999_999, "far future")))).toBeUndefined()
