@@ -84,6 +84,15 @@ export const readDescribeInstancesBytes = (
   minBytes = MIN_BYTES
 ): readonly [ReadonlyArray<Instance>, string | undefined] | undefined => {
   if (body.length < minBytes) return undefined
+  try {
+    return readWithModule(body)
+  } catch {
+    // a trap of the module (a fault of its own): the text path reads the answer
+    return undefined
+  }
+}
+
+const readWithModule = (body: Uint8Array): readonly [ReadonlyArray<Instance>, string | undefined] | undefined => {
   const wasm = wasmExports<ReaderModule>(describeInstancesWasm)
   if (wasm === null) return undefined
   const ascii = isAscii(body)

@@ -52,6 +52,19 @@ export const pageBytesLines = (
   minBytes = MIN_BYTES
 ): PageLines | undefined => {
   if (options.color || body.length < minBytes) return undefined
+  try {
+    return linesWithModule(group, body, options)
+  } catch {
+    // a trap of the module (a fault of its own): the text path reads the answer
+    return undefined
+  }
+}
+
+const linesWithModule = (
+  group: string,
+  body: Uint8Array,
+  options: { readonly showGroup: boolean; readonly color: boolean }
+): PageLines | undefined => {
   const wasm = wasmExports<LinesModule>(logLinesWasm)
   if (wasm === null || !isUtf8(body)) return undefined
   const prefix = options.showGroup ? Buffer.from(`${group}:`) : NO_PREFIX
