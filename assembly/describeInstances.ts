@@ -1,7 +1,7 @@
 // AssemblyScript, compiled by scripts/wasm.mjs into src/lib/describeInstancesWasm.ts (called by
 // src/layers/ec2Bytes.ts): an EC2 DescribeInstances answer's bytes read for the fields `aegea ls` maps,
 // in one pass, element by element, with no string and no element object: where each field's text is.
-// The fields and their choice are layers/Ec2QueryLive.ts's plan (describeInstancesPlan, sdkInstance):
+// The fields and their choice are layers/Ec2QueryLive.ts's plan (describeInstancesPlan, instanceTexts):
 // the first reservationSet of the root, its items, the first instancesSet of each, its items; of each
 // instance the first child of each name the plan reads. Anything the reader is not sure to read as
 // lib/xmlTree.ts's parseXml does (an entity, a comment, CDATA, a prefix, a leaf with elements inside,
@@ -322,7 +322,7 @@ export function read(body: i32, n: i32, out: i32, outBytes: i32, stack: i32, tex
     if (parent == -2) context = ROOT
     else if (parent != OTHER) {
       context = childOf(parent, name, length)
-      // the first of each name only (parseXml's `child`, sdkInstance's `??=`)
+      // the first of each name only (parseXml's `child`, instanceTexts's `??=`)
       if (bit != 0) {
         let seen = parent == ROOT ? rootSeen : parent == RESERVATION ? (reservationSeen ? 1 : 0) : parent == TAG_ITEM || parent == GROUP_ITEM ? itemSeen : instanceSeen
         if ((seen & bit) != 0) context = OTHER

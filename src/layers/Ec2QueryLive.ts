@@ -16,7 +16,7 @@ import { AwsClients, type AwsEnvironment } from "./AwsClients.ts"
 import { idempotent, paginate } from "./aws.ts"
 import { type Answer, type JsonService, signedCall, signedCallsFit } from "./awsJson.ts"
 import { describeInstancesArea, readDescribeInstancesBytes } from "./ec2Bytes.ts"
-import { toInstance } from "./ec2Mapping.ts"
+import { queryInstance, type QueryInstanceTexts } from "./ec2Mapping.ts"
 import { onFirstUse } from "./firstUse.ts"
 import { type AwsError } from "../errors.ts"
 import { readOptimized } from "../lib/v8Optimize.ts"
@@ -69,7 +69,7 @@ export const describeInstancesParams = (filter: InstanceFilter, token: string | 
 
 const present = (s: string | undefined) => (s === undefined || s === "" ? undefined : s)
 
-/** Below an instancesSet `<item>`: the elements sdkInstance reads (the XML names of ec2Mapping's instanceFields). */
+/** Below an instancesSet `<item>`: the elements instanceTexts reads (the XML names of ec2Mapping's instanceFields). */
 const instancePlan: XmlPlan = {
   instanceId: {},
   tagSet: { item: { key: {}, value: {} } },
@@ -94,8 +94,8 @@ const instancePlan: XmlPlan = {
 /** Below DescribeInstancesResponse: the instances and the next token (their network interfaces, volumes and the rest are passed over). */
 export const describeInstancesPlan: XmlPlan = { reservationSet: { item: { instancesSet: { item: instancePlan } } }, nextToken: {} }
 
-/** One `<item>` of an instancesSet, in the SDK's shape (the fields toInstance reads). */
-const sdkInstance = (i: XmlElement) => {
+/** One `<item>` of an instancesSet: the texts queryInstance reads. */
+const instanceTexts = (i: XmlElement): QueryInstanceTexts => {
   // the first child of each name (what `child` finds), in one pass over the children the plan kept
   let instanceId, tagSet, instanceState, instanceType, placement, privateIpAddress, ipAddress, dnsName, privateDnsName, launchTime,
     instanceLifecycle, iamInstanceProfile, imageId, vpcId, subnetId, keyName, architecture, groupSet: XmlElement | undefined
@@ -121,26 +121,25 @@ const sdkInstance = (i: XmlElement) => {
       case "groupSet": groupSet ??= c; break
     }
   }
-  const launch = present(launchTime?.text)
   return {
-    InstanceId: instanceId?.text,
-    Tags: itemsOf(tagSet).map((t) => ({ Key: childText(t, "key"), Value: childText(t, "value") })),
-    State: { Name: childText(instanceState, "name") },
-    InstanceType: instanceType?.text,
-    Placement: { AvailabilityZone: childText(placement, "availabilityZone") },
-    PrivateIpAddress: privateIpAddress?.text,
-    PublicIpAddress: ipAddress?.text,
-    PublicDnsName: dnsName?.text,
-    PrivateDnsName: privateDnsName?.text,
-    LaunchTime: launch === undefined ? undefined : new Date(launch),
-    InstanceLifecycle: instanceLifecycle?.text,
-    IamInstanceProfile: iamInstanceProfile === undefined ? undefined : { Arn: childText(iamInstanceProfile, "arn") },
-    ImageId: imageId?.text,
-    VpcId: vpcId?.text,
-    SubnetId: subnetId?.text,
-    KeyName: keyName?.text,
-    Architecture: architecture?.text,
-    SecurityGroups: itemsOf(groupSet).map((g) => ({ GroupName: childText(g, "groupName"), GroupId: childText(g, "groupId") }))
+    instanceId: instanceId?.text,
+    instanceType: instanceType?.text,
+    privateIpAddress: privateIpAddress?.text,
+    ipAddress: ipAddress?.text,
+    dnsName: dnsName?.text,
+    privateDnsName: privateDnsName?.text,
+    launchTime: launchTime?.text,
+    instanceLifecycle: instanceLifecycle?.text,
+    imageId: imageId?.text,
+    vpcId: vpcId?.text,
+    subnetId: subnetId?.text,
+    keyName: keyName?.text,
+    architecture: architecture?.text,
+    stateName: childText(instanceState, "name"),
+    availabilityZone: childText(placement, "availabilityZone"),
+    profile: iamInstanceProfile === undefined ? undefined : { arn: childText(iamInstanceProfile, "arn") },
+    tags: itemsOf(tagSet).map((t) => ({ key: childText(t, "key"), value: childText(t, "value") })),
+    groups: itemsOf(groupSet).map((g) => ({ groupName: childText(g, "groupName"), groupId: childText(g, "groupId") }))
   }
 }
 
@@ -149,7 +148,7 @@ export const readDescribeInstances = (text: string): readonly [ReadonlyArray<Ins
   // a large answer (thousands of instances) is read with V8's optimizing compiler on
   const root = readOptimized(text.length, () => parseXml(text, describeInstancesPlan))
   const instances = items(root, "reservationSet").flatMap((r) =>
-    items(r, "instancesSet").map((i) => toInstance(sdkInstance(i) as Parameters<typeof toInstance>[0]))
+    items(r, "instancesSet").map((i) => queryInstance(instanceTexts(i)))
   )
   return [instances, present(childText(root, "nextToken"))]
 }

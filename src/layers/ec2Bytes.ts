@@ -6,7 +6,8 @@
  * Why: the text path decodes the whole answer (9.5 MB for 3,000 instances) into a string, builds an
  * element object for every field the plan keeps, then an SDK-shaped object per instance from them; the
  * module reads the bytes once, element by element, and says where each field's text is, and only those
- * texts become strings (sliced from the bytes), straight into the SDK-shaped object `toInstance` maps.
+ * texts become strings (sliced from one string of them all), made into instances by `queryInstance`
+ * (ec2Mapping.ts), as the text path's are.
  *
  * The same instances or `undefined`, never others: what the module is not sure to read as parseXml does
  * (see assembly/describeInstances.ts) gives `undefined`, and the caller reads the text as before, which
@@ -14,7 +15,7 @@
  * to the text path.
  */
 import { isAscii, isUtf8 } from "node:buffer"
-import { toInstance } from "./ec2Mapping.ts"
+import { queryInstance } from "./ec2Mapping.ts"
 import { describeInstancesWasm } from "../lib/describeInstancesWasm.ts"
 import { ensureMemory, WASM_BASE, type WasmGlobal, type WasmMemory, wasmExports } from "../lib/wasm.ts"
 import type { Instance } from "../services/Ec2.ts"
@@ -120,38 +121,36 @@ const readWithModule = (body: Uint8Array): readonly [ReadonlyArray<Instance>, st
     const f = k + 1
     const field = (i: number) => text(words[f + 2 * i]!, words[f + 2 * i + 1]!)
     k += INSTANCE_WORDS
-    const tags: Array<{ Key: string | undefined; Value: string | undefined }> = []
-    const groups: Array<{ GroupName: string | undefined; GroupId: string | undefined }> = []
+    const tags: Array<{ key: string | undefined; value: string | undefined }> = []
+    const groups: Array<{ groupName: string | undefined; groupId: string | undefined }> = []
     while (k < words.length && words[k] !== INSTANCE) {
       const first = text(words[k + 1]!, words[k + 2]!)
       const second = text(words[k + 3]!, words[k + 4]!)
-      if (words[k] === TAG) tags.push({ Key: first, Value: second })
-      else groups.push({ GroupName: first, GroupId: second })
+      if (words[k] === TAG) tags.push({ key: first, value: second })
+      else groups.push({ groupName: first, groupId: second })
       k += ITEM_WORDS
     }
-    const launch = field(6)
-    const hasProfile = words[f + 32 + 2] === 1
-    // the object Ec2QueryLive's sdkInstance makes of the same fields
-    instances.push(toInstance(({
-      InstanceId: field(0),
-      Tags: tags,
-      State: { Name: field(13) },
-      InstanceType: field(1),
-      Placement: { AvailabilityZone: field(14) },
-      PrivateIpAddress: field(2),
-      PublicIpAddress: field(3),
-      PublicDnsName: field(4),
-      PrivateDnsName: field(5),
-      LaunchTime: launch === undefined || launch === "" ? undefined : new Date(launch),
-      InstanceLifecycle: field(7),
-      IamInstanceProfile: hasProfile ? { Arn: field(15) } : undefined,
-      ImageId: field(8),
-      VpcId: field(9),
-      SubnetId: field(10),
-      KeyName: field(11),
-      Architecture: field(12),
-      SecurityGroups: groups
-    }) as Parameters<typeof toInstance>[0]))
+    // the pairs in assembly/describeInstances.ts's order (F_ID...F_ARN); the profile's flag third of five
+    instances.push(queryInstance({
+      instanceId: field(0),
+      instanceType: field(1),
+      privateIpAddress: field(2),
+      ipAddress: field(3),
+      dnsName: field(4),
+      privateDnsName: field(5),
+      launchTime: field(6),
+      instanceLifecycle: field(7),
+      imageId: field(8),
+      vpcId: field(9),
+      subnetId: field(10),
+      keyName: field(11),
+      architecture: field(12),
+      stateName: field(13),
+      availabilityZone: field(14),
+      profile: words[f + 32 + 2] === 1 ? { arn: field(15) } : undefined,
+      tags,
+      groups
+    }))
   }
   const token = text(wasm.tokenStart.value, wasm.tokenEnd.value)
   return [instances, token === "" ? undefined : token]

@@ -68,6 +68,58 @@ export const toInstance = (i: Sdk.Instance): Instance => {
   return out as unknown as Instance
 }
 
+/**
+ * The texts of an EC2 Query DescribeInstances item that `toInstance` reads, by their XML names
+ * (undefined where the element is absent): what the hand-signed call's two readers find, the plan
+ * parser's (Ec2QueryLive.ts) and the WebAssembly one's (ec2Bytes.ts), made into an instance here.
+ */
+export interface QueryInstanceTexts {
+  readonly instanceId: string | undefined
+  readonly instanceType: string | undefined
+  readonly privateIpAddress: string | undefined
+  readonly ipAddress: string | undefined
+  readonly dnsName: string | undefined
+  readonly privateDnsName: string | undefined
+  readonly launchTime: string | undefined
+  readonly instanceLifecycle: string | undefined
+  readonly imageId: string | undefined
+  readonly vpcId: string | undefined
+  readonly subnetId: string | undefined
+  readonly keyName: string | undefined
+  readonly architecture: string | undefined
+  /** instanceState's name */
+  readonly stateName: string | undefined
+  /** placement's availabilityZone */
+  readonly availabilityZone: string | undefined
+  /** iamInstanceProfile (undefined without one) and its arn */
+  readonly profile: { readonly arn: string | undefined } | undefined
+  readonly tags: ReadonlyArray<{ readonly key: string | undefined; readonly value: string | undefined }>
+  readonly groups: ReadonlyArray<{ readonly groupName: string | undefined; readonly groupId: string | undefined }>
+}
+
+/** An instance from its DescribeInstances texts, through the SDK's shape as the SDK's client would give it. */
+export const queryInstance = (t: QueryInstanceTexts): Instance =>
+  toInstance({
+    InstanceId: t.instanceId,
+    Tags: t.tags.map((tag) => ({ Key: tag.key, Value: tag.value })),
+    State: { Name: t.stateName },
+    InstanceType: t.instanceType,
+    Placement: { AvailabilityZone: t.availabilityZone },
+    PrivateIpAddress: t.privateIpAddress,
+    PublicIpAddress: t.ipAddress,
+    PublicDnsName: t.dnsName,
+    PrivateDnsName: t.privateDnsName,
+    LaunchTime: t.launchTime === undefined || t.launchTime === "" ? undefined : new Date(t.launchTime),
+    InstanceLifecycle: t.instanceLifecycle,
+    IamInstanceProfile: t.profile === undefined ? undefined : { Arn: t.profile.arn },
+    ImageId: t.imageId,
+    VpcId: t.vpcId,
+    SubnetId: t.subnetId,
+    KeyName: t.keyName,
+    Architecture: t.architecture,
+    SecurityGroups: t.groups.map((g) => ({ GroupName: g.groupName, GroupId: g.groupId }))
+  } as Parameters<typeof toInstance>[0])
+
 const date = (s: string | Date | undefined) => (s === undefined ? undefined : new Date(s))
 
 /** The fields of `Sdk.Image` that toImage reads (as instanceFields for toInstance). */
