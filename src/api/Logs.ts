@@ -7,6 +7,7 @@ export { LogsLive as layer } from "../layers/LogsLive.ts"
 export {
   type EventContext,
   type EventPage,
+  type EventPageLines,
   type EventQuery,
   type ExportRequest,
   type ExportStatus,

@@ -101,7 +101,8 @@ export const printGroupEvents = (options: {
           // The lines the layer made from the answer's text, when it did (the same text).
           if (page.lines !== undefined) {
             printed += page.lines.count
-            return output.text(page.lines.text)
+            // made from the answer's bytes: written as they are, no string of them made
+            return page.lines.bytes !== undefined ? output.textBytes(page.lines.bytes) : output.text(page.lines.text)
           }
           printed += page.events.length
           return output.text(pageLinesText(page, { showGroup, color: output.settings.color }))

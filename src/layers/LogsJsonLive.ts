@@ -16,7 +16,7 @@ import { idempotent, paginate } from "./aws.ts"
 import { type JsonService, jsonTextCall, parsedJson, signedCallsFit } from "./awsJson.ts"
 import { onFirstUse } from "./firstUse.ts"
 import { filterInput, fromFilteredPage, groupsInput, inTimeOrder, streamsInput, textPage, toEventPage, toLogGroup, toLogStream } from "./logsMapping.ts"
-import { pageBytesLines } from "../lib/logBytes.ts"
+import { logLinesArea, pageBytesLines } from "../lib/logBytes.ts"
 import { pageTextLines } from "../lib/logLines.ts"
 import { countAnswer } from "../lib/v8Optimize.ts"
 import { type EventPage, Logs, type PageEvent } from "../services/Logs.ts"
@@ -60,11 +60,12 @@ export const filterAnswerPage = (
 export const filterAnswerBytes = (
   group: string,
   bytes: Buffer,
-  lines: { readonly showGroup: boolean; readonly color: boolean }
+  lines: { readonly showGroup: boolean; readonly color: boolean },
+  kept: () => Buffer = () => bytes
 ): readonly [ReadonlyArray<EventPage>, string | undefined] | undefined => {
   const read = pageBytesLines(group, bytes, lines)
   if (read === undefined) return undefined
-  return [read.count > 0 ? [textPage(group, read, () => bytes.toString("utf8"))] : [], read.nextToken]
+  return [read.count > 0 ? [textPage(group, read, () => kept().toString("utf8"))] : [], read.nextToken]
 }
 
 const jsonLogs = Effect.gen(function*() {
@@ -144,10 +145,11 @@ const jsonLogs = Effect.gen(function*() {
           return filterAnswerPage(service, q.group, text, status, lines)
         },
         {
-          read: (bytes) => {
+          read: (bytes, _status, kept) => {
             countAnswer(bytes.length)
-            return filterAnswerBytes(q.group, bytes, lines)
-          }
+            return filterAnswerBytes(q.group, bytes, lines, kept)
+          },
+          area: () => logLinesArea(q.group, lines)
         }
       )
     )

@@ -11,11 +11,11 @@ import { makeOutput, Output, type OutputSettings } from "../services/Output.ts"
 
 /** The part of a Node Writable that printing needs (a fake in tests). */
 export interface TextSink {
-  write(chunk: string): unknown
+  write(chunk: string | Uint8Array): unknown
   on(event: "error", listener: (error: Error & { code?: string }) => void): unknown
 }
 
-const writers = new WeakMap<TextSink, (text: string) => void>()
+const writers = new WeakMap<TextSink, (text: string | Uint8Array) => void>()
 
 /**
  * A write function for a stream that stops quietly when the stream breaks. When the reader of a pipe
@@ -23,7 +23,7 @@ const writers = new WeakMap<TextSink, (text: string) => void>()
  * is printed, so the command finishes with exit 0. Other stream errors also stop the writes and are
  * passed to `onOtherError`. One listener per stream, however many layers are built.
  */
-export const safeWriter = (sink: TextSink, onOtherError: (error: Error) => void = () => {}): ((text: string) => void) => {
+export const safeWriter = (sink: TextSink, onOtherError: (error: Error) => void = () => {}): ((text: string | Uint8Array) => void) => {
   const existing = writers.get(sink)
   if (existing !== undefined) return existing
   let broken = false
@@ -31,8 +31,8 @@ export const safeWriter = (sink: TextSink, onOtherError: (error: Error) => void 
     if (!broken && error.code !== "EPIPE") onOtherError(error)
     broken = true
   })
-  const write = (text: string) => {
-    if (broken || text === "") return
+  const write = (text: string | Uint8Array) => {
+    if (broken || text.length === 0) return
     try {
       sink.write(text)
     } catch {
@@ -46,6 +46,8 @@ export const safeWriter = (sink: TextSink, onOtherError: (error: Error) => void 
 /** A write function that gathers small writes into few large ones, and its flush. */
 export interface BufferedWriter {
   readonly write: (text: string) => void
+  /** UTF-8 bytes: a large piece written as it is (not decoded), after what is pending; a small one as its text. */
+  readonly writeBytes: (bytes: Uint8Array) => void
   readonly flush: () => void
 }
 
@@ -64,7 +66,7 @@ export const flushPendingOutput = (): void => {
  * loop next turns (setImmediate: a command printing 100k log lines makes tens of writes, not 100k; an
  * interactive line still goes out as soon as the command waits for anything), or on `flush`.
  */
-export const bufferedWriter = (write: (text: string) => void, limit = 64 * 1024): BufferedWriter => {
+export const bufferedWriter = (write: (text: string | Uint8Array) => void, limit = 64 * 1024): BufferedWriter => {
   let chunks: Array<string> = []
   let size = 0
   let scheduled: ReturnType<typeof setImmediate> | undefined
@@ -94,6 +96,11 @@ export const bufferedWriter = (write: (text: string) => void, limit = 64 * 1024)
         pendingWriters.add(writer)
         scheduled = setImmediate(writer.flush)
       }
+    },
+    writeBytes: (bytes) => {
+      if (bytes.length < limit) return writer.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8"))
+      writer.flush()
+      write(bytes)
     }
   }
   return writer
@@ -200,6 +207,7 @@ export const OutputLive = (settings: OutputSettings, options: { readonly pager?:
     return makeOutput(settings, {
       ...(page !== undefined ? { page } : {}),
       stdout,
+      stdoutBytes: buffered.writeBytes,
       stderr,
       stderrIsTTY: process.stderr.isTTY === true,
       stderrColumns: () => process.stderr.columns

@@ -141,8 +141,10 @@ interface JsonErrorBody {
 export interface Answer {
   readonly status: number
   readonly header: (name: string) => string | undefined
-  /** The body as it came. */
+  /** The body as it came (in memory a reader lent, valid until the attempt ends: see BytesReader). */
   readonly bytes: Buffer
+  /** The body's bytes in a buffer of their own, valid for as long as they are kept (`bytes` itself when nothing was lent). */
+  readonly kept: () => Buffer
   /** The body decoded (see bodyCollector), made when first read. */
   readonly text: string
 }
@@ -156,7 +158,7 @@ const post = async (
   headers: Record<string, string>,
   body: string,
   signal: AbortSignal,
-  take?: (length: number) => Uint8Array | undefined
+  area?: LentArea
 ): Promise<Answer> => {
   // written out (or failed before): what waits for that may run (lib/whileWaiting.ts)
   const written = requestStarted()
@@ -164,7 +166,7 @@ const post = async (
     // loaded when first used (node:https brings TLS: an http endpoint, a local emulator, never needs it)
     const mod = url.protocol === "http:" ? await import("node:http") : await import("node:https")
     // keep-alive agents as Node's default ones, that take a connection opened ahead (warmConnections.ts)
-    return await sendPost(mod.request, warmAgent(mod, url.protocol === "http:" ? "http" : "https"), url, headers, body, signal, written, take)
+    return await sendPost(mod.request, warmAgent(mod, url.protocol === "http:" ? "http" : "https"), url, headers, body, signal, written, area)
   } finally {
     written()
   }
@@ -179,8 +181,16 @@ const post = async (
  * only valid until then.
  */
 export interface BytesReader<O> {
-  readonly read: (bytes: Buffer, status: number) => O | undefined
-  readonly area?: () => { readonly take: (length: number) => Uint8Array | undefined; readonly release: () => void }
+  readonly read: (bytes: Buffer, status: number, kept: () => Buffer) => O | undefined
+  readonly area?: () => LentArea
+}
+
+/** Memory a reader lends for one answer's body (see BytesReader). */
+export interface LentArea {
+  readonly take: (length: number) => Uint8Array | undefined
+  readonly release: () => void
+  /** Whether the reader may ask for the body after the lending (`kept`): its chunks are then kept as they come. */
+  readonly keep?: boolean
 }
 
 /** Larger declared lengths are not trusted with one allocation up front. */
@@ -193,20 +203,33 @@ const MAX_PREALLOCATED = 1 << 30
  * peak); else, or when the body turns out longer, the chunks are joined at the end. An all-ASCII body
  * (`isAscii`, a vectorised check) is decoded as Latin-1, the same text without UTF-8's validation.
  */
-export const bodyCollector = (contentLength: string | undefined, take?: (length: number) => Uint8Array | undefined) => {
+export const bodyCollector = (contentLength: string | undefined, take?: (length: number) => Uint8Array | undefined, keep = false) => {
   const declared = contentLength !== undefined && /^[0-9]{1,10}$/.test(contentLength) ? Number(contentLength) : -1
   const lent = declared >= 0 && declared <= MAX_PREALLOCATED ? take?.(declared) : undefined
-  let whole = lent !== undefined && lent.length === declared
-    ? Buffer.from(lent.buffer, lent.byteOffset, declared)
+  // whether `whole` is the lent memory (else a buffer of its own)
+  let inLent = lent !== undefined && lent.length === declared
+  let whole = inLent
+    ? Buffer.from(lent!.buffer, lent!.byteOffset, declared)
     : declared >= 0 && declared <= MAX_PREALLOCATED
     ? Buffer.allocUnsafeSlow(declared)
     : undefined
   let chunks: Array<Buffer> | undefined = whole === undefined ? [] : undefined
+  // a body collected into lent memory keeps its chunks too when asked (node:http gives each in a
+  // buffer of its own): its bytes outlive the lending without a buffer of their own filled as they come
+  const lentChunks: Array<Buffer> | undefined = keep && inLent ? [] : undefined
   let length = 0
+  const joined = (): Buffer => {
+    whole = Buffer.concat(chunks!, length)
+    chunks = undefined
+    inLent = false
+    return whole
+  }
   return {
     add: (chunk: Buffer): void => {
-      if (whole !== undefined && length + chunk.length <= whole.length) whole.set(chunk, length)
-      else {
+      if (whole !== undefined && length + chunk.length <= whole.length) {
+        whole.set(chunk, length)
+        lentChunks?.push(chunk)
+      } else {
         if (chunks === undefined) {
           chunks = [whole!.subarray(0, length)]
           whole = undefined
@@ -216,10 +239,19 @@ export const bodyCollector = (contentLength: string | undefined, take?: (length:
       length += chunk.length
     },
     /** The body's bytes (once all have come). */
-    bytes: (): Buffer => whole !== undefined ? whole.subarray(0, length) : (whole = Buffer.concat(chunks!, length)),
+    bytes: (): Buffer => chunks === undefined ? whole!.subarray(0, length) : joined(),
+    /** The body's bytes in memory of their own, valid after the lending (the kept chunks joined, or a copy, where the body is in lent memory). */
+    kept: (): Buffer =>
+      chunks !== undefined
+        ? joined()
+        : !inLent
+        ? whole!.subarray(0, length)
+        : lentChunks !== undefined
+        ? Buffer.concat(lentChunks, length)
+        : Buffer.from(whole!.subarray(0, length)),
     /** The body as text. */
     text: (): string => {
-      const bytes = whole !== undefined ? whole.subarray(0, length) : Buffer.concat(chunks!, length)
+      const bytes = chunks === undefined ? whole!.subarray(0, length) : Buffer.concat(chunks, length)
       return isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8")
     }
   }
@@ -233,11 +265,11 @@ const sendPost = (
   body: string,
   signal: AbortSignal,
   written: () => void,
-  take?: (length: number) => Uint8Array | undefined
+  area?: LentArea
 ): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const req = send(url, { method: "POST", agent, headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, signal }, (res) => {
-      const collect = bodyCollector(res.headers["content-length"], take)
+      const collect = bodyCollector(res.headers["content-length"], area?.take, area?.keep)
       res.on("data", collect.add)
       res.on("error", reject)
       res.on("end", () => {
@@ -250,6 +282,7 @@ const sendPost = (
           status: res.statusCode ?? 0,
           header,
           bytes: collect.bytes(),
+          kept: collect.kept,
           get text() {
             return text ??= collect.text()
           }
@@ -325,13 +358,13 @@ export const signedCall = <O>(
     // the memory a reader lends for this answer's body, given back however the call ends
     const area = fromBytes?.area?.()
     try {
-      const response = await post(url, headers, body, signal, area?.take)
+      const response = await post(url, headers, body, signal, area)
       if (response.status >= 300) {
         const error = errorOf(response.status, response, response.text)
         answerCameFrom(error, url.origin)
         throw error
       }
-      const result = fromBytes?.read(response.bytes, response.status)
+      const result = fromBytes?.read(response.bytes, response.status, response.kept)
       return result !== undefined ? result : read(response.text, response.status)
     } finally {
       area?.release()

@@ -160,7 +160,14 @@ export const textPage = (group: string, lines: PageLines, text: string | (() => 
   let events: ReadonlyArray<PageEvent> | undefined
   return {
     group,
-    lines: { text: lines.text, count: lines.count },
+    // the text of lines made from bytes is decoded only if read
+    lines: lines.bytes === undefined ? { text: lines.text, count: lines.count } : {
+      get text() {
+        return lines.text
+      },
+      bytes: lines.bytes,
+      count: lines.count
+    },
     get events() {
       const json = typeof text === "string" ? text : text()
       return events ??= toEventPage(group, (JSON.parse(json) as { events: ReadonlyArray<PageEvent> }).events).events

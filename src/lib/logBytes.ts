@@ -60,6 +60,53 @@ export const pageBytesLines = (
   }
 }
 
+/**
+ * Where the module's memory holds what one answer of `n` bytes needs, with a prefix of `prefixLength`:
+ * the body at WASM_BASE, the prefix, a message's scratch, the lines, and room for the longest message.
+ * A line is never longer than its record's JSON but for the prefix (a record is at least 80 bytes)
+ * and the indentation of a message's further lines: room for twice the body, else (status 2) the
+ * text path reads it. Then room for the longest message (the body's length), moved to be laid out.
+ */
+const layout = (n: number, prefixLength: number) => {
+  const room = 2 * n + Math.ceil(n / 80) * prefixLength + 64
+  const prefixAt = WASM_BASE + n
+  const scratchAt = prefixAt + prefixLength
+  const outAt = scratchAt + 32
+  const movedAt = outAt + room
+  return { room, prefixAt, scratchAt, outAt, movedAt, end: movedAt + n }
+}
+
+const prefixOf = (group: string, options: { readonly showGroup: boolean }): Buffer =>
+  options.showGroup ? Buffer.from(`${group}:`) : NO_PREFIX
+
+/** Whether the module's memory is lent to a body being collected (logLinesArea). */
+let lent = false
+
+/**
+ * The module's memory lent for one FilterLogEvents answer's body (signedCall's `area`), as
+ * ec2Bytes.ts's describeInstancesArea: the answer is collected straight into it at WASM_BASE, where
+ * `pageBytesLines` reads it in place, instead of into a buffer of its own (fresh memory for every page,
+ * then copied into the module). The answer's chunks are kept (`keep`): a page's events, read only if
+ * asked for, are decoded from them after the lending. One body at a time; given back when the
+ * call's attempt ends.
+ */
+export const logLinesArea = (group: string, options: { readonly showGroup: boolean; readonly color: boolean }) => {
+  let mine = false
+  return {
+    keep: true,
+    take: (length: number): Uint8Array | undefined => {
+      if (lent || options.color || length < MIN_BYTES) return undefined
+      const wasm = wasmExports<LinesModule>(logLinesWasm)
+      if (wasm === null || !ensureMemory(wasm.memory, layout(length, prefixOf(group, options).length).end)) return undefined
+      lent = mine = true
+      return new Uint8Array(wasm.memory.buffer, WASM_BASE, length)
+    },
+    release: (): void => {
+      if (mine) lent = mine = false
+    }
+  }
+}
+
 const linesWithModule = (
   group: string,
   body: Uint8Array,
@@ -67,35 +114,44 @@ const linesWithModule = (
 ): PageLines | undefined => {
   const wasm = wasmExports<LinesModule>(logLinesWasm)
   if (wasm === null || !isUtf8(body)) return undefined
-  const prefix = options.showGroup ? Buffer.from(`${group}:`) : NO_PREFIX
+  const prefix = prefixOf(group, options)
   const n = body.length
-  // A line is never longer than its record's JSON but for the prefix (a record is at least 80 bytes)
-  // and the indentation of a message's further lines: room for twice the body, else (status 2) the
-  // text path reads it. Then room for the longest message (the body's length), moved to be laid out.
-  const room = 2 * n + Math.ceil(n / 80) * prefix.length + 64
-  const prefixAt = WASM_BASE + n
-  const scratchAt = prefixAt + prefix.length
-  const outAt = scratchAt + 32
-  const movedAt = outAt + room
-  if (!ensureMemory(wasm.memory, movedAt + n)) return undefined
-  const bytes = new Uint8Array(wasm.memory.buffer)
-  bytes.set(body, WASM_BASE)
-  bytes.set(prefix, prefixAt)
+  const { room, prefixAt, scratchAt, outAt, movedAt, end } = layout(n, prefix.length)
+  // collected into the lent memory already (logLinesArea), or copied there (not while it is lent to another body)
+  const inPlace = body.buffer === wasm.memory.buffer && body.byteOffset === WASM_BASE
+  if (!inPlace) {
+    if (lent || !ensureMemory(wasm.memory, end)) return undefined
+    new Uint8Array(wasm.memory.buffer).set(body, WASM_BASE)
+  } else if (wasm.memory.buffer.byteLength < end) return undefined
+  new Uint8Array(wasm.memory.buffer).set(prefix, prefixAt)
   if (wasm.lines(WASM_BASE, n, outAt, room, prefixAt, prefix.length, scratchAt, movedAt) !== 0) return undefined
   const count = wasm.count.value
   const length = wasm.outLen.value
   const restAt = wasm.restAt.value
-  // the lines without the "\n" before the first
-  const out = Buffer.from(wasm.memory.buffer, outAt + 1, Math.max(0, length - 1))
-  const text = count === 0 ? "" : out.toString(isAscii(out) ? "latin1" : "utf8")
   let rest: { events?: unknown; nextToken?: unknown }
   try {
-    rest = JSON.parse(`{"events":[${Buffer.from(body.buffer, body.byteOffset + restAt, n - restAt).toString("utf8")}`) as typeof rest
+    rest = JSON.parse(`{"events":[${Buffer.from(wasm.memory.buffer, WASM_BASE + restAt, n - restAt).toString("utf8")}`) as typeof rest
   } catch {
     return undefined
   }
   const token = rest.nextToken
   if (!Array.isArray(rest.events) || rest.events.length !== 0) return undefined
   if (token !== undefined && token !== null && typeof token !== "string") return undefined
-  return { text, count, nextToken: token ?? undefined }
+  const nextToken = token ?? undefined
+  if (count === 0) return { text: "", count, nextToken }
+  // the lines without the "\n" before the first, copied out of the module's memory with a "\n" after
+  // the last: bytes for stdout as they are (Output.textBytes); a string of them only if asked for
+  const lineBytes = length - 1
+  const bytes = Buffer.allocUnsafe(lineBytes + 1)
+  bytes.set(new Uint8Array(wasm.memory.buffer, outAt + 1, lineBytes))
+  bytes[lineBytes] = 0x0a
+  let text: string | undefined
+  return {
+    get text() {
+      return text ??= bytes.toString(isAscii(bytes) ? "latin1" : "utf8", 0, lineBytes)
+    },
+    bytes,
+    count,
+    nextToken
+  }
 }

@@ -21,6 +21,11 @@
 export interface PageLines {
   /** The events' lines, joined by "\n", without a line break after the last. */
   readonly text: string
+  /**
+   * The same lines as UTF-8 bytes with a "\n" after the last, when they were made from the answer's
+   * bytes (lib/logBytes.ts): `text` is then decoded from them when first read.
+   */
+  readonly bytes?: Uint8Array | undefined
   readonly count: number
   readonly nextToken: string | undefined
 }

@@ -72,7 +72,19 @@ export interface EventPage {
    * made them as it read the answer: what `pageLinesText(page, options.lines)` (src/lib/logLines.ts)
    * returns, and how many events they are. Without them, format `events`.
    */
-  readonly lines?: { readonly text: string; readonly count: number } | undefined
+  readonly lines?: EventPageLines | undefined
+}
+
+/** The lines of an `EventPage` as the layer made them from the answer (`EventPage.lines`): their text, count and, made from bytes, UTF-8 bytes. */
+export interface EventPageLines {
+  /** The lines, joined by "\n", without a line break after the last. */
+  readonly text: string
+  /**
+   * The same lines as UTF-8 bytes with a "\n" after the last, when the layer made them from the
+   * answer's bytes (then `text` is decoded from them when first read): for `Output.textBytes`.
+   */
+  readonly bytes?: Uint8Array | undefined
+  readonly count: number
 }
 
 /** How `Logs.eventPages` reads its pages. */

@@ -34,6 +34,12 @@ export class Output extends Context.Service<Output, {
   readonly document: (value: unknown) => Effect.Effect<void, UsageError>
   /** Print a line of data as it is (console output, log lines). */
   readonly text: (line: string) => Effect.Effect<void>
+  /**
+   * Print UTF-8 text given as its bytes, ending in a line break: what `text` prints for that text
+   * without its last line break (a page of log lines made from an answer's bytes, written out without
+   * a string of them being made; `EventPage.lines.bytes`).
+   */
+  readonly textBytes: (lines: Uint8Array) => Effect.Effect<void>
   /** Tell the user what is happening (stderr; never mixed into data). */
   readonly info: (message: string) => Effect.Effect<void>
   /** Warn the user (stderr, prefixed "warning: "). */
@@ -75,6 +81,8 @@ export interface TableOptions {
 /** Where an Output service writes: whole chunks of text, newlines included. */
 export interface OutputStreams {
   readonly stdout: (text: string) => void
+  /** Writes UTF-8 bytes as `stdout` would write their text. Absent: their text through `stdout`. */
+  readonly stdoutBytes?: ((bytes: Uint8Array) => void) | undefined
   readonly stderr: (text: string) => void
   /** Whether stderr is a terminal (a person reads it): only then is an empty table explained. */
   readonly stderrIsTTY?: boolean | undefined
@@ -102,6 +110,13 @@ export const makeOutput = (settings: OutputSettings, streams: OutputStreams): Ou
   const stringifyYamlFor = (needed: boolean) => (needed ? loadStringify : Effect.succeed(yamlUnused))
   let printedData = false
   let warnedText = false
+  // Lines of text (log events, console output) have no JSON form: --query leaves them as they are.
+  const warnText = () => {
+    if (settings.query !== undefined && !printedData && !warnedText) {
+      warnedText = true
+      streams.stderr("warning: --query applies to tables and documents; this command prints text, shown as it is\n")
+    }
+  }
   const printBlock = (text: string): Effect.Effect<void> => {
     printedData = true
     return streams.page === undefined || text === "" ? Effect.sync(() => streams.stdout(text)) : streams.page(text)
@@ -147,11 +162,7 @@ export const makeOutput = (settings: OutputSettings, streams: OutputStreams): Ou
     }),
     text: (line) =>
       Effect.sync(() => {
-        // Lines of text (log events, console output) have no JSON form: --query leaves them as they are.
-        if (settings.query !== undefined && !printedData && !warnedText) {
-          warnedText = true
-          streams.stderr("warning: --query applies to tables and documents; this command prints text, shown as it is\n")
-        }
+        warnText()
         // A long text (a page of log lines) and its line break as two writes, as `line + "\n"` would be
         // copied whole once more to be written; not when stderr is a terminal, where a status line's
         // redraw must not fall between them.
@@ -159,6 +170,13 @@ export const makeOutput = (settings: OutputSettings, streams: OutputStreams): Ou
           streams.stdout(line)
           streams.stdout("\n")
         } else streams.stdout(line + "\n")
+      }),
+    textBytes: (lines) =>
+      Effect.sync(() => {
+        warnText()
+        const write = streams.stdoutBytes
+        if (write !== undefined) write(lines)
+        else streams.stdout(Buffer.from(lines.buffer, lines.byteOffset, lines.length).toString("utf8"))
       }),
     info: (message) => Effect.sync(() => streams.stderr(message + "\n")),
     warn: (message) => Effect.sync(() => streams.stderr(`warning: ${message}\n`)),
@@ -195,7 +213,7 @@ const statusLineOver = (settings: OutputSettings, raw: OutputStreams) => {
     drawn = statusLine(tick, typeof line === "string" ? line : line(elapsed), elapsed, raw.stderrColumns?.() ?? settings.width)
     redraw()
   }
-  const around = (write: (text: string) => void) => (text: string) => {
+  const around = <A>(write: (text: A) => void) => (text: A) => {
     if (!onScreen) return write(text)
     erase()
     write(text)
@@ -239,7 +257,12 @@ const statusLineOver = (settings: OutputSettings, raw: OutputStreams) => {
     previous = []
   })
   return {
-    streams: { ...raw, stdout: around(raw.stdout), stderr: around(raw.stderr) },
+    streams: {
+      ...raw,
+      stdout: around(raw.stdout),
+      ...(raw.stdoutBytes !== undefined ? { stdoutBytes: around(raw.stdoutBytes) } : {}),
+      stderr: around(raw.stderr)
+    },
     status,
     statusDone
   }

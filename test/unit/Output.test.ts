@@ -202,7 +202,7 @@ describe("safeWriter", () => {
 describe("bufferedWriter", () => {
   it("gathers writes into one until the event loop turns, in order", async () => {
     const written: Array<string> = []
-    const writer = bufferedWriter((t) => written.push(t))
+    const writer = bufferedWriter((t) => written.push(t as string))
     for (let i = 0; i < 1000; i++) writer.write(`line ${i}\n`)
     assert.deepStrictEqual(written, [])
     await new Promise((resolve) => setImmediate(resolve))
@@ -212,7 +212,7 @@ describe("bufferedWriter", () => {
 
   it("writes out at the size limit and on flush, and flushPendingOutput reaches every pending writer", () => {
     const written: Array<string> = []
-    const writer = bufferedWriter((t) => written.push(t), 10)
+    const writer = bufferedWriter((t) => written.push(t as string), 10)
     writer.write("12345")
     writer.write("67890")
     assert.deepStrictEqual(written, ["1234567890"])
@@ -221,7 +221,7 @@ describe("bufferedWriter", () => {
     writer.flush()
     assert.deepStrictEqual(written, ["1234567890", "a"])
     const other: Array<string> = []
-    const second = bufferedWriter((t) => other.push(t))
+    const second = bufferedWriter((t) => other.push(t as string))
     second.write("pending")
     writer.write("b")
     flushPendingOutput()
@@ -230,7 +230,7 @@ describe("bufferedWriter", () => {
 
   it("a text of the size limit or more goes out on its own, after what is pending, not joined to it", () => {
     const written: Array<string> = []
-    const writer = bufferedWriter((t) => written.push(t), 10)
+    const writer = bufferedWriter((t) => written.push(t as string), 10)
     writer.write("ab")
     writer.write("0123456789")
     assert.deepStrictEqual(written, ["ab", "0123456789"])
@@ -252,6 +252,44 @@ describe("bufferedWriter", () => {
         assert.deepStrictEqual(written, stderrIsTTY ? ["short\n", `${long}\n`] : ["short\n", long, "\n"])
       }
     }))
+
+  it.effect("Output.textBytes: the bytes as they are where the streams take bytes, else their text; a status line erased first", () =>
+    Effect.gen(function*() {
+      const lines = Buffer.from("2024 s one é\n2024 s two\n")
+      const text: Array<string> = []
+      yield* makeOutput({ ...defaultTestSettings }, { stdout: (t) => void text.push(t), stderr: () => {} }).textBytes(lines)
+      assert.deepStrictEqual(text, [lines.toString("utf8")])
+      const written: Array<string | Uint8Array> = []
+      const output = makeOutput({ ...defaultTestSettings }, {
+        stdout: (t) => void written.push(t),
+        stdoutBytes: (b) => void written.push(b),
+        stderr: (t) => void written.push(`err:${t}`),
+        stderrIsTTY: true
+      })
+      yield* output.textBytes(lines)
+      assert.strictEqual(written[0], lines)
+      // with a status line on the terminal: erased before the bytes, drawn again after
+      yield* output.status("waiting")
+      written.length = 0
+      yield* output.textBytes(lines)
+      assert.strictEqual(written.length, 3)
+      assert.match(String(written[0]), /^err:/)
+      assert.strictEqual(written[1], lines)
+      assert.include(String(written[2]), "waiting")
+      yield* output.statusDone
+    }))
+
+  it("bufferedWriter.writeBytes: a large piece as it is after what is pending, a small one as text among the rest", () => {
+    const written: Array<string | Uint8Array> = []
+    const writer = bufferedWriter((t) => written.push(t), 10)
+    writer.write("ab")
+    writer.writeBytes(Buffer.from("é\n"))
+    const large = Buffer.from("0123456789é\n")
+    writer.writeBytes(large)
+    writer.write("c")
+    writer.flush()
+    assert.deepStrictEqual(written, ["abé\n", large, "c"])
+  })
 
   it("stderr lines of the live layer write out the pending stdout first; the layer's end writes the rest", async () => {
     const seen: Array<string> = []

@@ -17,7 +17,7 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
 let counter = 0
 
 interface OutputCall {
-  readonly method: "table" | "document" | "text" | "info" | "warn" | "status"
+  readonly method: "table" | "document" | "text" | "textBytes" | "info" | "warn" | "status"
   readonly args: ReadonlyArray<unknown>
 }
 
@@ -41,6 +41,7 @@ const run = (argv: ReadonlyArray<string>, userFile?: string) =>
         table: record("table"),
         document: record("document"),
         text: record("text"),
+        textBytes: record("textBytes"),
         info: record("info"),
         warn: record("warn"),
         status: record("status"),

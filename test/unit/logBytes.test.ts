@@ -2,18 +2,33 @@
 // assembly/logLines.ts): undefined, or exactly what the records JSON.parse reads give (and what the
 // text path, pageTextLines, gives whenever it reads the answer too); read for the answers aegea meets.
 import { spawnSync } from "node:child_process"
-import { describe, expect, it } from "vitest"
-import { MIN_BYTES, pageBytesLines } from "../../src/lib/logBytes.ts"
+import { describe, expect, it, onTestFinished } from "vitest"
+import { bodyCollector } from "../../src/layers/awsJson.ts"
+import { filterAnswerBytes } from "../../src/layers/LogsJsonLive.ts"
+import { toEventPage } from "../../src/layers/logsMapping.ts"
+import { logLinesArea, MIN_BYTES, pageBytesLines } from "../../src/lib/logBytes.ts"
 import { pageTextLines } from "../../src/lib/logLines.ts"
+import type { PageLines } from "../../src/lib/logText.ts"
 import { answer, damagedAnswer, expectedLines, json, keys, messages } from "../support/logAnswers.ts"
 
 const plain = { showGroup: false, color: false }
 const options = [plain, { showGroup: false, color: true }, { showGroup: true, color: false }]
 
+/**
+ * pageBytesLines' answer as the text path's shape: its text, count and token, after checking that its
+ * bytes (when there are lines) are the text's UTF-8 and one "\n".
+ */
+const lines = (got: PageLines | undefined) => {
+  if (got === undefined) return got
+  if (got.count > 0) expect(Buffer.from(got.bytes!).equals(Buffer.from(`${got.text}\n`))).toBe(true)
+  else expect(got.bytes).toBeUndefined()
+  return { text: got.text, count: got.count, nextToken: got.nextToken }
+}
+
 /** pageBytesLines of `text`'s UTF-8 bytes (of any size): undefined or the expected lines; the text path agrees. */
 const check = (text: string | Buffer, opts: (typeof options)[number] = plain) => {
   const bytes = typeof text === "string" ? Buffer.from(text) : text
-  const got = pageBytesLines("group", bytes, opts, 0)
+  const got = lines(pageBytesLines("group", bytes, opts, 0))
   if (got === undefined) return got
   const decoded = bytes.toString("utf8")
   expect(got).toEqual(expectedLines(decoded, opts))
@@ -54,13 +69,13 @@ describe("pageBytesLines: a FilterLogEvents answer's lines from its bytes", () =
   it("moto's shape, large and small, plain and with the group: the same lines as the records give", () => {
     const big = page(10_000, (i) => `event ${i} level=info path=/api/v1/items/${i % 97} status=200`, { nextToken: "next@1" })
     expect(Buffer.byteLength(big)).toBeGreaterThan(MIN_BYTES)
-    const got = pageBytesLines("group", Buffer.from(big), plain)
+    const got = lines(pageBytesLines("group", Buffer.from(big), plain))
     expect(got?.count).toBe(10_000)
     expect(got).toEqual(expectedLines(big, plain))
     expect(check(big, options[2])?.count).toBe(10_000)
     // memory reused: a smaller answer after a larger one, then the larger again
     expect(check(page(3, (i) => messages[i]))?.count).toBe(3)
-    expect(pageBytesLines("group", Buffer.from(big), plain)).toEqual(got)
+    expect(lines(pageBytesLines("group", Buffer.from(big), plain))).toEqual(got)
     expect(check(`{"events": [], "nextToken": "t"}`)).toEqual({ text: "", count: 0, nextToken: "t" })
   })
 
@@ -83,6 +98,44 @@ describe("pageBytesLines: a FilterLogEvents answer's lines from its bytes", () =
       else if (pageTextLines("group", text, opts) !== undefined && !leftToText(text)) expect(got).toBeDefined()
     }
     expect(read).toBeGreaterThan(20)
+  })
+
+  it("an answer collected straight into the module's memory (logLinesArea): read in place, one at a time; its events read after the lending, from the chunks kept", () => {
+    const first = Buffer.from(page(3_000, (i) => `first ${i} "quoted" é ✓ tab\there${i % 7 === 0 ? "\nsecond line" : ""}`, { nextToken: "n1" }))
+    const second = Buffer.from(page(2_000, (i) => `second ${i}`))
+    const expected = lines(pageBytesLines("group", first, plain))
+    expect(expected?.count).toBe(3_000)
+    const area = logLinesArea("group", plain)
+    const other = logLinesArea("group", plain)
+    expect(area.keep).toBe(true)
+    expect(area.take(MIN_BYTES - 1)).toBeUndefined()
+    expect(logLinesArea("group", options[1]!).take(first.length)).toBeUndefined()
+    // collected as awsJson collects an answer: chunks in buffers of their own, into the lent memory
+    const collect = bodyCollector(String(first.length), area.take, area.keep)
+    for (let at = 0; at < first.length; at += 65536) collect.add(Buffer.from(first.subarray(at, at + 65536)))
+    const body = collect.bytes()
+    expect(body.buffer).not.toBe(first.buffer)
+    onTestFinished(() => {
+      area.release()
+      other.release()
+    })
+    expect(other.take(first.length)).toBeUndefined()
+    // while lent, another body is not copied over it: left to the text path
+    expect(pageBytesLines("group", Buffer.from(second), plain)).toBeUndefined()
+    const [pages, token] = filterAnswerBytes("group", body, plain, collect.kept)!
+    expect(token).toBe("n1")
+    expect(lines({ ...pages[0]!.lines!, nextToken: "n1" })).toEqual(expected)
+    area.release()
+    // the memory lent again and written over by another answer: the first page's events are still its own
+    const again = bodyCollector(String(second.length), other.take, other.keep)
+    again.add(second)
+    expect(again.bytes().buffer).toBe(body.buffer)
+    expect(pages[0]!.events).toEqual(toEventPage("group", JSON.parse(first.toString("utf8")).events).events)
+    // without `keep`, the kept bytes are a copy out of the lent memory
+    expect(again.kept().equals(second)).toBe(true)
+    expect(again.kept().buffer).not.toBe(body.buffer)
+    other.release()
+    expect(lines(pageBytesLines("group", Buffer.from(second), plain))?.count).toBe(2_000)
   })
 
   it("damaged answers are left to the text (undefined), or read the same", () => {
