@@ -43,6 +43,42 @@ export const safeWriter = (sink: TextSink, onOtherError: (error: Error) => void 
   return write
 }
 
+/** The part of a Node Writable whose unwritten bytes are waited for (a fake in tests). */
+export interface BacklogSink {
+  readonly writableLength: number
+  readonly destroyed: boolean
+  once(event: "drain" | "close" | "error", listener: () => void): unknown
+  off(event: "drain" | "close" | "error", listener: () => void): unknown
+}
+
+/** How much stdout may hold unwritten before text waits for its reader: about a page of log lines. */
+export const STDOUT_BACKLOG = 1024 * 1024
+
+/**
+ * A wait while `sink` holds more than `limit` bytes unwritten, until it has written them out ("drain";
+ * or it closes or fails: nothing more will be written); undefined when it holds less. A command
+ * printing pages of text then reads no further page while its reader (`less`, a slow pipe) is behind,
+ * instead of keeping every page in memory, as a CLI blocked in write(2) would.
+ */
+export const backlogOf = (sink: BacklogSink, limit = STDOUT_BACKLOG) => (): Effect.Effect<void> | undefined =>
+  sink.writableLength <= limit || sink.destroyed
+    ? undefined
+    : Effect.callback<void>((resume) => {
+      const done = () => {
+        off()
+        resume(Effect.void)
+      }
+      const off = () => {
+        sink.off("drain", done)
+        sink.off("close", done)
+        sink.off("error", done)
+      }
+      sink.once("drain", done)
+      sink.once("close", done)
+      sink.once("error", done)
+      return Effect.sync(off)
+    })
+
 /** A write function that gathers small writes into few large ones, and its flush. */
 export interface BufferedWriter {
   readonly write: (text: string) => void
@@ -208,6 +244,7 @@ export const OutputLive = (settings: OutputSettings, options: { readonly pager?:
       ...(page !== undefined ? { page } : {}),
       stdout,
       stdoutBytes: buffered.writeBytes,
+      backlog: backlogOf(process.stdout),
       stderr,
       stderrIsTTY: process.stderr.isTTY === true,
       stderrColumns: () => process.stderr.columns

@@ -83,6 +83,13 @@ export interface OutputStreams {
   readonly stdout: (text: string) => void
   /** Writes UTF-8 bytes as `stdout` would write their text. Absent: their text through `stdout`. */
   readonly stdoutBytes?: ((bytes: Uint8Array) => void) | undefined
+  /**
+   * After text is printed: a wait while stdout holds more unwritten than it should (its reader is
+   * slower than the command: `aegea logs GROUP | less`), so that a command printing page after page
+   * reads no further page until the reader catches up; undefined when there is nothing to wait for.
+   * Absent: text never waits.
+   */
+  readonly backlog?: (() => Effect.Effect<void> | undefined) | undefined
   readonly stderr: (text: string) => void
   /** Whether stderr is a terminal (a person reads it): only then is an empty table explained. */
   readonly stderrIsTTY?: boolean | undefined
@@ -110,6 +117,9 @@ export const makeOutput = (settings: OutputSettings, streams: OutputStreams): Ou
   const stringifyYamlFor = (needed: boolean) => (needed ? loadStringify : Effect.succeed(yamlUnused))
   let printedData = false
   let warnedText = false
+  // Text is printed as it comes (a page of log lines after another): a reader slower than the command
+  // holds it here, before it reads more (streams.backlog)
+  const backlog = (): Effect.Effect<void> => streams.backlog?.() ?? Effect.void
   // Lines of text (log events, console output) have no JSON form: --query leaves them as they are.
   const warnText = () => {
     if (settings.query !== undefined && !printedData && !warnedText) {
@@ -161,7 +171,7 @@ export const makeOutput = (settings: OutputSettings, streams: OutputStreams): Ou
       yield* printBlock(renderDocument(value, settings.format, stringifyYaml))
     }),
     text: (line) =>
-      Effect.sync(() => {
+      Effect.suspend(() => {
         warnText()
         // A long text (a page of log lines) and its line break as two writes, as `line + "\n"` would be
         // copied whole once more to be written; not when stderr is a terminal, where a status line's
@@ -170,13 +180,15 @@ export const makeOutput = (settings: OutputSettings, streams: OutputStreams): Ou
           streams.stdout(line)
           streams.stdout("\n")
         } else streams.stdout(line + "\n")
+        return backlog()
       }),
     textBytes: (lines) =>
-      Effect.sync(() => {
+      Effect.suspend(() => {
         warnText()
         const write = streams.stdoutBytes
         if (write !== undefined) write(lines)
         else streams.stdout(Buffer.from(lines.buffer, lines.byteOffset, lines.length).toString("utf8"))
+        return backlog()
       }),
     info: (message) => Effect.sync(() => streams.stderr(message + "\n")),
     warn: (message) => Effect.sync(() => streams.stderr(`warning: ${message}\n`)),

@@ -1,11 +1,13 @@
 /** `aegea logs` and `aegea grep` as a user runs them (dist/aegea.js) against moto. */
+import { spawn } from "node:child_process"
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
-import { runCli } from "../support/cli.ts"
-import { resetMoto } from "../support/moto.ts"
-import { seedLogs } from "../support/logs.ts"
+import { CLI_PATH, cliEnv, REPO_ROOT, runCli } from "../support/cli.ts"
+import { startFaultProxy } from "../support/faultProxy.ts"
+import { motoEndpoint, resetMoto } from "../support/moto.ts"
+import { putEvents, seedLogs } from "../support/logs.ts"
 import { eventLineText } from "../../src/lib/progress.ts"
 
 const base = Date.now() - 30 * 60_000
@@ -159,4 +161,55 @@ describe("aegea grep: context, --limit and field-less rows", () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toBe("9 records, no fields to show (add `| fields @timestamp, @message` to the query)\n")
   })
+})
+
+describe("aegea logs GROUP with a reader slower than it", () => {
+  // three pages of 10,000 events (moto's page), each about 1.6 MB of lines: more than stdout may hold
+  // unwritten (1 MiB) before printing waits for its reader
+  const streams = ["p-1", "p-2", "p-3"]
+  const start = Date.now() - 20 * 60_000
+  beforeAll(async () => {
+    await seedLogs({ "/aegea/long": Object.fromEntries(streams.map((s) => [s, []])) })
+    for (const [k, stream] of streams.entries()) {
+      await putEvents("/aegea/long", stream, Array.from({ length: 10_000 }, (_, i) => ({
+        timestamp: start + k * 60_000 + i,
+        message: `request ${k}-${i} ${"x".repeat(100)} status=200`
+      })))
+    }
+  }, 60_000)
+
+  it("reads no further page while stdout's reader is behind; every line once it reads", async () => {
+    const proxy = await startFaultProxy(motoEndpoint(), { rules: [] })
+    try {
+      const child = spawn(process.execPath, [CLI_PATH, "logs", "/aegea/long", "--start-time=-1h"], {
+        cwd: REPO_ROOT,
+        env: cliEnv({ env: { AWS_ENDPOINT_URL: proxy.url } }),
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let stderr = ""
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+      const exited = new Promise<number | null>((resolve) => child.once("close", resolve))
+      // not read yet: the pipe and this side's buffer fill, then aegea's stdout holds the rest
+      child.stdout.pause()
+      let waited = 0
+      while (proxy.reached("FilterLogEvents") < 1 && waited < 20_000) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        waited += 100
+      }
+      // time for every page to be read if nothing held it (each about 0.1-0.5 s from moto)
+      await new Promise((resolve) => setTimeout(resolve, 3_000))
+      expect(proxy.reached("FilterLogEvents"), stderr).toBeLessThanOrEqual(2)
+      expect(child.exitCode).toBeNull()
+      const chunks: Array<Buffer> = []
+      child.stdout.on("data", (d: Buffer) => chunks.push(d))
+      child.stdout.resume()
+      expect(await exited, stderr).toBe(0)
+      const lines = Buffer.concat(chunks).toString("utf8").trimEnd().split("\n")
+      expect(lines).toHaveLength(30_000)
+      expect(lines[29_999]).toContain("request 2-9999 ")
+      expect(proxy.reached("FilterLogEvents")).toBeGreaterThanOrEqual(3)
+    } finally {
+      await proxy.close()
+    }
+  }, 60_000)
 })

@@ -3,9 +3,10 @@ import { Effect, Option } from "effect"
 import { TestClock } from "effect/testing"
 import { spawn } from "node:child_process"
 import { EventEmitter } from "node:events"
+import { Writable } from "node:stream"
 import YAML from "yaml"
 import { detectSettings, type OutputFlags } from "../../src/commands/global.ts"
-import { bufferedWriter, flushPendingOutput, OutputLive, safeWriter } from "../../src/layers/OutputLive.ts"
+import { backlogOf, bufferedWriter, flushPendingOutput, OutputLive, safeWriter } from "../../src/layers/OutputLive.ts"
 import { makeOutput, Output, type TableSpec } from "../../src/services/Output.ts"
 import { defaultTestSettings, OutputCapture, OutputTest } from "../../src/testing/OutputTest.ts"
 
@@ -278,6 +279,30 @@ describe("bufferedWriter", () => {
       assert.include(String(written[2]), "waiting")
       yield* output.statusDone
     }))
+
+  it("backlogOf: no wait under the limit; over it, a wait until the stream drains (or closes), left without a listener", async () => {
+    const pending: Array<() => void> = []
+    const sink = new Writable({ highWaterMark: 4, write: (_chunk, _encoding, done) => void pending.push(done) })
+    const backlog = backlogOf(sink, 10)
+    sink.write("12345")
+    assert.isUndefined(backlog())
+    sink.write("678901")
+    const wait = backlog()
+    assert.isDefined(wait)
+    let over = false
+    const waiting = Effect.runPromise(wait!).then(() => (over = true))
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.isFalse(over)
+    while (pending.length > 0) pending.shift()!()
+    await waiting
+    assert.strictEqual(sink.listenerCount("drain") + sink.listenerCount("close"), 0)
+    // a stream that closes while waited for: the wait ends
+    sink.write("x".repeat(20))
+    const closing = Effect.runPromise(backlog()!)
+    sink.destroy()
+    await closing
+    assert.isUndefined(backlog())
+  })
 
   it("bufferedWriter.writeBytes: a large piece as it is after what is pending, a small one as text among the rest", () => {
     const written: Array<string | Uint8Array> = []
