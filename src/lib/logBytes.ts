@@ -7,8 +7,10 @@
  * JavaScript for every event and builds a string per line; for the first pages of a read that code
  * runs before V8 has optimized it (the launcher keeps TurboFan off for its first second). The module
  * reads the bytes at the same speed from the first page (about 2 ms a page), writes the lines into its
- * own memory, and one string of the lines is made from them: `aegea logs` over 100k events spends about
- * a third less CPU (docs/performance.md, fourteenth round).
+ * own memory, and they leave it as one buffer, written to stdout as it is (`PageLines.bytes`; a string
+ * of them only if `text` is read): `aegea logs` over 100k events spends about a third less CPU
+ * (docs/performance.md, fourteenth round), and with the answer collected straight into the module's
+ * memory (`logLinesArea`) and no string made, a fifth less again (fifteenth round).
  *
  * The same lines or `undefined`, never others: anything the module does not read exactly as the text
  * path does (a line break in a message after a stream or group name that is not printable ASCII, a
