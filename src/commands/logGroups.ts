@@ -91,21 +91,26 @@ export const printGroupEvents = (options: {
     const table = output.settings.format === "table"
     const line = (e: LogEvent) => eventLineText(e, { showGroup, color: output.settings.color })
     let printed = 0
+    // After each print: whether to read on (not once stdout's reader has gone: `aegea logs GROUP | head`
+    // asks for no further page, and ends successfully)
+    const readOn = Effect.sync(() => !output.readerGone())
     const print = options.follow
-      ? followEvents(readAll, { start, end }).pipe(Stream.runForEach((e) => output.text(table ? line(e) : JSON.stringify(e))))
+      ? followEvents(readAll, { start, end }).pipe(
+        Stream.runForEachWhile((e) => Effect.andThen(output.text(table ? line(e) : JSON.stringify(e)), readOn))
+      )
       : table && groups.length === 1
       // A page at a time as the API sent it (no LogEvent or Date per event): one write of its lines (the
       // same text as a write per line), not an effect per event.
       ? logs.eventPages(query(groups[0]!, start), { lines: { showGroup, color: output.settings.color } }).pipe(
-        Stream.runForEach((page) => {
+        Stream.runForEachWhile((page) => {
           // The lines the layer made from the answer's text, when it did (the same text).
           if (page.lines !== undefined) {
             printed += page.lines.count
             // made from the answer's bytes: written as they are, no string of them made
-            return page.lines.bytes !== undefined ? output.textBytes(page.lines.bytes) : output.text(page.lines.text)
+            return Effect.andThen(page.lines.bytes !== undefined ? output.textBytes(page.lines.bytes) : output.text(page.lines.text), readOn)
           }
           printed += page.events.length
-          return output.text(pageLinesText(page, { showGroup, color: output.settings.color }))
+          return Effect.andThen(output.text(pageLinesText(page, { showGroup, color: output.settings.color })), readOn)
         })
       )
       : table

@@ -16,6 +16,11 @@ export interface TextSink {
 }
 
 const writers = new WeakMap<TextSink, (text: string | Uint8Array) => void>()
+/** Streams whose writes stopped (their reader went away, or another error). */
+const brokenSinks = new WeakSet<TextSink>()
+
+/** Whether `sink`'s writes through `safeWriter` have stopped: its reader went away (`aegea logs GROUP | head`). */
+export const sinkBroken = (sink: TextSink): boolean => brokenSinks.has(sink)
 
 /**
  * A write function for a stream that stops quietly when the stream breaks. When the reader of a pipe
@@ -30,6 +35,7 @@ export const safeWriter = (sink: TextSink, onOtherError: (error: Error) => void 
   sink.on("error", (error) => {
     if (!broken && error.code !== "EPIPE") onOtherError(error)
     broken = true
+    brokenSinks.add(sink)
   })
   const write = (text: string | Uint8Array) => {
     if (broken || text.length === 0) return
@@ -37,6 +43,7 @@ export const safeWriter = (sink: TextSink, onOtherError: (error: Error) => void 
       sink.write(text)
     } catch {
       broken = true
+      brokenSinks.add(sink)
     }
   }
   writers.set(sink, write)
@@ -245,6 +252,7 @@ export const OutputLive = (settings: OutputSettings, options: { readonly pager?:
       stdout,
       stdoutBytes: buffered.writeBytes,
       backlog: backlogOf(process.stdout),
+      readerGone: () => sinkBroken(process.stdout),
       stderr,
       stderrIsTTY: process.stderr.isTTY === true,
       stderrColumns: () => process.stderr.columns

@@ -40,6 +40,11 @@ export class Output extends Context.Service<Output, {
    * a string of them being made; `EventPage.lines.bytes`).
    */
   readonly textBytes: (lines: Uint8Array) => Effect.Effect<void>
+  /**
+   * Whether stdout's reader has gone away (`aegea logs GROUP | head`): what is printed from now on goes
+   * nowhere, so a command that reads page after page only to print it may stop there, successfully.
+   */
+  readonly readerGone: () => boolean
   /** Tell the user what is happening (stderr; never mixed into data). */
   readonly info: (message: string) => Effect.Effect<void>
   /** Warn the user (stderr, prefixed "warning: "). */
@@ -90,6 +95,8 @@ export interface OutputStreams {
    * Absent: text never waits.
    */
   readonly backlog?: (() => Effect.Effect<void> | undefined) | undefined
+  /** Whether stdout's reader has gone away (EPIPE). Absent: never. */
+  readonly readerGone?: (() => boolean) | undefined
   readonly stderr: (text: string) => void
   /** Whether stderr is a terminal (a person reads it): only then is an empty table explained. */
   readonly stderrIsTTY?: boolean | undefined
@@ -190,6 +197,7 @@ export const makeOutput = (settings: OutputSettings, streams: OutputStreams): Ou
         else streams.stdout(Buffer.from(lines.buffer, lines.byteOffset, lines.length).toString("utf8"))
         return backlog()
       }),
+    readerGone: () => streams.readerGone?.() === true,
     info: (message) => Effect.sync(() => streams.stderr(message + "\n")),
     warn: (message) => Effect.sync(() => streams.stderr(`warning: ${message}\n`)),
     status: progress.status,

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
-import { CLI_PATH, cliEnv, REPO_ROOT, runCli } from "../support/cli.ts"
+import { CLI_PATH, cliEnv, REPO_ROOT, runCli, runCliPiped } from "../support/cli.ts"
 import { startFaultProxy } from "../support/faultProxy.ts"
 import { motoEndpoint, resetMoto } from "../support/moto.ts"
 import { putEvents, seedLogs } from "../support/logs.ts"
@@ -175,6 +175,20 @@ describe("aegea logs GROUP with a reader slower than it", () => {
         timestamp: start + k * 60_000 + i,
         message: `request ${k}-${i} ${"x".repeat(100)} status=200`
       })))
+    }
+  }, 60_000)
+
+  it("a reader that goes away (| head -1): no further page is read, exit 0", async () => {
+    const proxy = await startFaultProxy(motoEndpoint(), { rules: [] })
+    try {
+      const r = await runCliPiped(["logs", "/aegea/long", "--start-time=-1h"], ["head", "-1"], { env: { AWS_ENDPOINT_URL: proxy.url } })
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toBe("")
+      expect(r.stdout).toMatch(/^\S+ p-1 request 0-0 x+ status=200\n$/)
+      // three pages without it: every page read and thrown away
+      expect(proxy.reached("FilterLogEvents")).toBeLessThanOrEqual(2)
+    } finally {
+      await proxy.close()
     }
   }, 60_000)
 

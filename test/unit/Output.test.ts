@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events"
 import { Writable } from "node:stream"
 import YAML from "yaml"
 import { detectSettings, type OutputFlags } from "../../src/commands/global.ts"
-import { backlogOf, bufferedWriter, flushPendingOutput, OutputLive, safeWriter } from "../../src/layers/OutputLive.ts"
+import { backlogOf, bufferedWriter, flushPendingOutput, OutputLive, safeWriter, sinkBroken } from "../../src/layers/OutputLive.ts"
 import { makeOutput, Output, type TableSpec } from "../../src/services/Output.ts"
 import { defaultTestSettings, OutputCapture, OutputTest } from "../../src/testing/OutputTest.ts"
 
@@ -189,11 +189,14 @@ describe("safeWriter", () => {
       child.stdin.on("error", (e: Error & { code?: string }) => codes.push(e.code))
       const others: Array<Error> = []
       const write = safeWriter(child.stdin, (e) => others.push(e))
+      assert.isFalse(sinkBroken(child.stdin))
       await new Promise((resolve) => setTimeout(resolve, 200))
       for (let i = 0; i < 20; i++) write("x".repeat(65_536) + "\n")
       await new Promise((resolve) => setTimeout(resolve, 100))
       write("after\n")
       assert.deepStrictEqual([codes, others], [["EPIPE"], []])
+      // what Output.readerGone tells a command reading page after page
+      assert.isTrue(sinkBroken(child.stdin))
     } finally {
       child.kill()
     }

@@ -42,6 +42,7 @@ const run = (argv: ReadonlyArray<string>, userFile?: string) =>
         document: record("document"),
         text: record("text"),
         textBytes: record("textBytes"),
+        readerGone: () => false,
         info: record("info"),
         warn: record("warn"),
         status: record("status"),
