@@ -118,9 +118,15 @@ export const printGroupEvents = (options: {
         printed += events.length
         return output.text(eventLinesText(events, { showGroup, color: output.settings.color }))
       }))
-      : Effect.flatMap(Stream.runCollect(readAll(start)), (events) => {
-        printed = events.length
-        return output.table(events, eventTable, { empty: null })
+      // Machine formats: printed a page at a time as the events come where the format allows it (the
+      // same text as the whole listing; Output.listing), else gathered and printed at the end.
+      : Effect.gen(function*() {
+        const listing = yield* output.listing(eventTable, { empty: null })
+        yield* readAll(start).pipe(Stream.runForEachArray((events) => {
+          printed += events.length
+          return listing.rows(events)
+        }))
+        yield* listing.end
       })
     yield* print.pipe(Effect.catchTag("AwsNotFound", () => Effect.flatMap(missingGroup(groups), Effect.fail)))
     return printed

@@ -437,6 +437,61 @@ export const renderListing = (
     }
   })
 
+/** The machine formats a listing can be printed in as its rows come. */
+export type PartFormat = "json" | "yaml" | "csv" | "tsv"
+
+/**
+ * Whether a listing can be printed a part at a time, as its rows come (`renderListingPart`): a machine
+ * format, the spec's own columns (their kinds do not depend on the rows) and the rows' own order.
+ */
+export const partsFormat = (settings: Pick<OutputSettings, "format" | "columns" | "sortBy" | "query">): PartFormat | undefined =>
+  settings.format === "table" || settings.query !== undefined || Option.isSome(settings.columns) || Option.isSome(settings.sortBy)
+    ? undefined
+    : settings.format
+
+/**
+ * The text of some rows of a listing printed as they come (see `partsFormat`), `first` when no row was
+ * printed before: the parts of every row, then `listingEnd`, are `renderListing`'s text of all the rows
+ * (JSON's array written in pieces, YAML's sequence items, CSV/TSV's header once).
+ */
+export const renderListingPart = (
+  rows: ReadonlyArray<Row>,
+  spec: TableSpec,
+  format: PartFormat,
+  first: boolean,
+  stringifyYaml: (value: unknown) => string
+): string => {
+  if (rows.length === 0) return ""
+  const columns = specColumns(spec)
+  switch (format) {
+    case "json":
+      // "[\n  {...},\n  {...}\n]" without its brackets' lines
+      return (first ? "[\n" : ",\n") + JSON.stringify(toRecords(rows, columns), null, 2).slice(2, -2)
+    case "yaml":
+      return stringifyYaml(toRecords(rows, columns))
+    case "csv":
+    case "tsv": {
+      const line = format === "csv" ? csvLine : tsvLine
+      const fields = rows.map((row) => columns.map((c) => flatField(valueAt(row, c.key), c.kind)))
+      return first ? delimitedText(line, columns.map((c) => c.key), fields) : fields.map((f) => line(f) + "\n").join("")
+    }
+  }
+}
+
+/** What ends a listing printed in parts (`any`: some row was printed). */
+export const listingEnd = (spec: TableSpec, format: PartFormat, any: boolean, stringifyYaml: (value: unknown) => string): string => {
+  if (format === "json") return any ? "\n]\n" : "[]\n"
+  if (any) return ""
+  if (format === "yaml") return stringifyYaml([])
+  return delimitedText(format === "csv" ? csvLine : tsvLine, specColumns(spec).map((c) => c.key), [])
+}
+
+/** The spec's own columns (no --columns: their kinds are the spec's, whatever the rows). */
+const specColumns = (spec: TableSpec): ReadonlyArray<Column> => {
+  const resolved = resolveColumns(spec, Option.none(), [])
+  return Result.isSuccess(resolved) ? resolved.success : []
+}
+
 /**
  * The columns (`--columns` or the spec's) and the rows in `--sort-by` order: what every format of a
  * listing shows, and what `--query` sees (as `toRecords`). Fails on an unknown column name.

@@ -11,7 +11,7 @@ import type { UsageError } from "../errors.ts"
 import type { OutputSettings, Row, TableSpec } from "../lib/columns.ts"
 import { eraseLine, spinnerTickMillis, statusLine, timestamp } from "../lib/progress.ts"
 import { compileQuery, type QuerySearch, renderQueryResult } from "../lib/query.ts"
-import { type Column, orderedListing, renderDocument, renderListing, toRecords } from "../lib/table.ts"
+import { type Column, listingEnd, orderedListing, partsFormat, renderDocument, renderListing, renderListingPart, toRecords } from "../lib/table.ts"
 import { loadYaml } from "../lib/yamlModule.ts"
 
 export type { ColumnKind, ColumnSpec, OutputFormat, OutputSettings, Row, TableSpec } from "../lib/columns.ts"
@@ -27,6 +27,13 @@ export class Output extends Context.Service<Output, {
    * column. With no rows, a table on a terminal also gets one stderr line saying what was searched.
    */
   readonly table: (rows: ReadonlyArray<Row>, spec: TableSpec, options?: TableOptions) => Effect.Effect<void, UsageError>
+  /**
+   * Print a listing whose rows come a part at a time (pages of log events): what `table` prints for all
+   * of them. In json, yaml, csv and tsv without --columns, --sort-by or --query, and with no pager,
+   * each part is printed as it comes (memory holds a part, not the listing; text waits for a slow
+   * reader as `text` does); otherwise the parts are gathered and `end` prints them with `table`.
+   */
+  readonly listing: (spec: TableSpec, options?: TableOptions) => Effect.Effect<ListingPrinter>
   /**
    * Print one document (a describe result): JSON/YAML as is; in table format, as YAML. Fails only
    * when `--query` cannot be applied to it.
@@ -60,6 +67,14 @@ export class Output extends Context.Service<Output, {
   /** The wait is over: erase the status line and forget the states shown. */
   readonly statusDone: Effect.Effect<void>
 }>()("aegea/Output") {}
+
+/** A listing being printed as its rows come (`Output.listing`). */
+export interface ListingPrinter {
+  /** Some more rows, in the listing's order. */
+  readonly rows: (rows: ReadonlyArray<Row>) => Effect.Effect<void>
+  /** No more rows: the listing's end (or, gathered, the whole listing). */
+  readonly end: Effect.Effect<void, UsageError>
+}
 
 /** What `Output.status` shows: the line of a terminal, and what a log (not a terminal) gets when it changes. */
 export interface StatusUpdate {
@@ -150,28 +165,59 @@ export const makeOutput = (settings: OutputSettings, streams: OutputStreams): Ou
       const stringifyYaml = yield* stringifyYamlFor(settings.format === "yaml" || settings.format === "table")
       return renderQueryResult(result, settings, { nowMillis: yield* Clock.currentTimeMillis, stringifyYaml, columns, hidden })
     })
+  const table = Effect.fn("Output.table")(function*(rows: ReadonlyArray<Row>, spec: TableSpec, options?: TableOptions) {
+    const now = yield* Clock.currentTimeMillis
+    const stringifyYaml = yield* stringifyYamlFor(settings.format === "yaml")
+    const hidden: Array<string> = []
+    const query = settings.query
+    let text: string
+    if (query === undefined) text = yield* Effect.fromResult(renderListing(rows, spec, settings, now, stringifyYaml, hidden))
+    else {
+      const listing = yield* Effect.fromResult(orderedListing(rows, spec, settings))
+      text = yield* queried(query, toRecords(listing.rows, listing.columns), listing.columns, hidden)
+    }
+    yield* printBlock(text)
+    if (hidden.length > 0) {
+      streams.stderr(`(${hidden.join(", ")} left out to fit the terminal; widen it, or choose with --columns)\n`)
+    }
+    // Machine formats stay exactly as they are ([] for JSON); only a person at a terminal is told.
+    if (rows.length === 0 && settings.format === "table" && streams.stderrIsTTY === true && options?.empty !== null && query === undefined) {
+      streams.stderr(`${(options?.empty ?? "no results").replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ")}\n`)
+    }
+  })
   return Output.of({
     settings,
-    table: Effect.fn("Output.table")(function*(rows: ReadonlyArray<Row>, spec: TableSpec, options?: TableOptions) {
-      const now = yield* Clock.currentTimeMillis
-      const stringifyYaml = yield* stringifyYamlFor(settings.format === "yaml")
-      const hidden: Array<string> = []
-      const query = settings.query
-      let text: string
-      if (query === undefined) text = yield* Effect.fromResult(renderListing(rows, spec, settings, now, stringifyYaml, hidden))
-      else {
-        const listing = yield* Effect.fromResult(orderedListing(rows, spec, settings))
-        text = yield* queried(query, toRecords(listing.rows, listing.columns), listing.columns, hidden)
-      }
-      yield* printBlock(text)
-      if (hidden.length > 0) {
-        streams.stderr(`(${hidden.join(", ")} left out to fit the terminal; widen it, or choose with --columns)\n`)
-      }
-      // Machine formats stay exactly as they are ([] for JSON); only a person at a terminal is told.
-      if (rows.length === 0 && settings.format === "table" && streams.stderrIsTTY === true && options?.empty !== null && query === undefined) {
-        streams.stderr(`${(options?.empty ?? "no results").replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ")}\n`)
-      }
-    }),
+    table,
+    listing: (spec, options) =>
+      Effect.gen(function*() {
+        const format = streams.page === undefined ? partsFormat(settings) : undefined
+        if (format === undefined) {
+          const all: Array<Row> = []
+          return {
+            rows: (rows) =>
+              Effect.sync(() => {
+                for (const row of rows) all.push(row)
+              }),
+            end: Effect.suspend(() => table(all, spec, options))
+          } satisfies ListingPrinter
+        }
+        const stringifyYaml = yield* stringifyYamlFor(format === "yaml")
+        let any = false
+        return {
+          rows: (rows) =>
+            Effect.suspend(() => {
+              if (rows.length === 0) return Effect.void
+              printedData = true
+              streams.stdout(renderListingPart(rows, spec, format, !any, stringifyYaml))
+              any = true
+              return backlog()
+            }),
+          end: Effect.sync(() => {
+            printedData = true
+            streams.stdout(listingEnd(spec, format, any, stringifyYaml))
+          })
+        } satisfies ListingPrinter
+      }),
     document: Effect.fn("Output.document")(function*(value: unknown) {
       if (settings.query !== undefined) return yield* printBlock(yield* queried(settings.query, value))
       const stringifyYaml = yield* stringifyYamlFor(settings.format === "yaml" || settings.format === "table")

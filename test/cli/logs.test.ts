@@ -178,6 +178,24 @@ describe("aegea logs GROUP with a reader slower than it", () => {
     }
   }, 60_000)
 
+  it("machine formats printed page by page: the same text as the listing gathered whole (--sort-by gathers it)", async () => {
+    for (const format of ["json", "csv"]) {
+      const streamed = await runCli(["logs", "/aegea/long", "--start-time=-1h", "--output", format])
+      expect(streamed.code, streamed.stderr).toBe(0)
+      const gathered = await runCli(["logs", "/aegea/long", "--start-time=-1h", "--output", format, "--sort-by", "timestamp"])
+      expect(gathered.code, gathered.stderr).toBe(0)
+      expect(streamed.stdout.length).toBeGreaterThan(3_000_000)
+      expect(streamed.stdout === gathered.stdout, format).toBe(true)
+    }
+    const json = await runCli(["logs", "/aegea/long", "--start-time=-1h", "--output", "json"])
+    expect((JSON.parse(json.stdout) as Array<unknown>).length).toBe(30_000)
+    // nothing in the range: an empty listing, as before
+    const none = await runCli(["logs", "/aegea/long", "--start-time=-1h", "--end-time=-50m", "--output", "json"])
+    expect([none.code, none.stdout]).toEqual([0, "[]\n"])
+    const header = await runCli(["logs", "/aegea/long", "--start-time=-1h", "--end-time=-50m", "--output", "csv"])
+    expect([header.code, header.stdout]).toEqual([0, "timestamp,group,stream,message\n"])
+  }, 60_000)
+
   it("a reader that goes away (| head -1): no further page is read, exit 0", async () => {
     const proxy = await startFaultProxy(motoEndpoint(), { rules: [] })
     try {

@@ -307,6 +307,51 @@ describe("bufferedWriter", () => {
     assert.isUndefined(backlog())
   })
 
+  it.effect("Output.listing: parts printed as they come are the text table prints for all the rows, in every machine format", () =>
+    Effect.gen(function*() {
+      const spec: TableSpec = {
+        columns: [{ key: "timestamp", kind: "time" }, { key: "name", kind: "name" }, { key: "message", kind: "text" }, { key: "size", kind: "number" }],
+        kinds: { id: "id" }
+      }
+      const values = ["plain", "a,b", "quote \"q\"", "line\nbreak", "tab\there", "é ✓ 😀", "", "- dash", "key: value", "null", "#hash", "  spaced  "]
+      const row = (i: number) => ({
+        timestamp: new Date(Date.UTC(2024, 0, 1) + i * 1_000),
+        name: values[i % values.length],
+        message: i % 7 === 0 ? undefined : `${values[(i * 5) % values.length]} ${i}`,
+        size: i % 5 === 0 ? null : i * 1.5,
+        id: `e-${i}`
+      })
+      for (const format of ["json", "yaml", "csv", "tsv"] as const) {
+        for (const [n, cuts] of [[0, []], [1, []], [40, [0, 13, 13, 39]], [25, [1, 2, 3, 24]]] as const) {
+          const rows = Array.from({ length: n }, (_, i) => row(i))
+          const whole: Array<string> = []
+          yield* makeOutput({ ...defaultTestSettings, format }, { stdout: (t) => void whole.push(t), stderr: () => {} }).table(rows, spec)
+          const parts: Array<string> = []
+          const listing = yield* makeOutput({ ...defaultTestSettings, format }, { stdout: (t) => void parts.push(t), stderr: () => {} }).listing(spec)
+          let at = 0
+          for (const cut of [...cuts, n]) {
+            yield* listing.rows(rows.slice(at, cut))
+            at = cut
+          }
+          // printed as they came, not at the end
+          assert.strictEqual(parts.length, new Set([...cuts, n].filter((c, i, all) => c > (i === 0 ? 0 : all[i - 1]!))).size)
+          yield* listing.end
+          assert.strictEqual(parts.join(""), whole.join(""), `${format} ${n}`)
+        }
+      }
+      // --sort-by (or --columns, --query, table format, a pager): gathered, and printed by table at the end
+      const sorted: Array<string> = []
+      const gathered = yield* makeOutput({ ...defaultTestSettings, format: "json", sortBy: Option.some({ key: "name", descending: false }) }, {
+        stdout: (t) => void sorted.push(t),
+        stderr: () => {}
+      }).listing(spec)
+      yield* gathered.rows([row(2)])
+      yield* gathered.rows([row(1)])
+      assert.deepStrictEqual(sorted, [])
+      yield* gathered.end
+      assert.deepStrictEqual(JSON.parse(sorted.join("")).map((r: { name: string }) => r.name), [values[1], values[2]])
+    }))
+
   it("bufferedWriter.writeBytes: a large piece as it is after what is pending, a small one as text among the rest", () => {
     const written: Array<string | Uint8Array> = []
     const writer = bufferedWriter((t) => written.push(t), 10)

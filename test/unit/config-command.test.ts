@@ -43,6 +43,7 @@ const run = (argv: ReadonlyArray<string>, userFile?: string) =>
         text: record("text"),
         textBytes: record("textBytes"),
         readerGone: () => false,
+        listing: () => Effect.die("not used"),
         info: record("info"),
         warn: record("warn"),
         status: record("status"),
