@@ -122,10 +122,13 @@ export const printGroupEvents = (options: {
       // same text as the whole listing; Output.listing), else gathered and printed at the end.
       : Effect.gen(function*() {
         const listing = yield* output.listing(eventTable, { empty: null })
-        yield* readAll(start).pipe(Stream.runForEachArray((events) => {
-          printed += events.length
-          return listing.rows(events)
-        }))
+        yield* readAll(start).pipe(
+          Stream.chunks,
+          Stream.runForEachWhile((events) => {
+            printed += events.length
+            return Effect.andThen(listing.rows(events), readOn)
+          })
+        )
         yield* listing.end
       })
     yield* print.pipe(Effect.catchTag("AwsNotFound", () => Effect.flatMap(missingGroup(groups), Effect.fail)))

@@ -205,6 +205,11 @@ describe("aegea logs GROUP with a reader slower than it", () => {
       expect(r.stdout).toMatch(/^\S+ p-1 request 0-0 x+ status=200\n$/)
       // three pages without it: every page read and thrown away
       expect(proxy.reached("FilterLogEvents")).toBeLessThanOrEqual(2)
+      // the same for a machine format printed page by page
+      const before = proxy.reached("FilterLogEvents")
+      const json = await runCliPiped(["logs", "/aegea/long", "--start-time=-1h", "--output", "json"], ["head", "-1"], { env: { AWS_ENDPOINT_URL: proxy.url } })
+      expect([json.code, json.stderr, json.stdout]).toEqual([0, "", "[\n"])
+      expect(proxy.reached("FilterLogEvents") - before).toBeLessThanOrEqual(2)
     } finally {
       await proxy.close()
     }
