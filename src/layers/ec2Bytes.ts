@@ -17,7 +17,7 @@
 import { isAscii, isUtf8 } from "node:buffer"
 import { queryInstance } from "./ec2Mapping.ts"
 import { describeInstancesWasm } from "../lib/describeInstancesWasm.ts"
-import { ensureMemory, WASM_BASE, type WasmGlobal, type WasmMemory, wasmExports } from "../lib/wasm.ts"
+import { memoryLender, WASM_BASE, type WasmGlobal, type WasmMemory, wasmExports } from "../lib/wasm.ts"
 import type { Instance } from "../services/Ec2.ts"
 
 /** Smaller answers are read from their text. */
@@ -50,8 +50,8 @@ const layout = (n: number) => {
   return { stackAt, outAt, outBytes, textAt, end: textAt + n }
 }
 
-/** Whether the module's memory is lent to a body being collected (describeInstancesArea). */
-let lent = false
+/** The module's memory lent to one answer's body at a time. */
+const lender = memoryLender(describeInstancesWasm)
 
 /**
  * The module's memory lent for one answer's body (signedCall's `area`): the answer is collected
@@ -59,21 +59,7 @@ let lent = false
  * memory each time); one body at a time (a second concurrent call collects into a buffer and is read
  * as text while the memory is lent), given back when the call's attempt ends.
  */
-export const describeInstancesArea = () => {
-  let mine = false
-  return {
-    take: (length: number): Uint8Array | undefined => {
-      if (lent || length < MIN_BYTES) return undefined
-      const wasm = wasmExports<ReaderModule>(describeInstancesWasm)
-      if (wasm === null || !ensureMemory(wasm.memory, layout(length).end)) return undefined
-      lent = mine = true
-      return new Uint8Array(wasm.memory.buffer, WASM_BASE, length)
-    },
-    release: (): void => {
-      if (mine) lent = mine = false
-    }
-  }
-}
+export const describeInstancesArea = () => lender.area((length) => (length < MIN_BYTES ? undefined : layout(length).end))
 
 /**
  * The instances and next token of a DescribeInstances answer's bytes, as `readDescribeInstances` gives
@@ -100,12 +86,8 @@ const readWithModule = (body: Uint8Array): readonly [ReadonlyArray<Instance>, st
   if (!ascii && !isUtf8(body)) return undefined
   const n = body.length
   const { outAt, outBytes, stackAt, textAt, end } = layout(n)
-  // collected into the lent memory already, or copied there (not while it is lent to another body)
-  const inPlace = body.buffer === wasm.memory.buffer && body.byteOffset === WASM_BASE
-  if (!inPlace) {
-    if (lent || !ensureMemory(wasm.memory, end)) return undefined
-    new Uint8Array(wasm.memory.buffer).set(body, WASM_BASE)
-  } else if (wasm.memory.buffer.byteLength < end) return undefined
+  // collected into the lent memory already (describeInstancesArea), or copied there
+  if (!lender.place(wasm.memory, body, end)) return undefined
   if (wasm.read(WASM_BASE, n, outAt, outBytes, stackAt, textAt, n) !== 0) return undefined
   const words = new Int32Array(wasm.memory.buffer, outAt, wasm.outWords.value)
   // the fields' texts: one string sliced (all ASCII), else each decoded from its bytes

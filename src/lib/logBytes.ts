@@ -27,7 +27,7 @@
 import { isAscii, isUtf8 } from "node:buffer"
 import { logLinesWasm } from "./logLinesWasm.ts"
 import type { PageLines } from "./logText.ts"
-import { ensureMemory, WASM_BASE, type WasmGlobal, type WasmMemory, wasmExports } from "./wasm.ts"
+import { memoryLender, WASM_BASE, type WasmGlobal, type WasmMemory, wasmExports } from "./wasm.ts"
 
 /** Smaller answers are read from their text. */
 export const MIN_BYTES = 64 * 1024
@@ -81,8 +81,8 @@ const layout = (n: number, prefixLength: number) => {
 const prefixOf = (group: string, options: { readonly showGroup: boolean }): Buffer =>
   options.showGroup ? Buffer.from(`${group}:`) : NO_PREFIX
 
-/** Whether the module's memory is lent to a body being collected (logLinesArea). */
-let lent = false
+/** The module's memory lent to one answer's body at a time. */
+const lender = memoryLender(logLinesWasm)
 
 /**
  * The module's memory lent for one FilterLogEvents answer's body (signedCall's `area`), as
@@ -92,22 +92,8 @@ let lent = false
  * asked for, are decoded from them after the lending. One body at a time; given back when the
  * call's attempt ends.
  */
-export const logLinesArea = (group: string, options: { readonly showGroup: boolean; readonly color: boolean }) => {
-  let mine = false
-  return {
-    keep: true,
-    take: (length: number): Uint8Array | undefined => {
-      if (lent || options.color || length < MIN_BYTES) return undefined
-      const wasm = wasmExports<LinesModule>(logLinesWasm)
-      if (wasm === null || !ensureMemory(wasm.memory, layout(length, prefixOf(group, options).length).end)) return undefined
-      lent = mine = true
-      return new Uint8Array(wasm.memory.buffer, WASM_BASE, length)
-    },
-    release: (): void => {
-      if (mine) lent = mine = false
-    }
-  }
-}
+export const logLinesArea = (group: string, options: { readonly showGroup: boolean; readonly color: boolean }) =>
+  lender.area((length) => (options.color || length < MIN_BYTES ? undefined : layout(length, prefixOf(group, options).length).end), true)
 
 const linesWithModule = (
   group: string,
@@ -119,12 +105,8 @@ const linesWithModule = (
   const prefix = prefixOf(group, options)
   const n = body.length
   const { room, prefixAt, scratchAt, outAt, movedAt, end } = layout(n, prefix.length)
-  // collected into the lent memory already (logLinesArea), or copied there (not while it is lent to another body)
-  const inPlace = body.buffer === wasm.memory.buffer && body.byteOffset === WASM_BASE
-  if (!inPlace) {
-    if (lent || !ensureMemory(wasm.memory, end)) return undefined
-    new Uint8Array(wasm.memory.buffer).set(body, WASM_BASE)
-  } else if (wasm.memory.buffer.byteLength < end) return undefined
+  // collected into the lent memory already (logLinesArea), or copied there
+  if (!lender.place(wasm.memory, body, end)) return undefined
   new Uint8Array(wasm.memory.buffer).set(prefix, prefixAt)
   if (wasm.lines(WASM_BASE, n, outAt, room, prefixAt, prefix.length, scratchAt, movedAt) !== 0) return undefined
   const count = wasm.count.value

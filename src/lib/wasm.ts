@@ -55,3 +55,46 @@ export const ensureMemory = (memory: WasmMemory, bytes: number): boolean => {
     return false
   }
 }
+
+/**
+ * A module's memory lent to one answer's body at a time (the hand-signed calls' `area`,
+ * layers/awsJson.ts LentArea), and the reader's placing of a body there: the answer is collected
+ * straight into the memory at WASM_BASE (no buffer of its own to fill, then copy), and read in place.
+ * While it is lent, no other body is copied over it (nor the memory grown, which would move it): that
+ * reader leaves its answer to the text path.
+ */
+export const memoryLender = (base64: string) => {
+  let lent = false
+  return {
+    /**
+     * Memory for one body of `length` bytes, the module's memory grown to `end(length)` first
+     * (undefined: not lent, the body is collected as usual); `keep`: the caller keeps the body's chunks.
+     */
+    area: (end: (length: number) => number | undefined, keep = false) => {
+      let mine = false
+      return {
+        keep,
+        take: (length: number): Uint8Array | undefined => {
+          const needed = lent ? undefined : end(length)
+          const wasm = needed === undefined ? null : wasmExports<{ readonly memory: WasmMemory }>(base64)
+          if (wasm === null || !ensureMemory(wasm.memory, needed!)) return undefined
+          lent = mine = true
+          return new Uint8Array(wasm.memory.buffer, WASM_BASE, length)
+        },
+        release: (): void => {
+          if (mine) lent = mine = false
+        }
+      }
+    },
+    /**
+     * `body` at WASM_BASE of `memory`, grown to `end` bytes: collected there already (an area's), or
+     * copied there; false when it cannot be (lent to another body, or the memory cannot grow).
+     */
+    place: (memory: WasmMemory, body: Uint8Array, end: number): boolean => {
+      if (body.buffer === memory.buffer && body.byteOffset === WASM_BASE) return memory.buffer.byteLength >= end
+      if (lent || !ensureMemory(memory, end)) return false
+      new Uint8Array(memory.buffer).set(body, WASM_BASE)
+      return true
+    }
+  }
+}
