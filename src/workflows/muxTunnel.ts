@@ -12,6 +12,7 @@ import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import type { Socket } from "node:net"
 import { OperationFailed } from "../errors.ts"
+import { readIntoPool, ReadPool } from "../lib/pooledReads.ts"
 import { SMUX_KEEPALIVE_INTERVAL_MS, SmuxClient, type SmuxEvent } from "../lib/ssm/smux.ts"
 import type { DataChannel } from "../services/SsmSession.ts"
 import { HOLD_BYTES } from "./relay.ts"
@@ -28,6 +29,8 @@ export interface MuxTunnel {
   readonly openStreams: () => number
   /** Streams opened so far. */
   readonly streamsOpened: () => number
+  /** Buffers made for reading local connections (lib/pooledReads.ts; 0 where they are read by 'data' events). */
+  readonly readBuffersMade: () => number
 }
 
 export interface MuxTunnelOptions {
@@ -36,16 +39,34 @@ export interface MuxTunnelOptions {
   readonly keepAliveInterval?: Duration.Duration
 }
 
+/** The pieces of the writer's frames, in order. */
+const piecesOf = (frames: ReadonlyArray<Frame>): Array<Uint8Array> => {
+  const pieces: Array<Uint8Array> = []
+  for (const frame of frames) {
+    if (frame instanceof Uint8Array) pieces.push(frame)
+    else for (const piece of frame) pieces.push(piece)
+  }
+  return pieces
+}
+
 /** A local connection's error: it closes the socket, which ends that connection alone. */
 const ignoreSocketError = () => {}
 
-/** Frames waiting for the writer: at most this many pieces (each at most one socket read, 64 KiB). */
-const WRITE_QUEUE = 64
+/**
+ * Frames waiting for the writer: at most this many (each at most one smux frame's 32 KiB). A frame is
+ * one element of the queue whatever pieces it is made of, so the frames of different connections
+ * never interleave inside one (a frame's header and data split between two offers could have another
+ * frame between them: the agent would then read the session's stream as broken).
+ */
+const WRITE_QUEUE = 32
+
+/** One smux frame for the writer: its bytes, or its pieces (header, then a view of its data). */
+type Frame = Uint8Array | ReadonlyArray<Uint8Array>
 
 export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effect.Effect<MuxTunnel> =>
   Effect.gen(function*() {
     const client = new SmuxClient()
-    const outgoing = yield* Queue.bounded<Uint8Array>(WRITE_QUEUE)
+    const outgoing = yield* Queue.bounded<Frame>(WRITE_QUEUE)
     /** Local connections by stream id, and what to do when the agent closes their stream. */
     const connections = new Map<number, { readonly socket: Socket; readonly remoteClosed: () => void }>()
     let opened = 0
@@ -55,23 +76,44 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
 
     // the pieces as they are where the channel takes them (no copy of the data here), else joined
     const writePieces = channel.writePieces
+    /**
+     * Where the channel takes pieces (and keeps none once it has sent them), local connections are
+     * read into the pool's buffers (lib/pooledReads.ts): each goes back once the writer has sent the
+     * last piece that views it (pieces leave in the order they were queued).
+     */
+    const pool = writePieces !== undefined ? new ReadPool() : undefined
+    const lastPieceOf = new Map<Uint8Array, Buffer>()
+    const releaseSent = (pieces: ReadonlyArray<Uint8Array>) => {
+      if (lastPieceOf.size === 0) return
+      for (const piece of pieces) {
+        const buffer = lastPieceOf.get(piece)
+        if (buffer === undefined) continue
+        lastPieceOf.delete(piece)
+        pool!.release(buffer)
+      }
+    }
     /** Local connections paused while `outgoing` was full: each offers again once the writer has taken a batch. */
     let waitingForRoom: Array<() => void> = []
     const writer = Effect.forever(
-      Effect.flatMap(Queue.takeAll(outgoing), (pieces) => {
+      Effect.flatMap(Queue.takeAll(outgoing), (frames) => {
+        const pieces = piecesOf(frames)
         if (waitingForRoom.length > 0) {
           const waiting = waitingForRoom
           waitingForRoom = []
           for (const offerAgain of waiting) offerAgain()
         }
-        return pieces.length === 1 ? channel.write(pieces[0]!) : writePieces !== undefined ? writePieces(pieces) : channel.write(Buffer.concat(pieces))
+        const sent = pieces.length === 1 ? channel.write(pieces[0]!) : writePieces !== undefined ? writePieces(pieces) : channel.write(Buffer.concat(pieces))
+        return pool === undefined ? sent : Effect.tap(sent, () => Effect.sync(() => releaseSent(pieces)))
       })
     )
-    /** A local connection's bytes as smux frames for the writer: headers and views of `chunk` where the channel takes pieces. */
-    const framesOf = (streamId: number, chunk: Uint8Array): ReadonlyArray<Uint8Array> =>
-      writePieces !== undefined
-        ? client.writePieces(streamId, chunk)
-        : client.write(streamId, chunk).flatMap((e) => (e._tag === "Send" ? [e.bytes] : []))
+    /** A local connection's bytes as smux frames for the writer: a header and a view of `chunk` each where the channel takes pieces. */
+    const framesOf = (streamId: number, chunk: Uint8Array): ReadonlyArray<Frame> => {
+      if (writePieces === undefined) return client.write(streamId, chunk).flatMap((e) => (e._tag === "Send" ? [e.bytes] : []))
+      const pieces = client.writePieces(streamId, chunk)
+      const frames: Array<Frame> = []
+      for (let i = 0; i + 1 < pieces.length; i += 2) frames.push([pieces[i]!, pieces[i + 1]!])
+      return frames
+    }
 
     /**
      * A local connection's bytes to the writer until it ends (EOF, error or close), with plain socket
@@ -81,7 +123,7 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
      */
     const relayInbound = (socket: Socket, streamId: number): Effect.Effect<void> =>
       Effect.callback<void>((resume) => {
-        let held: ReadonlyArray<Uint8Array> = []
+        let held: ReadonlyArray<Frame> = []
         let ended = false
         let finished = false
         const detach = () => {
@@ -108,19 +150,31 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
           if (ended) return finish()
           if (socket.isPaused()) socket.resume()
         }
-        const onData = (chunk: Uint8Array | string) => {
-          const frames = framesOf(streamId, typeof chunk === "string" ? Buffer.from(chunk) : chunk)
+        const onBytes = (chunk: Uint8Array, buffer: Buffer | undefined) => {
+          // after the relay stopped (interrupted), what is read goes nowhere, as unheard 'data' events did
+          if (finished) return void (buffer !== undefined && pool!.release(buffer))
+          const frames = framesOf(streamId, chunk)
+          if (buffer !== undefined) {
+            // the last frame's data (a view of `buffer`) gives it back once sent; nothing sent: back at once
+            const lastFrame = frames.length > 0 ? frames[frames.length - 1]! : undefined
+            const last = lastFrame === undefined || lastFrame instanceof Uint8Array ? lastFrame : lastFrame[lastFrame.length - 1]
+            if (last !== undefined && last.buffer === buffer.buffer) lastPieceOf.set(last, buffer)
+            else pool!.release(buffer)
+          }
           if (held.length > 0) held = [...held, ...frames]
           else {
             held = frames
             offerHeld()
           }
         }
+        const onData = (chunk: Uint8Array | string) => onBytes(typeof chunk === "string" ? Buffer.from(chunk) : chunk, undefined)
         const onEnd = () => {
           ended = true
           if (held.length === 0) finish()
         }
-        socket.on("data", onData)
+        if (pool === undefined || !readIntoPool(socket, pool, onBytes)) socket.on("data", onData)
+        // reading on (unless what Node had read already filled `outgoing`: then offerHeld resumes it)
+        else if (held.length === 0) socket.resume()
         socket.once("end", onEnd)
         socket.once("error", onEnd)
         socket.once("close", onEnd)
@@ -263,6 +317,7 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
       serve,
       run: Effect.raceFirst(Effect.raceFirst(writer, reader), keepAlive).pipe(Effect.andThen(Effect.never)),
       openStreams: () => client.openStreams,
-      streamsOpened: () => opened
+      streamsOpened: () => opened,
+      readBuffersMade: () => pool?.made ?? 0
     }
   })

@@ -126,6 +126,50 @@ describe("muxTunnel", () => {
     }
   })
 
+  it("reads local connections into reused buffers where the channel takes pieces, each given back only once sent: 8 connections intact behind a slow channel", async () => {
+    const echo = createServer((s) => {
+      s.on("error", () => {})
+      s.pipe(s)
+    })
+    const echoPort = await listen(echo)
+    const flags: Array<number> = []
+    const { agent, channel: plain } = await Effect.runPromise(fakeChannel(echoPort, flags, true))
+    // as the live channel: pieces copied into messages when sent, which is later here (every send
+    // waits 2 ms): a buffer read into again before its pieces were sent would change what arrives
+    let pieceWrites = 0
+    const channel: DataChannel = {
+      ...plain,
+      writePieces: (ps) =>
+        Effect.andThen(
+          Effect.promise(() => new Promise((r) => setTimeout(r, 2))),
+          Effect.sync(() => {
+            pieceWrites++
+            pieces(Buffer.concat(ps)).forEach((p) => agent.receive(Buffer.from(p)))
+          })
+        )
+    }
+    const mux = await Effect.runPromise(muxTunnel(channel, { keepAlive: false }))
+    const runner = Effect.runFork(mux.run)
+    const local = createServer((socket) => void Effect.runFork(mux.serve(socket)))
+    const localPort = await listen(local)
+    try {
+      const payloads = Array.from({ length: 8 }, (_, i) => Buffer.from(Array.from({ length: 1_000_000 + i * 4099 }, (_, j) => (j * (i + 5) + (j >> 11)) & 0xff)))
+      const sums = await Promise.all(payloads.map((p) => echoOnce(localPort, p)))
+      assert.deepStrictEqual(sums, payloads.map(sha))
+      assert.isAbove(pieceWrites, 0)
+      assert.isAbove(mux.readBuffersMade(), 0, "the local connections were read into the pool's buffers")
+      // 8 MB in 64 KiB reads is over 120 reads: buffers came back and were read into again
+      assert.isBelow(mux.readBuffersMade(), 100)
+      assert.strictEqual(agent.error, undefined)
+      assert.deepStrictEqual(flags, [])
+    } finally {
+      await Effect.runPromise(Fiber.interrupt(runner))
+      agent.close()
+      await close(local)
+      await close(echo)
+    }
+  })
+
   it("a slow channel pauses the local connection, and its FIN still follows its last byte", async () => {
     // the destination's checksum of what it got, once the agent has closed its stream (the FIN)
     let received: (sum: string) => void = () => {}
