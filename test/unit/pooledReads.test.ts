@@ -86,6 +86,35 @@ describe("readIntoPool", () => {
     }
   })
 
+  it("a client that sent its bytes and its FIN before the switch: the bytes, then 'end', and no error", async () => {
+    const { server, port, accepted } = await serve()
+    const client = connect({ host: "127.0.0.1", port })
+    try {
+      const socket = await accepted
+      const errors: Array<Error> = []
+      socket.on("error", (e) => void errors.push(e))
+      const early = payloadOf(3000)
+      client.end(early)
+      let sawEnd = false
+      socket.once("end", () => (sawEnd = true))
+      // Node has read the bytes and the FIN (its stream ended) before anyone reads them
+      for (let i = 0; i < 200 && socket.readableLength < early.length; i++) await sleep(5)
+      await sleep(20)
+      assert.isFalse(sawEnd)
+      const pool = new ReadPool()
+      const got: Array<Buffer> = []
+      assert.isTrue(readIntoPool(socket, pool, (bytes) => void got.push(Buffer.from(bytes))))
+      socket.resume()
+      for (let i = 0; i < 200 && !sawEnd; i++) await sleep(5)
+      assert.isTrue(sawEnd, "'end' came")
+      assert.strictEqual(sha(Buffer.concat(got)), sha(early))
+      assert.deepStrictEqual(errors, [])
+    } finally {
+      client.destroy()
+      await closeServer(server)
+    }
+  })
+
   it("pause() stops the reads and resume() starts them again", async () => {
     const { server, port, accepted } = await serve()
     const client = connect({ host: "127.0.0.1", port })
