@@ -22,23 +22,32 @@ export const POOLED_READ_SIZE = 64 * 1024
 /** Spare buffers kept for reuse, at most (2 MiB): more than the reads in flight in a tunnel's write queue. */
 const MAX_SPARES = 32
 
-/** Buffers for socket reads, reused once released. */
+/** Buffers of one size (by default for socket reads), reused once released. */
 export class ReadPool {
   private readonly spares: Array<Buffer> = []
   /** Buffers made so far (for tests). */
   made = 0
+
+  constructor(
+    readonly size: number = POOLED_READ_SIZE,
+    private readonly maxSpares: number = MAX_SPARES
+  ) {}
 
   /** A buffer for the next read: a spare, else a new one. */
   readonly take = (): Buffer => {
     const spare = this.spares.pop()
     if (spare !== undefined) return spare
     this.made++
-    return Buffer.allocUnsafeSlow(POOLED_READ_SIZE)
+    return Buffer.allocUnsafeSlow(this.size)
   }
 
-  /** `buffer`'s bytes are no longer used by anyone: it may be read into again. */
-  release(buffer: Buffer): void {
-    if (this.spares.length < MAX_SPARES && buffer.length === POOLED_READ_SIZE) this.spares.push(buffer)
+  /**
+   * `buffer`'s bytes are no longer used by anyone: it may be read into again. A whole buffer of the
+   * pool's size with nothing else in its memory (any such buffer: one the pool did not make joins it).
+   */
+  release(buffer: Uint8Array): void {
+    if (this.spares.length >= this.maxSpares || buffer.length !== this.size || buffer.byteOffset !== 0 || buffer.buffer.byteLength !== this.size) return
+    this.spares.push(Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer.buffer, 0, this.size))
   }
 
   /** Spare buffers now (for tests). */

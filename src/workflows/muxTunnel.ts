@@ -13,7 +13,7 @@ import * as Stream from "effect/Stream"
 import type { Socket } from "node:net"
 import { OperationFailed } from "../errors.ts"
 import { readIntoPool, ReadPool } from "../lib/pooledReads.ts"
-import { SMUX_KEEPALIVE_INTERVAL_MS, SmuxClient, type SmuxEvent } from "../lib/ssm/smux.ts"
+import { SMUX_KEEPALIVE_INTERVAL_MS, SMUX_MAX_FRAME_DATA, SmuxClient, type SmuxEvent } from "../lib/ssm/smux.ts"
 import type { DataChannel } from "../services/SsmSession.ts"
 import { HOLD_BYTES } from "./relay.ts"
 
@@ -31,6 +31,8 @@ export interface MuxTunnel {
   readonly streamsOpened: () => number
   /** Buffers made for reading local connections (lib/pooledReads.ts; 0 where they are read by 'data' events). */
   readonly readBuffersMade: () => number
+  /** Buffers made for the agent's full-size frames (each reused once written to its local connection). */
+  readonly frameBuffersMade: () => number
 }
 
 export interface MuxTunnelOptions {
@@ -60,12 +62,21 @@ const ignoreSocketError = () => {}
  */
 const WRITE_QUEUE = 32
 
+/** Spare buffers for the agent's full-size frames (2 MiB: twice a connection's HOLD_BYTES of writes in flight). */
+const FRAME_SPARES = 64
+
 /** One smux frame for the writer: its bytes, or its pieces (header, then a view of its data). */
 type Frame = Uint8Array | ReadonlyArray<Uint8Array>
 
 export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effect.Effect<MuxTunnel> =>
   Effect.gen(function*() {
-    const client = new SmuxClient()
+    /**
+     * The agent's full-size frames are read into buffers of this pool, each given back once its write
+     * to the local connection is done (or at once when the connection is gone): a bulk download
+     * reuses a few dozen instead of a fresh 32 KiB for each frame.
+     */
+    const framePool = new ReadPool(SMUX_MAX_FRAME_DATA, FRAME_SPARES)
+    const client = new SmuxClient(framePool.take)
     const outgoing = yield* Queue.bounded<Frame>(WRITE_QUEUE)
     /** Local connections by stream id, and what to do when the agent closes their stream. */
     const connections = new Map<number, { readonly socket: Socket; readonly remoteClosed: () => void }>()
@@ -211,13 +222,17 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
         switch (event._tag) {
           case "Data": {
             const c = connections.get(event.streamId)
+            const bytes = event.bytes
+            const recycled = bytes.length === SMUX_MAX_FRAME_DATA
             if (c !== undefined && !c.socket.destroyed) {
               if (!corked.includes(c.socket)) {
                 c.socket.cork()
                 corked.push(c.socket)
               }
-              c.socket.write(event.bytes)
-            }
+              // (a failed write calls back too: the socket is gone and keeps nothing)
+              if (recycled) c.socket.write(bytes, () => framePool.release(bytes))
+              else c.socket.write(bytes)
+            } else if (recycled) framePool.release(bytes)
             break
           }
           case "RemoteClosed":
@@ -318,6 +333,7 @@ export const muxTunnel = (channel: DataChannel, options: MuxTunnelOptions): Effe
       run: Effect.raceFirst(Effect.raceFirst(writer, reader), keepAlive).pipe(Effect.andThen(Effect.never)),
       openStreams: () => client.openStreams,
       streamsOpened: () => opened,
-      readBuffersMade: () => pool?.made ?? 0
+      readBuffersMade: () => pool?.made ?? 0,
+      frameBuffersMade: () => framePool.made
     }
   })

@@ -160,6 +160,9 @@ describe("muxTunnel", () => {
       assert.isAbove(mux.readBuffersMade(), 0, "the local connections were read into the pool's buffers")
       // 8 MB in 64 KiB reads is over 120 reads: buffers came back and were read into again
       assert.isBelow(mux.readBuffersMade(), 100)
+      // and 8 MB back in 32 KiB frames (over 250): their buffers too, once written to the connection
+      assert.isAbove(mux.frameBuffersMade(), 0, "the agent's frames were read into the pool's buffers")
+      assert.isBelow(mux.frameBuffersMade(), 200)
       assert.strictEqual(agent.error, undefined)
       assert.deepStrictEqual(flags, [])
     } finally {
@@ -310,6 +313,7 @@ describe("muxTunnel", () => {
       client.resume()
       await done
       assert.strictEqual(sha(Buffer.concat(chunks)), sha(payload))
+      assert.isAbove(mux.frameBuffersMade(), 0)
       assert.strictEqual(holds.at(-1), false)
     } finally {
       client.destroy()

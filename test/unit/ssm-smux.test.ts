@@ -55,6 +55,35 @@ describe("smux frames", () => {
     assert.deepStrictEqual([a, b, c].map((r) => (r._tag === "Frames" ? r.frames.length : -1)), [1, 0, 3])
   })
 
+  it("reads a full-size frame's data into the buffer `fullFrame` gives, whether it came in one piece or many; other frames into buffers of their own", () => {
+    const data = Buffer.from(Array.from({ length: SMUX_MAX_FRAME_DATA }, (_, i) => (i * 31) & 0xff))
+    const stream = Buffer.concat([encodeSmuxFrame(SmuxCmd.psh, 3, data), encodeSmuxFrame(SmuxCmd.psh, 3, data.subarray(0, 100)), encodeSmuxFrame(SmuxCmd.psh, 3, data)])
+    const given: Array<Buffer> = []
+    const fullFrame = () => {
+      const b = Buffer.alloc(SMUX_MAX_FRAME_DATA, 0xee)
+      given.push(b)
+      return b
+    }
+    // in 1 KiB pieces (as the agent's payloads come), and in one piece
+    for (const pieces of [Array.from({ length: Math.ceil(stream.length / 1024) }, (_, i) => stream.subarray(i * 1024, (i + 1) * 1024)), [stream]]) {
+      given.length = 0
+      const r = new SmuxFrameReader(fullFrame).pushAll(pieces)
+      assert.strictEqual(r._tag, "Frames")
+      const frames = r._tag === "Frames" ? r.frames : []
+      assert.deepStrictEqual(frames.map((f) => f.data.length), [SMUX_MAX_FRAME_DATA, 100, SMUX_MAX_FRAME_DATA])
+      assert.strictEqual(frames[0]!.data, given[0], "the first full frame, in the given buffer")
+      assert.strictEqual(frames[2]!.data, given[1])
+      assert.strictEqual(given.length, 2, "none for the short frame")
+      assert.isTrue(Buffer.from(frames[0]!.data).equals(data))
+      assert.isTrue(Buffer.from(frames[2]!.data).equals(data))
+      assert.isTrue(Buffer.from(frames[1]!.data).equals(data.subarray(0, 100)))
+      // the short frame's data is a copy too: changing the pieces leaves it as it was
+      for (const p of pieces) p.fill(0)
+      assert.isTrue(Buffer.from(frames[1]!.data).equals(data.subarray(0, 100)))
+      stream.set(Buffer.concat([encodeSmuxFrame(SmuxCmd.psh, 3, data), encodeSmuxFrame(SmuxCmd.psh, 3, data.subarray(0, 100)), encodeSmuxFrame(SmuxCmd.psh, 3, data)]))
+    }
+  })
+
   it("a frame of another version or an unknown command breaks the session", () => {
     const reader = new SmuxFrameReader()
     assert.strictEqual(reader.push(hex("02 02 0000 03000000"))._tag, "ProtocolError")

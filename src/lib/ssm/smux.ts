@@ -54,6 +54,12 @@ export type SmuxReadResult =
  */
 export class SmuxFrameReader {
   /**
+   * `fullFrame`: a buffer of SMUX_MAX_FRAME_DATA bytes for the data of a full-size frame (one given
+   * back after its write, muxTunnel's pool), instead of a new one each time.
+   */
+  constructor(private readonly fullFrame?: () => Buffer) {}
+
+  /**
    * The unread bytes, as the pieces they arrived in: a 32 KiB frame spread over many small payloads is
    * joined once, when it is whole, not once per piece.
    */
@@ -105,17 +111,25 @@ export class SmuxFrameReader {
     return joined
   }
 
-  /** Removes and returns the first `n` buffered bytes (a fresh copy when `copy`, or when they span pieces). */
+  /**
+   * Removes and returns the first `n` buffered bytes (a buffer of their own when `copy`, or when they
+   * span pieces: `fullFrame`'s for a full-size frame).
+   */
   private take(n: number, copy = false): Uint8Array {
     this.size -= n
     const first = this.pieces[0]!
+    const own = n === SMUX_MAX_FRAME_DATA ? this.fullFrame : undefined
     if (first.length >= n) {
       const out = first.subarray(0, n)
       if (first.length === n) this.pieces.shift()
       else this.pieces[0] = first.subarray(n)
-      return copy ? Uint8Array.prototype.slice.call(out, 0) as Uint8Array : out
+      if (!copy) return out
+      if (own === undefined) return Uint8Array.prototype.slice.call(out, 0) as Uint8Array
+      const into = own()
+      into.set(out, 0)
+      return into
     }
-    const out = Buffer.allocUnsafe(n)
+    const out = own !== undefined ? own() : Buffer.allocUnsafe(n)
     let filled = 0
     while (filled < n) {
       const piece = this.pieces[0]!
@@ -144,7 +158,7 @@ export class SmuxFrameReader {
 export type SmuxEvent =
   /** Bytes for the data channel (one or more whole frames). */
   | { readonly _tag: "Send"; readonly bytes: Uint8Array }
-  /** Bytes the agent sent on a stream. */
+  /** Bytes the agent sent on a stream: a buffer of their own, nobody else's once the event is handled. */
   | { readonly _tag: "Data"; readonly streamId: number; readonly bytes: Uint8Array }
   /** The agent closed a stream (its destination connection ended or could not be made). */
   | { readonly _tag: "RemoteClosed"; readonly streamId: number }
@@ -164,7 +178,12 @@ interface StreamState {
 export class SmuxClient {
   private nextId = FIRST_CLIENT_STREAM_ID
   private readonly streams = new Map<number, StreamState>()
-  private readonly reader = new SmuxFrameReader()
+  private readonly reader: SmuxFrameReader
+
+  /** `fullFrame`: where the data of the agent's full-size frames is read into (SmuxFrameReader). */
+  constructor(fullFrame?: () => Buffer) {
+    this.reader = new SmuxFrameReader(fullFrame)
+  }
 
   /** Streams open on at least one side. */
   get openStreams(): number {
