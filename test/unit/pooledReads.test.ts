@@ -20,12 +20,22 @@ const serve = async () => {
 const closeServer = (server: Server) => new Promise<void>((r) => server.close(() => r()))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** `test` with a client connected to a loopback server and the server's side of it; both closed after. */
+const connected = async (test: (socket: Socket, client: Socket) => Promise<void>) => {
+  const { server, port, accepted } = await serve()
+  const client = connect({ host: "127.0.0.1", port })
+  client.on("error", () => {})
+  try {
+    await test(await accepted, client)
+  } finally {
+    client.destroy()
+    await closeServer(server)
+  }
+}
+
 describe("readIntoPool", () => {
-  it("carries 8 MB from a client intact through a few reused buffers, and 'end' still comes", async () => {
-    const { server, port, accepted } = await serve()
-    const client = connect({ host: "127.0.0.1", port })
-    try {
-      const socket = await accepted
+  it("carries 8 MB from a client intact through a few reused buffers, and 'end' still comes", () =>
+    connected(async (socket, client) => {
       const pool = new ReadPool()
       const got: Array<Buffer> = []
       let fromPool = 0
@@ -36,27 +46,20 @@ describe("readIntoPool", () => {
           assert.strictEqual(bytes.buffer, buffer.buffer, "the bytes are a view of the pool's buffer")
           pool.release(buffer)
         }
-      }))
-      socket.resume()
-      const ended = new Promise<void>((r) => socket.once("end", () => r()))
-      const payload = payloadOf(8 * 1024 * 1024)
-      client.end(payload)
-      await ended
-      assert.strictEqual(sha(Buffer.concat(got)), sha(payload))
-      assert.isAbove(fromPool, 8 * 1024 * 1024 / POOLED_READ_SIZE / 2, "most reads went into the pool's buffers")
-      assert.isAtMost(pool.made, 3, "a buffer given back is read into again")
-      assert.strictEqual(socket.listenerCount("data"), 0)
-    } finally {
-      client.destroy()
-      await closeServer(server)
-    }
-  })
+    }))
+    socket.resume()
+    const ended = new Promise<void>((r) => socket.once("end", () => r()))
+    const payload = payloadOf(8 * 1024 * 1024)
+    client.end(payload)
+    await ended
+    assert.strictEqual(sha(Buffer.concat(got)), sha(payload))
+    assert.isAbove(fromPool, 8 * 1024 * 1024 / POOLED_READ_SIZE / 2, "most reads went into the pool's buffers")
+    assert.isAtMost(pool.made, 3, "a buffer given back is read into again")
+    assert.strictEqual(socket.listenerCount("data"), 0)
+    }))
 
-  it("hands over first what Node had already read, then reads into the pool; buffers kept by the reader are not read into again", async () => {
-    const { server, port, accepted } = await serve()
-    const client = connect({ host: "127.0.0.1", port })
-    try {
-      const socket = await accepted
+  it("hands over first what Node had already read, then reads into the pool; buffers kept by the reader are not read into again", () =>
+    connected(async (socket, client) => {
       const early = payloadOf(10_000)
       client.write(early)
       // Node reads it into the socket's stream before anyone asks
@@ -69,28 +72,21 @@ describe("readIntoPool", () => {
         order.push(buffer === undefined ? "node" : "pool")
         // kept, not released: the pool must never read into these again
         kept.push({ bytes, copy: Buffer.from(bytes) })
-      }))
-      assert.deepStrictEqual(order, ["node"], "the bytes Node had buffered, at once")
-      socket.resume()
-      const ended = new Promise<void>((r) => socket.once("end", () => r()))
-      const rest = payloadOf(1024 * 1024)
-      client.end(rest)
-      await ended
-      assert.strictEqual(sha(Buffer.concat(kept.map((k) => k.bytes))), sha(Buffer.concat([early, rest])), "no view was overwritten by a later read")
-      for (const k of kept) assert.isTrue(k.bytes.equals(k.copy))
-      assert.isAbove(order.filter((o) => o === "pool").length, 0)
-      assert.strictEqual(pool.made, order.filter((o) => o === "pool").length + 1, "a new buffer for each read (and the next)")
-    } finally {
-      client.destroy()
-      await closeServer(server)
-    }
-  })
+    }))
+    assert.deepStrictEqual(order, ["node"], "the bytes Node had buffered, at once")
+    socket.resume()
+    const ended = new Promise<void>((r) => socket.once("end", () => r()))
+    const rest = payloadOf(1024 * 1024)
+    client.end(rest)
+    await ended
+    assert.strictEqual(sha(Buffer.concat(kept.map((k) => k.bytes))), sha(Buffer.concat([early, rest])), "no view was overwritten by a later read")
+    for (const k of kept) assert.isTrue(k.bytes.equals(k.copy))
+    assert.isAbove(order.filter((o) => o === "pool").length, 0)
+    assert.strictEqual(pool.made, order.filter((o) => o === "pool").length + 1, "a new buffer for each read (and the next)")
+    }))
 
-  it("a client that sent its bytes and its FIN before the switch: the bytes, then 'end', and no error", async () => {
-    const { server, port, accepted } = await serve()
-    const client = connect({ host: "127.0.0.1", port })
-    try {
-      const socket = await accepted
+  it("a client that sent its bytes and its FIN before the switch: the bytes, then 'end', and no error", () =>
+    connected(async (socket, client) => {
       const errors: Array<Error> = []
       socket.on("error", (e) => void errors.push(e))
       const early = payloadOf(3000)
@@ -109,18 +105,10 @@ describe("readIntoPool", () => {
       assert.isTrue(sawEnd, "'end' came")
       assert.strictEqual(sha(Buffer.concat(got)), sha(early))
       assert.deepStrictEqual(errors, [])
-    } finally {
-      client.destroy()
-      await closeServer(server)
-    }
-  })
+    }))
 
-  it("pause() stops the reads and resume() starts them again", async () => {
-    const { server, port, accepted } = await serve()
-    const client = connect({ host: "127.0.0.1", port })
-    client.on("error", () => {})
-    try {
-      const socket = await accepted
+  it("pause() stops the reads and resume() starts them again", () =>
+    connected(async (socket, client) => {
       const pool = new ReadPool()
       let reads = 0
       let bytesRead = 0
@@ -129,40 +117,29 @@ describe("readIntoPool", () => {
         bytesRead += bytes.length
         if (buffer !== undefined) pool.release(buffer)
         socket.pause()
-      }))
-      socket.resume()
-      const total = 4 * 1024 * 1024
-      const ended = new Promise<void>((r) => socket.once("end", () => r()))
-      client.end(payloadOf(total))
-      for (let i = 0; i < 200 && reads === 0; i++) await sleep(5)
-      assert.strictEqual(reads, 1)
-      await sleep(100)
-      assert.strictEqual(reads, 1, "no read while paused")
-      assert.isBelow(bytesRead, total)
-      // resume after every read: the rest comes
-      socket.pause = (() => socket) as typeof socket.pause
-      socket.resume()
-      await ended
-      assert.strictEqual(bytesRead, total)
-    } finally {
-      client.destroy()
-      await closeServer(server)
-    }
-  })
+    }))
+    socket.resume()
+    const total = 4 * 1024 * 1024
+    const ended = new Promise<void>((r) => socket.once("end", () => r()))
+    client.end(payloadOf(total))
+    for (let i = 0; i < 200 && reads === 0; i++) await sleep(5)
+    assert.strictEqual(reads, 1)
+    await sleep(100)
+    assert.strictEqual(reads, 1, "no read while paused")
+    assert.isBelow(bytesRead, total)
+    // resume after every read: the rest comes
+    socket.pause = (() => socket) as typeof socket.pause
+    socket.resume()
+    await ended
+    assert.strictEqual(bytesRead, total)
+    }))
 
-  it("changes nothing (false) for a socket that is read by 'data' events, or has no handle yet", async () => {
-    const { server, port, accepted } = await serve()
-    const client = connect({ host: "127.0.0.1", port })
-    try {
-      const socket = await accepted
+  it("changes nothing (false) for a socket that is read by 'data' events, or has no handle yet", () =>
+    connected(async (socket, client) => {
       const onData = () => {}
       socket.on("data", onData)
       assert.isFalse(readIntoPool(socket, new ReadPool(), () => assert.fail("no reads")))
       socket.off("data", onData)
       assert.isFalse(readIntoPool(new Socket(), new ReadPool(), () => assert.fail("no reads")))
-    } finally {
-      client.destroy()
-      await closeServer(server)
-    }
-  })
+    }))
 })

@@ -23,6 +23,12 @@ const listen = async (server: Server) => {
   return (server.address() as AddressInfo).port
 }
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()))
+/** The end of a test: the tunnel's fiber interrupted, the agent closed, then the servers. */
+const stopAll = async (runner: Fiber.Fiber<unknown, unknown>, agent: AgentMux, ...servers: Array<Server>) => {
+  await Effect.runPromise(Fiber.interrupt(runner))
+  agent.close()
+  for (const server of servers) await close(server)
+}
 const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex")
 const pieces = (bytes: Uint8Array) => Array.from({ length: Math.ceil(bytes.length / 1024) }, (_, i) => bytes.subarray(i * 1024, (i + 1) * 1024))
 
@@ -119,10 +125,7 @@ describe("muxTunnel", () => {
       assert.strictEqual(mux.openStreams(), 0, "every stream closed on both sides")
       assert.deepStrictEqual(flags, [])
     } finally {
-      await Effect.runPromise(Fiber.interrupt(runner))
-      agent.close()
-      await close(local)
-      await close(echo)
+      await stopAll(runner, agent, local, echo)
     }
   })
 
@@ -166,10 +169,7 @@ describe("muxTunnel", () => {
       assert.strictEqual(agent.error, undefined)
       assert.deepStrictEqual(flags, [])
     } finally {
-      await Effect.runPromise(Fiber.interrupt(runner))
-      agent.close()
-      await close(local)
-      await close(echo)
+      await stopAll(runner, agent, local, echo)
     }
   })
 
@@ -209,10 +209,7 @@ describe("muxTunnel", () => {
       assert.isAbove(pauses, 0, "the local connection was paused while the writer was behind")
       assert.strictEqual(agent.error, undefined)
     } finally {
-      await Effect.runPromise(Fiber.interrupt(runner))
-      agent.close()
-      await close(local)
-      await close(sink)
+      await stopAll(runner, agent, local, sink)
     }
   })
 
@@ -317,10 +314,7 @@ describe("muxTunnel", () => {
       assert.strictEqual(holds.at(-1), false)
     } finally {
       client.destroy()
-      await Effect.runPromise(Fiber.interrupt(runner))
-      agent.close()
-      await close(local)
-      await close(source)
+      await stopAll(runner, agent, local, source)
     }
   }, 30_000)
 
@@ -344,9 +338,7 @@ describe("muxTunnel", () => {
       assert.deepStrictEqual(flags, [3])
       assert.strictEqual(runner.pollUnsafe(), undefined, "the session goes on")
     } finally {
-      await Effect.runPromise(Fiber.interrupt(runner))
-      agent.close()
-      await close(local)
+      await stopAll(runner, agent, local)
     }
   })
 
