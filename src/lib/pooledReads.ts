@@ -3,8 +3,8 @@
  *
  * Node reads a socket into a new buffer each time (malloc'd, freed only when V8's collector finds it
  * dead), so a transfer at tens of MB/s keeps 10-20 MB of dead read buffers waiting for the next
- * scavenge, and the process's memory grows to hold them: first touches of fresh memory, which cost
- * the first transfer of a tunnel more than its compiling. Node's documented `onread` option (a
+ * scavenge, and the process's memory grows to hold them: first touches of fresh memory, a large part
+ * of what the first transfer of a tunnel pays once (docs/performance.md). Node's documented `onread` option (a
  * buffer, or a function giving the buffer for the next read, and a callback) exists only for sockets
  * Node makes with it; `readIntoPool` gives the same to a socket that already exists (one a server
  * accepted), through the handle's `useUserBuffer` and the socket's three `onread` slots, found by
@@ -48,11 +48,6 @@ export class ReadPool {
   release(buffer: Uint8Array): void {
     if (this.spares.length >= this.maxSpares || buffer.length !== this.size || buffer.byteOffset !== 0 || buffer.buffer.byteLength !== this.size) return
     this.spares.push(Buffer.isBuffer(buffer) ? buffer : Buffer.from(buffer.buffer, 0, this.size))
-  }
-
-  /** Spare buffers now (for tests). */
-  get spareCount(): number {
-    return this.spares.length
   }
 }
 

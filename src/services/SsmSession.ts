@@ -24,11 +24,16 @@ export interface DataChannel {
   readonly instanceId: string
   /** The agent's version, from its handshake. */
   readonly agentVersion: string
-  /** Send bytes to the remote port; waits while too much is unacknowledged (flow control). */
+  /**
+   * Send bytes to the remote port; waits while too much is unacknowledged (flow control). Where the
+   * channel also has `writePieces`, it keeps none of `bytes` once this has completed.
+   */
   readonly write: (bytes: Uint8Array) => Effect.Effect<void, OperationFailed>
   /**
    * `write` of the pieces' concatenation, without making it (each message copied once, from the
-   * pieces). Absent: join them and `write`.
+   * pieces). Once it has completed the channel keeps none of the pieces: their memory may be reused
+   * (workflows/muxTunnel.ts reads local connections into reused buffers only where this is offered).
+   * Absent: join them and `write`.
    */
   readonly writePieces?: ((pieces: ReadonlyArray<Uint8Array>) => Effect.Effect<void, OperationFailed>) | undefined
   /**

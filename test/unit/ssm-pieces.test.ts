@@ -50,6 +50,18 @@ describe("chunkPieces", () => {
     assert.deepStrictEqual(viaChunks, viaData)
   })
 
+  it("before the handshake, what sendData and sendChunks hold is a copy: the caller may reuse its memory once the write is done", () => {
+    const p = new ChannelProtocol({ now: () => 1_700_000_000_000, newId: () => "dd01e56b-ff48-483e-a508-b5f073f31b16" })
+    const data = bytes(3000, 5)
+    const original = Buffer.from(data)
+    const chunks = chunkPieces([data.subarray(0, 1500), data.subarray(1500)])
+    assert.deepStrictEqual(p.sendData(data.subarray(0, 1024)), [])
+    assert.deepStrictEqual(p.sendChunks(chunks, 1, chunks.length), [])
+    data.fill(0)
+    const held = (p as unknown as { held: Array<{ payload: Uint8Array }> }).held
+    assert.strictEqual(Buffer.concat(held.map((h) => h.payload)).toString("hex"), original.toString("hex"))
+  })
+
   it("writePieces sends nothing for an empty write or a stream we closed", () => {
     const client = new SmuxClient()
     const { streamId } = client.open()

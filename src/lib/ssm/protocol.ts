@@ -254,7 +254,8 @@ export class ChannelProtocol {
     for (let offset = 0; offset < bytes.length; offset += CHUNK_SIZE) {
       const chunk = bytes.subarray(offset, offset + CHUNK_SIZE)
       if (this.handshakeComplete) events.push(this.sequenced(PayloadType.output, chunk))
-      else this.held.push({ payloadType: PayloadType.output, payload: chunk })
+      // a copy (not Buffer#slice, a view): the caller may reuse its memory once the write is done (DataChannel.writePieces)
+      else this.held.push({ payloadType: PayloadType.output, payload: Uint8Array.prototype.slice.call(chunk) as Uint8Array })
     }
     return events
   }
@@ -267,7 +268,8 @@ export class ChannelProtocol {
       const chunk = chunks[i]!
       if (chunk.length === 0) continue
       if (this.handshakeComplete) events.push(this.sequenced(PayloadType.output, chunk))
-      else this.held.push({ payloadType: PayloadType.output, payload: chunk })
+      // a copy (not Buffer#slice, a view): the caller may reuse its memory once the write is done (DataChannel.writePieces)
+      else this.held.push({ payloadType: PayloadType.output, payload: Uint8Array.prototype.slice.call(chunk) as Uint8Array })
     }
     return events
   }
